@@ -1,0 +1,159 @@
+/*
+** lispy.h -- the public embedding API of the LisPy language library.
+**
+** A host creates a state, sets the limits every evaluation runs under,
+** evaluates source or calls functions, and converts values to and from
+** cJSON. Everything an outside embedder needs is here; the agents/ layer
+** uses nothing else.
+**
+** Value lifetime: a lispy_Value returned by the API stays valid until the
+** next call that may evaluate code or allocate. Keep one longer with
+** lispy_ref(), which pins it until lispy_unref().
+**
+** Errors: functions that evaluate return LISPY_OK or LISPY_ERROR; after an
+** error, lispy_last_error() holds the error value (kind, message, data,
+** trace) and lispy_error_text() renders it for people.
+*/
+#ifndef LISPY_H
+#define LISPY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#include "lx_object.h"
+
+typedef struct lx_State lispy_State;
+typedef lx_Value lispy_Value;       /* 16-byte tagged value; use accessors */
+typedef struct lx_Env lispy_Env;     /* a global environment */
+typedef lx_NativeFn lispy_NativeFn;  /* lispy_Value fn(L, argc, argv) */
+
+#define LISPY_OK    0
+#define LISPY_ERROR 1
+
+/* ---- Limits: each evaluation or call runs under a fresh budget --------- */
+typedef struct lispy_Limits {
+  int64_t fuel;       /* steps (calls, loop iterations, builtin work); <=0: none */
+  size_t memory;      /* heap bytes above what was live at the start; 0: none */
+  size_t depth;       /* nested LisPy calls; 0: default */
+  double timeout;     /* wall-clock seconds; 0: none */
+} lispy_Limits;
+
+typedef void (*lispy_OutputFn)(void *ud, const char *s, size_t len);
+
+/* ---- State ------------------------------------------------------------ */
+lispy_State *lispy_open(void);                 /* NULL if out of memory */
+void         lispy_close(lispy_State *L);
+void         lispy_set_limits(lispy_State *L, const lispy_Limits *limits);
+lispy_Limits lispy_get_limits(const lispy_State *L);
+lispy_Limits lispy_default_limits(void);
+/* Async-signal-safe: the running evaluation stops with kind "interrupted". */
+void         lispy_interrupt(lispy_State *L);
+void         lispy_set_output(lispy_State *L, lispy_OutputFn fn, void *ud);
+void         lispy_seed(lispy_State *L, uint64_t seed);
+void         lispy_gc(lispy_State *L);
+size_t       lispy_memory_used(const lispy_State *L);
+/* Collect at every allocation (slow; for tests). */
+void         lispy_gc_stress(lispy_State *L, bool on);
+const char  *lispy_version(void);
+
+/* ---- Environments ------------------------------------------------------ */
+/* The base environment holds builtins and the prelude; a new environment
+** sees them but its own definitions stay private. Environments live until
+** the state closes. */
+lispy_Env   *lispy_base_env(lispy_State *L);
+lispy_Env   *lispy_env_new(lispy_State *L, const char *name);
+/* Value of a global in env (or its parents); false if undefined. */
+bool         lispy_env_get(lispy_State *L, lispy_Env *env, const char *name,
+                           lispy_Value *out);
+void         lispy_env_set(lispy_State *L, lispy_Env *env, const char *name,
+                           lispy_Value value);
+/* Names defined in env itself (not parents), as a list of symbols. */
+lispy_Value  lispy_env_names(lispy_State *L, lispy_Env *env);
+
+/* ---- Evaluation -------------------------------------------------------- */
+/* Evaluate every form of src in env (NULL: a default user environment);
+** *result (may be NULL) gets the last value. */
+int lispy_eval_string(lispy_State *L, lispy_Env *env, const char *src,
+                      size_t len, const char *filename, lispy_Value *result);
+int lispy_eval_file(lispy_State *L, lispy_Env *env, const char *path,
+                    lispy_Value *result);
+/* Call a function value. */
+int lispy_call(lispy_State *L, lispy_Value fn, int argc,
+               const lispy_Value *argv, lispy_Value *result);
+
+/* Reading without evaluating. Returns LISPY_OK and the next datum in *out
+** (advancing *pos), LISPY_ERROR on a syntax error, or LISPY_INCOMPLETE
+** when input ends inside a form (a shell asks for more lines); at the end
+** of input returns LISPY_OK with *pos == len and *out nil. */
+#define LISPY_INCOMPLETE 2
+#define LISPY_EOF 3
+int lispy_read(lispy_State *L, const char *src, size_t len, size_t *pos,
+               const char *filename, lispy_Value *out);
+
+/* ---- Errors ------------------------------------------------------------ */
+lispy_Value  lispy_last_error(lispy_State *L);
+/* "file:line:col: error: message" plus the stack trace; malloc'd. */
+char        *lispy_error_text(lispy_State *L, lispy_Value err);
+const char  *lispy_error_kind(lispy_Value err);   /* "runtime", "limit", ... */
+const char  *lispy_error_message(lispy_Value err);
+/* Raise from a native function (does not return). */
+_Noreturn void lispy_raise(lispy_State *L, const char *kind,
+                           const char *message);
+
+/* ---- Values ------------------------------------------------------------- */
+lispy_Value lispy_nil(void);
+lispy_Value lispy_bool(bool b);
+lispy_Value lispy_int(int64_t i);
+lispy_Value lispy_float(double f);
+lispy_Value lispy_string(lispy_State *L, const char *s, size_t len);
+lispy_Value lispy_keyword(lispy_State *L, const char *name);
+lispy_Value lispy_dict(lispy_State *L);
+void        lispy_dict_put(lispy_State *L, lispy_Value dict, const char *key,
+                           lispy_Value value);
+bool        lispy_dict_get(lispy_State *L, lispy_Value dict, const char *key,
+                           lispy_Value *out);
+const char *lispy_type_name(lispy_Value v);
+bool        lispy_is_function(lispy_Value v);
+/* String or keyword contents; NULL otherwise. */
+const char *lispy_to_cstring(lispy_Value v, size_t *len);
+
+/* Printed form (readable: strings quoted); malloc'd, caller frees. */
+char       *lispy_repr(lispy_State *L, lispy_Value v, bool readable);
+
+/* JSON bridge: dicts <-> objects, lists/vectors <-> arrays, keywords ->
+** strings. lispy_to_json returns NULL and sets *why (static or malloc'd via
+** errbuf) when v holds something JSON cannot represent. */
+cJSON      *lispy_to_json(lispy_State *L, lispy_Value v, char *why,
+                          size_t whylen);
+int         lispy_from_json(lispy_State *L, const cJSON *json,
+                            lispy_Value *out);
+
+/* Pin / unpin values held by the host across evaluations. */
+int         lispy_ref(lispy_State *L, lispy_Value v);
+lispy_Value lispy_deref(lispy_State *L, int ref);
+void        lispy_unref(lispy_State *L, int ref);
+
+/* ---- Extending ---------------------------------------------------------- */
+/* Define a native function in env (NULL: the base environment). params is a
+** synopsis such as "(ctx prompt)", doc a one-line description; max_args -1
+** means variadic. */
+void lispy_register(lispy_State *L, lispy_Env *env, const char *name,
+                    lispy_NativeFn fn, int min_args, int max_args,
+                    const char *params, const char *doc);
+/* Opaque host objects; finalize (may be NULL) runs when collected. */
+lispy_Value lispy_host_new(lispy_State *L, const char *type_name, void *ptr,
+                           void (*finalize)(void *));
+/* The pointer of a host object of that type, or NULL. */
+void       *lispy_host_ptr(lispy_Value v, const char *type_name);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

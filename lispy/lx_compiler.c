@@ -1,0 +1,1576 @@
+/*
+** lx_compiler.c -- source forms to bytecode.
+**
+** Two passes over each top-level form:
+**
+**   1. parse: macro-expand and desugar every special form (let*, named let,
+**      cond, case, when, ->, defn, quasiquote, ...) into a small tree of
+**      nodes whose variable references are already resolved to lexical
+**      variables, captured upvalues or global boxes. While parsing we learn
+**      which variables are captured by inner functions and which are
+**      assigned, so
+**   2. codegen can keep most variables in plain stack slots and box only
+**      the captured-and-assigned ones (flat closures copy values).
+**
+** Nodes live in an arena freed when compilation ends, also on error.
+*/
+#include <assert.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lx_lib.h"
+#include "lx_opcodes.h"
+
+/* ========================================================================
+** Data structures
+** ======================================================================== */
+
+typedef struct lx_FnInfo lx_FnInfo;
+
+typedef struct lx_Var {
+  lx_Value name;           /* symbol */
+  lx_FnInfo *owner;        /* function whose frame holds it */
+  int slot;                /* stack slot, assigned by codegen */
+  bool captured;           /* referenced from an inner function */
+  bool mutated;            /* target of set! */
+  bool letrec;             /* bound before its value exists */
+  lx_FnInfo *self_fn;      /* letrec var bound to this lambda */
+  struct lx_Var *next;     /* enclosing binding (scope chain) */
+} lx_Var;
+
+typedef enum {
+  N_CONST, N_LOCAL, N_GLOBAL, N_SETLOCAL, N_SETGLOBAL, N_DEFINE, N_IF,
+  N_SEQ, N_LAMBDA, N_CALL, N_LET, N_LETREC, N_AND, N_OR, N_TRY, N_PRIM,
+  N_VECTOR, N_DICT, N_SELF
+} lx_NodeKind;
+
+typedef struct lx_Node {
+  lx_NodeKind kind;
+  lx_SrcPos pos;
+  lx_Value value;          /* CONST: the value; GLOBAL/SET/DEFINE: the box */
+  lx_Var *var;             /* LOCAL, SETLOCAL; TRY: the catch variable */
+  lx_FnInfo *fn;           /* LAMBDA */
+  int op;                  /* PRIM: opcode; DEFINE: 1 for a macro */
+  struct lx_Node **kids;   /* operands, in order */
+  int nkids;
+  lx_Var **vars;           /* LET/LETREC: bound variables */
+  int nvars;
+} lx_Node;
+
+struct lx_FnInfo {
+  lx_FnInfo *parent;
+  lx_Var **upvars;         /* captured variables, in upvalue order */
+  int nupvars, capupvars;
+  lx_Var **params;
+  int nparams;
+  bool rest;
+  lx_Node *body;
+  lx_Value name, doc, param_list;
+  lx_SrcPos pos;
+};
+
+typedef struct lx_Chunk { struct lx_Chunk *next; size_t used, cap; char data[]; } lx_Chunk;
+
+/* Growable arrays for code generation (plain malloc: freed on error). */
+typedef struct lx_CodeBuf {
+  lx_Instr *code; lx_SrcPos *lines; size_t n, cap;
+  lx_Value *consts; size_t nconsts, capconsts;
+  lx_Proto **protos; size_t nprotos, capprotos;
+} lx_CodeBuf;
+
+typedef struct lx_Compiler {
+  lx_State *L;
+  lx_Env *env;
+  lx_Chunk *arena;
+  lx_Var *scope;           /* innermost binding */
+  lx_FnInfo *fn;           /* function being parsed */
+  bool toplevel;           /* defines are global here */
+  lx_SrcPos pos;           /* position of the form being parsed */
+  /* codegen */
+  lx_CodeBuf *cb;
+  int depth, maxdepth;     /* stack height above the frame base */
+  lx_CodeBuf *bufs[64];    /* every live buffer, freed on error */
+  int nbufs;
+} lx_Compiler;
+
+/* ========================================================================
+** Arena and errors
+** ======================================================================== */
+
+static void *cp_alloc(lx_Compiler *C, size_t size) {
+  size = (size + 15) & ~(size_t)15;
+  if (!C->arena || C->arena->used + size > C->arena->cap) {
+    size_t cap = size > 16384 ? size : 16384;
+    lx_Chunk *ch = malloc(sizeof(lx_Chunk) + cap);
+    if (!ch) lx_limit_error(C->L, "memory");
+    ch->next = C->arena;
+    ch->used = 0;
+    ch->cap = cap;
+    C->arena = ch;
+  }
+  void *p = C->arena->data + C->arena->used;
+  C->arena->used += size;
+  memset(p, 0, size);
+  return p;
+}
+
+/* A syntax error at the form being compiled. */
+static _Noreturn void cp_error(lx_Compiler *C, lx_SrcPos pos, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static _Noreturn void cp_error(lx_Compiler *C, lx_SrcPos pos, const char *fmt, ...) {
+  char msg[400];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  lx_Value err = lx_error_new(C->L, "syntax", lx_cstring(C->L, msg), lx_nil());
+  lx_as_error(err)->pos = pos.line ? pos : C->pos;
+  lx_as_error(err)->trace = lx_empty();
+  lx_throw(C->L, err);
+}
+
+/* The position of a pair (where its car was read), or the fallback. */
+static lx_SrcPos cp_pos(lx_Compiler *C, lx_Value form) {
+  if (lx_is(form, LX_PAIR) && lx_as_pair(form)->pos.line) return lx_as_pair(form)->pos;
+  return C->pos;
+}
+
+static const char *cp_symname(lx_Value sym) {
+  return lx_as_symbol(sym)->name->data;
+}
+
+/* ========================================================================
+** Nodes
+** ======================================================================== */
+
+static lx_Node *cp_node(lx_Compiler *C, lx_NodeKind kind, lx_SrcPos pos, int nkids) {
+  lx_Node *n = cp_alloc(C, sizeof(lx_Node));
+  n->kind = kind;
+  n->pos = pos;
+  n->value = lx_nil();
+  n->nkids = nkids;
+  if (nkids) n->kids = cp_alloc(C, (size_t)nkids * sizeof(lx_Node *));
+  return n;
+}
+
+static lx_Node *cp_const(lx_Compiler *C, lx_Value v, lx_SrcPos pos) {
+  lx_Node *n = cp_node(C, N_CONST, pos, 0);
+  n->value = v;
+  return n;
+}
+
+/* Items of a proper list into an arena array; errors on improper lists. */
+static lx_Value *cp_items(lx_Compiler *C, lx_Value list, int *count, const char *what) {
+  int64_t n = lx_list_length(list);
+  if (n < 0) cp_error(C, cp_pos(C, list), "%s: malformed form (improper list)", what);
+  lx_Value *items = cp_alloc(C, (size_t)(n ? n : 1) * sizeof(lx_Value));
+  for (int64_t i = 0; i < n; i++, list = lx_cdr(list)) items[i] = lx_car(list);
+  *count = (int)n;
+  return items;
+}
+
+/* ========================================================================
+** Scopes and variable resolution
+** ======================================================================== */
+
+static lx_Var *cp_bind(lx_Compiler *C, lx_Value name, lx_SrcPos pos) {
+  if (!lx_is(name, LX_SYMBOL))
+    cp_error(C, pos, "expected a variable name (symbol), got %s",
+             lx_as_string(lx_repr(C->L, name, true))->data);
+  lx_Var *v = cp_alloc(C, sizeof(lx_Var));
+  v->name = name;
+  v->owner = C->fn;
+  v->slot = -1;
+  v->next = C->scope;
+  C->scope = v;
+  return v;
+}
+
+static lx_Var *cp_lookup(lx_Compiler *C, lx_Value sym) {
+  for (lx_Var *v = C->scope; v; v = v->next)
+    if (v->name.as.o == sym.as.o) return v;
+  return NULL;
+}
+
+/* Record that fn (and every function between it and the variable's owner)
+** needs the variable as an upvalue. */
+static void cp_capture(lx_Compiler *C, lx_Var *v) {
+  v->captured = true;
+  for (lx_FnInfo *f = C->fn; f && f != v->owner; f = f->parent) {
+    bool have = false;
+    for (int i = 0; i < f->nupvars; i++) have |= f->upvars[i] == v;
+    if (have) continue;
+    if (f->nupvars == f->capupvars) {
+      int ncap = f->capupvars ? f->capupvars * 2 : 8;
+      lx_Var **nu = cp_alloc(C, (size_t)ncap * sizeof *nu);
+      if (f->nupvars) memcpy(nu, f->upvars, (size_t)f->nupvars * sizeof *nu);
+      f->upvars = nu;
+      f->capupvars = ncap;
+    }
+    f->upvars[f->nupvars++] = v;
+  }
+}
+
+static lx_Node *cp_varref(lx_Compiler *C, lx_Value sym, lx_SrcPos pos) {
+  lx_Var *v = cp_lookup(C, sym);
+  if (v) {
+    if (v->self_fn == C->fn && !v->mutated) return cp_node(C, N_SELF, pos, 0);
+    if (v->owner != C->fn) cp_capture(C, v);
+    lx_Node *n = cp_node(C, N_LOCAL, pos, 0);
+    n->var = v;
+    return n;
+  }
+  lx_Node *n = cp_node(C, N_GLOBAL, pos, 0);
+  n->value = lx_obj(lx_env_resolve(C->L, C->env, sym));
+  return n;
+}
+
+/* ========================================================================
+** Special form table
+** ======================================================================== */
+
+typedef lx_Node *(*cp_SpecialFn)(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top);
+
+static lx_Node *cp_expr(lx_Compiler *C, lx_Value form, bool top);
+static lx_Node *cp_body(lx_Compiler *C, lx_Value body, lx_SrcPos pos);
+static lx_Node *cp_seq(lx_Compiler *C, lx_Value forms, lx_SrcPos pos, bool top);
+static lx_Node *cp_lambda(lx_Compiler *C, lx_Value params, lx_Value body,
+                          lx_Value name, lx_SrcPos pos);
+
+/* Second, third ... elements with a clear error when missing. */
+static lx_Value cp_nth(lx_Compiler *C, lx_Value form, int i, const char *what) {
+  lx_Value x = form;
+  for (int k = 0; k < i; k++) {
+    if (!lx_is(x, LX_PAIR)) break;
+    x = lx_cdr(x);
+  }
+  if (!lx_is(x, LX_PAIR)) cp_error(C, cp_pos(C, form), "%s", what);
+  return lx_car(x);
+}
+
+static lx_Value cp_tail(lx_Value form, int i) {
+  for (int k = 0; k < i && lx_is(form, LX_PAIR); k++) form = lx_cdr(form);
+  return form;
+}
+
+static lx_Value cp_sym(lx_Compiler *C, const char *name) {
+  return lx_csymbol(C->L, name);
+}
+
+static lx_Value cp_list(lx_Compiler *C, int n, ...) {
+  lx_Value items[8];
+  va_list ap;
+  va_start(ap, n);
+  for (int i = 0; i < n; i++) items[i] = va_arg(ap, lx_Value);
+  va_end(ap);
+  return lx_list_from(C->L, items, (size_t)n);
+}
+
+/* A variable no source name can reach (for desugaring temporaries). */
+static lx_Var *cp_hidden_var(lx_Compiler *C) {
+  lx_Var *v = cp_alloc(C, sizeof(lx_Var));
+  v->name = lx_nil();
+  v->owner = C->fn;
+  v->slot = -1;
+  return v;
+}
+
+/* An uninterned symbol: unique, so desugared code cannot capture user
+** variables. */
+static lx_Value cp_gensym(lx_Compiler *C, const char *name) {
+  lx_Symbol *s = (lx_Symbol *)lx_obj_new(C->L, LX_SYMBOL, sizeof(lx_Symbol));
+  s->name = NULL;
+  s->next = NULL;
+  s->name = lx_string_new(C->L, name, strlen(name));
+  return lx_obj(s);
+}
+
+/* ---- quote, if, begin, and/or, when/unless ------------------------------- */
+
+static lx_Node *sf_quote(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) {
+  return cp_const(C, cp_nth(C, form, 1, "quote: expected (quote datum)"), pos);
+}
+
+static lx_Node *cp_if(lx_Compiler *C, lx_SrcPos pos, lx_Node *c, lx_Node *t, lx_Node *e) {
+  lx_Node *n = cp_node(C, N_IF, pos, 3);
+  n->kids[0] = c;
+  n->kids[1] = t;
+  n->kids[2] = e ? e : cp_const(C, lx_nil(), pos);
+  return n;
+}
+
+static lx_Node *sf_if(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) {
+  int n;
+  lx_Value *it = cp_items(C, form, &n, "if");
+  if (n < 3 || n > 4) cp_error(C, pos, "if: expected (if test then [else]), got %d parts", n - 1);
+  return cp_if(C, pos, cp_expr(C, it[1], false), cp_expr(C, it[2], false),
+               n == 4 ? cp_expr(C, it[3], false) : NULL);
+}
+
+static lx_Node *sf_begin(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) {
+  return cp_seq(C, lx_cdr(form), pos, top);
+}
+
+static lx_Node *cp_andor(lx_Compiler *C, lx_Value form, lx_SrcPos pos, lx_NodeKind k) {
+  int n;
+  lx_Value *it = cp_items(C, form, &n, k == N_AND ? "and" : "or");
+  if (n == 1) return cp_const(C, lx_bool(k == N_AND), pos);
+  if (n == 2) return cp_expr(C, it[1], false);
+  lx_Node *node = cp_node(C, k, pos, n - 1);
+  for (int i = 1; i < n; i++) node->kids[i - 1] = cp_expr(C, it[i], false);
+  return node;
+}
+
+static lx_Node *sf_and(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) {
+  return cp_andor(C, form, pos, N_AND);
+}
+
+static lx_Node *sf_or(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) {
+  return cp_andor(C, form, pos, N_OR);
+}
+
+static lx_Node *cp_whenunless(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool unless) {
+  lx_Node *test = cp_expr(C, cp_nth(C, form, 1, "when/unless: missing test"), false);
+  lx_Node *body = cp_seq(C, cp_tail(form, 2), pos, false);
+  return unless ? cp_if(C, pos, test, cp_const(C, lx_nil(), pos), body)
+                : cp_if(C, pos, test, body, NULL);
+}
+
+static lx_Node *sf_when(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) {
+  return cp_whenunless(C, form, pos, false);
+}
+
+static lx_Node *sf_unless(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) {
+  return cp_whenunless(C, form, pos, true);
+}
+
+/* ---- cond and case ------------------------------------------------------- */
+
+static bool cp_is_sym(lx_Value v, const char *name) {
+  return lx_is(v, LX_SYMBOL) && lx_as_symbol(v)->name &&
+         strcmp(cp_symname(v), name) == 0;
+}
+
+static bool cp_is_else(lx_Value v) {
+  return cp_is_sym(v, "else") || (lx_is(v, LX_KEYWORD) && strcmp(lx_as_symbol(v)->name->data, "else") == 0);
+}
+
+/* One clause (test body...) -> node, given the node for what follows. */
+static lx_Node *cp_cond_clause(lx_Compiler *C, lx_Value clause, lx_Node *rest) {
+  lx_SrcPos pos = cp_pos(C, clause);
+  if (!lx_is(clause, LX_PAIR)) cp_error(C, pos, "cond: each clause must be a list (test body...)");
+  if (cp_is_else(lx_car(clause))) return cp_seq(C, lx_cdr(clause), pos, false);
+  lx_Node *test = cp_expr(C, lx_car(clause), false);
+  if (lx_is(lx_cdr(clause), LX_EMPTY)) {  /* (test): value of test */
+    lx_Node *n = cp_node(C, N_OR, pos, 2);
+    n->kids[0] = test;
+    n->kids[1] = rest;
+    return n;
+  }
+  return cp_if(C, pos, test, cp_seq(C, lx_cdr(clause), pos, false), rest);
+}
+
+static lx_Node *sf_cond(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) {
+  int n;
+  lx_Value *it = cp_items(C, form, &n, "cond");
+  lx_Node *acc = cp_const(C, lx_nil(), pos);
+  bool clojure = n > 1 && !lx_is(it[1], LX_PAIR);
+  if (clojure) {  /* (cond t1 e1 t2 e2 :else e3) */
+    if ((n - 1) % 2) cp_error(C, pos, "cond: odd number of forms in (cond test expr ...)");
+    for (int i = n - 2; i >= 1; i -= 2)
+      acc = cp_is_else(it[i]) ? cp_expr(C, it[i + 1], false)
+          : cp_if(C, pos, cp_expr(C, it[i], false), cp_expr(C, it[i + 1], false), acc);
+    return acc;
+  }
+  for (int i = n - 1; i >= 1; i--) acc = cp_cond_clause(C, it[i], acc);
+  return acc;
+}
+
+static lx_Node *cp_local(lx_Compiler *C, lx_Var *v, lx_SrcPos pos) {
+  lx_Node *n = cp_node(C, N_LOCAL, pos, 0);
+  n->var = v;
+  return n;
+}
+
+static lx_Node *cp_prim(lx_Compiler *C, int op, lx_SrcPos pos, lx_Node *a, lx_Node *b) {
+  lx_Node *n = cp_node(C, N_PRIM, pos, b ? 2 : 1);
+  n->op = op;
+  n->kids[0] = a;
+  if (b) n->kids[1] = b;
+  return n;
+}
+
+/* Test key against each datum of a case clause (equal? semantics). */
+static lx_Node *cp_case_test(lx_Compiler *C, lx_Var *key, lx_Value datums, lx_SrcPos pos) {
+  if (!lx_is(datums, LX_PAIR) && !lx_is(datums, LX_EMPTY))
+    return cp_prim(C, LX_OP_EQUAL, pos, cp_local(C, key, pos), cp_const(C, datums, pos));
+  int n;
+  lx_Value *it = cp_items(C, datums, &n, "case");
+  lx_Node *acc = cp_const(C, lx_bool(false), pos);
+  if (n == 0) return acc;
+  lx_Node *or = cp_node(C, N_OR, pos, n);
+  for (int i = 0; i < n; i++)
+    or->kids[i] = cp_prim(C, LX_OP_EQUAL, pos, cp_local(C, key, pos), cp_const(C, it[i], pos));
+  return or;
+}
+
+static lx_Node *cp_let1(lx_Compiler *C, lx_Var *v, lx_Node *init, lx_Node *body, lx_SrcPos pos) {
+  lx_Node *n = cp_node(C, N_LET, pos, 2);
+  n->vars = cp_alloc(C, sizeof(lx_Var *));
+  n->vars[0] = v;
+  n->nvars = 1;
+  n->kids[0] = init;
+  n->kids[1] = body;
+  return n;
+}
+
+/* (case key ((d...) body...) ... (else body...)) and Clojure's
+** (case key d1 e1 d2 e2 default). */
+static lx_Node *sf_case(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) {
+  int n;
+  lx_Value *it = cp_items(C, form, &n, "case");
+  if (n < 2) cp_error(C, pos, "case: expected (case key clause...)");
+  lx_Node *keyinit = cp_expr(C, it[1], false);
+  lx_Var *key = cp_hidden_var(C);
+  lx_Node *acc = cp_const(C, lx_nil(), pos);
+  bool clojure = n > 2 && !lx_is(it[2], LX_PAIR);
+  if (clojure) {
+    int i = n - 1;
+    if ((n - 2) % 2) acc = cp_expr(C, it[i--], false);  /* default */
+    for (; i >= 3; i -= 2)
+      acc = cp_if(C, pos, cp_case_test(C, key, it[i - 1], pos), cp_expr(C, it[i], false), acc);
+  } else {
+    for (int i = n - 1; i >= 2; i--) {
+      lx_SrcPos cpos = cp_pos(C, it[i]);
+      if (!lx_is(it[i], LX_PAIR)) cp_error(C, cpos, "case: each clause must be ((datum...) body...)");
+      lx_Node *body = cp_seq(C, lx_cdr(it[i]), cpos, false);
+      acc = cp_is_else(lx_car(it[i])) ? body
+          : cp_if(C, cpos, cp_case_test(C, key, lx_car(it[i]), cpos), body, acc);
+    }
+  }
+  return cp_let1(C, key, keyinit, acc, pos);
+}
+
+/* ---- set! ------------------------------------------------------------------ */
+
+static lx_Node *sf_set(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) {
+  int n;
+  lx_Value *it = cp_items(C, form, &n, "set!");
+  if (n != 3 || !lx_is(it[1], LX_SYMBOL)) cp_error(C, pos, "set!: expected (set! name value)");
+  lx_Node *value = cp_expr(C, it[2], false);
+  lx_Var *v = cp_lookup(C, it[1]);
+  if (v) {
+    v->mutated = true;
+    if (v->owner != C->fn) cp_capture(C, v);
+    lx_Node *node = cp_node(C, N_SETLOCAL, pos, 1);
+    node->var = v;
+    node->kids[0] = value;
+    return node;
+  }
+  lx_Node *node = cp_node(C, N_SETGLOBAL, pos, 1);
+  node->value = lx_obj(lx_env_resolve(C->L, C->env, it[1]));
+  node->kids[0] = value;
+  return node;
+}
+
+/* ---- lambda ------------------------------------------------------------------ */
+
+/* Bind the parameters: (a b . rest), (a b & rest), [a b & rest], or a
+** lone symbol collecting every argument. */
+static void cp_params(lx_Compiler *C, lx_FnInfo *f, lx_Value params, lx_SrcPos pos) {
+  lx_Value list = params;
+  if (lx_is(params, LX_VECTOR)) list = lx_list_from(C->L, lx_as_vector(params)->items, lx_as_vector(params)->len);
+  lx_Var *vars[LX_MAX_LOCALS + 1];
+  int n = 0;
+  f->param_list = list;
+  while (lx_is(list, LX_PAIR)) {
+    lx_Value p = lx_car(list);
+    if (cp_is_sym(p, "&")) {
+      lx_Value r = lx_cdr(list);
+      if (!lx_is(r, LX_PAIR) || !lx_is(lx_cdr(r), LX_EMPTY))
+        cp_error(C, pos, "parameters: '&' must be followed by exactly one name");
+      list = lx_car(r);
+      break;
+    }
+    if (n >= LX_MAX_LOCALS) cp_error(C, pos, "too many parameters (limit %d)", LX_MAX_LOCALS);
+    vars[n++] = cp_bind(C, p, cp_pos(C, list));
+    list = lx_cdr(list);
+  }
+  if (!lx_is(list, LX_EMPTY)) {  /* rest parameter */
+    vars[n++] = cp_bind(C, list, pos);
+    f->rest = true;
+  }
+  f->nparams = n - (f->rest ? 1 : 0);
+  f->params = cp_alloc(C, (size_t)(n ? n : 1) * sizeof(lx_Var *));
+  memcpy(f->params, vars, (size_t)n * sizeof(lx_Var *));
+}
+
+static lx_Node *cp_lambda_ex(lx_Compiler *C, lx_Value params, lx_Value body,
+                             lx_Value name, lx_SrcPos pos, lx_Var *self) {
+  lx_FnInfo *f = cp_alloc(C, sizeof(lx_FnInfo));
+  f->parent = C->fn;
+  f->name = name;
+  f->doc = lx_nil();
+  f->pos = pos;
+  if (self) self->self_fn = f;
+  lx_Var *saved_scope = C->scope;
+  lx_FnInfo *saved_fn = C->fn;
+  bool saved_top = C->toplevel;
+  C->fn = f;
+  C->toplevel = false;
+  cp_params(C, f, params, pos);
+  if (lx_is(body, LX_PAIR) && lx_is(lx_car(body), LX_STRING) && lx_is(lx_cdr(body), LX_PAIR)) {
+    f->doc = lx_car(body);
+    body = lx_cdr(body);
+  }
+  f->body = cp_body(C, body, pos);
+  C->scope = saved_scope;
+  C->fn = saved_fn;
+  C->toplevel = saved_top;
+  lx_Node *n = cp_node(C, N_LAMBDA, pos, 0);
+  n->fn = f;
+  return n;
+}
+
+static lx_Node *cp_lambda(lx_Compiler *C, lx_Value params, lx_Value body,
+                          lx_Value name, lx_SrcPos pos) {
+  return cp_lambda_ex(C, params, body, name, pos, NULL);
+}
+
+/* (lambda params body...), (fn [params] body...), (fn name [params] body...) */
+static lx_Node *sf_lambda(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) {
+  lx_Value params = cp_nth(C, form, 1, "lambda: expected (lambda (params...) body...)");
+  lx_Value body = cp_tail(form, 2);
+  lx_Value name = lx_nil();
+  if (lx_is(params, LX_SYMBOL) && lx_is(body, LX_PAIR) &&
+      (lx_is(lx_car(body), LX_VECTOR) || lx_is(lx_car(body), LX_PAIR) || lx_is(lx_car(body), LX_EMPTY)) &&
+      cp_is_sym(lx_car(form), "fn")) {
+    name = lx_obj(lx_as_symbol(params)->name);
+    params = lx_car(body);
+    body = lx_cdr(body);
+  }
+  return cp_lambda(C, params, body, name, pos);
+}
+
+/* ---- define, def, defn, define-macro, defmacro ---------------------------- */
+
+typedef struct lx_DefParts {
+  lx_Value name;           /* symbol being defined */
+  lx_Value expr;           /* value expression, or */
+  lx_Value params, body;   /* a function's parameters and body */
+  bool is_fn, is_macro;
+  lx_SrcPos pos;
+} lx_DefParts;
+
+static bool cp_is_define_form(lx_Value form) {
+  if (!lx_is(form, LX_PAIR) || !lx_is(lx_car(form), LX_SYMBOL)) return false;
+  static const char *names[] = {"define", "def", "defn", "define-macro", "defmacro", NULL};
+  for (int i = 0; names[i]; i++) if (cp_is_sym(lx_car(form), names[i])) return true;
+  return false;
+}
+
+/* Split any defining form into its parts. */
+static lx_DefParts cp_define_parts(lx_Compiler *C, lx_Value form) {
+  lx_DefParts d = {lx_nil(), lx_nil(), lx_nil(), lx_nil(), false, false, cp_pos(C, form)};
+  const char *kw = cp_symname(lx_car(form));
+  d.is_macro = strcmp(kw, "define-macro") == 0 || strcmp(kw, "defmacro") == 0;
+  lx_Value target = cp_nth(C, form, 1, "define: expected (define name value) or (define (name params...) body...)");
+  lx_Value rest = cp_tail(form, 2);
+  if (lx_is(target, LX_PAIR)) {  /* (define (name . params) body...) */
+    d.name = lx_car(target);
+    d.params = lx_cdr(target);
+    d.body = rest;
+    d.is_fn = true;
+  } else if (strcmp(kw, "defn") == 0 || strcmp(kw, "defmacro") == 0) {
+    d.name = target;
+    if (lx_is(rest, LX_PAIR) && lx_is(lx_car(rest), LX_STRING) && lx_is(lx_cdr(rest), LX_PAIR)) {
+      lx_Value doc = lx_car(rest);  /* (defn f "doc" [x] ...) */
+      rest = lx_cdr(rest);
+      d.body = lx_cons(C->L, doc, cp_tail(rest, 1));
+    } else {
+      d.body = cp_tail(rest, 1);
+    }
+    if (!lx_is(rest, LX_PAIR)) cp_error(C, d.pos, "%s: expected (%s name [params] body...)", kw, kw);
+    if (lx_is(lx_car(rest), LX_PAIR) && lx_is(lx_car(lx_car(rest)), LX_VECTOR))
+      cp_error(C, d.pos, "%s: multi-arity functions are not supported (hint: use & rest)", kw);
+    d.params = lx_car(rest);
+    d.is_fn = true;
+  } else {  /* (define name value) or (def name "doc" value) */
+    d.name = target;
+    if (lx_is(rest, LX_PAIR) && lx_is(lx_cdr(rest), LX_PAIR) && lx_is(lx_car(rest), LX_STRING))
+      rest = lx_cdr(rest);
+    d.expr = lx_is(rest, LX_PAIR) ? lx_car(rest) : lx_nil();
+    if (lx_is(rest, LX_PAIR) && !lx_is(lx_cdr(rest), LX_EMPTY))
+      cp_error(C, d.pos, "%s: too many forms (hint: (define name value))", kw);
+  }
+  if (!lx_is(d.name, LX_SYMBOL)) cp_error(C, d.pos, "%s: the name must be a symbol", kw);
+  return d;
+}
+
+/* The value node of a definition; self binds the name for self-calls. */
+static lx_Node *cp_define_value(lx_Compiler *C, const lx_DefParts *d, lx_Var *self) {
+  lx_Value name = lx_obj(lx_as_symbol(d->name)->name);
+  if (d->is_fn) return cp_lambda_ex(C, d->params, d->body, name, d->pos, self);
+  lx_Node *v = cp_expr(C, d->expr, false);
+  if (v->kind == N_LAMBDA && lx_is(v->fn->name, LX_NIL)) v->fn->name = name;
+  return v;
+}
+
+static lx_Node *sf_define(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) {
+  if (!top)
+    cp_error(C, pos, "%s is only allowed at the top level or at the start of a body",
+             cp_symname(lx_car(form)));
+  lx_DefParts d = cp_define_parts(C, form);
+  lx_Box *box = lx_env_own_box(C->L, C->env, d.name);
+  lx_Node *n = cp_node(C, N_DEFINE, pos, 1);
+  n->value = lx_obj(box);
+  n->op = d.is_macro;
+  n->kids[0] = cp_define_value(C, &d, NULL);
+  return n;
+}
+
+/* ---- let, let*, letrec, named let ---------------------------------------- */
+
+/* Bindings as parallel arrays of names and init forms: ((a 1) (b 2)),
+** ((a 1) b) or Clojure's [a 1 b 2]. */
+static int cp_bindings(lx_Compiler *C, lx_Value b, lx_Value **names, lx_Value **inits,
+                       lx_SrcPos pos) {
+  int n;
+  if (lx_is(b, LX_VECTOR)) {
+    lx_Vector *v = lx_as_vector(b);
+    if (v->len % 2) cp_error(C, pos, "let: [bindings] need name/value pairs");
+    n = (int)v->len / 2;
+    *names = cp_alloc(C, (size_t)(n + 1) * sizeof(lx_Value));
+    *inits = cp_alloc(C, (size_t)(n + 1) * sizeof(lx_Value));
+    for (int i = 0; i < n; i++) {
+      (*names)[i] = v->items[2 * i];
+      (*inits)[i] = v->items[2 * i + 1];
+    }
+    return n;
+  }
+  lx_Value *it = cp_items(C, b, &n, "let bindings");
+  *names = cp_alloc(C, (size_t)(n + 1) * sizeof(lx_Value));
+  *inits = cp_alloc(C, (size_t)(n + 1) * sizeof(lx_Value));
+  for (int i = 0; i < n; i++) {
+    if (lx_is(it[i], LX_SYMBOL)) {
+      (*names)[i] = it[i];
+      (*inits)[i] = lx_nil();
+      continue;
+    }
+    int k;
+    lx_Value *pair = lx_is(it[i], LX_PAIR) ? cp_items(C, it[i], &k, "let binding") : NULL;
+    if (!pair || k < 1 || k > 2)
+      cp_error(C, cp_pos(C, it[i]), "let: each binding must be (name value)");
+    (*names)[i] = pair[0];
+    (*inits)[i] = k == 2 ? pair[1] : lx_nil();
+  }
+  return n;
+}
+
+/* let (parallel) or let* (sequential): same code, different scoping. */
+static lx_Node *cp_let(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool sequential) {
+  lx_Value *names, *inits;
+  int n = cp_bindings(C, cp_nth(C, form, 1, "let: expected (let (bindings...) body...)"),
+                      &names, &inits, pos);
+  lx_Var *saved = C->scope;
+  lx_Node *node = cp_node(C, N_LET, pos, n + 1);
+  node->vars = cp_alloc(C, (size_t)(n + 1) * sizeof(lx_Var *));
+  node->nvars = n;
+  for (int i = 0; i < n; i++) {
+    node->kids[i] = cp_expr(C, inits[i], false);
+    if (sequential) node->vars[i] = cp_bind(C, names[i], pos);
+  }
+  if (!sequential)
+    for (int i = 0; i < n; i++) node->vars[i] = cp_bind(C, names[i], pos);
+  node->kids[n] = cp_body(C, cp_tail(form, 2), pos);
+  C->scope = saved;
+  return node;
+}
+
+static lx_Node *cp_setvar(lx_Compiler *C, lx_Var *v, lx_Node *value, lx_SrcPos pos) {
+  lx_Node *n = cp_node(C, N_SETLOCAL, pos, 1);
+  n->var = v;
+  n->kids[0] = value;
+  return n;
+}
+
+/* (let name ((v init)...) body...): a self-recursive local function. */
+static lx_Node *cp_named_let(lx_Compiler *C, lx_Value form, lx_SrcPos pos) {
+  lx_Value name = lx_car(lx_cdr(form));
+  lx_Value *names, *inits;
+  int n = cp_bindings(C, cp_nth(C, form, 2, "named let: expected (let name (bindings...) body...)"),
+                      &names, &inits, pos);
+  lx_Node *call = cp_node(C, N_CALL, pos, n + 1);
+  for (int i = 0; i < n; i++) call->kids[i + 1] = cp_expr(C, inits[i], false);
+  lx_Var *saved = C->scope;
+  lx_Var *loop = cp_bind(C, name, pos);
+  loop->letrec = true;
+  lx_Value params = lx_list_from(C->L, names, (size_t)n);
+  lx_Node *fn = cp_lambda_ex(C, params, cp_tail(form, 3), lx_obj(lx_as_symbol(name)->name), pos, loop);
+  call->kids[0] = cp_local(C, loop, pos);
+  lx_Node *body = cp_node(C, N_SEQ, pos, 2);
+  body->kids[0] = cp_setvar(C, loop, fn, pos);
+  body->kids[1] = call;
+  lx_Node *rec = cp_node(C, N_LETREC, pos, 1);
+  rec->vars = cp_alloc(C, sizeof(lx_Var *));
+  rec->vars[0] = loop;
+  rec->nvars = 1;
+  rec->kids[0] = body;
+  C->scope = saved;
+  return rec;
+}
+
+static lx_Node *sf_let(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) {
+  lx_Value second = cp_nth(C, form, 1, "let: expected (let (bindings...) body...)");
+  if (lx_is(second, LX_SYMBOL)) return cp_named_let(C, form, pos);
+  return cp_let(C, form, pos, lx_is(second, LX_VECTOR));
+}
+
+static lx_Node *sf_letstar(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) {
+  return cp_let(C, form, pos, true);
+}
+
+static lx_Node *sf_letrec(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) {
+  lx_Value *names, *inits;
+  int n = cp_bindings(C, cp_nth(C, form, 1, "letrec: expected (letrec (bindings...) body...)"),
+                      &names, &inits, pos);
+  lx_Var *saved = C->scope;
+  lx_Node *rec = cp_node(C, N_LETREC, pos, 1);
+  rec->vars = cp_alloc(C, (size_t)(n + 1) * sizeof(lx_Var *));
+  rec->nvars = n;
+  for (int i = 0; i < n; i++) {
+    rec->vars[i] = cp_bind(C, names[i], pos);
+    rec->vars[i]->letrec = true;
+  }
+  lx_Node *seq = cp_node(C, N_SEQ, pos, n + 1);
+  for (int i = 0; i < n; i++) seq->kids[i] = cp_setvar(C, rec->vars[i], cp_expr(C, inits[i], false), pos);
+  seq->kids[n] = cp_body(C, cp_tail(form, 2), pos);
+  rec->kids[0] = seq;
+  C->scope = saved;
+  return rec;
+}
+
+/* ---- try / catch / finally ------------------------------------------------- */
+
+static lx_Node *sf_try(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) {
+  int n;
+  lx_Value *it = cp_items(C, form, &n, "try");
+  lx_Value catch_clause = lx_nil(), finally_clause = lx_nil();
+  int body_end = n;
+  for (int i = 1; i < n; i++) {
+    bool is_catch = lx_is(it[i], LX_PAIR) && cp_is_sym(lx_car(it[i]), "catch");
+    bool is_fin = lx_is(it[i], LX_PAIR) && cp_is_sym(lx_car(it[i]), "finally");
+    if (!is_catch && !is_fin) {
+      if (body_end < n) cp_error(C, cp_pos(C, it[i]), "try: body forms must come before catch/finally");
+      continue;
+    }
+    if (body_end == n) body_end = i;
+    if (is_catch) catch_clause = it[i];
+    else finally_clause = it[i];
+  }
+  lx_Node *node = cp_node(C, N_TRY, pos, 3);
+  node->kids[0] = cp_seq(C, lx_list_from(C->L, it + 1, (size_t)(body_end - 1)), pos, false);
+  if (!lx_is(catch_clause, LX_NIL)) {
+    lx_Value rest = lx_cdr(catch_clause);
+    lx_SrcPos cpos = cp_pos(C, catch_clause);
+    if (!lx_is(rest, LX_PAIR)) cp_error(C, cpos, "catch: expected (catch e body...)");
+    /* Clojure: (catch Exception e body...) */
+    if (lx_is(lx_cdr(rest), LX_PAIR) && lx_is(lx_car(lx_cdr(rest)), LX_SYMBOL) &&
+        lx_is(lx_car(rest), LX_SYMBOL) && !lx_is(lx_cdr(lx_cdr(rest)), LX_EMPTY))
+      rest = lx_cdr(rest);
+    lx_Var *saved = C->scope;
+    node->var = cp_bind(C, lx_car(rest), cpos);
+    node->kids[1] = cp_body(C, lx_cdr(rest), cpos);
+    C->scope = saved;
+  }
+  if (!lx_is(finally_clause, LX_NIL))
+    node->kids[2] = cp_seq(C, lx_cdr(finally_clause), cp_pos(C, finally_clause), false);
+  return node;
+}
+
+/* ---- dotimes, ->, ->> (rewritten to other forms) -------------------------- */
+
+/* (dotimes (i n) body...) => (let ((lim n)) (let loop ((i 0))
+**   (when (< i lim) body... (loop (+ i 1))))) with fresh lim/loop names. */
+static lx_Node *sf_dotimes(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) {
+  lx_Value spec = cp_nth(C, form, 1, "dotimes: expected (dotimes (i n) body...)");
+  lx_Value *names, *inits;
+  lx_Value pairlist = spec;
+  if (lx_is(spec, LX_PAIR)) pairlist = lx_cons(C->L, spec, lx_empty());
+  if (cp_bindings(C, pairlist, &names, &inits, pos) != 1)
+    cp_error(C, pos, "dotimes: expected (dotimes (i n) body...)");
+  lx_Value lim = cp_gensym(C, "limit"), loop = cp_gensym(C, "dotimes");
+  lx_Value next = cp_list(C, 2, loop, cp_list(C, 3, cp_sym(C, "+"), names[0], lx_int(1)));
+  lx_Value body = lx_cons(C->L, cp_sym(C, "begin"), cp_tail(form, 2));
+  lx_Value test = cp_list(C, 3, cp_sym(C, "<"), names[0], lim);
+  lx_Value when = cp_list(C, 4, cp_sym(C, "if"), test, cp_list(C, 3, cp_sym(C, "begin"), body, next), lx_nil());
+  lx_Value inner = cp_list(C, 4, cp_sym(C, "let"), loop,
+                           cp_list(C, 1, cp_list(C, 2, names[0], lx_int(0))), when);
+  lx_Value outer = cp_list(C, 3, cp_sym(C, "let"), cp_list(C, 1, cp_list(C, 2, lim, inits[0])), inner);
+  return cp_expr(C, outer, false);
+}
+
+/* (-> x (f a) g) => (g (f x a)); ->> threads into the last position. */
+static lx_Node *cp_thread(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool last) {
+  lx_Value acc = cp_nth(C, form, 1, "->: expected (-> value forms...)");
+  for (lx_Value f = cp_tail(form, 2); lx_is(f, LX_PAIR); f = lx_cdr(f)) {
+    lx_Value step = lx_car(f);
+    if (!lx_is(step, LX_PAIR)) {
+      acc = cp_list(C, 2, step, acc);
+      continue;
+    }
+    if (!last) {
+      acc = lx_cons(C->L, lx_car(step), lx_cons(C->L, acc, lx_cdr(step)));
+      continue;
+    }
+    int n;
+    lx_Value *it = cp_items(C, step, &n, "->>");
+    lx_Value tail = lx_cons(C->L, acc, lx_empty());
+    for (int i = n - 1; i >= 0; i--) tail = lx_cons(C->L, it[i], tail);
+    acc = tail;
+  }
+  return cp_expr(C, acc, false);
+}
+
+static lx_Node *sf_thread_first(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) {
+  return cp_thread(C, form, pos, false);
+}
+
+static lx_Node *sf_thread_last(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) {
+  return cp_thread(C, form, pos, true);
+}
+
+/* ---- quasiquote ---------------------------------------------------------------- */
+
+/* A builtin by name, straight from the base environment (so user
+** definitions cannot hijack desugared code). */
+static lx_Node *cp_builtin(lx_Compiler *C, const char *name, lx_SrcPos pos) {
+  lx_Box *b = lx_env_find(C->L, C->L->base_env, cp_sym(C, name));
+  if (!b || !(b->h.flags & LX_BOX_DEFINED)) cp_error(C, pos, "internal: builtin %s is missing", name);
+  return cp_const(C, b->value, pos);
+}
+
+static lx_Node *cp_call2(lx_Compiler *C, const char *fn, lx_SrcPos pos, lx_Node *a, lx_Node *b) {
+  lx_Node *n = cp_node(C, N_CALL, pos, b ? 3 : 2);
+  n->kids[0] = cp_builtin(C, fn, pos);
+  n->kids[1] = a;
+  if (b) n->kids[2] = b;
+  return n;
+}
+
+static bool cp_is_tagged(lx_Value x, lx_Value sym) {
+  return lx_is(x, LX_PAIR) && lx_car(x).as.o == sym.as.o && lx_is(lx_car(x), LX_SYMBOL) &&
+         lx_is(lx_cdr(x), LX_PAIR) && lx_is(lx_cdr(lx_cdr(x)), LX_EMPTY);
+}
+
+static lx_Node *cp_qq(lx_Compiler *C, lx_Value x, int depth, lx_SrcPos pos);
+
+/* Quasiquote over a list: cons the items, append the spliced ones. */
+static lx_Node *cp_qq_list(lx_Compiler *C, lx_Value x, int depth, lx_SrcPos pos) {
+  lx_State *L = C->L;
+  if (cp_is_tagged(x, L->sym_unquote) || cp_is_tagged(x, L->sym_quasiquote)) {
+    return cp_qq(C, x, depth, pos);  /* dotted tail: `(a . ,b) */
+  }
+  if (!lx_is(x, LX_PAIR)) return cp_const(C, x, pos);
+  lx_Value item = lx_car(x);
+  lx_SrcPos ipos = cp_pos(C, x);
+  lx_Node *rest = cp_qq_list(C, lx_cdr(x), depth, pos);
+  if (cp_is_tagged(item, L->sym_unquote_splicing)) {
+    lx_Value e = lx_car(lx_cdr(item));
+    if (depth == 1) {
+      if (rest->kind == N_CONST && lx_is(rest->value, LX_EMPTY))
+        return cp_expr(C, e, false);  /* lists are immutable: share it */
+      return cp_call2(C, "append", ipos, cp_expr(C, e, false), rest);
+    }
+    lx_Node *inner = cp_call2(C, "list", ipos, cp_const(C, L->sym_unquote_splicing, ipos),
+                              cp_qq(C, e, depth - 1, ipos));
+    return cp_prim(C, LX_OP_CONS, ipos, inner, rest);
+  }
+  return cp_prim(C, LX_OP_CONS, ipos, cp_qq(C, item, depth, ipos), rest);
+}
+
+/* True when x holds no unquote at this depth (it can be a constant). */
+static bool cp_qq_static(lx_Compiler *C, lx_Value x) {
+  lx_State *L = C->L;
+  while (lx_is(x, LX_PAIR)) {
+    lx_Value h = lx_car(x);
+    if (lx_is(h, LX_SYMBOL) && (h.as.o == L->sym_unquote.as.o ||
+        h.as.o == L->sym_unquote_splicing.as.o || h.as.o == L->sym_quasiquote.as.o))
+      return false;
+    if (!cp_qq_static(C, h)) return false;
+    x = lx_cdr(x);
+  }
+  if (lx_is(x, LX_VECTOR)) {
+    lx_Vector *v = lx_as_vector(x);
+    for (size_t i = 0; i < v->len; i++) if (!cp_qq_static(C, v->items[i])) return false;
+  }
+  return !lx_is(x, LX_DICT);
+}
+
+static lx_Node *cp_qq(lx_Compiler *C, lx_Value x, int depth, lx_SrcPos pos) {
+  lx_State *L = C->L;
+  lx_c_enter(L);
+  lx_Node *r;
+  if (cp_qq_static(C, x)) {
+    r = cp_const(C, x, pos);
+  } else if (cp_is_tagged(x, L->sym_unquote)) {
+    lx_Value e = lx_car(lx_cdr(x));
+    r = depth == 1 ? cp_expr(C, e, false)
+        : cp_call2(C, "list", pos, cp_const(C, L->sym_unquote, pos), cp_qq(C, e, depth - 1, pos));
+  } else if (cp_is_tagged(x, L->sym_quasiquote)) {
+    r = cp_call2(C, "list", pos, cp_const(C, L->sym_quasiquote, pos),
+                 cp_qq(C, lx_car(lx_cdr(x)), depth + 1, pos));
+  } else if (lx_is(x, LX_VECTOR)) {
+    lx_Vector *v = lx_as_vector(x);
+    r = cp_call2(C, "list->vector", pos,
+                 cp_qq_list(C, lx_list_from(L, v->items, v->len), depth, pos), NULL);
+  } else if (lx_is(x, LX_DICT)) {
+    lx_Dict *d = lx_as_dict(x);
+    lx_Node *n = cp_node(C, N_DICT, pos, (int)d->count * 2);
+    lx_Value k, v;
+    int i = 0;
+    for (size_t it = 0; lx_dict_next(d, &it, &k, &v); i += 2) {
+      n->kids[i] = cp_qq(C, k, depth, pos);
+      n->kids[i + 1] = cp_qq(C, v, depth, pos);
+    }
+    r = n;
+  } else {
+    r = cp_qq_list(C, x, depth, pos);
+  }
+  lx_c_leave(L);
+  return r;
+}
+
+static lx_Node *sf_quasiquote(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) {
+  return cp_qq(C, cp_nth(C, form, 1, "quasiquote: expected `datum"), 1, pos);
+}
+
+static lx_Node *sf_unquote(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) {
+  cp_error(C, pos, "%s outside of a quasiquote (hint: use ` before the template)",
+           cp_symname(lx_car(form)));
+}
+
+static lx_Node *sf_catch(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) {
+  cp_error(C, pos, "%s is only allowed inside (try ...)", cp_symname(lx_car(form)));
+}
+
+/* ---- the table ------------------------------------------------------------------ */
+
+static const struct { const char *name; cp_SpecialFn fn; } cp_specials[] = {
+  {"quote", sf_quote}, {"quasiquote", sf_quasiquote}, {"unquote", sf_unquote},
+  {"unquote-splicing", sf_unquote}, {"if", sf_if}, {"define", sf_define},
+  {"def", sf_define}, {"defn", sf_define}, {"define-macro", sf_define},
+  {"defmacro", sf_define}, {"lambda", sf_lambda}, {"fn", sf_lambda},
+  {"let", sf_let}, {"let*", sf_letstar}, {"letrec", sf_letrec},
+  {"letrec*", sf_letrec}, {"cond", sf_cond}, {"case", sf_case},
+  {"when", sf_when}, {"unless", sf_unless}, {"and", sf_and}, {"or", sf_or},
+  {"begin", sf_begin}, {"do", sf_begin}, {"set!", sf_set}, {"try", sf_try},
+  {"catch", sf_catch}, {"finally", sf_catch}, {"dotimes", sf_dotimes},
+  {"->", sf_thread_first}, {"->>", sf_thread_last},
+};
+#define CP_NSPECIALS (sizeof cp_specials / sizeof cp_specials[0])
+
+/* Special-form symbols carry their table index + 1 in their flags; they
+** are pinned in L->permanent so the weak symbol table never drops them. */
+void lx_compiler_init(lx_State *L) {
+  for (size_t i = 0; i < CP_NSPECIALS; i++) {
+    lx_Value sym = lx_csymbol(L, cp_specials[i].name);
+    sym.as.o->flags = (uint16_t)(i + 1);
+    lx_vector_push(L, L->permanent, sym);
+  }
+}
+
+bool lx_is_special_form(lx_Value sym) {
+  return lx_is(sym, LX_SYMBOL) && sym.as.o->flags > 0;
+}
+
+static cp_SpecialFn cp_special(lx_Value head) {
+  if (!lx_is(head, LX_SYMBOL) || head.as.o->flags == 0) return NULL;
+  return cp_specials[head.as.o->flags - 1].fn;
+}
+
+/* ========================================================================
+** Expressions
+** ======================================================================== */
+
+/* The macro box for a call's head, or NULL. Lexical bindings shadow. */
+static lx_Box *cp_macro_box(lx_Compiler *C, lx_Value head) {
+  if (!lx_is(head, LX_SYMBOL) || cp_lookup(C, head)) return NULL;
+  lx_Box *b = lx_env_find(C->L, C->env, head);
+  return b && (b->h.flags & LX_BOX_MACRO) ? b : NULL;
+}
+
+/* Expand macro calls at the head of form until it is no macro call. */
+static lx_Value cp_expand(lx_Compiler *C, lx_Value form) {
+  for (int guard = 0; lx_is(form, LX_PAIR); guard++) {
+    lx_Box *m = cp_macro_box(C, lx_car(form));
+    if (!m) break;
+    if (guard > 1000) cp_error(C, cp_pos(C, form), "macro expansion does not terminate");
+    int n;
+    lx_Value *args = cp_items(C, lx_cdr(form), &n, "macro call");
+    lx_SrcPos pos = cp_pos(C, form);
+    form = lx_vm_call(C->L, m->value, n, args);
+    if (lx_is(form, LX_PAIR) && !lx_as_pair(form)->pos.line) lx_as_pair(form)->pos = pos;
+  }
+  return form;
+}
+
+/* Inlinable builtins: name, opcode, argument count. */
+static const struct { const char *name; int op, nargs; } cp_prims[] = {
+  {"+", LX_OP_ADD, 2}, {"-", LX_OP_SUB, 2}, {"*", LX_OP_MUL, 2}, {"/", LX_OP_DIV, 2},
+  {"<", LX_OP_LT, 2}, {"<=", LX_OP_LE, 2}, {">", LX_OP_GT, 2}, {">=", LX_OP_GE, 2},
+  {"=", LX_OP_EQUAL, 2}, {"equal?", LX_OP_EQUAL, 2}, {"eq?", LX_OP_EQ, 2},
+  {"cons", LX_OP_CONS, 2}, {"car", LX_OP_CAR, 1}, {"cdr", LX_OP_CDR, 1},
+  {"not", LX_OP_NOT, 1}, {"null?", LX_OP_NULLP, 1}, {"pair?", LX_OP_PAIRP, 1},
+};
+
+/* The opcode when head names an unshadowed builtin that the VM inlines. */
+static int cp_prim_op(lx_Compiler *C, lx_Value head, int nargs) {
+  if (!lx_is(head, LX_SYMBOL) || cp_lookup(C, head)) return -1;
+  lx_Box *b = lx_env_find(C->L, C->env, head);
+  if (!b || !(b->h.flags & LX_BOX_CONST) || !lx_is(b->value, LX_NATIVE)) return -1;
+  const char *name = cp_symname(head);
+  for (size_t i = 0; i < sizeof cp_prims / sizeof cp_prims[0]; i++)
+    if (cp_prims[i].nargs == nargs && strcmp(cp_prims[i].name, name) == 0 &&
+        strcmp(lx_as_native(b->value)->name, name) == 0)
+      return cp_prims[i].op;
+  return -1;
+}
+
+static lx_Node *cp_call(lx_Compiler *C, lx_Value form, lx_SrcPos pos) {
+  int n;
+  lx_Value *it = cp_items(C, form, &n, "call");
+  int op = cp_prim_op(C, it[0], n - 1);
+  if (op >= 0) {
+    lx_Node *a = cp_expr(C, it[1], false);
+    return cp_prim(C, op, pos, a, n > 2 ? cp_expr(C, it[2], false) : NULL);
+  }
+  lx_Node *call = cp_node(C, N_CALL, pos, n);
+  for (int i = 0; i < n; i++) call->kids[i] = cp_expr(C, it[i], false);
+  return call;
+}
+
+/* [a b] and {k v}: evaluated element by element into fresh objects. */
+static lx_Node *cp_vector_lit(lx_Compiler *C, lx_Vector *v, lx_SrcPos pos) {
+  lx_Node *n = cp_node(C, N_VECTOR, pos, (int)v->len);
+  for (size_t i = 0; i < v->len; i++) {
+    C->pos = v->pos ? v->pos[i] : pos;
+    n->kids[i] = cp_expr(C, v->items[i], false);
+  }
+  return n;
+}
+
+static lx_Node *cp_dict_lit(lx_Compiler *C, lx_Dict *d, lx_SrcPos pos) {
+  lx_Node *n = cp_node(C, N_DICT, pos, (int)d->count * 2);
+  lx_Value k, v;
+  int i = 0;
+  for (size_t it = 0; lx_dict_next(d, &it, &k, &v); i += 2) {
+    C->pos = d->pos ? d->pos[2 * (it - 1) + 1] : pos;
+    n->kids[i] = cp_expr(C, k, false);
+    n->kids[i + 1] = cp_expr(C, v, false);
+  }
+  return n;
+}
+
+static lx_Node *cp_expr(lx_Compiler *C, lx_Value form, bool top) {
+  lx_State *L = C->L;
+  lx_c_enter(L);
+  lx_SrcPos saved_pos = C->pos;
+  lx_SrcPos pos = cp_pos(C, form);
+  C->pos = pos;
+  lx_Node *n;
+  switch (form.tag) {
+  case LX_SYMBOL: n = cp_varref(C, form, pos); break;
+  case LX_VECTOR: n = cp_vector_lit(C, lx_as_vector(form), pos); break;
+  case LX_DICT: n = cp_dict_lit(C, lx_as_dict(form), pos); break;
+  case LX_PAIR: {
+    form = cp_expand(C, form);
+    if (!lx_is(form, LX_PAIR)) {
+      n = cp_expr(C, form, top);
+      break;
+    }
+    cp_SpecialFn sf = cp_lookup(C, lx_car(form)) ? NULL : cp_special(lx_car(form));
+    n = sf ? sf(C, form, pos, top) : cp_call(C, form, pos);
+    break;
+  }
+  default: n = cp_const(C, form, pos); break;  /* self-evaluating */
+  }
+  C->pos = saved_pos;
+  lx_c_leave(L);
+  return n;
+}
+
+/* A sequence of forms: nil when empty, the node itself when one. */
+static lx_Node *cp_seq(lx_Compiler *C, lx_Value forms, lx_SrcPos pos, bool top) {
+  int n;
+  lx_Value *it = cp_items(C, forms, &n, "body");
+  if (n == 0) return cp_const(C, lx_nil(), pos);
+  if (n == 1) return cp_expr(C, it[0], top);
+  lx_Node *seq = cp_node(C, N_SEQ, pos, n);
+  for (int i = 0; i < n; i++) seq->kids[i] = cp_expr(C, it[i], top);
+  return seq;
+}
+
+/* Collect a body's forms, expanding macros at their heads and splicing
+** (begin ...) so that definitions produced either way are seen. */
+static void cp_flatten_body(lx_Compiler *C, lx_Value body, lx_Vector *out) {
+  for (; lx_is(body, LX_PAIR); body = lx_cdr(body)) {
+    lx_Value f = cp_expand(C, lx_car(body));
+    if (lx_is(f, LX_PAIR) && cp_is_sym(lx_car(f), "begin") && !cp_lookup(C, lx_car(f))) {
+      cp_flatten_body(C, lx_cdr(f), out);
+      continue;
+    }
+    if (lx_is(f, LX_PAIR) && !lx_as_pair(f)->pos.line && lx_is(body, LX_PAIR))
+      lx_as_pair(f)->pos = lx_as_pair(body)->pos;
+    lx_vector_push(C->L, out, f);
+  }
+}
+
+/* A lambda or let body: internal definitions become letrec* variables. */
+static lx_Node *cp_body(lx_Compiler *C, lx_Value body, lx_SrcPos pos) {
+  lx_Vector *forms = lx_vector_new(C->L, 4);
+  cp_flatten_body(C, body, forms);
+  int ndefs = 0;
+  for (size_t i = 0; i < forms->len; i++) ndefs += cp_is_define_form(forms->items[i]);
+  if (ndefs == 0) {
+    lx_Value list = lx_list_from(C->L, forms->items, forms->len);
+    return cp_seq(C, list, pos, false);
+  }
+  lx_Var *saved = C->scope;
+  lx_Node *rec = cp_node(C, N_LETREC, pos, 1);
+  rec->vars = cp_alloc(C, (size_t)ndefs * sizeof(lx_Var *));
+  lx_DefParts *parts = cp_alloc(C, (size_t)ndefs * sizeof(lx_DefParts));
+  for (size_t i = 0; i < forms->len; i++) {
+    if (!cp_is_define_form(forms->items[i])) continue;
+    parts[rec->nvars] = cp_define_parts(C, forms->items[i]);
+    if (parts[rec->nvars].is_macro)
+      cp_error(C, parts[rec->nvars].pos, "macros can only be defined at the top level");
+    lx_Var *v = cp_bind(C, parts[rec->nvars].name, parts[rec->nvars].pos);
+    v->letrec = true;
+    rec->vars[rec->nvars++] = v;
+  }
+  lx_Node *seq = cp_node(C, N_SEQ, pos, (int)forms->len + 1);
+  for (size_t i = 0, d = 0; i < forms->len; i++) {
+    lx_Value f = forms->items[i];
+    if (cp_is_define_form(f)) {
+      seq->kids[i] = cp_setvar(C, rec->vars[d], cp_define_value(C, &parts[d], rec->vars[d]), parts[d].pos);
+      d++;
+    } else {
+      seq->kids[i] = cp_expr(C, f, false);
+    }
+  }
+  seq->kids[forms->len] = cp_const(C, lx_nil(), pos);
+  if (!cp_is_define_form(forms->items[forms->len - 1])) seq->nkids--;
+  rec->kids[0] = seq;
+  C->scope = saved;
+  return rec;
+}
+
+/* ========================================================================
+** Code generation
+** ======================================================================== */
+
+static void cg_grow(lx_Compiler *C, void **p, size_t *cap, size_t elem) {
+  size_t ncap = *cap ? *cap * 2 : 32;
+  void *np = realloc(*p, ncap * elem);
+  if (!np) lx_limit_error(C->L, "memory");
+  *p = np;
+  *cap = ncap;
+}
+
+static size_t cg_emit(lx_Compiler *C, int op, int32_t arg, lx_SrcPos pos) {
+  lx_CodeBuf *cb = C->cb;
+  if (cb->n == cb->cap) {
+    size_t cap = cb->cap;
+    cg_grow(C, (void **)&cb->code, &cap, sizeof *cb->code);
+    cg_grow(C, (void **)&cb->lines, &cb->cap, sizeof *cb->lines);
+  }
+  if (arg > LX_MAX_SARG || arg < -LX_MAX_SARG - 1)
+    cp_error(C, pos, "function too large to compile (operand overflow)");
+  cb->code[cb->n] = LX_MKI(op, (uint32_t)arg & 0xFFFFFF);
+  cb->lines[cb->n] = pos;
+  return cb->n++;
+}
+
+/* Stack effect bookkeeping: nslots must cover the highest point. */
+static void cg_push(lx_Compiler *C, int n) {
+  C->depth += n;
+  if (C->depth > C->maxdepth) C->maxdepth = C->depth;
+}
+
+static int cg_const(lx_Compiler *C, lx_Value v) {
+  lx_CodeBuf *cb = C->cb;
+  for (size_t i = 0; i < cb->nconsts; i++)
+    if (cb->consts[i].tag == v.tag && cb->consts[i].as.i == v.as.i) return (int)i;
+  if (cb->nconsts == cb->capconsts) cg_grow(C, (void **)&cb->consts, &cb->capconsts, sizeof(lx_Value));
+  cb->consts[cb->nconsts] = v;
+  return (int)cb->nconsts++;
+}
+
+static void cg_patch(lx_Compiler *C, size_t at) {
+  int32_t off = (int32_t)(C->cb->n - at - 1);
+  lx_Instr i = C->cb->code[at];
+  C->cb->code[at] = LX_MKI(LX_OP(i), (uint32_t)off & 0xFFFFFF);
+}
+
+static bool cg_boxed(const lx_Var *v) {
+  return v->captured && (v->mutated || v->letrec);
+}
+
+static int cg_upval_index(lx_FnInfo *f, const lx_Var *v) {
+  for (int i = 0; i < f->nupvars; i++) if (f->upvars[i] == v) return i;
+  return -1;
+}
+
+static void cg_expr(lx_Compiler *C, lx_FnInfo *f, lx_Node *n, bool tail);
+
+static void cg_const_node(lx_Compiler *C, lx_Value v, lx_SrcPos pos) {
+  if (lx_is(v, LX_INT) && v.as.i >= -LX_MAX_SARG && v.as.i <= LX_MAX_SARG)
+    cg_emit(C, LX_OP_INT, (int32_t)v.as.i, pos);
+  else if (lx_is(v, LX_NIL)) cg_emit(C, LX_OP_NIL, 0, pos);
+  else if (lx_is(v, LX_EMPTY)) cg_emit(C, LX_OP_EMPTY, 0, pos);
+  else if (lx_is(v, LX_BOOL)) cg_emit(C, v.as.b ? LX_OP_TRUE : LX_OP_FALSE, 0, pos);
+  else cg_emit(C, LX_OP_CONST, cg_const(C, v), pos);
+  cg_push(C, 1);
+}
+
+static void cg_local(lx_Compiler *C, lx_FnInfo *f, lx_Var *v, lx_SrcPos pos) {
+  bool boxed = cg_boxed(v);
+  if (v->owner == f) {
+    assert(v->slot >= 0);
+    cg_emit(C, boxed ? LX_OP_LOCALBOX : LX_OP_LOCAL, v->slot, pos);
+  } else {
+    int i = cg_upval_index(f, v);
+    assert(i >= 0);
+    cg_emit(C, boxed ? LX_OP_UPVALBOX : LX_OP_UPVAL, i, pos);
+  }
+  cg_push(C, 1);
+}
+
+static void cg_setlocal(lx_Compiler *C, lx_FnInfo *f, lx_Var *v, lx_SrcPos pos) {
+  if (v->owner == f)
+    cg_emit(C, cg_boxed(v) ? LX_OP_SETLOCALBOX : LX_OP_SETLOCAL, v->slot, pos);
+  else
+    cg_emit(C, LX_OP_SETUPVALBOX, cg_upval_index(f, v), pos);
+}
+
+/* Give v the slot at the current stack top (already pushed). */
+static void cg_bind_slot(lx_Compiler *C, lx_Var *v, lx_SrcPos pos) {
+  v->slot = C->depth - 1;
+  if (cg_boxed(v)) cg_emit(C, LX_OP_BOX, v->slot, pos);
+}
+
+static void cg_let(lx_Compiler *C, lx_FnInfo *f, lx_Node *n, bool tail) {
+  for (int i = 0; i < n->nvars; i++) {
+    cg_expr(C, f, n->kids[i], false);
+    cg_bind_slot(C, n->vars[i], n->pos);
+  }
+  cg_expr(C, f, n->kids[n->nvars], tail);
+  if (n->nvars) cg_emit(C, LX_OP_SLIDE, n->nvars, n->pos);
+  C->depth -= n->nvars;
+}
+
+static void cg_letrec(lx_Compiler *C, lx_FnInfo *f, lx_Node *n, bool tail) {
+  for (int i = 0; i < n->nvars; i++) {
+    cg_emit(C, LX_OP_NIL, 0, n->pos);
+    cg_push(C, 1);
+    cg_bind_slot(C, n->vars[i], n->pos);
+  }
+  cg_expr(C, f, n->kids[0], tail);
+  if (n->nvars) cg_emit(C, LX_OP_SLIDE, n->nvars, n->pos);
+  C->depth -= n->nvars;
+}
+
+static void cg_if(lx_Compiler *C, lx_FnInfo *f, lx_Node *n, bool tail) {
+  cg_expr(C, f, n->kids[0], false);
+  size_t jf = cg_emit(C, LX_OP_JUMPF, 0, n->pos);
+  C->depth--;
+  cg_expr(C, f, n->kids[1], tail);
+  size_t jend = cg_emit(C, LX_OP_JUMP, 0, n->pos);
+  C->depth--;
+  cg_patch(C, jf);
+  cg_expr(C, f, n->kids[2], tail);
+  cg_patch(C, jend);
+}
+
+static void cg_andor(lx_Compiler *C, lx_FnInfo *f, lx_Node *n, bool tail) {
+  size_t jumps[256];
+  int nj = 0;
+  int op = n->kind == N_AND ? LX_OP_AND : LX_OP_OR;
+  for (int i = 0; i < n->nkids; i++) {
+    bool last = i == n->nkids - 1;
+    cg_expr(C, f, n->kids[i], tail && last);
+    if (last) break;
+    size_t j = cg_emit(C, op, 0, n->pos);
+    if (nj < 256) jumps[nj++] = j;
+    else cp_error(C, n->pos, "too many operands in and/or (limit 256)");
+    C->depth--;
+  }
+  for (int i = 0; i < nj; i++) cg_patch(C, jumps[i]);
+}
+
+static void cg_seq(lx_Compiler *C, lx_FnInfo *f, lx_Node *n, bool tail) {
+  for (int i = 0; i < n->nkids; i++) {
+    bool last = i == n->nkids - 1;
+    cg_expr(C, f, n->kids[i], tail && last);
+    if (!last) {
+      cg_emit(C, LX_OP_POP, 0, n->pos);
+      C->depth--;
+    }
+  }
+  if (n->nkids == 0) cg_const_node(C, lx_nil(), n->pos);
+}
+
+static void cg_call(lx_Compiler *C, lx_FnInfo *f, lx_Node *n, bool tail) {
+  for (int i = 0; i < n->nkids; i++) cg_expr(C, f, n->kids[i], false);
+  int argc = n->nkids - 1;
+  if (argc > LX_MAX_LOCALS * 64) cp_error(C, n->pos, "too many arguments in one call");
+  cg_emit(C, tail ? LX_OP_TAILCALL : LX_OP_CALL, argc, n->pos);
+  C->depth -= argc;
+}
+
+/* try body / catch e handler / finally cleanup; see lx_opcodes.h. */
+static void cg_try(lx_Compiler *C, lx_FnInfo *f, lx_Node *n) {
+  lx_Node *body = n->kids[0], *handler = n->kids[1], *fin = n->kids[2];
+  size_t try1 = cg_emit(C, LX_OP_TRY, 0, n->pos);
+  cg_expr(C, f, body, false);
+  cg_emit(C, LX_OP_ENDTRY, 0, n->pos);
+  size_t jok = cg_emit(C, LX_OP_JUMP, 0, n->pos);
+  cg_patch(C, try1);  /* error value is on the stack here */
+  size_t try2 = 0;
+  if (handler) {
+    if (fin) try2 = cg_emit(C, LX_OP_TRY, 0, n->pos);
+    cg_bind_slot(C, n->var, n->pos);
+    cg_expr(C, f, handler, false);
+    cg_emit(C, LX_OP_SLIDE, 1, n->pos);
+    C->depth--;
+    if (fin) cg_emit(C, LX_OP_ENDTRY, 0, n->pos);
+  } else if (!fin) {
+    cg_emit(C, LX_OP_POP, 0, n->pos);  /* (try body): errors give nil */
+    cg_emit(C, LX_OP_NIL, 0, n->pos);
+  }
+  cg_patch(C, jok);
+  if (!fin) return;
+  cg_expr(C, f, fin, false);
+  cg_emit(C, LX_OP_POP, 0, n->pos);
+  C->depth--;
+  size_t jend = cg_emit(C, LX_OP_JUMP, 0, n->pos);
+  if (handler) cg_patch(C, try2);
+  else {
+    /* no handler: the first TRY lands here directly */
+    C->cb->code[try1] = LX_MKI(LX_OP_TRY, (uint32_t)(C->cb->n - try1 - 1) & 0xFFFFFF);
+  }
+  /* After a failed handler the first error value still sits below the
+  ** second one: account for that slot while the cleanup runs. */
+  int extra = handler ? 1 : 0;
+  cg_push(C, extra);
+  cg_expr(C, f, fin, false);
+  cg_emit(C, LX_OP_POP, 0, n->pos);
+  C->depth--;
+  cg_emit(C, LX_OP_RETHROW, 0, n->pos);
+  C->depth -= extra;
+  cg_patch(C, jend);
+}
+
+static lx_Proto *cg_function(lx_Compiler *C, lx_FnInfo *f);
+
+static void cg_lambda(lx_Compiler *C, lx_FnInfo *parent, lx_Node *n) {
+  lx_Proto *p = cg_function(C, n->fn);
+  lx_FnInfo *child = n->fn;
+  for (int i = 0; i < child->nupvars; i++) {
+    lx_Var *u = child->upvars[i];
+    p->captures[i] = u->owner == parent ? (uint32_t)u->slot << 1
+                                        : (uint32_t)cg_upval_index(parent, u) << 1 | 1;
+  }
+  lx_CodeBuf *cb = C->cb;
+  if (cb->nprotos == cb->capprotos) cg_grow(C, (void **)&cb->protos, &cb->capprotos, sizeof(lx_Proto *));
+  cb->protos[cb->nprotos] = p;
+  cg_emit(C, LX_OP_CLOSURE, (int32_t)cb->nprotos++, n->pos);
+  cg_push(C, 1);
+}
+
+static void cg_expr(lx_Compiler *C, lx_FnInfo *f, lx_Node *n, bool tail) {
+  lx_c_enter(C->L);
+  switch (n->kind) {
+  case N_CONST: cg_const_node(C, n->value, n->pos); break;
+  case N_LOCAL: cg_local(C, f, n->var, n->pos); break;
+  case N_SELF: cg_emit(C, LX_OP_SELF, 0, n->pos); cg_push(C, 1); break;
+  case N_GLOBAL:
+    cg_emit(C, LX_OP_GLOBAL, cg_const(C, n->value), n->pos);
+    cg_push(C, 1);
+    break;
+  case N_SETLOCAL:
+    cg_expr(C, f, n->kids[0], false);
+    cg_setlocal(C, f, n->var, n->pos);
+    break;
+  case N_SETGLOBAL:
+    cg_expr(C, f, n->kids[0], false);
+    cg_emit(C, LX_OP_SETGLOBAL, cg_const(C, n->value), n->pos);
+    break;
+  case N_DEFINE:
+    cg_expr(C, f, n->kids[0], false);
+    cg_emit(C, n->op ? LX_OP_DEFMACRO : LX_OP_DEFGLOBAL, cg_const(C, n->value), n->pos);
+    break;
+  case N_IF: cg_if(C, f, n, tail); break;
+  case N_SEQ: cg_seq(C, f, n, tail); break;
+  case N_LAMBDA: cg_lambda(C, f, n); break;
+  case N_CALL: cg_call(C, f, n, tail); break;
+  case N_LET: cg_let(C, f, n, tail); break;
+  case N_LETREC: cg_letrec(C, f, n, tail); break;
+  case N_AND: case N_OR: cg_andor(C, f, n, tail); break;
+  case N_TRY: cg_try(C, f, n); break;
+  case N_PRIM:
+    for (int i = 0; i < n->nkids; i++) cg_expr(C, f, n->kids[i], false);
+    cg_emit(C, n->op, 0, n->pos);
+    C->depth -= n->nkids - 1;
+    break;
+  case N_VECTOR: case N_DICT:
+    for (int i = 0; i < n->nkids; i++) cg_expr(C, f, n->kids[i], false);
+    cg_emit(C, n->kind == N_VECTOR ? LX_OP_VECTOR : LX_OP_DICT,
+            n->kind == N_VECTOR ? n->nkids : n->nkids / 2, n->pos);
+    C->depth -= n->nkids - 1;
+    break;
+  }
+  lx_c_leave(C->L);
+}
+
+/* Copy a growable array into accounted memory owned by a proto. */
+static void *cg_copy(lx_State *L, const void *src, size_t n, size_t elem) {
+  if (n == 0) return NULL;
+  void *p = lx_mem_alloc(L, n * elem);
+  memcpy(p, src, n * elem);
+  return p;
+}
+
+static lx_Proto *cg_finish(lx_Compiler *C, lx_FnInfo *f, lx_CodeBuf *cb) {
+  lx_State *L = C->L;
+  lx_Proto *p = (lx_Proto *)lx_obj_new(L, LX_PROTO, sizeof(lx_Proto));
+  memset((char *)p + sizeof(lx_Obj), 0, sizeof(lx_Proto) - sizeof(lx_Obj));
+  p->name = f->name;
+  p->doc = f->doc;
+  p->params = f->param_list;
+  p->env = C->env;
+  p->pos = f->pos;
+  p->code = cg_copy(L, cb->code, cb->n, sizeof *cb->code);
+  p->lines = cg_copy(L, cb->lines, cb->n, sizeof *cb->lines);
+  p->ncode = (uint32_t)cb->n;
+  p->consts = cg_copy(L, cb->consts, cb->nconsts, sizeof(lx_Value));
+  p->nconsts = (uint32_t)cb->nconsts;
+  p->protos = cg_copy(L, cb->protos, cb->nprotos, sizeof(lx_Proto *));
+  p->nprotos = (uint32_t)cb->nprotos;
+  p->nparams = (uint16_t)f->nparams;
+  p->has_rest = f->rest;
+  p->nslots = (uint16_t)(C->maxdepth + 2);
+  p->captures = f->nupvars ? lx_mem_alloc(L, (size_t)f->nupvars * sizeof(uint32_t)) : NULL;
+  p->nupvals = (uint32_t)f->nupvars;
+  return p;
+}
+
+static lx_Proto *cg_function(lx_Compiler *C, lx_FnInfo *f) {
+  if (C->nbufs == 64) cp_error(C, f->pos, "functions nested too deeply (limit 64)");
+  lx_CodeBuf *cb = calloc(1, sizeof *cb);
+  if (!cb) lx_limit_error(C->L, "memory");
+  C->bufs[C->nbufs++] = cb;
+  lx_CodeBuf *saved_cb = C->cb;
+  int saved_depth = C->depth, saved_max = C->maxdepth;
+  C->cb = cb;
+  C->depth = C->maxdepth = 0;
+  int nparams = f->nparams + (f->rest ? 1 : 0);
+  for (int i = 0; i < nparams; i++) {
+    cg_push(C, 1);
+    cg_bind_slot(C, f->params[i], f->pos);
+  }
+  cg_expr(C, f, f->body, true);
+  cg_emit(C, LX_OP_RETURN, 0, f->pos);
+  if (C->maxdepth > 60000) cp_error(C, f->pos, "function needs too many stack slots");
+  lx_Proto *p = cg_finish(C, f, cb);
+  C->cb = saved_cb;
+  C->depth = saved_depth;
+  C->maxdepth = saved_max;
+  return p;
+}
+
+/* ========================================================================
+** Entry points
+** ======================================================================== */
+
+static void cp_free(lx_Compiler *C) {
+  while (C->arena) {
+    lx_Chunk *next = C->arena->next;
+    free(C->arena);
+    C->arena = next;
+  }
+  for (int i = 0; i < C->nbufs; i++) {
+    lx_CodeBuf *cb = C->bufs[i];
+    free(cb->code);
+    free(cb->lines);
+    free(cb->consts);
+    free(cb->protos);
+    free(cb);
+  }
+  C->nbufs = 0;
+}
+
+typedef struct lx_CompileCall {
+  lx_Compiler *C;
+  lx_Value form;
+  lx_Value result;
+} lx_CompileCall;
+
+static void cp_compile_protected(lx_State *L, void *ud) {
+  lx_CompileCall *cc = ud;
+  lx_Compiler *C = cc->C;
+  lx_FnInfo *top = cp_alloc(C, sizeof(lx_FnInfo));
+  top->name = lx_nil();
+  top->doc = lx_nil();
+  top->param_list = lx_empty();
+  top->pos = C->pos;
+  C->fn = top;
+  C->toplevel = true;
+  top->body = cp_expr(C, cc->form, true);
+  lx_Proto *p = cg_function(C, top);
+  lx_Closure *cl = (lx_Closure *)lx_obj_new(L, LX_CLOSURE, sizeof(lx_Closure));
+  cl->proto = p;
+  cl->nupvals = 0;
+  cc->result = lx_obj(cl);
+}
+
+/* Compile one top-level form into a closure of no arguments. Runs inside a
+** protected region; the caller keeps `form` reachable. */
+lx_Value lx_compile(lx_State *L, lx_Env *env, lx_Value form, lx_SrcPos pos) {
+  lx_Compiler C;
+  memset(&C, 0, sizeof C);
+  C.L = L;
+  C.env = env;
+  C.pos = pos;
+  lx_CompileCall cc = {&C, form, lx_nil()};
+  lx_Obj *saved = lx_protect_begin(L);
+  lx_Value err;
+  bool ok = lx_pcall(L, cp_compile_protected, &cc, &err);
+  cp_free(&C);
+  lx_protect_end(L, saved);
+  if (!ok) lx_throw(L, err);
+  return cc.result;
+}
+
+lx_Value lx_macroexpand_1(lx_State *L, lx_Env *env, lx_Value form, bool *expanded) {
+  *expanded = false;
+  if (!lx_is(form, LX_PAIR) || !lx_is(lx_car(form), LX_SYMBOL)) return form;
+  lx_Box *b = lx_env_find(L, env, lx_car(form));
+  if (!b || !(b->h.flags & LX_BOX_MACRO)) return form;
+  int64_t n = lx_list_length(lx_cdr(form));
+  if (n < 0) lx_error(L, "macroexpand: improper macro call");
+  lx_Obj *saved = lx_protect_begin(L);
+  lx_Vector *args = lx_seq_to_vector(L, "macroexpand", lx_cdr(form));
+  lx_Value r = lx_vm_call(L, b->value, (int)args->len, args->items);
+  lx_protect_end(L, saved);
+  *expanded = true;
+  return r;
+}
+
+lx_Value lx_eval_form(lx_State *L, lx_Env *env, lx_Value form, lx_SrcPos pos) {
+  lx_Value fn = lx_compile(L, env, form, pos);
+  return lx_vm_call(L, fn, 0, NULL);
+}

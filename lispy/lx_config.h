@@ -1,0 +1,41 @@
+/*
+** lx_config.h -- every limit and knob of the LisPy core, in one place.
+**
+** Hosts override the per-evaluation limits through lispy_Limits (lispy.h);
+** the values here are the defaults and the hard ceilings that no LisPy code
+** can raise.
+*/
+#ifndef LX_CONFIG_H
+#define LX_CONFIG_H
+
+#define LX_VERSION "0.1.0"
+
+/* ---- Default per-evaluation limits (host-settable) ---------------------- */
+#define LX_DEFAULT_FUEL        100000000LL  /* steps: calls, loops, builtin work */
+#define LX_DEFAULT_MEMORY      (256u << 20) /* bytes of heap above the baseline */
+#define LX_DEFAULT_DEPTH       10000        /* nested LisPy calls */
+#define LX_DEFAULT_TIMEOUT_MS  0            /* 0 = no wall-clock limit */
+
+/* ---- Guards on the remaining C recursion -------------------------------- */
+#define LX_MAX_C_DEPTH         1000   /* reader, printer, equal, JSON, compiler */
+#define LX_MAX_NESTED_RUNS     64     /* VM re-entries (macro expansion, host) */
+
+/* ---- Garbage collector --------------------------------------------------- */
+#define LX_GC_MIN_THRESHOLD    (4u << 20) /* bytes allocated before first GC */
+#define LX_GC_GROWTH           2          /* next threshold = live * growth */
+
+/* ---- VM ------------------------------------------------------------------ */
+#define LX_STACK_INIT          1024   /* initial value-stack slots */
+#define LX_FRAMES_INIT         64     /* initial call-frame slots */
+#define LX_CLOCK_POLL_MASK     1023   /* read the clock every 1024 polls */
+#define LX_MAX_LOCALS          250    /* locals per function */
+#define LX_MAX_CONSTANTS       (1 << 23)
+
+/* ---- Output sink --------------------------------------------------------- */
+#define LX_OUTPUT_LIMIT        (1u << 20) /* bytes display/print may buffer */
+
+/* ---- Regex ---------------------------------------------------------------- */
+#define LX_REGEX_MATCH_LIMIT   1000000u   /* PCRE2 match limit per call */
+#define LX_REGEX_DEPTH_LIMIT   10000u     /* PCRE2 backtracking depth limit */
+
+#endif

@@ -1,0 +1,224 @@
+/*
+** lx_error.c -- error values, raising (longjmp to the innermost protected
+** call), limit errors, stack traces and the human-readable error text.
+*/
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lx_lib.h"
+
+/* ========================================================================
+** Error values
+** ======================================================================== */
+
+lx_Value lx_error_new(lx_State *L, const char *kind, lx_Value message,
+                      lx_Value data) {
+  lx_Obj *saved = lx_protect_begin(L);
+  lx_Error *e = (lx_Error *)lx_obj_new(L, LX_ERROR, sizeof(lx_Error));
+  e->kind = lx_nil();
+  e->message = message;
+  e->data = data;
+  e->trace = lx_nil();
+  e->pos = (lx_SrcPos){0, 0, 0};
+  e->kind = lx_cstring(L, kind);
+  lx_protect_end(L, saved);
+  return lx_obj(e);
+}
+
+/* One trace entry: {:function NAME :file F :line N :col N}. */
+static lx_Value lx_trace_entry(lx_State *L, lx_Closure *fn, lx_SrcPos pos) {
+  lx_Dict *d = lx_dict_new(L, 4);
+  lx_Value name = fn->proto->name;
+  lx_dict_setc(L, d, "function", lx_is(name, LX_NIL) ? lx_cstring(L, "<lambda>") : name);
+  lx_dict_setc(L, d, "file", lx_cstring(L, lx_file_name(L, pos.file)));
+  lx_dict_setc(L, d, "line", lx_int(pos.line));
+  lx_dict_setc(L, d, "col", lx_int(pos.col));
+  return lx_obj(d);
+}
+
+/* The position of the instruction a frame is executing. The saved pc
+** points after the current instruction. */
+static lx_SrcPos lx_frame_pos(const lx_Frame *f) {
+  const lx_Proto *p = f->fn->proto;
+  if (f->pc == NULL || p->ncode == 0) return p->pos;
+  size_t i = (size_t)(f->pc - p->code);
+  if (i > 0) i--;
+  if (i >= p->ncode) i = p->ncode - 1;
+  return p->lines[i];
+}
+
+/* Record where the error happened and the frames leading there (at most
+** 32 innermost and 8 outermost frames: a runaway recursion stays short). */
+void lx_error_attach_trace(lx_State *L, lx_Error *e) {
+  if (!lx_is(e->trace, LX_NIL) || L->nframes == 0) return;
+  lx_Obj *saved = lx_protect_begin(L);
+  e->pos = lx_frame_pos(&L->frames[L->nframes - 1]);
+  lx_Value trace = lx_empty();
+  size_t n = L->nframes;
+  for (size_t k = 0; k < n; k++) {
+    if (k >= 8 && k + 32 < n) continue;
+    const lx_Frame *f = &L->frames[k];
+    trace = lx_cons(L, lx_trace_entry(L, f->fn, lx_frame_pos(f)), trace);
+  }
+  e->trace = trace;
+  lx_protect_end(L, saved);
+}
+
+/* ========================================================================
+** Raising
+** ======================================================================== */
+
+_Noreturn void lx_throw(lx_State *L, lx_Value err) {
+  if (lx_is(err, LX_ERROR)) lx_error_attach_trace(L, lx_as_error(err));
+  L->thrown = err;
+  if (L->jump == NULL) {
+    fprintf(stderr, "lispy: error raised outside any protected call\n");
+    abort();
+  }
+  longjmp(L->jump->buf, 1);
+}
+
+static _Noreturn void lx_error_va(lx_State *L, const char *kind, lx_Value data,
+                                  const char *fmt, va_list ap) {
+  char msg[512];
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  lx_Obj *saved = lx_protect_begin(L);
+  lx_Value err = lx_error_new(L, kind, lx_cstring(L, msg), data);
+  lx_protect_end(L, saved);
+  lx_throw(L, err);
+}
+
+_Noreturn void lx_error(lx_State *L, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  lx_error_va(L, "runtime", lx_nil(), fmt, ap);
+}
+
+_Noreturn void lx_error_kind(lx_State *L, const char *kind, lx_Value data,
+                             const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  lx_error_va(L, kind, data, fmt, ap);
+}
+
+/* Limit errors allocate while the limit is exceeded, so the allocator is
+** told to let these few bytes through. Fuel, time and interrupts cannot be
+** caught by `try` (they would just run out again); memory and depth can. */
+_Noreturn void lx_limit_error(lx_State *L, const char *which) {
+  static const struct { const char *which, *msg; } msgs[] = {
+    {"fuel", "fuel exhausted: the evaluation ran too many steps"},
+    {"memory", "memory limit exceeded"},
+    {"depth", "call depth limit exceeded (nesting too deep)"},
+    {"time", "time limit exceeded"},
+    {"interrupted", "interrupted"},
+  };
+  const char *msg = which;
+  for (size_t i = 0; i < sizeof msgs / sizeof msgs[0]; i++)
+    if (strcmp(msgs[i].which, which) == 0) msg = msgs[i].msg;
+  bool was = L->in_limit_error;
+  L->in_limit_error = true;
+  bool interrupted = strcmp(which, "interrupted") == 0;
+  lx_Obj *saved = lx_protect_begin(L);
+  lx_Dict *data = lx_dict_new(L, 1);
+  lx_dict_setc(L, data, "limit", lx_cstring(L, which));
+  lx_Value err = lx_error_new(L, interrupted ? "interrupted" : "limit",
+                              lx_cstring(L, msg), lx_obj(data));
+  if (strcmp(which, "memory") != 0 && strcmp(which, "depth") != 0)
+    err.as.o->flags |= LX_ERROR_UNCATCHABLE;
+  lx_protect_end(L, saved);
+  L->in_limit_error = was;
+  lx_throw(L, err);
+}
+
+_Noreturn void lx_type_error(lx_State *L, const char *fn, const char *what,
+                             lx_Value got) {
+  lx_Obj *saved = lx_protect_begin(L);
+  lx_Value shown = lx_repr(L, got, true);
+  lx_String *s = lx_as_string(shown);
+  if (s->len > 60) shown = lx_stringf(L, "%.57s...", s->data);
+  lx_protect_end(L, saved);
+  lx_error(L, "%s: expected %s, got %s", fn, what, lx_as_string(shown)->data);
+}
+
+/* ========================================================================
+** Protected calls
+** ======================================================================== */
+
+bool lx_pcall(lx_State *L, lx_ProtectedFn fn, void *ud, lx_Value *err) {
+  lx_Jump j;
+  j.prev = L->jump;
+  j.protect_mark = L->protect_mark;
+  j.c_depth = L->c_depth;
+  size_t nframes = L->nframes, nhandlers = L->nhandlers, sp = L->sp;
+  int nested = L->nested_runs;
+  L->jump = &j;
+  if (setjmp(j.buf) == 0) {
+    fn(L, ud);
+    L->jump = j.prev;
+    return true;
+  }
+  L->jump = j.prev;
+  L->nframes = nframes;
+  L->nhandlers = nhandlers;
+  L->sp = sp;
+  L->nested_runs = nested;
+  L->c_depth = j.c_depth;
+  L->in_limit_error = false;
+  if (j.protect_mark == NULL) L->protect_mark = NULL;
+  if (err) *err = L->thrown;
+  L->thrown = lx_nil();
+  return false;
+}
+
+/* ========================================================================
+** Rendering
+** ======================================================================== */
+
+static void lx_format_pos(lx_State *L, lx_Buf *b, lx_SrcPos pos) {
+  lx_buf_adds(b, lx_file_name(L, pos.file));
+  lx_buf_addf(b, ":%u:%u", (unsigned)pos.line, (unsigned)pos.col);
+}
+
+static void lx_format_trace(lx_State *L, lx_Buf *b, lx_Value trace) {
+  for (; lx_is(trace, LX_PAIR); trace = lx_cdr(trace)) {
+    lx_Value fn = lx_nil(), file = lx_nil(), line = lx_nil(), col = lx_nil();
+    if (!lx_is(lx_car(trace), LX_DICT)) continue;
+    lx_Dict *d = lx_as_dict(lx_car(trace));
+    lx_dict_getc(L, d, "function", &fn);
+    lx_dict_getc(L, d, "file", &file);
+    lx_dict_getc(L, d, "line", &line);
+    lx_dict_getc(L, d, "col", &col);
+    lx_buf_adds(b, "\n  at ");
+    lx_print(L, b, fn, false);
+    lx_buf_adds(b, " (");
+    lx_print(L, b, file, false);
+    lx_buf_addf(b, ":%lld:%lld)", (long long)(lx_is(line, LX_INT) ? line.as.i : 0),
+                (long long)(lx_is(col, LX_INT) ? col.as.i : 0));
+  }
+}
+
+/* "file:line:col: error: message" then "  at fn (file:line:col)" lines.
+** Non-error values (from throw) render as "uncaught throw: VALUE". */
+lx_Value lx_error_format(lx_State *L, lx_Value err) {
+  lx_Obj *saved = lx_protect_begin(L);
+  lx_Buf b;
+  lx_buf_init(L, &b);
+  if (!lx_is(err, LX_ERROR)) {
+    lx_buf_adds(&b, "error: uncaught throw: ");
+    lx_print(L, &b, err, true);
+  } else {
+    lx_Error *e = lx_as_error(err);
+    if (e->pos.line) {
+      lx_format_pos(L, &b, e->pos);
+      lx_buf_adds(&b, ": ");
+    }
+    lx_buf_adds(&b, "error: ");
+    lx_print(L, &b, e->message, false);
+    lx_format_trace(L, &b, e->trace);
+  }
+  lx_Value s = lx_buf_finish(&b);
+  lx_protect_end(L, saved);
+  return s;
+}

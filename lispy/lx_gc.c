@@ -1,0 +1,313 @@
+/*
+** lx_gc.c -- the accounting allocator and the precise mark-and-sweep
+** collector.
+**
+** Every byte LisPy allocates goes through lx_mem_*, which counts it. When
+** the count passes the collection threshold the collector runs; when it
+** would pass the evaluation's memory limit, the allocator collects, retries
+** and then raises a catchable "memory" limit error.
+**
+** Roots: the whole value stack (slots above the live top hold stale but
+** valid values; they are cleared between evaluations), the frames, the
+** environments, host references, the last error, and -- while C code runs
+** in a protected region -- every object allocated since the region began.
+** Marking uses an explicit gray stack, so deep data never recurses in C.
+** The symbol table is weak: unreferenced symbols are dropped.
+*/
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lx_lib.h"
+
+/* ========================================================================
+** Accounting allocator
+** ======================================================================== */
+
+/* True when n more bytes would break the evaluation's memory limit. */
+static bool lx_mem_over(lx_State *L, size_t n) {
+  const lx_Budget *b = &L->budget;
+  if (b->mem_limit == 0 || L->in_limit_error) return false;
+  return L->mem_used + n > b->mem_base + b->mem_limit;
+}
+
+/* Make room for n bytes: collect when due, and enforce the limit. */
+static void lx_mem_make_room(lx_State *L, size_t n) {
+  if (L->gc_running) return;
+  bool may_collect = !L->gc_inhibit;
+  if (may_collect && (L->gc_stress || L->mem_used + n > L->gc_threshold)) lx_gc_collect(L);
+  if (lx_mem_over(L, n)) {
+    if (may_collect) lx_gc_collect(L);
+    if (lx_mem_over(L, n)) {
+      L->gc_inhibit = false;
+      lx_limit_error(L, "memory");
+    }
+  }
+}
+
+/* The host itself ran out of memory: nothing sensible remains to do. */
+static void lx_mem_panic(size_t n) {
+  fprintf(stderr, "lispy: out of memory allocating %zu bytes\n", n);
+  abort();
+}
+
+void *lx_mem_alloc(lx_State *L, size_t size) {
+  if (size == 0) size = 1;
+  lx_mem_make_room(L, size);
+  void *p = malloc(size);
+  if (p == NULL) {
+    lx_gc_collect(L);
+    p = malloc(size);
+    if (p == NULL) lx_limit_error(L, "memory");
+  }
+  L->mem_used += size;
+  if (L->mem_used > L->mem_peak) L->mem_peak = L->mem_used;
+  return p;
+}
+
+void *lx_mem_realloc(lx_State *L, void *p, size_t old_size, size_t new_size) {
+  if (new_size > old_size) lx_mem_make_room(L, new_size - old_size);
+  void *np = realloc(p, new_size ? new_size : 1);
+  if (np == NULL) {
+    if (new_size <= old_size) lx_mem_panic(new_size);
+    lx_limit_error(L, "memory");
+  }
+  L->mem_used = L->mem_used - old_size + new_size;
+  if (L->mem_used > L->mem_peak) L->mem_peak = L->mem_used;
+  return np;
+}
+
+void lx_mem_free(lx_State *L, void *p, size_t size) {
+  if (p == NULL) return;
+  assert(L->mem_used >= size);
+  L->mem_used -= size;
+  free(p);
+}
+
+/* Allocate an object of `size` bytes and link it into the object list. */
+lx_Obj *lx_obj_new(lx_State *L, lx_Type type, size_t size) {
+  if (size > UINT32_MAX) lx_limit_error(L, "memory");
+  lx_Obj *o = lx_mem_alloc(L, size);
+  o->type = (uint8_t)type;
+  o->marked = 0;
+  o->flags = 0;
+  o->gc_size = (uint32_t)size;
+  o->gc_next = L->objects;
+  L->objects = o;
+  return o;
+}
+
+/* ========================================================================
+** Marking
+** ======================================================================== */
+
+static void lx_gray_push(lx_State *L, lx_Obj *o) {
+  if (L->ngray == L->gray_cap) {
+    size_t ncap = L->gray_cap ? L->gray_cap * 2 : 256;
+    lx_Obj **ng = realloc(L->gray, ncap * sizeof *ng);
+    if (ng == NULL) lx_mem_panic(ncap * sizeof *ng);
+    L->gray = ng;
+    L->gray_cap = ncap;
+  }
+  L->gray[L->ngray++] = o;
+}
+
+static void lx_mark_obj(lx_State *L, lx_Obj *o) {
+  if (o == NULL || o->marked) return;
+  o->marked = 1;
+  lx_gray_push(L, o);
+}
+
+static inline void lx_mark(lx_State *L, lx_Value v) {
+  if (v.tag >= LX_FIRST_OBJ && v.tag < LX_NTYPES) lx_mark_obj(L, v.as.o);
+}
+
+static void lx_mark_values(lx_State *L, const lx_Value *vs, size_t n) {
+  for (size_t i = 0; i < n; i++) lx_mark(L, vs[i]);
+}
+
+static void lx_mark_proto(lx_State *L, lx_Proto *p) {
+  lx_mark_values(L, p->consts, p->nconsts);
+  for (uint32_t i = 0; i < p->nprotos; i++) lx_mark_obj(L, &p->protos[i]->h);
+  lx_mark(L, p->name);
+  lx_mark(L, p->doc);
+  lx_mark(L, p->params);
+  lx_mark_obj(L, p->env ? &p->env->h : NULL);
+}
+
+/* Mark what object o refers to (o itself is already marked). */
+static void lx_blacken(lx_State *L, lx_Obj *o) {
+  switch ((lx_Type)o->type) {
+  case LX_SYMBOL: case LX_KEYWORD:
+    lx_mark_obj(L, &((lx_Symbol *)o)->name->h);
+    break;
+  case LX_PAIR:
+    lx_mark(L, ((lx_Pair *)o)->car);
+    lx_mark(L, ((lx_Pair *)o)->cdr);
+    break;
+  case LX_VECTOR:
+    lx_mark_values(L, ((lx_Vector *)o)->items, ((lx_Vector *)o)->len);
+    break;
+  case LX_DICT: {
+    lx_Dict *d = (lx_Dict *)o;
+    for (size_t i = 0; i < d->used; i++) {
+      lx_mark(L, d->entries[i].key);
+      lx_mark(L, d->entries[i].value);
+    }
+    break;
+  }
+  case LX_CLOSURE: {
+    lx_Closure *c = (lx_Closure *)o;
+    lx_mark_obj(L, &c->proto->h);
+    lx_mark_values(L, c->upvals, c->nupvals);
+    break;
+  }
+  case LX_NATIVE: lx_mark(L, ((lx_Native *)o)->data); break;
+  case LX_ERROR: {
+    lx_Error *e = (lx_Error *)o;
+    lx_mark(L, e->kind);
+    lx_mark(L, e->message);
+    lx_mark(L, e->data);
+    lx_mark(L, e->trace);
+    break;
+  }
+  case LX_PROTO: lx_mark_proto(L, (lx_Proto *)o); break;
+  case LX_BOX:
+    lx_mark(L, ((lx_Box *)o)->value);
+    if (((lx_Box *)o)->name) lx_mark_obj(L, &((lx_Box *)o)->name->h);
+    break;
+  case LX_ENV: {
+    lx_Env *e = (lx_Env *)o;
+    if (e->table) lx_mark_obj(L, &e->table->h);
+    if (e->parent) lx_mark_obj(L, &e->parent->h);
+    lx_mark(L, e->name);
+    break;
+  }
+  default: break;  /* strings, hosts: no references */
+  }
+}
+
+static void lx_mark_roots(lx_State *L) {
+  lx_mark_values(L, L->stack, L->stack_cap);
+  for (size_t i = 0; i < L->nframes; i++)
+    lx_mark_obj(L, L->frames[i].fn ? &L->frames[i].fn->h : NULL);
+  lx_mark_obj(L, L->base_env ? &L->base_env->h : NULL);
+  lx_mark_obj(L, L->env ? &L->env->h : NULL);
+  lx_mark(L, L->last_error);
+  lx_mark(L, L->thrown);
+  lx_mark(L, L->tc_fn);
+  lx_mark(L, L->tc_args);
+  lx_mark_values(L, L->refs, L->nrefs);
+  lx_mark_values(L, L->scratch_roots, sizeof L->scratch_roots / sizeof(lx_Value));
+  lx_mark_values(L, &L->sym_quote, 8);
+  lx_mark_obj(L, L->permanent ? &L->permanent->h : NULL);
+  lx_mark_obj(L, L->file_index ? &L->file_index->h : NULL);
+  for (size_t i = 0; i < L->nenvs; i++) lx_mark_obj(L, &L->envs[i]->h);
+  if (L->protect_mark) {
+    for (lx_Obj *o = L->objects; o && o != L->protect_mark; o = o->gc_next)
+      lx_mark_obj(L, o);
+  }
+}
+
+static void lx_propagate(lx_State *L) {
+  while (L->ngray > 0) lx_blacken(L, L->gray[--L->ngray]);
+}
+
+/* ========================================================================
+** Sweeping
+** ======================================================================== */
+
+static void lx_free_proto(lx_State *L, lx_Proto *p) {
+  lx_mem_free(L, p->code, p->ncode * sizeof *p->code);
+  lx_mem_free(L, p->lines, p->ncode * sizeof *p->lines);
+  lx_mem_free(L, p->consts, p->nconsts * sizeof *p->consts);
+  lx_mem_free(L, p->protos, p->nprotos * sizeof *p->protos);
+  lx_mem_free(L, p->captures, p->nupvals * sizeof *p->captures);
+}
+
+/* Release what an object owns besides its header block, then the block. */
+static void lx_free_obj(lx_State *L, lx_Obj *o) {
+  switch ((lx_Type)o->type) {
+  case LX_VECTOR: {
+    lx_Vector *v = (lx_Vector *)o;
+    lx_mem_free(L, v->items, v->cap * sizeof *v->items);
+    lx_mem_free(L, v->pos, v->cap * sizeof *v->pos);
+    break;
+  }
+  case LX_DICT: {
+    lx_Dict *d = (lx_Dict *)o;
+    lx_mem_free(L, d->entries, d->cap * sizeof *d->entries);
+    lx_mem_free(L, d->index, d->index_cap * sizeof *d->index);
+    lx_mem_free(L, d->pos, d->cap * 2 * sizeof *d->pos);
+    break;
+  }
+  case LX_PROTO: lx_free_proto(L, (lx_Proto *)o); break;
+  case LX_HOST: {
+    lx_Host *h = (lx_Host *)o;
+    if (h->finalize) h->finalize(h->ptr);
+    break;
+  }
+  default: break;
+  }
+  lx_mem_free(L, o, o->gc_size);
+}
+
+/* Drop unmarked symbols from the (weak) intern table. */
+static void lx_sweep_symbols(lx_State *L) {
+  for (size_t i = 0; i < L->symtab_cap; i++) {
+    lx_Symbol **link = &L->symtab[i];
+    while (*link) {
+      if (!(*link)->h.marked) {
+        *link = (*link)->next;
+        L->symtab_count--;
+      } else {
+        link = &(*link)->next;
+      }
+    }
+  }
+}
+
+static void lx_sweep(lx_State *L) {
+  lx_Obj **link = &L->objects;
+  while (*link) {
+    lx_Obj *o = *link;
+    if (o->marked) {
+      o->marked = 0;
+      link = &o->gc_next;
+      continue;
+    }
+    *link = o->gc_next;
+    if (o == L->protect_mark)  /* keep the region's boundary valid */
+      L->protect_mark = o->gc_next ? o->gc_next : LX_PROTECT_ALL(L);
+    lx_free_obj(L, o);
+  }
+}
+
+void lx_gc_collect(lx_State *L) {
+  if (L->gc_running) return;
+  L->gc_running = true;
+  lx_mark_roots(L);
+  lx_propagate(L);
+  lx_sweep_symbols(L);
+  lx_sweep(L);
+  L->gc_count++;
+  size_t next = L->mem_used * LX_GC_GROWTH;
+  L->gc_threshold = next < LX_GC_MIN_THRESHOLD ? LX_GC_MIN_THRESHOLD : next;
+  L->gc_running = false;
+}
+
+/* Free every object (state shutdown). */
+void lx_gc_free_all(lx_State *L) {
+  L->gc_running = true;
+  lx_Obj *o = L->objects;
+  while (o) {
+    lx_Obj *next = o->gc_next;
+    lx_free_obj(L, o);
+    o = next;
+  }
+  L->objects = NULL;
+  free(L->gray);
+  L->gray = NULL;
+  L->ngray = L->gray_cap = 0;
+}

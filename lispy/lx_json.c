@@ -1,0 +1,379 @@
+/*
+** lx_json.c -- the JSON bridge between LisPy values and cJSON trees.
+**
+** JSON -> LisPy: objects become dicts with string keys, arrays become lists
+** ('() when empty), integral numbers within int64 become integers, other
+** numbers floats, null becomes nil. Strings must be valid UTF-8.
+**
+** LisPy -> JSON runs in two passes so that nothing malloc'd is ever held
+** across a call that may raise: lx_json_check validates the whole value
+** (raising with a JSON pointer to the culprit), then a build pass that
+** cannot raise makes the cJSON tree (returning NULL only when malloc fails).
+*/
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <utf8proc.h>
+
+#include "lx_json.h"
+
+/* Integers beyond +-2^53 do not survive a trip through a double; they are
+** built as raw cJSON number text instead. */
+#define JSON_SAFE_INT 9007199254740992LL
+
+/* ========================================================================
+** Validation (pass 1)
+** ======================================================================== */
+
+typedef struct JsonCheck {
+  lx_State *L;
+  bool charge;             /* charge fuel per element */
+  bool for_cjson;          /* refuse strings with NUL bytes */
+  lx_Value msg;            /* failure message (string) once failed */
+  lx_Vector *path;         /* path segments, innermost first, on failure */
+} JsonCheck;
+
+static bool check_value(JsonCheck *C, lx_Value v);
+
+/* Record the failure at the current value; the callers add the path. */
+static bool check_fail(JsonCheck *C, lx_Value msg) {
+  C->msg = msg;
+  return false;
+}
+
+/* On the way out of a failed child, remember which key or index it was. */
+static bool check_segment(JsonCheck *C, lx_Value seg) {
+  if (C->path == NULL) C->path = lx_vector_new(C->L, 8);
+  lx_vector_push(C->L, C->path, seg);
+  return false;
+}
+
+/* A string (or name) that cJSON can carry: no NUL byte when for_cjson. */
+static bool check_text(JsonCheck *C, const lx_String *s) {
+  if (C->for_cjson && memchr(s->data, '\0', s->len) != NULL)
+    return check_fail(C, lx_cstring(C->L, "cannot encode a string holding a NUL byte"));
+  return true;
+}
+
+static bool check_float(JsonCheck *C, double f) {
+  if (isnan(f)) return check_fail(C, lx_cstring(C->L, "cannot encode NaN"));
+  if (isinf(f)) return check_fail(C, lx_cstring(C->L, "cannot encode infinity"));
+  return true;
+}
+
+/* Proper lists only; the index of a failing item joins the path. */
+static bool check_list(JsonCheck *C, lx_Value v) {
+  int64_t i = 0;
+  for (; v.tag == LX_PAIR; v = lx_cdr(v), i++)
+    if (!check_value(C, lx_car(v))) return check_segment(C, lx_int(i));
+  if (v.tag != LX_EMPTY)
+    return check_fail(C, lx_cstring(C->L, "cannot encode an improper list"));
+  return true;
+}
+
+static bool check_vector(JsonCheck *C, const lx_Vector *vec) {
+  for (size_t i = 0; i < vec->len; i++)
+    if (!check_value(C, vec->items[i])) return check_segment(C, lx_int((int64_t)i));
+  return true;
+}
+
+/* Keys: strings, keywords, symbols, or integers (whose decimal text must
+** not also be present as a string key). */
+static bool check_key(JsonCheck *C, lx_Dict *d, lx_Value k) {
+  lx_State *L = C->L;
+  if (lx_isstrlike(k)) return check_text(C, lx_strlike(k));
+  if (k.tag == LX_SYMBOL) return check_text(C, lx_as_symbol(k)->name);
+  if (k.tag != LX_INT)
+    return check_fail(C, lx_stringf(L, "cannot use %s as an object key", lx_type_name(k)));
+  char num[32];
+  snprintf(num, sizeof num, "%" PRId64, k.as.i);
+  lx_Value other;
+  if (lx_dict_getc(L, d, num, &other))
+    return check_fail(C, lx_stringf(L, "duplicate object key \"%s\"", num));
+  return true;
+}
+
+static bool check_dict(JsonCheck *C, lx_Dict *d) {
+  lx_Value k, v;
+  for (size_t it = 0; lx_dict_next(d, &it, &k, &v);) {
+    if (!check_key(C, d, k)) return false;
+    if (!check_value(C, v)) return check_segment(C, k);
+  }
+  return true;
+}
+
+/* One value; containers under the depth guard. */
+static bool check_value(JsonCheck *C, lx_Value v) {
+  if (C->charge) lx_charge(C->L, 1);
+  switch (v.tag) {
+    case LX_NIL: case LX_EMPTY: case LX_BOOL: case LX_INT: return true;
+    case LX_FLOAT: return check_float(C, v.as.f);
+    case LX_STRING: case LX_KEYWORD: return check_text(C, lx_strlike(v));
+    case LX_SYMBOL: return check_text(C, lx_as_symbol(v)->name);
+    case LX_PAIR: case LX_VECTOR: case LX_DICT: break;
+    default:
+      return check_fail(C, lx_stringf(C->L, "cannot encode %s", lx_type_name(v)));
+  }
+  lx_c_enter(C->L);
+  bool ok = v.tag == LX_PAIR ? check_list(C, v)
+          : v.tag == LX_VECTOR ? check_vector(C, lx_as_vector(v))
+          : check_dict(C, lx_as_dict(v));
+  lx_c_leave(C->L);
+  return ok;
+}
+
+/* Append one JSON pointer segment: "/" then the name with ~ and / escaped. */
+static void add_segment(lx_Buf *b, lx_Value seg) {
+  lx_buf_addc(b, '/');
+  if (seg.tag == LX_INT) { lx_buf_addf(b, "%" PRId64, seg.as.i); return; }
+  const lx_String *s = seg.tag == LX_SYMBOL ? lx_as_symbol(seg)->name : lx_strlike(seg);
+  for (size_t i = 0; i < s->len; i++) {
+    if (s->data[i] == '~') lx_buf_adds(b, "~0");
+    else if (s->data[i] == '/') lx_buf_adds(b, "~1");
+    else lx_buf_addc(b, s->data[i]);
+  }
+}
+
+/* Raise "json-encode: MESSAGE at /a/0" (no "at" for the value itself). */
+_Noreturn static void check_raise(JsonCheck *C) {
+  lx_Buf b;
+  lx_buf_init(C->L, &b);
+  lx_buf_adds(&b, "json-encode: ");
+  lx_buf_add(&b, lx_as_string(C->msg)->data, lx_as_string(C->msg)->len);
+  if (C->path != NULL) {
+    lx_buf_adds(&b, " at ");
+    for (size_t i = C->path->len; i-- > 0;) add_segment(&b, C->path->items[i]);
+  }
+  lx_Value msg = lx_buf_finish(&b);
+  lx_error(C->L, "%s", lx_as_string(msg)->data);
+}
+
+void lx_json_check(lx_State *L, lx_Value v, bool charge, bool for_cjson) {
+  JsonCheck C = { L, charge, for_cjson, lx_nil(), NULL };
+  lx_Obj *saved = lx_protect_begin(L);
+  if (!check_value(&C, v)) check_raise(&C);
+  lx_protect_end(L, saved);
+}
+
+/* ========================================================================
+** Building the cJSON tree (pass 2: never raises)
+** ======================================================================== */
+
+static cJSON *build_value(lx_Value v);
+
+/* Integers exactly: numbers while a double holds them, else raw text. */
+static cJSON *build_int(int64_t i) {
+  if (i >= -JSON_SAFE_INT && i <= JSON_SAFE_INT) return cJSON_CreateNumber((double)i);
+  char num[32];
+  snprintf(num, sizeof num, "%" PRId64, i);
+  return cJSON_CreateRaw(num);
+}
+
+/* Append the items of a list or vector to a fresh array. */
+static cJSON *build_array(lx_Value v) {
+  cJSON *arr = cJSON_CreateArray();
+  if (arr == NULL) return NULL;
+  size_t n = v.tag == LX_VECTOR ? lx_as_vector(v)->len : 0;
+  for (size_t i = 0; v.tag == LX_PAIR || i < n; i++) {
+    lx_Value x = v.tag == LX_VECTOR ? lx_as_vector(v)->items[i] : lx_car(v);
+    if (v.tag == LX_PAIR) v = lx_cdr(v);
+    cJSON *item = build_value(x);
+    if (item == NULL || !cJSON_AddItemToArray(arr, item)) {
+      cJSON_Delete(item);
+      cJSON_Delete(arr);
+      return NULL;
+    }
+  }
+  return arr;
+}
+
+static cJSON *build_object(const lx_Dict *d) {
+  cJSON *obj = cJSON_CreateObject();
+  lx_Value k, v;
+  char num[32];
+  for (size_t it = 0; obj != NULL && lx_dict_next(d, &it, &k, &v);) {
+    const char *key = num;
+    if (k.tag == LX_INT) snprintf(num, sizeof num, "%" PRId64, k.as.i);
+    else key = k.tag == LX_SYMBOL ? lx_as_symbol(k)->name->data : lx_strlike(k)->data;
+    cJSON *item = build_value(v);
+    if (item == NULL || !cJSON_AddItemToObject(obj, key, item)) {
+      cJSON_Delete(item);
+      cJSON_Delete(obj);
+      obj = NULL;
+    }
+  }
+  return obj;
+}
+
+/* A value already accepted by lx_json_check; NULL when out of memory. */
+static cJSON *build_value(lx_Value v) {
+  switch (v.tag) {
+    case LX_NIL: return cJSON_CreateNull();
+    case LX_BOOL: return cJSON_CreateBool(v.as.b);
+    case LX_INT: return build_int(v.as.i);
+    case LX_FLOAT: return cJSON_CreateNumber(v.as.f);
+    case LX_STRING: case LX_KEYWORD: return cJSON_CreateString(lx_strlike(v)->data);
+    case LX_SYMBOL: return cJSON_CreateString(lx_as_symbol(v)->name->data);
+    case LX_DICT: return build_object(lx_as_dict(v));
+    default: return build_array(v);  /* '(), pairs, vectors */
+  }
+}
+
+cJSON *lx_value_to_json(lx_State *L, lx_Value v) {
+  lx_json_check(L, v, true, true);
+  return build_value(v);
+}
+
+/* ========================================================================
+** cJSON -> LisPy
+** ======================================================================== */
+
+typedef struct JsonConv {
+  lx_State *L;
+  bool charge;             /* charge fuel per element */
+} JsonConv;
+
+static lx_Value conv_value(JsonConv *C, const cJSON *j);
+
+/* Raise unless s[0..len) is valid UTF-8. */
+static void conv_check_utf8(lx_State *L, const char *s, size_t len) {
+  const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
+  size_t i = 0;
+  while (i < len) {
+    if (p[i] < 0x80) { i++; continue; }
+    utf8proc_int32_t cp;
+    utf8proc_ssize_t n = utf8proc_iterate(p + i, (utf8proc_ssize_t)(len - i), &cp);
+    if (n <= 0) lx_error(L, "json: invalid UTF-8 in string");
+    i += (size_t)n;
+  }
+}
+
+static lx_Value conv_string(JsonConv *C, const char *s) {
+  size_t len = strlen(s);
+  if (C->charge) lx_charge(C->L, (int64_t)(len >> 6));
+  conv_check_utf8(C->L, s, len);
+  return lx_string(C->L, s, len);
+}
+
+/* Integral doubles within int64 become integers, the rest floats. */
+static lx_Value conv_number(double d) {
+  if (d >= -9223372036854775808.0 && d < 9223372036854775808.0 && d == floor(d))
+    return lx_int((int64_t)d);
+  return lx_float(d);
+}
+
+/* Raw items (as lx_value_to_json makes for big integers): number text. */
+static lx_Value conv_raw(JsonConv *C, const char *text) {
+  char *end;
+  errno = 0;
+  long long i = strtoll(text, &end, 10);
+  if (*text != '\0' && *end == '\0' && errno == 0) return lx_int((int64_t)i);
+  double d = strtod(text, &end);
+  if (*text != '\0' && *end == '\0') return lx_float(d);
+  lx_error(C->L, "json: cannot convert raw JSON text");
+}
+
+static lx_Value conv_array(JsonConv *C, const cJSON *j) {
+  lx_Value head = lx_empty(), tail = lx_empty();
+  for (const cJSON *it = j->child; it != NULL; it = it->next) {
+    lx_Value cell = lx_cons(C->L, conv_value(C, it), lx_empty());
+    if (tail.tag == LX_EMPTY) head = cell;
+    else lx_as_pair(tail)->cdr = cell;
+    tail = cell;
+  }
+  return head;
+}
+
+static lx_Value conv_object(JsonConv *C, const cJSON *j) {
+  size_t n = 0;
+  for (const cJSON *it = j->child; it != NULL; it = it->next) n++;
+  lx_Dict *d = lx_dict_new(C->L, n);
+  for (const cJSON *it = j->child; it != NULL; it = it->next) {
+    lx_Value key = conv_string(C, it->string != NULL ? it->string : "");
+    lx_dict_set(C->L, d, key, conv_value(C, it));
+  }
+  return lx_obj(d);
+}
+
+/* One cJSON item; arrays and objects under the depth guard. */
+static lx_Value conv_value(JsonConv *C, const cJSON *j) {
+  if (C->charge) lx_charge(C->L, 1);
+  if (j == NULL) lx_error(C->L, "json: missing value");
+  switch (j->type & 0xff) {
+    case cJSON_NULL: return lx_nil();
+    case cJSON_False: return lx_bool(false);
+    case cJSON_True: return lx_bool(true);
+    case cJSON_Number: return conv_number(j->valuedouble);
+    case cJSON_String: return conv_string(C, j->valuestring ? j->valuestring : "");
+    case cJSON_Raw: return conv_raw(C, j->valuestring ? j->valuestring : "");
+    case cJSON_Array: case cJSON_Object: break;
+    default: lx_error(C->L, "json: invalid cJSON item");
+  }
+  lx_c_enter(C->L);
+  lx_Value v = (j->type & 0xff) == cJSON_Array ? conv_array(C, j) : conv_object(C, j);
+  lx_c_leave(C->L);
+  return v;
+}
+
+lx_Value lx_json_to_value(lx_State *L, const cJSON *j) {
+  JsonConv C = { L, true };
+  lx_Obj *saved = lx_protect_begin(L);
+  lx_Value v = conv_value(&C, j);
+  lx_protect_end(L, saved);
+  return v;
+}
+
+/* ========================================================================
+** Public API (lispy.h): protected conversions for hosts
+** ======================================================================== */
+
+typedef struct JsonCall {
+  lx_Value value;          /* in: value to encode / out: decoded value */
+  const cJSON *in;         /* in: tree to decode */
+  cJSON *out;              /* out: encoded tree */
+} JsonCall;
+
+/* Host conversions are not charged fuel: they run outside evaluations. */
+static void to_json_body(lx_State *L, void *ud) {
+  JsonCall *c = ud;
+  lx_json_check(L, c->value, false, true);
+  c->out = build_value(c->value);
+}
+
+static void from_json_body(lx_State *L, void *ud) {
+  JsonCall *c = ud;
+  JsonConv C = { L, false };
+  lx_Obj *saved = lx_protect_begin(L);
+  c->value = conv_value(&C, c->in);
+  lx_protect_end(L, saved);
+}
+
+cJSON *lispy_to_json(lispy_State *L, lispy_Value v, char *why, size_t whylen) {
+  JsonCall c = { v, NULL, NULL };
+  lx_Value err;
+  const char *msg = "out of memory";
+  if (!lx_pcall(L, to_json_body, &c, &err)) {
+    msg = "cannot encode value";
+    if (err.tag == LX_ERROR && lx_isstrlike(lx_as_error(err)->message))
+      msg = lx_strlike(lx_as_error(err)->message)->data;
+    c.out = NULL;
+  }
+  if (c.out == NULL && why != NULL && whylen > 0) snprintf(why, whylen, "%s", msg);
+  return c.out;
+}
+
+int lispy_from_json(lispy_State *L, const cJSON *json, lispy_Value *out) {
+  JsonCall c = { lx_nil(), json, NULL };
+  lx_Value err;
+  if (!lx_pcall(L, from_json_body, &c, &err)) {
+    L->last_error = err;
+    if (out != NULL) *out = lx_nil();
+    return LISPY_ERROR;
+  }
+  if (out != NULL) *out = c.value;
+  return LISPY_OK;
+}

@@ -1,0 +1,21 @@
+/*
+** lx_json.h -- internals of the JSON bridge shared by lx_json.c and
+** lx_lib_json.c. The public conversions are lx_json_to_value and
+** lx_value_to_json (lx_lib.h) and lispy_to_json / lispy_from_json (lispy.h).
+*/
+#ifndef LX_JSON_H
+#define LX_JSON_H
+
+#include "lx_lib.h"
+
+/* Check that v can be written as JSON: nil, booleans, integers, finite
+** floats, strings, keywords and symbols (as their names), proper lists,
+** vectors, and dicts whose keys are strings, keywords, symbols or integers
+** (integers become decimal strings). Raises a runtime error naming the first
+** offending value and its JSON pointer, e.g. "json-encode: cannot encode
+** function at /items/0". With charge, fuel is charged per element; with
+** for_cjson, strings holding a NUL byte are refused too (cJSON cannot carry
+** them). Raises a depth limit error past LX_MAX_C_DEPTH nesting. */
+void lx_json_check(lx_State *L, lx_Value v, bool charge, bool for_cjson);
+
+#endif

@@ -1,0 +1,128 @@
+/*
+** lx_lib.h -- helpers shared by the builtin libraries (lx_lib_*.c), the
+** printer, the reader and the compiler. Internal to lispy/.
+*/
+#ifndef LX_LIB_H
+#define LX_LIB_H
+
+#include "lx_state.h"
+
+/* ========================================================================
+** Argument checking: each raises "NAME: expected WHAT, got VALUE".
+** ======================================================================== */
+
+int64_t    lx_check_int(lx_State *L, const char *fn, lx_Value v);
+double     lx_check_number(lx_State *L, const char *fn, lx_Value v);
+lx_String *lx_check_string(lx_State *L, const char *fn, lx_Value v);
+/* string, keyword or symbol: its name */
+lx_String *lx_check_strlike(lx_State *L, const char *fn, lx_Value v);
+lx_Dict   *lx_check_dict(lx_State *L, const char *fn, lx_Value v);
+lx_Vector *lx_check_vector(lx_State *L, const char *fn, lx_Value v);
+/* A proper list or '() (returns its length). */
+int64_t    lx_check_list(lx_State *L, const char *fn, lx_Value v);
+void       lx_check_callable(lx_State *L, const char *fn, lx_Value v);
+/* Nonnegative index below limit. */
+size_t     lx_check_index(lx_State *L, const char *fn, lx_Value v, size_t limit);
+
+/* Any sequence (list, vector, nil as empty) copied into a fresh vector
+** object; strings are not sequences here. */
+lx_Vector *lx_seq_to_vector(lx_State *L, const char *fn, lx_Value seq);
+
+/* ========================================================================
+** Arithmetic shared by the VM fast paths and the builtins (lx_lib_core.c).
+** Integers stay integers (overflow raises "integer overflow"), any float
+** operand makes a float; fn names the operator in error messages.
+** ======================================================================== */
+
+lx_Value lx_num_add(lx_State *L, lx_Value a, lx_Value b);
+lx_Value lx_num_sub(lx_State *L, lx_Value a, lx_Value b);
+lx_Value lx_num_mul(lx_State *L, lx_Value a, lx_Value b);
+lx_Value lx_num_div(lx_State *L, lx_Value a, lx_Value b); /* exact int result stays int */
+/* -1, 0, 1; raises a type error (naming fn) unless both are numbers. */
+int      lx_num_cmp(lx_State *L, const char *fn, lx_Value a, lx_Value b);
+
+/* ========================================================================
+** String buffer: grows inside GC objects, so an error raised while
+** building never leaks (the region protects the partial buffer).
+** ======================================================================== */
+
+typedef struct lx_Buf {
+  lx_State *L;
+  lx_String *store;        /* GC-owned storage; store->len is capacity */
+  size_t len;              /* bytes used */
+} lx_Buf;
+
+void     lx_buf_init(lx_State *L, lx_Buf *b);
+void     lx_buf_add(lx_Buf *b, const char *s, size_t len);
+void     lx_buf_addc(lx_Buf *b, char c);
+void     lx_buf_adds(lx_Buf *b, const char *s);
+void     lx_buf_addf(lx_Buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+lx_Value lx_buf_finish(lx_Buf *b);   /* a new immutable string */
+static inline const char *lx_buf_data(lx_Buf *b) {
+  return b->store ? b->store->data : "";
+}
+
+/* ========================================================================
+** Printer (lx_printer.c)
+** ======================================================================== */
+
+/* Append the printed form of v: readable (write) quotes strings and escapes
+** them; otherwise (display) strings print raw. Raises a depth limit error
+** past LX_MAX_C_DEPTH nesting. Cycles are not possible without mutation of
+** pairs, which LisPy does not offer; dicts and vectors guard by depth. */
+void     lx_print(lx_State *L, lx_Buf *b, lx_Value v, bool readable);
+lx_Value lx_repr(lx_State *L, lx_Value v, bool readable);
+/* Shortest round-tripping text for a double ("1.0", "0.1", "1e+100"). */
+void     lx_format_float(double f, char *out, size_t outlen);
+
+/* ========================================================================
+** Reader (lx_reader.c)
+** ======================================================================== */
+
+typedef enum { LX_READ_OK, LX_READ_ERROR, LX_READ_INCOMPLETE, LX_READ_EOF } lx_ReadStatus;
+
+typedef struct lx_Reader {
+  lx_State *L;
+  const char *src;
+  size_t len, pos;
+  uint32_t line, col;      /* of src[pos] */
+  uint16_t file;           /* file id for positions */
+  lx_SrcPos datum_pos;     /* position of the datum just read */
+  lx_Value error;          /* error value when status is ERROR/INCOMPLETE */
+} lx_Reader;
+
+void          lx_reader_init(lx_Reader *R, lx_State *L, const char *src,
+                             size_t len, const char *filename);
+/* Read the next datum into *out. Never raises: syntax errors come back as
+** LX_READ_ERROR with R->error set (kind "syntax"). */
+lx_ReadStatus lx_reader_next(lx_Reader *R, lx_Value *out);
+
+/* ========================================================================
+** Compiler and VM (lx_compiler.c, lx_vm.c)
+** ======================================================================== */
+
+/* Compile one top-level form into a closure of no arguments. */
+lx_Value lx_compile(lx_State *L, lx_Env *env, lx_Value form, lx_SrcPos pos);
+/* Macro-expand a form once / fully at the top (for macroexpand). */
+lx_Value lx_macroexpand_1(lx_State *L, lx_Env *env, lx_Value form, bool *expanded);
+/* Evaluate one form in env (compile + run). */
+lx_Value lx_eval_form(lx_State *L, lx_Env *env, lx_Value form, lx_SrcPos pos);
+
+/* Doc string of a callable (native doc or closure docstring), or nil. */
+lx_Value lx_doc_of(lx_State *L, lx_Value fn);
+
+/* ========================================================================
+** JSON bridge (lx_json.c)
+** ======================================================================== */
+
+#include <cjson/cJSON.h>
+
+/* cJSON -> value: objects -> dicts (string keys), arrays -> lists. Raises a
+** depth limit error past LX_MAX_C_DEPTH. */
+lx_Value lx_json_to_value(lx_State *L, const cJSON *j);
+/* value -> cJSON; raises a runtime error naming the path of the first
+** non-JSON value (function, host object, NaN...). Caller deletes. */
+cJSON   *lx_value_to_json(lx_State *L, lx_Value v);
+
+#endif

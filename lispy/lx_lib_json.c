@@ -1,0 +1,234 @@
+/*
+** lx_lib_json.c -- the json-parse and json-encode builtins.
+**
+** json-parse reads text with cJSON (the whole string must be one JSON
+** value, surrounded only by whitespace) and converts the tree in a
+** protected call, so the malloc'd tree is freed whatever happens.
+** json-encode validates the value (lx_json_check) and then writes the text
+** itself into an lx_Buf: integers stay exact, floats use the printer's
+** shortest round-tripping form, and pretty output indents by 2 spaces.
+*/
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lx_json.h"
+
+/* ========================================================================
+** json-parse
+** ======================================================================== */
+
+static bool json_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Deepest [ / { nesting reached in s[0..upto), skipping strings. */
+static int nesting_before(const char *s, size_t upto) {
+  int depth = 0, max = 0;
+  bool in_str = false;
+  for (size_t i = 0; i < upto; i++) {
+    char c = s[i];
+    if (in_str) {
+      if (c == '\\') i++;
+      else if (c == '"') in_str = false;
+    } else if (c == '"') {
+      in_str = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max) max = depth;
+    } else if (c == ']' || c == '}') {
+      depth--;
+    }
+  }
+  return max;
+}
+
+/* Raise "json-parse: invalid JSON at line L col C near "...""; input
+** nested past cJSON's limit is a depth limit error instead. */
+_Noreturn static void parse_error(lx_State *L, const lx_String *s, const char *at) {
+  size_t off = at != NULL && at >= s->data && at <= s->data + s->len
+                   ? (size_t)(at - s->data) : s->len;
+  if (nesting_before(s->data, off) >= CJSON_NESTING_LIMIT) lx_limit_error(L, "depth");
+  unsigned line = 1, col = 1;
+  for (size_t i = 0; i < off; i++) {
+    if (s->data[i] == '\n') { line++; col = 1; }
+    else if (((unsigned char)s->data[i] & 0xC0) != 0x80) col++;
+  }
+  if (off >= s->len)
+    lx_error(L, "json-parse: invalid JSON at line %u col %u: unexpected end of input",
+             line, col);
+  char near[24];
+  size_t n = 0;
+  for (size_t i = off; i < s->len && n < 16; i++) {
+    unsigned char c = (unsigned char)s->data[i];
+    if (n >= 12 && (c & 0xC0) != 0x80) break;   /* stop at a character boundary */
+    near[n++] = (c < 0x20 || c == '"') ? ' ' : (char)c;
+  }
+  near[n] = '\0';
+  lx_error(L, "json-parse: invalid JSON at line %u col %u near \"%s\"", line, col, near);
+}
+
+typedef struct ParseCall {
+  const cJSON *tree;       /* in */
+  lx_Value value;          /* out */
+} ParseCall;
+
+static void parse_convert(lx_State *L, void *ud) {
+  ParseCall *c = ud;
+  c->value = lx_json_to_value(L, c->tree);
+}
+
+/* Parse with cJSON, require only whitespace after the value, convert under
+** lx_pcall, free the tree, and re-raise a conversion error if any. */
+static lx_Value bi_json_parse(lx_State *L, int argc, lx_Value *argv) {
+  lx_String *s = lx_check_string(L, "json-parse", argv[0]);
+  lx_charge(L, 1 + (int64_t)(s->len >> 5));
+  const char *end = NULL;
+  cJSON *tree = cJSON_ParseWithLengthOpts(s->data, s->len, &end, false);
+  if (tree == NULL) parse_error(L, s, end);
+  const char *stop = s->data + s->len;
+  while (end != NULL && end < stop && json_space(*end)) end++;
+  if (end != stop) {
+    cJSON_Delete(tree);
+    parse_error(L, s, end);
+  }
+  ParseCall c = { tree, lx_nil() };
+  lx_Value err;
+  bool ok = lx_pcall(L, parse_convert, &c, &err);
+  cJSON_Delete(tree);
+  if (!ok) lx_throw(L, err);
+  return c.value;
+}
+
+/* ========================================================================
+** json-encode: a small writer over checked values
+** ======================================================================== */
+
+typedef struct JsonWriter {
+  lx_State *L;
+  lx_Buf *b;
+  int indent;              /* spaces per level; 0 = compact */
+} JsonWriter;
+
+static void write_value(JsonWriter *W, lx_Value v, int level);
+
+/* A JSON string literal: ", \ and control characters escaped; other
+** characters (valid UTF-8) copied as they are. */
+static void write_string(JsonWriter *W, const char *s, size_t len) {
+  lx_charge(W->L, (int64_t)(len >> 6));
+  lx_buf_addc(W->b, '"');
+  size_t run = 0;
+  for (size_t i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    lx_buf_add(W->b, s + run, i - run);
+    run = i + 1;
+    switch (c) {
+      case '"': lx_buf_adds(W->b, "\\\""); break;
+      case '\\': lx_buf_adds(W->b, "\\\\"); break;
+      case '\n': lx_buf_adds(W->b, "\\n"); break;
+      case '\r': lx_buf_adds(W->b, "\\r"); break;
+      case '\t': lx_buf_adds(W->b, "\\t"); break;
+      case '\b': lx_buf_adds(W->b, "\\b"); break;
+      case '\f': lx_buf_adds(W->b, "\\f"); break;
+      default: lx_buf_addf(W->b, "\\u%04x", c); break;
+    }
+  }
+  lx_buf_add(W->b, s + run, len - run);
+  lx_buf_addc(W->b, '"');
+}
+
+/* Strings, keywords and symbols write their text; integers their digits. */
+static void write_name(JsonWriter *W, lx_Value v) {
+  if (v.tag == LX_INT) {
+    char num[32];
+    snprintf(num, sizeof num, "%" PRId64, v.as.i);
+    write_string(W, num, strlen(num));
+    return;
+  }
+  const lx_String *s = v.tag == LX_SYMBOL ? lx_as_symbol(v)->name : lx_strlike(v);
+  write_string(W, s->data, s->len);
+}
+
+/* Before an item: a comma after the first, then in pretty mode a newline
+** and the indentation of that level. */
+static void write_sep(JsonWriter *W, bool first, int level) {
+  if (!first) lx_buf_addc(W->b, ',');
+  if (W->indent == 0) return;
+  lx_buf_addc(W->b, '\n');
+  for (int i = 0; i < level * W->indent; i++) lx_buf_addc(W->b, ' ');
+}
+
+static void write_array(JsonWriter *W, lx_Value v, int level) {
+  bool first = true;
+  lx_buf_addc(W->b, '[');
+  if (v.tag == LX_VECTOR) {
+    const lx_Vector *vec = lx_as_vector(v);
+    for (size_t i = 0; i < vec->len; i++, first = false) {
+      write_sep(W, first, level + 1);
+      write_value(W, vec->items[i], level + 1);
+    }
+  } else {
+    for (; v.tag == LX_PAIR; v = lx_cdr(v), first = false) {
+      write_sep(W, first, level + 1);
+      write_value(W, lx_car(v), level + 1);
+    }
+  }
+  if (!first) write_sep(W, true, level);
+  lx_buf_addc(W->b, ']');
+}
+
+static void write_object(JsonWriter *W, const lx_Dict *d, int level) {
+  lx_Value k, v;
+  bool first = true;
+  lx_buf_addc(W->b, '{');
+  for (size_t it = 0; lx_dict_next(d, &it, &k, &v); first = false) {
+    write_sep(W, first, level + 1);
+    write_name(W, k);
+    lx_buf_adds(W->b, W->indent ? ": " : ":");
+    write_value(W, v, level + 1);
+  }
+  if (!first) write_sep(W, true, level);
+  lx_buf_addc(W->b, '}');
+}
+
+/* One value (already accepted by lx_json_check). */
+static void write_value(JsonWriter *W, lx_Value v, int level) {
+  char num[48];
+  lx_charge(W->L, 1);
+  switch (v.tag) {
+    case LX_NIL: lx_buf_adds(W->b, "null"); return;
+    case LX_BOOL: lx_buf_adds(W->b, v.as.b ? "true" : "false"); return;
+    case LX_INT: lx_buf_addf(W->b, "%" PRId64, v.as.i); return;
+    case LX_FLOAT:
+      lx_format_float(v.as.f, num, sizeof num);
+      lx_buf_adds(W->b, num);
+      return;
+    case LX_STRING: case LX_KEYWORD: case LX_SYMBOL: write_name(W, v); return;
+    default: break;
+  }
+  lx_c_enter(W->L);
+  if (v.tag == LX_DICT) write_object(W, lx_as_dict(v), level);
+  else write_array(W, v, level);
+  lx_c_leave(W->L);
+}
+
+/* (json-encode v [pretty]) => JSON text; pretty indents by 2 spaces. */
+static lx_Value bi_json_encode(lx_State *L, int argc, lx_Value *argv) {
+  lx_json_check(L, argv[0], true, false);
+  lx_Buf b;
+  lx_buf_init(L, &b);
+  JsonWriter W = { L, &b, argc > 1 && lx_truthy(argv[1]) ? 2 : 0 };
+  write_value(&W, argv[0], 0);
+  return lx_buf_finish(&b);
+}
+
+/* ========================================================================
+** Registration
+** ======================================================================== */
+
+void lx_lib_json_open(lx_State *L) {
+  lx_defnative(L, "json-parse", bi_json_parse, 1, 1, "(text)",
+               "Parse JSON text: objects -> dicts (string keys), arrays -> lists, null -> nil.");
+  lx_defnative(L, "json-encode", bi_json_encode, 1, 2, "(value [pretty])",
+               "Encode a value as JSON text; with a true pretty, indent by 2 spaces.");
+}

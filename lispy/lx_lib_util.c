@@ -1,0 +1,142 @@
+/*
+** lx_lib_util.c -- argument checks and the string buffer shared by every
+** builtin library.
+*/
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lx_lib.h"
+
+/* ========================================================================
+** Argument checks
+** ======================================================================== */
+
+int64_t lx_check_int(lx_State *L, const char *fn, lx_Value v) {
+  if (!lx_is(v, LX_INT)) lx_type_error(L, fn, "an integer", v);
+  return v.as.i;
+}
+
+double lx_check_number(lx_State *L, const char *fn, lx_Value v) {
+  if (lx_is(v, LX_INT)) return (double)v.as.i;
+  if (!lx_is(v, LX_FLOAT)) lx_type_error(L, fn, "a number", v);
+  return v.as.f;
+}
+
+lx_String *lx_check_string(lx_State *L, const char *fn, lx_Value v) {
+  if (!lx_is(v, LX_STRING)) lx_type_error(L, fn, "a string", v);
+  return lx_as_string(v);
+}
+
+lx_String *lx_check_strlike(lx_State *L, const char *fn, lx_Value v) {
+  if (lx_is(v, LX_STRING)) return lx_as_string(v);
+  if (lx_is(v, LX_KEYWORD) || lx_is(v, LX_SYMBOL)) return lx_as_symbol(v)->name;
+  lx_type_error(L, fn, "a string, keyword or symbol", v);
+}
+
+lx_Dict *lx_check_dict(lx_State *L, const char *fn, lx_Value v) {
+  if (!lx_is(v, LX_DICT)) lx_type_error(L, fn, "a dict", v);
+  return lx_as_dict(v);
+}
+
+lx_Vector *lx_check_vector(lx_State *L, const char *fn, lx_Value v) {
+  if (!lx_is(v, LX_VECTOR)) lx_type_error(L, fn, "a vector", v);
+  return lx_as_vector(v);
+}
+
+int64_t lx_check_list(lx_State *L, const char *fn, lx_Value v) {
+  int64_t n = lx_list_length(v);
+  if (n < 0) lx_type_error(L, fn, "a proper list", v);
+  return n;
+}
+
+void lx_check_callable(lx_State *L, const char *fn, lx_Value v) {
+  if (!lx_is(v, LX_CLOSURE) && !lx_is(v, LX_NATIVE))
+    lx_type_error(L, fn, "a function", v);
+}
+
+size_t lx_check_index(lx_State *L, const char *fn, lx_Value v, size_t limit) {
+  int64_t i = lx_check_int(L, fn, v);
+  if (i < 0 || (uint64_t)i >= limit)
+    lx_error(L, "%s: index %lld out of range (length %zu)", fn, (long long)i, limit);
+  return (size_t)i;
+}
+
+lx_Vector *lx_seq_to_vector(lx_State *L, const char *fn, lx_Value seq) {
+  if (lx_is(seq, LX_VECTOR)) {
+    lx_Vector *src = lx_as_vector(seq);
+    lx_Vector *v = lx_vector_new(L, src->len);
+    if (src->len) memcpy(v->items, src->items, src->len * sizeof(lx_Value));
+    v->len = src->len;
+    lx_charge(L, 1 + (int64_t)src->len / 16);
+    return v;
+  }
+  if (lx_is(seq, LX_NIL)) return lx_vector_new(L, 0);
+  int64_t n = lx_check_list(L, fn, seq);
+  lx_Vector *v = lx_vector_new(L, (size_t)n);
+  for (; lx_is(seq, LX_PAIR); seq = lx_cdr(seq)) v->items[v->len++] = lx_car(seq);
+  lx_charge(L, 1 + n / 16);
+  return v;
+}
+
+/* ========================================================================
+** String buffer
+** ======================================================================== */
+
+void lx_buf_init(lx_State *L, lx_Buf *b) {
+  b->L = L;
+  b->store = NULL;
+  b->len = 0;
+}
+
+/* Grow the GC-owned storage to hold at least need bytes plus a NUL. The old
+** storage becomes garbage; the caller's protected region keeps the new one
+** alive until the buffer is finished. */
+static void lx_buf_reserve(lx_Buf *b, size_t need) {
+  size_t cap = b->store ? b->store->len : 0;
+  if (need <= cap) return;
+  size_t ncap = cap ? cap * 2 : 64;
+  while (ncap < need) ncap *= 2;
+  lx_Obj *saved = lx_protect_begin(b->L);
+  lx_String *s = (lx_String *)lx_obj_new(b->L, LX_STRING, sizeof(lx_String) + ncap + 1);
+  s->len = ncap;
+  s->hash = 0;
+  s->nchars = 0;
+  if (b->len) memcpy(s->data, b->store->data, b->len);
+  s->data[b->len] = '\0';
+  b->store = s;
+  lx_protect_end(b->L, saved);
+}
+
+void lx_buf_add(lx_Buf *b, const char *s, size_t len) {
+  lx_buf_reserve(b, b->len + len);
+  memcpy(b->store->data + b->len, s, len);
+  b->len += len;
+  b->store->data[b->len] = '\0';
+}
+
+void lx_buf_addc(lx_Buf *b, char c) { lx_buf_add(b, &c, 1); }
+
+void lx_buf_adds(lx_Buf *b, const char *s) { lx_buf_add(b, s, strlen(s)); }
+
+void lx_buf_addf(lx_Buf *b, const char *fmt, ...) {
+  char small[256];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(small, sizeof small, fmt, ap);
+  va_end(ap);
+  if (n < 0) return;
+  if ((size_t)n < sizeof small) {
+    lx_buf_add(b, small, (size_t)n);
+    return;
+  }
+  lx_buf_reserve(b, b->len + (size_t)n);
+  va_start(ap, fmt);
+  vsnprintf(b->store->data + b->len, (size_t)n + 1, fmt, ap);
+  va_end(ap);
+  b->len += (size_t)n;
+}
+
+lx_Value lx_buf_finish(lx_Buf *b) {
+  return lx_string(b->L, lx_buf_data(b), b->len);
+}

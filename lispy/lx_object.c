@@ -1,0 +1,389 @@
+/*
+** lx_object.c -- constructors for heap objects: strings, interned symbols
+** and keywords, pairs, vectors, insertion-ordered dicts, natives, host
+** objects, boxes and environments.
+*/
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lx_lib.h"
+
+/* ========================================================================
+** Strings
+** ======================================================================== */
+
+/* FNV-1a: simple, good enough spread for identifiers and JSON keys. */
+uint32_t lx_hash_bytes(const char *s, size_t len) {
+  uint32_t h = 2166136261u;
+  for (size_t i = 0; i < len; i++) {
+    h ^= (unsigned char)s[i];
+    h *= 16777619u;
+  }
+  return h;
+}
+
+/* Code points in valid UTF-8: count the bytes that are not continuations. */
+static uint32_t lx_utf8_count(const char *s, size_t len) {
+  uint32_t n = 0;
+  for (size_t i = 0; i < len; i++) n += ((unsigned char)s[i] & 0xC0) != 0x80;
+  return n;
+}
+
+lx_String *lx_string_new(lx_State *L, const char *s, size_t len) {
+  lx_String *str = (lx_String *)lx_obj_new(L, LX_STRING, sizeof(lx_String) + len + 1);
+  str->len = len;
+  if (len) memcpy(str->data, s, len);
+  str->data[len] = '\0';
+  str->hash = lx_hash_bytes(str->data, len);
+  str->nchars = lx_utf8_count(str->data, len);
+  return str;
+}
+
+lx_Value lx_string(lx_State *L, const char *s, size_t len) {
+  return lx_obj(lx_string_new(L, s, len));
+}
+
+lx_Value lx_cstring(lx_State *L, const char *s) {
+  return lx_string(L, s, strlen(s));
+}
+
+lx_Value lx_stringf(lx_State *L, const char *fmt, ...) {
+  char small[256];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(small, sizeof small, fmt, ap);
+  va_end(ap);
+  if (n < 0) n = 0;
+  if ((size_t)n < sizeof small) return lx_string(L, small, (size_t)n);
+  lx_String *s = (lx_String *)lx_obj_new(L, LX_STRING, sizeof(lx_String) + (size_t)n + 1);
+  va_start(ap, fmt);
+  vsnprintf(s->data, (size_t)n + 1, fmt, ap);
+  va_end(ap);
+  s->len = (size_t)n;
+  s->hash = lx_hash_bytes(s->data, s->len);
+  s->nchars = lx_utf8_count(s->data, s->len);
+  return lx_obj(s);
+}
+
+/* ========================================================================
+** Symbols and keywords (interned together; the type tells them apart)
+** ======================================================================== */
+
+static void lx_symtab_grow(lx_State *L) {
+  size_t ncap = L->symtab_cap ? L->symtab_cap * 2 : 256;
+  lx_Symbol **nt = lx_mem_alloc(L, ncap * sizeof *nt);
+  memset(nt, 0, ncap * sizeof *nt);
+  for (size_t i = 0; i < L->symtab_cap; i++) {
+    lx_Symbol *s = L->symtab[i];
+    while (s) {
+      lx_Symbol *next = s->next;
+      size_t slot = s->name->hash & (ncap - 1);
+      s->next = nt[slot];
+      nt[slot] = s;
+      s = next;
+    }
+  }
+  lx_mem_free(L, L->symtab, L->symtab_cap * sizeof *nt);
+  L->symtab = nt;
+  L->symtab_cap = ncap;
+}
+
+static lx_Value lx_intern(lx_State *L, lx_Type type, const char *name, size_t len) {
+  uint32_t h = lx_hash_bytes(name, len);
+  if (L->symtab_cap) {
+    for (lx_Symbol *s = L->symtab[h & (L->symtab_cap - 1)]; s; s = s->next)
+      if (s->h.type == type && s->name->len == len &&
+          memcmp(s->name->data, name, len) == 0)
+        return lx_obj(s);
+  }
+  lx_Obj *saved = lx_protect_begin(L);
+  lx_String *str = lx_string_new(L, name, len);
+  lx_Symbol *sym = (lx_Symbol *)lx_obj_new(L, type, sizeof(lx_Symbol));
+  sym->name = str;
+  if (L->symtab_count + 1 > L->symtab_cap * 3 / 4) lx_symtab_grow(L);
+  size_t slot = h & (L->symtab_cap - 1);
+  sym->next = L->symtab[slot];
+  L->symtab[slot] = sym;
+  L->symtab_count++;
+  lx_protect_end(L, saved);
+  return lx_obj(sym);
+}
+
+lx_Value lx_symbol(lx_State *L, const char *name, size_t len) {
+  return lx_intern(L, LX_SYMBOL, name, len);
+}
+
+lx_Value lx_csymbol(lx_State *L, const char *name) {
+  return lx_intern(L, LX_SYMBOL, name, strlen(name));
+}
+
+lx_Value lx_keyword(lx_State *L, const char *name, size_t len) {
+  return lx_intern(L, LX_KEYWORD, name, len);
+}
+
+/* ========================================================================
+** Pairs and lists
+** ======================================================================== */
+
+lx_Value lx_cons(lx_State *L, lx_Value car, lx_Value cdr) {
+  lx_Pair *p = (lx_Pair *)lx_obj_new(L, LX_PAIR, sizeof(lx_Pair));
+  p->car = car;
+  p->cdr = cdr;
+  p->pos = (lx_SrcPos){0, 0, 0};
+  return lx_obj(p);
+}
+
+lx_Value lx_list_from(lx_State *L, const lx_Value *items, size_t n) {
+  lx_Value list = lx_empty();
+  while (n > 0) {
+    n--;
+    list = lx_cons(L, items[n], list);
+  }
+  return list;
+}
+
+/* Length of a proper list; -1 when it ends in something other than '()
+** or is cyclic (Floyd's tortoise and hare). */
+int64_t lx_list_length(lx_Value list) {
+  int64_t n = 0;
+  lx_Value slow = list;
+  while (list.tag == LX_PAIR) {
+    list = lx_cdr(list);
+    n++;
+    if (list.tag != LX_PAIR) break;
+    list = lx_cdr(list);
+    n++;
+    slow = lx_cdr(slow);
+    if (list.tag == LX_PAIR && list.as.o == slow.as.o) return -1;
+  }
+  return list.tag == LX_EMPTY ? n : -1;
+}
+
+/* ========================================================================
+** Vectors
+** ======================================================================== */
+
+lx_Vector *lx_vector_new(lx_State *L, size_t cap) {
+  lx_Obj *saved = lx_protect_begin(L);
+  lx_Vector *v = (lx_Vector *)lx_obj_new(L, LX_VECTOR, sizeof(lx_Vector));
+  v->len = 0;
+  v->cap = 0;
+  v->items = NULL;
+  v->pos = NULL;
+  if (cap) {
+    v->items = lx_mem_alloc(L, cap * sizeof(lx_Value));
+    v->cap = cap;
+  }
+  lx_protect_end(L, saved);
+  return v;
+}
+
+void lx_vector_push(lx_State *L, lx_Vector *v, lx_Value x) {
+  if (v->pos) {  /* reader positions no longer match once it grows */
+    lx_mem_free(L, v->pos, v->cap * sizeof *v->pos);
+    v->pos = NULL;
+  }
+  if (v->len == v->cap) {
+    size_t ncap = v->cap ? v->cap * 2 : 4;
+    v->items = lx_mem_realloc(L, v->items, v->cap * sizeof(lx_Value),
+                              ncap * sizeof(lx_Value));
+    v->cap = ncap;
+  }
+  v->items[v->len++] = x;
+}
+
+/* ========================================================================
+** Dicts: entries in insertion order + an open-addressed index
+** ======================================================================== */
+
+#define LX_TOMBSTONE LX_NTYPES
+
+lx_Dict *lx_dict_new(lx_State *L, size_t cap) {
+  lx_Dict *d = (lx_Dict *)lx_obj_new(L, LX_DICT, sizeof(lx_Dict));
+  d->count = d->used = d->cap = d->index_cap = 0;
+  d->entries = NULL;
+  d->index = NULL;
+  d->pos = NULL;
+  (void)cap;
+  return d;
+}
+
+/* Find the index slot for key: either the slot holding it or the empty
+** slot where it would go. Returns the slot number. */
+static size_t lx_dict_slot(lx_State *L, const lx_Dict *d, lx_Value key,
+                           uint32_t h, bool *found) {
+  size_t mask = d->index_cap - 1;
+  size_t slot = h & mask;
+  for (;;) {
+    int32_t e = d->index[slot];
+    if (e < 0) {
+      *found = false;
+      return slot;
+    }
+    const lx_DictEntry *en = &d->entries[e];
+    if (en->hash == h && lx_key_equal(L, en->key, key)) {
+      *found = true;
+      return slot;
+    }
+    slot = (slot + 1) & mask;
+  }
+}
+
+/* Rebuild entries (dropping tombstones) and the index at a new size. */
+static void lx_dict_rehash(lx_State *L, lx_Dict *d, size_t want) {
+  size_t ncap = 4;
+  while (ncap < want) ncap *= 2;
+  size_t icap = ncap * 2;
+  lx_DictEntry *ne = lx_mem_alloc(L, ncap * sizeof *ne);
+  int32_t *ni = lx_mem_alloc(L, icap * sizeof *ni);
+  memset(ni, 0xff, icap * sizeof *ni);
+  size_t n = 0;
+  for (size_t i = 0; i < d->used; i++) {
+    if (d->entries[i].key.tag == LX_TOMBSTONE) continue;
+    ne[n] = d->entries[i];
+    size_t slot = ne[n].hash & (icap - 1);
+    while (ni[slot] >= 0) slot = (slot + 1) & (icap - 1);
+    ni[slot] = (int32_t)n;
+    n++;
+  }
+  if (d->pos) {  /* reader positions are per entry slot: drop them */
+    lx_mem_free(L, d->pos, d->cap * 2 * sizeof *d->pos);
+    d->pos = NULL;
+  }
+  lx_mem_free(L, d->entries, d->cap * sizeof *ne);
+  lx_mem_free(L, d->index, d->index_cap * sizeof *ni);
+  d->entries = ne;
+  d->index = ni;
+  d->cap = ncap;
+  d->index_cap = icap;
+  d->used = d->count = n;
+}
+
+bool lx_dict_get(lx_State *L, lx_Dict *d, lx_Value key, lx_Value *out) {
+  if (d->count == 0) return false;
+  bool found;
+  size_t slot = lx_dict_slot(L, d, key, lx_hash(L, key), &found);
+  if (found && out) *out = d->entries[d->index[slot]].value;
+  return found;
+}
+
+void lx_dict_set(lx_State *L, lx_Dict *d, lx_Value key, lx_Value value) {
+  uint32_t h = lx_hash(L, key);
+  bool found = false;
+  size_t slot = 0;
+  if (d->index_cap) slot = lx_dict_slot(L, d, key, h, &found);
+  if (found) {
+    d->entries[d->index[slot]].value = value;
+    return;
+  }
+  if (d->used == d->cap) {
+    lx_dict_rehash(L, d, d->count * 2 > d->cap ? d->cap * 2 : d->cap);
+    slot = lx_dict_slot(L, d, key, h, &found);
+  }
+  lx_DictEntry *e = &d->entries[d->used];
+  e->key = key;
+  e->value = value;
+  e->hash = h;
+  d->index[slot] = (int32_t)d->used++;
+  d->count++;
+}
+
+/* Remove by leaving a tombstone entry and re-probing the cluster after it
+** (linear probing needs the cluster re-inserted to stay findable). */
+bool lx_dict_remove(lx_State *L, lx_Dict *d, lx_Value key) {
+  if (d->count == 0) return false;
+  bool found;
+  size_t slot = lx_dict_slot(L, d, key, lx_hash(L, key), &found);
+  if (!found) return false;
+  size_t mask = d->index_cap - 1;
+  d->entries[d->index[slot]].key.tag = LX_TOMBSTONE;
+  d->entries[d->index[slot]].value = lx_nil();
+  d->index[slot] = -1;
+  d->count--;
+  for (size_t s = (slot + 1) & mask; d->index[s] >= 0; s = (s + 1) & mask) {
+    int32_t e = d->index[s];
+    d->index[s] = -1;
+    size_t t = d->entries[e].hash & mask;
+    while (d->index[t] >= 0) t = (t + 1) & mask;
+    d->index[t] = e;
+  }
+  return true;
+}
+
+lx_Dict *lx_dict_copy(lx_State *L, const lx_Dict *d) {
+  lx_Dict *c = lx_dict_new(L, d->count);
+  if (d->count == 0) return c;
+  lx_dict_rehash(L, c, d->count);
+  for (size_t i = 0; i < d->used; i++) {
+    const lx_DictEntry *e = &d->entries[i];
+    if (e->key.tag != LX_TOMBSTONE) lx_dict_set(L, c, e->key, e->value);
+  }
+  return c;
+}
+
+bool lx_dict_next(const lx_Dict *d, size_t *iter, lx_Value *key, lx_Value *value) {
+  while (*iter < d->used) {
+    const lx_DictEntry *e = &d->entries[(*iter)++];
+    if (e->key.tag == LX_TOMBSTONE) continue;
+    if (key) *key = e->key;
+    if (value) *value = e->value;
+    return true;
+  }
+  return false;
+}
+
+bool lx_dict_getc(lx_State *L, lx_Dict *d, const char *key, lx_Value *out) {
+  if (d->count == 0) return false;
+  return lx_dict_get(L, d, lx_cstring(L, key), out);
+}
+
+void lx_dict_setc(lx_State *L, lx_Dict *d, const char *key, lx_Value value) {
+  lx_dict_set(L, d, lx_cstring(L, key), value);
+}
+
+/* ========================================================================
+** Functions, host objects, boxes, environments
+** ======================================================================== */
+
+lx_Value lx_native_new(lx_State *L, const char *name, lx_NativeFn fn,
+                       int min_args, int max_args, const char *params,
+                       const char *doc) {
+  lx_Native *n = (lx_Native *)lx_obj_new(L, LX_NATIVE, sizeof(lx_Native));
+  n->fn = fn;
+  n->name = name;
+  n->doc = doc;
+  n->params = params;
+  n->min_args = (int16_t)min_args;
+  n->max_args = (int16_t)max_args;
+  n->data = lx_nil();
+  return lx_obj(n);
+}
+
+lx_Value lx_host_new(lx_State *L, const char *type_name, void *ptr,
+                     void (*finalize)(void *)) {
+  lx_Host *h = (lx_Host *)lx_obj_new(L, LX_HOST, sizeof(lx_Host));
+  h->type_name = type_name;
+  h->ptr = ptr;
+  h->finalize = finalize;
+  return lx_obj(h);
+}
+
+lx_Box *lx_box_new(lx_State *L, lx_Value v, lx_Symbol *name) {
+  lx_Box *b = (lx_Box *)lx_obj_new(L, LX_BOX, sizeof(lx_Box));
+  b->value = v;
+  b->name = name;
+  return b;
+}
+
+lx_Env *lx_env_new(lx_State *L, lx_Env *parent, const char *name) {
+  lx_Obj *saved = lx_protect_begin(L);
+  lx_Env *e = (lx_Env *)lx_obj_new(L, LX_ENV, sizeof(lx_Env));
+  e->table = NULL;
+  e->parent = parent;
+  e->name = lx_nil();
+  e->table = lx_dict_new(L, 0);
+  e->name = lx_cstring(L, name ? name : "user");
+  lx_protect_end(L, saved);
+  return e;
+}

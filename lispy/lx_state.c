@@ -1,0 +1,607 @@
+/*
+** lx_state.c -- state lifecycle, environments, file names, budgets, and
+** the public embedding API of lispy.h.
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lx_lib.h"
+
+extern const char lx_prelude_source[];
+extern const size_t lx_prelude_len;
+
+/* ========================================================================
+** Environments
+** ======================================================================== */
+
+lx_Box *lx_env_find(lx_State *L, lx_Env *env, lx_Value sym) {
+  for (lx_Env *e = env; e; e = e->parent) {
+    lx_Value box;
+    if (lx_dict_get(L, e->table, sym, &box)) return lx_as_box(box);
+  }
+  return NULL;
+}
+
+lx_Box *lx_env_own_box(lx_State *L, lx_Env *env, lx_Value sym) {
+  lx_Value box;
+  if (lx_dict_get(L, env->table, sym, &box)) return lx_as_box(box);
+  lx_Obj *saved = lx_protect_begin(L);
+  lx_Box *b = lx_box_new(L, lx_nil(), lx_as_symbol(sym));
+  lx_dict_set(L, env->table, sym, lx_obj(b));
+  lx_protect_end(L, saved);
+  return b;
+}
+
+lx_Box *lx_env_resolve(lx_State *L, lx_Env *env, lx_Value sym) {
+  lx_Box *b = lx_env_find(L, env, sym);
+  return b ? b : lx_env_own_box(L, env, sym);
+}
+
+void lx_env_define(lx_State *L, lx_Env *env, lx_Value sym, lx_Value v) {
+  lx_Box *b = lx_env_own_box(L, env, sym);
+  b->value = v;
+  b->h.flags |= LX_BOX_DEFINED;
+}
+
+void lx_defnative(lx_State *L, const char *name, lx_NativeFn fn, int min_args,
+                  int max_args, const char *params, const char *doc) {
+  lx_Obj *saved = lx_protect_begin(L);
+  lx_Value n = lx_native_new(L, name, fn, min_args, max_args, params, doc);
+  lx_env_define(L, L->base_env, lx_csymbol(L, name), n);
+  lx_protect_end(L, saved);
+}
+
+/* ========================================================================
+** File names (for source positions)
+** ======================================================================== */
+
+uint16_t lx_file_id(lx_State *L, const char *name) {
+  lx_Obj *saved = lx_protect_begin(L);
+  lx_Value key = lx_cstring(L, name), id;
+  uint16_t r;
+  if (lx_dict_get(L, L->file_index, key, &id)) {
+    r = (uint16_t)id.as.i;
+  } else if (L->nfiles >= 65535) {
+    r = 65535;  /* table full: positions say "<many files>" */
+  } else {
+    if (L->nfiles == L->files_cap) {
+      size_t ncap = L->files_cap ? L->files_cap * 2 : 16;
+      L->files = lx_mem_realloc(L, L->files, L->files_cap * sizeof(char *), ncap * sizeof(char *));
+      L->files_cap = ncap;
+    }
+    size_t len = strlen(name);
+    char *copy = lx_mem_alloc(L, len + 1);
+    memcpy(copy, name, len + 1);
+    L->files[L->nfiles++] = copy;
+    r = (uint16_t)L->nfiles;  /* ids start at 1 */
+    lx_dict_set(L, L->file_index, key, lx_int(r));
+  }
+  lx_protect_end(L, saved);
+  return r;
+}
+
+const char *lx_file_name(lx_State *L, uint16_t id) {
+  if (id == 0) return "<unknown>";
+  if (id == 65535 && L->nfiles >= 65535) return "<many files>";
+  return id <= L->nfiles ? L->files[id - 1] : "<unknown>";
+}
+
+/* ========================================================================
+** Output sink
+** ======================================================================== */
+
+void lx_output(lx_State *L, const char *s, size_t len) {
+  if (L->output_bytes + len > LX_OUTPUT_LIMIT) lx_limit_error(L, "output");
+  L->output_bytes += len;
+  if (L->output) L->output(L->output_ud, s, len);
+}
+
+/* ========================================================================
+** Budgets: each outermost API evaluation starts with fresh limits
+** ======================================================================== */
+
+static double lx_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void lx_budget_begin(lx_State *L) {
+  if (L->api_depth++ > 0) return;
+  const lispy_Limits *lim = &L->limits;
+  L->budget.fuel = lim->fuel > 0 ? lim->fuel : INT64_MAX;
+  L->budget.mem_limit = lim->memory;
+  L->budget.mem_base = L->mem_used;
+  L->budget.depth = lim->depth ? lim->depth : LX_DEFAULT_DEPTH;
+  L->budget.deadline = lim->timeout > 0 ? lx_now() + lim->timeout : 0;
+  L->budget.clock_poll = LX_CLOCK_POLL_MASK + 1;
+  L->output_bytes = 0;
+  L->interrupt = 0;
+}
+
+/* Leaving the outermost evaluation: clear stale stack slots so garbage
+** they point to can be collected, and shrink a stack a deep recursion
+** grew. */
+static void lx_budget_end(lx_State *L) {
+  if (--L->api_depth > 0) return;
+  if (L->stack_cap > 4 * LX_STACK_INIT && L->sp < LX_STACK_INIT) {
+    L->stack = lx_mem_realloc(L, L->stack, L->stack_cap * sizeof(lx_Value),
+                              LX_STACK_INIT * sizeof(lx_Value));
+    L->stack_cap = LX_STACK_INIT;
+  }
+  for (size_t i = L->sp; i < L->stack_cap; i++) L->stack[i] = lx_nil();
+  if (L->frames_cap > 4 * LX_FRAMES_INIT && L->nframes < LX_FRAMES_INIT) {
+    L->frames = lx_mem_realloc(L, L->frames, L->frames_cap * sizeof(lx_Frame),
+                               LX_FRAMES_INIT * sizeof(lx_Frame));
+    L->frames_cap = LX_FRAMES_INIT;
+  }
+  L->tc_fn = L->tc_args = lx_nil();
+  L->budget.mem_limit = 0;  /* host-side allocations are not limited */
+  L->budget.fuel = INT64_MAX;
+  L->budget.deadline = 0;
+}
+
+/* ========================================================================
+** Evaluating source
+** ======================================================================== */
+
+/* Names a top-level form defines: (define x ..), (define (f ..) ..),
+** (def x ..), (defn f ..). Declared before anything runs so a function
+** may call one defined later in the file, even over a builtin's name. */
+static void lx_predeclare(lx_State *L, lx_Env *env, lx_Value form) {
+  if (!lx_is(form, LX_PAIR) || !lx_is(lx_car(form), LX_SYMBOL)) return;
+  const char *h = lx_as_symbol(lx_car(form))->name->data;
+  if (strcmp(h, "define") && strcmp(h, "def") && strcmp(h, "defn")) return;
+  if (!lx_is(lx_cdr(form), LX_PAIR)) return;
+  lx_Value target = lx_car(lx_cdr(form));
+  if (lx_is(target, LX_PAIR)) target = lx_car(target);
+  if (lx_is(target, LX_SYMBOL)) lx_env_own_box(L, env, target);
+}
+
+typedef struct lx_SourceCall {
+  lx_Env *env;
+  const char *src, *filename;
+  size_t len;
+  lx_Value result;
+} lx_SourceCall;
+
+/* Read every form first (a syntax error anywhere runs nothing), keep them
+** on the VM stack, then compile and run each in turn. */
+static void lx_eval_source(lx_State *L, void *ud) {
+  lx_SourceCall *sc = ud;
+  lx_Reader R;
+  lx_reader_init(&R, L, sc->src, sc->len, sc->filename);
+  lx_Obj *saved = lx_protect_begin(L);
+  lx_Vector *forms = lx_vector_new(L, 8);
+  lx_Buf pos;
+  lx_buf_init(L, &pos);
+  lx_Value form;
+  lx_ReadStatus st;
+  while ((st = lx_reader_next(&R, &form)) == LX_READ_OK) {
+    lx_vector_push(L, forms, form);
+    lx_buf_add(&pos, (const char *)&R.datum_pos, sizeof R.datum_pos);
+  }
+  if (st != LX_READ_EOF) lx_throw(L, R.error);
+  for (size_t i = 0; i < forms->len; i++) lx_predeclare(L, sc->env, forms->items[i]);
+  size_t slot = L->sp;
+  lx_vm_reserve(L, slot + 3);
+  L->stack[slot] = lx_obj(forms);
+  L->stack[slot + 1] = pos.store ? lx_obj(pos.store) : lx_nil();
+  L->sp = slot + 2;
+  lx_protect_end(L, saved);
+  sc->result = lx_nil();
+  for (size_t i = 0; i < forms->len; i++) {
+    lx_SrcPos p;
+    memcpy(&p, lx_buf_data(&pos) + i * sizeof p, sizeof p);
+    L->stack[L->sp] = lx_nil();
+    sc->result = lx_eval_form(L, sc->env, forms->items[i], p);
+    L->stack[slot + 2] = sc->result;  /* keep the last value rooted */
+    L->sp = slot + 3;
+  }
+  L->sp = slot;
+}
+
+/* Turn a thrown non-error value into an error value at the API boundary. */
+static lx_Value lx_as_error_value(lx_State *L, lx_Value thrown) {
+  if (lx_is(thrown, LX_ERROR)) return thrown;
+  lx_Obj *saved = lx_protect_begin(L);
+  lx_Value shown = lx_repr(L, thrown, true);
+  lx_Value e = lx_error_new(L, "runtime", lx_stringf(L, "uncaught throw: %.200s",
+                            lx_as_string(shown)->data), thrown);
+  lx_protect_end(L, saved);
+  return e;
+}
+
+static void lx_convert_protected(lx_State *L, void *ud) {
+  lx_Value *v = ud;
+  *v = lx_as_error_value(L, *v);
+}
+
+/* Run fn under the API's budget and error conventions. */
+static int lx_api_run(lx_State *L, lx_ProtectedFn fn, void *ud) {
+  lx_budget_begin(L);
+  lx_Value err;
+  bool ok = lx_pcall(L, fn, ud, &err);
+  if (!ok) {
+    L->last_error = err;  /* rooted while converting */
+    lx_Value e = err, ignored;
+    if (lx_pcall(L, lx_convert_protected, &e, &ignored)) L->last_error = e;
+  }
+  lx_budget_end(L);
+  return ok ? LISPY_OK : LISPY_ERROR;
+}
+
+int lispy_eval_string(lispy_State *L, lispy_Env *env, const char *src,
+                      size_t len, const char *filename, lispy_Value *result) {
+  lx_SourceCall sc = {env ? env : L->env, src, filename ? filename : "<string>", len, lx_nil()};
+  int rc = lx_api_run(L, lx_eval_source, &sc);
+  if (result) *result = rc == LISPY_OK ? sc.result : lx_nil();
+  return rc;
+}
+
+int lispy_eval_file(lispy_State *L, lispy_Env *env, const char *path,
+                    lispy_Value *result) {
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    lx_Obj *saved = lx_protect_begin(L);
+    L->last_error = lx_error_new(L, "io", lx_stringf(L, "%s: cannot open file", path), lx_nil());
+    lx_protect_end(L, saved);
+    return LISPY_ERROR;
+  }
+  size_t cap = 4096, len = 0;
+  char *buf = malloc(cap);
+  size_t n;
+  while (buf && (n = fread(buf + len, 1, cap - len, f)) > 0) {
+    len += n;
+    if (len == cap) {
+      char *nb = realloc(buf, cap * 2);
+      if (!nb) { free(buf); buf = NULL; break; }
+      buf = nb;
+      cap *= 2;
+    }
+  }
+  fclose(f);
+  if (!buf) return LISPY_ERROR;
+  int rc = lispy_eval_string(L, env, buf, len, path, result);
+  free(buf);
+  return rc;
+}
+
+typedef struct lx_CallCall {
+  lx_Value fn;
+  int argc;
+  const lx_Value *argv;
+  lx_Value result;
+} lx_CallCall;
+
+static void lx_call_protected(lx_State *L, void *ud) {
+  lx_CallCall *cc = ud;
+  cc->result = lx_vm_call(L, cc->fn, cc->argc, cc->argv);
+}
+
+int lispy_call(lispy_State *L, lispy_Value fn, int argc, const lispy_Value *argv,
+               lispy_Value *result) {
+  lx_CallCall cc = {fn, argc, argv, lx_nil()};
+  int rc = lx_api_run(L, lx_call_protected, &cc);
+  if (result) *result = cc.result;
+  return rc;
+}
+
+typedef struct lx_ReadApi {
+  const char *src, *filename;
+  size_t len, *pos;
+  lx_Value out;
+  int status;
+} lx_ReadApi;
+
+int lispy_read(lispy_State *L, const char *src, size_t len, size_t *pos,
+               const char *filename, lispy_Value *out) {
+  lx_Reader R;
+  lx_reader_init(&R, L, src, len, filename ? filename : "<input>");
+  for (size_t i = R.pos; i < *pos && i < len; i++) {  /* line/col of *pos */
+    if (src[i] == '\n') { R.line++; R.col = 1; }
+    else if (((unsigned char)src[i] & 0xC0) != 0x80) R.col++;
+  }
+  if (*pos > R.pos) R.pos = *pos;
+  lx_ReadStatus st = lx_reader_next(&R, out);
+  *pos = R.pos;
+  if (st == LX_READ_OK) return LISPY_OK;
+  if (st == LX_READ_EOF) { *pos = len; return LISPY_EOF; }
+  L->last_error = R.error;
+  return st == LX_READ_INCOMPLETE ? LISPY_INCOMPLETE : LISPY_ERROR;
+}
+
+/* ========================================================================
+** Lifecycle
+** ======================================================================== */
+
+static void lx_intern_common(lx_State *L) {
+  L->sym_quote = lx_csymbol(L, "quote");
+  L->sym_quasiquote = lx_csymbol(L, "quasiquote");
+  L->sym_unquote = lx_csymbol(L, "unquote");
+  L->sym_unquote_splicing = lx_csymbol(L, "unquote-splicing");
+  L->sym_define = lx_csymbol(L, "define");
+  L->sym_else = lx_csymbol(L, "else");
+  L->sym_amp = lx_csymbol(L, "&");
+  L->sym_dot = lx_csymbol(L, ".");
+}
+
+/* Everything in the base environment becomes read-only for LisPy code. */
+static void lx_freeze_base(lx_State *L) {
+  lx_Value k, v;
+  for (size_t it = 0; lx_dict_next(L->base_env->table, &it, &k, &v);)
+    v.as.o->flags |= LX_BOX_CONST;
+}
+
+static void lx_open_protected(lx_State *L, void *ud) {
+  (void)ud;
+  L->permanent = lx_vector_new(L, 64);
+  L->file_index = lx_dict_new(L, 16);
+  lx_intern_common(L);
+  L->base_env = lx_env_new(L, NULL, "base");
+  L->env = lx_env_new(L, L->base_env, "user");
+  lx_compiler_init(L);
+  lx_lib_core_open(L);
+  lx_lib_list_open(L);
+  lx_lib_string_open(L);
+  lx_lib_dict_open(L);
+  lx_lib_json_open(L);
+  lx_lib_regex_open(L);
+  lx_lib_eval_open(L);
+  lx_SourceCall sc = {L->base_env, lx_prelude_source, "<prelude>", lx_prelude_len, lx_nil()};
+  lx_eval_source(L, &sc);
+  lx_freeze_base(L);
+}
+
+lispy_Limits lispy_default_limits(void) {
+  lispy_Limits l = {LX_DEFAULT_FUEL, LX_DEFAULT_MEMORY, LX_DEFAULT_DEPTH, LX_DEFAULT_TIMEOUT_MS / 1000.0};
+  return l;
+}
+
+lispy_State *lispy_open(void) {
+  lx_State *L = calloc(1, sizeof *L);
+  if (!L) return NULL;
+  L->gc_threshold = LX_GC_MIN_THRESHOLD;
+  L->limits = lispy_default_limits();
+  L->budget.fuel = INT64_MAX;
+  L->budget.depth = LX_DEFAULT_DEPTH;
+  L->budget.clock_poll = LX_CLOCK_POLL_MASK + 1;
+  L->stack = calloc(LX_STACK_INIT, sizeof(lx_Value));
+  L->frames = calloc(LX_FRAMES_INIT, sizeof(lx_Frame));
+  if (!L->stack || !L->frames) {
+    free(L->stack);
+    free(L->frames);
+    free(L);
+    return NULL;
+  }
+  L->stack_cap = LX_STACK_INIT;
+  L->frames_cap = LX_FRAMES_INIT;
+  L->mem_used = LX_STACK_INIT * sizeof(lx_Value) + LX_FRAMES_INIT * sizeof(lx_Frame);
+  lispy_seed(L, 0x5eed);
+  lx_Value err;
+  L->api_depth = 1;
+  bool ok = lx_pcall(L, lx_open_protected, NULL, &err);
+  L->api_depth = 0;
+  if (!ok) {
+    char *text = lispy_error_text(L, err);
+    fprintf(stderr, "lispy: start-up failed: %s\n", text ? text : "?");
+    free(text);
+    lispy_close(L);
+    return NULL;
+  }
+  return L;
+}
+
+void lispy_close(lispy_State *L) {
+  if (!L) return;
+  lx_gc_free_all(L);
+  for (size_t i = 0; i < L->nfiles; i++) lx_mem_free(L, L->files[i], strlen(L->files[i]) + 1);
+  lx_mem_free(L, L->files, L->files_cap * sizeof(char *));
+  lx_mem_free(L, L->symtab, L->symtab_cap * sizeof(lx_Symbol *));
+  lx_mem_free(L, L->handlers, L->handlers_cap * sizeof(lx_Handler));
+  lx_mem_free(L, L->refs, L->refs_cap * sizeof(lx_Value));
+  lx_mem_free(L, L->envs, L->envs_cap * sizeof(lx_Env *));
+  free(L->stack);
+  free(L->frames);
+  free(L);
+}
+
+void lispy_set_limits(lispy_State *L, const lispy_Limits *limits) { L->limits = *limits; }
+lispy_Limits lispy_get_limits(const lispy_State *L) { return L->limits; }
+void lispy_interrupt(lispy_State *L) { L->interrupt = 1; }
+void lispy_gc(lispy_State *L) { lx_gc_collect(L); }
+size_t lispy_memory_used(const lispy_State *L) { return L->mem_used; }
+void lispy_gc_stress(lispy_State *L, bool on) { L->gc_stress = on; }
+const char *lispy_version(void) { return LX_VERSION; }
+
+void lispy_set_output(lispy_State *L, lispy_OutputFn fn, void *ud) {
+  L->output = fn;
+  L->output_ud = ud;
+}
+
+/* splitmix64 expands the seed into xoshiro256** state. */
+void lispy_seed(lispy_State *L, uint64_t seed) {
+  for (int i = 0; i < 4; i++) {
+    uint64_t z = (seed += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    L->rng[i] = z ^ (z >> 31);
+  }
+}
+
+/* ========================================================================
+** Public API: environments
+** ======================================================================== */
+
+lispy_Env *lispy_base_env(lispy_State *L) { return L->base_env; }
+
+lispy_Env *lispy_env_new(lispy_State *L, const char *name) {
+  lx_Obj *saved = lx_protect_begin(L);
+  lx_Env *e = lx_env_new(L, L->base_env, name);
+  if (L->nenvs == L->envs_cap) {
+    size_t ncap = L->envs_cap ? L->envs_cap * 2 : 16;
+    L->envs = lx_mem_realloc(L, L->envs, L->envs_cap * sizeof(lx_Env *), ncap * sizeof(lx_Env *));
+    L->envs_cap = ncap;
+  }
+  L->envs[L->nenvs++] = e;
+  lx_protect_end(L, saved);
+  return e;
+}
+
+bool lispy_env_get(lispy_State *L, lispy_Env *env, const char *name, lispy_Value *out) {
+  lx_Box *b = lx_env_find(L, env ? env : L->env, lx_csymbol(L, name));
+  if (!b || !(b->h.flags & LX_BOX_DEFINED)) return false;
+  if (out) *out = b->value;
+  return true;
+}
+
+void lispy_env_set(lispy_State *L, lispy_Env *env, const char *name, lispy_Value value) {
+  lx_Obj *saved = lx_protect_begin(L);
+  lx_env_define(L, env ? env : L->env, lx_csymbol(L, name), value);
+  lx_protect_end(L, saved);
+}
+
+lispy_Value lispy_env_names(lispy_State *L, lispy_Env *env) {
+  lx_Obj *saved = lx_protect_begin(L);
+  lx_Value list = lx_empty(), k, v;
+  lx_Dict *t = (env ? env : L->env)->table;
+  for (size_t it = 0; lx_dict_next(t, &it, &k, &v);)
+    if (v.as.o->flags & LX_BOX_DEFINED) list = lx_cons(L, k, list);
+  lx_protect_end(L, saved);
+  return list;
+}
+
+/* ========================================================================
+** Public API: errors
+** ======================================================================== */
+
+lispy_Value lispy_last_error(lispy_State *L) { return L->last_error; }
+
+typedef struct lx_Render { lx_Value in, out; } lx_Render;
+
+static void lx_render_protected(lx_State *L, void *ud) {
+  lx_Render *r = ud;
+  r->out = lx_error_format(L, r->in);
+}
+
+char *lispy_error_text(lispy_State *L, lispy_Value err) {
+  lx_Obj *saved = lx_protect_begin(L);
+  lx_Render r = {err, lx_nil()};
+  lx_Value ignored;
+  char *out = lx_pcall(L, lx_render_protected, &r, &ignored)
+                  ? strdup(lx_as_string(r.out)->data)
+                  : strdup("error: (the error could not be rendered)");
+  lx_protect_end(L, saved);
+  return out;
+}
+
+const char *lispy_error_kind(lispy_Value err) {
+  if (!lx_is(err, LX_ERROR) || !lx_is(lx_as_error(err)->kind, LX_STRING)) return "runtime";
+  return lx_as_string(lx_as_error(err)->kind)->data;
+}
+
+const char *lispy_error_message(lispy_Value err) {
+  if (!lx_is(err, LX_ERROR) || !lx_is(lx_as_error(err)->message, LX_STRING)) return "";
+  return lx_as_string(lx_as_error(err)->message)->data;
+}
+
+_Noreturn void lispy_raise(lispy_State *L, const char *kind, const char *message) {
+  lx_error_kind(L, kind, lx_nil(), "%s", message);
+}
+
+/* ========================================================================
+** Public API: values
+** ======================================================================== */
+
+lispy_Value lispy_nil(void) { return lx_nil(); }
+lispy_Value lispy_bool(bool b) { return lx_bool(b); }
+lispy_Value lispy_int(int64_t i) { return lx_int(i); }
+lispy_Value lispy_float(double f) { return lx_float(f); }
+lispy_Value lispy_string(lispy_State *L, const char *s, size_t len) { return lx_string(L, s, len); }
+lispy_Value lispy_keyword(lispy_State *L, const char *name) { return lx_keyword(L, name, strlen(name)); }
+lispy_Value lispy_dict(lispy_State *L) { return lx_obj(lx_dict_new(L, 0)); }
+const char *lispy_type_name(lispy_Value v) { return lx_type_name(v); }
+bool lispy_is_function(lispy_Value v) { return lx_is(v, LX_CLOSURE) || lx_is(v, LX_NATIVE); }
+
+void lispy_dict_put(lispy_State *L, lispy_Value dict, const char *key, lispy_Value value) {
+  lx_Obj *saved = lx_protect_begin(L);
+  lx_dict_setc(L, lx_as_dict(dict), key, value);
+  lx_protect_end(L, saved);
+}
+
+bool lispy_dict_get(lispy_State *L, lispy_Value dict, const char *key, lispy_Value *out) {
+  if (!lx_is(dict, LX_DICT)) return false;
+  lx_Obj *saved = lx_protect_begin(L);
+  bool found = lx_dict_getc(L, lx_as_dict(dict), key, out);
+  lx_protect_end(L, saved);
+  return found;
+}
+
+const char *lispy_to_cstring(lispy_Value v, size_t *len) {
+  if (!lx_isstrlike(v) && !lx_is(v, LX_SYMBOL)) return NULL;
+  lx_String *s = lx_is(v, LX_STRING) ? lx_as_string(v) : lx_as_symbol(v)->name;
+  if (len) *len = s->len;
+  return s->data;
+}
+
+char *lispy_repr(lispy_State *L, lispy_Value v, bool readable) {
+  lx_Obj *saved = lx_protect_begin(L);
+  lx_Value s = lx_repr(L, v, readable);
+  char *out = strdup(lx_as_string(s)->data);
+  lx_protect_end(L, saved);
+  return out;
+}
+
+/* ========================================================================
+** Public API: references, natives, host objects
+** ======================================================================== */
+
+#define LX_REF_FREE (LX_NTYPES + 1)
+
+int lispy_ref(lispy_State *L, lispy_Value v) {
+  for (size_t i = 0; i < L->nrefs; i++)
+    if (L->refs[i].tag == LX_REF_FREE) {
+      L->refs[i] = v;
+      return (int)i;
+    }
+  if (L->nrefs == L->refs_cap) {
+    size_t ncap = L->refs_cap ? L->refs_cap * 2 : 16;
+    L->refs = lx_mem_realloc(L, L->refs, L->refs_cap * sizeof(lx_Value), ncap * sizeof(lx_Value));
+    L->refs_cap = ncap;
+  }
+  L->refs[L->nrefs] = v;
+  return (int)L->nrefs++;
+}
+
+lispy_Value lispy_deref(lispy_State *L, int ref) {
+  if (ref < 0 || (size_t)ref >= L->nrefs || L->refs[ref].tag == LX_REF_FREE) return lx_nil();
+  return L->refs[ref];
+}
+
+void lispy_unref(lispy_State *L, int ref) {
+  if (ref < 0 || (size_t)ref >= L->nrefs) return;
+  L->refs[ref].tag = LX_REF_FREE;
+  L->refs[ref].as.i = 0;
+}
+
+void lispy_register(lispy_State *L, lispy_Env *env, const char *name, lispy_NativeFn fn,
+                    int min_args, int max_args, const char *params, const char *doc) {
+  lx_Obj *saved = lx_protect_begin(L);
+  lx_Value n = lx_native_new(L, name, fn, min_args, max_args, params, doc);
+  lx_Box *b = lx_env_own_box(L, env ? env : L->base_env, lx_csymbol(L, name));
+  b->value = n;
+  b->h.flags |= LX_BOX_DEFINED | (env ? 0 : LX_BOX_CONST);
+  lx_protect_end(L, saved);
+}
+
+lispy_Value lispy_host_new(lispy_State *L, const char *type_name, void *ptr,
+                           void (*finalize)(void *)) {
+  return lx_host_new(L, type_name, ptr, finalize);
+}
+
+void *lispy_host_ptr(lispy_Value v, const char *type_name) {
+  if (!lx_is(v, LX_HOST) || strcmp(lx_as_host(v)->type_name, type_name) != 0) return NULL;
+  return lx_as_host(v)->ptr;
+}

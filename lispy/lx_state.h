@@ -1,0 +1,245 @@
+/*
+** lx_state.h -- the interpreter state, memory accounting, the collector,
+** error raising and the VM entry points. Internal to lispy/.
+*/
+#ifndef LX_STATE_H
+#define LX_STATE_H
+
+#include <setjmp.h>
+#include <signal.h>
+
+#include "lx_object.h"
+#include "lispy.h"
+
+/* ========================================================================
+** Call frames and error handlers
+** ======================================================================== */
+
+typedef struct lx_Frame {
+  lx_Closure *fn;          /* the running closure */
+  const lx_Instr *pc;      /* next instruction (saved on call) */
+  size_t base;             /* stack index of argument 0 */
+} lx_Frame;
+
+/* A `try` in progress: where to resume and what to unwind to. */
+typedef struct lx_Handler {
+  size_t frame;            /* index of the frame that installed it */
+  size_t sp;               /* stack height to restore */
+  const lx_Instr *target;  /* catch code */
+} lx_Handler;
+
+/* One protected C region (see lx_protect). */
+typedef struct lx_Jump {
+  jmp_buf buf;
+  struct lx_Jump *prev;
+  lx_Obj *protect_mark;    /* saved L->protect_mark */
+  int c_depth;             /* saved C recursion depth */
+} lx_Jump;
+
+/* Limits in force for the current evaluation. */
+typedef struct lx_Budget {
+  int64_t fuel;            /* steps left; <0 means exhausted */
+  size_t mem_limit;        /* bytes allowed above mem_base */
+  size_t mem_base;         /* heap in use when the evaluation began */
+  size_t depth;            /* frames allowed */
+  double deadline;         /* monotonic seconds; 0 = none */
+  int clock_poll;          /* countdown to the next clock read */
+} lx_Budget;
+
+/* ========================================================================
+** The state
+** ======================================================================== */
+
+struct lx_State {
+  /* ---- memory and collector ---- */
+  size_t mem_used;         /* bytes currently allocated through lx_mem_* */
+  size_t mem_peak;         /* high-water mark */
+  size_t gc_threshold;     /* collect when mem_used passes this */
+  lx_Obj *objects;         /* list of every heap object, newest first */
+  lx_Obj *protect_mark;    /* objects newer than this are roots (C regions) */
+  bool gc_running;
+  bool gc_stress;          /* collect at every allocation (tests) */
+  bool gc_inhibit;         /* allocate without collecting (stack growth) */
+  bool in_limit_error;     /* raising a memory error: don't recurse */
+  size_t gc_count;         /* collections run */
+  lx_Obj **gray;           /* mark stack */
+  size_t ngray, gray_cap;
+
+  /* ---- interning ---- */
+  lx_Symbol **symtab;      /* chained hash table of symbols and keywords */
+  size_t symtab_cap, symtab_count;
+
+  /* ---- environments ---- */
+  lx_Env *base_env;        /* builtins + prelude */
+  lx_Env *env;             /* where top-level evaluation happens now */
+  lx_Env **envs;           /* every environment made by lispy_env_new */
+  size_t nenvs, envs_cap;
+
+  /* ---- VM ---- */
+  lx_Value *stack;
+  size_t stack_cap;
+  size_t sp;               /* first free slot */
+  lx_Frame *frames;
+  size_t nframes, frames_cap;
+  lx_Handler *handlers;
+  size_t nhandlers, handlers_cap;
+  int nested_runs;         /* VM re-entries from C */
+
+  /* ---- errors ---- */
+  lx_Jump *jump;           /* innermost protected region */
+  lx_Value last_error;     /* the error of the last failed evaluation */
+  lx_Value thrown;         /* the value in flight during a longjmp */
+  lx_Value tc_fn, tc_args; /* a native's tail-call request (apply, eval) */
+  int c_depth;             /* current C recursion depth (guards) */
+
+  /* ---- limits ---- */
+  lispy_Limits limits;     /* host defaults for each evaluation */
+  lx_Budget budget;
+  volatile sig_atomic_t interrupt; /* set from signal handlers */
+
+  /* ---- host ---- */
+  char **files;            /* file-name table for lx_SrcPos.file */
+  size_t nfiles, files_cap;
+  lx_Dict *file_index;     /* file name -> id */
+  lx_Vector *permanent;    /* values never collected (special-form symbols) */
+  int api_depth;           /* nesting of public API evaluations */
+  lispy_OutputFn output;   /* display/print sink */
+  void *output_ud;
+  size_t output_bytes;     /* written in this evaluation */
+  lx_Value *refs;          /* host-held references (lispy_ref) */
+  size_t nrefs, refs_cap;
+  uint64_t rng[4];         /* xoshiro256** state */
+  uint64_t gensym_counter; /* suffix of the next gensym */
+  lx_Value scratch_roots[8]; /* temporaries C code can park safely */
+
+  /* ---- frequently used symbols (interned at open; the collector marks
+  ** these eight consecutive fields as one array) ---- */
+  lx_Value sym_quote, sym_quasiquote, sym_unquote, sym_unquote_splicing;
+  lx_Value sym_define, sym_else, sym_amp, sym_dot;
+};
+
+/* ========================================================================
+** Memory (lx_gc.c)
+** ======================================================================== */
+
+void  *lx_mem_alloc(lx_State *L, size_t size);
+void  *lx_mem_realloc(lx_State *L, void *p, size_t old_size, size_t new_size);
+void   lx_mem_free(lx_State *L, void *p, size_t size);
+lx_Obj *lx_obj_new(lx_State *L, lx_Type type, size_t size);
+
+void   lx_gc_collect(lx_State *L);
+void   lx_gc_free_all(lx_State *L);
+
+/* Protected C regions. While C code (builtins, reader, compiler, JSON) runs,
+** every object it allocates is a GC root until the region ends, so C code
+** may hold fresh objects in locals without registering them.
+** Regions nest; the outermost mark wins. The VM clears the mark when it
+** resumes executing bytecode. */
+#define LX_PROTECT_ALL(L) ((lx_Obj *)(L))  /* mark meaning "whole list" */
+static inline lx_Obj *lx_protect_begin(lx_State *L) {
+  lx_Obj *saved = L->protect_mark;
+  if (saved == NULL) L->protect_mark = L->objects ? L->objects : LX_PROTECT_ALL(L);
+  return saved;
+}
+/* Only the outermost region clears the mark (the collector may have moved
+** it past a freed object, so inner regions never restore a stale copy). */
+static inline void lx_protect_end(lx_State *L, lx_Obj *saved) {
+  if (saved == NULL) L->protect_mark = NULL;
+}
+
+/* ========================================================================
+** Errors (lx_error.c)
+** ======================================================================== */
+
+/* Raise an error value: unwinds to the innermost lx_try. */
+_Noreturn void lx_throw(lx_State *L, lx_Value err);
+/* Raise a "runtime" error with a formatted message. */
+_Noreturn void lx_error(lx_State *L, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Raise an error of a given kind ("runtime", "limit", ...). */
+_Noreturn void lx_error_kind(lx_State *L, const char *kind, lx_Value data,
+                             const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Raise a limit error; which is "fuel", "memory", "depth", "time". */
+_Noreturn void lx_limit_error(lx_State *L, const char *which);
+/* Raise a type error: "NAME: expected WHAT, got <printed value>". */
+_Noreturn void lx_type_error(lx_State *L, const char *fn, const char *what,
+                             lx_Value got);
+
+lx_Value lx_error_new(lx_State *L, const char *kind, lx_Value message,
+                      lx_Value data);
+/* Fill in trace and position of an error from the current VM frames. */
+void     lx_error_attach_trace(lx_State *L, lx_Error *e);
+/* Render "file:line:col: error: message\n  trace..." into a string. */
+lx_Value lx_error_format(lx_State *L, lx_Value err);
+
+/* C recursion guard for reader, printer, equality, JSON, compiler. */
+static inline void lx_c_enter(lx_State *L) {
+  if (++L->c_depth > LX_MAX_C_DEPTH) {
+    L->c_depth--;
+    lx_limit_error(L, "depth");
+  }
+}
+static inline void lx_c_leave(lx_State *L) { L->c_depth--; }
+
+/* setjmp-based protected call: run fn(L, ud); on error return false and
+** leave the error value in *err. */
+typedef void (*lx_ProtectedFn)(lx_State *L, void *ud);
+bool lx_pcall(lx_State *L, lx_ProtectedFn fn, void *ud, lx_Value *err);
+
+/* Charge fuel for work done in C (proportional to size). */
+static inline void lx_charge(lx_State *L, int64_t steps) {
+  L->budget.fuel -= steps;
+  if (L->budget.fuel < 0) lx_limit_error(L, "fuel");
+}
+
+/* ========================================================================
+** Files, environments, VM (lx_state.c, lx_vm.c)
+** ======================================================================== */
+
+uint16_t lx_file_id(lx_State *L, const char *name);
+const char *lx_file_name(lx_State *L, uint16_t id);
+
+/* Look up / create the global box for sym, as the compiler resolves it:
+** the env's own table, then its parents; created undefined in env if new. */
+lx_Box  *lx_env_resolve(lx_State *L, lx_Env *env, lx_Value sym);
+lx_Box  *lx_env_find(lx_State *L, lx_Env *env, lx_Value sym); /* or NULL */
+/* The box for sym in env itself (never a parent's), created if missing:
+** what `define` assigns. */
+lx_Box  *lx_env_own_box(lx_State *L, lx_Env *env, lx_Value sym);
+void     lx_env_define(lx_State *L, lx_Env *env, lx_Value sym, lx_Value v);
+
+/* Grow the value stack to at least need slots (never collects). */
+void     lx_vm_reserve(lx_State *L, size_t need);
+/* Call fn with args from C (re-enters the VM; errors propagate by throw). */
+lx_Value lx_vm_call(lx_State *L, lx_Value fn, int argc, const lx_Value *argv);
+/* Poll interrupt and deadline; raises on either. */
+void     lx_vm_poll(lx_State *L);
+
+/* Natives may ask the VM to call fn with the items of list args in their
+** place (apply, eval): return lx_tailcall(L, fn, args). */
+lx_Value lx_tailcall(lx_State *L, lx_Value fn, lx_Value args);
+#define LX_TAILCALL_TAG LX_NTYPES
+
+/* Output sink (bounded). */
+void     lx_output(lx_State *L, const char *s, size_t len);
+
+/* Registration of builtins into the base environment. */
+void     lx_defnative(lx_State *L, const char *name, lx_NativeFn fn,
+                      int min_args, int max_args, const char *params,
+                      const char *doc);
+
+/* Compiler set-up: pins the special-form symbols (lx_compiler.c). */
+void lx_compiler_init(lx_State *L);
+bool lx_is_special_form(lx_Value sym);
+
+/* Library openers (one per lx_lib_*.c file). */
+void lx_lib_core_open(lx_State *L);    /* type preds, numbers, equality, errors */
+void lx_lib_list_open(lx_State *L);    /* lists and vectors */
+void lx_lib_string_open(lx_State *L);  /* strings, Unicode, format */
+void lx_lib_dict_open(lx_State *L);    /* dicts */
+void lx_lib_json_open(lx_State *L);    /* json-parse, json-encode */
+void lx_lib_regex_open(lx_State *L);   /* PCRE2 */
+void lx_lib_eval_open(lx_State *L);    /* eval, read, macroexpand, doc, gensym */
+
+#endif

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# scripts/setup.sh -- install the Debian packages lispy needs, then build it.
+#
+#   scripts/setup.sh             install what is missing, configure and build build/
+#   scripts/setup.sh --no-build  only install packages
+#
+# Idempotent: apt-get runs only when a package is missing. Works as root, or
+# through sudo otherwise. Never prompts (DEBIAN_FRONTEND=noninteractive).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PACKAGES=(build-essential cmake pkg-config libcjson-dev libutf8proc-dev
+          libpcre2-dev libedit-dev lua5.4 python3 valgrind tmux clang)
+
+build=1
+for arg in "$@"; do
+  case "$arg" in
+    --no-build) build=0 ;;
+    -h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "setup.sh: unknown option: $arg" >&2; exit 2 ;;
+  esac
+done
+
+# ==== Packages =================================================================
+
+# Print the packages of PACKAGES that are not installed.
+missing_packages() {
+  local p
+  for p in "${PACKAGES[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+      echo "$p"
+    fi
+  done
+}
+
+# Run a command as root: directly, or through sudo.
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then
+    "$@"
+  elif command -v sudo >/dev/null 2>&1; then
+    sudo "$@"
+  else
+    echo "setup.sh: need root (or sudo) to run: $*" >&2
+    exit 1
+  fi
+}
+
+missing=$(missing_packages)
+if [ -n "$missing" ]; then
+  # shellcheck disable=SC2086  # one package per word
+  echo "setup.sh: installing:" $missing
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update
+  # shellcheck disable=SC2086
+  as_root env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y --no-install-recommends $missing </dev/null
+else
+  echo "setup.sh: all packages present"
+fi
+
+# ==== Build ====================================================================
+
+if [ "$build" -eq 1 ]; then
+  cmake -S "$ROOT" -B "$ROOT/build"
+  cmake --build "$ROOT/build" -j2
+  echo "setup.sh: built $ROOT/build/lispy"
+fi

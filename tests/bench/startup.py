@@ -1,0 +1,1 @@
+# startup: an empty program (measures start-up cost).
