@@ -368,7 +368,7 @@ const char *lx_type_name(lx_Value v) {
     case LX_ERROR: return "error";
     case LX_HOST:
       return lx_as_host(v)->type_name ? lx_as_host(v)->type_name : "host";
-    case LX_PROTO: return "prototype";
+    case LX_PROTO: return "proto";
     case LX_BOX: return "box";
     case LX_ENV: return "environment";
     default: return "unknown";

@@ -71,8 +71,8 @@ void lx_error_attach_trace(lx_State *L, lx_Error *e) {
 ** ======================================================================== */
 
 _Noreturn void lx_throw(lx_State *L, lx_Value err) {
+  L->thrown = err;  /* rooted before the trace allocates */
   if (lx_is(err, LX_ERROR)) lx_error_attach_trace(L, lx_as_error(err));
-  L->thrown = err;
   if (L->jump == NULL) {
     fprintf(stderr, "lispy: error raised outside any protected call\n");
     abort();
@@ -118,7 +118,7 @@ _Noreturn void lx_limit_error(lx_State *L, const char *which) {
   for (size_t i = 0; i < sizeof msgs / sizeof msgs[0]; i++)
     if (strcmp(msgs[i].which, which) == 0) msg = msgs[i].msg;
   bool was = L->in_limit_error;
-  L->in_limit_error = true;
+  L->in_limit_error = true;  /* let these few bytes past the limit */
   bool interrupted = strcmp(which, "interrupted") == 0;
   lx_Obj *saved = lx_protect_begin(L);
   lx_Dict *data = lx_dict_new(L, 1);
@@ -128,18 +128,43 @@ _Noreturn void lx_limit_error(lx_State *L, const char *which) {
   if (strcmp(which, "memory") != 0 && strcmp(which, "depth") != 0)
     err.as.o->flags |= LX_ERROR_UNCATCHABLE;
   lx_protect_end(L, saved);
-  L->in_limit_error = was;
+  (void)was;  /* stays set while the trace is built; catching clears it */
   lx_throw(L, err);
+}
+
+typedef struct lx_ShortRepr { lx_Value in, out; } lx_ShortRepr;
+
+static void lx_short_repr_protected(lx_State *L, void *ud) {
+  lx_ShortRepr *r = ud;
+  r->out = lx_repr(L, r->in, true);
+}
+
+/* The printed form of v for an error message, at most ~60 characters.
+** Printing runs on a small private fuel budget, so a huge or deeply nested
+** value costs little and cannot itself fail the raise. */
+lx_Value lx_short_repr(lx_State *L, lx_Value v) {
+  int64_t fuel = L->budget.fuel;
+  L->budget.fuel = 200;
+  lx_ShortRepr r = {v, lx_nil()};
+  lx_Value ignored;
+  bool ok = lx_pcall(L, lx_short_repr_protected, &r, &ignored);
+  L->budget.fuel = fuel;
+  if (!ok) return lx_stringf(L, "a large %s", lx_type_name(v));
+  lx_String *s = lx_as_string(r.out);
+  if (s->len <= 60) return r.out;
+  size_t cut = 57;
+  while (cut > 0 && ((unsigned char)s->data[cut] & 0xC0) == 0x80) cut--;
+  return lx_stringf(L, "%.*s...", (int)cut, s->data);
 }
 
 _Noreturn void lx_type_error(lx_State *L, const char *fn, const char *what,
                              lx_Value got) {
   lx_Obj *saved = lx_protect_begin(L);
-  lx_Value shown = lx_repr(L, got, true);
-  lx_String *s = lx_as_string(shown);
-  if (s->len > 60) shown = lx_stringf(L, "%.57s...", s->data);
+  lx_Value shown = lx_short_repr(L, got);
+  lx_Value msg = lx_stringf(L, "%s: expected %s, got %s", fn, what, lx_as_string(shown)->data);
+  lx_Value err = lx_error_new(L, "runtime", msg, lx_nil());
   lx_protect_end(L, saved);
-  lx_error(L, "%s: expected %s, got %s", fn, what, lx_as_string(shown)->data);
+  lx_throw(L, err);
 }
 
 /* ========================================================================

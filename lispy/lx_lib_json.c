@@ -67,6 +67,19 @@ _Noreturn static void parse_error(lx_State *L, const lx_String *s, const char *a
   lx_error(L, "json-parse: invalid JSON at line %u col %u near \"%s\"", line, col, near);
 }
 
+/* True if s holds a \u0000 escape (an odd run of backslashes before "u0000"):
+** cJSON strings end at the first NUL, so such text would be cut silently. */
+static bool has_nul_escape(const lx_String *s) {
+  const char *p = s->data, *end = s->data + s->len;
+  while ((p = memchr(p, '\\', (size_t)(end - p))) != NULL) {
+    size_t run = 0;
+    while (p + run < end && p[run] == '\\') run++;
+    p += run;
+    if (run % 2 == 1 && end - p >= 5 && memcmp(p, "u0000", 5) == 0) return true;
+  }
+  return false;
+}
+
 typedef struct ParseCall {
   const cJSON *tree;       /* in */
   lx_Value value;          /* out */
@@ -90,6 +103,10 @@ static lx_Value bi_json_parse(lx_State *L, int argc, lx_Value *argv) {
   if (end != stop) {
     cJSON_Delete(tree);
     parse_error(L, s, end);
+  }
+  if (has_nul_escape(s)) {
+    cJSON_Delete(tree);
+    lx_error(L, "json-parse: strings holding \\u0000 are not supported");
   }
   ParseCall c = { tree, lx_nil() };
   lx_Value err;

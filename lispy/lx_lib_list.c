@@ -111,12 +111,10 @@ static lx_Value seq_to_list(lx_State *L, const char *fn, lx_Value v) {
 ** Pairs
 ** ======================================================================== */
 
-/* Clojure-friendly: (cons x nil) is (x) and (cons x [1 2]) is (x 1 2). */
+/* A new pair. Plain Scheme cons, like the VM's inlined version: the cdr
+** is kept as is (so (cons 1 2) is the dotted pair (1 . 2)). */
 static lx_Value bi_cons(lx_State *L, int argc, lx_Value *argv) {
-  lx_Value tail = argv[1];
-  if (tail.tag == LX_NIL || tail.tag == LX_VECTOR)
-    tail = seq_to_list(L, "cons", tail);
-  return lx_cons(L, argv[0], tail);
+  return lx_cons(L, argv[0], argv[1]);
 }
 
 /* Follow a path of car ('a') / cdr ('d') steps, applied right to left as
@@ -784,6 +782,29 @@ static lx_Value bi_seq(lx_State *L, int argc, lx_Value *argv) {
   return seq_to_list(L, name->data, argv[1]);
 }
 
+/* (%cars lists): the list of the first items of each list, or #f as soon
+** as one of them is empty. For the prelude's multi-list map. */
+static lx_Value bi_cars(lx_State *L, int argc, lx_Value *argv) {
+  ListBuilder b;
+  lb_init(&b);
+  for (lx_Value p = argv[0]; p.tag == LX_PAIR; p = lx_cdr(p)) {
+    if (lx_car(p).tag != LX_PAIR) return lx_bool(false);
+    lb_add(L, &b, lx_car(lx_car(p)));
+  }
+  return b.head;
+}
+
+/* (%cdrs lists): the list of the rests of each (non-empty) list. */
+static lx_Value bi_cdrs(lx_State *L, int argc, lx_Value *argv) {
+  ListBuilder b;
+  lb_init(&b);
+  for (lx_Value p = argv[0]; p.tag == LX_PAIR; p = lx_cdr(p)) {
+    if (lx_car(p).tag != LX_PAIR) lx_type_error(L, "%cdrs", "a pair", lx_car(p));
+    lb_add(L, &b, lx_cdr(lx_car(p)));
+  }
+  return b.head;
+}
+
 /* ========================================================================
 ** Registration
 ** ======================================================================== */
@@ -849,6 +870,8 @@ static const ListFn list_fns[] = {
   {"%sort-default", bi_sort_default, 1, 1, "(xs)", "Internal: stable sort by compare (vector in, vector out)."},
   {"%sort-keyed", bi_sort_keyed, 1, 1, "(pairs)", "Internal: items of (key . item) pairs, stably sorted by key."},
   {"%seq", bi_seq, 2, 2, "(name xs)", "Internal: xs as a list, or a type error naming name."},
+  {"%cars", bi_cars, 1, 1, "(lists)", "Internal: the first item of each list, or #f if one is empty."},
+  {"%cdrs", bi_cdrs, 1, 1, "(lists)", "Internal: the rest of each list."},
 };
 
 void lx_lib_list_open(lx_State *L) {

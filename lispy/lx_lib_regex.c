@@ -21,6 +21,11 @@
 
 #define RX_HEAP_LIMIT_KIB 20480u   /* PCRE2 backtracking heap per match */
 
+/* lx_buf_add that tolerates empty pieces (nothing to copy). */
+static void buf_add(lx_Buf *b, const char *s, size_t len) {
+  if (len > 0) lx_buf_add(b, s, len);
+}
+
 /* ========================================================================
 ** Compiled pattern + match state
 ** ======================================================================== */
@@ -46,13 +51,19 @@ static void rx_close(Rx *rx) {
   rx->code = NULL;
 }
 
+/* PCRE2's text for error code rc, into msg. */
+static const char *rx_message(int rc, PCRE2_UCHAR msg[256]) {
+  if (pcre2_get_error_message(rc, msg, 256) < 0)
+    strcpy((char *)msg, "unknown error");
+  return (const char *)msg;
+}
+
 /* Raise "FN: bad pattern at offset N: message" (N in code points). */
 static _Noreturn void rx_compile_error(lx_State *L, const char *fn,
                                        const lx_String *pat, int err,
                                        PCRE2_SIZE off) {
   PCRE2_UCHAR msg[256];
-  if (pcre2_get_error_message(err, msg, sizeof msg) < 0)
-    strcpy((char *)msg, "unknown error");
+  rx_message(err, msg);
   size_t cp = 0;
   for (size_t i = 0; i < off && i < pat->len; i++)
     if (((unsigned char)pat->data[i] & 0xC0) != 0x80) cp++;
@@ -103,9 +114,11 @@ static _Noreturn void rx_fail(lx_State *L, const Rx *rx, int rc) {
     lx_limit_error(L, "fuel");
   if (rc == PCRE2_ERROR_NOMEMORY) lx_limit_error(L, "memory");
   PCRE2_UCHAR msg[256];
-  if (pcre2_get_error_message(rc, msg, sizeof msg) < 0)
-    strcpy((char *)msg, "unknown error");
-  lx_error(L, "%s: %s", rx->fn, (const char *)msg);
+  bool repl = rc == PCRE2_ERROR_NOSUBSTRING || rc == PCRE2_ERROR_UNSET ||
+              rc == PCRE2_ERROR_BADREPLACEMENT || rc == PCRE2_ERROR_BADREPESCAPE ||
+              rc == PCRE2_ERROR_REPMISSINGBRACE || rc == PCRE2_ERROR_BADSUBSTITUTION;
+  lx_error(L, "%s: %s%s", rx->fn, repl ? "bad replacement string: " : "",
+           rx_message(rc, msg));
 }
 
 /* Tie the match limit to the fuel left (never above the hard ceiling). */
@@ -286,7 +299,7 @@ static char *rx_scratch(lx_State *L, size_t n) {
   lx_Buf b;
   lx_buf_init(L, &b);
   for (size_t done = 0; done < n; done += sizeof zeros)
-    lx_buf_add(&b, zeros, n - done < sizeof zeros ? n - done : sizeof zeros);
+    buf_add(&b, zeros, n - done < sizeof zeros ? n - done : sizeof zeros);
   return (char *)lx_buf_data(&b);
 }
 
@@ -323,13 +336,13 @@ static void visit_replace_fn(lx_State *L, Rx *rx, int rc, void *ud) {
   RxPieces *p = ud;
   PCRE2_SIZE *ov = pcre2_get_ovector_pointer(rx->md);
   size_t start = ov[0], end = ov[1];
-  lx_buf_add(p->buf, rx->subject->data + p->last, start - p->last);
+  buf_add(p->buf, rx->subject->data + p->last, start - p->last);
   lx_Value m = rx_match_value(L, rx, rc);
   lx_Value r = lx_vm_call(L, rx->arg, 1, &m);
   if (!lx_is(r, LX_STRING))
     lx_error(L, "regex-replace: replacement function must return a string, got %s",
              lx_type_name(r));
-  lx_buf_add(p->buf, lx_as_string(r)->data, lx_as_string(r)->len);
+  buf_add(p->buf, lx_as_string(r)->data, lx_as_string(r)->len);
   p->last = end;
 }
 
@@ -341,7 +354,7 @@ static void do_replace_fn(lx_State *L, void *ud) {
   lx_buf_init(L, &b);
   RxPieces p = { NULL, &b, 0 };
   rx_each(L, rx, visit_replace_fn, &p);
-  lx_buf_add(&b, rx->subject->data + p.last, rx->subject->len - p.last);
+  buf_add(&b, rx->subject->data + p.last, rx->subject->len - p.last);
   rx->result = lx_buf_finish(&b);
 }
 

@@ -21,6 +21,11 @@
 ** UTF-8 helpers (inputs are always valid UTF-8)
 ** ======================================================================== */
 
+/* lx_buf_add that tolerates empty pieces (nothing to copy). */
+static void buf_add(lx_Buf *b, const char *s, size_t len) {
+  if (len > 0) lx_buf_add(b, s, len);
+}
+
 /* Decode the code point at s[*i] and advance *i past it. */
 static int32_t u8_next(const char *s, size_t *i) {
   const unsigned char *p = (const unsigned char *)s + *i;
@@ -62,7 +67,7 @@ static size_t u8_offset(const lx_String *str, size_t idx) {
 static void buf_add_cp(lx_Buf *b, int32_t cp) {
   utf8proc_uint8_t tmp[4];
   utf8proc_ssize_t n = utf8proc_encode_char(cp, tmp);
-  lx_buf_add(b, (const char *)tmp, (size_t)n);
+  buf_add(b, (const char *)tmp, (size_t)n);
 }
 
 /* Unicode white space: ASCII controls TAB..CR, NEL and categories Z*. */
@@ -268,7 +273,7 @@ static bool final_sigma(const lx_String *s, size_t i, size_t j) {
 /* Append the full lowercase of the code point cp found at s[i..j). */
 static void downcase_cp(lx_Buf *b, const lx_String *s, int32_t cp, size_t i,
                         size_t j) {
-  if (cp == 0x130) { lx_buf_add(b, "i\xCC\x87", 3); return; } /* i + U+0307 */
+  if (cp == 0x130) { buf_add(b, "i\xCC\x87", 3); return; } /* i + U+0307 */
   if (cp == 0x3A3 && final_sigma(s, i, j)) { buf_add_cp(b, 0x3C2); return; }
   buf_add_cp(b, utf8proc_tolower(cp));
 }
@@ -394,8 +399,8 @@ static lx_Value bi_string_join(lx_State *L, int argc, lx_Value *argv) {
     if (!lx_is(it, LX_STRING))
       lx_error(L, "string-join: element %zu is not a string (got %s)", k,
                lx_type_name(it));
-    if (k > 0 && sep) lx_buf_add(&b, sep->data, sep->len);
-    lx_buf_add(&b, lx_as_string(it)->data, lx_as_string(it)->len);
+    if (k > 0 && sep) buf_add(&b, sep->data, sep->len);
+    buf_add(&b, lx_as_string(it)->data, lx_as_string(it)->len);
     charge_bytes(L, lx_as_string(it)->len);
   }
   return lx_buf_finish(&b);
@@ -458,12 +463,12 @@ static lx_Value bi_string_replace(lx_State *L, int argc, lx_Value *argv) {
   size_t start = 0;
   ptrdiff_t hit;
   while ((hit = find_bytes(s, start, old)) >= 0) {
-    lx_buf_add(&b, s->data + start, (size_t)hit - start);
-    lx_buf_add(&b, rep->data, rep->len);
+    buf_add(&b, s->data + start, (size_t)hit - start);
+    buf_add(&b, rep->data, rep->len);
     charge_bytes(L, rep->len);
     start = (size_t)hit + old->len;
   }
-  lx_buf_add(&b, s->data + start, s->len - start);
+  buf_add(&b, s->data + start, s->len - start);
   return lx_buf_finish(&b);
 }
 
@@ -506,7 +511,7 @@ static lx_Value bi_string_append(lx_State *L, int argc, lx_Value *argv) {
   for (int k = 0; k < argc; k++) {
     lx_String *s = lx_check_string(L, "string-append", argv[k]);
     charge_bytes(L, s->len);
-    lx_buf_add(&b, s->data, s->len);
+    buf_add(&b, s->data, s->len);
   }
   return lx_buf_finish(&b);
 }
@@ -521,7 +526,7 @@ static lx_Value bi_string_repeat(lx_State *L, int argc, lx_Value *argv) {
   charge_bytes(L, s->len * (size_t)n);
   lx_Buf b;
   lx_buf_init(L, &b);
-  for (int64_t k = 0; k < n; k++) lx_buf_add(&b, s->data, s->len);
+  for (int64_t k = 0; k < n; k++) buf_add(&b, s->data, s->len);
   return lx_buf_finish(&b);
 }
 
@@ -533,7 +538,7 @@ static lx_Value bi_string_reverse(lx_State *L, int argc, lx_Value *argv) {
   for (size_t i = s->len; i > 0;) {
     size_t end = i;
     u8_prev(s->data, &i);
-    lx_buf_add(&b, s->data + i, end - i);
+    buf_add(&b, s->data + i, end - i);
   }
   return lx_buf_finish(&b);
 }
@@ -550,9 +555,9 @@ static lx_Value pad(lx_State *L, const char *fn, int argc, lx_Value *argv,
   charge_bytes(L, s->len + n * 4);
   lx_Buf b;
   lx_buf_init(L, &b);
-  if (!left) lx_buf_add(&b, s->data, s->len);
+  if (!left) buf_add(&b, s->data, s->len);
   for (size_t k = 0; k < n; k++) buf_add_cp(&b, fill);
-  if (left) lx_buf_add(&b, s->data, s->len);
+  if (left) buf_add(&b, s->data, s->len);
   return lx_buf_finish(&b);
 }
 
@@ -769,7 +774,7 @@ static void *scratch(lx_State *L, size_t n) {
   lx_buf_init(L, &b);
   for (size_t done = 0; done < n; done += sizeof zeros) {
     size_t chunk = n - done < sizeof zeros ? n - done : sizeof zeros;
-    lx_buf_add(&b, zeros, chunk);
+    buf_add(&b, zeros, chunk);
   }
   return (void *)lx_buf_data(&b);
 }
@@ -822,7 +827,7 @@ static lx_Value bi_string_width(lx_State *L, int argc, lx_Value *argv) {
 static void add_printed(lx_State *L, lx_Buf *b, lx_Value v, bool readable) {
   size_t before = b->len;
   if (lx_is(v, LX_STRING) && !readable)
-    lx_buf_add(b, lx_as_string(v)->data, lx_as_string(v)->len);
+    buf_add(b, lx_as_string(v)->data, lx_as_string(v)->len);
   else
     lx_print(L, b, v, readable);
   charge_bytes(L, b->len - before);
@@ -858,7 +863,7 @@ static lx_Value bi_format(lx_State *L, int argc, lx_Value *argv) {
   for (size_t i = 0; i < f->len; pos++) {
     size_t at = i;
     int32_t cp = u8_next(f->data, &i);
-    if (cp != '~') { lx_buf_add(&b, f->data + at, i - at); continue; }
+    if (cp != '~') { buf_add(&b, f->data + at, i - at); continue; }
     if (i >= f->len)
       lx_error(L, "format: incomplete directive ~ at position %zu (end of string)", pos);
     format_directive(L, &b, f->data[i], pos, argc, argv, &next);

@@ -42,21 +42,31 @@ static bool over_limit(Printer *P) {
 ** Numbers
 ** ======================================================================== */
 
-/* Shortest "%.Ng" text that reads back as f, always with a decimal point or
-** an exponent; infinities and NaN in the reader's +inf.0 / -inf.0 / +nan.0
-** notation. The decimal separator is forced to '.' whatever the locale. */
+/* Shortest text that reads back as f, always with a decimal point or an
+** exponent: the fewest significant digits that round-trip, written
+** positionally when the decimal exponent is in [-4, 16) ("100.0",
+** "0.0001") and in exponent form otherwise ("1e+16", "1.5e-07"), like
+** Python's repr. Infinities and NaN use the reader's +inf.0 / -inf.0 /
+** +nan.0 notation. The decimal separator is '.' whatever the locale. */
 void lx_format_float(double f, char *out, size_t outlen) {
   if (outlen == 0) return;
   if (isnan(f)) { snprintf(out, outlen, "+nan.0"); return; }
   if (isinf(f)) { snprintf(out, outlen, f > 0 ? "+inf.0" : "-inf.0"); return; }
-  char tmp[48];
-  for (int prec = 1; prec <= 17; prec++) {
-    snprintf(tmp, sizeof tmp, "%.*g", prec, f);
+  char tmp[400];
+  int digits = 1;
+  for (; digits <= 17; digits++) {
+    snprintf(tmp, sizeof tmp, "%.*e", digits - 1, f);
     if (strtod(tmp, NULL) == f) break;
+  }
+  const char *e = strchr(tmp, 'e');
+  int exp10 = e != NULL ? atoi(e + 1) : 0;
+  if (exp10 >= -4 && exp10 < 16) {
+    int decimals = digits - 1 - exp10;
+    snprintf(tmp, sizeof tmp, "%.*f", decimals > 0 ? decimals : 0, f);
   }
   for (char *p = tmp; *p; p++)
     if (*p == ',') *p = '.';
-  if (strpbrk(tmp, ".eEn") == NULL) strcat(tmp, ".0");
+  if (strpbrk(tmp, ".e") == NULL) strcat(tmp, ".0");
   snprintf(out, outlen, "%s", tmp);
 }
 
@@ -307,6 +317,17 @@ static bool pp_flat(Pretty *Q, lx_Value v, int col) {
   return fits;
 }
 
+/* After "(op": the first argument on the same line if it fits there flat
+** (returns the rest of the list), else nothing (returns the arguments). */
+static lx_Value pp_first_arg(Pretty *Q, lx_Value args, int col) {
+  if (args.tag != LX_PAIR) return args;
+  lx_buf_addc(Q->p.b, ' ');
+  if (pp_flat(Q, lx_car(args), col + 1)) return lx_cdr(args);
+  Q->p.b->len--;                       /* take back the space */
+  Q->p.b->store->data[Q->p.b->len] = '\0';
+  return args;
+}
+
 /* Lists: (op first-arg / args under the op + 2) when the head is a symbol,
 ** else one item per line under the first; quote forms keep their prefix. */
 static void pp_list(Pretty *Q, lx_Value v, int col) {
@@ -318,9 +339,12 @@ static void pp_list(Pretty *Q, lx_Value v, int col) {
   }
   bool head_sym = lx_car(v).tag == LX_SYMBOL;
   int indent = col + (head_sym ? 2 : 1);
+  size_t start = Q->p.b->len;
   lx_buf_addc(Q->p.b, '(');
   pp_value(Q, lx_car(v), col + 1);
-  for (v = lx_cdr(v); v.tag == LX_PAIR; v = lx_cdr(v)) {
+  v = lx_cdr(v);
+  if (head_sym) v = pp_first_arg(Q, v, col + (int)(Q->p.b->len - start));
+  for (; v.tag == LX_PAIR; v = lx_cdr(v)) {
     lx_charge(Q->p.L, 1);
     pp_newline(Q, indent);
     pp_value(Q, lx_car(v), indent);

@@ -207,8 +207,8 @@ static void lx_eval_source(lx_State *L, void *ud) {
 static lx_Value lx_as_error_value(lx_State *L, lx_Value thrown) {
   if (lx_is(thrown, LX_ERROR)) return thrown;
   lx_Obj *saved = lx_protect_begin(L);
-  lx_Value shown = lx_repr(L, thrown, true);
-  lx_Value e = lx_error_new(L, "runtime", lx_stringf(L, "uncaught throw: %.200s",
+  lx_Value shown = lx_short_repr(L, thrown);
+  lx_Value e = lx_error_new(L, "runtime", lx_stringf(L, "uncaught throw: %s",
                             lx_as_string(shown)->data), thrown);
   lx_protect_end(L, saved);
   return e;
@@ -546,10 +546,20 @@ const char *lispy_to_cstring(lispy_Value v, size_t *len) {
   return s->data;
 }
 
+typedef struct lx_ReprCall { lx_Value in, out; bool readable; } lx_ReprCall;
+
+static void lx_repr_protected(lx_State *L, void *ud) {
+  lx_ReprCall *r = ud;
+  r->out = lx_repr(L, r->in, r->readable);
+}
+
 char *lispy_repr(lispy_State *L, lispy_Value v, bool readable) {
   lx_Obj *saved = lx_protect_begin(L);
-  lx_Value s = lx_repr(L, v, readable);
-  char *out = strdup(lx_as_string(s)->data);
+  lx_ReprCall r = {v, lx_nil(), readable};
+  lx_Value err;
+  char *out = lx_pcall(L, lx_repr_protected, &r, &err)
+                  ? strdup(lx_as_string(r.out)->data)
+                  : strdup("#<unprintable: nested too deeply>");
   lx_protect_end(L, saved);
   return out;
 }

@@ -154,8 +154,8 @@ static int lx_vm_spread(lx_State *L, size_t fnslot) {
 }
 
 static _Noreturn void lx_not_callable(lx_State *L, lx_Value v) {
-  lx_Value shown = lx_repr(L, v, true);
-  lx_error(L, "not a function: %.80s", lx_as_string(shown)->data);
+  lx_Value shown = lx_short_repr(L, v);
+  lx_error(L, "not a function: %s", lx_as_string(shown)->data);
 }
 
 static _Noreturn void lx_unbound(lx_State *L, lx_Box *b) {
