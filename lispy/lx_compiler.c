@@ -1482,7 +1482,8 @@ static lx_Proto *cg_function(lx_Compiler *C, lx_FnInfo *f) {
     cg_push(C, 1);
     cg_bind_slot(C, f->params[i], f->pos);
   }
-  cg_expr(C, f, f->body, true);
+  /* The top-level thunk makes no tail calls, so traces keep its line. */
+  cg_expr(C, f, f->body, f->parent != NULL);
   cg_emit(C, LX_OP_RETURN, 0, f->pos);
   if (C->maxdepth > 60000) cp_error(C, f->pos, "function needs too many stack slots");
   lx_Proto *p = cg_finish(C, f, cb);
@@ -1523,7 +1524,7 @@ static void cp_compile_protected(lx_State *L, void *ud) {
   lx_CompileCall *cc = ud;
   lx_Compiler *C = cc->C;
   lx_FnInfo *top = cp_alloc(C, sizeof(lx_FnInfo));
-  top->name = lx_nil();
+  top->name = lx_cstring(L, "<toplevel>");
   top->doc = lx_nil();
   top->param_list = lx_empty();
   top->pos = C->pos;
