@@ -27,6 +27,20 @@ lx_Value lx_error_new(lx_State *L, const char *kind, lx_Value message,
   return lx_obj(e);
 }
 
+/* {:kind :message :data :trace}: an error as plain data, for JSON and
+** for hosts that report errors in envelopes. */
+lx_Value lx_error_to_dict(lx_State *L, lx_Value err) {
+  lx_Error *e = lx_as_error(err);
+  lx_Obj *saved = lx_protect_begin(L);
+  lx_Dict *d = lx_dict_new(L, 4);
+  lx_dict_setc(L, d, "kind", e->kind);
+  lx_dict_setc(L, d, "message", e->message);
+  lx_dict_setc(L, d, "data", e->data);
+  lx_dict_setc(L, d, "trace", lx_is(e->trace, LX_NIL) ? lx_empty() : e->trace);
+  lx_protect_end(L, saved);
+  return lx_obj(d);
+}
+
 /* One trace entry: {:function NAME :file F :line N :col N}. */
 static lx_Value lx_trace_entry(lx_State *L, lx_Closure *fn, lx_SrcPos pos) {
   lx_Dict *d = lx_dict_new(L, 4);

@@ -115,6 +115,7 @@ static bool check_value(JsonCheck *C, lx_Value v) {
     case LX_STRING: case LX_KEYWORD: return check_text(C, lx_strlike(v));
     case LX_SYMBOL: return check_text(C, lx_as_symbol(v)->name);
     case LX_PAIR: case LX_VECTOR: case LX_DICT: break;
+    case LX_ERROR: v = lx_error_to_dict(C->L, v); break;
     default:
       return check_fail(C, lx_stringf(C->L, "cannot encode %s", lx_type_name(v)));
   }
@@ -209,6 +210,22 @@ static cJSON *build_object(const lx_Dict *d) {
   return obj;
 }
 
+/* An error value as {"kind", "message", "data", "trace"}. */
+static cJSON *build_error(const lx_Error *e) {
+  cJSON *obj = cJSON_CreateObject();
+  const char *names[4] = {"kind", "message", "data", "trace"};
+  lx_Value vals[4] = {e->kind, e->message, e->data, lx_is(e->trace, LX_NIL) ? lx_empty() : e->trace};
+  for (int i = 0; obj && i < 4; i++) {
+    cJSON *item = build_value(vals[i]);
+    if (!item || !cJSON_AddItemToObject(obj, names[i], item)) {
+      cJSON_Delete(item);
+      cJSON_Delete(obj);
+      obj = NULL;
+    }
+  }
+  return obj;
+}
+
 /* A value already accepted by lx_json_check; NULL when out of memory. */
 static cJSON *build_value(lx_Value v) {
   switch (v.tag) {
@@ -219,6 +236,7 @@ static cJSON *build_value(lx_Value v) {
     case LX_STRING: case LX_KEYWORD: return cJSON_CreateString(lx_strlike(v)->data);
     case LX_SYMBOL: return cJSON_CreateString(lx_as_symbol(v)->name->data);
     case LX_DICT: return build_object(lx_as_dict(v));
+    case LX_ERROR: return build_error(lx_as_error(v));
     default: return build_array(v);  /* '(), pairs, vectors */
   }
 }

@@ -73,6 +73,8 @@ static inline const char *lx_buf_data(lx_Buf *b) {
 ** pairs, which LisPy does not offer; dicts and vectors guard by depth. */
 void     lx_print(lx_State *L, lx_Buf *b, lx_Value v, bool readable);
 lx_Value lx_repr(lx_State *L, lx_Value v, bool readable);
+/* An error value as {:kind :message :data :trace} (lx_error.c). */
+lx_Value lx_error_to_dict(lx_State *L, lx_Value err);
 /* At most ~60 characters of v's printed form, for error messages; never
 ** fails (lx_error.c). */
 lx_Value lx_short_repr(lx_State *L, lx_Value v);

@@ -224,6 +224,7 @@ static void write_value(JsonWriter *W, lx_Value v, int level) {
     default: break;
   }
   lx_c_enter(W->L);
+  if (v.tag == LX_ERROR) v = lx_error_to_dict(W->L, v);
   if (v.tag == LX_DICT) write_object(W, lx_as_dict(v), level);
   else write_array(W, v, level);
   lx_c_leave(W->L);
