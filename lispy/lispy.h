@@ -72,6 +72,9 @@ lispy_Env   *lispy_env_new(lispy_State *L, const char *name);
 /* Value of a global in env (or its parents); false if undefined. */
 bool         lispy_env_get(lispy_State *L, lispy_Env *env, const char *name,
                            lispy_Value *out);
+/* Like lispy_env_get, but only env's own definitions (not builtins). */
+bool         lispy_env_get_own(lispy_State *L, lispy_Env *env, const char *name,
+                               lispy_Value *out);
 void         lispy_env_set(lispy_State *L, lispy_Env *env, const char *name,
                            lispy_Value value);
 /* Names defined in env itself (not parents), as a list of symbols. */
@@ -96,6 +99,12 @@ int lispy_call(lispy_State *L, lispy_Value fn, int argc,
 #define LISPY_EOF 3
 int lispy_read(lispy_State *L, const char *src, size_t len, size_t *pos,
                const char *filename, lispy_Value *out);
+
+/* Source positions: read data keeps where each item was read (a pair:
+** its car, lx_Pair.pos; vectors: lx_Vector.pos[i]; dicts: lx_Dict.pos[2i]
+** for the key and [2i+1] for the value of entry slot i, when not NULL).
+** The file of a position: */
+const char *lispy_file_name(lispy_State *L, lx_SrcPos pos);
 
 /* ---- Errors ------------------------------------------------------------ */
 lispy_Value  lispy_last_error(lispy_State *L);
@@ -147,11 +156,19 @@ void        lispy_unref(lispy_State *L, int ref);
 void lispy_register(lispy_State *L, lispy_Env *env, const char *name,
                     lispy_NativeFn fn, int min_args, int max_args,
                     const char *params, const char *doc);
+/* Like lispy_register, with a value the function reads back through
+** lispy_native_data while it runs (one C function, many bindings). */
+void lispy_register_data(lispy_State *L, lispy_Env *env, const char *name,
+                         lispy_NativeFn fn, int min_args, int max_args,
+                         const char *params, const char *doc, lispy_Value data);
+lispy_Value lispy_native_data(lispy_State *L);
 /* Opaque host objects; finalize (may be NULL) runs when collected. */
 lispy_Value lispy_host_new(lispy_State *L, const char *type_name, void *ptr,
                            void (*finalize)(void *));
 /* The pointer of a host object of that type, or NULL. */
 void       *lispy_host_ptr(lispy_Value v, const char *type_name);
+/* Data fields of a host object, readable from LisPy with (get obj :key). */
+void        lispy_host_set_fields(lispy_State *L, lispy_Value host, lispy_Value dict);
 
 #ifdef __cplusplus
 }

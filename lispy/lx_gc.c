@@ -184,7 +184,8 @@ static void lx_blacken(lx_State *L, lx_Obj *o) {
     lx_mark(L, e->name);
     break;
   }
-  default: break;  /* strings, hosts: no references */
+  case LX_HOST: lx_mark(L, ((lx_Host *)o)->fields); break;
+  default: break;  /* strings: no references */
   }
 }
 

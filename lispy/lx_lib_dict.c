@@ -85,6 +85,10 @@ static bool lookup(lx_State *L, const char *fn, lx_Value coll, lx_Value key,
     return true;
   }
   case LX_ERROR: return error_field(coll, key, out);
+  case LX_HOST: {  /* host objects expose data fields, e.g. the context */
+    lx_Value f = lx_as_host(coll)->fields;
+    return f.tag == LX_DICT && lx_dict_get(L, lx_as_dict(f), key, out);
+  }
   default: lx_type_error(L, fn, "a dict, list or vector", coll);
   }
 }

@@ -366,6 +366,7 @@ lx_Value lx_host_new(lx_State *L, const char *type_name, void *ptr,
   h->type_name = type_name;
   h->ptr = ptr;
   h->finalize = finalize;
+  h->fields = lx_nil();
   return lx_obj(h);
 }
 

@@ -165,6 +165,7 @@ typedef struct lx_Host {
   const char *type_name;   /* static string, e.g. "context" */
   void *ptr;
   void (*finalize)(void *ptr);
+  lx_Value fields;         /* dict of data fields readable with `get`, or nil */
 } lx_Host;
 
 typedef struct lx_Box {

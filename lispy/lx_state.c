@@ -88,6 +88,10 @@ const char *lx_file_name(lx_State *L, uint16_t id) {
   return id <= L->nfiles ? L->files[id - 1] : "<unknown>";
 }
 
+const char *lispy_file_name(lispy_State *L, lx_SrcPos pos) {
+  return lx_file_name(L, pos.file);
+}
+
 /* ========================================================================
 ** Output sink
 ** ======================================================================== */
@@ -457,6 +461,15 @@ bool lispy_env_get(lispy_State *L, lispy_Env *env, const char *name, lispy_Value
   return true;
 }
 
+bool lispy_env_get_own(lispy_State *L, lispy_Env *env, const char *name, lispy_Value *out) {
+  lx_Value box;
+  lx_Env *e = env ? env : L->env;
+  if (!lx_dict_get(L, e->table, lx_csymbol(L, name), &box)) return false;
+  if (!(box.as.o->flags & LX_BOX_DEFINED)) return false;
+  if (out) *out = lx_as_box(box)->value;
+  return true;
+}
+
 void lispy_env_set(lispy_State *L, lispy_Env *env, const char *name, lispy_Value value) {
   lx_Obj *saved = lx_protect_begin(L);
   lx_env_define(L, env ? env : L->env, lx_csymbol(L, name), value);
@@ -576,9 +589,12 @@ int lispy_ref(lispy_State *L, lispy_Value v) {
       L->refs[i] = v;
       return (int)i;
     }
-  if (L->nrefs == L->refs_cap) {
+  if (L->nrefs == L->refs_cap) {  /* grow without collecting: v is unrooted */
     size_t ncap = L->refs_cap ? L->refs_cap * 2 : 16;
+    bool inhibit = L->gc_inhibit;
+    L->gc_inhibit = true;
     L->refs = lx_mem_realloc(L, L->refs, L->refs_cap * sizeof(lx_Value), ncap * sizeof(lx_Value));
+    L->gc_inhibit = inhibit;
     L->refs_cap = ncap;
   }
   L->refs[L->nrefs] = v;
@@ -598,8 +614,24 @@ void lispy_unref(lispy_State *L, int ref) {
 
 void lispy_register(lispy_State *L, lispy_Env *env, const char *name, lispy_NativeFn fn,
                     int min_args, int max_args, const char *params, const char *doc) {
+  lispy_register_data(L, env, name, fn, min_args, max_args, params, doc, lx_nil());
+}
+
+lispy_Value lispy_native_data(lispy_State *L) {
+  return L->native ? L->native->data : lx_nil();
+}
+
+void lispy_host_set_fields(lispy_State *L, lispy_Value host, lispy_Value dict) {
+  (void)L;
+  if (lx_is(host, LX_HOST)) lx_as_host(host)->fields = dict;
+}
+
+void lispy_register_data(lispy_State *L, lispy_Env *env, const char *name,
+                         lispy_NativeFn fn, int min_args, int max_args,
+                         const char *params, const char *doc, lispy_Value data) {
   lx_Obj *saved = lx_protect_begin(L);
   lx_Value n = lx_native_new(L, name, fn, min_args, max_args, params, doc);
+  lx_as_native(n)->data = data;
   lx_Box *b = lx_env_own_box(L, env ? env : L->base_env, lx_csymbol(L, name));
   b->value = n;
   b->h.flags |= LX_BOX_DEFINED | (env ? 0 : LX_BOX_CONST);

@@ -90,6 +90,7 @@ struct lx_State {
   lx_Value last_error;     /* the error of the last failed evaluation */
   lx_Value thrown;         /* the value in flight during a longjmp */
   lx_Value tc_fn, tc_args; /* a native's tail-call request (apply, eval) */
+  lx_Native *native;       /* the builtin running now (for its data) */
   int c_depth;             /* current C recursion depth (guards) */
 
   /* ---- limits ---- */

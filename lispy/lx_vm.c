@@ -125,6 +125,7 @@ static lx_Value lx_vm_native(lx_State *L, size_t fnslot, int argc) {
   if (--L->budget.fuel < 0) lx_limit_error(L, "fuel");
   L->sp = fnslot + 1 + (size_t)argc;
   lx_Obj *saved = lx_protect_begin(L);
+  L->native = n;
   lx_Value r = n->fn(L, argc, &L->stack[fnslot + 1]);
   lx_protect_end(L, saved);
   return r;

@@ -1,0 +1,176 @@
+/*
+** ag_agent.c -- loading one agent: evaluate its file in a private
+** environment, find the descriptor and run function in whichever of the
+** three styles it is written, compile its schema and lint it.
+*/
+#include <stdlib.h>
+#include <string.h>
+
+#include "ag_internal.h"
+#include "ag_schema.h"
+
+/* ========================================================================
+** Reading globals
+** ======================================================================== */
+
+/* A global defined in the agent's own environment (not a builtin). */
+static bool ag_own_global(ag_Runtime *rt, ag_Agent *a, const char *name, lispy_Value *out) {
+  return lispy_env_get_own(rt->L, a->env, name, out);
+}
+
+static cJSON *ag_global_json(ag_Runtime *rt, ag_Agent *a, const char *name, bool *present) {
+  lispy_Value v;
+  *present = ag_own_global(rt, a, name, &v);
+  if (!*present) return NULL;
+  char why[200];
+  return lispy_to_json(rt->L, v, why, sizeof why);
+}
+
+/* Legacy style: agent-name, agent-description, agent-parameters (a dict of
+** name -> description, all strings, none required). */
+static cJSON *ag_legacy_descriptor(ag_Runtime *rt, ag_Agent *a) {
+  bool has_name, has_desc, has_params;
+  cJSON *name = ag_global_json(rt, a, "agent-name", &has_name);
+  cJSON *desc = ag_global_json(rt, a, "agent-description", &has_desc);
+  cJSON *params = ag_global_json(rt, a, "agent-parameters", &has_params);
+  if (!has_name && !has_desc && !has_params) return NULL;
+  cJSON *d = cJSON_CreateObject();
+  if (name) cJSON_AddItemToObject(d, "name", name);
+  if (desc) cJSON_AddItemToObject(d, "description", desc);
+  cJSON *schema = cJSON_AddObjectToObject(d, "parameters");
+  cJSON_AddStringToObject(schema, "type", "object");
+  cJSON *props = cJSON_AddObjectToObject(schema, "properties");
+  const cJSON *p;
+  cJSON_ArrayForEach(p, params) {
+    cJSON *ps = cJSON_AddObjectToObject(props, p->string ? p->string : "");
+    cJSON_AddStringToObject(ps, "type", "string");
+    if (cJSON_IsString(p)) cJSON_AddStringToObject(ps, "description", p->valuestring);
+  }
+  cJSON_AddItemToObject(schema, "required", cJSON_CreateArray());
+  cJSON_Delete(params);
+  return d;
+}
+
+/* ========================================================================
+** The run function
+** ======================================================================== */
+
+/* basic_agent.lispy -> "basic-agent-run" */
+static void ag_stem_run_name(const char *path, char *out, size_t len) {
+  const char *base = strrchr(path, '/');
+  base = base ? base + 1 : path;
+  size_t n = strcspn(base, ".");
+  snprintf(out, len, "%.*s-run", (int)n, base);
+  for (char *c = out; *c; c++) if (*c == '_') *c = '-';
+}
+
+/* Record run's parameter names after the context. */
+static void ag_run_params(ag_Agent *a, lispy_Value run) {
+  if (!lx_is(run, LX_CLOSURE)) return;
+  const lx_Proto *p = lx_as_closure(run)->proto;
+  int64_t n = lx_list_length(p->params);
+  if (n <= 1) return;
+  a->run_params = calloc((size_t)n, sizeof(char *));
+  lispy_Value it = lx_cdr(p->params);
+  for (; lx_is(it, LX_PAIR); it = lx_cdr(it))
+    a->run_params[a->nrun_params++] = strdup(lispy_to_cstring(lx_car(it), NULL));
+  a->run_rest = p->has_rest;
+}
+
+static void ag_find_run(ag_Runtime *rt, ag_Agent *a) {
+  lispy_Value run;
+  bool found = ag_own_global(rt, a, "run", &run);
+  if (!found) {
+    char stem[256];
+    ag_stem_run_name(a->path, stem, sizeof stem);
+    found = ag_own_global(rt, a, "agent-run", &run) || ag_own_global(rt, a, stem, &run);
+    a->legacy = found;
+  }
+  if (!found || !lispy_is_function(run)) return;
+  a->run_ref = lispy_ref(rt->L, run);
+  if (!a->legacy) ag_run_params(a, run);
+}
+
+/* ========================================================================
+** Loading
+** ======================================================================== */
+
+static void ag_load_error(ag_Runtime *rt, ag_Agent *a) {
+  lispy_Value e = lispy_last_error(rt->L);
+  int line = 1, col = 1;
+  if (lx_is(e, LX_ERROR) && lx_as_error(e)->pos.line) {
+    line = (int)lx_as_error(e)->pos.line;
+    col = lx_as_error(e)->pos.col;
+  }
+  ag_diags_add(&a->diags, a->path, line, col, AG_ERROR, "A001",
+               "fix the error; the other agents still load",
+               "agent file failed to load: %s", lispy_error_message(e));
+}
+
+static void ag_extract(ag_Runtime *rt, ag_Agent *a) {
+  bool present;
+  a->descriptor = ag_global_json(rt, a, "AGENT", &present);
+  if (!present) a->descriptor = ag_global_json(rt, a, "DESCRIPTOR", &present);
+  if (!present) a->descriptor = ag_legacy_descriptor(rt, a);
+  const cJSON *name = cJSON_GetObjectItemCaseSensitive(a->descriptor, "name");
+  if (cJSON_IsString(name)) a->name = strdup(name->valuestring);
+  const cJSON *params = cJSON_GetObjectItemCaseSensitive(a->descriptor, "parameters");
+  if (cJSON_IsObject(params)) {
+    ag_SchemaErrors errs;
+    ag_schema_errors_init(&errs);
+    a->schema = ag_schema_compile(params, &errs);
+    ag_schema_errors_free(&errs);
+  }
+  ag_find_run(rt, a);
+}
+
+ag_Agent *ag_agent_load_source(ag_Runtime *rt, const char *src, size_t len, const char *path) {
+  ag_Agent *a = calloc(1, sizeof *a);
+  a->L = rt->L;
+  a->path = strdup(path);
+  a->hash = ag_hash_bytes(src, len);
+  a->run_ref = -1;
+  ag_diags_init(&a->diags);
+  a->env = lispy_env_new(rt->L, path);
+  if (lispy_eval_string(rt->L, a->env, src, len, path, NULL) != LISPY_OK) {
+    ag_load_error(rt, a);
+    return a;
+  }
+  ag_extract(rt, a);
+  ag_lint(rt, a, src, len);
+  return a;
+}
+
+ag_Agent *ag_agent_load_file(ag_Runtime *rt, const char *path) {
+  size_t len;
+  char *src = ag_read_file(path, &len);
+  if (!src) {
+    ag_Agent *a = calloc(1, sizeof *a);
+    a->L = rt->L;
+    a->path = strdup(path);
+    a->run_ref = -1;
+    ag_diags_init(&a->diags);
+    ag_diags_add(&a->diags, path, 0, 0, AG_ERROR, "A002", NULL, "cannot read the agent file");
+    return a;
+  }
+  ag_Agent *a = ag_agent_load_source(rt, src, len, path);
+  free(src);
+  return a;
+}
+
+void ag_agent_free(ag_Agent *a) {
+  if (!a) return;
+  if (a->run_ref >= 0) lispy_unref(a->L, a->run_ref);
+  free(a->name);
+  free(a->path);
+  cJSON_Delete(a->descriptor);
+  for (int i = 0; i < a->nrun_params; i++) free(a->run_params[i]);
+  free(a->run_params);
+  ag_schema_free(a->schema);
+  ag_diags_free(&a->diags);
+  free(a);
+}
+
+bool ag_agent_ok(const ag_Agent *a) {
+  return a->name && a->run_ref >= 0 && ag_diags_count(&a->diags, AG_ERROR) == 0;
+}

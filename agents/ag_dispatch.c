@@ -1,0 +1,214 @@
+/*
+** ag_dispatch.c -- invoke(name, args) -> envelope. Validate the arguments
+** against the agent's schema (filling defaults), check the context
+** version, call run under the runtime's limits, and wrap every outcome in
+** one envelope shape.
+*/
+#include <stdlib.h>
+#include <string.h>
+
+#include "ag_internal.h"
+#include "ag_schema.h"
+
+/* ========================================================================
+** Envelopes
+** ======================================================================== */
+
+cJSON *ag_envelope_error(const char *kind, const char *message) {
+  cJSON *env = cJSON_CreateObject();
+  cJSON_AddFalseToObject(env, "ok");
+  cJSON *err = cJSON_AddObjectToObject(env, "error");
+  cJSON_AddStringToObject(err, "kind", kind);
+  cJSON_AddStringToObject(err, "message", message);
+  return env;
+}
+
+static cJSON *ag_envelope_ok(cJSON *value) {
+  cJSON *env = cJSON_CreateObject();
+  cJSON_AddTrueToObject(env, "ok");
+  cJSON_AddItemToObject(env, "value", value);
+  return env;
+}
+
+static cJSON *ag_envelope_errorf(const char *kind, const char *fmt, const char *arg) {
+  char msg[1024];
+  snprintf(msg, sizeof msg, fmt, arg);
+  return ag_envelope_error(kind, msg);
+}
+
+/* ========================================================================
+** Checks before the call
+** ======================================================================== */
+
+/* invalid_args listing every problem: "errors": [{"path", "message"}]. */
+static cJSON *ag_check_args(ag_Agent *a, cJSON *args) {
+  if (!a->schema) return NULL;
+  ag_SchemaErrors errs;
+  ag_schema_errors_init(&errs);
+  cJSON *env = NULL;
+  if (!ag_schema_validate(a->schema, args, &errs)) {
+    char *text = ag_schema_errors_render(&errs);
+    env = ag_envelope_errorf("invalid_args", "invalid arguments: %s", text ? text : "");
+    free(text);
+    cJSON *list = cJSON_AddArrayToObject(cJSON_GetObjectItem(env, "error"), "errors");
+    for (size_t i = 0; i < ag_schema_errors_count(&errs); i++) {
+      cJSON *e = cJSON_CreateObject();
+      cJSON_AddStringToObject(e, "path", ag_schema_error_pointer(&errs, i));
+      cJSON_AddStringToObject(e, "message", ag_schema_error_message(&errs, i));
+      cJSON_AddItemToArray(list, e);
+    }
+  } else {
+    ag_schema_fill_defaults(a->schema, args);
+  }
+  ag_schema_errors_free(&errs);
+  return env;
+}
+
+/* context_version when the agent needs more than this host offers. */
+static cJSON *ag_check_context(const ag_Agent *a) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(a->descriptor, "requires_context_version");
+  if (cJSON_IsNumber(v) && v->valuedouble > AG_CONTEXT_VERSION) {
+    char msg[200];
+    snprintf(msg, sizeof msg, "agent needs context version %g; this host provides %d",
+             v->valuedouble, AG_CONTEXT_VERSION);
+    return ag_envelope_error("context_version", msg);
+  }
+  const cJSON *m;
+  cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(a->descriptor, "requires")) {
+    const ag_MethodSpec *spec = cJSON_IsString(m) ? ag_context_method(m->valuestring) : NULL;
+    if (!spec || spec->version > AG_CONTEXT_VERSION)
+      return ag_envelope_errorf("context_version", "agent requires context method %s, which this host lacks",
+                                cJSON_IsString(m) ? m->valuestring : "?");
+  }
+  return NULL;
+}
+
+/* ========================================================================
+** The call
+** ======================================================================== */
+
+typedef struct ag_Args {
+  int refs[64];            /* pinned LisPy values: ctx then arguments */
+  lispy_Value argv[64];
+  int argc;
+} ag_Args;
+
+static bool ag_push(ag_Runtime *rt, ag_Args *x, const cJSON *json) {
+  lispy_Value v = lispy_nil();
+  if (json && lispy_from_json(rt->L, json, &v) != LISPY_OK) return false;
+  x->refs[x->argc] = lispy_ref(rt->L, v);
+  x->argv[x->argc++] = v;
+  return true;
+}
+
+/* The context, then run's parameters by name (legacy: one kwargs dict). */
+static bool ag_build_args(ag_Runtime *rt, ag_Agent *a, const cJSON *args, ag_Args *x) {
+  lispy_Value ctx = ag_context_value(rt, a);
+  x->refs[0] = lispy_ref(rt->L, ctx);
+  x->argv[0] = ctx;
+  x->argc = 1;
+  if (a->legacy) return ag_push(rt, x, args);
+  for (int i = 0; i < a->nrun_params && x->argc < 64; i++)
+    if (!ag_push(rt, x, cJSON_GetObjectItemCaseSensitive(args, a->run_params[i]))) return false;
+  return true;
+}
+
+static void ag_release_args(ag_Runtime *rt, ag_Args *x) {
+  for (int i = 0; i < x->argc; i++) lispy_unref(rt->L, x->refs[i]);
+}
+
+/* The envelope of a failed run: runtime (with the LisPy trace), limit
+** (naming which) or interrupted. */
+static cJSON *ag_error_envelope(ag_Runtime *rt) {
+  lispy_Value e = lispy_last_error(rt->L);
+  const char *kind = lispy_error_kind(e);
+  bool limit = strcmp(kind, "limit") == 0, intr = strcmp(kind, "interrupted") == 0;
+  cJSON *env = ag_envelope_error(limit ? "limit" : intr ? "interrupted" : "runtime",
+                                 lispy_error_message(e));
+  cJSON *err = cJSON_GetObjectItem(env, "error");
+  char why[100];
+  cJSON *full = lispy_to_json(rt->L, e, why, sizeof why);
+  cJSON *data = cJSON_DetachItemFromObject(full, "data");
+  if (limit) {
+    cJSON_AddItemToObject(err, "limit", cJSON_DetachItemFromObject(data, "limit"));
+  } else if (!intr) {
+    cJSON_AddStringToObject(err, "lispy_kind", kind);
+    if (data && !cJSON_IsNull(data)) cJSON_AddItemToObject(err, "data", data), data = NULL;
+    cJSON_AddItemToObject(err, "trace", cJSON_DetachItemFromObject(full, "trace"));
+    char *text = lispy_error_text(rt->L, e);
+    cJSON_AddStringToObject(err, "text", text);
+    free(text);
+  }
+  cJSON_Delete(data);
+  cJSON_Delete(full);
+  return env;
+}
+
+static cJSON *ag_run(ag_Runtime *rt, ag_Agent *a, const cJSON *args, bool trace) {
+  ag_Args x;
+  x.argc = 0;
+  ag_CallCtx cc = {a, trace ? cJSON_CreateArray() : NULL};
+  cJSON *env;
+  if (!ag_build_args(rt, a, args, &x)) {
+    env = ag_envelope_error("invalid_args", "arguments could not be converted");
+  } else {
+    lispy_Value result;
+    rt->call = &cc;
+    int rc = lispy_call(rt->L, lispy_deref(rt->L, a->run_ref), x.argc, x.argv, &result);
+    rt->call = NULL;
+    if (rc == LISPY_OK) {
+      char why[300];
+      cJSON *value = lispy_to_json(rt->L, result, why, sizeof why);
+      env = value ? ag_envelope_ok(value)
+                  : ag_envelope_errorf("runtime", "run returned a value JSON cannot carry: %s", why);
+    } else {
+      env = ag_error_envelope(rt);
+    }
+  }
+  ag_release_args(rt, &x);
+  if (cc.trace) cJSON_AddItemToObject(env, "trace", cc.trace);
+  return env;
+}
+
+cJSON *ag_invoke_agent(ag_Runtime *rt, ag_Agent *a, const cJSON *args, const ag_CallOptions *opt) {
+  if (!ag_agent_ok(a))
+    return ag_envelope_errorf("not_found", "agent %s is not callable: it failed to load or lint (see lispy lint)",
+                              a->name ? a->name : a->path);
+  if (args && !cJSON_IsObject(args))
+    return ag_envelope_error("invalid_args", "arguments must be a JSON object");
+  cJSON *filled = args ? cJSON_Duplicate(args, 1) : cJSON_CreateObject();
+  cJSON *env = ag_check_args(a, filled);
+  if (!env) env = ag_check_context(a);
+  if (!env) env = ag_run(rt, a, filled, opt && opt->trace);
+  cJSON_Delete(filled);
+  return env;
+}
+
+cJSON *ag_invoke(ag_Runtime *rt, const char *name, const cJSON *args, const ag_CallOptions *opt) {
+  ag_Agent *a = ag_registry_find(rt, name);
+  if (!a) return ag_envelope_errorf("not_found", "no agent named \"%s\"", name);
+  return ag_invoke_agent(rt, a, args, opt);
+}
+
+/* ========================================================================
+** OpenAI tools
+** ======================================================================== */
+
+cJSON *ag_agent_tool(const ag_Agent *a, bool strict) {
+  cJSON *tool = cJSON_CreateObject();
+  cJSON_AddStringToObject(tool, "type", "function");
+  cJSON *fn = cJSON_AddObjectToObject(tool, "function");
+  const cJSON *d = a->descriptor;
+  cJSON_AddStringToObject(fn, "name", a->name ? a->name : "");
+  const cJSON *desc = cJSON_GetObjectItemCaseSensitive(d, "description");
+  cJSON_AddStringToObject(fn, "description", cJSON_IsString(desc) ? desc->valuestring : "");
+  cJSON *params = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(d, "parameters"), 1);
+  if (!params) params = cJSON_CreateObject();
+  if (strict) {
+    cJSON_DeleteItemFromObject(params, "additionalProperties");
+    cJSON_AddFalseToObject(params, "additionalProperties");
+    cJSON_AddTrueToObject(fn, "strict");
+  }
+  cJSON_AddItemToObject(fn, "parameters", params);
+  return tool;
+}

@@ -1,0 +1,36 @@
+/*
+** ag_internal.h -- what the agents/ files share beyond agents.h.
+*/
+#ifndef AG_INTERNAL_H
+#define AG_INTERNAL_H
+
+#include "agents.h"
+
+/* The call in progress: bindings record context calls into its trace. */
+typedef struct ag_CallCtx {
+  ag_Agent *agent;
+  cJSON *trace;            /* array of {method, args, result|error, ms}, or NULL */
+} ag_CallCtx;
+
+struct ag_Runtime {
+  lispy_State *L;
+  lispy_Limits limits;     /* applied to every load and call */
+  ag_Backend backend;      /* context methods */
+  char **dirs;             /* registry folders */
+  size_t ndirs;
+  ag_Agent **files;        /* agents loaded from the folders */
+  size_t nfiles, capfiles;
+  ag_Agent **defined;      /* agents defined in the shell (shadow files) */
+  size_t ndefined, capdefined;
+  ag_CallCtx *call;        /* the call in progress, or NULL */
+};
+
+/* Register the context bindings (context-llm, ...) in the base env. */
+void   ag_context_register(ag_Runtime *rt);
+/* A context value for a call to agent a (data fields from the backend). */
+lispy_Value ag_context_value(ag_Runtime *rt, const ag_Agent *a);
+double ag_now_ms(void);
+uint64_t ag_hash_bytes(const char *s, size_t len);
+char  *ag_read_file(const char *path, size_t *len);
+
+#endif

@@ -1,0 +1,302 @@
+/*
+** ag_mock.c -- the mock context backend: fixtures, scripted LLM replies, an
+** in-memory store and captured logs. Deterministic, so agents can be tested.
+*/
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ag_internal.h"
+
+typedef struct ag_LlmRule {
+  char *pattern, *reply;
+  pcre2_code *re;          /* case-insensitive, UTF */
+} ag_LlmRule;
+
+typedef struct ag_Mock {
+  cJSON *fixture;          /* as loaded, for reset */
+  cJSON *state;            /* working copy: fields, threads, ..., store, logs */
+  ag_LlmRule *rules;
+  size_t nrules, caprules;
+} ag_Mock;
+
+static const char *const ag_tables[] = {"threads", "posts", "agents", "records"};
+
+/* ========================================================================
+** LLM rules
+** ======================================================================== */
+
+static bool ag_mock_rule_add(ag_Mock *m, const char *pattern, const char *reply, char **err) {
+  int code;
+  PCRE2_SIZE off;
+  pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
+                                 PCRE2_UTF | PCRE2_CASELESS, &code, &off, NULL);
+  if (!re) {
+    char buf[256], msg[400];
+    pcre2_get_error_message(code, (PCRE2_UCHAR *)buf, sizeof buf);
+    snprintf(msg, sizeof msg, "llm rule /%s/: %s at offset %zu", pattern, buf, (size_t)off);
+    if (err) *err = strdup(msg);
+    return false;
+  }
+  if (m->nrules == m->caprules) {
+    size_t ncap = m->caprules ? m->caprules * 2 : 8;
+    ag_LlmRule *nr = realloc(m->rules, ncap * sizeof *nr);
+    if (!nr) { pcre2_code_free(re); return false; }
+    m->rules = nr;
+    m->caprules = ncap;
+  }
+  m->rules[m->nrules++] = (ag_LlmRule){strdup(pattern), strdup(reply), re};
+  return true;
+}
+
+static void ag_mock_rules_free(ag_Mock *m) {
+  for (size_t i = 0; i < m->nrules; i++) {
+    free(m->rules[i].pattern);
+    free(m->rules[i].reply);
+    pcre2_code_free(m->rules[i].re);
+  }
+  m->nrules = 0;
+}
+
+static bool ag_mock_matches(const ag_LlmRule *r, const char *prompt) {
+  pcre2_match_data *md = pcre2_match_data_create_from_pattern(r->re, NULL);
+  pcre2_match_context *mc = pcre2_match_context_create(NULL);
+  pcre2_set_match_limit(mc, 100000);
+  int rc = pcre2_match(r->re, (PCRE2_SPTR)prompt, PCRE2_ZERO_TERMINATED, 0, 0, md, mc);
+  pcre2_match_context_free(mc);
+  pcre2_match_data_free(md);
+  return rc >= 0;
+}
+
+/* Replace {prompt} in a template by the prompt. */
+static char *ag_mock_expand(const char *tmpl, const char *prompt) {
+  const char *at = strstr(tmpl, "{prompt}");
+  if (!at) return strdup(tmpl);
+  size_t a = (size_t)(at - tmpl), p = strlen(prompt), t = strlen(tmpl);
+  char *out = malloc(t - 8 + p + 1);
+  if (!out) return NULL;
+  memcpy(out, tmpl, a);
+  memcpy(out + a, prompt, p);
+  memcpy(out + a + p, at + 8, t - a - 8 + 1);
+  return out;
+}
+
+/* The first matching rule's reply, else the default reply template. */
+static cJSON *ag_mock_llm(ag_Mock *m, const cJSON *args, char **err) {
+  const cJSON *prompt = cJSON_GetArrayItem(args, 0);
+  if (!cJSON_IsString(prompt)) {
+    *err = strdup("the prompt must be a string");
+    return NULL;
+  }
+  for (size_t i = 0; i < m->nrules; i++)
+    if (ag_mock_matches(&m->rules[i], prompt->valuestring))
+      return cJSON_CreateString(m->rules[i].reply);
+  const cJSON *def = cJSON_GetObjectItemCaseSensitive(m->state, "llm_default");
+  const char *tmpl = cJSON_IsString(def) ? def->valuestring : "[mock llm reply to: {prompt}]";
+  char *text = ag_mock_expand(tmpl, prompt->valuestring);
+  cJSON *r = cJSON_CreateString(text ? text : "");
+  free(text);
+  return r;
+}
+
+/* ========================================================================
+** Fixtures, store and logs
+** ======================================================================== */
+
+/* An id argument as an object key: strings as they are, numbers printed. */
+static bool ag_mock_key(const cJSON *id, char *buf, size_t len) {
+  if (cJSON_IsString(id)) snprintf(buf, len, "%s", id->valuestring);
+  else if (cJSON_IsNumber(id)) snprintf(buf, len, "%.17g", id->valuedouble);
+  else return false;
+  return true;
+}
+
+static cJSON *ag_mock_fetch(ag_Mock *m, const char *table, const char *what,
+                            const cJSON *args, char **err) {
+  char key[256], msg[400];
+  if (!ag_mock_key(cJSON_GetArrayItem(args, 0), key, sizeof key)) {
+    snprintf(msg, sizeof msg, "the %s id must be a string or a number", what);
+    *err = strdup(msg);
+    return NULL;
+  }
+  const cJSON *t = cJSON_GetObjectItemCaseSensitive(m->state, table);
+  const cJSON *item = cJSON_GetObjectItemCaseSensitive(t, key);
+  if (!item) {
+    snprintf(msg, sizeof msg, "no %s with id \"%s\" in the mock fixtures", what, key);
+    *err = strdup(msg);
+    return NULL;
+  }
+  return cJSON_Duplicate(item, 1);
+}
+
+static cJSON *ag_mock_table(ag_Mock *m, const char *name) {
+  cJSON *t = cJSON_GetObjectItemCaseSensitive(m->state, name);
+  if (!t) {
+    t = cJSON_CreateObject();
+    cJSON_AddItemToObject(m->state, name, t);
+  }
+  return t;
+}
+
+static cJSON *ag_mock_save(ag_Mock *m, const cJSON *args, char **err) {
+  const cJSON *key = cJSON_GetArrayItem(args, 0), *val = cJSON_GetArrayItem(args, 1);
+  if (!cJSON_IsString(key)) {
+    *err = strdup("the key must be a string");
+    return NULL;
+  }
+  cJSON *store = ag_mock_table(m, "store");
+  cJSON_DeleteItemFromObjectCaseSensitive(store, key->valuestring);
+  cJSON_AddItemToObject(store, key->valuestring, cJSON_Duplicate(val, 1));
+  return cJSON_CreateTrue();
+}
+
+static cJSON *ag_mock_load(ag_Mock *m, const cJSON *args, char **err) {
+  const cJSON *key = cJSON_GetArrayItem(args, 0), *def = cJSON_GetArrayItem(args, 1);
+  if (!cJSON_IsString(key)) {
+    *err = strdup("the key must be a string");
+    return NULL;
+  }
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(ag_mock_table(m, "store"), key->valuestring);
+  if (v) return cJSON_Duplicate(v, 1);
+  return def ? cJSON_Duplicate(def, 1) : cJSON_CreateNull();
+}
+
+static cJSON *ag_mock_log(ag_Mock *m, const cJSON *args, char **err) {
+  const cJSON *msg = cJSON_GetArrayItem(args, 0), *level = cJSON_GetArrayItem(args, 1);
+  cJSON *logs = cJSON_GetObjectItemCaseSensitive(m->state, "logs");
+  if (!logs) {
+    logs = cJSON_CreateArray();
+    cJSON_AddItemToObject(m->state, "logs", logs);
+  }
+  cJSON *e = cJSON_CreateObject();
+  cJSON_AddStringToObject(e, "level", cJSON_IsString(level) ? level->valuestring : "info");
+  if (cJSON_IsString(msg)) cJSON_AddStringToObject(e, "message", msg->valuestring);
+  else cJSON_AddItemToObject(e, "message", cJSON_Duplicate(msg, 1));
+  cJSON_AddItemToArray(logs, e);
+  (void)err;
+  return cJSON_CreateNull();
+}
+
+/* ========================================================================
+** The backend
+** ======================================================================== */
+
+static cJSON *ag_mock_call(void *self, const char *method, const cJSON *args, char **err) {
+  ag_Mock *m = self;
+  if (strcmp(method, "llm") == 0) return ag_mock_llm(m, args, err);
+  if (strcmp(method, "save") == 0) return ag_mock_save(m, args, err);
+  if (strcmp(method, "load") == 0) return ag_mock_load(m, args, err);
+  if (strcmp(method, "log") == 0) return ag_mock_log(m, args, err);
+  for (size_t i = 0; i < sizeof ag_tables / sizeof ag_tables[0]; i++) {
+    const char *what = method + 6;  /* "fetch_thread" -> "thread" */
+    if (strncmp(method, "fetch_", 6) == 0 && strncmp(ag_tables[i], what, strlen(what)) == 0)
+      return ag_mock_fetch(m, ag_tables[i], what, args, err);
+  }
+  *err = strdup("the mock context does not implement this method");
+  return NULL;
+}
+
+static cJSON *ag_mock_fields(void *self, const char *agent) {
+  ag_Mock *m = self;
+  cJSON *f = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(m->state, "fields"), 1);
+  if (!f) f = cJSON_CreateObject();
+  if (!cJSON_GetObjectItemCaseSensitive(f, "agent_id"))
+    cJSON_AddStringToObject(f, "agent_id", agent);
+  return f;
+}
+
+static cJSON *ag_mock_describe(void *self) {
+  ag_Mock *m = self;
+  cJSON *d = cJSON_Duplicate(m->state, 1);
+  cJSON *rules = cJSON_CreateArray();
+  for (size_t i = 0; i < m->nrules; i++) {
+    cJSON *r = cJSON_CreateObject();
+    cJSON_AddStringToObject(r, "pattern", m->rules[i].pattern);
+    cJSON_AddStringToObject(r, "reply", m->rules[i].reply);
+    cJSON_AddItemToArray(rules, r);
+  }
+  cJSON_DeleteItemFromObjectCaseSensitive(d, "llm");
+  cJSON_AddItemToObject(d, "llm", rules);
+  return d;
+}
+
+/* Working state from the fixture; rules compiled. */
+static bool ag_mock_init_state(ag_Mock *m, char **err) {
+  cJSON_Delete(m->state);
+  ag_mock_rules_free(m);
+  m->state = m->fixture ? cJSON_Duplicate(m->fixture, 1) : cJSON_CreateObject();
+  const cJSON *rule;
+  cJSON_ArrayForEach(rule, cJSON_GetObjectItemCaseSensitive(m->fixture, "llm")) {
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(rule, "pattern");
+    const cJSON *r = cJSON_GetObjectItemCaseSensitive(rule, "reply");
+    if (!cJSON_IsString(p) || !cJSON_IsString(r)) {
+      if (err) *err = strdup("each llm rule needs string \"pattern\" and \"reply\"");
+      return false;
+    }
+    if (!ag_mock_rule_add(m, p->valuestring, r->valuestring, err)) return false;
+  }
+  return true;
+}
+
+static void ag_mock_reset(void *self) {
+  ag_mock_init_state(self, NULL);
+}
+
+static void ag_mock_destroy(void *self) {
+  ag_Mock *m = self;
+  ag_mock_rules_free(m);
+  free(m->rules);
+  cJSON_Delete(m->fixture);
+  cJSON_Delete(m->state);
+  free(m);
+}
+
+bool ag_mock_new(const cJSON *fixture, ag_Backend *out, char **err) {
+  if (fixture && !cJSON_IsObject(fixture)) {
+    *err = strdup("the mock fixture must be a JSON object");
+    return false;
+  }
+  ag_Mock *m = calloc(1, sizeof *m);
+  if (!m) return false;
+  m->fixture = fixture ? cJSON_Duplicate(fixture, 1) : NULL;
+  if (!ag_mock_init_state(m, err)) {
+    ag_mock_destroy(m);
+    return false;
+  }
+  *out = (ag_Backend){"mock", m, ag_mock_call, ag_mock_fields, ag_mock_describe,
+                      ag_mock_reset, ag_mock_destroy};
+  return true;
+}
+
+bool ag_mock_load_file(const char *path, ag_Backend *out, char **err) {
+  size_t len;
+  char *text = ag_read_file(path, &len);
+  char msg[600];
+  if (!text) {
+    snprintf(msg, sizeof msg, "%s: cannot read the mock fixture", path);
+    *err = strdup(msg);
+    return false;
+  }
+  cJSON *j = cJSON_ParseWithLength(text, len);
+  free(text);
+  if (!j) {
+    snprintf(msg, sizeof msg, "%s: the mock fixture is not valid JSON", path);
+    *err = strdup(msg);
+    return false;
+  }
+  bool ok = ag_mock_new(j, out, err);
+  cJSON_Delete(j);
+  return ok;
+}
+
+void ag_mock_set_field(ag_Backend *b, const char *key, const cJSON *value) {
+  ag_Mock *m = b->self;
+  cJSON *fields = ag_mock_table(m, "fields");
+  cJSON_DeleteItemFromObjectCaseSensitive(fields, key);
+  cJSON_AddItemToObject(fields, key, cJSON_Duplicate(value, 1));
+}
+
+void ag_mock_add_llm_rule(ag_Backend *b, const char *pattern, const char *reply) {
+  ag_mock_rule_add(b->self, pattern, reply, NULL);
+}

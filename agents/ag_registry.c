@@ -1,0 +1,218 @@
+/*
+** ag_registry.c -- a folder of *_agent.lispy files is the registry.
+** Scanning globs the folders, loads new files, reloads files whose content
+** changed and drops files that disappeared; one broken file never hides
+** the others. Agents defined in the shell shadow file agents by name.
+*/
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "ag_internal.h"
+
+#define AG_SUFFIX "_agent.lispy"
+
+void ag_registry_add_dir(ag_Runtime *rt, const char *dir) {
+  for (size_t i = 0; i < rt->ndirs; i++) if (strcmp(rt->dirs[i], dir) == 0) return;
+  char **nd = realloc(rt->dirs, (rt->ndirs + 1) * sizeof *nd);
+  if (!nd) return;
+  rt->dirs = nd;
+  rt->dirs[rt->ndirs++] = strdup(dir);
+}
+
+size_t ag_registry_dir_count(const ag_Runtime *rt) { return rt->ndirs; }
+const char *ag_registry_dir(const ag_Runtime *rt, size_t i) { return rt->dirs[i]; }
+
+/* ========================================================================
+** Globbing
+** ======================================================================== */
+
+typedef struct ag_Paths { char **items; size_t n, cap; } ag_Paths;
+
+static void ag_paths_add(ag_Paths *p, char *path) {
+  if (p->n == p->cap) {
+    p->cap = p->cap ? p->cap * 2 : 64;
+    p->items = realloc(p->items, p->cap * sizeof *p->items);
+  }
+  p->items[p->n++] = path;
+}
+
+static int ag_cmp_str(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool ag_has_suffix(const char *name) {
+  size_t n = strlen(name), s = strlen(AG_SUFFIX);
+  return n > s && strcmp(name + n - s, AG_SUFFIX) == 0;
+}
+
+/* Every *_agent.lispy in the folders, sorted, each path once. */
+static void ag_glob(ag_Runtime *rt, ag_Paths *out, ag_Diags *diags) {
+  for (size_t i = 0; i < rt->ndirs; i++) {
+    DIR *d = opendir(rt->dirs[i]);
+    if (!d) {
+      ag_diags_add(diags, rt->dirs[i], 0, 0, AG_WARNING, "A004", "check --agents and LISPY_AGENTS_PATH",
+                   "agent folder cannot be read");
+      continue;
+    }
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+      if (!ag_has_suffix(e->d_name)) continue;
+      size_t len = strlen(rt->dirs[i]) + strlen(e->d_name) + 2;
+      char *path = malloc(len);
+      snprintf(path, len, "%s/%s", rt->dirs[i], e->d_name);
+      ag_paths_add(out, path);
+    }
+    closedir(d);
+  }
+  if (out->n) qsort(out->items, out->n, sizeof *out->items, ag_cmp_str);
+}
+
+/* ========================================================================
+** Scanning
+** ======================================================================== */
+
+static void ag_list_add(char ***list, size_t *n, const char *s) {
+  *list = realloc(*list, (*n + 1) * sizeof **list);
+  (*list)[(*n)++] = strdup(s);
+}
+
+static ag_Agent *ag_find_path(ag_Runtime *rt, const char *path, size_t *index) {
+  for (size_t i = 0; i < rt->nfiles; i++)
+    if (strcmp(rt->files[i]->path, path) == 0) {
+      *index = i;
+      return rt->files[i];
+    }
+  return NULL;
+}
+
+static void ag_files_add(ag_Runtime *rt, ag_Agent *a) {
+  if (rt->nfiles == rt->capfiles) {
+    rt->capfiles = rt->capfiles ? rt->capfiles * 2 : 64;
+    rt->files = realloc(rt->files, rt->capfiles * sizeof *rt->files);
+  }
+  rt->files[rt->nfiles++] = a;
+}
+
+/* Load or reload one path; records it as added or changed. */
+static void ag_scan_one(ag_Runtime *rt, const char *path, ag_ScanReport *r) {
+  size_t idx = 0, len;
+  ag_Agent *old = ag_find_path(rt, path, &idx);
+  char *src = ag_read_file(path, &len);
+  if (old && src && old->hash == ag_hash_bytes(src, len)) {
+    free(src);
+    return;  /* unchanged */
+  }
+  ag_Agent *a = src ? ag_agent_load_source(rt, src, len, path) : ag_agent_load_file(rt, path);
+  free(src);
+  if (old) {
+    ag_agent_free(old);
+    rt->files[idx] = a;
+    ag_list_add(&r->changed, &r->nchanged, path);
+  } else {
+    ag_files_add(rt, a);
+    ag_list_add(&r->added, &r->nadded, path);
+  }
+}
+
+/* Drop agents whose files are gone. */
+static void ag_scan_removed(ag_Runtime *rt, const ag_Paths *seen, ag_ScanReport *r) {
+  size_t keep = 0;
+  for (size_t i = 0; i < rt->nfiles; i++) {
+    ag_Agent *a = rt->files[i];
+    if (bsearch(&a->path, seen->items, seen->n, sizeof *seen->items, ag_cmp_str)) {
+      rt->files[keep++] = a;
+      continue;
+    }
+    ag_list_add(&r->removed, &r->nremoved, a->path);
+    ag_agent_free(a);
+  }
+  rt->nfiles = keep;
+}
+
+/* Two files declaring one name: an error naming both. */
+static void ag_scan_duplicates(ag_Runtime *rt, ag_ScanReport *r) {
+  for (size_t i = 0; i < rt->nfiles; i++)
+    for (size_t j = i + 1; j < rt->nfiles; j++) {
+      ag_Agent *a = rt->files[i], *b = rt->files[j];
+      if (!a->name || !b->name || strcmp(a->name, b->name) != 0) continue;
+      ag_diags_add(&r->diags, b->path, b->line ? b->line : 1, 1, AG_ERROR, "A003",
+                   "rename one of them; neither is callable by this name until then",
+                   "agent name \"%s\" is also declared in %s", b->name, a->path);
+    }
+}
+
+void ag_registry_scan(ag_Runtime *rt, ag_ScanReport *r) {
+  memset(r, 0, sizeof *r);
+  ag_diags_init(&r->diags);
+  ag_Paths paths = {NULL, 0, 0};
+  ag_glob(rt, &paths, &r->diags);
+  for (size_t i = 0; i < paths.n; i++) ag_scan_one(rt, paths.items[i], r);
+  ag_scan_removed(rt, &paths, r);
+  ag_scan_duplicates(rt, r);
+  for (size_t i = 0; i < rt->nfiles; i++) {
+    ag_Agent *a = rt->files[i];
+    for (size_t k = 0; k < a->diags.n; k++) {
+      const ag_Diag *g = &a->diags.items[k];
+      ag_diags_add(&r->diags, g->path, g->line, g->col, g->severity, g->code, g->hint, "%s", g->message);
+    }
+    r->nbroken += !ag_agent_ok(a);
+  }
+  for (size_t i = 0; i < paths.n; i++) free(paths.items[i]);
+  free(paths.items);
+}
+
+void ag_scan_report_free(ag_ScanReport *r) {
+  for (size_t i = 0; i < r->nadded; i++) free(r->added[i]);
+  for (size_t i = 0; i < r->nchanged; i++) free(r->changed[i]);
+  for (size_t i = 0; i < r->nremoved; i++) free(r->removed[i]);
+  free(r->added);
+  free(r->changed);
+  free(r->removed);
+  ag_diags_free(&r->diags);
+}
+
+/* ========================================================================
+** Lookup
+** ======================================================================== */
+
+size_t ag_registry_count(const ag_Runtime *rt) { return rt->ndefined + rt->nfiles; }
+
+ag_Agent *ag_registry_at(ag_Runtime *rt, size_t i) {
+  return i < rt->ndefined ? rt->defined[i] : rt->files[i - rt->ndefined];
+}
+
+/* Shell definitions first; among files a name declared twice is ambiguous
+** and finds nothing. */
+ag_Agent *ag_registry_find(ag_Runtime *rt, const char *name) {
+  for (size_t i = rt->ndefined; i-- > 0;)
+    if (rt->defined[i]->name && strcmp(rt->defined[i]->name, name) == 0) return rt->defined[i];
+  ag_Agent *found = NULL;
+  for (size_t i = 0; i < rt->nfiles; i++) {
+    ag_Agent *a = rt->files[i];
+    if (!a->name || strcmp(a->name, name) != 0) continue;
+    if (found) return NULL;
+    found = a;
+  }
+  return found;
+}
+
+void ag_registry_put(ag_Runtime *rt, ag_Agent *a) {
+  for (size_t i = 0; i < rt->ndefined; i++)
+    if (a->name && rt->defined[i]->name && strcmp(rt->defined[i]->name, a->name) == 0) {
+      ag_agent_free(rt->defined[i]);
+      rt->defined[i] = a;
+      return;
+    }
+  if (rt->ndefined == rt->capdefined) {
+    rt->capdefined = rt->capdefined ? rt->capdefined * 2 : 8;
+    rt->defined = realloc(rt->defined, rt->capdefined * sizeof *rt->defined);
+  }
+  rt->defined[rt->ndefined++] = a;
+}
+
+void ag_registry_remove_defined(ag_Runtime *rt) {
+  for (size_t i = 0; i < rt->ndefined; i++) ag_agent_free(rt->defined[i]);
+  rt->ndefined = 0;
+}

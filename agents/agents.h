@@ -1,0 +1,210 @@
+/*
+** agents.h -- the agent runtime: the public API of the agents/ layer.
+**
+** An agent is one file exporting a descriptor (AGENT / DESCRIPTOR, or the
+** legacy agent-name / agent-description / agent-parameters defines) and a
+** run function. A folder of *_agent.lispy files is a registry. Every agent
+** is linted when it loads; every call is validated against the agent's
+** JSON Schema and wrapped in one envelope:
+**
+**   {"ok": true, "value": V}
+**   {"ok": false, "error": {"kind": K, "message": M, ...}}
+**
+** with K one of not_found, invalid_args, context_version, runtime, limit,
+** interrupted. The context is the agent's only window to the world; its
+** interface is declared once (ag_context_methods) and implemented by
+** backends (the mock backend is the default).
+**
+** This layer knows nothing of terminals; it uses the language only through
+** lispy.h.
+*/
+#ifndef AGENTS_H
+#define AGENTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <cjson/cJSON.h>
+
+#include "lispy.h"
+
+/* ========================================================================
+** Diagnostics: path:line:col: severity[CODE]: message
+** ======================================================================== */
+
+typedef enum ag_Severity { AG_ERROR, AG_WARNING, AG_NOTE } ag_Severity;
+
+typedef struct ag_Diag {
+  char *path;              /* file, or "<repl>" */
+  int line, col;           /* 1-based; 0 when unknown */
+  ag_Severity severity;
+  char code[8];            /* e.g. "A101" (see docs/lint.md) */
+  char *message;
+  char *hint;              /* may be NULL */
+} ag_Diag;
+
+typedef struct ag_Diags {
+  ag_Diag *items;
+  size_t n, cap;
+} ag_Diags;
+
+void   ag_diags_init(ag_Diags *d);
+void   ag_diags_free(ag_Diags *d);
+void   ag_diags_add(ag_Diags *d, const char *path, int line, int col,
+                    ag_Severity sev, const char *code, const char *hint,
+                    const char *fmt, ...) __attribute__((format(printf, 8, 9)));
+size_t ag_diags_count(const ag_Diags *d, ag_Severity sev);
+/* "path:line:col: error[A101]: message" and, indented, "hint: ...". */
+void   ag_diag_print(FILE *out, const ag_Diag *d, bool color);
+cJSON *ag_diags_json(const ag_Diags *d);
+const char *ag_severity_name(ag_Severity s);
+
+/* ========================================================================
+** The context interface (declared once; bindings, checks, completions and
+** docs all come from this table)
+** ======================================================================== */
+
+#define AG_CONTEXT_VERSION 1
+
+typedef struct ag_MethodSpec {
+  const char *name;        /* "fetch_thread" */
+  const char *lispy_name;  /* "context-fetch-thread" */
+  const char *params;      /* "(ctx thread-id)" */
+  int min_args, max_args;  /* not counting the context */
+  const char *result;      /* "string", "dict", "any", "nil" */
+  int version;             /* context version that introduced it */
+  const char *doc;         /* one line */
+} ag_MethodSpec;
+
+/* Every method; *n gets the count. */
+const ag_MethodSpec *ag_context_methods(size_t *n);
+/* By method name ("llm") or binding name ("context-llm"); NULL if none. */
+const ag_MethodSpec *ag_context_method(const char *name);
+/* Data fields every context has (agent_id, identity, ...). */
+const char *const *ag_context_fields(size_t *n);
+
+/* A backend performs context methods. JSON in, JSON out. */
+typedef struct ag_Backend {
+  const char *name;        /* "mock" */
+  void *self;
+  /* Perform method with args (a JSON array); the caller frees the result.
+  ** NULL means failure, with *err a malloc'd message. */
+  cJSON *(*call)(void *self, const char *method, const cJSON *args, char **err);
+  /* Data fields (object) for a call to agent `agent`; the caller frees. */
+  cJSON *(*fields)(void *self, const char *agent);
+  /* Inspect the backend's state (fixtures, store, logs, LLM rules). */
+  cJSON *(*describe)(void *self);
+  void (*reset)(void *self);
+  void (*destroy)(void *self);
+} ag_Backend;
+
+/* The mock backend: fixture (may be NULL) as in examples/mock.json:
+**   {"fields": {...}, "threads": {id: ...}, "posts": {...}, "agents": {...},
+**    "records": {...}, "llm": [{"pattern": REGEX, "reply": TEXT}, ...],
+**    "llm_default": TEXT-with-{prompt}, "store": {...}}
+** Returns false with *err (malloc'd) on a malformed fixture. */
+bool ag_mock_new(const cJSON *fixture, ag_Backend *out, char **err);
+bool ag_mock_load_file(const char *path, ag_Backend *out, char **err);
+/* Mutate the mock (the shell's :ctx set / :ctx llm). */
+void ag_mock_set_field(ag_Backend *b, const char *key, const cJSON *value);
+void ag_mock_add_llm_rule(ag_Backend *b, const char *pattern, const char *reply);
+
+/* ========================================================================
+** Agents
+** ======================================================================== */
+
+typedef struct ag_Schema ag_Schema;   /* agents/ag_schema.h */
+
+typedef struct ag_Agent {
+  lispy_State *L;          /* the state holding env and run_ref */
+  char *name;              /* from the descriptor; NULL when missing */
+  char *path;              /* source file, or "<repl>" */
+  uint64_t hash;           /* content hash of the source */
+  cJSON *descriptor;       /* {name, description, parameters, ...} or NULL */
+  lispy_Env *env;          /* the agent's private globals */
+  int run_ref;             /* lispy_ref of the run function, -1 if none */
+  bool legacy;             /* run is called as (run context kwargs) */
+  char **run_params;       /* run's parameter names after the context */
+  int nrun_params;
+  bool run_rest;           /* run takes a rest parameter */
+  int line;                /* line of the descriptor definition */
+  ag_Schema *schema;       /* compiled parameters, NULL if invalid */
+  ag_Diags diags;          /* load-time lint and load errors */
+} ag_Agent;
+
+typedef struct ag_Runtime ag_Runtime;
+
+/* Load and lint an agent; never NULL (problems are in ->diags). */
+ag_Agent *ag_agent_load_file(ag_Runtime *rt, const char *path);
+ag_Agent *ag_agent_load_source(ag_Runtime *rt, const char *src, size_t len,
+                               const char *path);
+void      ag_agent_free(ag_Agent *a);
+/* Loaded, with a name and a run function, and no lint errors. */
+bool      ag_agent_ok(const ag_Agent *a);
+
+/* Lint an agent that has been evaluated (called by the loader; the shell
+** calls it again after each definition). src is the source text. */
+void      ag_lint(ag_Runtime *rt, ag_Agent *a, const char *src, size_t len);
+
+/* ========================================================================
+** Runtime and registry
+** ======================================================================== */
+
+ag_Runtime  *ag_runtime_new(void);
+void         ag_runtime_free(ag_Runtime *rt);
+lispy_State *ag_runtime_lispy(ag_Runtime *rt);
+void         ag_runtime_set_limits(ag_Runtime *rt, const lispy_Limits *limits);
+lispy_Limits ag_runtime_limits(const ag_Runtime *rt);
+/* Replace the context backend (the runtime owns it from then on). */
+void         ag_runtime_set_backend(ag_Runtime *rt, ag_Backend backend);
+ag_Backend  *ag_runtime_backend(ag_Runtime *rt);
+
+/* Folders to glob for *_agent.lispy. */
+void   ag_registry_add_dir(ag_Runtime *rt, const char *dir);
+size_t ag_registry_dir_count(const ag_Runtime *rt);
+const char *ag_registry_dir(const ag_Runtime *rt, size_t i);
+
+typedef struct ag_ScanReport {
+  char **added, **changed, **removed;   /* agent file paths */
+  size_t nadded, nchanged, nremoved;
+  size_t nbroken;          /* files that failed to load or lint */
+  ag_Diags diags;          /* every diagnostic of this scan */
+} ag_ScanReport;
+
+/* Glob the folders, load new and changed files (by content), drop removed
+** ones. Two files declaring one name: an error naming both; neither is
+** callable by that name until fixed. */
+void   ag_registry_scan(ag_Runtime *rt, ag_ScanReport *report);
+void   ag_scan_report_free(ag_ScanReport *r);
+size_t ag_registry_count(const ag_Runtime *rt);
+ag_Agent *ag_registry_at(ag_Runtime *rt, size_t i);
+/* A callable agent by name (shell definitions shadow files). */
+ag_Agent *ag_registry_find(ag_Runtime *rt, const char *name);
+/* Register an agent defined outside the folders (the shell); the registry
+** owns it and it shadows a file agent of the same name until removed. */
+void   ag_registry_put(ag_Runtime *rt, ag_Agent *a);
+void   ag_registry_remove_defined(ag_Runtime *rt);
+
+/* ========================================================================
+** Dispatch
+** ======================================================================== */
+
+typedef struct ag_CallOptions {
+  bool trace;              /* add "trace": [context calls] to the envelope */
+} ag_CallOptions;
+
+/* invoke(name, args) -> envelope (caller frees). args: a JSON object. */
+cJSON *ag_invoke(ag_Runtime *rt, const char *name, const cJSON *args,
+                 const ag_CallOptions *opt);
+cJSON *ag_invoke_agent(ag_Runtime *rt, ag_Agent *a, const cJSON *args,
+                       const ag_CallOptions *opt);
+/* Build error envelopes the same way everywhere. */
+cJSON *ag_envelope_error(const char *kind, const char *message);
+
+/* The OpenAI `tools` entry of an agent; strict adds "strict": true and the
+** schema changes strict mode needs. */
+cJSON *ag_agent_tool(const ag_Agent *a, bool strict);
+
+#endif
