@@ -47,7 +47,7 @@ static cJSON *ag_check_args(ag_Agent *a, cJSON *args) {
   ag_schema_errors_init(&errs);
   cJSON *env = NULL;
   if (!ag_schema_validate(a->schema, args, &errs)) {
-    char *text = ag_schema_errors_render(&errs);
+    char *text = ag_schema_errors_join(&errs, "; ");
     env = ag_envelope_errorf("invalid_args", "invalid arguments: %s", text ? text : "");
     free(text);
     cJSON *list = cJSON_AddArrayToObject(cJSON_GetObjectItem(env, "error"), "errors");

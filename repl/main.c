@@ -15,28 +15,34 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lispy.h"
+#include "cli.h"
 
 /* ========================================================================
 ** Options
 ** ======================================================================== */
 
-typedef struct rp_Options {
-  lispy_Limits limits;
-  const char *expr;        /* -e */
-  char **files;            /* run FILE... */
-  int nfiles;
-  bool run;
-} rp_Options;
-
 static void rp_usage(FILE *out) {
   fprintf(out,
           "usage: lispy [options] run FILE...   evaluate LisPy files in order\n"
+          "       lispy [options] run FILE_agent.lispy ['{json}' | key=value...]\n"
+          "                                     run one agent file, print its envelope\n"
+          "       lispy [options] call NAME ['{json}' | key=value...]\n"
+          "                                     call an agent of the registry\n"
+          "       lispy [options] lint [PATH...] [--format json]\n"
+          "       lispy [options] list          table of the registry's agents\n"
+          "       lispy [options] tools [--format openai|json] [--strict]\n"
+          "       lispy [options] test [PATH...]  run agents' conformance cases\n"
           "       lispy [options] -e EXPR       evaluate EXPR and print the result\n"
           "       lispy [options]               read forms from standard input\n"
           "       lispy --version | --help\n"
           "\n"
-          "options:\n"
+          "agent options:\n"
+          "  --agents DIR     an agent folder (repeatable; default: $LISPY_AGENTS_PATH,\n"
+          "                   colon-separated, else ./agents)\n"
+          "  --mock FILE      mock context fixture (JSON; see examples/mock.json)\n"
+          "  --trace          include the context calls in the envelope\n"
+          "\n"
+          "limits:\n"
           "  --fuel N         steps an evaluation may take (0: unlimited; default %lld)\n"
           "  --memory BYTES   heap an evaluation may add (suffix k, m, g; 0: unlimited)\n"
           "  --timeout SECS   wall-clock seconds per evaluation (0: none)\n"
@@ -74,10 +80,40 @@ static bool rp_limit_option(rp_Options *o, const char *name, const char *value) 
   return true;
 }
 
+/* Options that take no value. */
+static bool rp_flag(rp_Options *o, const char *a) {
+  if (strcmp(a, "--trace") == 0) o->trace = true;
+  else if (strcmp(a, "--strict") == 0) o->strict = true;
+  else return false;
+  return true;
+}
+
+/* Options that take a value (--name VALUE or --name=VALUE). */
+static bool rp_valued(rp_Options *o, const char *name, const char *value) {
+  if (strcmp(name, "--agents") == 0) {
+    if (o->nagent_dirs < 64) o->agent_dirs[o->nagent_dirs++] = value;
+  } else if (strcmp(name, "--mock") == 0) {
+    o->mock = value;
+  } else if (strcmp(name, "--format") == 0) {
+    o->format = value;
+  } else {
+    return rp_limit_option(o, name, value);
+  }
+  return true;
+}
+
+static bool rp_is_command(const char *a) {
+  static const char *cmds[] = {"run", "call", "lint", "list", "tools", "test", NULL};
+  for (int i = 0; cmds[i]; i++) if (strcmp(a, cmds[i]) == 0) return true;
+  return false;
+}
+
 static void rp_parse_args(rp_Options *o, int argc, char **argv) {
   o->limits = lispy_default_limits();
+  o->args = calloc((size_t)argc + 1, sizeof(char *));
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
+    char name[32];
     if (strcmp(a, "--version") == 0) {
       printf("lispy %s\n", lispy_version());
       exit(0);
@@ -86,18 +122,20 @@ static void rp_parse_args(rp_Options *o, int argc, char **argv) {
       exit(0);
     } else if (strcmp(a, "-e") == 0 && i + 1 < argc) {
       o->expr = argv[++i];
+    } else if (rp_flag(o, a)) {
+      continue;
     } else if (strncmp(a, "--", 2) == 0 && strchr(a, '=')) {
-      char name[32];
       size_t n = (size_t)(strchr(a, '=') - a);
       snprintf(name, sizeof name, "%.*s", (int)n, a);
-      if (!rp_limit_option(o, name, a + n + 1)) goto unknown;
-    } else if (strncmp(a, "--", 2) == 0 && i + 1 < argc && rp_limit_option(o, a, argv[i + 1])) {
+      if (!rp_valued(o, name, a + n + 1)) goto unknown;
+    } else if (strncmp(a, "--", 2) == 0 && i + 1 < argc && rp_valued(o, a, argv[i + 1])) {
       i++;
-    } else if (strcmp(a, "run") == 0 && !o->run) {
-      o->run = true;
-      o->files = argv + i + 1;
-      o->nfiles = argc - i - 1;
-      break;
+    } else if (strncmp(a, "--", 2) == 0) {
+      goto unknown;
+    } else if (!o->command && rp_is_command(a)) {
+      o->command = a;
+    } else if (o->command) {
+      o->args[o->nargs++] = argv[i];
     } else {
       goto unknown;
     }
@@ -105,6 +143,11 @@ static void rp_parse_args(rp_Options *o, int argc, char **argv) {
   unknown:
     fprintf(stderr, "lispy: unknown argument '%s' (see lispy --help)\n", a);
     exit(2);
+  }
+  if (o->command && strcmp(o->command, "run") == 0) {
+    o->run = true;
+    o->files = o->args;
+    o->nfiles = o->nargs;
   }
 }
 
@@ -153,6 +196,11 @@ static char *rp_read_stdin(size_t *len) {
   return buf;
 }
 
+static bool rp_is_agent_file(const char *path) {
+  size_t n = strlen(path), s = strlen("_agent.lispy");
+  return n > s && strcmp(path + n - s, "_agent.lispy") == 0;
+}
+
 static int rp_run(lispy_State *L, const rp_Options *o) {
   lispy_Value v;
   if (o->expr) {
@@ -167,6 +215,7 @@ static int rp_run(lispy_State *L, const rp_Options *o) {
       fprintf(stderr, "lispy: run needs at least one FILE\n");
       return 2;
     }
+    if (rp_is_agent_file(o->files[0])) return rp_cmd_run_agent(o);
     for (int i = 0; i < o->nfiles; i++)
       if (lispy_eval_file(L, NULL, o->files[i], NULL) != LISPY_OK) {
         rp_report(L);
@@ -187,6 +236,11 @@ int main(int argc, char **argv) {
   rp_Options o;
   memset(&o, 0, sizeof o);
   rp_parse_args(&o, argc, argv);
+  if (o.command && !o.run) {
+    int rc = rp_agents_main(&o);
+    free(o.args);
+    return rc;
+  }
   lispy_State *L = lispy_open();
   if (!L) return 1;
   const char *stress = getenv("LISPY_GC_STRESS");
@@ -199,5 +253,6 @@ int main(int argc, char **argv) {
   fflush(stdout);
   rp_state = NULL;
   lispy_close(L);
+  free(o.args);
   return rc;
 }

@@ -75,7 +75,7 @@ printf '%-10s %10s %10s %10s %10s %10s  %s\n' \
   benchmark 'lispy ms' 'lua ms' 'python ms' lispy/lua lispy/py check
 status=0
 for b in "${benches[@]}"; do
-  l=$(best_ms "$tmp/lispy" "$LISPY" run --fuel 0 "$BENCH_DIR/$b.lispy")
+  l=$(best_ms "$tmp/lispy" "$LISPY" --fuel 0 run "$BENCH_DIR/$b.lispy")
   u="not installed"; p="not installed"
   [ "$have_lua" -eq 1 ] && u=$(best_ms "$tmp/lua" "$LUA" "$BENCH_DIR/$b.lua")
   [ "$have_py" -eq 1 ] && p=$(best_ms "$tmp/py" "$PYTHON" "$BENCH_DIR/$b.py")

@@ -20,11 +20,13 @@ do not yet form a complete datum belong to it.
 The script also checks coverage: every special form (lispy/lx_compiler.c),
 builtin (lx_defnative calls and registration tables in lispy/lx_lib_*.c)
 and prelude definition (stdlib/prelude.lispy) that does not start with `%`
-must have an entry (a list item starting with `(name` or `name` in
-backquotes) and must occur in at least one checked example.
+must have an entry (a list item whose head, before the dash, shows
+`(name ...)` or `name` in backquotes), must occur in at least one checked
+example and must be listed in the index section (`--print-index` prints
+a fresh one).
 
 Usage: doc_examples.py [--lispy PATH] [--doc PATH] [--root DIR]
-                       [--no-coverage] [-v]
+                       [--no-coverage] [--print-index] [-v]
 The last line printed is "N passed, N failed"; the exit status is 1 if
 anything failed.
 """
@@ -338,11 +340,63 @@ def tokens(expr):
 
 
 def documented_entries(doc_text):
-    """Names that have an entry: a list item starting with `(name` or `name`."""
+    """Names that have an entry: a list item whose head (the text before
+    " — ", which may span lines) shows `(name ...)` or `name`."""
     entries = set()
-    for m in re.finditer(r"^\s*[-*]\s+`\(?([^\s`()]+)", doc_text, re.M):
-        entries.add(m.group(1))
+    bullets, cur = [], None
+    for line in doc_text.split("\n"):
+        if re.match(r"^\s*[-*]\s+", line):
+            cur = [line]
+            bullets.append(cur)
+        elif cur is not None and line.startswith(" ") and line.strip():
+            cur.append(line)
+        else:
+            cur = None
+    for b in bullets:
+        head = " ".join(x.strip() for x in b).split(" — ")[0]
+        entries.update(re.findall(r"`\(?([^\s`()]+)", head))
     return entries
+
+
+def slug(heading):
+    """The GitHub anchor of a heading text."""
+    h = heading.strip().lower().replace("`", "")
+    h = re.sub(r"[^\w\- ]", "", h)
+    return h.replace(" ", "-")
+
+
+def entry_sections(doc_text):
+    """{name: (section title, anchor)} of the first entry of each name."""
+    where, section = {}, ("", "")
+    for part in re.split(r"(?m)^(## .*)$", doc_text):
+        if part.startswith("## "):
+            title = part[3:].strip()
+            section = (title, slug(title))
+            continue
+        for name in documented_entries(part):
+            where.setdefault(name, section)
+    return where
+
+
+def index_section(doc_text):
+    """The text of the "Index" section (empty if there is none)."""
+    m = re.search(r"(?ms)^## [0-9. ]*Index\s*$(.*?)(?=^## |\Z)", doc_text)
+    return m.group(1) if m else ""
+
+
+def build_index(doc_text, names):
+    """Markdown for the index: the names alphabetically, grouped by their
+    first character, each linked to the section with its entry."""
+    where = entry_sections(doc_text)
+    groups = {}
+    for name in sorted(names, key=lambda n: (n.lower(), n)):
+        key = name[0].upper() if name[0].isalpha() else "Symbols"
+        groups.setdefault(key, []).append(name)
+    lines = []
+    for key in sorted(groups, key=lambda k: (k != "Symbols", k)):
+        links = ["[`%s`](#%s)" % (n, where.get(n, ("", ""))[1]) for n in groups[key]]
+        lines.append("**%s** · %s\n" % (key, " · ".join(links)))
+    return "\n".join(lines)
 
 
 # ==== Main ===================================================================
@@ -355,8 +409,14 @@ def main():
     ap.add_argument("--doc", default=None, help="the document (docs/lispy.md)")
     ap.add_argument("--no-coverage", action="store_true", help="skip the coverage check")
     ap.add_argument("-v", "--verbose", action="store_true", help="list every check")
+    ap.add_argument("--print-index", action="store_true",
+                    help="print the markdown of the index section and exit")
     args = ap.parse_args()
     doc = args.doc or os.path.join(args.root, "docs", "lispy.md")
+    if args.print_index:
+        with open(doc, encoding="utf-8") as f:
+            print(build_index(f.read(), registered_names(args.root)), end="")
+        return 0
     lispy = args.lispy or os.path.join(args.root, "build", "lispy")
     if not os.path.exists(lispy):
         print("doc_examples: no lispy binary at %s (use --lispy)" % lispy)
@@ -406,9 +466,14 @@ def main():
 
     if not args.no_coverage:
         with open(doc, encoding="utf-8") as f:
-            entries = documented_entries(f.read())
+            text = f.read()
+        entries, index = documented_entries(text), index_section(text)
         for name, origin in sorted(registered_names(args.root).items()):
-            if name not in entries:
+            if "[`%s`]" % name not in index:
+                failed += 1
+                print("%s: FAIL: %s (%s) is missing from the index "
+                      "(regenerate it with --print-index)" % (doc, name, origin))
+            elif name not in entries:
                 failed += 1
                 print("%s: FAIL: no entry for %s (%s)" % (doc, name, origin))
             elif name not in used:

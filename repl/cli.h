@@ -1,0 +1,39 @@
+/*
+** cli.h -- what the files of the lispy command line share.
+*/
+#ifndef RP_CLI_H
+#define RP_CLI_H
+
+#include <stdbool.h>
+
+#include "agents.h"
+#include "lispy.h"
+
+typedef struct rp_Options {
+  lispy_Limits limits;
+  const char *command;     /* "run", "call", "lint", "list", "tools", or NULL */
+  const char *expr;        /* -e */
+  char **files;            /* run FILE... */
+  int nfiles;
+  char **args;             /* the subcommand's positional arguments */
+  int nargs;
+  const char *agent_dirs[64]; /* --agents DIR (repeatable) */
+  int nagent_dirs;
+  const char *mock;        /* --mock FILE */
+  const char *format;      /* --format */
+  bool trace;              /* --trace */
+  bool strict;             /* --strict */
+  bool run;                /* command is run */
+} rp_Options;
+
+/* cli_agents.c */
+int     rp_agents_main(const rp_Options *o);
+int     rp_cmd_run_agent(const rp_Options *o);
+ag_Runtime *rp_runtime(const rp_Options *o);
+cJSON  *rp_parse_call_args(const ag_Agent *a, char **argv, int argc, char *err, size_t errlen);
+void    rp_param_summary(const ag_Agent *a, char *out, size_t len);
+
+/* cli_test.c: lispy test [PATH...] -- conformance cases; exit 1 on failure. */
+int     rp_cmd_test(ag_Runtime *rt, const rp_Options *o);
+
+#endif

@@ -1,0 +1,276 @@
+/*
+** cli_agents.c -- the agent subcommands of the lispy command line:
+**
+**   lispy call NAME '{"city":"Paris"}' | NAME city=Paris
+**   lispy run FILE_agent.lispy ['{...}' | key=value...]
+**   lispy lint [PATH...] [--format json]
+**   lispy list
+**   lispy tools [--format openai|json] [--strict]
+**
+** Common options: --agents DIR (repeatable; else LISPY_AGENTS_PATH, else
+** ./agents), --mock FILE, --trace, and the limits of main.c.
+*/
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "agents.h"
+#include "cli.h"
+
+/* ========================================================================
+** Set-up
+** ======================================================================== */
+
+/* Folders from --agents, else LISPY_AGENTS_PATH, else ./agents. */
+static void rp_add_dirs(ag_Runtime *rt, const rp_Options *o) {
+  for (int i = 0; i < o->nagent_dirs; i++) ag_registry_add_dir(rt, o->agent_dirs[i]);
+  if (o->nagent_dirs) return;
+  const char *env = getenv("LISPY_AGENTS_PATH");
+  if (!env || !*env) {
+    ag_registry_add_dir(rt, "agents");
+    return;
+  }
+  char *copy = strdup(env);
+  for (char *save = NULL, *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save))
+    ag_registry_add_dir(rt, d);
+  free(copy);
+}
+
+ag_Runtime *rp_runtime(const rp_Options *o) {
+  ag_Runtime *rt = ag_runtime_new();
+  if (!rt) {
+    fprintf(stderr, "lispy: cannot start the runtime\n");
+    return NULL;
+  }
+  ag_runtime_set_limits(rt, &o->limits);
+  if (o->mock) {
+    ag_Backend b;
+    char *err = NULL;
+    if (!ag_mock_load_file(o->mock, &b, &err)) {
+      fprintf(stderr, "lispy: %s\n", err ? err : "bad mock fixture");
+      free(err);
+      ag_runtime_free(rt);
+      return NULL;
+    }
+    ag_runtime_set_backend(rt, b);
+  }
+  return rt;
+}
+
+static void rp_print_json(const cJSON *j) {
+  char *s = cJSON_PrintUnformatted(j);
+  printf("%s\n", s ? s : "null");
+  free(s);
+}
+
+/* ========================================================================
+** Arguments: JSON object, or key=value pairs typed by the schema
+** ======================================================================== */
+
+/* The declared type of a property ("string", ...), or NULL. */
+static const char *rp_prop_type(const ag_Agent *a, const char *key) {
+  const cJSON *p = cJSON_GetObjectItemCaseSensitive(a ? a->descriptor : NULL, "parameters");
+  const cJSON *t = cJSON_GetObjectItemCaseSensitive(
+      cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(p, "properties"), key), "type");
+  return cJSON_IsString(t) ? t->valuestring : NULL;
+}
+
+/* A value for key=value: strings stay strings when the schema says so (or
+** the text is not JSON); otherwise the text is parsed as JSON (42, true). */
+static cJSON *rp_kv_value(const ag_Agent *a, const char *key, const char *text) {
+  const char *type = rp_prop_type(a, key);
+  if (type && strcmp(type, "string") == 0) return cJSON_CreateString(text);
+  cJSON *j = cJSON_Parse(text);
+  return j ? j : cJSON_CreateString(text);
+}
+
+cJSON *rp_parse_call_args(const ag_Agent *a, char **argv, int argc, char *err, size_t errlen) {
+  if (argc == 1 && argv[0][0] == '{') {
+    cJSON *j = cJSON_Parse(argv[0]);
+    if (!j) snprintf(err, errlen, "arguments are not valid JSON: %s", argv[0]);
+    return j;
+  }
+  cJSON *obj = cJSON_CreateObject();
+  for (int i = 0; i < argc; i++) {
+    char *eq = strchr(argv[i], '=');
+    if (!eq || eq == argv[i]) {
+      snprintf(err, errlen, "expected key=value or a JSON object, got '%s'", argv[i]);
+      cJSON_Delete(obj);
+      return NULL;
+    }
+    char key[256];
+    snprintf(key, sizeof key, "%.*s", (int)(eq - argv[i]), argv[i]);
+    cJSON_DeleteItemFromObjectCaseSensitive(obj, key);
+    cJSON_AddItemToObject(obj, key, rp_kv_value(a, key, eq + 1));
+  }
+  return obj;
+}
+
+/* ========================================================================
+** Subcommands
+** ======================================================================== */
+
+static int rp_finish_call(cJSON *env) {
+  rp_print_json(env);
+  int rc = cJSON_IsTrue(cJSON_GetObjectItem(env, "ok")) ? 0 : 1;
+  cJSON_Delete(env);
+  return rc;
+}
+
+static void rp_scan(ag_Runtime *rt, bool show_diags) {
+  ag_ScanReport r;
+  ag_registry_scan(rt, &r);
+  if (show_diags)
+    for (size_t i = 0; i < r.diags.n; i++) ag_diag_print(stderr, &r.diags.items[i], false);
+  ag_scan_report_free(&r);
+}
+
+static int rp_cmd_call(ag_Runtime *rt, const rp_Options *o) {
+  if (o->nargs < 1) {
+    fprintf(stderr, "lispy: call needs an agent name (see lispy list)\n");
+    return 2;
+  }
+  rp_scan(rt, false);
+  ag_Agent *a = ag_registry_find(rt, o->args[0]);
+  char err[512] = "";
+  cJSON *args = rp_parse_call_args(a, o->args + 1, o->nargs - 1, err, sizeof err);
+  if (!args) return rp_finish_call(ag_envelope_error("invalid_args", err));
+  ag_CallOptions opt = {o->trace};
+  cJSON *env = ag_invoke(rt, o->args[0], args, &opt);
+  cJSON_Delete(args);
+  return rp_finish_call(env);
+}
+
+/* lispy run FILE_agent.lispy [args]: one agent, no registry. */
+int rp_cmd_run_agent(const rp_Options *o) {
+  ag_Runtime *rt = rp_runtime(o);
+  if (!rt) return 1;
+  ag_Agent *a = ag_agent_load_file(rt, o->files[0]);
+  for (size_t i = 0; i < a->diags.n; i++) ag_diag_print(stderr, &a->diags.items[i], false);
+  char err[512] = "";
+  cJSON *args = rp_parse_call_args(a, o->files + 1, o->nfiles - 1, err, sizeof err);
+  int rc;
+  if (!args) {
+    rc = rp_finish_call(ag_envelope_error("invalid_args", err));
+  } else {
+    ag_CallOptions opt = {o->trace};
+    rc = rp_finish_call(ag_invoke_agent(rt, a, args, &opt));
+    cJSON_Delete(args);
+  }
+  ag_agent_free(a);
+  ag_runtime_free(rt);
+  return rc;
+}
+
+static bool rp_is_dir(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* lint PATH...: files are loaded one by one, folders scanned. */
+static int rp_cmd_lint(ag_Runtime *rt, const rp_Options *o) {
+  ag_Diags all;
+  ag_diags_init(&all);
+  for (int i = 0; i < o->nargs; i++) {
+    if (rp_is_dir(o->args[i])) {
+      ag_registry_add_dir(rt, o->args[i]);
+      continue;
+    }
+    ag_Agent *a = ag_agent_load_file(rt, o->args[i]);
+    for (size_t k = 0; k < a->diags.n; k++) {
+      const ag_Diag *g = &a->diags.items[k];
+      ag_diags_add(&all, g->path, g->line, g->col, g->severity, g->code, g->hint, "%s", g->message);
+    }
+    ag_agent_free(a);
+  }
+  if (o->nargs == 0 || ag_registry_dir_count(rt) > 0) {
+    ag_ScanReport r;
+    ag_registry_scan(rt, &r);
+    for (size_t k = 0; k < r.diags.n; k++) {
+      const ag_Diag *g = &r.diags.items[k];
+      ag_diags_add(&all, g->path, g->line, g->col, g->severity, g->code, g->hint, "%s", g->message);
+    }
+    ag_scan_report_free(&r);
+  }
+  if (o->format && strcmp(o->format, "json") == 0) {
+    cJSON *j = ag_diags_json(&all);
+    rp_print_json(j);
+    cJSON_Delete(j);
+  } else {
+    for (size_t k = 0; k < all.n; k++) ag_diag_print(stdout, &all.items[k], false);
+    printf("%zu error(s), %zu warning(s), %zu note(s)\n", ag_diags_count(&all, AG_ERROR),
+           ag_diags_count(&all, AG_WARNING), ag_diags_count(&all, AG_NOTE));
+  }
+  int rc = ag_diags_count(&all, AG_ERROR) ? 1 : 0;
+  ag_diags_free(&all);
+  return rc;
+}
+
+/* "city (string, required), units (string)" */
+void rp_param_summary(const ag_Agent *a, char *out, size_t len) {
+  const cJSON *p = cJSON_GetObjectItemCaseSensitive(a->descriptor, "parameters");
+  const cJSON *req = cJSON_GetObjectItemCaseSensitive(p, "required");
+  const cJSON *prop;
+  size_t n = 0;
+  out[0] = '\0';
+  cJSON_ArrayForEach(prop, cJSON_GetObjectItemCaseSensitive(p, "properties")) {
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(prop, "type");
+    bool required = false;
+    const cJSON *r;
+    cJSON_ArrayForEach(r, req) required |= cJSON_IsString(r) && strcmp(r->valuestring, prop->string) == 0;
+    n += (size_t)snprintf(out + n, n < len ? len - n : 0, "%s%s (%s%s)", n ? ", " : "", prop->string,
+                          cJSON_IsString(t) ? t->valuestring : "any", required ? ", required" : "");
+    if (n >= len) break;
+  }
+}
+
+static const char *rp_status(ag_Runtime *rt, ag_Agent *a) {
+  if (!ag_agent_ok(a)) return ag_diags_count(&a->diags, AG_ERROR) ? "error" : "broken";
+  if (ag_registry_find(rt, a->name) != a) return "shadowed";
+  return ag_diags_count(&a->diags, AG_WARNING) ? "ok (warnings)" : "ok";
+}
+
+static int rp_cmd_list(ag_Runtime *rt) {
+  rp_scan(rt, false);
+  printf("%-24s %-44s %-36s %s\n", "NAME", "PARAMS", "FILE", "STATUS");
+  for (size_t i = 0; i < ag_registry_count(rt); i++) {
+    ag_Agent *a = ag_registry_at(rt, i);
+    char params[512];
+    rp_param_summary(a, params, sizeof params);
+    printf("%-24s %-44s %-36s %s\n", a->name ? a->name : "?", params, a->path, rp_status(rt, a));
+  }
+  printf("%zu agent(s) in %zu folder(s)\n", ag_registry_count(rt), ag_registry_dir_count(rt));
+  return 0;
+}
+
+static int rp_cmd_tools(ag_Runtime *rt, const rp_Options *o) {
+  rp_scan(rt, false);
+  bool json = o->format && strcmp(o->format, "json") == 0;
+  cJSON *arr = cJSON_CreateArray();
+  for (size_t i = 0; i < ag_registry_count(rt); i++) {
+    ag_Agent *a = ag_registry_at(rt, i);
+    if (!ag_agent_ok(a) || ag_registry_find(rt, a->name) != a) continue;
+    cJSON_AddItemToArray(arr, json ? cJSON_Duplicate(a->descriptor, 1) : ag_agent_tool(a, o->strict));
+  }
+  char *s = cJSON_Print(arr);
+  printf("%s\n", s);
+  free(s);
+  cJSON_Delete(arr);
+  return 0;
+}
+
+int rp_agents_main(const rp_Options *o) {
+  ag_Runtime *rt = rp_runtime(o);
+  if (!rt) return 1;
+  bool explicit_paths = (strcmp(o->command, "lint") == 0 || strcmp(o->command, "test") == 0) && o->nargs > 0;
+  if (!explicit_paths) rp_add_dirs(rt, o);
+  int rc;
+  if (strcmp(o->command, "call") == 0) rc = rp_cmd_call(rt, o);
+  else if (strcmp(o->command, "lint") == 0) rc = rp_cmd_lint(rt, o);
+  else if (strcmp(o->command, "list") == 0) rc = rp_cmd_list(rt);
+  else if (strcmp(o->command, "tools") == 0) rc = rp_cmd_tools(rt, o);
+  else if (strcmp(o->command, "test") == 0) rc = rp_cmd_test(rt, o);
+  else rc = 2;
+  ag_runtime_free(rt);
+  return rc;
+}

@@ -1,0 +1,296 @@
+/*
+** test_lint.c -- the agent descriptor linter, driven by tests/lint/*.lispy.
+**
+** Each file there is an agent that carries its expectations in comments:
+**
+**   ;; expect: A204 7:40     a diagnostic with code A204 at line 7, col 40
+**   ;; expect: clean         no diagnostic at all, not even a note
+**
+** Every expectation must be met, and every error or warning the linter
+** reports must be expected (notes only count when expected, or in a clean
+** file). A file without expectations must load with no errors or warnings
+** (the good agents). The severities must match the table below, every
+** code in it must be exercised by some file (except the ones that need a
+** context method newer than any v1 method), and docs/lint.md must have an
+** entry for each. Run from the project root (ctest does), or pass the
+** project root as the only argument.
+*/
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agents.h"
+
+/* ========================================================================
+** The rules (keep in step with docs/lint.md)
+** ======================================================================== */
+
+typedef struct Rule {
+  const char *code;       /* "A101" */
+  ag_Severity sev;        /* its fixed severity */
+  bool future;            /* needs a context method newer than v1: no file */
+  bool seen;              /* expected by some test file */
+} Rule;
+
+static Rule rules[] = {
+  {"A100", AG_ERROR, false, false},   {"A101", AG_ERROR, false, false},
+  {"A102", AG_ERROR, false, false},   {"A103", AG_ERROR, false, false},
+  {"A104", AG_ERROR, false, false},   {"A105", AG_ERROR, false, false},
+  {"A106", AG_WARNING, false, false}, {"A107", AG_ERROR, false, false},
+  {"A108", AG_ERROR, false, false},   {"A109", AG_NOTE, false, false},
+  {"A201", AG_ERROR, false, false},   {"A202", AG_ERROR, false, false},
+  {"A203", AG_ERROR, false, false},   {"A204", AG_ERROR, false, false},
+  {"A205", AG_ERROR, false, false},   {"A206", AG_ERROR, false, false},
+  {"A207", AG_ERROR, false, false},   {"A208", AG_ERROR, false, false},
+  {"A209", AG_WARNING, false, false}, {"A210", AG_ERROR, false, false},
+  {"A211", AG_WARNING, false, false}, {"A212", AG_NOTE, false, false},
+  {"A213", AG_WARNING, false, false},
+  {"A301", AG_ERROR, false, false},   {"A302", AG_ERROR, false, false},
+  {"A303", AG_ERROR, false, false},   {"A304", AG_ERROR, false, false},
+  {"A305", AG_WARNING, false, false}, {"A306", AG_ERROR, false, false},
+  {"A401", AG_ERROR, false, false},   {"A402", AG_ERROR, false, false},
+  {"A403", AG_ERROR, true, false},    {"A404", AG_WARNING, true, false},
+  {"A405", AG_WARNING, false, false}, {"A406", AG_WARNING, false, false},
+  {"A501", AG_WARNING, false, false}, {"A502", AG_WARNING, false, false},
+  {"A601", AG_NOTE, false, false},    {"A602", AG_NOTE, false, false},
+  {"A603", AG_NOTE, false, false},    {"A604", AG_NOTE, false, false},
+};
+#define NRULES (sizeof rules / sizeof rules[0])
+
+static Rule *rule(const char *code) {
+  for (size_t i = 0; i < NRULES; i++)
+    if (strcmp(rules[i].code, code) == 0) return &rules[i];
+  return NULL;
+}
+
+static int failures = 0;
+
+#define FAIL(...) do { failures++; printf("FAIL: " __VA_ARGS__); printf("\n"); } while (0)
+
+/* ========================================================================
+** Reading expectations
+** ======================================================================== */
+
+typedef struct Expect {
+  char code[8];
+  int line, col;
+  bool met;
+} Expect;
+
+typedef struct Expects {
+  Expect items[32];
+  size_t n;
+  bool clean;             /* ";; expect: clean" */
+} Expects;
+
+static char *slurp(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char *s = malloc((size_t)n + 1);
+  *len = fread(s, 1, (size_t)n, f);
+  s[*len] = '\0';
+  fclose(f);
+  return s;
+}
+
+/* Every ";; expect:" line of src. */
+static void read_expects(const char *path, const char *src, Expects *e) {
+  memset(e, 0, sizeof *e);
+  for (const char *p = strstr(src, ";; expect:"); p; p = strstr(p + 1, ";; expect:")) {
+    const char *q = p + strlen(";; expect:");
+    while (*q == ' ') q++;
+    if (strncmp(q, "clean", 5) == 0) {
+      e->clean = true;
+      continue;
+    }
+    Expect x = {{0}, 0, 0, false};
+    if (sscanf(q, "%7s %d:%d", x.code, &x.line, &x.col) != 3 || e->n == 32) {
+      FAIL("%s: malformed expectation near \"%.30s\"", path, q);
+      continue;
+    }
+    e->items[e->n++] = x;
+    if (rule(x.code)) rule(x.code)->seen = true;
+    else FAIL("%s: expects unknown code %s", path, x.code);
+  }
+}
+
+/* ========================================================================
+** Checking one file
+** ======================================================================== */
+
+static void print_diags(const ag_Agent *a) {
+  for (size_t i = 0; i < a->diags.n; i++) {
+    printf("    ");
+    ag_diag_print(stdout, &a->diags.items[i], false);
+  }
+}
+
+/* Is diagnostic g expected (and mark the expectation met)? */
+static bool match(Expects *e, const ag_Diag *g) {
+  bool found = false;
+  for (size_t i = 0; i < e->n; i++) {
+    Expect *x = &e->items[i];
+    if (strcmp(x->code, g->code) == 0 && x->line == g->line && x->col == g->col) {
+      x->met = true;
+      found = true;
+    }
+  }
+  return found;
+}
+
+/* Severity by the table; unknown codes fail (load errors A0xx pass). */
+static bool check_severity(const char *path, const ag_Diag *g) {
+  const Rule *r = rule(g->code);
+  if (!r) {
+    if (strncmp(g->code, "A0", 2) != 0) FAIL("%s: unknown code %s", path, g->code);
+    return true;
+  }
+  if (r->sev != g->severity) {
+    FAIL("%s: %s reported as %s, the table says %s", path, g->code,
+         ag_severity_name(g->severity), ag_severity_name(r->sev));
+    return false;
+  }
+  return true;
+}
+
+static void check_file(ag_Runtime *rt, const char *path) {
+  size_t len;
+  char *src = slurp(path, &len);
+  if (!src) {
+    FAIL("%s: cannot read", path);
+    return;
+  }
+  Expects e;
+  read_expects(path, src, &e);
+  free(src);
+  ag_Agent *a = ag_agent_load_file(rt, path);
+  int before = failures;
+  for (size_t i = 0; i < a->diags.n; i++) {
+    const ag_Diag *g = &a->diags.items[i];
+    check_severity(path, g);
+    bool expected = match(&e, g);
+    if (!expected && (g->severity != AG_NOTE || e.clean))
+      FAIL("%s: unexpected %s[%s] at %d:%d: %s", path, ag_severity_name(g->severity),
+           g->code, g->line, g->col, g->message);
+  }
+  for (size_t i = 0; i < e.n; i++)
+    if (!e.items[i].met)
+      FAIL("%s: expected %s at %d:%d, not reported", path, e.items[i].code,
+           e.items[i].line, e.items[i].col);
+  if (failures != before) print_diags(a);
+  else printf("ok   %s (%zu diagnostics)\n", path, a->diags.n);
+  ag_agent_free(a);
+}
+
+static int cmp_str(const void *x, const void *y) {
+  return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+/* Every tests/lint/*.lispy, in name order. */
+static void check_dir(ag_Runtime *rt, const char *dir) {
+  DIR *d = opendir(dir);
+  if (!d) {
+    FAIL("cannot open %s (run from the project root)", dir);
+    return;
+  }
+  char *names[256];
+  size_t n = 0;
+  struct dirent *ent;
+  while ((ent = readdir(d)) && n < 256) {
+    size_t l = strlen(ent->d_name);
+    if (l > 6 && strcmp(ent->d_name + l - 6, ".lispy") == 0) names[n++] = strdup(ent->d_name);
+  }
+  closedir(d);
+  qsort(names, n, sizeof names[0], cmp_str);
+  for (size_t i = 0; i < n; i++) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+    check_file(rt, path);
+    free(names[i]);
+  }
+}
+
+/* ========================================================================
+** Coverage: every rule tested and documented
+** ======================================================================== */
+
+static void check_coverage(const char *docs) {
+  size_t len;
+  char *text = slurp(docs, &len);
+  if (!text) FAIL("cannot read %s", docs);
+  for (size_t i = 0; i < NRULES; i++) {
+    if (!rules[i].seen && !rules[i].future)
+      FAIL("rule %s has no test file in tests/lint", rules[i].code);
+    char heading[32];
+    snprintf(heading, sizeof heading, "\n### %s", rules[i].code);
+    if (text && !strstr(text, heading)) FAIL("rule %s is not documented in %s", rules[i].code, docs);
+  }
+  free(text);
+}
+
+/* ========================================================================
+** Direct calls
+** ======================================================================== */
+
+/* Count diagnostics with code in a. */
+static size_t count_code(const ag_Agent *a, const char *code) {
+  size_t n = 0;
+  for (size_t i = 0; i < a->diags.n; i++) n += strcmp(a->diags.items[i].code, code) == 0;
+  return n;
+}
+
+/* Shell definitions: no file-name rule, positions still found. */
+static void check_repl_source(ag_Runtime *rt) {
+  const char *src =
+      "(def AGENT {:name \"t\" :description \"d\"\n"
+      "            :parameters {:type \"object\" :properties {:x {:type \"strng\"}}}})\n"
+      "(defn run [context x] x)\n";
+  ag_Agent *a = ag_agent_load_source(rt, src, strlen(src), "<repl>");
+  if (count_code(a, "A501")) FAIL("<repl>: file-name rule applied to a shell definition");
+  if (count_code(a, "A204") != 1) FAIL("<repl>: expected one A204");
+  for (size_t i = 0; i < a->diags.n; i++)
+    if (strcmp(a->diags.items[i].code, "A204") == 0 &&
+        (a->diags.items[i].line != 2 || a->diags.items[i].col != 69 || !a->diags.items[i].hint ||
+         !strstr(a->diags.items[i].hint, "\"string\"")))
+      FAIL("<repl>: A204 at %d:%d hint %s", a->diags.items[i].line, a->diags.items[i].col,
+           a->diags.items[i].hint ? a->diags.items[i].hint : "(none)");
+  cJSON *j = ag_diags_json(&a->diags);
+  char *text = cJSON_PrintUnformatted(j);
+  if (!text || !strstr(text, "\"code\":\"A204\"")) FAIL("<repl>: JSON diagnostics: %s", text);
+  free(text);
+  cJSON_Delete(j);
+  ag_agent_free(a);
+}
+
+/* ag_lint on odd input: no source, unreadable source; must not crash and
+** still fall back to line 1. */
+static void check_odd_sources(ag_Runtime *rt) {
+  const char *good = "(define AGENT 5)\n(define (run context) 1)\n";
+  ag_Agent *a = ag_agent_load_source(rt, good, strlen(good), "<repl>");
+  size_t n0 = a->diags.n;
+  ag_lint(rt, a, NULL, 0);
+  ag_lint(rt, a, "(define AGENT (dict :name", 25);
+  if (a->diags.n != 3 * n0 || n0 == 0) FAIL("odd sources: %zu then %zu diagnostics", n0, a->diags.n);
+  for (size_t i = n0; i < a->diags.n; i++)
+    if (a->diags.items[i].line < 1) FAIL("odd sources: line %d", a->diags.items[i].line);
+  ag_agent_free(a);
+}
+
+int main(int argc, char **argv) {
+  char dir[1024], docs[1024];
+  const char *root = argc > 1 ? argv[1] : ".";
+  snprintf(dir, sizeof dir, "%s/tests/lint", root);
+  snprintf(docs, sizeof docs, "%s/docs/lint.md", root);
+  ag_Runtime *rt = ag_runtime_new();
+  check_dir(rt, dir);
+  check_coverage(docs);
+  check_repl_source(rt);
+  check_odd_sources(rt);
+  ag_runtime_free(rt);
+  printf("%s: %d failure%s\n", failures ? "FAILED" : "passed", failures, failures == 1 ? "" : "s");
+  return failures ? 1 : 0;
+}
