@@ -141,6 +141,30 @@ static lispy_Value ag_ctx_has(lispy_State *L, int argc, lispy_Value *argv) {
   return lispy_bool(m && m->version <= AG_CONTEXT_VERSION);
 }
 
+/* (invoke "name" {:city "Paris"}) => the envelope as a dict. For the shell
+** and scripts; an agent's run cannot invoke other agents. */
+static lispy_Value ag_invoke_native(lispy_State *L, int argc, lispy_Value *argv) {
+  ag_Runtime *rt = lispy_host_ptr(lispy_native_data(L), "runtime");
+  const char *name = lispy_to_cstring(argv[0], NULL);
+  if (!name) lispy_raise(L, "runtime", "invoke: the agent name must be a string");
+  if (rt->call) lispy_raise(L, "runtime", "invoke: agents cannot invoke other agents");
+  char why[300];
+  cJSON *args = argc > 1 ? lispy_to_json(L, argv[1], why, sizeof why) : cJSON_CreateObject();
+  if (!args) lispy_raise(L, "runtime", "invoke: the arguments must be JSON data (a dict)");
+  if (cJSON_IsNull(args)) {
+    cJSON_Delete(args);
+    args = cJSON_CreateObject();
+  }
+  ag_CallOptions opt = {true};
+  cJSON *env = ag_invoke(rt, name, args, &opt);
+  cJSON_Delete(args);
+  lispy_Value v;
+  int rc = lispy_from_json(L, env, &v);
+  cJSON_Delete(env);
+  if (rc != LISPY_OK) lispy_raise(L, "runtime", "invoke: the envelope could not be converted");
+  return v;
+}
+
 void ag_context_register(ag_Runtime *rt) {
   lispy_State *L = rt->L;
   for (size_t i = 0; i < sizeof ag_methods / sizeof ag_methods[0]; i++) {
@@ -152,6 +176,11 @@ void ag_context_register(ag_Runtime *rt) {
                  "The version of the context interface this host provides.");
   lispy_register(L, NULL, "context-has?", ag_ctx_has, 2, 2, "(ctx method)",
                  "True when the context offers the named method.");
+  lispy_Value self = lispy_host_new(L, "runtime", rt, NULL);
+  int pin = lispy_ref(L, self);
+  lispy_register_data(L, NULL, "invoke", ag_invoke_native, 1, 2, "(name [args])",
+                      "Call an agent of the registry; returns the envelope as a dict.", self);
+  lispy_unref(L, pin);
 }
 
 lispy_Value ag_context_value(ag_Runtime *rt, const ag_Agent *a) {

@@ -365,10 +365,17 @@ static void agl_check_method_version(agl_Lint *x, const ag_MethodSpec *m, agl_Po
 }
 
 static void agl_unknown_method(agl_Lint *x, const char *name, agl_Pos at, bool call) {
-  char hint[160];
+  char hint[320];
   const char *s = agl_suggest_method(name);
-  if (s) snprintf(hint, sizeof hint, "did you mean %s?", s);
-  else snprintf(hint, sizeof hint, "see :ctx methods (or docs/context.md) for the context interface");
+  if (s) {
+    snprintf(hint, sizeof hint, "did you mean %s?", s);
+  } else {
+    size_t n, used = (size_t)snprintf(hint, sizeof hint, "methods:");
+    const ag_MethodSpec *m = ag_context_methods(&n);
+    for (size_t i = 0; i < n && used < sizeof hint; i++)
+      used += (size_t)snprintf(hint + used, sizeof hint - used, " %s",
+                               strncmp(name, "context-", 8) == 0 ? m[i].lispy_name : m[i].name);
+  }
   agl_emit(x, at, AG_ERROR, "A402", hint, "%s names no context method%s", name,
            call ? "" : " (in :requires)");
 }
@@ -1135,9 +1142,10 @@ void ag_lint(ag_Runtime *rt, ag_Agent *a, const char *src, size_t len) {
     agl_lint_parameters(&x);
     agl_lint_legacy_params(&x);
     agl_lint_validator(&x, errors_before);
-    agl_strict_schema(&x, agl_get(x.desc, "parameters"),
-                      agl_child(&s, x.root, "parameters"),
-                      agl_at_value(&x, x.root, "parameters", x.here), 0);
+    if (x.root != &s.legacy)   /* the legacy style cannot say more */
+      agl_strict_schema(&x, agl_get(x.desc, "parameters"),
+                        agl_child(&s, x.root, "parameters"),
+                        agl_at_value(&x, x.root, "parameters", x.here), 0);
     agl_lint_run(&x);
     agl_lint_file_name(&x);
   }

@@ -334,6 +334,7 @@ struct ag_Schema {
   ag_SchemaUnsupported *unsup;  /* unsupported keywords (strings owned) */
   size_t nunsup, cap_unsup;     /* used / allocated slots of unsup */
   char *root_id;                /* root "$id" without a final '#', or NULL */
+  unsigned options;             /* AG_SCHEMA_* compile options */
   pcre2_match_context *mctx;    /* match limits shared by all patterns */
 };
 
@@ -393,6 +394,7 @@ typedef struct PendingRef {
   Node *node;      /* node holding the $ref */
   const char *ref; /* the reference text (in the owned document) */
   char *where;     /* JSON pointer of the $ref keyword in the schema */
+  bool nested;     /* inside a nested $id resource (unsupported) */
 } PendingRef;
 
 typedef struct Compiler {
@@ -401,6 +403,7 @@ typedef struct Compiler {
   size_t nerr;                  /* problems found (recorded or not) */
   Buf path;                     /* JSON pointer of the value being compiled */
   int depth;                    /* nesting of compile_schema calls */
+  int resources;                /* nested $id resources around the path */
   const cJSON **map_keys;       /* open-addressing map: schema value ... */
   Node **map_vals;              /* ... -> its node */
   size_t map_cap, map_n;        /* slots (power of 2) / used slots */
@@ -762,6 +765,7 @@ static void kw_ref(Compiler *c, Node *n, size_t arg, const cJSON *v) {
   c->refs[c->nrefs].node = n;
   c->refs[c->nrefs].ref = v->valuestring;
   c->refs[c->nrefs].where = xstrdup(buf_str(&c->path));
+  c->refs[c->nrefs].nested = c->resources > 0;
   c->nrefs++;
 }
 
@@ -865,12 +869,15 @@ static Node *compile_schema(Compiler *c, const cJSON *j) {
     n->boolean = 1;
   } else {
     const cJSON *kw;
+    int resource = j != c->s->doc && cJSON_GetObjectItemCaseSensitive(j, "$id") != NULL;
     c->depth++;
+    c->resources += resource;
     cJSON_ArrayForEach(kw, j) {
       size_t mark = path_push_key(&c->path, kw->string);
       compile_keyword(c, n, kw);
       buf_truncate(&c->path, mark);
     }
+    c->resources -= resource;
     c->depth--;
   }
   return n;
@@ -953,8 +960,12 @@ static const char *local_fragment(const ag_Schema *s, const char *ref) {
 }
 
 /* Resolve one pending $ref: compile its target and link it. */
-static void resolve_ref(Compiler *c, Node *node, const char *ref) {
+static void resolve_ref(Compiler *c, Node *node, const char *ref, bool nested) {
   const char *frag = local_fragment(c->s, ref);
+  if (nested) {
+    note_unsupported(c, "$ref", format("reference \"%s\" inside a nested $id resource", ref));
+    return;
+  }
   if (frag == NULL) {
     note_unsupported(c, "$ref", format("non-local reference \"%s\"", ref));
     return;
@@ -983,7 +994,7 @@ static void resolve_refs(Compiler *c) {
   for (size_t i = 0; i < c->nrefs; i++) {
     buf_truncate(&c->path, 0);
     buf_puts(&c->path, c->refs[i].where);
-    resolve_ref(c, c->refs[i].node, c->refs[i].ref);
+    resolve_ref(c, c->refs[i].node, c->refs[i].ref, c->refs[i].nested);
   }
 }
 
@@ -1009,6 +1020,11 @@ static pcre2_match_context *match_context(void) {
 }
 
 ag_Schema *ag_schema_compile(const cJSON *schema, ag_SchemaErrors *errs) {
+  return ag_schema_compile_ex(schema, 0, errs);
+}
+
+ag_Schema *ag_schema_compile_ex(const cJSON *schema, unsigned options,
+                                ag_SchemaErrors *errs) {
   Compiler c = {0};
   if (schema == NULL) {
     if (errs_room(errs)) errs_add(errs, xstrdup(""), xstrdup("no schema"));
@@ -1019,6 +1035,7 @@ ag_Schema *ag_schema_compile(const cJSON *schema, ag_SchemaErrors *errs) {
   c.cctx = pcre2_compile_context_create(NULL);
   if (s->doc == NULL || c.cctx == NULL) out_of_memory();
   pcre2_set_compile_extra_options(c.cctx, PCRE2_EXTRA_ALT_BSUX);
+  s->options = options;
   c.s = s;
   c.errs = errs;
   s->root = compile_schema(&c, s->doc);
@@ -1343,7 +1360,8 @@ static bool check_string(Validator *v, const Node *n, const cJSON *x) {
     ok = false;
   }
   if (n->pattern_src && !check_pattern(v, n, x)) ok = false;
-  if (n->format && !ag_schema_format_check(n->format, x->valuestring)) {
+  if (n->format && !(v->s->options & AG_SCHEMA_FORMAT_ANNOTATION) &&
+      !ag_schema_format_check(n->format, x->valuestring)) {
     verr_show(v, x, " is not a valid %s", n->format);
     ok = false;
   }

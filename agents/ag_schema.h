@@ -98,8 +98,16 @@ typedef struct ag_Schema ag_Schema;
 ** caller keeps ownership of its cJSON. Resolves local $refs, compiles the
 ** patterns and notes unsupported keywords. On a problem in the schema
 ** (wrong keyword value, bad regex, unknown $ref target, ...) appends the
-** problems to errs (may be NULL) and returns NULL. */
+** problems to errs (may be NULL) and returns NULL. `format` is asserted. */
 ag_Schema *ag_schema_compile(const cJSON *schema, ag_SchemaErrors *errs);
+
+/* Options of ag_schema_compile_ex (bits). */
+#define AG_SCHEMA_FORMAT_ANNOTATION 1u /* `format` only annotates (the
+                                          specification's default) */
+
+/* ag_schema_compile with options (0: same as ag_schema_compile). */
+ag_Schema *ag_schema_compile_ex(const cJSON *schema, unsigned options,
+                                ag_SchemaErrors *errs);
 /* Free s (NULL is fine). */
 void ag_schema_free(ag_Schema *s);
 

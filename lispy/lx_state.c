@@ -354,6 +354,7 @@ static void lx_open_protected(lx_State *L, void *ud) {
   lx_lib_json_open(L);
   lx_lib_regex_open(L);
   lx_lib_eval_open(L);
+  lx_freeze_base(L);  /* builtins first, so the prelude inlines them */
   lx_SourceCall sc = {L->base_env, lx_prelude_source, "<prelude>", lx_prelude_len, lx_nil()};
   lx_eval_source(L, &sc);
   lx_freeze_base(L);

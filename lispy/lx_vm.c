@@ -10,6 +10,7 @@
 ** interrupt flag and the deadline are polled at calls as well.
 */
 #include <assert.h>
+#include <math.h>
 #include <string.h>
 #include <time.h>
 
@@ -215,6 +216,15 @@ static lx_Value lx_vm_dict(lx_State *L, const lx_Value *items, size_t n) {
   for (size_t i = 0; i < n; i++) lx_dict_set(L, d, items[2 * i], items[2 * i + 1]);
   lx_protect_end(L, saved);
   return lx_obj(d);
+}
+
+/* Comparison for the inlined < <= > >=: any NaN makes every ordering
+** false, so NaN compares as "unordered" (2 fails <, <=, > and >= alike). */
+static int lx_vm_compare(lx_State *L, const char *op, lx_Value a, lx_Value b) {
+  int c = lx_num_cmp(L, op, a, b);
+  bool nan = (a.tag == LX_FLOAT && isnan(a.as.f)) || (b.tag == LX_FLOAT && isnan(b.as.f));
+  if (!nan) return c;
+  return op[0] == '<' ? 1 : -1;  /* fails both x<0 / x<=0 and x>0 / x>=0 */
 }
 
 /* ========================================================================
@@ -478,7 +488,7 @@ dispatch:
     lx_Value a = sp[-2], b = sp[-1];                                    \
     bool r;                                                             \
     if (a.tag == LX_INT && b.tag == LX_INT) r = a.as.i OP b.as.i;       \
-    else { SAVE(); r = lx_num_cmp(L, STR, a, b) OP 0; }                 \
+    else { SAVE(); r = lx_vm_compare(L, STR, a, b) OP 0; }              \
     sp--;                                                               \
     sp[-1] = lx_bool(r);                                                \
     DISPATCH();                                                         \

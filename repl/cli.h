@@ -30,6 +30,8 @@ typedef struct rp_Options {
 int     rp_agents_main(const rp_Options *o);
 int     rp_cmd_run_agent(const rp_Options *o);
 ag_Runtime *rp_runtime(const rp_Options *o);
+void    rp_add_dirs(ag_Runtime *rt, const rp_Options *o);
+void    rp_scan(ag_Runtime *rt, bool show_diags);
 cJSON  *rp_parse_call_args(const ag_Agent *a, char **argv, int argc, char *err, size_t errlen);
 void    rp_param_summary(const ag_Agent *a, char *out, size_t len);
 

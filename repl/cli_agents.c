@@ -22,7 +22,7 @@
 ** ======================================================================== */
 
 /* Folders from --agents, else LISPY_AGENTS_PATH, else ./agents. */
-static void rp_add_dirs(ag_Runtime *rt, const rp_Options *o) {
+void rp_add_dirs(ag_Runtime *rt, const rp_Options *o) {
   for (int i = 0; i < o->nagent_dirs; i++) ag_registry_add_dir(rt, o->agent_dirs[i]);
   if (o->nagent_dirs) return;
   const char *env = getenv("LISPY_AGENTS_PATH");
@@ -117,7 +117,7 @@ static int rp_finish_call(cJSON *env) {
   return rc;
 }
 
-static void rp_scan(ag_Runtime *rt, bool show_diags) {
+void rp_scan(ag_Runtime *rt, bool show_diags) {
   ag_ScanReport r;
   ag_registry_scan(rt, &r);
   if (show_diags)

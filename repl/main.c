@@ -196,6 +196,15 @@ static char *rp_read_stdin(size_t *len) {
   return buf;
 }
 
+/* Scripts and -e see the registry through (invoke ...) when folders are
+** named (--agents or LISPY_AGENTS_PATH). */
+static void rp_scan_if_asked(ag_Runtime *rt, const rp_Options *o) {
+  const char *env = getenv("LISPY_AGENTS_PATH");
+  if (o->nagent_dirs == 0 && !(env && *env)) return;
+  rp_add_dirs(rt, o);
+  rp_scan(rt, false);
+}
+
 static bool rp_is_agent_file(const char *path) {
   size_t n = strlen(path), s = strlen("_agent.lispy");
   return n > s && strcmp(path + n - s, "_agent.lispy") == 0;
@@ -241,8 +250,10 @@ int main(int argc, char **argv) {
     free(o.args);
     return rc;
   }
-  lispy_State *L = lispy_open();
-  if (!L) return 1;
+  ag_Runtime *rt = rp_runtime(&o);
+  if (!rt) return 1;
+  rp_scan_if_asked(rt, &o);
+  lispy_State *L = ag_runtime_lispy(rt);
   const char *stress = getenv("LISPY_GC_STRESS");
   if (stress && *stress && strcmp(stress, "0") != 0) lispy_gc_stress(L, true);
   lispy_set_limits(L, &o.limits);
@@ -252,7 +263,7 @@ int main(int argc, char **argv) {
   int rc = rp_run(L, &o);
   fflush(stdout);
   rp_state = NULL;
-  lispy_close(L);
+  ag_runtime_free(rt);
   free(o.args);
   return rc;
 }
