@@ -696,18 +696,22 @@ static bool ag_conf_open(ag_ConfFile *f, char *why, size_t len) {
 }
 
 /* Header line and the agent's load-time errors (cases still run: they
-** see not_found envelopes). */
+** see not_found envelopes); the report keeps its errors and warnings. */
 static void ag_conf_header(ag_ConfFile *f, cJSON *entry) {
   ag_Agent *a = ag_agent_load_file(f->rt, f->agent_path);
+  ag_Diags kept;
+  ag_diags_init(&kept);
   cJSON_AddStringToObject(entry, "agent", a->name ? a->name : "");
   cJSON_AddStringToObject(entry, "agent_path", f->agent_path);
   if (f->o->out) fprintf(f->o->out, "%s (%s)\n", f->path, a->name ? a->name : "unnamed agent");
-  for (size_t i = 0; i < a->diags.n; i++)
-    if (a->diags.items[i].severity == AG_ERROR && f->o->out) {
-      fputs("    ", f->o->out);
-      ag_diag_print(f->o->out, &a->diags.items[i], false);
-    }
-  cJSON_AddItemToObject(entry, "diagnostics", ag_diags_json(&a->diags));
+  for (size_t i = 0; i < a->diags.n; i++) {
+    const ag_Diag *g = &a->diags.items[i];
+    if (g->severity == AG_NOTE) continue;
+    ag_diags_add(&kept, g->path, g->line, g->col, g->severity, g->code, g->hint, "%s", g->message);
+    if (g->severity == AG_ERROR && f->o->out) ag_diag_print(f->o->out, g, false);
+  }
+  cJSON_AddItemToObject(entry, "diagnostics", ag_diags_json(&kept));
+  ag_diags_free(&kept);
   ag_agent_free(a);
 }
 

@@ -1078,8 +1078,9 @@ static void agl_lint_file_name(agl_Lint *x) {
              base, name->valuestring);
 }
 
-/* One descriptor definition only. */
+/* One descriptor definition only (files: a shell redefines at will). */
 static void agl_lint_duplicates(agl_Lint *x) {
+  if (!agl_ends_with(x->path, ".lispy")) return;
   size_t na = agl_source_def_count(x->src, "AGENT"), nd = agl_source_def_count(x->src, "DESCRIPTOR");
   if (na + nd < 2) return;
   const agl_Def *d = agl_source_def(x->src, nd && na ? "DESCRIPTOR" : na ? "AGENT" : "DESCRIPTOR");

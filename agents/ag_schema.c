@@ -481,6 +481,7 @@ static void map_put(Compiler *c, const cJSON *key, Node *val) {
 static const char *const GC_NAMES[][2] = {
     {"Cased_Letter", "LC"},        {"Close_Punctuation", "Pe"},
     {"Connector_Punctuation", "Pc"}, {"Control", "Cc"},
+    {"cntrl", "Cc"},
     {"Currency_Symbol", "Sc"},     {"Dash_Punctuation", "Pd"},
     {"Decimal_Number", "Nd"},      {"digit", "Nd"},
     {"Enclosing_Mark", "Me"},      {"Final_Punctuation", "Pf"},
@@ -1139,6 +1140,7 @@ typedef struct Validator {
   int depth;              /* nested schema applications */
   pcre2_match_data *md;   /* scratch space for pattern matches */
   bool regex_dead;        /* a match limit was hit: skip further patterns */
+  bool incomplete;        /* a limit stopped some check (even in a probe) */
 } Validator;
 
 /* Record a problem of the value whose pointer is the first len bytes of
@@ -1202,7 +1204,7 @@ static int rx_match(Validator *v, const pcre2_code *re, const char *s) {
   if (rc == PCRE2_ERROR_NOMATCH) return 0;
   if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
       rc == PCRE2_ERROR_HEAPLIMIT)
-    v->regex_dead = true;
+    v->regex_dead = v->incomplete = true;
   return -1;
 }
 
@@ -1589,6 +1591,7 @@ static bool vnode(Validator *v, const Node *n, const cJSON *x) {
   }
   if (v->depth >= AG_SCHEMA_MAX_DEPTH) {
     verr(v, "nested too deeply (more than %d levels of schemas)", AG_SCHEMA_MAX_DEPTH);
+    v->incomplete = true;
     return false;
   }
   v->depth++;
@@ -1616,6 +1619,11 @@ bool ag_schema_validate(const ag_Schema *s, const cJSON *instance,
   v.md = pcre2_match_data_create(1, NULL);
   if (v.md == NULL) out_of_memory();
   bool ok = vnode(&v, s->root, instance);
+  if (ok && v.incomplete) { /* a limit hit in "not" or an alternative: fail closed */
+    buf_truncate(&v.path, 0);
+    verr(&v, "could not be fully checked (a nesting or pattern match limit was exceeded)");
+    ok = false;
+  }
   pcre2_match_data_free(v.md);
   free(v.path.data);
   return ok;

@@ -376,7 +376,8 @@ static lx_Node *sf_cond(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) 
   int n;
   lx_Value *it = cp_items(C, form, &n, "cond");
   lx_Node *acc = cp_const(C, lx_nil(), pos);
-  bool clojure = n > 1 && !lx_is(it[1], LX_PAIR);
+  bool clojure = false;  /* Scheme clauses are all lists */
+  for (int i = 1; i < n; i++) clojure |= !lx_is(it[i], LX_PAIR);
   if (clojure) {  /* (cond t1 e1 t2 e2 :else e3) */
     if ((n - 1) % 2) cp_error(C, pos, "cond: odd number of forms in (cond test expr ...)");
     for (int i = n - 2; i >= 1; i -= 2)
@@ -435,7 +436,8 @@ static lx_Node *sf_case(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) 
   lx_Node *keyinit = cp_expr(C, it[1], false);
   lx_Var *key = cp_hidden_var(C);
   lx_Node *acc = cp_const(C, lx_nil(), pos);
-  bool clojure = n > 2 && !lx_is(it[2], LX_PAIR);
+  bool clojure = false;  /* Scheme clauses are all lists */
+  for (int i = 2; i < n; i++) clojure |= !lx_is(it[i], LX_PAIR);
   if (clojure) {
     int i = n - 1;
     if ((n - 2) % 2) acc = cp_expr(C, it[i--], false);  /* default */
@@ -539,6 +541,28 @@ static lx_Node *cp_lambda(lx_Compiler *C, lx_Value params, lx_Value body,
   return cp_lambda_ex(C, params, body, name, pos, NULL);
 }
 
+static lx_Node *cp_setvar(lx_Compiler *C, lx_Var *v, lx_Node *value, lx_SrcPos pos);
+static lx_Node *cp_local(lx_Compiler *C, lx_Var *v, lx_SrcPos pos);
+
+/* (fn name [params] body...): name is bound to the function in its body. */
+static lx_Node *cp_named_fn(lx_Compiler *C, lx_Value name, lx_Value params, lx_Value body,
+                            lx_SrcPos pos) {
+  lx_Var *saved = C->scope;
+  lx_Var *self = cp_bind(C, name, pos);
+  self->letrec = true;
+  lx_Node *fn = cp_lambda_ex(C, params, body, lx_obj(lx_as_symbol(name)->name), pos, self);
+  lx_Node *seq = cp_node(C, N_SEQ, pos, 2);
+  seq->kids[0] = cp_setvar(C, self, fn, pos);
+  seq->kids[1] = cp_local(C, self, pos);
+  lx_Node *rec = cp_node(C, N_LETREC, pos, 1);
+  rec->vars = cp_alloc(C, sizeof(lx_Var *));
+  rec->vars[0] = self;
+  rec->nvars = 1;
+  rec->kids[0] = seq;
+  C->scope = saved;
+  return rec;
+}
+
 /* (lambda params body...), (fn [params] body...), (fn name [params] body...) */
 static lx_Node *sf_lambda(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) {
   lx_Value params = cp_nth(C, form, 1, "lambda: expected (lambda (params...) body...)");
@@ -547,9 +571,7 @@ static lx_Node *sf_lambda(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top
   if (lx_is(params, LX_SYMBOL) && lx_is(body, LX_PAIR) &&
       (lx_is(lx_car(body), LX_VECTOR) || lx_is(lx_car(body), LX_PAIR) || lx_is(lx_car(body), LX_EMPTY)) &&
       cp_is_sym(lx_car(form), "fn")) {
-    name = lx_obj(lx_as_symbol(params)->name);
-    params = lx_car(body);
-    body = lx_cdr(body);
+    return cp_named_fn(C, params, lx_car(body), lx_cdr(body), pos);
   }
   return cp_lambda(C, params, body, name, pos);
 }

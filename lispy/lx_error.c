@@ -127,6 +127,7 @@ _Noreturn void lx_limit_error(lx_State *L, const char *which) {
     {"depth", "call depth limit exceeded (nesting too deep)"},
     {"time", "time limit exceeded"},
     {"interrupted", "interrupted"},
+    {"output", "output limit exceeded (display/print wrote too much)"},
   };
   const char *msg = which;
   for (size_t i = 0; i < sizeof msgs / sizeof msgs[0]; i++)

@@ -43,7 +43,7 @@ int rp_cmd_test(ag_Runtime *rt, const rp_Options *o) {
   else
     for (size_t i = 0; i < ag_registry_dir_count(rt); i++)
       ag_conformance_run_path(rt, ag_registry_dir(rt, i), &co, &r);
-  if (r.nfiles == 0)
+  if (r.nfiles == 0 && r.failed == 0)
     fprintf(stderr, "lispy: no test files found (an agent X_agent.lispy is tested by "
                     "X_agent.test.json; see docs/testing.md)\n");
   if (json) rp_test_print_json(r.json);

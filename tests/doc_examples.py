@@ -468,7 +468,13 @@ def main():
         with open(doc, encoding="utf-8") as f:
             text = f.read()
         entries, index = documented_entries(text), index_section(text)
-        for name, origin in sorted(registered_names(args.root).items()):
+        names = registered_names(args.root)
+        for origin in ("special form", "prelude"):
+            if origin not in names.values():
+                failed += 1
+                print("%s: FAIL: found no %s names in the sources "
+                      "(did the registration format change?)" % (doc, origin))
+        for name, origin in sorted(names.items()):
             if "[`%s`]" % name not in index:
                 failed += 1
                 print("%s: FAIL: %s (%s) is missing from the index "

@@ -42,6 +42,16 @@ static int passed = 0, failed = 0;
 
 /* ==== Helpers ================================================================ */
 
+/* The readable printed form of v (malloc'd). v is pinned while it prints:
+** lispy_repr allocates, and an unpinned result could be collected
+** meanwhile (test_api_keeps_arguments_alive checks the API does this). */
+static char *repr_pinned(lispy_State *L, lispy_Value v) {
+  int ref = lispy_ref(L, v);
+  char *s = lispy_repr(L, v, true);
+  lispy_unref(L, ref);
+  return s;
+}
+
 /* Evaluate len bytes of src in env; on success the printed value
 ** (malloc'd), else NULL (the error is printed unless expected). */
 static char *eval_len(lispy_State *L, lispy_Env *env, const char *src, size_t len,
@@ -55,7 +65,7 @@ static char *eval_len(lispy_State *L, lispy_Env *env, const char *src, size_t le
     }
     return NULL;
   }
-  return lispy_repr(L, v, true);
+  return repr_pinned(L, v);
 }
 
 /* lispy_eval_string of a C string in the default environment. */
@@ -265,7 +275,7 @@ static void test_env_isolation(lispy_State *L) {
   check_eval(L, B, "(+ from-host 1)", "6");
   check_error(L, A, "from-host", "from-host");
   lispy_Value names = lispy_env_names(L, B);
-  char *printed = lispy_repr(L, names, true);
+  char *printed = repr_pinned(L, names);
   CHECK(printed && strstr(printed, "secret") && strstr(printed, "from-host") &&
         !strstr(printed, "car"));
   free(printed);
@@ -360,7 +370,7 @@ static void test_call(lispy_State *L) {
   lispy_Value args[3] = {lispy_int(1), lispy_int(2), lispy_float(0.5)};
   lispy_Value r;
   CHECK(lispy_call(L, lispy_deref(L, ref), 3, args, &r) == LISPY_OK);
-  char *s = lispy_repr(L, r, true);
+  char *s = repr_pinned(L, r);
   CHECK_STR(s, "(1 2 3 (0.5))");
   free(s);
   /* wrong arity and a runtime error inside */
@@ -395,7 +405,7 @@ static void test_call(lispy_State *L) {
   args[0] = inc;
   CHECK(eval_value(L, "[1 2 3]", "api", &args[1]) == LISPY_OK);
   CHECK(lispy_call(L, lispy_deref(L, ref), 2, args, &r) == LISPY_OK);
-  s = lispy_repr(L, r, true);
+  s = repr_pinned(L, r);
   CHECK_STR(s, "(2 3 4)");
   free(s);
   lispy_unref(L, ref);

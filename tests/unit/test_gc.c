@@ -106,6 +106,70 @@ static bool state_at_rest(void) {
          L->jump == NULL && L->sp == 0;
 }
 
+/* ==== Accounting audit ==========================================================
+**
+** Every byte the allocator counts must belong to something: an object's
+** header block and the arrays it owns, or one of the state's tables. The
+** audit recomputes the total from scratch and compares it with mem_used,
+** so accounted memory that leaks (or is freed with the wrong size) shows
+** up even without a leak checker. */
+
+static size_t owned_by(const lx_Obj *o) {
+  size_t n = o->gc_size;
+  switch ((lx_Type)o->type) {
+  case LX_VECTOR: {
+    const lx_Vector *v = (const lx_Vector *)o;
+    if (v->items) n += v->cap * sizeof *v->items;
+    if (v->pos) n += v->cap * sizeof *v->pos;
+    break;
+  }
+  case LX_DICT: {
+    const lx_Dict *d = (const lx_Dict *)o;
+    if (d->entries) n += d->cap * sizeof *d->entries;
+    if (d->index) n += d->index_cap * sizeof *d->index;
+    if (d->pos) n += d->cap * 2 * sizeof *d->pos;
+    break;
+  }
+  case LX_PROTO: {
+    const lx_Proto *p = (const lx_Proto *)o;
+    if (p->code) n += p->ncode * sizeof *p->code;
+    if (p->lines) n += p->ncode * sizeof *p->lines;
+    if (p->consts) n += p->nconsts * sizeof *p->consts;
+    if (p->protos) n += p->nprotos * sizeof *p->protos;
+    if (p->captures) n += p->nupvals * sizeof *p->captures;
+    break;
+  }
+  default: break;
+  }
+  return n;
+}
+
+/* Recomputed total of accounted bytes. */
+static size_t audit_total(void) {
+  size_t n = 0;
+  for (const lx_Obj *o = L->objects; o; o = o->gc_next) n += owned_by(o);
+  n += L->stack_cap * sizeof *L->stack + L->frames_cap * sizeof *L->frames;
+  if (L->handlers) n += L->handlers_cap * sizeof *L->handlers;
+  if (L->refs) n += L->refs_cap * sizeof *L->refs;
+  if (L->envs) n += L->envs_cap * sizeof *L->envs;
+  if (L->symtab) n += L->symtab_cap * sizeof *L->symtab;
+  if (L->files) n += L->files_cap * sizeof *L->files;
+  for (size_t i = 0; i < L->nfiles; i++) n += strlen(L->files[i]) + 1;
+  return n;
+}
+
+/* mem_used must equal the audit, to the byte. */
+static void check_accounting(const char *label) {
+  size_t total = audit_total();
+  if (total == L->mem_used) {
+    passed++;
+  } else {
+    fprintf(stderr, "%s: accounting: mem_used %zu, owned %zu (%+lld bytes unowned)\n", label,
+            L->mem_used, total, (long long)L->mem_used - (long long)total);
+    failed++;
+  }
+}
+
 /* ==== GC stress workload ====================================================== */
 
 /* Each entry: an expression and its readable printed value. */
@@ -159,6 +223,7 @@ static void test_stress_workload(void) {
   lispy_gc_stress(L, false);
   CHECK(L->gc_count > gcs + 1000);  /* stress mode really collected */
   CHECK(state_at_rest());
+  check_accounting("stress workload");
   /* the workload defined make-counter: a few hundred bytes */
   check_memory_back("stress workload", before, 0);
   /* and the same answers without stress */
@@ -187,6 +252,15 @@ static void test_memory_returns(void) {
   free(first);
   lispy_unref(L, ref);
   check_memory_back("unref", before, 0);
+  check_accounting("references");
+}
+
+/* Empty literals and zero-sized arrays are accounted like any other. */
+static void test_empty_literals(void) {
+  check_accounting("before empty literals");
+  for (int i = 0; i < 10; i++) check_eval("(list [] {} \"\" '() (vector) (dict))", "([] {} \"\" () [] {})");
+  lispy_gc(L);
+  check_accounting("empty literals");
 }
 
 /* ==== Fault injection ========================================================= */
@@ -257,6 +331,7 @@ static void fault_sweep_doubling(int n, bool stress) {
   CHECK(last_ok);
   CHECK(failures_seen > 0);  /* the small limits really failed */
   check_memory_back(stress ? "doubling sweep (stress)" : "doubling sweep", before, 0);
+  check_accounting(stress ? "doubling sweep (stress)" : "doubling sweep");
   free(want);
 }
 
@@ -286,6 +361,7 @@ static void fault_sweep_fine(size_t step, bool stress) {
   printf("fine sweep%s: %zu runs, success from %zu bytes\n", stress ? " (stress)" : "",
          runs, limit - step * streak);
   check_memory_back("fine sweep", before, 0);
+  check_accounting(stress ? "fine sweep (stress)" : "fine sweep");
   free(want);
 }
 
@@ -317,6 +393,7 @@ static void test_weak_symbols(void) {
   lispy_gc(L);
   CHECK(L->symtab_count <= count_before + 16);
   check_eval("(get {:kw5 1} (keyword \"kw5\"))", "1");
+  check_accounting("weak symbols");
 }
 
 int main(void) {
@@ -326,11 +403,13 @@ int main(void) {
     return 1;
   }
   CHECK(state_at_rest());
+  check_accounting("after lispy_open");
   /* Grow the reference table once, outside stress mode (a growing
   ** lispy_ref may collect before it stores its value: see test_api). */
   for (int i = 0; i < 4; i++) lispy_unref(L, lispy_ref(L, lispy_nil()));
   test_stress_workload();
   test_memory_returns();
+  test_empty_literals();
   fault_sweep_doubling(2000, false);
   fault_sweep_doubling(60, true);
   fault_sweep_fine(8, false);

@@ -113,13 +113,79 @@ static void expect_limit(const char *label, const char *src, const char *kind,
   lispy_Value v;
   int rc = lispy_eval_string(L, NULL, src, strlen(src), "test", &v);
   if (rc != LISPY_ERROR) {
+    int ref = lispy_ref(L, v);
     char *text = lispy_repr(L, v, true);
+    lispy_unref(L, ref);
     fprintf(stderr, "%s: expected a %s error, got a value: %.200s\n", label, which, text);
     free(text);
     failed++;
     return;
   }
   check_last_error(label, kind, which);
+}
+
+/* ---- Accounting audit (as in test_gc.c) ----------------------------------------
+**
+** Every byte the allocator counts must belong to something: an object's
+** header block and the arrays it owns, or one of the state's tables. The
+** audit recomputes the total from scratch and compares it with mem_used,
+** so accounted memory that leaks (or is freed with the wrong size) shows
+** up even without a leak checker. */
+
+static size_t owned_by(const lx_Obj *o) {
+  size_t n = o->gc_size;
+  switch ((lx_Type)o->type) {
+  case LX_VECTOR: {
+    const lx_Vector *v = (const lx_Vector *)o;
+    if (v->items) n += v->cap * sizeof *v->items;
+    if (v->pos) n += v->cap * sizeof *v->pos;
+    break;
+  }
+  case LX_DICT: {
+    const lx_Dict *d = (const lx_Dict *)o;
+    if (d->entries) n += d->cap * sizeof *d->entries;
+    if (d->index) n += d->index_cap * sizeof *d->index;
+    if (d->pos) n += d->cap * 2 * sizeof *d->pos;
+    break;
+  }
+  case LX_PROTO: {
+    const lx_Proto *p = (const lx_Proto *)o;
+    if (p->code) n += p->ncode * sizeof *p->code;
+    if (p->lines) n += p->ncode * sizeof *p->lines;
+    if (p->consts) n += p->nconsts * sizeof *p->consts;
+    if (p->protos) n += p->nprotos * sizeof *p->protos;
+    if (p->captures) n += p->nupvals * sizeof *p->captures;
+    break;
+  }
+  default: break;
+  }
+  return n;
+}
+
+/* Recomputed total of accounted bytes. */
+static size_t audit_total(void) {
+  size_t n = 0;
+  for (const lx_Obj *o = L->objects; o; o = o->gc_next) n += owned_by(o);
+  n += L->stack_cap * sizeof *L->stack + L->frames_cap * sizeof *L->frames;
+  if (L->handlers) n += L->handlers_cap * sizeof *L->handlers;
+  if (L->refs) n += L->refs_cap * sizeof *L->refs;
+  if (L->envs) n += L->envs_cap * sizeof *L->envs;
+  if (L->symtab) n += L->symtab_cap * sizeof *L->symtab;
+  if (L->files) n += L->files_cap * sizeof *L->files;
+  for (size_t i = 0; i < L->nfiles; i++) n += strlen(L->files[i]) + 1;
+  return n;
+}
+
+/* mem_used must equal the audit, to the byte. */
+static void check_accounting(const char *label) {
+  size_t total = audit_total();
+  if (total == L->mem_used) {
+    passed++;
+  } else {
+    fprintf(stderr, "%s: accounting: mem_used %zu, owned %zu (%+lld bytes unowned)\n", label,
+            L->mem_used, total, (long long)L->mem_used - (long long)total);
+    failed++;
+  }
 }
 
 /* The state still works: arithmetic, and something that allocates. */
@@ -147,6 +213,7 @@ static size_t baseline(void) {
 static void check_after(const char *label, size_t before) {
   check_alive(label);
   size_t after = baseline();
+  check_accounting(label);
   if (after <= before + MEM_MARGIN) {
     passed++;
   } else {
@@ -244,6 +311,7 @@ static void test_deep_runtime(void) {
 
   /* The host prints the value itself: lispy_repr must not crash either. */
   lispy_Value v = eval_ok("(deep 1000000)");
+  int ref = lispy_ref(L, v);  /* pinned: lispy_repr allocates */
   char *text = lispy_repr(L, v, true);
   CHECK(text != NULL && strstr(text, "nested too deeply") != NULL);
   free(text);
@@ -251,6 +319,7 @@ static void test_deep_runtime(void) {
   cJSON *j = lispy_to_json(L, v, why, sizeof why);
   CHECK(j == NULL);
   cJSON_Delete(j);
+  lispy_unref(L, ref);
   check_after("deep/lispy_repr", before);
 }
 
@@ -266,6 +335,13 @@ static void test_catastrophic_regex(void) {
   double dt = now() - t0;
   if (dt >= 5.0) fprintf(stderr, "regex: took %.2f s\n", dt);
   CHECK(dt < 5.0);
+  /* with unlimited fuel, PCRE2's own match limit still ends it */
+  set_limits(0, 0, 0, 20.0);
+  t0 = now();
+  expect_limit("regex/no fuel",
+               "(regex-match \"(a+)+$\" (string-append (string-repeat \"a\" 40) \"!\"))",
+               "limit", "fuel");
+  CHECK(now() - t0 < 5.0);
   check_after("regex", before);
 }
 

@@ -12,7 +12,9 @@
 ** (the good agents). The severities must match the table below, every
 ** code in it must be exercised by some file (except the ones that need a
 ** context method newer than any v1 method), and docs/lint.md must have an
-** entry for each. LINT_TEST_VERBOSE=1 prints every diagnostic. Run from the project root (ctest does), or pass the
+** entry for each, whose Bad example must report the rule and whose Fix
+** example must not (nor any other error or warning). LINT_TEST_VERBOSE=1 prints every diagnostic; LISPY_GC_STRESS=1
+** collects at every allocation. Run from the project root (ctest does), or pass the
 ** project root as the only argument.
 */
 #include <dirent.h>
@@ -233,7 +235,7 @@ static void check_coverage(const char *docs) {
 }
 
 /* ========================================================================
-** Direct calls
+** The documented examples: each Bad block shows its rule, each Fix is clean
 ** ======================================================================== */
 
 /* Count diagnostics with code in a. */
@@ -242,6 +244,73 @@ static size_t count_code(const ag_Agent *a, const char *code) {
   for (size_t i = 0; i < a->diags.n; i++) n += strcmp(a->diags.items[i].code, code) == 0;
   return n;
 }
+
+/* The first ```lisp block after marker within [from, end); malloc'd. */
+static char *doc_block(const char *from, const char *end, const char *marker) {
+  const char *m = strstr(from, marker);
+  if (!m || m >= end) return NULL;
+  const char *b = strstr(m, "```lisp\n");
+  if (!b || b >= end) return NULL;
+  b += strlen("```lisp\n");
+  const char *e = strstr(b, "```");
+  if (!e || e > end) return NULL;
+  return strndup(b, (size_t)(e - b));
+}
+
+/* Load src as path; how many diagnostics have code, and how many are
+** errors or warnings. */
+static void doc_lint(ag_Runtime *rt, const char *src, const char *path, const char *code,
+                     size_t *with_code, size_t *serious) {
+  ag_Agent *a = ag_agent_load_source(rt, src, strlen(src), path);
+  *with_code = count_code(a, code);
+  *serious = ag_diags_count(&a->diags, AG_ERROR) + ag_diags_count(&a->diags, AG_WARNING);
+  if (*serious && getenv("LINT_TEST_VERBOSE")) print_diags(a);
+  ag_agent_free(a);
+}
+
+/* One "### Axxx" section: [sec, end). An HTML comment "<!-- file: X -->"
+** names the file the examples are loaded as (default: no file name). */
+static void check_doc_section(ag_Runtime *rt, const Rule *r, const char *sec, const char *end) {
+  char path[128] = "docs-example";
+  const char *f = strstr(sec, "<!-- file: ");
+  if (f && f < end) sscanf(f + strlen("<!-- file: "), "%127s", path);
+  char *bad = doc_block(sec, end, "**Bad**"), *fix = doc_block(sec, end, "**Fix**");
+  if (!bad || !fix) FAIL("docs: %s needs a Bad and a Fix example", r->code);
+  if (bad && fix && !r->future) {
+    size_t n, serious;
+    doc_lint(rt, bad, path, r->code, &n, &serious);
+    if (n == 0) FAIL("docs: the Bad example of %s does not report %s", r->code, r->code);
+    doc_lint(rt, fix, path, r->code, &n, &serious);
+    if (n || serious)
+      FAIL("docs: the Fix example of %s still reports %s (%zu), or %zu errors/warnings", r->code,
+           r->code, n, serious);
+  }
+  free(bad);
+  free(fix);
+}
+
+static void check_doc_examples(ag_Runtime *rt, const char *docs) {
+  size_t len, checked = 0;
+  char *text = slurp(docs, &len);
+  if (!text) return;
+  for (size_t i = 0; i < NRULES; i++) {
+    char heading[32];
+    snprintf(heading, sizeof heading, "\n### %s", rules[i].code);
+    const char *sec = strstr(text, heading);
+    if (!sec) continue;   /* reported by check_coverage */
+    const char *end = strstr(sec + 1, "\n### ");
+    const char *end2 = strstr(sec + 1, "\n## ");
+    if (!end || (end2 && end2 < end)) end = end2;
+    check_doc_section(rt, &rules[i], sec, end ? end : text + len);
+    checked++;
+  }
+  printf("docs: %zu rule sections checked\n", checked);
+  free(text);
+}
+
+/* ========================================================================
+** Direct calls
+** ======================================================================== */
 
 /* Shell definitions: no file-name rule, positions still found. */
 static void check_repl_source(ag_Runtime *rt) {
@@ -286,8 +355,10 @@ int main(int argc, char **argv) {
   snprintf(dir, sizeof dir, "%s/tests/lint", root);
   snprintf(docs, sizeof docs, "%s/docs/lint.md", root);
   ag_Runtime *rt = ag_runtime_new();
+  if (getenv("LISPY_GC_STRESS")) lispy_gc_stress(ag_runtime_lispy(rt), true);
   check_dir(rt, dir);
   check_coverage(docs);
+  check_doc_examples(rt, docs);
   check_repl_source(rt);
   check_odd_sources(rt);
   ag_runtime_free(rt);

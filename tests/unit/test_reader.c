@@ -210,7 +210,9 @@ static void check_loads(lispy_Env *env, const char *src, const char *expr, const
     failed++;
     return;
   }
+  int ref = lispy_ref(L, v);  /* pinned while printing */
   char *got = lispy_repr(L, v, true);
+  lispy_unref(L, ref);
   CHECK_STR(got, want);
   free(got);
 }
