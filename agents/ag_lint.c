@@ -25,6 +25,7 @@
 #define AGL_MAX_SCHEMA_DEPTH 64   /* nested schemas walked */
 #define AGL_NAME_MAX 64           /* ^[a-zA-Z0-9_-]{1,64}$ */
 #define AGL_SUGGESTED_KEYWORDS 30 /* the first entries of agl_keywords */
+#define AGL_MAX_PARAMS 256        /* run parameters looked at (> LX_MAX_LOCALS) */
 
 /* ========================================================================
 ** Vocabulary
@@ -34,8 +35,9 @@ static const char *const agl_desc_keys[] = {
   "name", "description", "parameters", "requires_context_version", "requires", "strict",
 };
 
-/* Keywords the validator and the linter know (the first row is the set
-** "did you mean" draws from; the rest are standard but rarer). */
+/* JSON Schema keywords. "Did you mean" suggests only the first
+** AGL_SUGGESTED_KEYWORDS (the ones agents use); the rest are standard but
+** rare, and merely not reported as unknown. */
 static const char *const agl_keywords[] = {
   "type", "properties", "required", "additionalProperties", "enum", "const",
   "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
@@ -96,6 +98,7 @@ typedef struct agl_Lint {
   const agl_Node *root;       /* its position tree, or NULL */
   agl_Pos here;               /* the descriptor's position (fallback) */
   int declared_version;       /* requires_context_version, 0 when absent */
+  bool legacy_style;          /* no AGENT / DESCRIPTOR: the legacy defines */
 } agl_Lint;
 
 /* Add one diagnostic at p (line 0: the descriptor's position). */
@@ -752,9 +755,11 @@ static void agl_lint_validator(agl_Lint *x, size_t errors_before) {
   bool quiet = ag_diags_count(&x->a->diags, AG_ERROR) > errors_before;
   for (size_t i = 0; !sch && !quiet && i < ag_schema_errors_count(&errs); i++) {
     const char *ptr = ag_schema_error_pointer(&errs, i);
+    size_t plen = strlen(ptr);   /* long pointers: keep the end */
     agl_emit(x, agl_vpos(agl_pointer_node(x, pn, ptr), at), AG_ERROR, "A210",
-             "fix the keyword's value (see docs/lint.md#a210)", "invalid schema at %s: %s",
-             ptr[0] ? ptr : "/", ag_schema_error_message(&errs, i));
+             "fix the keyword's value (see docs/lint.md#a210)", "invalid schema at %s%s: %.400s",
+             plen > 80 ? "..." : "", plen ? ptr + (plen > 80 ? plen - 77 : 0) : "/",
+             ag_schema_error_message(&errs, i));
   }
   for (size_t i = 0; sch && i < ag_schema_unsupported_count(sch); i++) {
     const ag_SchemaUnsupported *u = ag_schema_unsupported_at(sch, i);
@@ -776,16 +781,20 @@ static void agl_strict_schema(agl_Lint *x, const cJSON *s, const agl_Node *n, ag
 /* Strict mode wants every property required and no extra properties. */
 static void agl_strict_object(agl_Lint *x, const cJSON *s, const agl_Node *n, agl_Pos at) {
   const cJSON *props = agl_get(s, "properties"), *req = agl_get(s, "required"), *it;
-  char missing[256] = "";
+  char missing[256] = "", hint[256] = "";
   size_t nmiss = 0;
   cJSON_ArrayForEach(it, (cJSON_IsObject(props) ? props : NULL)) {
     if (agl_list_has(req, it->string)) continue;
     size_t used = strlen(missing);
     snprintf(missing + used, sizeof missing - used, "%s%s", nmiss++ ? ", " : "", it->string);
+    const cJSON *t = agl_get(it, "type");
+    if (nmiss == 1)
+      snprintf(hint, sizeof hint, "list them in :required and allow null to keep them optional, "
+               "e.g. :%.40s {:type [\"%.20s\" \"null\"]}", it->string,
+               cJSON_IsString(t) ? t->valuestring : "string");
   }
   if (nmiss)
-    agl_emit(x, req ? agl_at_key(x, n, "required", at) : at, AG_NOTE, "A601",
-             "list them in :required and allow null where optional, e.g. :type [\"integer\" \"null\"]",
+    agl_emit(x, req ? agl_at_key(x, n, "required", at) : at, AG_NOTE, "A601", hint,
              "strict mode: every property must be required; not required: %s", missing);
   const cJSON *ap = agl_get(s, "additionalProperties");
   if (!cJSON_IsFalse(ap))
@@ -853,7 +862,7 @@ static void agl_strict_schema(agl_Lint *x, const cJSON *s, const agl_Node *n, ag
 typedef struct agl_RunInfo {
   const char *name;           /* "run", "agent-run", "basic-agent-run" */
   const agl_Fn *fn;           /* its source definition, or NULL */
-  const char *params[32];     /* fixed parameter names (compiled) */
+  const char *params[AGL_MAX_PARAMS]; /* fixed parameter names (compiled) */
   int nparams;
   bool rest;
 } agl_RunInfo;
@@ -885,7 +894,7 @@ static void agl_run_info(agl_Lint *x, agl_RunInfo *ri, char *stem, size_t stemle
   lx_Proto *p = lx_as_closure(f)->proto;
   ri->rest = p->has_rest;
   lispy_Value l = p->params;
-  for (int i = 0; i < p->nparams && i < 32 && lx_is(l, LX_PAIR); i++, l = lx_cdr(l)) {
+  for (int i = 0; i < p->nparams && i < AGL_MAX_PARAMS && lx_is(l, LX_PAIR); i++, l = lx_cdr(l)) {
     ri->params[i] = lx_is(lx_car(l), LX_SYMBOL) ? lx_as_symbol(lx_car(l))->name->data : "?";
     ri->nparams = i + 1;
   }
@@ -910,7 +919,7 @@ static void agl_run_missing(agl_Lint *x, const agl_RunInfo *ri) {
   if (d) {
     agl_emit(x, d->pos, AG_ERROR, "A301", "define it as a function: (define (run context ...) ...)",
              "%s is defined but is not a function", ri->name);
-  } else if (x->a->legacy) {
+  } else if (x->a->legacy || x->legacy_style) {
     agl_emit(x, x->here, AG_ERROR, "A301", "(define (agent-run context kwargs) ...)",
              "legacy agent has no agent-run function");
   } else {
@@ -1121,35 +1130,39 @@ static void agl_find_root(agl_Lint *x) {
   if (x->root && x->root->vpos.line) x->here = x->root->vpos;
 }
 
+/* Everything that needs a descriptor object. */
+static void agl_lint_descriptor(agl_Lint *x) {
+  agl_lint_name(x);
+  agl_lint_description(x);
+  agl_lint_desc_keys(x);
+  agl_lint_version(x);
+  agl_lint_requires(x);
+  size_t errors_before = ag_diags_count(&x->a->diags, AG_ERROR);
+  agl_lint_parameters(x);
+  agl_lint_legacy_params(x);
+  agl_lint_validator(x, errors_before);
+  if (!x->legacy_style)   /* the legacy style cannot say more */
+    agl_strict_schema(x, agl_get(x->desc, "parameters"), agl_child(x->src, x->root, "parameters"),
+                      agl_at_value(x, x->root, "parameters", x->here), 0);
+  agl_lint_run(x);
+  agl_lint_file_name(x);
+}
+
 void ag_lint(ag_Runtime *rt, ag_Agent *a, const char *src, size_t len) {
   agl_Source s;
   agl_Lint x;
+  lispy_Value v;
   memset(&x, 0, sizeof x);
   x.a = a;
   x.L = ag_runtime_lispy(rt);
   x.path = a->path ? a->path : "<unknown>";
   x.desc = a->descriptor;
   x.src = &s;
+  x.legacy_style = !agl_desc_value(&x, &v);
   agl_source_read(x.L, src, src ? len : 0, x.path, &s);
   agl_find_root(&x);
   size_t from = a->diags.n;
-  if (agl_lint_presence(&x)) {
-    agl_lint_name(&x);
-    agl_lint_description(&x);
-    agl_lint_desc_keys(&x);
-    agl_lint_version(&x);
-    agl_lint_requires(&x);
-    size_t errors_before = ag_diags_count(&a->diags, AG_ERROR);
-    agl_lint_parameters(&x);
-    agl_lint_legacy_params(&x);
-    agl_lint_validator(&x, errors_before);
-    if (x.root != &s.legacy)   /* the legacy style cannot say more */
-      agl_strict_schema(&x, agl_get(x.desc, "parameters"),
-                        agl_child(&s, x.root, "parameters"),
-                        agl_at_value(&x, x.root, "parameters", x.here), 0);
-    agl_lint_run(&x);
-    agl_lint_file_name(&x);
-  }
+  if (agl_lint_presence(&x)) agl_lint_descriptor(&x);
   agl_lint_calls(&x);
   agl_lint_duplicates(&x);
   agl_sort(&a->diags, from);

@@ -9,10 +9,11 @@
 **   ag_Schema *s = ag_schema_compile(params_json, &errs);   // once, at load
 **   if (s == NULL) { ... errs: problems in the schema itself ... }
 **   if (ag_schema_unsupported(s)) { ... lint warning ... }
-**   ag_schema_fill_defaults(s, args);                       // per call
-**   if (!ag_schema_validate(s, args, &errs)) {
+**   if (!ag_schema_validate(s, args, &errs)) {              // per call
 **     char *text = ag_schema_errors_join(&errs, "; ");      // invalid_args
 **     ...; free(text);
+**   } else {
+**     ag_schema_fill_defaults(s, args);
 **   }
 **   ag_schema_errors_free(&errs);
 **   ag_schema_free(s);
@@ -22,10 +23,11 @@
 ** patternProperties, minProperties, maxProperties, enum, const, minimum,
 ** maximum, exclusiveMinimum, exclusiveMaximum, multipleOf, minLength,
 ** maxLength (code points), pattern (ECMA-262 flavoured PCRE2, UTF mode,
-** bounded by a match limit), format (assertion: date-time, date, time,
-** duration, email, hostname, ipv4, ipv6, uuid; other formats are
-** ignored), items, prefixItems, minItems, maxItems, uniqueItems (JSON
-** equality: 1 and 1.0 are equal), default, allOf, anyOf, oneOf, not, local
+** bounded by a match limit), format (asserted unless compiled with
+** AG_SCHEMA_FORMAT_ANNOTATION: date-time, date, time, duration, email,
+** hostname, ipv4, ipv6, uuid; other formats are ignored), items,
+** prefixItems, minItems, maxItems, uniqueItems (JSON equality: 1 and 1.0
+** are equal), default, allOf, anyOf, oneOf, not, local
 ** $ref ("#", "#/$defs/x", "#/definitions/x", any JSON pointer with ~0 ~1
 ** and percent escapes, or the root $id followed by such a fragment),
 ** $defs, definitions, $schema, a root $id, and boolean schemas.
@@ -39,8 +41,11 @@
 **
 ** Error pointers are JSON pointers (RFC 6901) into the instance for
 ** validation errors and into the schema for compile errors; the root is
-** the empty string. Memory is plain malloc/free (host code); running out
-** of memory aborts the process.
+** the empty string. Recursion is bounded by AG_SCHEMA_MAX_DEPTH, each
+** pattern match by PCRE2 limits; when a limit stops a check the value is
+** reported invalid (fail closed). Memory is plain malloc/free (host code);
+** running out of memory aborts the process. A compiled schema is read-only
+** while validating, so it may be shared between threads.
 */
 #ifndef AG_SCHEMA_H
 #define AG_SCHEMA_H
@@ -139,8 +144,10 @@ bool ag_schema_validate(const ag_Schema *s, const cJSON *instance,
 
 /* Insert a copy of the `default` of every property missing from an object
 ** of instance, following properties, allOf, $ref, prefixItems and items
-** into the values present (inserted defaults included). Call it before
-** ag_schema_validate so the defaults are checked too. */
+** into the values present (inserted defaults included). Either call it
+** after a successful ag_schema_validate (only valid arguments are
+** completed; a missing "required" property stays an error even when it has
+** a default), or before it (the filled defaults are then validated too). */
 void ag_schema_fill_defaults(const ag_Schema *s, cJSON *instance);
 
 /* ==== Formats (ag_schema_format.c) ======================================== */

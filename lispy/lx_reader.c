@@ -71,6 +71,7 @@ static void lx_reader_advance(lx_Reader *R) {
 }
 
 static bool lx_reader_is_delim(int c) {
+  if (c == 0) return false;  /* NUL is no delimiter: atoms reject it */
   return c == -1 || c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
          c == '\f' || c == '\v' || strchr("()[]{}\";`,", c) != NULL;
 }
@@ -251,6 +252,7 @@ static lx_Value lx_reader_atom(lx_Reader *R) {
   size_t start = R->pos;
   while (!lx_reader_is_delim(lx_reader_peek(R))) lx_reader_advance(R);
   size_t len = R->pos - start;
+  if (memchr(R->src + start, 0, len)) lx_reader_error(R, "NUL byte in source%s", NULL);
   lx_Buf tok;  /* a NUL-terminated copy for strtoll/strtod */
   lx_buf_init(R->L, &tok);
   lx_buf_add(&tok, R->src + start, len);
@@ -409,6 +411,7 @@ static lx_Value lx_reader_datum(lx_Reader *R) {
     v = lx_reader_quote(R, splice ? L->sym_unquote_splicing : L->sym_unquote, line, col);
     break;
   }
+  case 0: lx_reader_error(R, "NUL byte in source%s", NULL);
   default: v = lx_reader_atom(R); break;
   }
   lx_c_leave(L);

@@ -2,6 +2,7 @@
 ** lx_state.c -- state lifecycle, environments, file names, budgets, and
 ** the public embedding API of lispy.h.
 */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -437,6 +438,19 @@ void lispy_seed(lispy_State *L, uint64_t seed) {
 }
 
 /* ========================================================================
+** Pinning: values handed to the API stay alive while it allocates
+** ======================================================================== */
+
+static void lx_pin(lx_State *L, lx_Value v) {
+  assert(L->npins < 16);
+  L->pins[L->npins++] = v;
+}
+
+static void lx_unpin(lx_State *L, int n) {
+  while (n-- > 0) L->pins[--L->npins] = lx_nil();
+}
+
+/* ========================================================================
 ** Public API: environments
 ** ======================================================================== */
 
@@ -472,9 +486,11 @@ bool lispy_env_get_own(lispy_State *L, lispy_Env *env, const char *name, lispy_V
 }
 
 void lispy_env_set(lispy_State *L, lispy_Env *env, const char *name, lispy_Value value) {
+  lx_pin(L, value);
   lx_Obj *saved = lx_protect_begin(L);
   lx_env_define(L, env ? env : L->env, lx_csymbol(L, name), value);
   lx_protect_end(L, saved);
+  lx_unpin(L, 1);
 }
 
 lispy_Value lispy_env_names(lispy_State *L, lispy_Env *env) {
@@ -501,6 +517,7 @@ static void lx_render_protected(lx_State *L, void *ud) {
 }
 
 char *lispy_error_text(lispy_State *L, lispy_Value err) {
+  lx_pin(L, err);
   lx_Obj *saved = lx_protect_begin(L);
   lx_Render r = {err, lx_nil()};
   lx_Value ignored;
@@ -508,6 +525,7 @@ char *lispy_error_text(lispy_State *L, lispy_Value err) {
                   ? strdup(lx_as_string(r.out)->data)
                   : strdup("error: (the error could not be rendered)");
   lx_protect_end(L, saved);
+  lx_unpin(L, 1);
   return out;
 }
 
@@ -540,16 +558,21 @@ const char *lispy_type_name(lispy_Value v) { return lx_type_name(v); }
 bool lispy_is_function(lispy_Value v) { return lx_is(v, LX_CLOSURE) || lx_is(v, LX_NATIVE); }
 
 void lispy_dict_put(lispy_State *L, lispy_Value dict, const char *key, lispy_Value value) {
+  lx_pin(L, dict);
+  lx_pin(L, value);
   lx_Obj *saved = lx_protect_begin(L);
   lx_dict_setc(L, lx_as_dict(dict), key, value);
   lx_protect_end(L, saved);
+  lx_unpin(L, 2);
 }
 
 bool lispy_dict_get(lispy_State *L, lispy_Value dict, const char *key, lispy_Value *out) {
   if (!lx_is(dict, LX_DICT)) return false;
+  lx_pin(L, dict);
   lx_Obj *saved = lx_protect_begin(L);
   bool found = lx_dict_getc(L, lx_as_dict(dict), key, out);
   lx_protect_end(L, saved);
+  lx_unpin(L, 1);
   return found;
 }
 
@@ -568,6 +591,7 @@ static void lx_repr_protected(lx_State *L, void *ud) {
 }
 
 char *lispy_repr(lispy_State *L, lispy_Value v, bool readable) {
+  lx_pin(L, v);
   lx_Obj *saved = lx_protect_begin(L);
   lx_ReprCall r = {v, lx_nil(), readable};
   lx_Value err;
@@ -575,6 +599,7 @@ char *lispy_repr(lispy_State *L, lispy_Value v, bool readable) {
                   ? strdup(lx_as_string(r.out)->data)
                   : strdup("#<unprintable: nested too deeply>");
   lx_protect_end(L, saved);
+  lx_unpin(L, 1);
   return out;
 }
 
@@ -630,6 +655,7 @@ void lispy_host_set_fields(lispy_State *L, lispy_Value host, lispy_Value dict) {
 void lispy_register_data(lispy_State *L, lispy_Env *env, const char *name,
                          lispy_NativeFn fn, int min_args, int max_args,
                          const char *params, const char *doc, lispy_Value data) {
+  lx_pin(L, data);
   lx_Obj *saved = lx_protect_begin(L);
   lx_Value n = lx_native_new(L, name, fn, min_args, max_args, params, doc);
   lx_as_native(n)->data = data;
@@ -637,6 +663,7 @@ void lispy_register_data(lispy_State *L, lispy_Env *env, const char *name,
   b->value = n;
   b->h.flags |= LX_BOX_DEFINED | (env ? 0 : LX_BOX_CONST);
   lx_protect_end(L, saved);
+  lx_unpin(L, 1);
 }
 
 lispy_Value lispy_host_new(lispy_State *L, const char *type_name, void *ptr,

@@ -111,7 +111,8 @@ struct lx_State {
   size_t nrefs, refs_cap;
   uint64_t rng[4];         /* xoshiro256** state */
   uint64_t gensym_counter; /* suffix of the next gensym */
-  lx_Value scratch_roots[8]; /* temporaries C code can park safely */
+  lx_Value pins[16];       /* API arguments pinned while the API allocates */
+  int npins;
 
   /* ---- frequently used symbols (interned at open; the collector marks
   ** these eight consecutive fields as one array) ---- */

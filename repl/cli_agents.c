@@ -146,7 +146,8 @@ int rp_cmd_run_agent(const rp_Options *o) {
   ag_Runtime *rt = rp_runtime(o);
   if (!rt) return 1;
   ag_Agent *a = ag_agent_load_file(rt, o->files[0]);
-  for (size_t i = 0; i < a->diags.n; i++) ag_diag_print(stderr, &a->diags.items[i], false);
+  for (size_t i = 0; i < a->diags.n; i++)  /* notes are for `lispy lint` */
+    if (a->diags.items[i].severity != AG_NOTE) ag_diag_print(stderr, &a->diags.items[i], false);
   char err[512] = "";
   cJSON *args = rp_parse_call_args(a, o->files + 1, o->nfiles - 1, err, sizeof err);
   int rc;

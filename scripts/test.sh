@@ -41,12 +41,20 @@ run_build() {
   shift 2
   local log
   log=$(mktemp)
+  local built=""
   echo "==== $name: configure + build ($dir) ===="
-  if ! cmake -S "$ROOT" -B "$dir" "$@" || ! cmake --build "$dir" -j"$JOBS"; then
-    summaries+=("$name: BUILD FAILED")
+  if ! cmake -S "$ROOT" -B "$dir" "$@"; then
+    summaries+=("$name: CONFIGURE FAILED")
     status=1
     rm -f "$log"
     return
+  fi
+  # The lispy binary first, then everything else. A failed build still runs
+  # ctest: what did build gets tested, the rest shows up as "Not Run".
+  if ! cmake --build "$dir" -j"$JOBS" --target lispy ||
+     ! cmake --build "$dir" -j"$JOBS"; then
+    built="BUILD FAILED; "
+    status=1
   fi
   echo "==== $name: ctest ===="
   (cd "$dir" && ctest --output-on-failure -j"$JOBS" "${ctest_args[@]}") 2>&1 | tee "$log"
@@ -54,10 +62,10 @@ run_build() {
   local line
   line=$(grep -E '[0-9]+% tests passed' "$log" | tail -n 1)
   [ -n "$line" ] || line="no test summary (ctest exit $rc)"
-  if [ "$rc" -eq 0 ]; then
+  if [ "$rc" -eq 0 ] && [ -z "$built" ]; then
     summaries+=("$name: PASS: $line")
   else
-    summaries+=("$name: FAIL: $line")
+    summaries+=("$name: FAIL: $built$line")
     status=1
   fi
   rm -f "$log"

@@ -9,7 +9,7 @@
 **   - single agent files, missing paths and repeated runs.
 **
 ** Run from the project root (ctest does), or pass the project root as the
-** only argument.
+** only argument. LISPY_GC_STRESS=1 collects at every allocation (slow).
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,6 +164,8 @@ int main(int argc, char **argv) {
   }
   ag_Runtime *rt = ag_runtime_new();
   if (!rt) return 2;
+  const char *stress = getenv("LISPY_GC_STRESS");
+  if (stress && *stress && strcmp(stress, "0") != 0) lispy_gc_stress(ag_runtime_lispy(rt), true);
   test_json_equal();
   test_examples(rt);
   test_bad(rt);

@@ -209,9 +209,11 @@ static void check_dir(ag_Runtime *rt, const char *dir) {
   closedir(d);
   qsort(names, n, sizeof names[0], cmp_str);
   for (size_t i = 0; i < n; i++) {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+    size_t plen = strlen(dir) + strlen(names[i]) + 2;
+    char *path = malloc(plen);
+    snprintf(path, plen, "%s/%s", dir, names[i]);
     check_file(rt, path);
+    free(path);
     free(names[i]);
   }
 }

@@ -257,7 +257,8 @@ static void test_match_limit(void) {
                        " \"b\": {\"pattern\": \"^(a|aa)+$\"}}}";
   char instance[200];
   snprintf(instance, sizeof instance, "{\"a\": \"%s!\", \"b\": \"%s!\"}",
-           "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+           "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+           "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
   clock_t start = clock();
   char *got = validate(schema, instance);
   double seconds = (double)(clock() - start) / CLOCKS_PER_SEC;
@@ -356,7 +357,8 @@ static void test_recursion(void) {
   ag_schema_errors_free(&errs);
   ag_schema_free(s);
   /* a $ref cycle that never consumes the instance */
-  char *got = validate("{\"$defs\": {\"a\": {\"$ref\": \"#/$defs/b\"}, \"b\": {\"$ref\": \"#/$defs/a\"}},"
+  char *got = validate("{\"$defs\": {\"a\": {\"$ref\": \"#/$defs/b\"},"
+                       " \"b\": {\"$ref\": \"#/$defs/a\"}},"
                        " \"$ref\": \"#/$defs/a\"}", "1");
   CHECK(strstr(got, ": nested too deeply (more than 200 levels of schemas)") == got);
   free(got);
@@ -375,7 +377,8 @@ static void test_compile_errors(void) {
   check_compile_errors("{\"properties\": {\"x\": {\"pattern\": \"a(\"}}}",
                        "/properties/x/pattern: invalid regular expression a(: missing "
                        "closing parenthesis");
-  check_compile_errors("{\"$ref\": \"#/$defs/nope\"}", "/$ref: unknown $ref target \"#/$defs/nope\"");
+  check_compile_errors("{\"$ref\": \"#/$defs/nope\"}",
+                       "/$ref: unknown $ref target \"#/$defs/nope\"");
   check_compile_errors("{\"minimum\": \"5\", \"type\": \"strin\", \"required\": [1],"
                        " \"maxLength\": -1, \"items\": 3, \"allOf\": []}",
                        "/minimum: must be a number\n"

@@ -1,0 +1,538 @@
+/*
+** test_dispatch.c -- the dispatcher (ag_invoke) against hostile and broken
+** agents: every envelope kind (not_found, invalid_args, context_version,
+** runtime, limit, interrupted), defaults, the legacy calling convention,
+** private globals and the context trace. After every hostile call a
+** well-behaved agent is called in the same runtime and must still give
+** the right value: no agent can break the next call.
+**
+** The agents live in tests/agents/dispatch (run from the project root, as
+** ctest does, or pass the project root as the only argument).
+*/
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agents.h"
+
+/* ==== A tiny check harness ================================================ */
+
+static int passed = 0, failed = 0;
+
+#define CHECK(cond)                                                         \
+  do {                                                                      \
+    if (cond) {                                                             \
+      passed++;                                                             \
+    } else {                                                                \
+      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+      failed++;                                                             \
+    }                                                                       \
+  } while (0)
+
+/* Compare two C strings, printing both on mismatch. */
+#define CHECK_STR(got, want)                                                \
+  do {                                                                      \
+    const char *g_ = (got), *w_ = (want);                                   \
+    if (g_ != NULL && strcmp(g_, w_) == 0) {                                \
+      passed++;                                                             \
+    } else {                                                                \
+      fprintf(stderr, "%s:%d: got [%s], want [%s]\n", __FILE__, __LINE__,   \
+              g_ ? g_ : "(null)", w_);                                      \
+      failed++;                                                             \
+    }                                                                       \
+  } while (0)
+
+/* An envelope whose error kind is `kind` (or ok when kind is NULL); the
+** envelope is printed on mismatch. */
+#define CHECK_ENV(env, kind)                                                \
+  do {                                                                      \
+    if (env_is((env), (kind))) {                                            \
+      passed++;                                                             \
+    } else {                                                                \
+      char *s_ = cJSON_PrintUnformatted(env);                               \
+      fprintf(stderr, "%s:%d: want %s, got %s\n", __FILE__, __LINE__,       \
+              (kind) ? (kind) : "ok", s_ ? s_ : "(null)");                  \
+      free(s_);                                                             \
+      failed++;                                                             \
+    }                                                                       \
+  } while (0)
+
+/* ==== Envelope helpers ====================================================== */
+
+static const char *err_field(const cJSON *env, const char *key) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(
+      cJSON_GetObjectItemCaseSensitive(env, "error"), key);
+  return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* ok when kind is NULL, else an error envelope of that kind. */
+static bool env_is(const cJSON *env, const char *kind) {
+  const cJSON *ok = cJSON_GetObjectItemCaseSensitive(env, "ok");
+  if (!kind) return cJSON_IsTrue(ok) && cJSON_GetObjectItemCaseSensitive(env, "value");
+  const char *k = err_field(env, "kind");
+  return cJSON_IsFalse(ok) && k && strcmp(k, kind) == 0 && err_field(env, "message");
+}
+
+static const cJSON *env_value(const cJSON *env) {
+  return cJSON_GetObjectItemCaseSensitive(env, "value");
+}
+
+/* The envelope's value printed compactly (malloc'd), "" when absent. */
+static char *value_text(const cJSON *env) {
+  const cJSON *v = env_value(env);
+  return v ? cJSON_PrintUnformatted(v) : strdup("");
+}
+
+#define CHECK_VALUE(env, want)                                              \
+  do {                                                                      \
+    char *t_ = value_text(env);                                             \
+    CHECK_STR(t_, want);                                                    \
+    free(t_);                                                               \
+  } while (0)
+
+static bool contains(const char *s, const char *part) {
+  return s && strstr(s, part) != NULL;
+}
+
+/* Invoke name with args given as JSON text (NULL: no arguments). */
+static cJSON *call(ag_Runtime *rt, const char *name, const char *args_json) {
+  cJSON *args = args_json ? cJSON_Parse(args_json) : NULL;
+  if (args_json && !args) {
+    fprintf(stderr, "bad JSON in the test: %s\n", args_json);
+    exit(2);
+  }
+  cJSON *env = ag_invoke(rt, name, args, NULL);
+  cJSON_Delete(args);
+  return env;
+}
+
+/* The well-behaved agent still answers correctly. */
+static void check_good(ag_Runtime *rt, int line) {
+  cJSON *env = call(rt, "add", "{\"a\": 2, \"b\": 40}");
+  char *t = value_text(env);
+  if (env_is(env, NULL) && strcmp(t, "42") == 0) {
+    passed++;
+  } else {
+    char *s = cJSON_PrintUnformatted(env);
+    fprintf(stderr, "%s:%d: the good agent failed after a hostile call: %s\n",
+            __FILE__, line, s ? s : "(null)");
+    free(s);
+    failed++;
+  }
+  free(t);
+  cJSON_Delete(env);
+}
+#define CHECK_GOOD(rt) check_good((rt), __LINE__)
+
+/* Limits used between hostile calls: generous but bounded. */
+static void normal_limits(ag_Runtime *rt) {
+  lispy_Limits l = {10000000, 64u << 20, 0, 0};
+  ag_runtime_set_limits(rt, &l);
+}
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* ==== not_found ============================================================== */
+
+static void test_not_found(ag_Runtime *rt) {
+  cJSON *env = call(rt, "no_such_agent", "{}");
+  CHECK_ENV(env, "not_found");
+  CHECK(contains(err_field(env, "message"), "no_such_agent"));
+  cJSON_Delete(env);
+
+  /* A file that loads but fails lint (no run) is not callable. */
+  env = call(rt, "norun", "{}");
+  CHECK_ENV(env, "not_found");
+  CHECK(contains(err_field(env, "message"), "norun"));
+  cJSON_Delete(env);
+  CHECK_GOOD(rt);
+}
+
+/* ==== invalid_args ============================================================ */
+
+/* The error's "errors" list has an entry with this path. */
+static bool has_error_path(const cJSON *env, const char *path) {
+  const cJSON *list = cJSON_GetObjectItemCaseSensitive(
+      cJSON_GetObjectItemCaseSensitive(env, "error"), "errors");
+  const cJSON *e;
+  cJSON_ArrayForEach(e, list) {
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(e, "path");
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(e, "message");
+    if (cJSON_IsString(p) && strcmp(p->valuestring, path) == 0 && cJSON_IsString(m))
+      return true;
+  }
+  return false;
+}
+
+static void test_invalid_args(ag_Runtime *rt) {
+  cJSON *env = call(rt, "summarize", "{\"thread_id\": 5}");
+  CHECK_ENV(env, "invalid_args");
+  CHECK(has_error_path(env, "/thread_id"));
+  cJSON_Delete(env);
+
+  env = call(rt, "summarize", "{}");
+  CHECK_ENV(env, "invalid_args");
+  CHECK(has_error_path(env, "/thread_id"));
+  CHECK(contains(err_field(env, "message"), "required"));
+  cJSON_Delete(env);
+
+  env = call(rt, "summarize", "{\"thread_id\": \"t1\", \"style\": \"medium\"}");
+  CHECK_ENV(env, "invalid_args");
+  CHECK(has_error_path(env, "/style"));
+  CHECK(contains(err_field(env, "message"), "medium"));
+  cJSON_Delete(env);
+
+  /* Several problems are listed at once. */
+  env = call(rt, "summarize", "{\"thread_id\": 5, \"max_words\": \"ten\", \"style\": \"huge\"}");
+  CHECK_ENV(env, "invalid_args");
+  CHECK(has_error_path(env, "/thread_id"));
+  CHECK(has_error_path(env, "/max_words"));
+  CHECK(has_error_path(env, "/style"));
+  CHECK(cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetObjectItem(env, "error"), "errors")) >= 3);
+  cJSON_Delete(env);
+
+  /* Arguments that are not an object at all. */
+  env = call(rt, "summarize", "[1, 2]");
+  CHECK_ENV(env, "invalid_args");
+  cJSON_Delete(env);
+
+  /* The good agent: missing and wrong-typed integers. */
+  env = call(rt, "add", "{\"a\": 1.5}");
+  CHECK_ENV(env, "invalid_args");
+  CHECK(has_error_path(env, "/a"));
+  CHECK(has_error_path(env, "/b"));
+  cJSON_Delete(env);
+  CHECK_GOOD(rt);
+}
+
+/* ==== Defaults, the legacy convention, private globals ======================= */
+
+static void test_defaults(ag_Runtime *rt) {
+  cJSON *env = call(rt, "words", "{}");
+  CHECK_ENV(env, NULL);
+  CHECK_VALUE(env, "100");
+  cJSON_Delete(env);
+
+  env = call(rt, "words", NULL);  /* no arguments at all */
+  CHECK_ENV(env, NULL);
+  CHECK_VALUE(env, "100");
+  cJSON_Delete(env);
+
+  env = call(rt, "words", "{\"max_words\": 7}");
+  CHECK_VALUE(env, "7");
+  cJSON_Delete(env);
+
+  env = call(rt, "summarize", "{\"thread_id\": \"t1\"}");
+  CHECK_ENV(env, NULL);
+  CHECK_VALUE(env, "[\"t1\",100,\"short\"]");
+  cJSON_Delete(env);
+
+  /* Arguments are mapped by name, whatever their order in the object. */
+  env = call(rt, "summarize", "{\"style\": \"long\", \"max_words\": 3, \"thread_id\": \"t2\"}");
+  CHECK_VALUE(env, "[\"t2\",3,\"long\"]");
+  cJSON_Delete(env);
+}
+
+static void test_legacy(ag_Runtime *rt) {
+  cJSON *env = call(rt, "legacy_post", "{\"channel\": \"general\", \"title\": \"Hi\"}");
+  CHECK_ENV(env, NULL);
+  const cJSON *v = env_value(env);
+  const cJSON *ch = cJSON_GetObjectItemCaseSensitive(v, "channel");
+  CHECK(cJSON_IsString(ch) && strcmp(ch->valuestring, "general") == 0);
+  const cJSON *title = cJSON_GetObjectItemCaseSensitive(v, "title");
+  CHECK(cJSON_IsString(title) && strcmp(title->valuestring, "Hi") == 0);
+  CHECK(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "string_keys")));
+  cJSON_Delete(env);
+
+  /* Legacy parameters are all optional. */
+  env = call(rt, "legacy_post", "{}");
+  CHECK_ENV(env, NULL);
+  ch = cJSON_GetObjectItemCaseSensitive(env_value(env), "channel");
+  CHECK(cJSON_IsString(ch) && strcmp(ch->valuestring, "") == 0);
+  cJSON_Delete(env);
+
+  /* ... but still typed as strings. */
+  env = call(rt, "legacy_post", "{\"channel\": 3}");
+  CHECK_ENV(env, "invalid_args");
+  cJSON_Delete(env);
+
+  /* The run function named after the file: legacy-stem-agent-run. */
+  env = call(rt, "legacy_stem", "{\"channel\": \"dev\"}");
+  CHECK_ENV(env, NULL);
+  CHECK_VALUE(env, "\"#dev\"");
+  cJSON_Delete(env);
+}
+
+static void test_private_globals(ag_Runtime *rt) {
+  cJSON *env = call(rt, "secret_keeper", "{}");
+  CHECK_ENV(env, NULL);
+  CHECK_VALUE(env, "\"s3cr3t\"");
+  cJSON_Delete(env);
+
+  env = call(rt, "snoop", "{}");
+  CHECK_ENV(env, "runtime");
+  CHECK(contains(err_field(env, "message"), "unbound"));
+  CHECK(contains(err_field(env, "message"), "secret"));
+  cJSON_Delete(env);
+  CHECK_GOOD(rt);
+}
+
+/* ==== context_version ========================================================= */
+
+/* A file agent by name, callable or not. */
+static ag_Agent *agent_named(ag_Runtime *rt, const char *name) {
+  for (size_t i = 0; i < ag_registry_count(rt); i++) {
+    ag_Agent *a = ag_registry_at(rt, i);
+    if (a->name && strcmp(a->name, name) == 0) return a;
+  }
+  return NULL;
+}
+
+/* Through the registry the lint already rejects these agents (A401/A402);
+** the envelope says why: context_version, or not_found naming the agent.
+** With the lint errors dropped (a host that skips lint), the dispatcher's
+** own check must still refuse the call with context_version. */
+static void check_context_agent(ag_Runtime *rt, const char *name, const char *code,
+                                const char *word) {
+  cJSON *env = call(rt, name, "{}");
+  CHECK(env_is(env, "context_version") || env_is(env, "not_found"));
+  if (env_is(env, "not_found"))
+    printf("note: %s gives not_found (lint %s), not context_version\n", name, code);
+  cJSON_Delete(env);
+
+  ag_Agent *a = agent_named(rt, name);
+  CHECK(a != NULL);
+  if (!a) return;
+  bool linted = false;
+  for (size_t i = 0; i < a->diags.n; i++) linted |= strcmp(a->diags.items[i].code, code) == 0;
+  CHECK(linted);
+  ag_diags_free(&a->diags);
+  ag_diags_init(&a->diags);
+  env = ag_invoke_agent(rt, a, NULL, NULL);
+  CHECK_ENV(env, "context_version");
+  CHECK(contains(err_field(env, "message"), word));
+  cJSON_Delete(env);
+  CHECK_GOOD(rt);
+}
+
+static void test_context_version(ag_Runtime *rt) {
+  check_context_agent(rt, "future", "A401", "99");
+  check_context_agent(rt, "teleport", "A402", "teleport");
+}
+
+/* ==== runtime ================================================================== */
+
+static void test_runtime(ag_Runtime *rt) {
+  cJSON *env = call(rt, "boom", "{\"mode\": \"error\"}");
+  CHECK_ENV(env, "runtime");
+  CHECK_STR(err_field(env, "message"), "boom");
+  const cJSON *err = cJSON_GetObjectItem(env, "error");
+  const cJSON *code = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItem(err, "data"), "code");
+  CHECK(cJSON_IsNumber(code) && code->valuedouble == 1);
+  const cJSON *frame = cJSON_GetArrayItem(cJSON_GetObjectItem(err, "trace"), 0);
+  const cJSON *file = cJSON_GetObjectItemCaseSensitive(frame, "file");
+  const cJSON *line = cJSON_GetObjectItemCaseSensitive(frame, "line");
+  CHECK(cJSON_IsString(file) && contains(file->valuestring, "boom_agent.lispy"));
+  CHECK(cJSON_IsNumber(line) && line->valuedouble == 9);
+  cJSON_Delete(env);
+  CHECK_GOOD(rt);
+
+  /* Throwing a value that is not an error. */
+  env = call(rt, "boom", "{\"mode\": \"throw\"}");
+  CHECK_ENV(env, "runtime");
+  CHECK(contains(err_field(env, "message"), "42"));
+  cJSON_Delete(env);
+  CHECK_GOOD(rt);
+
+  /* A result JSON cannot carry. */
+  env = call(rt, "boom", "{\"mode\": \"function\"}");
+  CHECK_ENV(env, "runtime");
+  CHECK(contains(err_field(env, "message"), "JSON"));
+  CHECK(contains(err_field(env, "message"), "function"));
+  cJSON_Delete(env);
+  CHECK_GOOD(rt);
+}
+
+/* ==== limit ==================================================================== */
+
+/* Call hostile/sly in `mode` under limits; expect a limit envelope naming
+** one of the limits in `which` (space-separated) or, when which is NULL,
+** an ok envelope. */
+static void check_limit(ag_Runtime *rt, const char *agent, const char *mode,
+                        lispy_Limits lim, const char *which, int line) {
+  ag_runtime_set_limits(rt, &lim);
+  char args[100];
+  snprintf(args, sizeof args, "{\"mode\": \"%s\"}", mode);
+  cJSON *env = call(rt, agent, args);
+  const char *got = err_field(env, "limit");
+  bool ok = which ? env_is(env, "limit") && got && strstr(which, got) != NULL
+                  : env_is(env, NULL);
+  if (ok) {
+    passed++;
+  } else {
+    char *s = cJSON_PrintUnformatted(env);
+    fprintf(stderr, "%s:%d: %s %s: want %s, got %s\n", __FILE__, line, agent, mode,
+            which ? which : "ok", s ? s : "(null)");
+    free(s);
+    failed++;
+  }
+  cJSON_Delete(env);
+  normal_limits(rt);
+  check_good(rt, line);
+}
+
+/* Output sink counting bytes. */
+static void count_output(void *ud, const char *s, size_t len) {
+  (void)s;
+  *(size_t *)ud += len;
+}
+
+static void test_limits(ag_Runtime *rt) {
+  lispy_State *L = ag_runtime_lispy(rt);
+  lispy_Limits fuel = {1000000, 64u << 20, 0, 0};
+  check_limit(rt, "hostile", "loop", fuel, "fuel", __LINE__);
+  lispy_Limits deep = {0, 256u << 20, 0, 0};
+  check_limit(rt, "hostile", "deep", deep, "depth memory", __LINE__);
+  size_t before = lispy_memory_used(L);
+  lispy_Limits mem = {0, 16u << 20, 0, 0};
+  check_limit(rt, "hostile", "bomb", mem, "memory", __LINE__);
+  lispy_gc(L);
+  CHECK(lispy_memory_used(L) < before + (4u << 20));  /* the bomb was collected */
+  size_t out = 0;
+  lispy_set_output(L, count_output, &out);
+  check_limit(rt, "hostile", "output", fuel, "output fuel", __LINE__);
+  lispy_set_output(L, NULL, NULL);
+  CHECK(out > 0 && out <= (2u << 20));
+
+  /* Catching the error does not buy more fuel. */
+  check_limit(rt, "sly", "loop", fuel, "fuel", __LINE__);
+  check_limit(rt, "sly", "finally", fuel, "fuel", __LINE__);
+  /* Memory and depth errors are catchable: the run goes on, bounded. */
+  check_limit(rt, "sly", "bomb", mem, NULL, __LINE__);
+  check_limit(rt, "sly", "deep", deep, NULL, __LINE__);
+}
+
+/* ==== time and interrupts ====================================================== */
+
+static void test_timeout(ag_Runtime *rt) {
+  lispy_Limits lim = {0, 64u << 20, 0, 0.2};
+  double t0 = now_s();
+  check_limit(rt, "hostile", "loop", lim, "time", __LINE__);
+  double took = now_s() - t0;
+  printf("timeout 0.2 s ended the loop after %.3f s\n", took);
+  CHECK(took >= 0.15 && took < 5.0);
+}
+
+typedef struct Interrupter {
+  lispy_State *L;
+  atomic_bool done;        /* set by the main thread once the call returned */
+} Interrupter;
+
+/* Interrupt every 50 ms until the call is over (an interrupt that lands
+** before the call starts may be reset by it; the next one will not). */
+static void *interrupter(void *p) {
+  Interrupter *in = p;
+  usleep(100 * 1000);
+  while (!atomic_load(&in->done)) {
+    lispy_interrupt(in->L);
+    usleep(50 * 1000);
+  }
+  return NULL;
+}
+
+static void test_interrupt(ag_Runtime *rt) {
+  lispy_Limits lim = {0, 64u << 20, 0, 0};  /* no fuel limit, no timeout */
+  ag_runtime_set_limits(rt, &lim);
+  Interrupter in = {ag_runtime_lispy(rt), false};
+  pthread_t th;
+  CHECK(pthread_create(&th, NULL, interrupter, &in) == 0);
+  double t0 = now_s();
+  cJSON *env = call(rt, "hostile", "{\"mode\": \"loop\"}");
+  atomic_store(&in.done, true);
+  pthread_join(th, NULL);
+  printf("interrupt ended the loop after %.3f s\n", now_s() - t0);
+  CHECK_ENV(env, "interrupted");
+  cJSON_Delete(env);
+  normal_limits(rt);
+  CHECK_GOOD(rt);
+  CHECK_GOOD(rt);  /* the interrupt flag does not linger */
+}
+
+/* ==== trace ====================================================================== */
+
+static void test_trace(ag_Runtime *rt) {
+  ag_mock_add_llm_rule(ag_runtime_backend(rt), "lisp", "A family of languages.");
+  ag_CallOptions opt = {true};
+  cJSON *args = cJSON_Parse("{\"topic\": \"lisp\"}");
+  cJSON *env = ag_invoke(rt, "tracer", args, &opt);
+  CHECK_ENV(env, NULL);
+  CHECK_VALUE(env, "\"A family of languages.\"");
+  const cJSON *trace = cJSON_GetObjectItemCaseSensitive(env, "trace");
+  CHECK(cJSON_GetArraySize(trace) == 2);
+  const cJSON *t0 = cJSON_GetArrayItem(trace, 0), *t1 = cJSON_GetArrayItem(trace, 1);
+  const cJSON *m0 = cJSON_GetObjectItemCaseSensitive(t0, "method");
+  CHECK(cJSON_IsString(m0) && strcmp(m0->valuestring, "llm") == 0);
+  const cJSON *a0 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(t0, "args"), 0);
+  CHECK(cJSON_IsString(a0) && strcmp(a0->valuestring, "Tell me about lisp") == 0);
+  const cJSON *r0 = cJSON_GetObjectItemCaseSensitive(t0, "result");
+  CHECK(cJSON_IsString(r0) && strcmp(r0->valuestring, "A family of languages.") == 0);
+  const cJSON *m1 = cJSON_GetObjectItemCaseSensitive(t1, "method");
+  CHECK(cJSON_IsString(m1) && strcmp(m1->valuestring, "save") == 0);
+  CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(t1, "args")) == 2);
+  CHECK(cJSON_HasObjectItem(t1, "result"));
+  cJSON_Delete(env);
+
+  /* Without the option there is no trace. */
+  env = ag_invoke(rt, "tracer", args, NULL);
+  CHECK_ENV(env, NULL);
+  CHECK(!cJSON_HasObjectItem(env, "trace"));
+  cJSON_Delete(env);
+  cJSON_Delete(args);
+}
+
+/* ==== main ========================================================================== */
+
+int main(int argc, char **argv) {
+  if (argc > 1 && chdir(argv[1]) != 0) {
+    perror(argv[1]);
+    return 2;
+  }
+  ag_Runtime *rt = ag_runtime_new();
+  if (!rt) {
+    fprintf(stderr, "cannot create a runtime\n");
+    return 2;
+  }
+  normal_limits(rt);
+  ag_registry_add_dir(rt, "tests/agents/dispatch");
+  ag_ScanReport rep;
+  ag_registry_scan(rt, &rep);
+  CHECK(rep.nadded >= 14);
+  CHECK(rep.nbroken == 3);  /* norun, future, teleport */
+  if (rep.nadded == 0) fprintf(stderr, "no agents in tests/agents/dispatch: run from the project root\n");
+  ag_scan_report_free(&rep);
+
+  test_not_found(rt);
+  test_invalid_args(rt);
+  test_defaults(rt);
+  test_legacy(rt);
+  test_private_globals(rt);
+  test_runtime(rt);
+  test_limits(rt);
+  test_timeout(rt);
+  test_interrupt(rt);
+  test_trace(rt);
+  test_context_version(rt);
+  CHECK_GOOD(rt);
+
+  ag_runtime_free(rt);
+  printf("%d passed, %d failed\n", passed, failed);
+  return failed ? 1 : 0;
+}
