@@ -94,7 +94,7 @@ int lispy_call(lispy_State *L, lispy_Value fn, int argc,
 /* Reading without evaluating. Returns LISPY_OK and the next datum in *out
 ** (advancing *pos), LISPY_ERROR on a syntax error, or LISPY_INCOMPLETE
 ** when input ends inside a form (a shell asks for more lines); at the end
-** of input returns LISPY_OK with *pos == len and *out nil. */
+** of input returns LISPY_EOF with *pos == len. */
 #define LISPY_INCOMPLETE 2
 #define LISPY_EOF 3
 int lispy_read(lispy_State *L, const char *src, size_t len, size_t *pos,
@@ -105,6 +105,12 @@ int lispy_read(lispy_State *L, const char *src, size_t len, size_t *pos,
 ** for the key and [2i+1] for the value of entry slot i, when not NULL).
 ** The file of a position: */
 const char *lispy_file_name(lispy_State *L, lx_SrcPos pos);
+
+/* Names of the special forms (define, let, try, ...); *n gets the count. */
+const char *const *lispy_special_forms(size_t *n);
+/* Doc string and parameter synopsis of a function value (NULL if none). */
+const char *lispy_doc(lispy_Value fn);
+const char *lispy_params(lispy_State *L, lispy_Value fn, char *buf, size_t len);
 
 /* ---- Errors ------------------------------------------------------------ */
 lispy_Value  lispy_last_error(lispy_State *L);

@@ -280,10 +280,10 @@ static lx_Var *cp_hidden_var(lx_Compiler *C) {
 /* An uninterned symbol: unique, so desugared code cannot capture user
 ** variables. */
 static lx_Value cp_gensym(lx_Compiler *C, const char *name) {
+  lx_String *str = lx_string_new(C->L, name, strlen(name));
   lx_Symbol *s = (lx_Symbol *)lx_obj_new(C->L, LX_SYMBOL, sizeof(lx_Symbol));
-  s->name = NULL;
+  s->name = str;
   s->next = NULL;
-  s->name = lx_string_new(C->L, name, strlen(name));
   return lx_obj(s);
 }
 
@@ -1002,6 +1002,13 @@ void lx_compiler_init(lx_State *L) {
     sym.as.o->flags = (uint16_t)(i + 1);
     lx_vector_push(L, L->permanent, sym);
   }
+}
+
+const char *const *lispy_special_forms(size_t *n) {
+  static const char *names[CP_NSPECIALS];
+  for (size_t i = 0; i < CP_NSPECIALS; i++) names[i] = cp_specials[i].name;
+  *n = CP_NSPECIALS;
+  return names;
 }
 
 bool lx_is_special_form(lx_Value sym) {

@@ -52,13 +52,80 @@ static void lx_mem_panic(size_t n) {
   abort();
 }
 
+/* Enforce the limit for n bytes about to be allocated in several pieces,
+** so no piece fails after another succeeded (nothing half-built leaks). */
+void lx_mem_reserve(lx_State *L, size_t n) {
+  lx_mem_make_room(L, n);
+}
+
+/* ========================================================================
+** Small-block pools: most objects are small and short-lived; free lists
+** per 16-byte size class make them cheap. Sanitizer builds use malloc
+** directly so every block keeps its own red zones.
+** ======================================================================== */
+
+#if defined(__SANITIZE_ADDRESS__)
+#define LX_USE_POOL 0
+#else
+#define LX_USE_POOL 1
+#endif
+
+typedef struct lx_Block { struct lx_Block *next; } lx_Block;
+
+static inline bool lx_pooled(size_t size) {
+  return LX_USE_POOL && size <= LX_POOL_MAX;
+}
+
+/* Carve a new chunk into blocks of class cls. */
+static bool lx_pool_refill(lx_State *L, size_t cls) {
+  size_t bsize = (cls + 1) * 16;
+  char *chunk = malloc(LX_POOL_CHUNK);
+  if (!chunk) return false;
+  *(void **)chunk = L->pool_chunks;  /* the first block links the chunks */
+  L->pool_chunks = chunk;
+  for (size_t off = bsize > sizeof(void *) ? bsize : 16; off + bsize <= LX_POOL_CHUNK; off += bsize) {
+    lx_Block *b = (lx_Block *)(chunk + off);
+    b->next = L->pool_free[cls];
+    L->pool_free[cls] = b;
+  }
+  return true;
+}
+
+static void *lx_pool_get(lx_State *L, size_t size) {
+  size_t cls = (size - 1) / 16;
+  if (!L->pool_free[cls] && !lx_pool_refill(L, cls)) return NULL;
+  lx_Block *b = L->pool_free[cls];
+  L->pool_free[cls] = b->next;
+  return b;
+}
+
+static void lx_pool_put(lx_State *L, void *p, size_t size) {
+  size_t cls = (size - 1) / 16;
+  lx_Block *b = p;
+  b->next = L->pool_free[cls];
+  L->pool_free[cls] = b;
+}
+
+static void lx_pool_free_all(lx_State *L) {
+  while (L->pool_chunks) {
+    void *next = *(void **)L->pool_chunks;
+    free(L->pool_chunks);
+    L->pool_chunks = next;
+  }
+  memset(L->pool_free, 0, sizeof L->pool_free);
+}
+
+static void *lx_raw_alloc(lx_State *L, size_t size) {
+  return lx_pooled(size) ? lx_pool_get(L, size) : malloc(size);
+}
+
 void *lx_mem_alloc(lx_State *L, size_t size) {
   if (size == 0) size = 1;
   lx_mem_make_room(L, size);
-  void *p = malloc(size);
+  void *p = lx_raw_alloc(L, size);
   if (p == NULL) {
     lx_gc_collect(L);
-    p = malloc(size);
+    p = lx_raw_alloc(L, size);
     if (p == NULL) lx_limit_error(L, "memory");
   }
   L->mem_used += size;
@@ -68,7 +135,19 @@ void *lx_mem_alloc(lx_State *L, size_t size) {
 
 void *lx_mem_realloc(lx_State *L, void *p, size_t old_size, size_t new_size) {
   if (new_size > old_size) lx_mem_make_room(L, new_size - old_size);
-  void *np = realloc(p, new_size ? new_size : 1);
+  if (new_size == 0) new_size = 1;
+  if (p == NULL) old_size = 0;
+  void *np;
+  if (lx_pooled(new_size) || (p && lx_pooled(old_size))) {  /* move by hand */
+    np = lx_raw_alloc(L, new_size);
+    if (np && p) {
+      memcpy(np, p, old_size < new_size ? old_size : new_size);
+      if (lx_pooled(old_size)) lx_pool_put(L, p, old_size);
+      else free(p);
+    }
+  } else {
+    np = realloc(p, new_size);
+  }
   if (np == NULL) {
     if (new_size <= old_size) lx_mem_panic(new_size);
     lx_limit_error(L, "memory");
@@ -80,9 +159,11 @@ void *lx_mem_realloc(lx_State *L, void *p, size_t old_size, size_t new_size) {
 
 void lx_mem_free(lx_State *L, void *p, size_t size) {
   if (p == NULL) return;
+  if (size == 0) size = 1;
   assert(L->mem_used >= size);
   L->mem_used -= size;
-  free(p);
+  if (lx_pooled(size)) lx_pool_put(L, p, size);
+  else free(p);
 }
 
 /* Allocate an object of `size` bytes and link it into the object list. */
@@ -116,7 +197,7 @@ static void lx_gray_push(lx_State *L, lx_Obj *o) {
 static void lx_mark_obj(lx_State *L, lx_Obj *o) {
   if (o == NULL || o->marked) return;
   o->marked = 1;
-  lx_gray_push(L, o);
+  if (o->type != LX_STRING) lx_gray_push(L, o);  /* strings hold no references */
 }
 
 static inline void lx_mark(lx_State *L, lx_Value v) {
@@ -140,7 +221,7 @@ static void lx_mark_proto(lx_State *L, lx_Proto *p) {
 static void lx_blacken(lx_State *L, lx_Obj *o) {
   switch ((lx_Type)o->type) {
   case LX_SYMBOL: case LX_KEYWORD:
-    lx_mark_obj(L, &((lx_Symbol *)o)->name->h);
+    if (((lx_Symbol *)o)->name) lx_mark_obj(L, &((lx_Symbol *)o)->name->h);
     break;
   case LX_PAIR:
     lx_mark(L, ((lx_Pair *)o)->car);
@@ -296,6 +377,11 @@ void lx_gc_collect(lx_State *L) {
   size_t next = L->mem_used * LX_GC_GROWTH;
   L->gc_threshold = next < LX_GC_MIN_THRESHOLD ? LX_GC_MIN_THRESHOLD : next;
   L->gc_running = false;
+}
+
+/* Release the pools' chunks: the very last step of closing a state. */
+void lx_mem_shutdown(lx_State *L) {
+  lx_pool_free_all(L);
 }
 
 /* Free every object (state shutdown). */

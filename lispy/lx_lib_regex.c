@@ -392,19 +392,34 @@ static lx_Value bi_regex_quote(lx_State *L, int argc, lx_Value *argv) {
 ** Registration
 ** ======================================================================== */
 
+/* One builtin: name, function, arity, parameter synopsis, doc. */
+typedef struct LibFn {
+  const char *name;
+  lx_NativeFn fn;
+  int min, max;               /* max -1 = variadic */
+  const char *params, *doc;
+} LibFn;
+
+static const LibFn regex_fns[] = {
+  {"regex-match", bi_regex_match, 2, 2, "(pattern s)",
+   "First match of pattern in s: nil, the matched string, or (whole group1 ...) if the pattern has groups."},
+  {"regex-match-all", bi_regex_match_all, 2, 2, "(pattern s)",
+   "List of all non-overlapping matches of pattern in s, each shaped as in regex-match."},
+  {"regex-test?", bi_regex_test, 2, 2, "(pattern s)",
+   "True if pattern matches somewhere in s."},
+  {"regex-matches?", bi_regex_matches, 2, 2, "(pattern s)",
+   "True if pattern matches somewhere in s (anchor with ^...$ for a full match)."},
+  {"regex-replace", bi_regex_replace, 3, 3, "(pattern s replacement)",
+   "Replace every match: replacement is a string using $0..$n, ${name}, $$, or a function of the match."},
+  {"regex-split", bi_regex_split, 2, 2, "(pattern s)",
+   "List of the parts of s between non-empty matches of pattern."},
+  {"regex-quote", bi_regex_quote, 1, 1, "(s)",
+   "A pattern that matches the string s literally."},
+};
+
 void lx_lib_regex_open(lx_State *L) {
-  lx_defnative(L, "regex-match", bi_regex_match, 2, 2, "(pattern s)",
-               "First match of pattern in s: nil, the matched string, or (whole group1 ...) if the pattern has groups.");
-  lx_defnative(L, "regex-match-all", bi_regex_match_all, 2, 2, "(pattern s)",
-               "List of all non-overlapping matches of pattern in s, each shaped as in regex-match.");
-  lx_defnative(L, "regex-test?", bi_regex_test, 2, 2, "(pattern s)",
-               "True if pattern matches somewhere in s.");
-  lx_defnative(L, "regex-matches?", bi_regex_matches, 2, 2, "(pattern s)",
-               "True if pattern matches somewhere in s (anchor with ^...$ for a full match).");
-  lx_defnative(L, "regex-replace", bi_regex_replace, 3, 3, "(pattern s replacement)",
-               "Replace every match: replacement is a string using $0..$n, ${name}, $$, or a function of the match.");
-  lx_defnative(L, "regex-split", bi_regex_split, 2, 2, "(pattern s)",
-               "List of the parts of s between non-empty matches of pattern.");
-  lx_defnative(L, "regex-quote", bi_regex_quote, 1, 1, "(s)",
-               "A pattern that matches the string s literally.");
+  for (size_t i = 0; i < sizeof regex_fns / sizeof regex_fns[0]; i++) {
+    const LibFn *f = &regex_fns[i];
+    lx_defnative(L, f->name, f->fn, f->min, f->max, f->params, f->doc);
+  }
 }

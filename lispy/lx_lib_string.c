@@ -392,18 +392,25 @@ static lx_Value bi_string_join(lx_State *L, int argc, lx_Value *argv) {
   }
   lx_String *sep = lx_is(sepv, LX_NIL) ? NULL : lx_check_string(L, "string-join", sepv);
   lx_Vector *items = lx_seq_to_vector(L, "string-join", seq);
-  lx_Buf b;
-  lx_buf_init(L, &b);
-  for (size_t k = 0; k < items->len; k++) {
+  size_t total = 0, seplen = sep ? sep->len : 0;
+  for (size_t k = 0; k < items->len; k++) {  /* sizes first: one allocation */
     lx_Value it = items->items[k];
     if (!lx_is(it, LX_STRING))
       lx_error(L, "string-join: element %zu is not a string (got %s)", k,
                lx_type_name(it));
-    if (k > 0 && sep) buf_add(&b, sep->data, sep->len);
-    buf_add(&b, lx_as_string(it)->data, lx_as_string(it)->len);
-    charge_bytes(L, lx_as_string(it)->len);
+    total += lx_as_string(it)->len + (k > 0 ? seplen : 0);
+    if (total > UINT32_MAX) lx_limit_error(L, "memory");
   }
-  return lx_buf_finish(&b);
+  charge_bytes(L, total);
+  lx_String *out = lx_string_uninit(L, total);
+  char *at = out->data;
+  for (size_t k = 0; k < items->len; k++) {
+    const lx_String *s = lx_as_string(items->items[k]);
+    if (k > 0 && seplen) at = (char *)memcpy(at, sep->data, seplen) + seplen;
+    at = (char *)memcpy(at, s->data, s->len) + s->len;
+  }
+  lx_string_seal(out);
+  return lx_obj(out);
 }
 
 /* Does cp belong to the trim set (white space when set is NULL)? */
@@ -420,18 +427,20 @@ static lx_Value trim(lx_State *L, const char *fn, int argc, lx_Value *argv,
   lx_String *s = lx_check_string(L, fn, argv[0]);
   lx_String *set = NULL;
   if (argc > 1 && !lx_is(argv[1], LX_NIL)) set = lx_check_string(L, fn, argv[1]);
-  charge_bytes(L, s->len * (set ? 1 + set->nchars / 8 : 1));
-  size_t from = 0, to = s->len;
+  size_t from = 0, to = s->len, steps = 2;
   while (left && from < to) {
     size_t i = from;
+    steps++;
     if (!trim_member(u8_next(s->data, &i), set)) break;
     from = i;
   }
   while (right && to > from) {
     size_t i = to;
+    steps++;
     if (!trim_member(u8_prev(s->data, &i), set)) break;
     to = i;
   }
+  charge_bytes(L, steps * (set ? set->len + 1 : 4));
   if (from == 0 && to == s->len) return argv[0];
   return sub_bytes(L, s, from, to);
 }
@@ -505,15 +514,23 @@ static lx_Value bi_string_index(lx_State *L, int argc, lx_Value *argv) {
 ** Building strings
 ** ======================================================================== */
 
+/* Sizes first, then one allocation filled in place. */
 static lx_Value bi_string_append(lx_State *L, int argc, lx_Value *argv) {
-  lx_Buf b;
-  lx_buf_init(L, &b);
+  size_t total = 0;
   for (int k = 0; k < argc; k++) {
     lx_String *s = lx_check_string(L, "string-append", argv[k]);
-    charge_bytes(L, s->len);
-    buf_add(&b, s->data, s->len);
+    if (s->len > UINT32_MAX - total) lx_limit_error(L, "memory");
+    total += s->len;
   }
-  return lx_buf_finish(&b);
+  charge_bytes(L, total);
+  lx_String *out = lx_string_uninit(L, total);
+  size_t at = 0;
+  for (int k = 0; k < argc; k++) {
+    memcpy(out->data + at, lx_as_string(argv[k])->data, lx_as_string(argv[k])->len);
+    at += lx_as_string(argv[k])->len;
+  }
+  lx_string_seal(out);
+  return lx_obj(out);
 }
 
 static lx_Value bi_string_repeat(lx_State *L, int argc, lx_Value *argv) {
@@ -888,83 +905,98 @@ static lx_Value bi_str(lx_State *L, int argc, lx_Value *argv) {
 ** Registration
 ** ======================================================================== */
 
+/* One builtin: name, function, arity, parameter synopsis, doc. */
+typedef struct LibFn {
+  const char *name;
+  lx_NativeFn fn;
+  int min, max;               /* max -1 = variadic */
+  const char *params, *doc;
+} LibFn;
+
+static const LibFn string_fns[] = {
+  {"string-length", bi_string_length, 1, 1, "(s)",
+   "Number of characters (Unicode code points) in s."},
+  {"substring", bi_substring, 2, 3, "(s start [end])",
+   "Characters of s from index start up to (not including) end; end defaults to the length."},
+  {"string-ref", bi_string_ref, 2, 2, "(s i)",
+   "The character at index i of s, as a one-character string."},
+  {"char-at", bi_char_at, 2, 2, "(s i)",
+   "The character at index i of s, as a one-character string."},
+  {"string->list", bi_string_to_list, 1, 1, "(s)",
+   "List of the characters of s, each a one-character string."},
+  {"string-upcase", bi_string_upcase, 1, 1, "(s)",
+   "s in upper case, with full Unicode mappings (\"straße\" -> \"STRASSE\")."},
+  {"string-downcase", bi_string_downcase, 1, 1, "(s)",
+   "s in lower case, with full Unicode mappings (final sigma included)."},
+  {"string-titlecase", bi_string_titlecase, 1, 1, "(s)",
+   "s with the first letter of each word title-cased and the rest lower-cased."},
+  {"string-split", bi_string_split, 1, 2, "(s [sep])",
+   "List of the parts of s between occurrences of sep; no sep splits on runs of white space, \"\" into characters."},
+  {"string-join", bi_string_join, 1, 2, "(strings [sep])",
+   "Concatenate a list or vector of strings, with sep between them."},
+  {"string-trim", bi_string_trim, 1, 2, "(s [chars])",
+   "s without leading and trailing white space (or characters of the string chars)."},
+  {"string-trim-left", bi_string_trim_left, 1, 2, "(s [chars])",
+   "s without leading white space (or characters of the string chars)."},
+  {"string-trim-right", bi_string_trim_right, 1, 2, "(s [chars])",
+   "s without trailing white space (or characters of the string chars)."},
+  {"string-replace", bi_string_replace, 3, 3, "(s old new)",
+   "s with every occurrence of the string old replaced by new."},
+  {"string-contains?", bi_string_contains, 2, 2, "(s sub)",
+   "True if sub occurs in s."},
+  {"string-prefix?", bi_string_prefix, 2, 2, "(s prefix)",
+   "True if s starts with prefix."},
+  {"string-suffix?", bi_string_suffix, 2, 2, "(s suffix)",
+   "True if s ends with suffix."},
+  {"string-index", bi_string_index, 2, 2, "(s sub)",
+   "Character index of the first occurrence of sub in s, or nil."},
+  {"string-append", bi_string_append, 0, -1, "(s ...)",
+   "Concatenate strings."},
+  {"string-repeat", bi_string_repeat, 2, 2, "(s n)",
+   "s repeated n times."},
+  {"string-reverse", bi_string_reverse, 1, 1, "(s)",
+   "The characters (code points) of s in reverse order."},
+  {"string-pad-left", bi_string_pad_left, 2, 3, "(s width [char])",
+   "s padded on the left with char (default space) to width characters."},
+  {"string-pad-right", bi_string_pad_right, 2, 3, "(s width [char])",
+   "s padded on the right with char (default space) to width characters."},
+  {"string=?", bi_string_eq, 1, -1, "(s1 s2 ...)",
+   "True if all strings are equal."},
+  {"string<?", bi_string_lt, 1, -1, "(s1 s2 ...)",
+   "True if the strings are strictly increasing (code point order)."},
+  {"string>?", bi_string_gt, 1, -1, "(s1 s2 ...)",
+   "True if the strings are strictly decreasing (code point order)."},
+  {"string<=?", bi_string_le, 1, -1, "(s1 s2 ...)",
+   "True if the strings are non-decreasing (code point order)."},
+  {"string>=?", bi_string_ge, 1, -1, "(s1 s2 ...)",
+   "True if the strings are non-increasing (code point order)."},
+  {"string->number", bi_string_to_number, 1, 2, "(s [radix])",
+   "The number written in s (42, -0.5, 1e3, 0x1F), or nil if s is not a number."},
+  {"number->string", bi_number_to_string, 1, 2, "(n [radix])",
+   "The text of number n; integers may use a radix from 2 to 36."},
+  {"->string", bi_to_string, 1, 1, "(x)",
+   "x as display text: strings unchanged, other values printed."},
+  {"symbol->string", bi_symbol_to_string, 1, 1, "(sym)",
+   "The name of a symbol."},
+  {"string->symbol", bi_string_to_symbol, 1, 1, "(s)",
+   "The symbol named s."},
+  {"keyword", bi_keyword, 1, 1, "(name)",
+   "The keyword named by a string or symbol (a leading colon is dropped)."},
+  {"name", bi_name, 1, 1, "(x)",
+   "The name of a keyword or symbol (without colon), or a string itself."},
+  {"string-normalize", bi_string_normalize, 1, 2, "(s [form])",
+   "s in Unicode normalization form \"NFC\" (default), \"NFD\", \"NFKC\" or \"NFKD\"."},
+  {"string-width", bi_string_width, 1, 1, "(s)",
+   "Columns s takes on a terminal (wide CJK and emoji count 2, combining marks 0)."},
+  {"format", bi_format, 1, -1, "(fmt arg ...)",
+   "Format: ~a display, ~s readable, ~d number, ~n or ~% newline, ~~ tilde."},
+  {"str", bi_str, 0, -1, "(x ...)",
+   "Concatenate the display text of all arguments (nil adds nothing)."},
+};
+
 void lx_lib_string_open(lx_State *L) {
-  lx_defnative(L, "string-length", bi_string_length, 1, 1, "(s)",
-               "Number of characters (Unicode code points) in s.");
-  lx_defnative(L, "substring", bi_substring, 2, 3, "(s start [end])",
-               "Characters of s from index start up to (not including) end; end defaults to the length.");
-  lx_defnative(L, "string-ref", bi_string_ref, 2, 2, "(s i)",
-               "The character at index i of s, as a one-character string.");
-  lx_defnative(L, "char-at", bi_char_at, 2, 2, "(s i)",
-               "The character at index i of s, as a one-character string.");
-  lx_defnative(L, "string->list", bi_string_to_list, 1, 1, "(s)",
-               "List of the characters of s, each a one-character string.");
-  lx_defnative(L, "string-upcase", bi_string_upcase, 1, 1, "(s)",
-               "s in upper case, with full Unicode mappings (\"straße\" -> \"STRASSE\").");
-  lx_defnative(L, "string-downcase", bi_string_downcase, 1, 1, "(s)",
-               "s in lower case, with full Unicode mappings (final sigma included).");
-  lx_defnative(L, "string-titlecase", bi_string_titlecase, 1, 1, "(s)",
-               "s with the first letter of each word title-cased and the rest lower-cased.");
-  lx_defnative(L, "string-split", bi_string_split, 1, 2, "(s [sep])",
-               "List of the parts of s between occurrences of sep; no sep splits on runs of white space, \"\" into characters.");
-  lx_defnative(L, "string-join", bi_string_join, 1, 2, "(strings [sep])",
-               "Concatenate a list or vector of strings, with sep between them.");
-  lx_defnative(L, "string-trim", bi_string_trim, 1, 2, "(s [chars])",
-               "s without leading and trailing white space (or characters of the string chars).");
-  lx_defnative(L, "string-trim-left", bi_string_trim_left, 1, 2, "(s [chars])",
-               "s without leading white space (or characters of the string chars).");
-  lx_defnative(L, "string-trim-right", bi_string_trim_right, 1, 2, "(s [chars])",
-               "s without trailing white space (or characters of the string chars).");
-  lx_defnative(L, "string-replace", bi_string_replace, 3, 3, "(s old new)",
-               "s with every occurrence of the string old replaced by new.");
-  lx_defnative(L, "string-contains?", bi_string_contains, 2, 2, "(s sub)",
-               "True if sub occurs in s.");
-  lx_defnative(L, "string-prefix?", bi_string_prefix, 2, 2, "(s prefix)",
-               "True if s starts with prefix.");
-  lx_defnative(L, "string-suffix?", bi_string_suffix, 2, 2, "(s suffix)",
-               "True if s ends with suffix.");
-  lx_defnative(L, "string-index", bi_string_index, 2, 2, "(s sub)",
-               "Character index of the first occurrence of sub in s, or nil.");
-  lx_defnative(L, "string-append", bi_string_append, 0, -1, "(s ...)",
-               "Concatenate strings.");
-  lx_defnative(L, "string-repeat", bi_string_repeat, 2, 2, "(s n)",
-               "s repeated n times.");
-  lx_defnative(L, "string-reverse", bi_string_reverse, 1, 1, "(s)",
-               "The characters (code points) of s in reverse order.");
-  lx_defnative(L, "string-pad-left", bi_string_pad_left, 2, 3, "(s width [char])",
-               "s padded on the left with char (default space) to width characters.");
-  lx_defnative(L, "string-pad-right", bi_string_pad_right, 2, 3, "(s width [char])",
-               "s padded on the right with char (default space) to width characters.");
-  lx_defnative(L, "string=?", bi_string_eq, 1, -1, "(s1 s2 ...)",
-               "True if all strings are equal.");
-  lx_defnative(L, "string<?", bi_string_lt, 1, -1, "(s1 s2 ...)",
-               "True if the strings are strictly increasing (code point order).");
-  lx_defnative(L, "string>?", bi_string_gt, 1, -1, "(s1 s2 ...)",
-               "True if the strings are strictly decreasing (code point order).");
-  lx_defnative(L, "string<=?", bi_string_le, 1, -1, "(s1 s2 ...)",
-               "True if the strings are non-decreasing (code point order).");
-  lx_defnative(L, "string>=?", bi_string_ge, 1, -1, "(s1 s2 ...)",
-               "True if the strings are non-increasing (code point order).");
-  lx_defnative(L, "string->number", bi_string_to_number, 1, 2, "(s [radix])",
-               "The number written in s (42, -0.5, 1e3, 0x1F), or nil if s is not a number.");
-  lx_defnative(L, "number->string", bi_number_to_string, 1, 2, "(n [radix])",
-               "The text of number n; integers may use a radix from 2 to 36.");
-  lx_defnative(L, "->string", bi_to_string, 1, 1, "(x)",
-               "x as display text: strings unchanged, other values printed.");
-  lx_defnative(L, "symbol->string", bi_symbol_to_string, 1, 1, "(sym)",
-               "The name of a symbol.");
-  lx_defnative(L, "string->symbol", bi_string_to_symbol, 1, 1, "(s)",
-               "The symbol named s.");
-  lx_defnative(L, "keyword", bi_keyword, 1, 1, "(name)",
-               "The keyword named by a string or symbol (a leading colon is dropped).");
-  lx_defnative(L, "name", bi_name, 1, 1, "(x)",
-               "The name of a keyword or symbol (without colon), or a string itself.");
-  lx_defnative(L, "string-normalize", bi_string_normalize, 1, 2, "(s [form])",
-               "s in Unicode normalization form \"NFC\" (default), \"NFD\", \"NFKC\" or \"NFKD\".");
-  lx_defnative(L, "string-width", bi_string_width, 1, 1, "(s)",
-               "Columns s takes on a terminal (wide CJK and emoji count 2, combining marks 0).");
-  lx_defnative(L, "format", bi_format, 1, -1, "(fmt arg ...)",
-               "Format: ~a display, ~s readable, ~d number, ~n or ~% newline, ~~ tilde.");
-  lx_defnative(L, "str", bi_str, 0, -1, "(x ...)",
-               "Concatenate the display text of all arguments (nil adds nothing).");
+  for (size_t i = 0; i < sizeof string_fns / sizeof string_fns[0]; i++) {
+    const LibFn *f = &string_fns[i];
+    lx_defnative(L, f->name, f->fn, f->min, f->max, f->params, f->doc);
+  }
 }

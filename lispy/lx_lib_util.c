@@ -109,6 +109,7 @@ static void lx_buf_reserve(lx_Buf *b, size_t need) {
 }
 
 void lx_buf_add(lx_Buf *b, const char *s, size_t len) {
+  if (len == 0) return;
   lx_buf_reserve(b, b->len + len);
   memcpy(b->store->data + b->len, s, len);
   b->len += len;

@@ -30,14 +30,43 @@ static uint32_t lx_utf8_count(const char *s, size_t len) {
   return n;
 }
 
+/* Copy, hash and count code points in one pass over the bytes. */
 lx_String *lx_string_new(lx_State *L, const char *s, size_t len) {
   lx_String *str = (lx_String *)lx_obj_new(L, LX_STRING, sizeof(lx_String) + len + 1);
-  str->len = len;
-  if (len) memcpy(str->data, s, len);
+  uint32_t h = 2166136261u, n = 0;
+  for (size_t i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)s[i];
+    str->data[i] = (char)c;
+    h = (h ^ c) * 16777619u;
+    n += (c & 0xC0) != 0x80;
+  }
   str->data[len] = '\0';
-  str->hash = lx_hash_bytes(str->data, len);
-  str->nchars = lx_utf8_count(str->data, len);
+  str->len = len;
+  str->hash = h;
+  str->nchars = n;
   return str;
+}
+
+/* A string of len bytes to be filled in place, then sealed with
+** lx_string_seal (which computes the hash and the code-point count). */
+lx_String *lx_string_uninit(lx_State *L, size_t len) {
+  lx_String *str = (lx_String *)lx_obj_new(L, LX_STRING, sizeof(lx_String) + len + 1);
+  str->len = len;
+  str->data[len] = '\0';
+  str->hash = 0;
+  str->nchars = 0;
+  return str;
+}
+
+void lx_string_seal(lx_String *s) {
+  uint32_t h = 2166136261u, n = 0;
+  for (size_t i = 0; i < s->len; i++) {
+    unsigned char c = (unsigned char)s->data[i];
+    h = (h ^ c) * 16777619u;
+    n += (c & 0xC0) != 0x80;
+  }
+  s->hash = h;
+  s->nchars = n;
 }
 
 lx_Value lx_string(lx_State *L, const char *s, size_t len) {
@@ -235,6 +264,7 @@ static void lx_dict_rehash(lx_State *L, lx_Dict *d, size_t want) {
   size_t ncap = 4;
   while (ncap < want) ncap *= 2;
   size_t icap = ncap * 2;
+  lx_mem_reserve(L, ncap * sizeof(lx_DictEntry) + icap * sizeof(int32_t));
   lx_DictEntry *ne = lx_mem_alloc(L, ncap * sizeof *ne);
   int32_t *ni = lx_mem_alloc(L, icap * sizeof *ni);
   memset(ni, 0xff, icap * sizeof *ni);

@@ -258,6 +258,8 @@ static inline lx_String *lx_strlike(lx_Value v) {
 
 lx_String *lx_string_new(lx_State *L, const char *s, size_t len);
 lx_Value   lx_string(lx_State *L, const char *s, size_t len);
+lx_String *lx_string_uninit(lx_State *L, size_t len);  /* fill, then seal */
+void       lx_string_seal(lx_String *s);
 lx_Value   lx_cstring(lx_State *L, const char *s);
 lx_Value   lx_stringf(lx_State *L, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

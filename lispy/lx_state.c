@@ -411,6 +411,7 @@ void lispy_close(lispy_State *L) {
   lx_mem_free(L, L->envs, L->envs_cap * sizeof(lx_Env *));
   free(L->stack);
   free(L->frames);
+  lx_mem_shutdown(L);
   free(L);
 }
 
@@ -641,6 +642,30 @@ void lispy_unref(lispy_State *L, int ref) {
 void lispy_register(lispy_State *L, lispy_Env *env, const char *name, lispy_NativeFn fn,
                     int min_args, int max_args, const char *params, const char *doc) {
   lispy_register_data(L, env, name, fn, min_args, max_args, params, doc, lx_nil());
+}
+
+const char *lispy_doc(lispy_Value fn) {
+  if (lx_is(fn, LX_NATIVE)) return lx_as_native(fn)->doc;
+  if (lx_is(fn, LX_CLOSURE) && lx_is(lx_as_closure(fn)->proto->doc, LX_STRING))
+    return lx_as_string(lx_as_closure(fn)->proto->doc)->data;
+  return NULL;
+}
+
+/* "(a b . rest)" for closures, the registered synopsis for builtins. */
+const char *lispy_params(lispy_State *L, lispy_Value fn, char *buf, size_t len) {
+  if (lx_is(fn, LX_NATIVE)) return lx_as_native(fn)->params;
+  if (!lx_is(fn, LX_CLOSURE) || len == 0) return NULL;
+  const lx_Proto *p = lx_as_closure(fn)->proto;
+  size_t n = (size_t)snprintf(buf, len, "(");
+  int i = 0;
+  for (lx_Value it = p->params; lx_is(it, LX_PAIR) && n < len; it = lx_cdr(it), i++) {
+    bool rest = p->has_rest && !lx_is(lx_cdr(it), LX_PAIR);
+    n += (size_t)snprintf(buf + n, len - n, "%s%s%s", i ? " " : "", rest ? ". " : "",
+                          lx_as_symbol(lx_car(it))->name->data);
+  }
+  if (n < len) snprintf(buf + n, len - n, ")");
+  (void)L;
+  return buf;
 }
 
 lispy_Value lispy_native_data(lispy_State *L) {

@@ -62,6 +62,8 @@ struct lx_State {
   bool gc_inhibit;         /* allocate without collecting (stack growth) */
   bool in_limit_error;     /* raising a memory error: don't recurse */
   size_t gc_count;         /* collections run */
+  void *pool_free[LX_POOL_MAX / 16]; /* free small blocks, per 16-byte class */
+  void *pool_chunks;       /* chunks the pools carve (freed at close) */
   lx_Obj **gray;           /* mark stack */
   size_t ngray, gray_cap;
 
@@ -125,12 +127,14 @@ struct lx_State {
 ** ======================================================================== */
 
 void  *lx_mem_alloc(lx_State *L, size_t size);
+void   lx_mem_reserve(lx_State *L, size_t n);
 void  *lx_mem_realloc(lx_State *L, void *p, size_t old_size, size_t new_size);
 void   lx_mem_free(lx_State *L, void *p, size_t size);
 lx_Obj *lx_obj_new(lx_State *L, lx_Type type, size_t size);
 
 void   lx_gc_collect(lx_State *L);
 void   lx_gc_free_all(lx_State *L);
+void   lx_mem_shutdown(lx_State *L);
 
 /* Protected C regions. While C code (builtins, reader, compiler, JSON) runs,
 ** every object it allocates is a GC root until the region ends, so C code

@@ -367,6 +367,28 @@ dispatch:
       lx_Value fn = L->stack[fnslot];
       if (fn.tag == LX_CLOSURE) {
         if (--L->budget.fuel < 0 || L->interrupt || --L->budget.clock_poll <= 0) lx_vm_check(L);
+        /* Fast paths: exact arity, room on the stack (and for a new frame). */
+        lx_Closure *ncl = lx_as_closure(fn);
+        const lx_Proto *np = ncl->proto;
+        if (argc == np->nparams && !np->has_rest) {
+          size_t nbase = tail ? frame->base : fnslot + 1;
+          bool room = nbase + np->nslots + 8 <= L->stack_cap;
+          if (tail && room) {
+            memmove(&L->stack[nbase - 1], &L->stack[fnslot], ((size_t)argc + 1) * sizeof(lx_Value));
+          } else if (!tail && room && L->nframes < L->frames_cap && L->nframes < L->budget.depth) {
+            frame = &L->frames[L->nframes++];
+            frame->base = nbase;
+          } else {
+            goto slow_call;
+          }
+          frame->fn = cl = ncl;
+          frame->pc = pc = np->code;
+          k = np->consts;
+          base = L->stack + nbase;
+          sp = base + argc;
+          DISPATCH();
+        }
+      slow_call:
         if (tail) {  /* reuse the frame: move callee and args down */
           size_t dst = frame->base - 1;
           memmove(&L->stack[dst], &L->stack[fnslot], ((size_t)argc + 1) * sizeof(lx_Value));

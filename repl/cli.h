@@ -24,6 +24,7 @@ typedef struct rp_Options {
   bool trace;              /* --trace */
   bool strict;             /* --strict */
   bool run;                /* command is run */
+  bool notes;              /* --notes: lint prints notes too */
 } rp_Options;
 
 /* cli_agents.c */

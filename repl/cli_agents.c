@@ -198,9 +198,11 @@ static int rp_cmd_lint(ag_Runtime *rt, const rp_Options *o) {
     rp_print_json(j);
     cJSON_Delete(j);
   } else {
-    for (size_t k = 0; k < all.n; k++) ag_diag_print(stdout, &all.items[k], false);
-    printf("%zu error(s), %zu warning(s), %zu note(s)\n", ag_diags_count(&all, AG_ERROR),
-           ag_diags_count(&all, AG_WARNING), ag_diags_count(&all, AG_NOTE));
+    for (size_t k = 0; k < all.n; k++)
+      if (o->notes || all.items[k].severity != AG_NOTE) ag_diag_print(stdout, &all.items[k], false);
+    size_t notes = ag_diags_count(&all, AG_NOTE);
+    printf("%zu error(s), %zu warning(s), %zu note(s)%s\n", ag_diags_count(&all, AG_ERROR),
+           ag_diags_count(&all, AG_WARNING), notes, notes && !o->notes ? " (--notes shows them)" : "");
   }
   int rc = ag_diags_count(&all, AG_ERROR) ? 1 : 0;
   ag_diags_free(&all);

@@ -28,7 +28,7 @@ static void rp_usage(FILE *out) {
           "                                     run one agent file, print its envelope\n"
           "       lispy [options] call NAME ['{json}' | key=value...]\n"
           "                                     call an agent of the registry\n"
-          "       lispy [options] lint [PATH...] [--format json]\n"
+          "       lispy [options] lint [PATH...] [--format json] [--notes]\n"
           "       lispy [options] list          table of the registry's agents\n"
           "       lispy [options] tools [--format openai|json] [--strict]\n"
           "       lispy [options] test [PATH...]  run agents' conformance cases\n"
@@ -84,6 +84,7 @@ static bool rp_limit_option(rp_Options *o, const char *name, const char *value) 
 static bool rp_flag(rp_Options *o, const char *a) {
   if (strcmp(a, "--trace") == 0) o->trace = true;
   else if (strcmp(a, "--strict") == 0) o->strict = true;
+  else if (strcmp(a, "--notes") == 0) o->notes = true;
   else return false;
   return true;
 }

@@ -88,5 +88,5 @@ BEGIN {
   print "== summary"
   printf "dispatch calls/s     lispy %9.0f   python %9.0f   ratio lispy/python %5.2fx  (%s: >= 10x)\n", l, p, r, verdict(r >= 10)
   printf "end to end calls/s   lispy %9.0f   python %9.0f   ratio lispy/python %5.2fx  (JSON text in and out)\n", le, pe, re
-  printf "load %d agents       %.1f ms  (%s: < 100 ms for 1000)\n", n, load, verdict(n != 1000 || load < 100)
+  printf "load %d agents     %.1f ms  (%s: < 100 ms for 1000)\n", n, load, verdict(n != 1000 || load < 100)
 }'

@@ -456,9 +456,11 @@ static void test_interrupt(ag_Runtime *rt) {
   CHECK(pthread_create(&th, NULL, interrupter, &in) == 0);
   double t0 = now_s();
   cJSON *env = call(rt, "hostile", "{\"mode\": \"loop\"}");
+  double took = now_s() - t0;
   atomic_store(&in.done, true);
   pthread_join(th, NULL);
-  printf("interrupt ended the loop after %.3f s\n", now_s() - t0);
+  printf("interrupt ended the loop after %.3f s\n", took);
+  CHECK(took >= 0.09 && took < 5.0);
   CHECK_ENV(env, "interrupted");
   cJSON_Delete(env);
   normal_limits(rt);
