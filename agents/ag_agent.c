@@ -130,6 +130,7 @@ ag_Agent *ag_agent_load_source(ag_Runtime *rt, const char *src, size_t len, cons
   a->path = strdup(path);
   a->hash = ag_hash_bytes(src, len);
   a->run_ref = -1;
+  a->ctx_ref = -1;
   ag_diags_init(&a->diags);
   a->env = lispy_env_new(rt->L, path);
   if (lispy_eval_string(rt->L, a->env, src, len, path, NULL) != LISPY_OK) {
@@ -149,6 +150,7 @@ ag_Agent *ag_agent_load_file(ag_Runtime *rt, const char *path) {
     a->L = rt->L;
     a->path = strdup(path);
     a->run_ref = -1;
+  a->ctx_ref = -1;
     ag_diags_init(&a->diags);
     ag_diags_add(&a->diags, path, 0, 0, AG_ERROR, "A002", NULL, "cannot read the agent file");
     return a;
@@ -161,6 +163,7 @@ ag_Agent *ag_agent_load_file(ag_Runtime *rt, const char *path) {
 void ag_agent_free(ag_Agent *a) {
   if (!a) return;
   if (a->run_ref >= 0) lispy_unref(a->L, a->run_ref);
+  if (a->ctx_ref >= 0) lispy_unref(a->L, a->ctx_ref);
   free(a->name);
   free(a->path);
   cJSON_Delete(a->descriptor);

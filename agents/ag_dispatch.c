@@ -103,7 +103,12 @@ static bool ag_push(ag_Runtime *rt, ag_Args *x, const cJSON *json) {
 
 /* The context, then run's parameters by name (legacy: one kwargs dict). */
 static bool ag_build_args(ag_Runtime *rt, ag_Agent *a, const cJSON *args, ag_Args *x) {
-  lispy_Value ctx = ag_context_value(rt, a);
+  if (a->ctx_ref < 0 || a->ctx_gen != rt->backend_gen) {  /* cached per agent */
+    if (a->ctx_ref >= 0) lispy_unref(rt->L, a->ctx_ref);
+    a->ctx_ref = lispy_ref(rt->L, ag_context_value(rt, a));
+    a->ctx_gen = rt->backend_gen;
+  }
+  lispy_Value ctx = lispy_deref(rt->L, a->ctx_ref);
   x->refs[0] = lispy_ref(rt->L, ctx);
   x->argv[0] = ctx;
   x->argc = 1;
@@ -171,6 +176,8 @@ static cJSON *ag_run(ag_Runtime *rt, ag_Agent *a, const cJSON *args, bool trace)
 }
 
 cJSON *ag_invoke_agent(ag_Runtime *rt, ag_Agent *a, const cJSON *args, const ag_CallOptions *opt) {
+  cJSON *incompatible = a->descriptor ? ag_check_context(a) : NULL;
+  if (incompatible) return incompatible;  /* before lint: say why precisely */
   if (!ag_agent_ok(a))
     return ag_envelope_errorf("not_found", "agent %s is not callable: it failed to load or lint (see lispy lint)",
                               a->name ? a->name : a->path);
@@ -178,7 +185,6 @@ cJSON *ag_invoke_agent(ag_Runtime *rt, ag_Agent *a, const cJSON *args, const ag_
     return ag_envelope_error("invalid_args", "arguments must be a JSON object");
   cJSON *filled = args ? cJSON_Duplicate(args, 1) : cJSON_CreateObject();
   cJSON *env = ag_check_args(a, filled);
-  if (!env) env = ag_check_context(a);
   if (!env) env = ag_run(rt, a, filled, opt && opt->trace);
   cJSON_Delete(filled);
   return env;

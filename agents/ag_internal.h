@@ -23,6 +23,7 @@ struct ag_Runtime {
   ag_Agent **defined;      /* agents defined in the shell (shadow files) */
   size_t ndefined, capdefined;
   ag_CallCtx *call;        /* the call in progress, or NULL */
+  unsigned backend_gen;    /* bumped when the backend or its fields change */
 };
 
 /* Register the context bindings (context-llm, ...) in the base env. */

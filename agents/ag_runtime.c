@@ -49,6 +49,7 @@ ag_Runtime *ag_runtime_new(void) {
     return NULL;
   }
   rt->limits = lispy_default_limits();
+  rt->backend_gen = 1;
   lispy_set_limits(rt->L, &rt->limits);
   ag_context_register(rt);
   return rt;
@@ -82,6 +83,9 @@ lispy_Limits ag_runtime_limits(const ag_Runtime *rt) { return rt->limits; }
 void ag_runtime_set_backend(ag_Runtime *rt, ag_Backend backend) {
   if (rt->backend.destroy) rt->backend.destroy(rt->backend.self);
   rt->backend = backend;
+  rt->backend_gen++;
 }
+
+void ag_runtime_backend_changed(ag_Runtime *rt) { rt->backend_gen++; }
 
 ag_Backend *ag_runtime_backend(ag_Runtime *rt) { return &rt->backend; }

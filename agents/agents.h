@@ -131,6 +131,8 @@ typedef struct ag_Agent {
   bool run_rest;           /* run takes a rest parameter */
   int line;                /* line of the descriptor definition */
   ag_Schema *schema;       /* compiled parameters, NULL if invalid */
+  int ctx_ref;             /* cached context value (lispy_ref), -1 if none */
+  unsigned ctx_gen;        /* backend generation the cached context is from */
   ag_Diags diags;          /* load-time lint and load errors */
 } ag_Agent;
 
@@ -160,6 +162,9 @@ lispy_Limits ag_runtime_limits(const ag_Runtime *rt);
 /* Replace the context backend (the runtime owns it from then on). */
 void         ag_runtime_set_backend(ag_Runtime *rt, ag_Backend backend);
 ag_Backend  *ag_runtime_backend(ag_Runtime *rt);
+/* Say the backend's data fields changed (e.g. after ag_mock_set_field):
+** contexts cached per agent are rebuilt on the next call. */
+void         ag_runtime_backend_changed(ag_Runtime *rt);
 
 /* Folders to glob for *_agent.lispy. */
 void   ag_registry_add_dir(ag_Runtime *rt, const char *dir);

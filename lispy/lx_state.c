@@ -119,6 +119,7 @@ static void lx_budget_begin(lx_State *L) {
   L->budget.fuel = lim->fuel > 0 ? lim->fuel : INT64_MAX;
   L->budget.mem_limit = lim->memory;
   L->budget.mem_base = L->mem_used;
+  L->limit_gc_floor = 0;
   L->budget.depth = lim->depth ? lim->depth : LX_DEFAULT_DEPTH;
   L->budget.deadline = lim->timeout > 0 ? lx_now() + lim->timeout : 0;
   L->budget.clock_poll = LX_CLOCK_POLL_MASK + 1;
@@ -136,7 +137,9 @@ static void lx_budget_end(lx_State *L) {
                               LX_STACK_INIT * sizeof(lx_Value));
     L->stack_cap = LX_STACK_INIT;
   }
-  for (size_t i = L->sp; i < L->stack_cap; i++) L->stack[i] = lx_nil();
+  size_t hi = L->stack_hi < L->stack_cap ? L->stack_hi : L->stack_cap;
+  for (size_t i = L->sp; i < hi; i++) L->stack[i] = lx_nil();
+  L->stack_hi = L->sp;
   if (L->frames_cap > 4 * LX_FRAMES_INIT && L->nframes < LX_FRAMES_INIT) {
     L->frames = lx_mem_realloc(L, L->frames, L->frames_cap * sizeof(lx_Frame),
                                LX_FRAMES_INIT * sizeof(lx_Frame));

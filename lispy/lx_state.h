@@ -60,6 +60,7 @@ struct lx_State {
   bool gc_running;
   bool gc_stress;          /* collect at every allocation (tests) */
   bool gc_inhibit;         /* allocate without collecting (stack growth) */
+  size_t limit_gc_floor;   /* heap in use after the last limit-driven GC */
   bool in_limit_error;     /* raising a memory error: don't recurse */
   size_t gc_count;         /* collections run */
   void *pool_free[LX_POOL_MAX / 16]; /* free small blocks, per 16-byte class */
@@ -81,6 +82,7 @@ struct lx_State {
   lx_Value *stack;
   size_t stack_cap;
   size_t sp;               /* first free slot */
+  size_t stack_hi;         /* slots at or above this are nil (cleared) */
   lx_Frame *frames;
   size_t nframes, frames_cap;
   lx_Handler *handlers;

@@ -25,6 +25,7 @@
 ** scans the whole stack, never sees garbage. Pointers into the stack must
 ** be recomputed afterwards. */
 void lx_vm_reserve(lx_State *L, size_t need) {
+  if (need > L->stack_hi) L->stack_hi = need < L->stack_cap ? need : L->stack_cap;
   if (need <= L->stack_cap) return;
   size_t ncap = L->stack_cap * 2;
   while (ncap < need) ncap *= 2;
@@ -36,6 +37,7 @@ void lx_vm_reserve(lx_State *L, size_t need) {
   L->gc_inhibit = inhibit;
   for (size_t i = L->stack_cap; i < ncap; i++) L->stack[i] = lx_nil();
   L->stack_cap = ncap;
+  L->stack_hi = need;
 }
 
 static lx_Frame *lx_vm_push_frame(lx_State *L) {
@@ -372,7 +374,9 @@ dispatch:
         const lx_Proto *np = ncl->proto;
         if (argc == np->nparams && !np->has_rest) {
           size_t nbase = tail ? frame->base : fnslot + 1;
-          bool room = nbase + np->nslots + 8 <= L->stack_cap;
+          size_t top = nbase + np->nslots + 8;
+          bool room = top <= L->stack_cap;
+          if (room && top > L->stack_hi) L->stack_hi = top;
           if (tail && room) {
             memmove(&L->stack[nbase - 1], &L->stack[fnslot], ((size_t)argc + 1) * sizeof(lx_Value));
           } else if (!tail && room && L->nframes < L->frames_cap && L->nframes < L->budget.depth) {
