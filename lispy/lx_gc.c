@@ -397,7 +397,10 @@ void lx_gc_free_all(lx_State *L) {
   lx_Obj *o = L->objects;
   while (o) {
     lx_Obj *next = o->gc_next;
-    lx_free_obj(L, o);
+    /* Pooled objects owning nothing else go when the pools go. */
+    bool owns = o->type == LX_VECTOR || o->type == LX_DICT || o->type == LX_PROTO ||
+                o->type == LX_HOST;
+    if (owns || !lx_pooled(o->gc_size)) lx_free_obj(L, o);
     o = next;
   }
   L->objects = NULL;

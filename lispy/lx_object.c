@@ -23,32 +23,38 @@ uint32_t lx_hash_bytes(const char *s, size_t len) {
   return h;
 }
 
-/* Code points in valid UTF-8: count the bytes that are not continuations. */
+/* Code points in valid UTF-8: the bytes that are not continuation bytes
+** (10xxxxxx), counted eight at a time. */
 static uint32_t lx_utf8_count(const char *s, size_t len) {
-  uint32_t n = 0;
-  for (size_t i = 0; i < len; i++) n += ((unsigned char)s[i] & 0xC0) != 0x80;
-  return n;
+  size_t cont = 0, i = 0;
+  for (; i + 8 <= len; i += 8) {
+    uint64_t w;
+    memcpy(&w, s + i, 8);
+    cont += (size_t)__builtin_popcountll(w & ~(w << 1) & 0x8080808080808080ULL);
+  }
+  for (; i < len; i++) cont += ((unsigned char)s[i] & 0xC0) == 0x80;
+  return (uint32_t)(len - cont);
 }
 
-/* Copy, hash and count code points in one pass over the bytes. */
+/* Count code points; hash now only when short (long strings are rarely
+** dict keys: lx_string_hash computes theirs on first use). */
+void lx_string_seal(lx_String *s) {
+  s->nchars = lx_utf8_count(s->data, s->len);
+  s->h.flags &= (uint16_t)~LX_STRING_HASHED;
+  if (s->len <= 64) (void)lx_string_hash(s);
+}
+
 lx_String *lx_string_new(lx_State *L, const char *s, size_t len) {
   lx_String *str = (lx_String *)lx_obj_new(L, LX_STRING, sizeof(lx_String) + len + 1);
-  uint32_t h = 2166136261u, n = 0;
-  for (size_t i = 0; i < len; i++) {
-    unsigned char c = (unsigned char)s[i];
-    str->data[i] = (char)c;
-    h = (h ^ c) * 16777619u;
-    n += (c & 0xC0) != 0x80;
-  }
+  if (len) memcpy(str->data, s, len);
   str->data[len] = '\0';
   str->len = len;
-  str->hash = h;
-  str->nchars = n;
+  lx_string_seal(str);
   return str;
 }
 
 /* A string of len bytes to be filled in place, then sealed with
-** lx_string_seal (which computes the hash and the code-point count). */
+** lx_string_seal (which counts code points and hashes). */
 lx_String *lx_string_uninit(lx_State *L, size_t len) {
   lx_String *str = (lx_String *)lx_obj_new(L, LX_STRING, sizeof(lx_String) + len + 1);
   str->len = len;
@@ -56,17 +62,6 @@ lx_String *lx_string_uninit(lx_State *L, size_t len) {
   str->hash = 0;
   str->nchars = 0;
   return str;
-}
-
-void lx_string_seal(lx_String *s) {
-  uint32_t h = 2166136261u, n = 0;
-  for (size_t i = 0; i < s->len; i++) {
-    unsigned char c = (unsigned char)s->data[i];
-    h = (h ^ c) * 16777619u;
-    n += (c & 0xC0) != 0x80;
-  }
-  s->hash = h;
-  s->nchars = n;
 }
 
 lx_Value lx_string(lx_State *L, const char *s, size_t len) {
@@ -85,13 +80,11 @@ lx_Value lx_stringf(lx_State *L, const char *fmt, ...) {
   va_end(ap);
   if (n < 0) n = 0;
   if ((size_t)n < sizeof small) return lx_string(L, small, (size_t)n);
-  lx_String *s = (lx_String *)lx_obj_new(L, LX_STRING, sizeof(lx_String) + (size_t)n + 1);
+  lx_String *s = lx_string_uninit(L, (size_t)n);
   va_start(ap, fmt);
   vsnprintf(s->data, (size_t)n + 1, fmt, ap);
   va_end(ap);
-  s->len = (size_t)n;
-  s->hash = lx_hash_bytes(s->data, s->len);
-  s->nchars = lx_utf8_count(s->data, s->len);
+  lx_string_seal(s);
   return lx_obj(s);
 }
 
@@ -107,7 +100,7 @@ static void lx_symtab_grow(lx_State *L) {
     lx_Symbol *s = L->symtab[i];
     while (s) {
       lx_Symbol *next = s->next;
-      size_t slot = s->name->hash & (ncap - 1);
+      size_t slot = lx_string_hash(s->name) & (ncap - 1);
       s->next = nt[slot];
       nt[slot] = s;
       s = next;

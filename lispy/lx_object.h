@@ -80,11 +80,24 @@ struct lx_Obj {
 
 typedef struct lx_String {
   lx_Obj h;
-  uint32_t hash;           /* FNV-1a of the bytes, computed at creation */
+  uint32_t hash;           /* FNV-1a of the bytes; use lx_string_hash() */
   uint32_t nchars;         /* length in code points */
   size_t len;              /* length in bytes (without the NUL) */
   char data[];             /* UTF-8, NUL-terminated */
 } lx_String;
+
+/* String flags. Long strings are hashed on first use (lx_string_hash). */
+#define LX_STRING_HASHED 1u
+
+uint32_t lx_hash_bytes(const char *s, size_t len);
+
+static inline uint32_t lx_string_hash(lx_String *s) {
+  if (!(s->h.flags & LX_STRING_HASHED)) {
+    s->hash = lx_hash_bytes(s->data, s->len);
+    s->h.flags |= LX_STRING_HASHED;
+  }
+  return s->hash;
+}
 
 /* Symbols and keywords are interned: one object per name. */
 typedef struct lx_Symbol {
@@ -263,7 +276,6 @@ void       lx_string_seal(lx_String *s);
 lx_Value   lx_cstring(lx_State *L, const char *s);
 lx_Value   lx_stringf(lx_State *L, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-uint32_t   lx_hash_bytes(const char *s, size_t len);
 
 lx_Value   lx_symbol(lx_State *L, const char *name, size_t len);
 lx_Value   lx_csymbol(lx_State *L, const char *name);
