@@ -142,6 +142,21 @@ ag_Agent *ag_agent_load_source(ag_Runtime *rt, const char *src, size_t len, cons
   return a;
 }
 
+ag_Agent *ag_agent_from_env(ag_Runtime *rt, lispy_Env *env, const char *src, size_t len,
+                            const char *path) {
+  ag_Agent *a = calloc(1, sizeof *a);
+  a->L = rt->L;
+  a->path = strdup(path);
+  a->hash = ag_hash_bytes(src, len);
+  a->run_ref = -1;
+  a->ctx_ref = -1;
+  ag_diags_init(&a->diags);
+  a->env = env;
+  ag_extract(rt, a);
+  ag_lint(rt, a, src, len);
+  return a;
+}
+
 ag_Agent *ag_agent_load_file(ag_Runtime *rt, const char *path) {
   size_t len;
   char *src = ag_read_file(path, &len);

@@ -24,6 +24,7 @@ struct ag_Runtime {
   size_t ndefined, capdefined;
   ag_CallCtx *call;        /* the call in progress, or NULL */
   unsigned backend_gen;    /* bumped when the backend or its fields change */
+  unsigned registry_gen;   /* bumped when the set of agents changes */
 };
 
 /* Register the context bindings (context-llm, ...) in the base env. */

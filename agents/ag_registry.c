@@ -161,6 +161,7 @@ void ag_registry_scan(ag_Runtime *rt, ag_ScanReport *r) {
   }
   for (size_t i = 0; i < paths.n; i++) free(paths.items[i]);
   free(paths.items);
+  if (r->nadded || r->nchanged || r->nremoved) rt->registry_gen++;
 }
 
 void ag_scan_report_free(ag_ScanReport *r) {
@@ -198,7 +199,10 @@ ag_Agent *ag_registry_find(ag_Runtime *rt, const char *name) {
   return found;
 }
 
+unsigned ag_registry_generation(const ag_Runtime *rt) { return rt->registry_gen; }
+
 void ag_registry_put(ag_Runtime *rt, ag_Agent *a) {
+  rt->registry_gen++;
   for (size_t i = 0; i < rt->ndefined; i++)
     if (a->name && rt->defined[i]->name && strcmp(rt->defined[i]->name, a->name) == 0) {
       ag_agent_free(rt->defined[i]);
@@ -213,6 +217,7 @@ void ag_registry_put(ag_Runtime *rt, ag_Agent *a) {
 }
 
 void ag_registry_remove_defined(ag_Runtime *rt) {
+  rt->registry_gen++;
   for (size_t i = 0; i < rt->ndefined; i++) ag_agent_free(rt->defined[i]);
   rt->ndefined = 0;
 }

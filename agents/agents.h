@@ -142,6 +142,11 @@ typedef struct ag_Runtime ag_Runtime;
 ag_Agent *ag_agent_load_file(ag_Runtime *rt, const char *path);
 ag_Agent *ag_agent_load_source(ag_Runtime *rt, const char *src, size_t len,
                                const char *path);
+/* An agent from definitions already evaluated in env (the shell): no
+** evaluation, just extraction and lint against src (the definitions'
+** text, for positions). Never NULL. */
+ag_Agent *ag_agent_from_env(ag_Runtime *rt, lispy_Env *env, const char *src,
+                            size_t len, const char *path);
 void      ag_agent_free(ag_Agent *a);
 /* Loaded, with a name and a run function, and no lint errors. */
 bool      ag_agent_ok(const ag_Agent *a);
@@ -191,6 +196,9 @@ ag_Agent *ag_registry_find(ag_Runtime *rt, const char *name);
 ** owns it and it shadows a file agent of the same name until removed. */
 void   ag_registry_put(ag_Runtime *rt, ag_Agent *a);
 void   ag_registry_remove_defined(ag_Runtime *rt);
+/* Changes whenever the set of agents changes (scan, put, remove): caches
+** such as the completion index compare it to know when to rebuild. */
+unsigned ag_registry_generation(const ag_Runtime *rt);
 
 /* ========================================================================
 ** Dispatch

@@ -141,6 +141,8 @@ const char *lispy_to_cstring(lispy_Value v, size_t *len);
 
 /* Printed form (readable: strings quoted); malloc'd, caller frees. */
 char       *lispy_repr(lispy_State *L, lispy_Value v, bool readable);
+/* Readable form, long structures broken over indented lines to fit width. */
+char       *lispy_pprint(lispy_State *L, lispy_Value v, int width);
 
 /* JSON bridge: dicts <-> objects, lists/vectors <-> arrays, keywords ->
 ** strings. lispy_to_json returns NULL and sets *why (static or malloc'd via

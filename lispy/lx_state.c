@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "lx_lib.h"
+#include "lx_pprint.h"
 
 extern const char lx_prelude_source[];
 extern const size_t lx_prelude_len;
@@ -592,6 +593,29 @@ typedef struct lx_ReprCall { lx_Value in, out; bool readable; } lx_ReprCall;
 static void lx_repr_protected(lx_State *L, void *ud) {
   lx_ReprCall *r = ud;
   r->out = lx_repr(L, r->in, r->readable);
+}
+
+typedef struct lx_PprintCall { lx_Value in, out; int width; } lx_PprintCall;
+
+static void lx_pprint_protected(lx_State *L, void *ud) {
+  lx_PprintCall *p = ud;
+  lx_Buf b;
+  lx_buf_init(L, &b);
+  lx_pprint(L, &b, p->in, p->width);
+  p->out = lx_buf_finish(&b);
+}
+
+char *lispy_pprint(lispy_State *L, lispy_Value v, int width) {
+  lx_pin(L, v);
+  lx_Obj *saved = lx_protect_begin(L);
+  lx_PprintCall p = {v, lx_nil(), width};
+  lx_Value err;
+  char *out = lx_pcall(L, lx_pprint_protected, &p, &err)
+                  ? strdup(lx_as_string(p.out)->data)
+                  : strdup("#<unprintable: nested too deeply>");
+  lx_protect_end(L, saved);
+  lx_unpin(L, 1);
+  return out;
 }
 
 char *lispy_repr(lispy_State *L, lispy_Value v, bool readable) {

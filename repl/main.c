@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "shell.h"
 
 /* ========================================================================
 ** Options
@@ -182,20 +183,6 @@ static int rp_print_result(lispy_State *L, lispy_Value v) {
   return 0;
 }
 
-static char *rp_read_stdin(size_t *len) {
-  size_t cap = 1 << 16, n = 0, got;
-  char *buf = malloc(cap);
-  while (buf && (got = fread(buf + n, 1, cap - n, stdin)) > 0) {
-    n += got;
-    if (n == cap) {
-      char *nb = realloc(buf, cap *= 2);
-      if (!nb) { free(buf); return NULL; }
-      buf = nb;
-    }
-  }
-  *len = n;
-  return buf;
-}
 
 /* Scripts and -e see the registry through (invoke ...) when folders are
 ** named (--agents or LISPY_AGENTS_PATH). */
@@ -233,13 +220,7 @@ static int rp_run(lispy_State *L, const rp_Options *o) {
       }
     return 0;
   }
-  size_t len;
-  char *src = rp_read_stdin(&len);
-  if (!src) return 1;
-  int rc = lispy_eval_string(L, NULL, src, len, "<stdin>", NULL);
-  free(src);
-  if (rc != LISPY_OK) rp_report(L);
-  return rc == LISPY_OK ? 0 : 1;
+  return 0;
 }
 
 int main(int argc, char **argv) {
@@ -248,6 +229,11 @@ int main(int argc, char **argv) {
   rp_parse_args(&o, argc, argv);
   if (o.command && !o.run) {
     int rc = rp_agents_main(&o);
+    free(o.args);
+    return rc;
+  }
+  if (!o.command && !o.expr) {  /* the interactive shell */
+    int rc = rp_shell_main(&o);
     free(o.args);
     return rc;
   }
