@@ -155,7 +155,7 @@ static lispy_Value ag_invoke_native(lispy_State *L, int argc, lispy_Value *argv)
     cJSON_Delete(args);
     args = cJSON_CreateObject();
   }
-  ag_CallOptions opt = {true};
+  ag_CallOptions opt = {false};
   cJSON *env = ag_invoke(rt, name, args, &opt);
   cJSON_Delete(args);
   lispy_Value v;

@@ -5,6 +5,8 @@
 ** the others. Agents defined in the shell shadow file agents by name.
 */
 #include <dirent.h>
+#include <sys/inotify.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -220,4 +222,30 @@ void ag_registry_remove_defined(ag_Runtime *rt) {
   rt->registry_gen++;
   for (size_t i = 0; i < rt->ndefined; i++) ag_agent_free(rt->defined[i]);
   rt->ndefined = 0;
+}
+
+/* ========================================================================
+** Watching
+** ======================================================================== */
+
+int ag_registry_watch_open(const ag_Runtime *rt) {
+  int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  if (fd < 0) return -1;
+  uint32_t mask = IN_CREATE | IN_DELETE | IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_MODIFY;
+  for (size_t i = 0; i < rt->ndirs; i++) inotify_add_watch(fd, rt->dirs[i], mask);
+  return fd;
+}
+
+bool ag_registry_watch_drain(int fd) {
+  char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
+  bool relevant = false;
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) > 0) {
+    for (char *p = buf; p < buf + n;) {
+      const struct inotify_event *e = (const struct inotify_event *)p;
+      if (e->len && ag_has_suffix(e->name)) relevant = true;
+      p += sizeof *e + e->len;
+    }
+  }
+  return relevant;
 }

@@ -196,6 +196,13 @@ ag_Agent *ag_registry_find(ag_Runtime *rt, const char *name);
 ** owns it and it shadows a file agent of the same name until removed. */
 void   ag_registry_put(ag_Runtime *rt, ag_Agent *a);
 void   ag_registry_remove_defined(ag_Runtime *rt);
+/* File watching (inotify): a descriptor that becomes readable when a file
+** in the folders is created, written, moved or deleted; -1 on failure.
+** ag_registry_watch_drain consumes the events and says whether any
+** concerned an agent file (then call ag_registry_scan). */
+int    ag_registry_watch_open(const ag_Runtime *rt);
+bool   ag_registry_watch_drain(int fd);
+
 /* Changes whenever the set of agents changes (scan, put, remove): caches
 ** such as the completion index compare it to know when to rebuild. */
 unsigned ag_registry_generation(const ag_Runtime *rt);

@@ -12,7 +12,9 @@
 */
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "agents.h"
 #include "cli.h"
@@ -262,6 +264,54 @@ static int rp_cmd_tools(ag_Runtime *rt, const rp_Options *o) {
   return 0;
 }
 
+static bool rp_in_list(char **list, size_t n, const char *path) {
+  for (size_t i = 0; i < n; i++) if (strcmp(list[i], path) == 0) return true;
+  return false;
+}
+
+/* What changed, with the problems of the files that changed. */
+static void rp_print_report(const ag_ScanReport *r) {
+  for (size_t i = 0; i < r->nadded; i++) printf("added   %s\n", r->added[i]);
+  for (size_t i = 0; i < r->nchanged; i++) printf("changed %s\n", r->changed[i]);
+  for (size_t i = 0; i < r->nremoved; i++) printf("removed %s\n", r->removed[i]);
+  for (size_t i = 0; i < r->diags.n; i++) {
+    const ag_Diag *g = &r->diags.items[i];
+    bool fresh = rp_in_list(r->added, r->nadded, g->path) || rp_in_list(r->changed, r->nchanged, g->path);
+    if (g->severity != AG_NOTE && (fresh || strcmp(g->code, "A003") == 0)) ag_diag_print(stdout, g, false);
+  }
+  fflush(stdout);
+}
+
+/* lispy watch: re-scan whenever a file in the folders changes (inotify),
+** printing what was added, changed or removed; until interrupted. */
+static int rp_cmd_watch(ag_Runtime *rt) {
+  ag_ScanReport r;
+  ag_registry_scan(rt, &r);
+  rp_print_report(&r);
+  printf("watching %zu folder(s), %zu agent(s); Ctrl-C stops\n", ag_registry_dir_count(rt),
+         ag_registry_count(rt));
+  fflush(stdout);
+  ag_scan_report_free(&r);
+  int fd = ag_registry_watch_open(rt);
+  if (fd < 0) {
+    perror("lispy: inotify");
+    return 1;
+  }
+  for (;;) {
+    struct pollfd p = {fd, POLLIN, 0};
+    if (poll(&p, 1, -1) < 0) break;
+    bool relevant = ag_registry_watch_drain(fd);
+    usleep(50000);  /* let an editor finish writing, then take it all */
+    relevant |= ag_registry_watch_drain(fd);
+    if (!relevant) continue;
+    ag_registry_scan(rt, &r);
+    rp_print_report(&r);
+    ag_scan_report_free(&r);
+  }
+  close(fd);
+  return 0;
+}
+
 int rp_agents_main(const rp_Options *o) {
   ag_Runtime *rt = rp_runtime(o);
   if (!rt) return 1;
@@ -273,6 +323,7 @@ int rp_agents_main(const rp_Options *o) {
   else if (strcmp(o->command, "list") == 0) rc = rp_cmd_list(rt);
   else if (strcmp(o->command, "tools") == 0) rc = rp_cmd_tools(rt, o);
   else if (strcmp(o->command, "test") == 0) rc = rp_cmd_test(rt, o);
+  else if (strcmp(o->command, "watch") == 0) rc = rp_cmd_watch(rt);
   else rc = 2;
   ag_runtime_free(rt);
   return rc;

@@ -33,6 +33,7 @@ static void rp_usage(FILE *out) {
           "       lispy [options] list          table of the registry's agents\n"
           "       lispy [options] tools [--format openai|json] [--strict]\n"
           "       lispy [options] test [PATH...]  run agents' conformance cases\n"
+          "       lispy [options] watch         re-scan the agent folders on every change\n"
           "       lispy [options] -e EXPR       evaluate EXPR and print the result\n"
           "       lispy [options]               read forms from standard input\n"
           "       lispy --version | --help\n"
@@ -105,7 +106,7 @@ static bool rp_valued(rp_Options *o, const char *name, const char *value) {
 }
 
 static bool rp_is_command(const char *a) {
-  static const char *cmds[] = {"run", "call", "lint", "list", "tools", "test", NULL};
+  static const char *cmds[] = {"run", "call", "lint", "list", "tools", "test", "watch", NULL};
   for (int i = 0; cmds[i]; i++) if (strcmp(a, cmds[i]) == 0) return true;
   return false;
 }

@@ -136,7 +136,8 @@ static void rp_filter_diags(rp_Shell *sh, ag_Diags *d) {
     ag_Diag *g = &d->items[i];
     bool missing_run = strcmp(g->code, "A301") == 0 && !sh->run_src;
     bool missing_desc = (strcmp(g->code, "A100") == 0 || strcmp(g->code, "A302") == 0) && !sh->desc_src;
-    if (missing_run || missing_desc) {
+    bool note = g->severity == AG_NOTE;  /* strict-mode advice: :lint shows it */
+    if (missing_run || missing_desc || note) {
       free(g->path); free(g->message); free(g->hint);
       continue;
     }

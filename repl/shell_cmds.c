@@ -130,7 +130,10 @@ static void rp_cmd_describe(rp_Shell *sh, char *args) {
   for (int i = 0; i < a->nrun_params; i++) printf(" %s", a->run_params[i]);
   printf(")%s\n", a->legacy ? "   [legacy style]" : "");
   rp_methods_used(a);
-  if (a->diags.n) rp_shell_print_diags(sh, &a->diags, NULL);
+  size_t problems = ag_diags_count(&a->diags, AG_ERROR) + ag_diags_count(&a->diags, AG_WARNING);
+  size_t notes = ag_diags_count(&a->diags, AG_NOTE);
+  if (problems || notes) printf("  lint: %zu problem%s, %zu note%s (:lint %s)\n", problems,
+                                problems == 1 ? "" : "s", notes, notes == 1 ? "" : "s", a->name);
 }
 
 /* ARGS: JSON, a LisPy dict ({:city "Paris"}), or key=value pairs. */
