@@ -9,6 +9,8 @@
 */
 #include <errno.h>
 #include <fcntl.h>
+#include <langinfo.h>
+#include <locale.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -373,6 +375,13 @@ static void rp_cancel_line(rp_Shell *sh) {
   rl_callback_handler_install(rp_prompt(sh), rp_on_line);
 }
 
+/* libedit edits multibyte text only under a UTF-8 locale: take the
+** user's, and fall back to C.UTF-8 when theirs is plain ASCII. */
+static void rp_utf8_locale(void) {
+  setlocale(LC_CTYPE, "");
+  if (!strstr(nl_langinfo(CODESET), "UTF-8")) setlocale(LC_CTYPE, "C.UTF-8");
+}
+
 static void rp_loop_tty(rp_Shell *sh) {
   rl_readline_name = "lispy";
   rl_catch_signals = 0;
@@ -440,6 +449,7 @@ int rp_shell_main(const rp_Options *o) {
   if (sh.tty) rp_banner(&sh, &r);
   ag_scan_report_free(&r);
   if (sh.tty) {
+    rp_utf8_locale();  /* before libedit initializes */
     rp_history_open(&sh);
     rp_loop_tty(&sh);
     rp_history_close(&sh);
