@@ -113,6 +113,7 @@ struct lx_State {
   size_t output_bytes;     /* written in this evaluation */
   lx_Value *refs;          /* host-held references (lispy_ref) */
   size_t nrefs, refs_cap;
+  int64_t ref_free;        /* first free slot in refs (chained), -1 if none */
   uint64_t rng[4];         /* xoshiro256** state */
   uint64_t gensym_counter; /* suffix of the next gensym */
   lx_Value pins[16];       /* API arguments pinned while the API allocates */

@@ -12,33 +12,10 @@
 #include <unistd.h>
 
 #include "lispy.h"
+#include "check.h"
 
 /* ==== A tiny check harness ================================================ */
 
-static int passed = 0, failed = 0;
-
-#define CHECK(cond)                                                         \
-  do {                                                                      \
-    if (cond) {                                                             \
-      passed++;                                                             \
-    } else {                                                                \
-      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-      failed++;                                                             \
-    }                                                                       \
-  } while (0)
-
-/* Compare two C strings, printing both on mismatch. */
-#define CHECK_STR(got, want)                                                \
-  do {                                                                      \
-    const char *g_ = (got), *w_ = (want);                                   \
-    if (g_ != NULL && strcmp(g_, w_) == 0) {                                \
-      passed++;                                                             \
-    } else {                                                                \
-      fprintf(stderr, "%s:%d: got [%s], want [%s]\n", __FILE__, __LINE__,   \
-              g_ ? g_ : "(null)", w_);                                      \
-      failed++;                                                             \
-    }                                                                       \
-  } while (0)
 
 /* ==== Helpers ================================================================ */
 

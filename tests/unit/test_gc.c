@@ -18,20 +18,11 @@
 
 #include "lispy.h"
 #include "lx_state.h"
+#include "check.h"
+#include "audit.h"
 
 /* ==== A tiny check harness ================================================ */
 
-static int passed = 0, failed = 0;
-
-#define CHECK(cond)                                                         \
-  do {                                                                      \
-    if (cond) {                                                             \
-      passed++;                                                             \
-    } else {                                                                \
-      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-      failed++;                                                             \
-    }                                                                       \
-  } while (0)
 
 /* ==== Helpers ================================================================ */
 
@@ -106,69 +97,10 @@ static bool state_at_rest(void) {
          L->jump == NULL && L->sp == 0;
 }
 
-/* ==== Accounting audit ==========================================================
-**
-** Every byte the allocator counts must belong to something: an object's
-** header block and the arrays it owns, or one of the state's tables. The
-** audit recomputes the total from scratch and compares it with mem_used,
-** so accounted memory that leaks (or is freed with the wrong size) shows
-** up even without a leak checker. */
+/* ==== Accounting audit (audit.h) ============================================ */
 
-static size_t owned_by(const lx_Obj *o) {
-  size_t n = o->gc_size;
-  switch ((lx_Type)o->type) {
-  case LX_VECTOR: {
-    const lx_Vector *v = (const lx_Vector *)o;
-    if (v->items) n += v->cap * sizeof *v->items;
-    if (v->pos) n += v->cap * sizeof *v->pos;
-    break;
-  }
-  case LX_DICT: {
-    const lx_Dict *d = (const lx_Dict *)o;
-    if (d->entries) n += d->cap * sizeof *d->entries;
-    if (d->index) n += d->index_cap * sizeof *d->index;
-    if (d->pos) n += d->cap * 2 * sizeof *d->pos;
-    break;
-  }
-  case LX_PROTO: {
-    const lx_Proto *p = (const lx_Proto *)o;
-    if (p->code) n += p->ncode * sizeof *p->code;
-    if (p->lines) n += p->ncode * sizeof *p->lines;
-    if (p->consts) n += p->nconsts * sizeof *p->consts;
-    if (p->protos) n += p->nprotos * sizeof *p->protos;
-    if (p->captures) n += p->nupvals * sizeof *p->captures;
-    break;
-  }
-  default: break;
-  }
-  return n;
-}
-
-/* Recomputed total of accounted bytes. */
-static size_t audit_total(void) {
-  size_t n = 0;
-  for (const lx_Obj *o = L->objects; o; o = o->gc_next) n += owned_by(o);
-  n += L->stack_cap * sizeof *L->stack + L->frames_cap * sizeof *L->frames;
-  if (L->handlers) n += L->handlers_cap * sizeof *L->handlers;
-  if (L->refs) n += L->refs_cap * sizeof *L->refs;
-  if (L->envs) n += L->envs_cap * sizeof *L->envs;
-  if (L->symtab) n += L->symtab_cap * sizeof *L->symtab;
-  if (L->files) n += L->files_cap * sizeof *L->files;
-  for (size_t i = 0; i < L->nfiles; i++) n += strlen(L->files[i]) + 1;
-  return n;
-}
-
-/* mem_used must equal the audit, to the byte. */
-static void check_accounting(const char *label) {
-  size_t total = audit_total();
-  if (total == L->mem_used) {
-    passed++;
-  } else {
-    fprintf(stderr, "%s: accounting: mem_used %zu, owned %zu (%+lld bytes unowned)\n", label,
-            L->mem_used, total, (long long)L->mem_used - (long long)total);
-    failed++;
-  }
-}
+/* mem_used must equal the recomputed total of owned bytes, to the byte. */
+#define check_accounting(label) check_accounting_of(L, label)
 
 /* ==== GC stress workload ====================================================== */
 

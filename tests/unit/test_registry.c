@@ -18,20 +18,10 @@
 #include <unistd.h>
 
 #include "agents.h"
+#include "check.h"
 
 /* ==== A tiny check harness ================================================ */
 
-static int passed = 0, failed = 0;
-
-#define CHECK(cond)                                                         \
-  do {                                                                      \
-    if (cond) {                                                             \
-      passed++;                                                             \
-    } else {                                                                \
-      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-      failed++;                                                             \
-    }                                                                       \
-  } while (0)
 
 /* ==== Files ==================================================================== */
 

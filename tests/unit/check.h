@@ -1,0 +1,38 @@
+/*
+** check.h -- the tiny check harness the C unit tests share: CHECK(cond)
+** and CHECK_STR(got, want) count passes and failures (printing the
+** failures with file:line); each test ends by printing
+** "N passed, N failed" and returning failed != 0.
+*/
+#ifndef LISPY_TEST_CHECK_H
+#define LISPY_TEST_CHECK_H
+
+#include <stdio.h>
+#include <string.h>
+
+static int passed = 0, failed = 0;
+
+#define CHECK(cond)                                                         \
+  do {                                                                      \
+    if (cond) {                                                             \
+      passed++;                                                             \
+    } else {                                                                \
+      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+      failed++;                                                             \
+    }                                                                       \
+  } while (0)
+
+/* Compare two C strings, printing both on mismatch. */
+#define CHECK_STR(got, want)                                                \
+  do {                                                                      \
+    const char *g_ = (got), *w_ = (want);                                   \
+    if (g_ != NULL && strcmp(g_, w_) == 0) {                                \
+      passed++;                                                             \
+    } else {                                                                \
+      fprintf(stderr, "%s:%d: got [%s], want [%s]\n", __FILE__, __LINE__,   \
+              g_ ? g_ : "(null)", w_);                                      \
+      failed++;                                                             \
+    }                                                                       \
+  } while (0)
+
+#endif
