@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_complete.h"
 #include "shell.h"
 
 /* ========================================================================
@@ -34,6 +35,7 @@ static void rp_usage(FILE *out) {
           "       lispy [options] tools [--format openai|json] [--strict]\n"
           "       lispy [options] test [PATH...]  run agents' conformance cases\n"
           "       lispy [options] watch         re-scan the agent folders on every change\n"
+          "       lispy [options] complete LINE [CURSOR]   completion candidates (for scripts)\n"
           "       lispy [options] -e EXPR       evaluate EXPR and print the result\n"
           "       lispy [options]               read forms from standard input\n"
           "       lispy --version | --help\n"
@@ -106,7 +108,8 @@ static bool rp_valued(rp_Options *o, const char *name, const char *value) {
 }
 
 static bool rp_is_command(const char *a) {
-  static const char *cmds[] = {"run", "call", "lint", "list", "tools", "test", "watch", NULL};
+  static const char *cmds[] = {"run", "call", "lint", "list", "tools", "test", "watch",
+                               "complete", NULL};
   for (int i = 0; cmds[i]; i++) if (strcmp(a, cmds[i]) == 0) return true;
   return false;
 }
@@ -117,6 +120,10 @@ static void rp_parse_args(rp_Options *o, int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     char name[32];
+    if (o->command && strcmp(o->command, "complete") == 0) {  /* the rest is data */
+      o->args[o->nargs++] = argv[i];
+      continue;
+    }
     if (strcmp(a, "--version") == 0) {
       printf("lispy %s\n", lispy_version());
       exit(0);
@@ -228,6 +235,11 @@ int main(int argc, char **argv) {
   rp_Options o;
   memset(&o, 0, sizeof o);
   rp_parse_args(&o, argc, argv);
+  if (o.command && strcmp(o.command, "complete") == 0) {
+    int rc = rp_cmd_complete(&o);
+    free(o.args);
+    return rc;
+  }
   if (o.command && !o.run) {
     int rc = rp_agents_main(&o);
     free(o.args);

@@ -167,9 +167,9 @@ static void rp_update_agent(rp_Shell *sh) {
   char params[512];
   rp_param_summary(a, params, sizeof params);
   rp_shell_printf_color(sh, RP_CYAN, "agent %s defined", a->name);
-  printf(": %s%s%s\n", *params ? params : "no parameters", shadows ? " (shadows " : "",
-         shadows ? file->path : "");
-  if (shadows) printf("  until :reload)\n");
+  printf(": %s", *params ? params : "no parameters");
+  if (shadows) printf(" (shadows %s until :reload)", file->path);
+  printf("\n");
   ag_registry_put(sh->rt, a);
 }
 
@@ -194,6 +194,7 @@ void rp_shell_eval_text(rp_Shell *sh, const char *text, const char *name) {
   rp_evaluating = 1;
   int rc = lispy_eval_string(sh->L, sh->env, text, len, name, &v);
   rp_evaluating = 0;
+  if (rp_sigint && sh->tty) printf("\n");  /* after the echoed ^C */
   rp_sigint = 0;
   if (rc != LISPY_OK) {
     rp_shell_print_error(sh, text);
@@ -211,10 +212,15 @@ void rp_shell_eval_text(rp_Shell *sh, const char *text, const char *name) {
 static int rp_input_status(rp_Shell *sh) {
   size_t pos = 0;
   lispy_Value form;
+  bool any = false;
   for (;;) {
     int rc = lispy_read(sh->L, sh->pending, sh->npending, &pos, "<repl>", &form);
-    if (rc == LISPY_OK) continue;
-    return rc;
+    if (rc == LISPY_OK) {
+      any = true;
+      continue;
+    }
+    if (rc == LISPY_EOF && any) return LISPY_OK;
+    return rc;  /* LISPY_EOF: nothing but blanks and comments */
   }
 }
 
@@ -242,7 +248,10 @@ static bool rp_blank(const char *s) {
 /* One line of input: a :command, or part of LisPy forms. */
 static void rp_shell_input(rp_Shell *sh, const char *line) {
   if (!sh->pending && line[strspn(line, " \t")] == ':') {
+    rp_evaluating = 1;  /* Ctrl-C interrupts :call, :time ... too */
     rp_shell_command(sh, line + strspn(line, " \t"));
+    rp_evaluating = 0;
+    rp_sigint = 0;
     fflush(stdout);
     return;
   }
@@ -250,6 +259,10 @@ static void rp_shell_input(rp_Shell *sh, const char *line) {
   rp_pending_add(sh, line);
   int st = rp_input_status(sh);
   if (st == LISPY_INCOMPLETE) return;
+  if (st == LISPY_EOF) {
+    rp_pending_clear(sh);
+    return;
+  }
   if (st == LISPY_ERROR) rp_shell_print_error(sh, sh->pending);
   else rp_shell_eval_text(sh, sh->pending, "<repl>");
   rp_pending_clear(sh);
@@ -278,14 +291,63 @@ static char *rp_adjust(const char *line, size_t cp_start, size_t rl_start, const
   return s;
 }
 
+static const char *rp_prompt(rp_Shell *sh);
+
+/* Display columns of UTF-8 text (code points; enough for a cursor move). */
+static int rp_columns(const char *s) {
+  int n = 0;
+  for (; *s; s++) n += ((unsigned char)*s & 0xC0) != 0x80;
+  return n;
+}
+
+/* The candidates with their help (types, "builtin", ...) in columns, then
+** the prompt and line drawn again below with the cursor where it was:
+** libedit keeps editing as if nothing had moved. */
+static void rp_list_candidates(rp_Shell *sh, const cp_Result *r) {
+  printf("\n");
+  for (size_t i = 0; i < r->n; i++) {
+    printf("  %-28s", r->items[i].text);
+    if (r->items[i].help) rp_shell_printf_color(sh, RP_DIM, " %s", r->items[i].help);
+    printf("\n");
+    if (i == 199 && r->n > 200) {
+      printf("  ... and %zu more\n", r->n - 200);
+      break;
+    }
+  }
+  printf("%s%s", rp_prompt(sh), rl_line_buffer);
+  int back = rp_columns(rl_line_buffer + rl_point);
+  if (back > 0) printf("\033[%dD", back);
+  fflush(stdout);
+}
+
 static char **rp_complete(const char *text, int start, int end) {
   rp_Shell *sh = rp_sh;
+  static char last_line[1024];
+  static int last_end = -1;
   (void)text;
   rl_attempted_completion_over = 1;  /* never fall back to file names */
   cp_result_free(&rp_last);
   size_t cursor = (size_t)end;
   cp_complete(sh->cp, rl_line_buffer, cursor, &rp_last);
   if (rp_last.n == 0) return NULL;
+  /* A second Tab on the same text lists the candidates with their help;
+  ** libedit's own listing would show the names only. */
+  bool again = end == last_end && strncmp(last_line, rl_line_buffer, sizeof last_line - 1) == 0;
+  if (rp_last.n > 1) {  /* nothing more to insert: list right away */
+    size_t word = (size_t)(end - start), common = strlen(rp_last.items[0].text);
+    for (size_t i = 1; i < rp_last.n; i++) {
+      size_t k = 0;
+      while (k < common && rp_last.items[i].text[k] == rp_last.items[0].text[k]) k++;
+      common = k;
+    }
+    again |= common <= word + (size_t)(start > (int)rp_last.start ? 0 : (int)rp_last.start - start);
+  }
+  snprintf(last_line, sizeof last_line, "%s", rl_line_buffer);
+  last_end = end;
+  if (again && rp_last.n > 1) {
+    rp_list_candidates(sh, &rp_last);
+    return NULL;
+  }
   char **m = calloc(rp_last.n + 2, sizeof *m);
   for (size_t i = 0; i < rp_last.n; i++)
     m[i + 1] = rp_adjust(rl_line_buffer, rp_last.start, (size_t)start, rp_last.items[i].text);

@@ -122,8 +122,7 @@ static void rp_cmd_describe(rp_Shell *sh, char *args) {
   if (!a) return;
   const cJSON *desc = cJSON_GetObjectItemCaseSensitive(a->descriptor, "description");
   rp_shell_printf_color(sh, RP_BOLD, "%s", a->name);
-  printf(" -- %s\n  source: %s%s%s\n", cJSON_IsString(desc) ? desc->valuestring : "",
-         a->path, a->line ? ":" : "", "");
+  printf(" -- %s\n  source: %s\n", cJSON_IsString(desc) ? desc->valuestring : "", a->path);
   rp_param_table(sh, a);
   printf("  run: (run context");
   if (a->legacy) printf(" kwargs");
