@@ -200,6 +200,40 @@ cJSON *ag_invoke(ag_Runtime *rt, const char *name, const cJSON *args, const ag_C
 ** OpenAI tools
 ** ======================================================================== */
 
+static bool ag_is_required(const cJSON *required, const char *name) {
+  const cJSON *r;
+  cJSON_ArrayForEach(r, required) if (cJSON_IsString(r) && strcmp(r->valuestring, name) == 0) return true;
+  return false;
+}
+
+/* OpenAI strict mode: every property required (optional ones may be null
+** instead), no additional properties, no "default". */
+static void ag_strictify(cJSON *schema) {
+  cJSON *props = cJSON_GetObjectItemCaseSensitive(schema, "properties");
+  cJSON *required = cJSON_GetObjectItemCaseSensitive(schema, "required");
+  if (!cJSON_IsArray(required)) {
+    cJSON_DeleteItemFromObject(schema, "required");
+    required = cJSON_AddArrayToObject(schema, "required");
+  }
+  cJSON *p;
+  cJSON_ArrayForEach(p, props) {
+    cJSON_DeleteItemFromObject(p, "default");
+    if (!ag_is_required(required, p->string)) {
+      cJSON *t = cJSON_GetObjectItemCaseSensitive(p, "type");
+      if (cJSON_IsString(t)) {
+        cJSON *both = cJSON_CreateArray();
+        cJSON_AddItemToArray(both, cJSON_CreateString(t->valuestring));
+        cJSON_AddItemToArray(both, cJSON_CreateString("null"));
+        cJSON_ReplaceItemInObject(p, "type", both);
+      }
+      cJSON_AddItemToArray(required, cJSON_CreateString(p->string));
+    }
+    if (cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(p, "properties"))) ag_strictify(p);
+  }
+  cJSON_DeleteItemFromObject(schema, "additionalProperties");
+  cJSON_AddFalseToObject(schema, "additionalProperties");
+}
+
 cJSON *ag_agent_tool(const ag_Agent *a, bool strict) {
   cJSON *tool = cJSON_CreateObject();
   cJSON_AddStringToObject(tool, "type", "function");
@@ -211,8 +245,7 @@ cJSON *ag_agent_tool(const ag_Agent *a, bool strict) {
   cJSON *params = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(d, "parameters"), 1);
   if (!params) params = cJSON_CreateObject();
   if (strict) {
-    cJSON_DeleteItemFromObject(params, "additionalProperties");
-    cJSON_AddFalseToObject(params, "additionalProperties");
+    ag_strictify(params);
     cJSON_AddTrueToObject(fn, "strict");
   }
   cJSON_AddItemToObject(fn, "parameters", params);

@@ -211,14 +211,7 @@ static void cp_in_string(cp_Engine *e, cp_Scan *s, const char *text, size_t len,
   } else if (vagent) {
     cp_add_values(e, vagent, key, prefix, false, "", close, out);
   } else if (f && f->open == '(' && strcmp(f->head, "invoke") == 0 && f->nitems == 1) {
-    cp_Result names = {0};
-    cp_add_agents(e, prefix, &names);
-    for (size_t i = 0; i < names.n; i++) {
-      char buf[320];
-      snprintf(buf, sizeof buf, "%s%s", names.items[i].text, close);
-      cp_result_add(out, buf, names.items[i].help);
-    }
-    cp_result_free(&names);
+    cp_add_agents_quoted(e, prefix, close, out);
   }
 }
 

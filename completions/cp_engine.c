@@ -69,18 +69,17 @@ static void cp_agent_help(const ag_Agent *a, char *buf, size_t len) {
 }
 
 /* Rebuild the sorted agent index if the registry changed since. Shell
-** definitions come first in the registry, so they win over files. */
+** definitions come first in the registry, so they win over files. Help
+** texts are made only for the names listed. */
 static void cp_agents_refresh(cp_Engine *e) {
   unsigned gen = ag_registry_generation(e->rt);
   if (e->agents_built && gen == e->agents_gen) return;
   cp_index_clear(&e->agents);
   size_t n = ag_registry_count(e->rt);
-  char help[128];
   for (size_t i = 0; i < n; i++) {
     ag_Agent *a = ag_registry_at(e->rt, i);
     if (!a || !a->name || !*a->name) continue;
-    cp_agent_help(a, help, sizeof help);
-    cp_Entry *en = cp_index_add(&e->agents, a->name, help, CP_AGENT);
+    cp_Entry *en = cp_index_add(&e->agents, a->name, NULL, CP_AGENT);  /* help: when listed */
     if (en) en->agent = a;
   }
   cp_index_sort(&e->agents);
@@ -88,10 +87,29 @@ static void cp_agents_refresh(cp_Engine *e) {
   e->agents_built = true;
 }
 
-void cp_add_agents(cp_Engine *e, const char *prefix, cp_Result *out) {
+void cp_add_agents_quoted(cp_Engine *e, const char *prefix, const char *suffix, cp_Result *out) {
   if (!e->rt) return;
   cp_agents_refresh(e);
-  cp_index_complete(&e->agents, prefix, out);
+  size_t plen = strlen(prefix), slen = strlen(suffix);
+  char help[128], text[512];
+  for (size_t i = cp_index_lower(&e->agents, prefix); i < e->agents.n; i++) {
+    cp_Entry *en = &e->agents.items[i];
+    if (strncmp(en->name, prefix, plen) != 0) break;
+    if (!en->help) {  /* made once per index build, when first listed */
+      cp_agent_help(en->agent, help, sizeof help);
+      en->help = strdup(help);
+    }
+    const char *t = en->name;
+    if (slen && strlen(en->name) + slen < sizeof text) {
+      snprintf(text, sizeof text, "%s%s", en->name, suffix);
+      t = text;
+    }
+    cp_result_add(out, t, en->help);
+  }
+}
+
+void cp_add_agents(cp_Engine *e, const char *prefix, cp_Result *out) {
+  cp_add_agents_quoted(e, prefix, "", out);
 }
 
 /* ========================================================================

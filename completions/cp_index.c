@@ -55,8 +55,15 @@ static void cp_merge_sort(cp_Candidate *items, cp_Candidate *tmp, size_t n) {
   memcpy(items, tmp, n * sizeof *items);
 }
 
+/* Already sorted and unique (the usual case for index lookups)? */
+static bool cp_result_sorted(const cp_Result *r) {
+  for (size_t i = 1; i < r->n; i++)
+    if (strcmp(r->items[i - 1].text, r->items[i].text) >= 0) return false;
+  return true;
+}
+
 void cp_result_sort(cp_Result *r) {
-  if (r->n < 2) return;
+  if (r->n < 2 || cp_result_sorted(r)) return;
   cp_Candidate *tmp = malloc(r->n * sizeof *tmp);
   if (!tmp) return;
   cp_merge_sort(r->items, tmp, r->n);

@@ -61,6 +61,8 @@ struct cp_Engine {
   size_t user_seen;        /* name count user was built from */
 };
 
+/* Like cp_add_agents, with suffix after each name (a closing quote). */
+void cp_add_agents_quoted(cp_Engine *e, const char *prefix, const char *suffix, cp_Result *out);
 /* Append user globals, special forms and builtins starting with prefix. */
 void cp_add_symbols(cp_Engine *e, const char *prefix, cp_Result *out);
 

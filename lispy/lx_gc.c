@@ -289,7 +289,7 @@ static void lx_mark_roots(lx_State *L) {
   lx_mark(L, L->tc_args);
   lx_mark_values(L, L->refs, L->nrefs);
   lx_mark_values(L, L->pins, (size_t)L->npins);
-  lx_mark_values(L, &L->sym_quote, 8);
+  lx_mark_values(L, &L->sym_quote, 4);
   lx_mark_obj(L, L->permanent ? &L->permanent->h : NULL);
   lx_mark_obj(L, L->file_index ? &L->file_index->h : NULL);
   for (size_t i = 0; i < L->nenvs; i++) lx_mark_obj(L, &L->envs[i]->h);

@@ -331,10 +331,6 @@ static void lx_intern_common(lx_State *L) {
   L->sym_quasiquote = lx_csymbol(L, "quasiquote");
   L->sym_unquote = lx_csymbol(L, "unquote");
   L->sym_unquote_splicing = lx_csymbol(L, "unquote-splicing");
-  L->sym_define = lx_csymbol(L, "define");
-  L->sym_else = lx_csymbol(L, "else");
-  L->sym_amp = lx_csymbol(L, "&");
-  L->sym_dot = lx_csymbol(L, ".");
 }
 
 /* Everything in the base environment becomes read-only for LisPy code. */

@@ -119,10 +119,9 @@ struct lx_State {
   lx_Value pins[16];       /* API arguments pinned while the API allocates */
   int npins;
 
-  /* ---- frequently used symbols (interned at open; the collector marks
-  ** these eight consecutive fields as one array) ---- */
+  /* ---- the reader's quote symbols (interned at open; the collector marks
+  ** these four consecutive fields as one array) ---- */
   lx_Value sym_quote, sym_quasiquote, sym_unquote, sym_unquote_splicing;
-  lx_Value sym_define, sym_else, sym_amp, sym_dot;
 };
 
 /* ========================================================================
@@ -218,12 +217,12 @@ lx_Box  *lx_env_find(lx_State *L, lx_Env *env, lx_Value sym); /* or NULL */
 lx_Box  *lx_env_own_box(lx_State *L, lx_Env *env, lx_Value sym);
 void     lx_env_define(lx_State *L, lx_Env *env, lx_Value sym, lx_Value v);
 
+/* Poll interrupt and deadline; raises on either (for long builtins). */
+void     lx_vm_poll(lx_State *L);
 /* Grow the value stack to at least need slots (never collects). */
 void     lx_vm_reserve(lx_State *L, size_t need);
 /* Call fn with args from C (re-enters the VM; errors propagate by throw). */
 lx_Value lx_vm_call(lx_State *L, lx_Value fn, int argc, const lx_Value *argv);
-/* Poll interrupt and deadline; raises on either. */
-void     lx_vm_poll(lx_State *L);
 
 /* Natives may ask the VM to call fn with the items of list args in their
 ** place (apply, eval): return lx_tailcall(L, fn, args). */

@@ -71,11 +71,6 @@ static void lx_vm_check(lx_State *L) {
   }
 }
 
-void lx_vm_poll(lx_State *L) {
-  L->budget.clock_poll = 0;
-  lx_vm_check(L);
-}
-
 static const char *lx_fn_name(const lx_Proto *p) {
   return lx_is(p->name, LX_STRING) ? lx_as_string(p->name)->data : "<lambda>";
 }
@@ -218,6 +213,11 @@ static lx_Value lx_vm_dict(lx_State *L, const lx_Value *items, size_t n) {
   for (size_t i = 0; i < n; i++) lx_dict_set(L, d, items[2 * i], items[2 * i + 1]);
   lx_protect_end(L, saved);
   return lx_obj(d);
+}
+
+void lx_vm_poll(lx_State *L) {
+  L->budget.clock_poll = 0;
+  lx_vm_check(L);
 }
 
 /* Comparison for the inlined < <= > >=: any NaN makes every ordering

@@ -506,6 +506,7 @@ int rp_shell_main(const rp_Options *o) {
   ag_ScanReport r;
   ag_registry_scan(sh.rt, &r);
   sh.cp = cp_engine_new(sh.rt, rp_meta_names, rp_meta_count);
+  cp_engine_set_env(sh.cp, sh.env);  /* names defined at the prompt complete */
   rp_sh = &sh;
   rp_install_sigint();
   if (sh.tty) rp_banner(&sh, &r);
