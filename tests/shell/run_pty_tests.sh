@@ -65,7 +65,11 @@ start() {
   local cmd
   cmd=$(printf '%q ' env -u LISPY_AGENTS_PATH -u NO_COLOR TERM=screen LC_ALL=C.UTF-8 \
         HOME="$TMP/home" LISPY_HISTORY="$TMP/history-$name" "${envs[@]}" "$LISPY" "$@")
-  tm new-session -d -s "$name" -x 160 -y 50 -c "$ROOT" "$cmd"
+  # The exit status goes to a file: tmux may see the pane die before it
+  # records the status (seen under load).
+  rm -f "$TMP/status-$name"
+  tm new-session -d -s "$name" -x 160 -y 50 -c "$ROOT" \
+    "$cmd; echo \$? > $(printf '%q' "$TMP/status-$name")"
 }
 
 screen() { tm capture-pane -p -J -S - -t "$1" 2>/dev/null; }
@@ -111,8 +115,8 @@ wait_line() {
 wait_dead() {
   local end=$(( $(now_ms) + TIMEOUT * 1000 ))
   while [ "$(now_ms)" -lt "$end" ]; do
-    if [ "$(tm display-message -p -t "$1" '#{pane_dead}')" = 1 ]; then
-      DEAD_STATUS=$(tm display-message -p -t "$1" '#{pane_dead_status}')
+    if [ -s "$TMP/status-$1" ]; then
+      DEAD_STATUS=$(cat "$TMP/status-$1")
       return 0
     fi
     sleep 0.05
@@ -300,7 +304,8 @@ t_history_home() {
   local cmd
   cmd=$(printf '%q ' env -u LISPY_HISTORY -u LISPY_AGENTS_PATH TERM=screen LC_ALL=C.UTF-8 \
         NO_COLOR=1 HOME="$home" "$LISPY" "${EXAMPLES[@]}")
-  tm new-session -d -s hhome2 -x 160 -y 50 -c "$ROOT" "$cmd"
+  tm new-session -d -s hhome2 -x 160 -y 50 -c "$ROOT" \
+    "$cmd; echo \$? > $(printf '%q' "$TMP/status-hhome2")"
   wait_for hhome2 "^$PROMPT" || return 1
   type_ hhome2 '(list "home")'; keys hhome2 Enter
   wait_for hhome2 '^=> \("home"\)$' || return 1
