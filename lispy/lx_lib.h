@@ -8,6 +8,21 @@
 #include "lx_state.h"
 
 /* ========================================================================
+** Builtin tables: each library lists its builtins in one of these and
+** registers them with lx_register_fns.
+** ======================================================================== */
+
+typedef struct lx_LibFn {
+  const char *name;        /* LisPy name */
+  lx_NativeFn fn;          /* implementation */
+  int min, max;            /* arity (max -1: variadic) */
+  const char *params;      /* synopsis, e.g. "(xs n)" */
+  const char *doc;         /* one-line doc */
+} lx_LibFn;
+
+void lx_register_fns(lx_State *L, const lx_LibFn *fns, size_t n);
+
+/* ========================================================================
 ** Argument checking: each raises "NAME: expected WHAT, got VALUE".
 ** ======================================================================== */
 

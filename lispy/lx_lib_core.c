@@ -668,15 +668,7 @@ static lx_Value bi_random_seed(lx_State *L, int argc, lx_Value *argv) {
 ** ======================================================================== */
 
 /* One registration record. */
-typedef struct CoreFn {
-  const char *name;        /* LisPy name */
-  lx_NativeFn fn;          /* implementation */
-  int min, max;            /* arity (max -1: variadic) */
-  const char *params;      /* synopsis */
-  const char *doc;         /* one-line doc */
-} CoreFn;
-
-static const CoreFn core_fns[] = {
+static const lx_LibFn core_fns[] = {
   {"+", bi_add, 0, -1, "(x ...)", "Sum of the numbers; integers overflow with an error."},
   {"-", bi_sub, 1, -1, "(x y ...)", "Subtract left to right; (- x) negates."},
   {"*", bi_mul, 0, -1, "(x ...)", "Product of the numbers; integers overflow with an error."},
@@ -759,8 +751,5 @@ static const CoreFn core_fns[] = {
 };
 
 void lx_lib_core_open(lx_State *L) {
-  for (size_t i = 0; i < sizeof core_fns / sizeof core_fns[0]; i++) {
-    const CoreFn *f = &core_fns[i];
-    lx_defnative(L, f->name, f->fn, f->min, f->max, f->params, f->doc);
-  }
+  lx_register_fns(L, core_fns, sizeof core_fns / sizeof core_fns[0]);
 }

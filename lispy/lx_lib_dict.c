@@ -297,15 +297,7 @@ static lx_Value bi_dict_remove_x(lx_State *L, int argc, lx_Value *argv) {
 ** ======================================================================== */
 
 /* One registration record. */
-typedef struct DictFn {
-  const char *name;        /* LisPy name */
-  lx_NativeFn fn;          /* implementation */
-  int min, max;            /* arity (max -1: variadic) */
-  const char *params;      /* synopsis */
-  const char *doc;         /* one-line doc */
-} DictFn;
-
-static const DictFn dict_fns[] = {
+static const lx_LibFn dict_fns[] = {
   {"dict", bi_dict, 0, -1, "(k v ...)", "A new dict from alternating keys and values."},
   {"make-dict", bi_dict, 0, -1, "(k v ...)", "A new dict from alternating keys and values (alias of dict)."},
   {"hash-map", bi_dict, 0, -1, "(k v ...)", "A new dict from alternating keys and values (alias of dict)."},
@@ -332,8 +324,5 @@ static const DictFn dict_fns[] = {
 };
 
 void lx_lib_dict_open(lx_State *L) {
-  for (size_t i = 0; i < sizeof dict_fns / sizeof dict_fns[0]; i++) {
-    const DictFn *f = &dict_fns[i];
-    lx_defnative(L, f->name, f->fn, f->min, f->max, f->params, f->doc);
-  }
+  lx_register_fns(L, dict_fns, sizeof dict_fns / sizeof dict_fns[0]);
 }

@@ -810,15 +810,7 @@ static lx_Value bi_cdrs(lx_State *L, int argc, lx_Value *argv) {
 ** ======================================================================== */
 
 /* One registration record. */
-typedef struct ListFn {
-  const char *name;        /* LisPy name */
-  lx_NativeFn fn;          /* implementation */
-  int min, max;            /* arity (max -1: variadic) */
-  const char *params;      /* synopsis */
-  const char *doc;         /* one-line doc */
-} ListFn;
-
-static const ListFn list_fns[] = {
+static const lx_LibFn list_fns[] = {
   {"cons", bi_cons, 2, 2, "(x xs)", "A new pair: x in front of the list xs."},
   {"car", bi_car, 1, 1, "(pair)", "First item of a pair."},
   {"cdr", bi_cdr, 1, 1, "(pair)", "Rest of a pair."},
@@ -875,8 +867,5 @@ static const ListFn list_fns[] = {
 };
 
 void lx_lib_list_open(lx_State *L) {
-  for (size_t i = 0; i < sizeof list_fns / sizeof list_fns[0]; i++) {
-    const ListFn *f = &list_fns[i];
-    lx_defnative(L, f->name, f->fn, f->min, f->max, f->params, f->doc);
-  }
+  lx_register_fns(L, list_fns, sizeof list_fns / sizeof list_fns[0]);
 }

@@ -392,15 +392,7 @@ static lx_Value bi_regex_quote(lx_State *L, int argc, lx_Value *argv) {
 ** Registration
 ** ======================================================================== */
 
-/* One builtin: name, function, arity, parameter synopsis, doc. */
-typedef struct LibFn {
-  const char *name;
-  lx_NativeFn fn;
-  int min, max;               /* max -1 = variadic */
-  const char *params, *doc;
-} LibFn;
-
-static const LibFn regex_fns[] = {
+static const lx_LibFn regex_fns[] = {
   {"regex-match", bi_regex_match, 2, 2, "(pattern s)",
    "First match of pattern in s: nil, the matched string, or (whole group1 ...) if the pattern has groups."},
   {"regex-match-all", bi_regex_match_all, 2, 2, "(pattern s)",
@@ -418,8 +410,5 @@ static const LibFn regex_fns[] = {
 };
 
 void lx_lib_regex_open(lx_State *L) {
-  for (size_t i = 0; i < sizeof regex_fns / sizeof regex_fns[0]; i++) {
-    const LibFn *f = &regex_fns[i];
-    lx_defnative(L, f->name, f->fn, f->min, f->max, f->params, f->doc);
-  }
+  lx_register_fns(L, regex_fns, sizeof regex_fns / sizeof regex_fns[0]);
 }

@@ -905,15 +905,7 @@ static lx_Value bi_str(lx_State *L, int argc, lx_Value *argv) {
 ** Registration
 ** ======================================================================== */
 
-/* One builtin: name, function, arity, parameter synopsis, doc. */
-typedef struct LibFn {
-  const char *name;
-  lx_NativeFn fn;
-  int min, max;               /* max -1 = variadic */
-  const char *params, *doc;
-} LibFn;
-
-static const LibFn string_fns[] = {
+static const lx_LibFn string_fns[] = {
   {"string-length", bi_string_length, 1, 1, "(s)",
    "Number of characters (Unicode code points) in s."},
   {"substring", bi_substring, 2, 3, "(s start [end])",
@@ -995,8 +987,5 @@ static const LibFn string_fns[] = {
 };
 
 void lx_lib_string_open(lx_State *L) {
-  for (size_t i = 0; i < sizeof string_fns / sizeof string_fns[0]; i++) {
-    const LibFn *f = &string_fns[i];
-    lx_defnative(L, f->name, f->fn, f->min, f->max, f->params, f->doc);
-  }
+  lx_register_fns(L, string_fns, sizeof string_fns / sizeof string_fns[0]);
 }

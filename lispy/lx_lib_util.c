@@ -79,6 +79,11 @@ lx_Vector *lx_seq_to_vector(lx_State *L, const char *fn, lx_Value seq) {
   return v;
 }
 
+void lx_register_fns(lx_State *L, const lx_LibFn *fns, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    lx_defnative(L, fns[i].name, fns[i].fn, fns[i].min, fns[i].max, fns[i].params, fns[i].doc);
+}
+
 /* ========================================================================
 ** String buffer
 ** ======================================================================== */

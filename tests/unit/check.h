@@ -9,6 +9,8 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static int passed = 0, failed = 0;
 
@@ -34,5 +36,36 @@ static int passed = 0, failed = 0;
       failed++;                                                             \
     }                                                                       \
   } while (0)
+
+/* Run fn in a child process, so that a crash (a core bug) is reported as
+** one failure instead of ending the whole test run. */
+static inline void run_isolated(const char *name, void (*fn)(void)) {
+  fflush(stdout);
+  fflush(stderr);
+  pid_t pid = fork();
+  if (pid < 0) {
+    perror("fork");
+    failed++;
+    return;
+  }
+  if (pid == 0) {
+    passed = failed = 0;
+    fn();
+    fflush(stdout);
+    fflush(stderr);
+    _exit(failed ? 1 : 0);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+    passed++;
+  } else {
+    if (WIFSIGNALED(status))
+      fprintf(stderr, "%s: crashed with signal %d\n", name, WTERMSIG(status));
+    else
+      fprintf(stderr, "%s: failed (exit status %d)\n", name, WEXITSTATUS(status));
+    failed++;
+  }
+}
 
 #endif

@@ -100,36 +100,6 @@ static void check_read_error(const char *src, size_t len, lx_ReadStatus want,
   if (line) CHECK_POS(lx_as_error(R.error)->pos, line, col);
 }
 
-/* Run fn in a child process, so that a crash (a core bug) is reported as
-** one failure instead of ending the whole test run. */
-static void run_isolated(const char *name, void (*fn)(void)) {
-  fflush(stdout);
-  fflush(stderr);
-  pid_t pid = fork();
-  if (pid < 0) {
-    perror("fork");
-    failed++;
-    return;
-  }
-  if (pid == 0) {
-    passed = failed = 0;
-    fn();
-    fflush(stdout);
-    fflush(stderr);
-    _exit(failed ? 1 : 0);
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-    passed++;
-  } else {
-    if (WIFSIGNALED(status))
-      fprintf(stderr, "%s: crashed with signal %d\n", name, WTERMSIG(status));
-    else
-      fprintf(stderr, "%s: failed (exit status %d)\n", name, WEXITSTATUS(status));
-    failed++;
-  }
-}
 
 /* ==== The three source styles of DESIGN.md ===================================== */
 
