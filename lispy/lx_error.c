@@ -132,8 +132,8 @@ _Noreturn void lx_limit_error(lx_State *L, const char *which) {
   const char *msg = which;
   for (size_t i = 0; i < sizeof msgs / sizeof msgs[0]; i++)
     if (strcmp(msgs[i].which, which) == 0) msg = msgs[i].msg;
-  bool was = L->in_limit_error;
-  L->in_limit_error = true;  /* let these few bytes past the limit */
+  /* Let these few bytes past the limit; catching the error clears it. */
+  L->in_limit_error = true;
   bool interrupted = strcmp(which, "interrupted") == 0;
   lx_Obj *saved = lx_protect_begin(L);
   lx_Dict *data = lx_dict_new(L, 1);
@@ -143,7 +143,6 @@ _Noreturn void lx_limit_error(lx_State *L, const char *which) {
   if (strcmp(which, "memory") != 0 && strcmp(which, "depth") != 0)
     err.as.o->flags |= LX_ERROR_UNCATCHABLE;
   lx_protect_end(L, saved);
-  (void)was;  /* stays set while the trace is built; catching clears it */
   lx_throw(L, err);
 }
 

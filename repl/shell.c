@@ -334,13 +334,13 @@ static char **rp_complete(const char *text, int start, int end) {
   ** libedit's own listing would show the names only. */
   bool again = end == last_end && strncmp(last_line, rl_line_buffer, sizeof last_line - 1) == 0;
   if (rp_last.n > 1) {  /* nothing more to insert: list right away */
-    size_t word = (size_t)(end - start), common = strlen(rp_last.items[0].text);
+    size_t typed = cursor - rp_last.start, common = strlen(rp_last.items[0].text);
     for (size_t i = 1; i < rp_last.n; i++) {
       size_t k = 0;
       while (k < common && rp_last.items[i].text[k] == rp_last.items[0].text[k]) k++;
       common = k;
     }
-    again |= common <= word + (size_t)(start > (int)rp_last.start ? 0 : (int)rp_last.start - start);
+    again |= common <= typed;
   }
   snprintf(last_line, sizeof last_line, "%s", rl_line_buffer);
   last_end = end;
