@@ -21,7 +21,7 @@
 #define LX_MAX_NESTED_RUNS     64     /* VM re-entries (macro expansion, host) */
 
 /* ---- Garbage collector --------------------------------------------------- */
-#define LX_GC_MIN_THRESHOLD    (16u << 20) /* bytes allocated before first GC */
+#define LX_GC_MIN_THRESHOLD    (32u << 20) /* bytes allocated before first GC */
 #define LX_GC_GROWTH           2          /* next threshold = live * growth */
 
 #define LX_POOL_MAX            256        /* blocks up to this size are pooled */

@@ -252,7 +252,7 @@ static uint32_t hash_rec(lx_State *L, lx_Value v, int depth) {
       return mix64(bits ^ 0x5bd1e995u);
     }
     case LX_STRING: case LX_KEYWORD: return lx_string_hash(lx_strlike(v));
-    case LX_SYMBOL: return lx_as_symbol(v)->name->hash ^ 0x5f3759dfu;
+    case LX_SYMBOL: return lx_string_hash(lx_as_symbol(v)->name) ^ 0x5f3759dfu;
     case LX_PAIR: case LX_VECTOR: case LX_DICT: break;
     default: return mix64((uint64_t)(uintptr_t)v.as.o);
   }

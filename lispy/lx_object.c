@@ -30,18 +30,19 @@ static uint32_t lx_utf8_count(const char *s, size_t len) {
   for (; i + 8 <= len; i += 8) {
     uint64_t w;
     memcpy(&w, s + i, 8);
-    cont += (size_t)__builtin_popcountll(w & ~(w << 1) & 0x8080808080808080ULL);
+    /* one bit per continuation byte at bit 7; summed by a multiply */
+    uint64_t x = (w & ~(w << 1) & 0x8080808080808080ULL) >> 7;
+    cont += (size_t)((x * 0x0101010101010101ULL) >> 56);
   }
   for (; i < len; i++) cont += ((unsigned char)s[i] & 0xC0) == 0x80;
   return (uint32_t)(len - cont);
 }
 
-/* Count code points; hash now only when short (long strings are rarely
-** dict keys: lx_string_hash computes theirs on first use). */
+/* Count code points; the hash is computed on first use (lx_string_hash):
+** most strings are never dict keys. */
 void lx_string_seal(lx_String *s) {
   s->nchars = lx_utf8_count(s->data, s->len);
   s->h.flags &= (uint16_t)~LX_STRING_HASHED;
-  if (s->len <= 64) (void)lx_string_hash(s);
 }
 
 lx_String *lx_string_new(lx_State *L, const char *s, size_t len) {
