@@ -1054,17 +1054,22 @@ ag_Schema *ag_schema_compile_ex(const cJSON *schema, unsigned options,
 
 /* The T_* type of an instance value (numbers: T_NUMBER, plus T_INTEGER
 ** when integral). */
+/* The type bits of x, read straight from cJSON's type field (this runs
+** for every value validated). */
 static unsigned type_of(const cJSON *x) {
-  if (cJSON_IsNull(x)) return T_NULL;
-  if (cJSON_IsBool(x)) return T_BOOLEAN;
-  if (cJSON_IsObject(x)) return T_OBJECT;
-  if (cJSON_IsArray(x)) return T_ARRAY;
-  if (cJSON_IsString(x)) return T_STRING;
-  if (cJSON_IsNumber(x)) {
+  if (x == NULL) return 0;
+  switch (x->type & 0xFF) {
+  case cJSON_NULL: return T_NULL;
+  case cJSON_False: case cJSON_True: return T_BOOLEAN;
+  case cJSON_Object: return T_OBJECT;
+  case cJSON_Array: return T_ARRAY;
+  case cJSON_String: return T_STRING;
+  case cJSON_Number: {
     double d = x->valuedouble;
     return T_NUMBER | (isfinite(d) && d == floor(d) ? T_INTEGER : 0);
   }
-  return 0;
+  default: return 0;
+  }
 }
 
 static bool json_equal(const cJSON *a, const cJSON *b, int depth);
@@ -1133,26 +1138,51 @@ static uint64_t json_hash(const cJSON *x, int depth) {
 
 /* ==== Validator state ===================================================== */
 
+/* One step of the path to the current instance value: a member name, or
+** an array index when key is NULL. The JSON pointer text is only built
+** when an error is reported. */
+typedef struct Seg {
+  const char *key;
+  size_t index;
+} Seg;
+
 typedef struct Validator {
   const ag_Schema *s;     /* the compiled schema */
   ag_SchemaErrors *errs;  /* where errors go (a scratch list in probes) */
-  Buf path;               /* JSON pointer of the current instance value */
+  Seg *segs;              /* path of the current instance value */
+  size_t nsegs, capsegs;
   int depth;              /* nested schema applications */
   pcre2_match_data *md;   /* scratch space for pattern matches */
   bool regex_dead;        /* a match limit was hit: skip further patterns */
   bool incomplete;        /* a limit stopped some check (even in a probe) */
 } Validator;
 
-/* Record a problem of the value whose pointer is the first len bytes of
-** the current path. */
-static void verr_at(Validator *v, size_t len, const char *fmt, ...) {
+/* Step into a member or an item; returns the mark vpath_pop restores. */
+static size_t vpath_push(Validator *v, const char *key, size_t index) {
+  GROW(v->segs, v->capsegs, v->nsegs + 1);
+  v->segs[v->nsegs] = (Seg){key, index};
+  return v->nsegs++;
+}
+
+static void vpath_pop(Validator *v, size_t mark) { v->nsegs = mark; }
+
+/* The JSON pointer of the first n steps of the path (malloc'd). */
+static char *vpath_render(const Validator *v, size_t n) {
+  Buf b = {0};
+  for (size_t i = 0; i < n; i++) {
+    if (v->segs[i].key) path_push_key(&b, v->segs[i].key);
+    else path_push_index(&b, v->segs[i].index);
+  }
+  return buf_take(&b);
+}
+
+/* Record a problem of the value whose path is the first n steps of the
+** current one. */
+static void verr_at(Validator *v, size_t n, const char *fmt, ...) {
   if (!errs_room(v->errs)) return;
   va_list ap;
   va_start(ap, fmt);
-  char *pointer = xmalloc(len + 1);
-  memcpy(pointer, buf_str(&v->path), len);
-  pointer[len] = '\0';
-  errs_add(v->errs, pointer, vformat(fmt, ap));
+  errs_add(v->errs, vpath_render(v, n), vformat(fmt, ap));
   va_end(ap);
 }
 
@@ -1161,7 +1191,7 @@ static void verr(Validator *v, const char *fmt, ...) {
   if (!errs_room(v->errs)) return;
   va_list ap;
   va_start(ap, fmt);
-  errs_add(v->errs, xstrdup(buf_str(&v->path)), vformat(fmt, ap));
+  errs_add(v->errs, vpath_render(v, v->nsegs), vformat(fmt, ap));
   va_end(ap);
 }
 
@@ -1171,7 +1201,7 @@ static void verr_show(Validator *v, const cJSON *x, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   char *shown = show(x), *rest = vformat(fmt, ap);
-  errs_add(v->errs, xstrdup(buf_str(&v->path)), format("%s%s", shown, rest));
+  errs_add(v->errs, vpath_render(v, v->nsegs), format("%s%s", shown, rest));
   free(shown);
   free(rest);
   va_end(ap);
@@ -1199,6 +1229,10 @@ static bool probe(Validator *v, const Node *n, const cJSON *x, char **first) {
 /* Match re against s: 1 match, 0 no match, -1 limit hit or failure. */
 static int rx_match(Validator *v, const pcre2_code *re, const char *s) {
   if (v->regex_dead || re == NULL) return -1;
+  if (v->md == NULL) {  /* made on the first pattern, not for every call */
+    v->md = pcre2_match_data_create(1, NULL);
+    if (v->md == NULL) out_of_memory();
+  }
   int rc = pcre2_match(re, (PCRE2_SPTR)s, strlen(s), 0, 0, v->md, v->s->mctx);
   if (rc >= 0) return 1;
   if (rc == PCRE2_ERROR_NOMATCH) return 0;
@@ -1410,7 +1444,7 @@ static bool check_items(Validator *v, const Node *n, const cJSON *x) {
   bool ok = true;
   cJSON_ArrayForEach(item, x) {
     const Node *schema = i < n->prefix.n ? n->prefix.items[i] : n->items;
-    size_t mark = path_push_index(&v->path, i++);
+    size_t mark = vpath_push(v, NULL, i++);
     if (schema == NULL) {
       /* no constraint on this item */
     } else if (schema->boolean == 0 && schema == n->items) {
@@ -1419,7 +1453,7 @@ static bool check_items(Validator *v, const Node *n, const cJSON *x) {
     } else if (!vnode(v, schema, item)) {
       ok = false;
     }
-    buf_truncate(&v->path, mark);
+    vpath_pop(v, mark);
   }
   return ok;
 }
@@ -1456,9 +1490,9 @@ static bool check_required(Validator *v, const Node *n, const cJSON *x) {
   bool ok = true;
   cJSON_ArrayForEach(name, n->required) {
     if (cJSON_GetObjectItemCaseSensitive(x, name->valuestring)) continue;
-    size_t mark = path_push_key(&v->path, name->valuestring);
+    size_t mark = vpath_push(v, name->valuestring, 0);
     verr(v, "missing required property");
-    buf_truncate(&v->path, mark);
+    vpath_pop(v, mark);
     ok = false;
   }
   return ok;
@@ -1516,9 +1550,9 @@ static bool check_object(Validator *v, const Node *n, const cJSON *x) {
   if (n->nprops == 0 && n->npprops == 0 && n->additional == NULL) return ok;
   const cJSON *m;
   cJSON_ArrayForEach(m, x) {
-    size_t mark = path_push_key(&v->path, m->string);
+    size_t mark = vpath_push(v, m->string, 0);
     if (!check_member(v, n, m, mark)) ok = false;
-    buf_truncate(&v->path, mark);
+    vpath_pop(v, mark);
   }
   return ok;
 }
@@ -1616,16 +1650,14 @@ bool ag_schema_validate(const ag_Schema *s, const cJSON *instance,
   }
   v.s = s;
   v.errs = errs;
-  v.md = pcre2_match_data_create(1, NULL);
-  if (v.md == NULL) out_of_memory();
   bool ok = vnode(&v, s->root, instance);
   if (ok && v.incomplete) { /* a limit hit in "not" or an alternative: fail closed */
-    buf_truncate(&v.path, 0);
+    vpath_pop(&v, 0);
     verr(&v, "could not be fully checked (a nesting or pattern match limit was exceeded)");
     ok = false;
   }
   pcre2_match_data_free(v.md);
-  free(v.path.data);
+  free(v.segs);
   return ok;
 }
 
