@@ -107,6 +107,26 @@ static void ag_load_error(ag_Runtime *rt, ag_Agent *a) {
                "agent file failed to load: %s", lispy_error_message(e));
 }
 
+/* Does "default" appear anywhere in this schema tree? */
+static bool ag_has_default(const cJSON *j) {
+  if (cJSON_GetObjectItemCaseSensitive(j, "default")) return true;
+  const cJSON *c;
+  cJSON_ArrayForEach(c, j) if ((cJSON_IsObject(c) || cJSON_IsArray(c)) && ag_has_default(c)) return true;
+  return false;
+}
+
+/* Where the parameters schema has defaults (see ag_Agent.defaults). */
+static int ag_defaults_kind(const cJSON *params) {
+  if (!ag_has_default(params)) return 0;
+  const cJSON *props = cJSON_GetObjectItemCaseSensitive(params, "properties"), *p, *c;
+  cJSON_ArrayForEach(c, params)
+    if (c != props && (cJSON_IsObject(c) || cJSON_IsArray(c)) && ag_has_default(c)) return 2;
+  cJSON_ArrayForEach(p, props)
+    cJSON_ArrayForEach(c, p)
+      if ((cJSON_IsObject(c) || cJSON_IsArray(c)) && ag_has_default(c)) return 2;
+  return 1;
+}
+
 static void ag_extract(ag_Runtime *rt, ag_Agent *a) {
   bool present;
   a->descriptor = ag_global_json(rt, a, "AGENT", &present);
@@ -116,6 +136,7 @@ static void ag_extract(ag_Runtime *rt, ag_Agent *a) {
   if (cJSON_IsString(name)) a->name = strdup(name->valuestring);
   const cJSON *params = cJSON_GetObjectItemCaseSensitive(a->descriptor, "parameters");
   if (cJSON_IsObject(params)) {
+    a->defaults = ag_defaults_kind(params);
     ag_SchemaErrors errs;
     ag_schema_errors_init(&errs);
     a->schema = ag_schema_compile(params, &errs);

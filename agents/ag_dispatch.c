@@ -14,19 +14,21 @@
 ** Envelopes
 ** ======================================================================== */
 
+/* Envelope keys are string constants cJSON need not copy (…ObjectCS). */
 cJSON *ag_envelope_error(const char *kind, const char *message) {
   cJSON *env = cJSON_CreateObject();
-  cJSON_AddFalseToObject(env, "ok");
-  cJSON *err = cJSON_AddObjectToObject(env, "error");
-  cJSON_AddStringToObject(err, "kind", kind);
-  cJSON_AddStringToObject(err, "message", message);
+  cJSON *err = cJSON_CreateObject();
+  cJSON_AddItemToObjectCS(env, "ok", cJSON_CreateFalse());
+  cJSON_AddItemToObjectCS(env, "error", err);
+  cJSON_AddItemToObjectCS(err, "kind", cJSON_CreateString(kind));
+  cJSON_AddItemToObjectCS(err, "message", cJSON_CreateString(message));
   return env;
 }
 
 static cJSON *ag_envelope_ok(cJSON *value) {
   cJSON *env = cJSON_CreateObject();
-  cJSON_AddTrueToObject(env, "ok");
-  cJSON_AddItemToObject(env, "value", value);
+  cJSON_AddItemToObjectCS(env, "ok", cJSON_CreateTrue());
+  cJSON_AddItemToObjectCS(env, "value", value);
   return env;
 }
 
@@ -40,8 +42,22 @@ static cJSON *ag_envelope_errorf(const char *kind, const char *fmt, const char *
 ** Checks before the call
 ** ======================================================================== */
 
-/* invalid_args listing every problem: "errors": [{"path", "message"}]. */
-static cJSON *ag_check_args(ag_Agent *a, cJSON *args) {
+/* Whether defaults must be filled into a copy of args: only when a
+** top-level default's property is missing (or defaults sit deeper). */
+static bool ag_needs_defaults(const ag_Agent *a, const cJSON *args) {
+  if (a->defaults != 1) return a->defaults == 2;
+  const cJSON *params = cJSON_GetObjectItemCaseSensitive(a->descriptor, "parameters");
+  const cJSON *p;
+  cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(params, "properties"))
+    if (cJSON_GetObjectItemCaseSensitive(p, "default") &&
+        !cJSON_GetObjectItemCaseSensitive(args, p->string))
+      return true;
+  return false;
+}
+
+/* invalid_args listing every problem: "errors": [{"path", "message"}].
+** Defaults go into fill (a copy of args) when there is one. */
+static cJSON *ag_check_args(ag_Agent *a, const cJSON *args, cJSON *fill) {
   if (!a->schema) return NULL;
   ag_SchemaErrors errs;
   ag_schema_errors_init(&errs);
@@ -57,8 +73,8 @@ static cJSON *ag_check_args(ag_Agent *a, cJSON *args) {
       cJSON_AddStringToObject(e, "message", ag_schema_error_message(&errs, i));
       cJSON_AddItemToArray(list, e);
     }
-  } else {
-    ag_schema_fill_defaults(a->schema, args);
+  } else if (fill) {
+    ag_schema_fill_defaults(a->schema, fill);
   }
   ag_schema_errors_free(&errs);
   return env;
@@ -183,10 +199,13 @@ cJSON *ag_invoke_agent(ag_Runtime *rt, ag_Agent *a, const cJSON *args, const ag_
                               a->name ? a->name : a->path);
   if (args && !cJSON_IsObject(args))
     return ag_envelope_error("invalid_args", "arguments must be a JSON object");
-  cJSON *filled = args ? cJSON_Duplicate(args, 1) : cJSON_CreateObject();
-  cJSON *env = ag_check_args(a, filled);
-  if (!env) env = ag_run(rt, a, filled, opt && opt->trace);
+  cJSON *empty = args ? NULL : cJSON_CreateObject();
+  const cJSON *given = args ? args : empty;
+  cJSON *filled = ag_needs_defaults(a, given) ? cJSON_Duplicate(given, 1) : NULL;
+  cJSON *env = ag_check_args(a, filled ? filled : given, filled);
+  if (!env) env = ag_run(rt, a, filled ? filled : given, opt && opt->trace);
   cJSON_Delete(filled);
+  cJSON_Delete(empty);
   return env;
 }
 

@@ -131,6 +131,9 @@ typedef struct ag_Agent {
   bool run_rest;           /* run takes a rest parameter */
   int line;                /* line of the descriptor definition */
   ag_Schema *schema;       /* compiled parameters, NULL if invalid */
+  int defaults;            /* 0: schema has no defaults; 1: only on top-level
+                              properties (fill needed only when one is
+                              missing); 2: elsewhere too (always fill) */
   int ctx_ref;             /* cached context value (lispy_ref), -1 if none */
   unsigned ctx_gen;        /* backend generation the cached context is from */
   ag_Diags diags;          /* load-time lint and load errors */
