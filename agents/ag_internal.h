@@ -6,6 +6,13 @@
 
 #include "agents.h"
 
+/* A registry index slot: name NULL when empty; agent NULL when two files
+** declare the name (ambiguous: finds nothing). */
+typedef struct ag_IndexEntry {
+  const char *name;
+  ag_Agent *agent;
+} ag_IndexEntry;
+
 /* The call in progress: bindings record context calls into its trace. */
 typedef struct ag_CallCtx {
   ag_Agent *agent;
@@ -25,6 +32,9 @@ struct ag_Runtime {
   ag_CallCtx *call;        /* the call in progress, or NULL */
   unsigned backend_gen;    /* bumped when the backend or its fields change */
   unsigned registry_gen;   /* bumped when the set of agents changes */
+  struct ag_IndexEntry *index; /* name -> agent, open addressing */
+  size_t index_cap;        /* power of two, or 0 before the first lookup */
+  unsigned index_gen;      /* registry_gen the index was built for */
 };
 
 /* Register the context bindings (context-llm, ...) in the base env. */

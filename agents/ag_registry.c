@@ -108,6 +108,7 @@ static void ag_scan_one(ag_Runtime *rt, const char *path, ag_ScanReport *r) {
   }
   ag_Agent *a = src ? ag_agent_load_source(rt, src, len, path) : ag_agent_load_file(rt, path);
   free(src);
+  rt->registry_gen++;  /* the index must not keep a freed agent */
   if (old) {
     ag_agent_free(old);
     rt->files[idx] = a;
@@ -129,6 +130,7 @@ static void ag_scan_removed(ag_Runtime *rt, const ag_Paths *seen, ag_ScanReport 
     }
     ag_list_add(&r->removed, &r->nremoved, a->path);
     ag_agent_free(a);
+    rt->registry_gen++;
   }
   rt->nfiles = keep;
 }
@@ -163,7 +165,6 @@ void ag_registry_scan(ag_Runtime *rt, ag_ScanReport *r) {
   }
   for (size_t i = 0; i < paths.n; i++) free(paths.items[i]);
   free(paths.items);
-  if (r->nadded || r->nchanged || r->nremoved) rt->registry_gen++;
 }
 
 void ag_scan_report_free(ag_ScanReport *r) {
@@ -186,19 +187,42 @@ ag_Agent *ag_registry_at(ag_Runtime *rt, size_t i) {
   return i < rt->ndefined ? rt->defined[i] : rt->files[i - rt->ndefined];
 }
 
-/* Shell definitions first; among files a name declared twice is ambiguous
-** and finds nothing. */
+/* The index slot for name: the one holding it or the empty one where it
+** would go. */
+static size_t ag_index_slot(const ag_Runtime *rt, const char *name) {
+  size_t mask = rt->index_cap - 1;
+  size_t i = (size_t)ag_hash_bytes(name, strlen(name)) & mask;
+  while (rt->index[i].name && strcmp(rt->index[i].name, name) != 0) i = (i + 1) & mask;
+  return i;
+}
+
+static void ag_index_put(ag_Runtime *rt, ag_Agent *a, bool shadow) {
+  ag_IndexEntry *e = &rt->index[ag_index_slot(rt, a->name)];
+  bool taken = e->name != NULL;
+  e->name = a->name;
+  e->agent = taken && !shadow ? NULL : a;
+}
+
+/* Rebuild when the set of agents changed: files first (a name declared
+** twice is ambiguous), then shell definitions, which shadow them. */
+static void ag_index_build(ag_Runtime *rt) {
+  size_t need = 16;
+  while (need < 2 * (rt->nfiles + rt->ndefined)) need *= 2;
+  free(rt->index);
+  rt->index = calloc(need, sizeof *rt->index);
+  rt->index_cap = need;
+  for (size_t i = 0; i < rt->nfiles; i++)
+    if (rt->files[i]->name) ag_index_put(rt, rt->files[i], false);
+  for (size_t i = 0; i < rt->ndefined; i++)
+    if (rt->defined[i]->name) ag_index_put(rt, rt->defined[i], true);
+  rt->index_gen = rt->registry_gen;
+}
+
+/* A callable agent by name: shell definitions shadow files; a name two
+** files declare finds nothing. */
 ag_Agent *ag_registry_find(ag_Runtime *rt, const char *name) {
-  for (size_t i = rt->ndefined; i-- > 0;)
-    if (rt->defined[i]->name && strcmp(rt->defined[i]->name, name) == 0) return rt->defined[i];
-  ag_Agent *found = NULL;
-  for (size_t i = 0; i < rt->nfiles; i++) {
-    ag_Agent *a = rt->files[i];
-    if (!a->name || strcmp(a->name, name) != 0) continue;
-    if (found) return NULL;
-    found = a;
-  }
-  return found;
+  if (!rt->index || rt->index_gen != rt->registry_gen) ag_index_build(rt);
+  return rt->index[ag_index_slot(rt, name)].agent;
 }
 
 unsigned ag_registry_generation(const ag_Runtime *rt) { return rt->registry_gen; }

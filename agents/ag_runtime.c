@@ -64,6 +64,7 @@ void ag_runtime_free(ag_Runtime *rt) {
   if (!rt) return;
   ag_agents_free(rt->files, rt->nfiles);
   ag_agents_free(rt->defined, rt->ndefined);
+  free(rt->index);
   for (size_t i = 0; i < rt->ndirs; i++) free(rt->dirs[i]);
   free(rt->dirs);
   if (rt->backend.destroy) rt->backend.destroy(rt->backend.self);
