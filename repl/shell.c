@@ -320,6 +320,17 @@ static void rp_list_candidates(rp_Shell *sh, const cp_Result *r) {
   fflush(stdout);
 }
 
+/* Length of the longest common prefix of n (>= 1) strings. */
+static size_t rp_common_len(const char *const *s, size_t n) {
+  size_t common = strlen(s[0]);
+  for (size_t i = 1; i < n; i++) {
+    size_t k = 0;
+    while (k < common && s[i][k] == s[0][k]) k++;
+    common = k;
+  }
+  return common;
+}
+
 static char **rp_complete(const char *text, int start, int end) {
   rp_Shell *sh = rp_sh;
   static char last_line[1024];
@@ -333,30 +344,18 @@ static char **rp_complete(const char *text, int start, int end) {
   /* A second Tab on the same text lists the candidates with their help;
   ** libedit's own listing would show the names only. */
   bool again = end == last_end && strncmp(last_line, rl_line_buffer, sizeof last_line - 1) == 0;
-  if (rp_last.n > 1) {  /* nothing more to insert: list right away */
-    size_t typed = cursor - rp_last.start, common = strlen(rp_last.items[0].text);
-    for (size_t i = 1; i < rp_last.n; i++) {
-      size_t k = 0;
-      while (k < common && rp_last.items[i].text[k] == rp_last.items[0].text[k]) k++;
-      common = k;
-    }
-    again |= common <= typed;
-  }
   snprintf(last_line, sizeof last_line, "%s", rl_line_buffer);
   last_end = end;
-  if (again && rp_last.n > 1) {
-    rp_list_candidates(sh, &rp_last);
-    return NULL;
-  }
   char **m = calloc(rp_last.n + 2, sizeof *m);
   for (size_t i = 0; i < rp_last.n; i++)
     m[i + 1] = rp_adjust(rl_line_buffer, rp_last.start, (size_t)start, rp_last.items[i].text);
-  /* m[0]: the longest common prefix of the candidates. */
-  size_t common = strlen(m[1]);
-  for (size_t i = 2; i <= rp_last.n; i++) {
-    size_t k = 0;
-    while (k < common && m[i][k] == m[1][k]) k++;
-    common = k;
+  size_t common = rp_common_len((const char *const *)m + 1, rp_last.n);
+  /* Nothing more to insert: list right away (also on a second Tab). */
+  if (rp_last.n > 1 && (again || common <= (size_t)(end - start))) {
+    for (size_t i = 1; i <= rp_last.n; i++) free(m[i]);
+    free(m);
+    rp_list_candidates(sh, &rp_last);
+    return NULL;
   }
   m[0] = strndup(m[1], common);
   const char *last = rp_last.items[0].text;

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "completions.h"
+#include "../unit/tmpdir.h"
 
 /* ==== Utilities ================================================================ */
 
@@ -30,21 +31,6 @@ static double now_s(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-/* Remove every file of a folder, then the folder. */
-static void remove_dir(const char *d) {
-  DIR *dd = opendir(d);
-  if (!dd) return;
-  struct dirent *e;
-  char p[1024];
-  while ((e = readdir(dd)) != NULL) {
-    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-    snprintf(p, sizeof p, "%s/%.500s", d, e->d_name);
-    unlink(p);
-  }
-  closedir(dd);
-  rmdir(d);
 }
 
 /* Agent i: agent_<i> with two parameters (one required, one defaulted). */

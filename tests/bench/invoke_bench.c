@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "agents.h"
+#include "../unit/tmpdir.h"
 
 /* ==== Utilities ================================================================ */
 
@@ -39,21 +40,6 @@ static void write_file(const char *path, const char *text) {
   }
   fputs(text, f);
   fclose(f);
-}
-
-/* Remove every file of a folder, then the folder. */
-static void remove_dir(const char *d) {
-  DIR *dd = opendir(d);
-  if (!dd) return;
-  struct dirent *e;
-  char p[1024];
-  while ((e = readdir(dd)) != NULL) {
-    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-    snprintf(p, sizeof p, "%s/%.500s", d, e->d_name);
-    unlink(p);
-  }
-  closedir(dd);
-  rmdir(d);
 }
 
 static int cmp_double(const void *a, const void *b) {

@@ -19,6 +19,7 @@
 
 #include "agents.h"
 #include "check.h"
+#include "tmpdir.h"
 
 /* ==== A tiny check harness ================================================ */
 
@@ -55,21 +56,6 @@ static void write_good(const char *name, int value) {
            "            :parameters {:type \"object\" :properties {}}})\n"
            "(defn run [context] %d)\n", name, value);
   write_file(file, text);
-}
-
-/* Remove every file of the folder, then the folder. */
-static void remove_dir(const char *d) {
-  DIR *dd = opendir(d);
-  if (!dd) return;
-  struct dirent *e;
-  char p[1024];
-  while ((e = readdir(dd)) != NULL) {
-    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-    snprintf(p, sizeof p, "%s/%.500s", d, e->d_name);
-    unlink(p);
-  }
-  closedir(dd);
-  rmdir(d);
 }
 
 static double now_s(void) {

@@ -13,33 +13,7 @@
 #include <cjson/cJSON.h>
 
 #include "ag_schema.h"
-
-/* ==== A tiny check harness ================================================ */
-
-static int passed = 0, failed = 0;
-
-#define CHECK(cond)                                                           \
-  do {                                                                        \
-    if (cond) {                                                               \
-      passed++;                                                               \
-    } else {                                                                  \
-      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-      failed++;                                                               \
-    }                                                                         \
-  } while (0)
-
-/* Compare two C strings, printing both on mismatch. */
-#define CHECK_STR(got, want)                                                  \
-  do {                                                                        \
-    const char *g_ = (got), *w_ = (want);                                     \
-    if (g_ != NULL && strcmp(g_, w_) == 0) {                                  \
-      passed++;                                                               \
-    } else {                                                                  \
-      fprintf(stderr, "%s:%d: got [%s]\n%*swant [%s]\n", __FILE__, __LINE__,  \
-              g_ ? g_ : "(null)", (int)strlen(__FILE__) + 8, "", w_);         \
-      failed++;                                                               \
-    }                                                                         \
-  } while (0)
+#include "check.h"
 
 /* ==== Helpers ============================================================= */
 

@@ -1,0 +1,28 @@
+/*
+** tmpdir.h -- removing the temporary agent folders that tests and
+** benchmarks generate.
+*/
+#ifndef LISPY_TEST_TMPDIR_H
+#define LISPY_TEST_TMPDIR_H
+
+#include <dirent.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Remove every file of a folder, then the folder. */
+static inline void remove_dir(const char *d) {
+  DIR *dd = opendir(d);
+  if (!dd) return;
+  struct dirent *e;
+  char p[1024];
+  while ((e = readdir(dd)) != NULL) {
+    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+    snprintf(p, sizeof p, "%s/%.500s", d, e->d_name);
+    unlink(p);
+  }
+  closedir(dd);
+  rmdir(d);
+}
+
+#endif
