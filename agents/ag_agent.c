@@ -107,24 +107,26 @@ static void ag_load_error(ag_Runtime *rt, ag_Agent *a) {
                "agent file failed to load: %s", lispy_error_message(e));
 }
 
-/* Does "default" appear anywhere in this schema tree? */
-static bool ag_has_default(const cJSON *j) {
-  if (cJSON_GetObjectItemCaseSensitive(j, "default")) return true;
-  const cJSON *c;
-  cJSON_ArrayForEach(c, j) if ((cJSON_IsObject(c) || cJSON_IsArray(c)) && ag_has_default(c)) return true;
-  return false;
-}
-
-/* Where the parameters schema has defaults (see ag_Agent.defaults). */
-static int ag_defaults_kind(const cJSON *params) {
-  if (!ag_has_default(params)) return 0;
-  const cJSON *props = cJSON_GetObjectItemCaseSensitive(params, "properties"), *p, *c;
-  cJSON_ArrayForEach(c, params)
-    if (c != props && (cJSON_IsObject(c) || cJSON_IsArray(c)) && ag_has_default(c)) return 2;
-  cJSON_ArrayForEach(p, props)
-    cJSON_ArrayForEach(c, p)
-      if ((cJSON_IsObject(c) || cJSON_IsArray(c)) && ag_has_default(c)) return 2;
-  return 1;
+/* Why this host cannot run the agent ("agent needs context version 3;
+** ..."), from requires_context_version and requires; NULL when it can.
+** Fixed by the descriptor, so worked out once at load (malloc'd). */
+static char *ag_incompatibility(const cJSON *descriptor) {
+  char msg[300];
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(descriptor, "requires_context_version");
+  if (cJSON_IsNumber(v) && v->valuedouble > AG_CONTEXT_VERSION) {
+    snprintf(msg, sizeof msg, "agent needs context version %g; this host provides %d",
+             v->valuedouble, AG_CONTEXT_VERSION);
+    return strdup(msg);
+  }
+  const cJSON *m;
+  cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(descriptor, "requires")) {
+    const ag_MethodSpec *spec = cJSON_IsString(m) ? ag_context_method(m->valuestring) : NULL;
+    if (spec && spec->version <= AG_CONTEXT_VERSION) continue;
+    snprintf(msg, sizeof msg, "agent requires context method %.200s, which this host lacks",
+             cJSON_IsString(m) ? m->valuestring : "?");
+    return strdup(msg);
+  }
+  return NULL;
 }
 
 static void ag_extract(ag_Runtime *rt, ag_Agent *a) {
@@ -135,8 +137,8 @@ static void ag_extract(ag_Runtime *rt, ag_Agent *a) {
   const cJSON *name = cJSON_GetObjectItemCaseSensitive(a->descriptor, "name");
   if (cJSON_IsString(name)) a->name = strdup(name->valuestring);
   const cJSON *params = cJSON_GetObjectItemCaseSensitive(a->descriptor, "parameters");
+  a->incompatible = ag_incompatibility(a->descriptor);
   if (cJSON_IsObject(params)) {
-    a->defaults = ag_defaults_kind(params);
     ag_SchemaErrors errs;
     ag_schema_errors_init(&errs);
     a->schema = ag_schema_compile(params, &errs);
@@ -186,7 +188,7 @@ ag_Agent *ag_agent_load_file(ag_Runtime *rt, const char *path) {
     a->L = rt->L;
     a->path = strdup(path);
     a->run_ref = -1;
-  a->ctx_ref = -1;
+    a->ctx_ref = -1;
     ag_diags_init(&a->diags);
     ag_diags_add(&a->diags, path, 0, 0, AG_ERROR, "A002", NULL, "cannot read the agent file");
     return a;
@@ -202,6 +204,7 @@ void ag_agent_free(ag_Agent *a) {
   if (a->ctx_ref >= 0) lispy_unref(a->L, a->ctx_ref);
   free(a->name);
   free(a->path);
+  free(a->incompatible);
   cJSON_Delete(a->descriptor);
   for (int i = 0; i < a->nrun_params; i++) free(a->run_params[i]);
   free(a->run_params);

@@ -42,19 +42,6 @@ static cJSON *ag_envelope_errorf(const char *kind, const char *fmt, const char *
 ** Checks before the call
 ** ======================================================================== */
 
-/* Whether defaults must be filled into a copy of args: only when a
-** top-level default's property is missing (or defaults sit deeper). */
-static bool ag_needs_defaults(const ag_Agent *a, const cJSON *args) {
-  if (a->defaults != 1) return a->defaults == 2;
-  const cJSON *params = cJSON_GetObjectItemCaseSensitive(a->descriptor, "parameters");
-  const cJSON *p;
-  cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(params, "properties"))
-    if (cJSON_GetObjectItemCaseSensitive(p, "default") &&
-        !cJSON_GetObjectItemCaseSensitive(args, p->string))
-      return true;
-  return false;
-}
-
 /* invalid_args listing every problem: "errors": [{"path", "message"}].
 ** Defaults go into fill (a copy of args) when there is one. */
 static cJSON *ag_check_args(ag_Agent *a, const cJSON *args, cJSON *fill) {
@@ -78,25 +65,6 @@ static cJSON *ag_check_args(ag_Agent *a, const cJSON *args, cJSON *fill) {
   }
   ag_schema_errors_free(&errs);
   return env;
-}
-
-/* context_version when the agent needs more than this host offers. */
-static cJSON *ag_check_context(const ag_Agent *a) {
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(a->descriptor, "requires_context_version");
-  if (cJSON_IsNumber(v) && v->valuedouble > AG_CONTEXT_VERSION) {
-    char msg[200];
-    snprintf(msg, sizeof msg, "agent needs context version %g; this host provides %d",
-             v->valuedouble, AG_CONTEXT_VERSION);
-    return ag_envelope_error("context_version", msg);
-  }
-  const cJSON *m;
-  cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(a->descriptor, "requires")) {
-    const ag_MethodSpec *spec = cJSON_IsString(m) ? ag_context_method(m->valuestring) : NULL;
-    if (!spec || spec->version > AG_CONTEXT_VERSION)
-      return ag_envelope_errorf("context_version", "agent requires context method %s, which this host lacks",
-                                cJSON_IsString(m) ? m->valuestring : "?");
-  }
-  return NULL;
 }
 
 /* ========================================================================
@@ -165,54 +133,131 @@ static cJSON *ag_error_envelope(ag_Runtime *rt) {
   return env;
 }
 
-static cJSON *ag_run(ag_Runtime *rt, ag_Agent *a, const cJSON *args, bool trace) {
+/* What one dispatch came to: an error envelope, or run's value. */
+typedef struct ag_Outcome {
+  cJSON *env;              /* the error envelope; NULL when run returned */
+  lispy_Value result;      /* run's value when env is NULL (unrooted: use
+                              it before anything else runs LisPy) */
+  cJSON *trace;            /* the context calls, when asked and run ran */
+} ag_Outcome;
+
+/* Convert the arguments and call run under the runtime's limits. */
+static void ag_run(ag_Runtime *rt, ag_Agent *a, const cJSON *args, bool trace, ag_Outcome *o) {
   ag_Args x;
   x.argc = 0;
   ag_CallCtx cc = {a, trace ? cJSON_CreateArray() : NULL};
-  cJSON *env;
   if (!ag_build_args(rt, a, args, &x)) {
-    env = ag_envelope_error("invalid_args", "arguments could not be converted");
+    o->env = ag_envelope_error("invalid_args", "arguments could not be converted");
   } else {
-    lispy_Value result;
     rt->call = &cc;
-    int rc = lispy_call(rt->L, lispy_deref(rt->L, a->run_ref), x.argc, x.argv, &result);
+    int rc = lispy_call(rt->L, lispy_deref(rt->L, a->run_ref), x.argc, x.argv, &o->result);
     rt->call = NULL;
-    if (rc == LISPY_OK) {
-      char why[300];
-      cJSON *value = lispy_to_json(rt->L, result, why, sizeof why);
-      env = value ? ag_envelope_ok(value)
-                  : ag_envelope_errorf("runtime", "run returned a value JSON cannot carry: %s", why);
-    } else {
-      env = ag_error_envelope(rt);
-    }
+    if (rc != LISPY_OK) o->env = ag_error_envelope(rt);
   }
   ag_release_args(rt, &x);
-  if (cc.trace) cJSON_AddItemToObject(env, "trace", cc.trace);
+  o->trace = cc.trace;
+}
+
+/* Everything up to run's value: the checks in the order of DESIGN.md,
+** defaults filled into a copy only when one applies, then the call. */
+static void ag_dispatch(ag_Runtime *rt, ag_Agent *a, const cJSON *args,
+                        const ag_CallOptions *opt, ag_Outcome *o) {
+  *o = (ag_Outcome){NULL, lispy_nil(), NULL};
+  if (a->incompatible) {  /* before lint: say why precisely */
+    o->env = ag_envelope_error("context_version", a->incompatible);
+  } else if (!ag_agent_ok(a)) {
+    o->env = ag_envelope_errorf("not_found", "agent %s is not callable: it failed to load or lint (see lispy lint)",
+                                a->name ? a->name : a->path);
+  } else if (args && !cJSON_IsObject(args)) {
+    o->env = ag_envelope_error("invalid_args", "arguments must be a JSON object");
+  } else {
+    cJSON *empty = args ? NULL : cJSON_CreateObject();
+    const cJSON *given = args ? args : empty;
+    cJSON *filled = ag_schema_needs_fill(a->schema, given) ? cJSON_Duplicate(given, 1) : NULL;
+    o->env = ag_check_args(a, filled ? filled : given, filled);
+    if (!o->env) ag_run(rt, a, filled ? filled : given, opt && opt->trace, o);
+    cJSON_Delete(filled);
+    cJSON_Delete(empty);
+  }
+}
+
+static cJSON *ag_not_json(const char *why) {
+  return ag_envelope_errorf("runtime", "run returned a value JSON cannot carry: %s", why);
+}
+
+/* The outcome as an envelope tree (the trace, if any, moves into it). */
+static cJSON *ag_outcome_tree(ag_Runtime *rt, ag_Outcome *o) {
+  cJSON *env = o->env;
+  if (!env) {
+    char why[300];
+    cJSON *value = lispy_to_json(rt->L, o->result, why, sizeof why);
+    env = value ? ag_envelope_ok(value) : ag_not_json(why);
+  }
+  if (o->trace) cJSON_AddItemToObject(env, "trace", o->trace);
   return env;
 }
 
+/* Append a tree's compact text to out; false when out of memory. */
+static bool ag_append_tree(lispy_Text *out, const cJSON *j) {
+  char *s = cJSON_PrintUnformatted(j);
+  bool ok = s && lispy_text_add(out, s, strlen(s));
+  free(s);
+  return ok;
+}
+
+/* The ok envelope as text, run's value written straight from the LisPy
+** value with no tree in between (the hot path of a server). Leaves out as
+** it was and returns false when the value is not JSON (reason in why). */
+static bool ag_ok_text(ag_Runtime *rt, ag_Outcome *o, lispy_Text *out, char *why, size_t whylen) {
+  static const char head[] = "{\"ok\":true,\"value\":";
+  size_t start = out->len;
+  bool ok = lispy_text_add(out, head, sizeof head - 1) &&
+            lispy_to_json_text(rt->L, o->result, out, why, whylen) == LISPY_OK &&
+            (!o->trace || (lispy_text_add(out, ",\"trace\":", 9) && ag_append_tree(out, o->trace))) &&
+            lispy_text_add(out, "}", 1);
+  if (!ok) out->len = start;
+  return ok;
+}
+
+/* The outcome as envelope text appended to out; true when it is ok. */
+static bool ag_outcome_text(ag_Runtime *rt, ag_Outcome *o, lispy_Text *out) {
+  char why[300] = "out of memory";
+  if (!o->env && ag_ok_text(rt, o, out, why, sizeof why)) {
+    cJSON_Delete(o->trace);
+    return true;
+  }
+  if (!o->env) o->env = ag_not_json(why);
+  cJSON *env = ag_outcome_tree(rt, o);
+  ag_append_tree(out, env);
+  cJSON_Delete(env);
+  return false;
+}
+
 cJSON *ag_invoke_agent(ag_Runtime *rt, ag_Agent *a, const cJSON *args, const ag_CallOptions *opt) {
-  cJSON *incompatible = a->descriptor ? ag_check_context(a) : NULL;
-  if (incompatible) return incompatible;  /* before lint: say why precisely */
-  if (!ag_agent_ok(a))
-    return ag_envelope_errorf("not_found", "agent %s is not callable: it failed to load or lint (see lispy lint)",
-                              a->name ? a->name : a->path);
-  if (args && !cJSON_IsObject(args))
-    return ag_envelope_error("invalid_args", "arguments must be a JSON object");
-  cJSON *empty = args ? NULL : cJSON_CreateObject();
-  const cJSON *given = args ? args : empty;
-  cJSON *filled = ag_needs_defaults(a, given) ? cJSON_Duplicate(given, 1) : NULL;
-  cJSON *env = ag_check_args(a, filled ? filled : given, filled);
-  if (!env) env = ag_run(rt, a, filled ? filled : given, opt && opt->trace);
-  cJSON_Delete(filled);
-  cJSON_Delete(empty);
-  return env;
+  ag_Outcome o;
+  ag_dispatch(rt, a, args, opt, &o);
+  return ag_outcome_tree(rt, &o);
 }
 
 cJSON *ag_invoke(ag_Runtime *rt, const char *name, const cJSON *args, const ag_CallOptions *opt) {
   ag_Agent *a = ag_registry_find(rt, name);
   if (!a) return ag_envelope_errorf("not_found", "no agent named \"%s\"", name);
   return ag_invoke_agent(rt, a, args, opt);
+}
+
+bool ag_invoke_agent_text(ag_Runtime *rt, ag_Agent *a, const cJSON *args,
+                          const ag_CallOptions *opt, lispy_Text *out) {
+  ag_Outcome o;
+  ag_dispatch(rt, a, args, opt, &o);
+  return ag_outcome_text(rt, &o, out);
+}
+
+bool ag_invoke_text(ag_Runtime *rt, const char *name, const cJSON *args,
+                    const ag_CallOptions *opt, lispy_Text *out) {
+  ag_Agent *a = ag_registry_find(rt, name);
+  if (a) return ag_invoke_agent_text(rt, a, args, opt, out);
+  ag_Outcome o = {ag_envelope_errorf("not_found", "no agent named \"%s\"", name), lispy_nil(), NULL};
+  return ag_outcome_text(rt, &o, out);
 }
 
 /* ========================================================================

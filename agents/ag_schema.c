@@ -324,6 +324,8 @@ struct Node {
   Node *ref;                /* target of "$ref", or NULL */
   Node *not_;               /* "not", or NULL */
   NodeList all, any, one;   /* "allOf", "anyOf", "oneOf" */
+  bool fills;               /* filling defaults may insert something into
+                               a value here or below (see mark_fills) */
 };
 
 struct ag_Schema {
@@ -1020,6 +1022,30 @@ static pcre2_match_context *match_context(void) {
   return m;
 }
 
+static const cJSON *default_of(const Node *n);
+
+/* One step of mark_fills: whether fill() can insert anything at n, given
+** what is known of the nodes it descends into. */
+static bool node_fills(const Node *n) {
+  if (n->boolean >= 0) return false;
+  if (n->ref && n->ref->fills) return true;
+  for (size_t i = 0; i < n->all.n; i++) if (n->all.items[i]->fills) return true;
+  for (size_t i = 0; i < n->nprops; i++)
+    if (n->props[i].schema->fills || default_of(n->props[i].schema)) return true;
+  for (size_t i = 0; i < n->prefix.n; i++) if (n->prefix.items[i]->fills) return true;
+  return n->items && n->items->fills;
+}
+
+/* Set Node.fills everywhere, as a fixpoint ($refs make the graph cyclic),
+** so that filling and its dry run skip the parts without defaults. */
+static void mark_fills(ag_Schema *s) {
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (size_t i = 0; i < s->nnodes; i++)
+      if (!s->nodes[i]->fills && node_fills(s->nodes[i])) s->nodes[i]->fills = changed = true;
+  }
+}
+
 ag_Schema *ag_schema_compile(const cJSON *schema, ag_SchemaErrors *errs) {
   return ag_schema_compile_ex(schema, 0, errs);
 }
@@ -1041,6 +1067,7 @@ ag_Schema *ag_schema_compile_ex(const cJSON *schema, unsigned options,
   c.errs = errs;
   s->root = compile_schema(&c, s->doc);
   resolve_refs(&c);
+  mark_fills(s);
   s->mctx = match_context();
   compiler_free(&c);
   if (c.nerr > 0) {
@@ -1151,6 +1178,7 @@ typedef struct Validator {
   ag_SchemaErrors *errs;  /* where errors go (a scratch list in probes) */
   Seg *segs;              /* path of the current instance value */
   size_t nsegs, capsegs;
+  Seg small[8];           /* segs until the path gets deeper */
   int depth;              /* nested schema applications */
   pcre2_match_data *md;   /* scratch space for pattern matches */
   bool regex_dead;        /* a match limit was hit: skip further patterns */
@@ -1158,8 +1186,18 @@ typedef struct Validator {
 } Validator;
 
 /* Step into a member or an item; returns the mark vpath_pop restores. */
+/* Double the room for path steps, leaving the inline ones on the way. */
+static void vpath_grow(Validator *v) {
+  size_t cap = v->capsegs * 2;
+  Seg *segs = xmalloc(cap * sizeof *segs);
+  memcpy(segs, v->segs, v->nsegs * sizeof *segs);
+  if (v->segs != v->small) free(v->segs);
+  v->segs = segs;
+  v->capsegs = cap;
+}
+
 static size_t vpath_push(Validator *v, const char *key, size_t index) {
-  GROW(v->segs, v->capsegs, v->nsegs + 1);
+  if (v->nsegs == v->capsegs) vpath_grow(v);
   v->segs[v->nsegs] = (Seg){key, index};
   return v->nsegs++;
 }
@@ -1354,8 +1392,9 @@ static bool check_number(Validator *v, const Node *n, const cJSON *x) {
 /* Number of code points of s, or -1 when s is not valid UTF-8. */
 static long utf8_length(const char *s) {
   const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
-  utf8proc_ssize_t left = (utf8proc_ssize_t)strlen(s);
   long count = 0;
+  while (*p != 0 && *p < 0x80) p++, count++;  /* ASCII needs no decoding */
+  utf8proc_ssize_t left = (utf8proc_ssize_t)strlen((const char *)p);
   while (left > 0) {
     utf8proc_int32_t cp;
     utf8proc_ssize_t n = utf8proc_iterate(p, left, &cp);
@@ -1650,6 +1689,8 @@ bool ag_schema_validate(const ag_Schema *s, const cJSON *instance,
   }
   v.s = s;
   v.errs = errs;
+  v.segs = v.small;
+  v.capsegs = sizeof v.small / sizeof v.small[0];
   bool ok = vnode(&v, s->root, instance);
   if (ok && v.incomplete) { /* a limit hit in "not" or an alternative: fail closed */
     vpath_pop(&v, 0);
@@ -1657,7 +1698,7 @@ bool ag_schema_validate(const ag_Schema *s, const cJSON *instance,
     ok = false;
   }
   pcre2_match_data_free(v.md);
-  free(v.segs);
+  if (v.segs != v.small) free(v.segs);
   return ok;
 }
 
@@ -1670,40 +1711,65 @@ static const cJSON *default_of(const Node *n) {
   return NULL;
 }
 
-static void fill(const Node *n, cJSON *x, int depth);
+static bool fill(const Node *n, cJSON *x, int depth, bool dry);
 
-/* Insert the missing properties that have a default, then descend. */
-static void fill_object(const Node *n, cJSON *x, int depth) {
+/* Insert the missing properties that have a default, then descend. A dry
+** run inserts nothing and stops at the first default it would insert. */
+static bool fill_object(const Node *n, cJSON *x, int depth, bool dry) {
+  bool changed = false;
   for (size_t i = 0; i < n->nprops; i++) {
+    const cJSON *dflt = default_of(n->props[i].schema);
+    if (!dflt && !n->props[i].schema->fills) continue;
     cJSON *item = cJSON_GetObjectItemCaseSensitive(x, n->props[i].name);
-    const cJSON *d = item ? NULL : default_of(n->props[i].schema);
+    const cJSON *d = item ? NULL : dflt;
     if (d != NULL) {
+      if (dry) return true;
       item = cJSON_Duplicate(d, true);
       if (item == NULL) out_of_memory();
       cJSON_AddItemToObject(x, n->props[i].name, item);
+      changed = true;
     }
-    if (item) fill(n->props[i].schema, item, depth + 1);
+    if (item && fill(n->props[i].schema, item, depth + 1, dry)) {
+      if (dry) return true;
+      changed = true;
+    }
   }
+  return changed;
 }
 
-static void fill_array(const Node *n, cJSON *x, int depth) {
+static bool fill_array(const Node *n, cJSON *x, int depth, bool dry) {
   cJSON *item;
   size_t i = 0;
+  bool changed = false;
   cJSON_ArrayForEach(item, x) {
     const Node *schema = i < n->prefix.n ? n->prefix.items[i] : n->items;
-    if (schema) fill(schema, item, depth + 1);
+    if (schema && fill(schema, item, depth + 1, dry)) {
+      if (dry) return true;
+      changed = true;
+    }
     i++;
   }
+  return changed;
 }
 
-static void fill(const Node *n, cJSON *x, int depth) {
-  if (n == NULL || n->boolean >= 0 || depth >= AG_SCHEMA_MAX_DEPTH) return;
-  if (n->ref) fill(n->ref, x, depth + 1);
-  for (size_t i = 0; i < n->all.n; i++) fill(n->all.items[i], x, depth + 1);
-  if (cJSON_IsObject(x)) fill_object(n, x, depth);
-  else if (cJSON_IsArray(x)) fill_array(n, x, depth);
+/* Whether anything was (dry: would be) inserted into x or below. */
+static bool fill(const Node *n, cJSON *x, int depth, bool dry) {
+  if (n == NULL || !n->fills || depth >= AG_SCHEMA_MAX_DEPTH) return false;
+  bool changed = false;
+  if (n->ref) changed = fill(n->ref, x, depth + 1, dry);
+  for (size_t i = 0; i < n->all.n && !(dry && changed); i++)
+    changed = fill(n->all.items[i], x, depth + 1, dry) || changed;
+  if (dry && changed) return true;
+  if (cJSON_IsObject(x)) changed = fill_object(n, x, depth, dry) || changed;
+  else if (cJSON_IsArray(x)) changed = fill_array(n, x, depth, dry) || changed;
+  return changed;
 }
 
 void ag_schema_fill_defaults(const ag_Schema *s, cJSON *instance) {
-  if (s != NULL && instance != NULL) fill(s->root, instance, 0);
+  if (s != NULL && instance != NULL) fill(s->root, instance, 0, false);
+}
+
+/* A dry fill: it walks what a fill would, inserting nothing. */
+bool ag_schema_needs_fill(const ag_Schema *s, const cJSON *instance) {
+  return s != NULL && instance != NULL && fill(s->root, (cJSON *)instance, 0, true);
 }

@@ -149,6 +149,9 @@ bool ag_schema_validate(const ag_Schema *s, const cJSON *instance,
 ** completed; a missing "required" property stays an error even when it has
 ** a default), or before it (the filled defaults are then validated too). */
 void ag_schema_fill_defaults(const ag_Schema *s, cJSON *instance);
+/* Whether ag_schema_fill_defaults would insert anything into instance
+** (a dry run of it). Lets a caller copy arguments only when needed. */
+bool ag_schema_needs_fill(const ag_Schema *s, const cJSON *instance);
 
 /* ==== Formats (ag_schema_format.c) ======================================== */
 

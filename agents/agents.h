@@ -131,9 +131,8 @@ typedef struct ag_Agent {
   bool run_rest;           /* run takes a rest parameter */
   int line;                /* line of the descriptor definition */
   ag_Schema *schema;       /* compiled parameters, NULL if invalid */
-  int defaults;            /* 0: schema has no defaults; 1: only on top-level
-                              properties (fill needed only when one is
-                              missing); 2: elsewhere too (always fill) */
+  char *incompatible;      /* why this host's context cannot run it
+                              (requires...), or NULL */
   int ctx_ref;             /* cached context value (lispy_ref), -1 if none */
   unsigned ctx_gen;        /* backend generation the cached context is from */
   ag_Diags diags;          /* load-time lint and load errors */
@@ -223,6 +222,13 @@ cJSON *ag_invoke(ag_Runtime *rt, const char *name, const cJSON *args,
                  const ag_CallOptions *opt);
 cJSON *ag_invoke_agent(ag_Runtime *rt, ag_Agent *a, const cJSON *args,
                        const ag_CallOptions *opt);
+/* The same envelope as compact JSON text appended to out, run's value
+** written straight from LisPy (no tree): what `lispy call` prints and a
+** server sends. Returns whether the envelope is ok. */
+bool   ag_invoke_text(ag_Runtime *rt, const char *name, const cJSON *args,
+                      const ag_CallOptions *opt, lispy_Text *out);
+bool   ag_invoke_agent_text(ag_Runtime *rt, ag_Agent *a, const cJSON *args,
+                            const ag_CallOptions *opt, lispy_Text *out);
 /* Build error envelopes the same way everywhere. */
 cJSON *ag_envelope_error(const char *kind, const char *message);
 

@@ -152,6 +152,21 @@ cJSON      *lispy_to_json(lispy_State *L, lispy_Value v, char *why,
 int         lispy_from_json(lispy_State *L, const cJSON *json,
                             lispy_Value *out);
 
+/* Text the host owns and may reuse: data is malloc'd (free it with free()),
+** len bytes used, always NUL-terminated once written; {0} is empty. */
+typedef struct lispy_Text {
+  char  *data;
+  size_t len, cap;
+} lispy_Text;
+/* Append len bytes of s to t; false (t unchanged) when out of memory. */
+bool        lispy_text_add(lispy_Text *t, const char *s, size_t len);
+
+/* Append the compact JSON text of v to out, straight from the value (no
+** cJSON tree; what a server sends). LISPY_ERROR with *why set, and out
+** unchanged, when v holds something JSON cannot represent. */
+int         lispy_to_json_text(lispy_State *L, lispy_Value v, lispy_Text *out,
+                               char *why, size_t whylen);
+
 /* Pin / unpin values held by the host across evaluations. */
 int         lispy_ref(lispy_State *L, lispy_Value v);
 lispy_Value lispy_deref(lispy_State *L, int ref);

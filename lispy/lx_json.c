@@ -247,6 +247,139 @@ cJSON *lx_value_to_json(lx_State *L, lx_Value v) {
 }
 
 /* ========================================================================
+** JSON text (json-encode, lispy_to_json_text): a writer over checked values
+** ======================================================================== */
+
+typedef struct JsonWriter {
+  lx_State *L;
+  lx_Buf *b;
+  int indent;              /* spaces per level; 0 = compact */
+  bool charge;             /* charge fuel per element and per 64 bytes */
+} JsonWriter;
+
+static void write_value(JsonWriter *W, lx_Value v, int level);
+
+/* A JSON string literal: ", \ and control characters escaped; other
+** characters (valid UTF-8) copied as they are. */
+static void write_string(JsonWriter *W, const char *s, size_t len) {
+  if (W->charge) lx_charge(W->L, (int64_t)(len >> 6));
+  lx_buf_addc(W->b, '"');
+  size_t run = 0;
+  for (size_t i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    lx_buf_add(W->b, s + run, i - run);
+    run = i + 1;
+    switch (c) {
+      case '"': lx_buf_adds(W->b, "\\\""); break;
+      case '\\': lx_buf_adds(W->b, "\\\\"); break;
+      case '\n': lx_buf_adds(W->b, "\\n"); break;
+      case '\r': lx_buf_adds(W->b, "\\r"); break;
+      case '\t': lx_buf_adds(W->b, "\\t"); break;
+      case '\b': lx_buf_adds(W->b, "\\b"); break;
+      case '\f': lx_buf_adds(W->b, "\\f"); break;
+      default: lx_buf_addf(W->b, "\\u%04x", c); break;
+    }
+  }
+  lx_buf_add(W->b, s + run, len - run);
+  lx_buf_addc(W->b, '"');
+}
+
+/* The decimal digits of i, written backwards from the end of out[24];
+** returns where they start. printf would do, at several times the cost,
+** and agents return integers in almost every result. */
+static char *int_digits(int64_t i, char out[24]) {
+  char *p = out + 24;
+  uint64_t u = i < 0 ? 0 - (uint64_t)i : (uint64_t)i;
+  do *--p = (char)('0' + u % 10); while ((u /= 10) != 0);
+  if (i < 0) *--p = '-';
+  return p;
+}
+
+/* Strings, keywords and symbols write their text; integers their digits. */
+static void write_name(JsonWriter *W, lx_Value v) {
+  if (v.tag == LX_INT) {
+    char num[24], *p = int_digits(v.as.i, num);
+    write_string(W, p, (size_t)(num + sizeof num - p));
+    return;
+  }
+  const lx_String *s = v.tag == LX_SYMBOL ? lx_as_symbol(v)->name : lx_strlike(v);
+  write_string(W, s->data, s->len);
+}
+
+/* Before an item: a comma after the first, then in pretty mode a newline
+** and the indentation of that level. */
+static void write_sep(JsonWriter *W, bool first, int level) {
+  if (!first) lx_buf_addc(W->b, ',');
+  if (W->indent == 0) return;
+  lx_buf_addc(W->b, '\n');
+  for (int i = 0; i < level * W->indent; i++) lx_buf_addc(W->b, ' ');
+}
+
+static void write_array(JsonWriter *W, lx_Value v, int level) {
+  bool first = true;
+  lx_buf_addc(W->b, '[');
+  if (v.tag == LX_VECTOR) {
+    const lx_Vector *vec = lx_as_vector(v);
+    for (size_t i = 0; i < vec->len; i++, first = false) {
+      write_sep(W, first, level + 1);
+      write_value(W, vec->items[i], level + 1);
+    }
+  } else {
+    for (; v.tag == LX_PAIR; v = lx_cdr(v), first = false) {
+      write_sep(W, first, level + 1);
+      write_value(W, lx_car(v), level + 1);
+    }
+  }
+  if (!first) write_sep(W, true, level);
+  lx_buf_addc(W->b, ']');
+}
+
+static void write_object(JsonWriter *W, const lx_Dict *d, int level) {
+  lx_Value k, v;
+  bool first = true;
+  lx_buf_addc(W->b, '{');
+  for (size_t it = 0; lx_dict_next(d, &it, &k, &v); first = false) {
+    write_sep(W, first, level + 1);
+    write_name(W, k);
+    lx_buf_adds(W->b, W->indent ? ": " : ":");
+    write_value(W, v, level + 1);
+  }
+  if (!first) write_sep(W, true, level);
+  lx_buf_addc(W->b, '}');
+}
+
+/* One value (already accepted by lx_json_check). */
+static void write_value(JsonWriter *W, lx_Value v, int level) {
+  char num[48], *p;
+  if (W->charge) lx_charge(W->L, 1);
+  switch (v.tag) {
+    case LX_NIL: lx_buf_adds(W->b, "null"); return;
+    case LX_BOOL: lx_buf_adds(W->b, v.as.b ? "true" : "false"); return;
+    case LX_INT:
+      p = int_digits(v.as.i, num);
+      lx_buf_add(W->b, p, (size_t)(num + 24 - p));
+      return;
+    case LX_FLOAT:
+      lx_format_float(v.as.f, num, sizeof num);
+      lx_buf_adds(W->b, num);
+      return;
+    case LX_STRING: case LX_KEYWORD: case LX_SYMBOL: write_name(W, v); return;
+    default: break;
+  }
+  lx_c_enter(W->L);
+  if (v.tag == LX_ERROR) v = lx_error_to_dict(W->L, v);
+  if (v.tag == LX_DICT) write_object(W, lx_as_dict(v), level);
+  else write_array(W, v, level);
+  lx_c_leave(W->L);
+}
+
+void lx_json_write(lx_Buf *b, lx_Value v, int indent, bool charge) {
+  JsonWriter W = { b->L, b, indent, charge };
+  write_value(&W, v, 0);
+}
+
+/* ========================================================================
 ** cJSON -> LisPy
 ** ======================================================================== */
 
@@ -353,13 +486,64 @@ typedef struct JsonCall {
   lx_Value value;          /* in: value to encode / out: decoded value */
   const cJSON *in;         /* in: tree to decode */
   cJSON *out;              /* out: encoded tree */
+  lispy_Text *text;        /* out: where JSON text is appended */
 } JsonCall;
+
+/* The host holds the value it encodes in a C variable only: keep it on
+** the stack, a root, while checking may allocate (a pcall pops it). */
+static void root_value(lx_State *L, lx_Value v) {
+  lx_vm_reserve(L, L->sp + 1);
+  L->stack[L->sp++] = v;
+}
 
 /* Host conversions are not charged fuel: they run outside evaluations. */
 static void to_json_body(lx_State *L, void *ud) {
   JsonCall *c = ud;
+  root_value(L, c->value);
   lx_json_check(L, c->value, false, true);
   c->out = build_value(c->value);
+  L->sp--;
+}
+
+/* Grow t to hold need more bytes and a NUL; false when out of memory. */
+static bool text_reserve(lispy_Text *t, size_t need) {
+  if (t->len + need < t->cap) return true;
+  size_t cap = t->cap ? t->cap : 64;
+  while (cap <= t->len + need) cap *= 2;
+  char *data = realloc(t->data, cap);
+  if (data == NULL) return false;
+  t->data = data;
+  t->cap = cap;
+  return true;
+}
+
+bool lispy_text_add(lispy_Text *t, const char *s, size_t len) {
+  if (!text_reserve(t, len)) return false;
+  memcpy(t->data + t->len, s, len);
+  t->len += len;
+  t->data[t->len] = '\0';
+  return true;
+}
+
+static void to_text_body(lx_State *L, void *ud) {
+  JsonCall *c = ud;
+  root_value(L, c->value);
+  lx_json_check(L, c->value, false, false);
+  lx_Obj *saved = lx_protect_begin(L);  /* the buffer's storage */
+  lx_Buf b;
+  lx_buf_init(L, &b);
+  lx_json_write(&b, c->value, 0, false);
+  lx_protect_end(L, saved);
+  L->sp--;
+  if (!lispy_text_add(c->text, lx_buf_data(&b), b.len)) lx_error(L, "out of memory");
+}
+
+/* The message of a failed conversion, into why. */
+static void conversion_failed(lx_Value err, char *why, size_t whylen) {
+  const char *msg = "cannot encode value";
+  if (err.tag == LX_ERROR && lx_isstrlike(lx_as_error(err)->message))
+    msg = lx_strlike(lx_as_error(err)->message)->data;
+  if (why != NULL && whylen > 0) snprintf(why, whylen, "%s", msg);
 }
 
 static void from_json_body(lx_State *L, void *ud) {
@@ -371,21 +555,27 @@ static void from_json_body(lx_State *L, void *ud) {
 }
 
 cJSON *lispy_to_json(lispy_State *L, lispy_Value v, char *why, size_t whylen) {
-  JsonCall c = { v, NULL, NULL };
+  JsonCall c = { v, NULL, NULL, NULL };
   lx_Value err;
-  const char *msg = "out of memory";
   if (!lx_pcall(L, to_json_body, &c, &err)) {
-    msg = "cannot encode value";
-    if (err.tag == LX_ERROR && lx_isstrlike(lx_as_error(err)->message))
-      msg = lx_strlike(lx_as_error(err)->message)->data;
-    c.out = NULL;
+    conversion_failed(err, why, whylen);
+    return NULL;
   }
-  if (c.out == NULL && why != NULL && whylen > 0) snprintf(why, whylen, "%s", msg);
+  if (c.out == NULL && why != NULL && whylen > 0) snprintf(why, whylen, "out of memory");
   return c.out;
 }
 
+int lispy_to_json_text(lispy_State *L, lispy_Value v, lispy_Text *out, char *why,
+                       size_t whylen) {
+  JsonCall c = { v, NULL, NULL, out };
+  lx_Value err;
+  if (lx_pcall(L, to_text_body, &c, &err)) return LISPY_OK;
+  conversion_failed(err, why, whylen);
+  return LISPY_ERROR;
+}
+
 int lispy_from_json(lispy_State *L, const cJSON *json, lispy_Value *out) {
-  JsonCall c = { lx_nil(), json, NULL };
+  JsonCall c = { lx_nil(), json, NULL, NULL };
   lx_Value err;
   if (!lx_pcall(L, from_json_body, &c, &err)) {
     L->last_error = err;

@@ -5,6 +5,8 @@
 #ifndef LX_LIB_H
 #define LX_LIB_H
 
+#include <string.h>
+
 #include "lx_state.h"
 
 /* ========================================================================
@@ -68,9 +70,19 @@ typedef struct lx_Buf {
 } lx_Buf;
 
 void     lx_buf_init(lx_State *L, lx_Buf *b);
-void     lx_buf_add(lx_Buf *b, const char *s, size_t len);
-void     lx_buf_addc(lx_Buf *b, char c);
-void     lx_buf_adds(lx_Buf *b, const char *s);
+/* Make room for need bytes in all plus a NUL (the slow path of adding). */
+void     lx_buf_grow(lx_Buf *b, size_t need);
+/* Adding is inline: the printers and the JSON writer add a few bytes at a
+** time, and a call per byte would cost more than the copy. */
+static inline void lx_buf_add(lx_Buf *b, const char *s, size_t len) {
+  if (len == 0) return;
+  if (b->store == NULL || b->len + len > b->store->len) lx_buf_grow(b, b->len + len);
+  memcpy(b->store->data + b->len, s, len);
+  b->len += len;
+  b->store->data[b->len] = '\0';
+}
+static inline void lx_buf_addc(lx_Buf *b, char c) { lx_buf_add(b, &c, 1); }
+static inline void lx_buf_adds(lx_Buf *b, const char *s) { lx_buf_add(b, s, strlen(s)); }
 void     lx_buf_addf(lx_Buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 lx_Value lx_buf_finish(lx_Buf *b);   /* a new immutable string */

@@ -5,8 +5,7 @@
 ** value, surrounded only by whitespace) and converts the tree in a
 ** protected call, so the malloc'd tree is freed whatever happens.
 ** json-encode validates the value (lx_json_check) and then writes the text
-** itself into an lx_Buf: integers stay exact, floats use the printer's
-** shortest round-tripping form, and pretty output indents by 2 spaces.
+** with lx_json_write (lx_json.c).
 */
 #include <inttypes.h>
 #include <stdio.h>
@@ -117,126 +116,15 @@ static lx_Value bi_json_parse(lx_State *L, int argc, lx_Value *argv) {
 }
 
 /* ========================================================================
-** json-encode: a small writer over checked values
+** json-encode
 ** ======================================================================== */
-
-typedef struct JsonWriter {
-  lx_State *L;
-  lx_Buf *b;
-  int indent;              /* spaces per level; 0 = compact */
-} JsonWriter;
-
-static void write_value(JsonWriter *W, lx_Value v, int level);
-
-/* A JSON string literal: ", \ and control characters escaped; other
-** characters (valid UTF-8) copied as they are. */
-static void write_string(JsonWriter *W, const char *s, size_t len) {
-  lx_charge(W->L, (int64_t)(len >> 6));
-  lx_buf_addc(W->b, '"');
-  size_t run = 0;
-  for (size_t i = 0; i < len; i++) {
-    unsigned char c = (unsigned char)s[i];
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    lx_buf_add(W->b, s + run, i - run);
-    run = i + 1;
-    switch (c) {
-      case '"': lx_buf_adds(W->b, "\\\""); break;
-      case '\\': lx_buf_adds(W->b, "\\\\"); break;
-      case '\n': lx_buf_adds(W->b, "\\n"); break;
-      case '\r': lx_buf_adds(W->b, "\\r"); break;
-      case '\t': lx_buf_adds(W->b, "\\t"); break;
-      case '\b': lx_buf_adds(W->b, "\\b"); break;
-      case '\f': lx_buf_adds(W->b, "\\f"); break;
-      default: lx_buf_addf(W->b, "\\u%04x", c); break;
-    }
-  }
-  lx_buf_add(W->b, s + run, len - run);
-  lx_buf_addc(W->b, '"');
-}
-
-/* Strings, keywords and symbols write their text; integers their digits. */
-static void write_name(JsonWriter *W, lx_Value v) {
-  if (v.tag == LX_INT) {
-    char num[32];
-    snprintf(num, sizeof num, "%" PRId64, v.as.i);
-    write_string(W, num, strlen(num));
-    return;
-  }
-  const lx_String *s = v.tag == LX_SYMBOL ? lx_as_symbol(v)->name : lx_strlike(v);
-  write_string(W, s->data, s->len);
-}
-
-/* Before an item: a comma after the first, then in pretty mode a newline
-** and the indentation of that level. */
-static void write_sep(JsonWriter *W, bool first, int level) {
-  if (!first) lx_buf_addc(W->b, ',');
-  if (W->indent == 0) return;
-  lx_buf_addc(W->b, '\n');
-  for (int i = 0; i < level * W->indent; i++) lx_buf_addc(W->b, ' ');
-}
-
-static void write_array(JsonWriter *W, lx_Value v, int level) {
-  bool first = true;
-  lx_buf_addc(W->b, '[');
-  if (v.tag == LX_VECTOR) {
-    const lx_Vector *vec = lx_as_vector(v);
-    for (size_t i = 0; i < vec->len; i++, first = false) {
-      write_sep(W, first, level + 1);
-      write_value(W, vec->items[i], level + 1);
-    }
-  } else {
-    for (; v.tag == LX_PAIR; v = lx_cdr(v), first = false) {
-      write_sep(W, first, level + 1);
-      write_value(W, lx_car(v), level + 1);
-    }
-  }
-  if (!first) write_sep(W, true, level);
-  lx_buf_addc(W->b, ']');
-}
-
-static void write_object(JsonWriter *W, const lx_Dict *d, int level) {
-  lx_Value k, v;
-  bool first = true;
-  lx_buf_addc(W->b, '{');
-  for (size_t it = 0; lx_dict_next(d, &it, &k, &v); first = false) {
-    write_sep(W, first, level + 1);
-    write_name(W, k);
-    lx_buf_adds(W->b, W->indent ? ": " : ":");
-    write_value(W, v, level + 1);
-  }
-  if (!first) write_sep(W, true, level);
-  lx_buf_addc(W->b, '}');
-}
-
-/* One value (already accepted by lx_json_check). */
-static void write_value(JsonWriter *W, lx_Value v, int level) {
-  char num[48];
-  lx_charge(W->L, 1);
-  switch (v.tag) {
-    case LX_NIL: lx_buf_adds(W->b, "null"); return;
-    case LX_BOOL: lx_buf_adds(W->b, v.as.b ? "true" : "false"); return;
-    case LX_INT: lx_buf_addf(W->b, "%" PRId64, v.as.i); return;
-    case LX_FLOAT:
-      lx_format_float(v.as.f, num, sizeof num);
-      lx_buf_adds(W->b, num);
-      return;
-    case LX_STRING: case LX_KEYWORD: case LX_SYMBOL: write_name(W, v); return;
-    default: break;
-  }
-  lx_c_enter(W->L);
-  if (v.tag == LX_ERROR) v = lx_error_to_dict(W->L, v);
-  if (v.tag == LX_DICT) write_object(W, lx_as_dict(v), level);
-  else write_array(W, v, level);
-  lx_c_leave(W->L);
-}
 
 /* (json-encode v [pretty]) => JSON text; pretty indents by 2 spaces. */
 static lx_Value bi_json_encode(lx_State *L, int argc, lx_Value *argv) {
   lx_json_check(L, argv[0], true, false);
   lx_Buf b;
   lx_buf_init(L, &b);
-  JsonWriter W = { L, &b, argc > 1 && lx_truthy(argv[1]) ? 2 : 0 };
-  write_value(&W, argv[0], 0);
+  lx_json_write(&b, argv[0], argc > 1 && lx_truthy(argv[1]) ? 2 : 0, true);
   return lx_buf_finish(&b);
 }
 

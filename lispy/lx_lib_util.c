@@ -97,7 +97,7 @@ void lx_buf_init(lx_State *L, lx_Buf *b) {
 /* Grow the GC-owned storage to hold at least need bytes plus a NUL. The old
 ** storage becomes garbage; the caller's protected region keeps the new one
 ** alive until the buffer is finished. */
-static void lx_buf_reserve(lx_Buf *b, size_t need) {
+void lx_buf_grow(lx_Buf *b, size_t need) {
   size_t cap = b->store ? b->store->len : 0;
   if (need <= cap) return;
   size_t ncap = cap ? cap * 2 : 64;
@@ -113,18 +113,6 @@ static void lx_buf_reserve(lx_Buf *b, size_t need) {
   lx_protect_end(b->L, saved);
 }
 
-void lx_buf_add(lx_Buf *b, const char *s, size_t len) {
-  if (len == 0) return;
-  lx_buf_reserve(b, b->len + len);
-  memcpy(b->store->data + b->len, s, len);
-  b->len += len;
-  b->store->data[b->len] = '\0';
-}
-
-void lx_buf_addc(lx_Buf *b, char c) { lx_buf_add(b, &c, 1); }
-
-void lx_buf_adds(lx_Buf *b, const char *s) { lx_buf_add(b, s, strlen(s)); }
-
 void lx_buf_addf(lx_Buf *b, const char *fmt, ...) {
   char small[256];
   va_list ap;
@@ -136,7 +124,7 @@ void lx_buf_addf(lx_Buf *b, const char *fmt, ...) {
     lx_buf_add(b, small, (size_t)n);
     return;
   }
-  lx_buf_reserve(b, b->len + (size_t)n);
+  lx_buf_grow(b, b->len + (size_t)n);
   va_start(ap, fmt);
   vsnprintf(b->store->data + b->len, (size_t)n + 1, fmt, ap);
   va_end(ap);

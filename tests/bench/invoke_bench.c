@@ -3,10 +3,13 @@
 **
 **   bench_invoke [CALLS] [AGENTS]
 **
-** 1. Calls per second through ag_invoke for a trivial agent with a
+** 1. Calls per second through invoke for a trivial agent with a
 **    two-property schema (validation, defaults, conversion, the call, the
-**    envelope), CALLS times (default 200000); then the same end to end:
-**    JSON text in (parsed each call), envelope printed as JSON text out.
+**    envelope), CALLS times (default 200000), three ways: the envelope as
+**    a cJSON tree (ag_invoke, "invoke_tree"); as JSON text (ag_invoke_text,
+**    "invoke": the work of the Python reference's dispatch, which returns
+**    json.dumps of its envelope); and end to end, the arguments parsed
+**    from JSON text on every call too ("end_to_end").
 ** 2. The time to load a folder of AGENTS (default 1000) generated agents:
 **    read, evaluate and lint each file (ag_registry_scan on a fresh
 **    runtime), best and median of a few runs, then an unchanged rescan.
@@ -60,27 +63,41 @@ static const char *const GREET_AGENT =
 
 /* ==== Calls per second ========================================================== */
 
-/* One timed loop: `text` (JSON arguments) is parsed once when end_to_end
-** is false (ag_invoke alone: validation, defaults, conversion, the call,
-** the envelope as a cJSON tree), else parsed and the envelope printed as
-** JSON text on every call (what a server does). */
-static int time_calls(ag_Runtime *rt, const char *label, long calls, bool end_to_end) {
+/* How a timed loop calls and what it produces. */
+typedef enum {
+  MODE_TREE,        /* ag_invoke on parsed arguments: the envelope as a tree */
+  MODE_TEXT,        /* ag_invoke_text on parsed arguments: envelope text (as
+                       the Python reference's dispatch returns json.dumps) */
+  MODE_END_TO_END   /* JSON text parsed on every call, envelope text out */
+} Mode;
+
+/* One call in the given mode; whether its envelope is ok. */
+static bool call_once(ag_Runtime *rt, Mode mode, const char *text, const cJSON *parsed,
+                      lispy_Text *out) {
+  if (mode == MODE_TREE) {
+    cJSON *env = ag_invoke(rt, "greet", parsed, NULL);
+    bool ok = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(env, "ok"));
+    cJSON_Delete(env);
+    return ok;
+  }
+  cJSON *args = mode == MODE_END_TO_END ? cJSON_Parse(text) : NULL;
+  out->len = 0;
+  bool ok = ag_invoke_text(rt, "greet", args ? args : parsed, NULL, out);
+  cJSON_Delete(args);
+  return ok;
+}
+
+/* One timed loop of calls with the arguments {"name": "world", "count": 3}. */
+static int time_calls(ag_Runtime *rt, const char *label, long calls, Mode mode) {
   const char *text = "{\"name\": \"world\", \"count\": 3}";
   cJSON *parsed = cJSON_Parse(text);
+  lispy_Text out = {0};
   int bad = 0;
   double t0 = now_s();
-  for (long i = 0; i < calls; i++) {
-    cJSON *args = end_to_end ? cJSON_Parse(text) : parsed;
-    cJSON *env = ag_invoke(rt, "greet", args, NULL);
-    bad += !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(env, "ok"));
-    if (end_to_end) {
-      free(cJSON_PrintUnformatted(env));
-      cJSON_Delete(args);
-    }
-    cJSON_Delete(env);
-  }
+  for (long i = 0; i < calls; i++) bad += !call_once(rt, mode, text, parsed, &out);
   double took = now_s() - t0;
   cJSON_Delete(parsed);
+  free(out.data);
   printf("%s_calls %ld\n", label, calls);
   printf("%s_seconds %.3f\n", label, took);
   printf("%s_calls_per_sec %.0f\n", label, (double)calls / took);
@@ -101,14 +118,14 @@ static int bench_invoke(long calls) {
   ag_registry_scan(rt, &r);
   ag_scan_report_free(&r);
   cJSON *args = cJSON_Parse("{\"name\": \"world\"}");
-  cJSON *env = ag_invoke(rt, "greet", args, NULL);
-  char *sample = cJSON_PrintUnformatted(env);
-  printf("envelope_sample %s\n", sample);
-  free(sample);
-  cJSON_Delete(env);
+  lispy_Text sample = {0};
+  ag_invoke_text(rt, "greet", args, NULL, &sample);
+  printf("envelope_sample %s\n", sample.data);
+  free(sample.data);
   cJSON_Delete(args);
-  int bad = time_calls(rt, "invoke", calls, false);
-  bad += time_calls(rt, "end_to_end", calls, true);
+  int bad = time_calls(rt, "invoke_tree", calls, MODE_TREE);
+  bad += time_calls(rt, "invoke", calls, MODE_TEXT);
+  bad += time_calls(rt, "end_to_end", calls, MODE_END_TO_END);
   ag_runtime_free(rt);
   remove_dir(dir);
   return bad ? 1 : 0;
