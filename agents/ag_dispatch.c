@@ -71,39 +71,27 @@ static cJSON *ag_check_args(ag_Agent *a, const cJSON *args, cJSON *fill) {
 ** The call
 ** ======================================================================== */
 
-typedef struct ag_Args {
-  int refs[64];            /* pinned LisPy values: ctx then arguments */
-  lispy_Value argv[64];
-  int argc;
-} ag_Args;
-
-static bool ag_push(ag_Runtime *rt, ag_Args *x, const cJSON *json) {
-  lispy_Value v = lispy_nil();
-  if (json && lispy_from_json(rt->L, json, &v) != LISPY_OK) return false;
-  x->refs[x->argc] = lispy_ref(rt->L, v);
-  x->argv[x->argc++] = v;
-  return true;
-}
-
-/* The context, then run's parameters by name (legacy: one kwargs dict). */
-static bool ag_build_args(ag_Runtime *rt, ag_Agent *a, const cJSON *args, ag_Args *x) {
-  if (a->ctx_ref < 0 || a->ctx_gen != rt->backend_gen) {  /* cached per agent */
+/* The agent's context value, made once and cached until the backend
+** changes. */
+static lispy_Value ag_agent_context(ag_Runtime *rt, ag_Agent *a) {
+  if (a->ctx_ref < 0 || a->ctx_gen != rt->backend_gen) {
     if (a->ctx_ref >= 0) lispy_unref(rt->L, a->ctx_ref);
     a->ctx_ref = lispy_ref(rt->L, ag_context_value(rt, a));
     a->ctx_gen = rt->backend_gen;
   }
-  lispy_Value ctx = lispy_deref(rt->L, a->ctx_ref);
-  x->refs[0] = lispy_ref(rt->L, ctx);
-  x->argv[0] = ctx;
-  x->argc = 1;
-  if (a->legacy) return ag_push(rt, x, args);
-  for (int i = 0; i < a->nrun_params && x->argc < 64; i++)
-    if (!ag_push(rt, x, cJSON_GetObjectItemCaseSensitive(args, a->run_params[i]))) return false;
-  return true;
+  return lispy_deref(rt->L, a->ctx_ref);
 }
 
-static void ag_release_args(ag_Runtime *rt, ag_Args *x) {
-  for (int i = 0; i < x->argc; i++) lispy_unref(rt->L, x->refs[i]);
+/* The JSON values of run's parameters after the context, by name (NULL
+** for an absent one: run gets nil); legacy agents get the whole object. */
+static int ag_run_args(const ag_Agent *a, const cJSON *args, const cJSON **json) {
+  if (a->legacy) {
+    json[0] = args;
+    return 1;
+  }
+  int n = a->nrun_params < AG_MAX_RUN_PARAMS ? a->nrun_params : AG_MAX_RUN_PARAMS;
+  for (int i = 0; i < n; i++) json[i] = cJSON_GetObjectItemCaseSensitive(args, a->run_params[i]);
+  return n;
 }
 
 /* The envelope of a failed run: runtime (with the LisPy trace), limit
@@ -141,20 +129,21 @@ typedef struct ag_Outcome {
   cJSON *trace;            /* the context calls, when asked and run ran */
 } ag_Outcome;
 
-/* Convert the arguments and call run under the runtime's limits. */
+/* Call run under the runtime's limits, the arguments converted on the
+** way in (one protected run for both). */
 static void ag_run(ag_Runtime *rt, ag_Agent *a, const cJSON *args, bool trace, ag_Outcome *o) {
-  ag_Args x;
-  x.argc = 0;
+  const cJSON *json[AG_MAX_RUN_PARAMS];
+  int njson = ag_run_args(a, args, json);
+  lispy_Value ctx = ag_agent_context(rt, a);
   ag_CallCtx cc = {a, trace ? cJSON_CreateArray() : NULL};
-  if (!ag_build_args(rt, a, args, &x)) {
-    o->env = ag_envelope_error("invalid_args", "arguments could not be converted");
-  } else {
-    rt->call = &cc;
-    int rc = lispy_call(rt->L, lispy_deref(rt->L, a->run_ref), x.argc, x.argv, &o->result);
-    rt->call = NULL;
-    if (rc != LISPY_OK) o->env = ag_error_envelope(rt);
-  }
-  ag_release_args(rt, &x);
+  rt->call = &cc;
+  int rc = lispy_call_json(rt->L, lispy_deref(rt->L, a->run_ref), 1, &ctx, njson, json, &o->result);
+  rt->call = NULL;
+  if (rc == LISPY_BADJSON)
+    o->env = ag_envelope_errorf("invalid_args", "arguments could not be converted: %s",
+                                lispy_error_message(lispy_last_error(rt->L)));
+  else if (rc != LISPY_OK)
+    o->env = ag_error_envelope(rt);
   o->trace = cc.trace;
 }
 

@@ -6,6 +6,10 @@
 
 #include "agents.h"
 
+/* run's parameters after the context that a call fills by name; more are
+** not passed (run then fails on arity, which lint makes unlikely). */
+#define AG_MAX_RUN_PARAMS 64
+
 /* A registry index slot: name NULL when empty; agent NULL when two files
 ** declare the name (ambiguous: finds nothing). */
 typedef struct ag_IndexEntry {

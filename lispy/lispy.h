@@ -34,8 +34,9 @@ typedef lx_Value lispy_Value;       /* 16-byte tagged value; use accessors */
 typedef struct lx_Env lispy_Env;     /* a global environment */
 typedef lx_NativeFn lispy_NativeFn;  /* lispy_Value fn(L, argc, argv) */
 
-#define LISPY_OK    0
-#define LISPY_ERROR 1
+#define LISPY_OK      0
+#define LISPY_ERROR   1
+#define LISPY_BADJSON 4   /* lispy_call_json: an argument did not convert */
 
 /* ---- Limits: each evaluation or call runs under a fresh budget --------- */
 typedef struct lispy_Limits {
@@ -90,6 +91,14 @@ int lispy_eval_file(lispy_State *L, lispy_Env *env, const char *path,
 /* Call a function value. */
 int lispy_call(lispy_State *L, lispy_Value fn, int argc,
                const lispy_Value *argv, lispy_Value *result);
+/* Call fn with argv followed by njson arguments converted from JSON as
+** lispy_from_json does (a NULL tree passes nil), all in one protected
+** run: how a host hands parsed JSON arguments to a function. When a tree
+** cannot be converted (invalid UTF-8, nested too deeply) fn is not called
+** and LISPY_BADJSON is returned, the reason in lispy_last_error. */
+int lispy_call_json(lispy_State *L, lispy_Value fn, int argc,
+                    const lispy_Value *argv, int njson,
+                    const cJSON *const *json, lispy_Value *result);
 
 /* Reading without evaluating. Returns LISPY_OK and the next datum in *out
 ** (advancing *pos), LISPY_ERROR on a syntax error, or LISPY_INCOMPLETE

@@ -470,8 +470,8 @@ static lx_Value conv_value(JsonConv *C, const cJSON *j) {
   return v;
 }
 
-lx_Value lx_json_to_value(lx_State *L, const cJSON *j) {
-  JsonConv C = { L, true };
+lx_Value lx_json_to_value(lx_State *L, const cJSON *j, bool charge) {
+  JsonConv C = { L, charge };
   lx_Obj *saved = lx_protect_begin(L);
   lx_Value v = conv_value(&C, j);
   lx_protect_end(L, saved);
@@ -548,10 +548,7 @@ static void conversion_failed(lx_Value err, char *why, size_t whylen) {
 
 static void from_json_body(lx_State *L, void *ud) {
   JsonCall *c = ud;
-  JsonConv C = { L, false };
-  lx_Obj *saved = lx_protect_begin(L);
-  c->value = conv_value(&C, c->in);
-  lx_protect_end(L, saved);
+  c->value = lx_json_to_value(L, c->in, false);
 }
 
 cJSON *lispy_to_json(lispy_State *L, lispy_Value v, char *why, size_t whylen) {

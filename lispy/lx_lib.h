@@ -151,8 +151,9 @@ lx_Value lx_doc_of(lx_State *L, lx_Value fn);
 #include <cjson/cJSON.h>
 
 /* cJSON -> value: objects -> dicts (string keys), arrays -> lists. Raises a
-** depth limit error past LX_MAX_C_DEPTH. */
-lx_Value lx_json_to_value(lx_State *L, const cJSON *j);
+** depth limit error past LX_MAX_C_DEPTH; with charge, charges fuel per
+** element (json-parse; host conversions are free). */
+lx_Value lx_json_to_value(lx_State *L, const cJSON *j, bool charge);
 /* value -> cJSON; raises a runtime error naming the path of the first
 ** non-JSON value (function, host object, NaN...). Caller deletes. */
 cJSON   *lx_value_to_json(lx_State *L, lx_Value v);

@@ -86,7 +86,7 @@ typedef struct ParseCall {
 
 static void parse_convert(lx_State *L, void *ud) {
   ParseCall *c = ud;
-  c->value = lx_json_to_value(L, c->tree);
+  c->value = lx_json_to_value(L, c->tree, true);
 }
 
 /* Parse with cJSON, require only whitespace after the value, convert under

@@ -222,13 +222,19 @@ void lx_vector_push(lx_State *L, lx_Vector *v, lx_Value x) {
 
 #define LX_TOMBSTONE LX_NTYPES
 
+static void lx_dict_rehash(lx_State *L, lx_Dict *d, size_t want);
+
+/* A dict with room for cap entries before it must grow (a hint: literals
+** and conversions know their size, so they never rehash while filling). */
 lx_Dict *lx_dict_new(lx_State *L, size_t cap) {
+  lx_Obj *saved = lx_protect_begin(L);
   lx_Dict *d = (lx_Dict *)lx_obj_new(L, LX_DICT, sizeof(lx_Dict));
   d->count = d->used = d->cap = d->index_cap = 0;
   d->entries = NULL;
   d->index = NULL;
   d->pos = NULL;
-  (void)cap;
+  if (cap > 0) lx_dict_rehash(L, d, cap);
+  lx_protect_end(L, saved);
   return d;
 }
 

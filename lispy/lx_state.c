@@ -280,22 +280,42 @@ int lispy_eval_file(lispy_State *L, lispy_Env *env, const char *path,
 
 typedef struct lx_CallCall {
   lx_Value fn;
-  int argc;
+  int argc;                /* values in argv */
   const lx_Value *argv;
+  int njson;               /* trees in json, converted after argv */
+  const cJSON *const *json;
+  bool converted;          /* the JSON arguments are on the stack */
   lx_Value result;
 } lx_CallCall;
 
+/* Push fn and its arguments, converting the JSON ones in place on the
+** stack (each rooted as soon as it exists), then call. */
 static void lx_call_protected(lx_State *L, void *ud) {
   lx_CallCall *cc = ud;
-  cc->result = lx_vm_call(L, cc->fn, cc->argc, cc->argv);
+  size_t fnslot = L->sp;
+  lx_vm_reserve(L, fnslot + 1 + (size_t)cc->argc + (size_t)cc->njson + 8);
+  L->stack[L->sp++] = cc->fn;
+  for (int i = 0; i < cc->argc; i++) L->stack[L->sp++] = cc->argv[i];
+  for (int i = 0; i < cc->njson; i++) {
+    lx_Value v = cc->json[i] ? lx_json_to_value(L, cc->json[i], false) : lx_nil();
+    L->stack[L->sp++] = v;
+  }
+  cc->converted = true;
+  cc->result = lx_vm_call_slot(L, fnslot, cc->argc + cc->njson);
 }
 
 int lispy_call(lispy_State *L, lispy_Value fn, int argc, const lispy_Value *argv,
                lispy_Value *result) {
-  lx_CallCall cc = {fn, argc, argv, lx_nil()};
+  return lispy_call_json(L, fn, argc, argv, 0, NULL, result);
+}
+
+int lispy_call_json(lispy_State *L, lispy_Value fn, int argc, const lispy_Value *argv,
+                    int njson, const cJSON *const *json, lispy_Value *result) {
+  assert(argc >= 0 && njson >= 0);
+  lx_CallCall cc = {fn, argc, argv, njson, json, false, lx_nil()};
   int rc = lx_api_run(L, lx_call_protected, &cc);
   if (result) *result = cc.result;
-  return rc;
+  return rc == LISPY_OK || cc.converted ? rc : LISPY_BADJSON;
 }
 
 typedef struct lx_ReadApi {

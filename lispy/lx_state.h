@@ -223,6 +223,9 @@ void     lx_vm_poll(lx_State *L);
 void     lx_vm_reserve(lx_State *L, size_t need);
 /* Call fn with args from C (re-enters the VM; errors propagate by throw). */
 lx_Value lx_vm_call(lx_State *L, lx_Value fn, int argc, const lx_Value *argv);
+/* Call the function at stack[fnslot] with the argc values above it (sp
+** just past them); the host pushes arguments it makes in place this way. */
+lx_Value lx_vm_call_slot(lx_State *L, size_t fnslot, int argc);
 
 /* Natives may ask the VM to call fn with the items of list args in their
 ** place (apply, eval): return lx_tailcall(L, fn, args). */

@@ -623,12 +623,17 @@ static lx_Value lx_vm_execute(lx_State *L, size_t entry) {
 /* Call fn with argc arguments from C. The arguments are copied onto the
 ** VM stack above the current top, so argv may point anywhere. */
 lx_Value lx_vm_call(lx_State *L, lx_Value fn, int argc, const lx_Value *argv) {
-  if (L->nested_runs >= LX_MAX_NESTED_RUNS) lx_limit_error(L, "depth");
   size_t fnslot = L->sp;
   lx_vm_reserve(L, fnslot + (size_t)argc + 8);
   L->stack[fnslot] = fn;
   for (int a = 0; a < argc; a++) L->stack[fnslot + 1 + (size_t)a] = argv[a];
   L->sp = fnslot + 1 + (size_t)argc;
+  return lx_vm_call_slot(L, fnslot, argc);
+}
+
+lx_Value lx_vm_call_slot(lx_State *L, size_t fnslot, int argc) {
+  if (L->nested_runs >= LX_MAX_NESTED_RUNS) lx_limit_error(L, "depth");
+  assert(L->sp == fnslot + 1 + (size_t)argc);
   for (;;) {
     lx_Value f = L->stack[fnslot];
     if (f.tag == LX_CLOSURE) {
