@@ -90,7 +90,7 @@ static int ag_run_args(const ag_Agent *a, const cJSON *args, const cJSON **json)
     return 1;
   }
   int n = a->nrun_params < AG_MAX_RUN_PARAMS ? a->nrun_params : AG_MAX_RUN_PARAMS;
-  for (int i = 0; i < n; i++) json[i] = cJSON_GetObjectItemCaseSensitive(args, a->run_params[i]);
+  for (int i = 0; i < n; i++) json[i] = ag_json_member(args, a->run_params[i]);
   return n;
 }
 

@@ -262,6 +262,18 @@ static char *show(const cJSON *v) {
   return text;
 }
 
+/* ==== Member lookup ======================================================= */
+
+/* Like cJSON_GetObjectItemCaseSensitive, with the first byte compared
+** before strcmp: member names mostly differ there, and every call
+** validates, fills and maps its arguments by name. */
+const cJSON *ag_json_member(const cJSON *obj, const char *name) {
+  if (obj == NULL || name == NULL) return NULL;
+  for (const cJSON *m = obj->child; m != NULL; m = m->next)
+    if (m->string != NULL && m->string[0] == name[0] && strcmp(m->string, name) == 0) return m;
+  return NULL;
+}
+
 /* ==== Compiled schemas ==================================================== */
 
 typedef struct Node Node;
@@ -1305,8 +1317,8 @@ static char *type_names(unsigned types) {
   return buf_take(&b);
 }
 
-static bool check_type(Validator *v, const Node *n, const cJSON *x) {
-  if (n->types == 0 || (n->types & type_of(x))) return true;
+static bool check_type(Validator *v, const Node *n, const cJSON *x, unsigned t) {
+  if (n->types == 0 || (n->types & t)) return true;
   char *want = type_names(n->types);
   verr(v, "expected %s, got %s", want, type_name(x));
   free(want);
@@ -1518,7 +1530,15 @@ static bool check_array(Validator *v, const Node *n, const cJSON *x) {
 
 /* ==== Objects ============================================================= */
 
+/* The schema of property name: a scan while there are few (most agents),
+** else a binary search of the sorted list. */
 static const Node *find_prop(const Node *n, const char *name) {
+  if (n->nprops <= 8) {
+    for (size_t i = 0; i < n->nprops; i++)
+      if (n->props[i].name[0] == name[0] && strcmp(n->props[i].name, name) == 0)
+        return n->props[i].schema;
+    return NULL;
+  }
   Prop key = {name, NULL};
   const Prop *p = n->nprops ? bsearch(&key, n->props, n->nprops, sizeof key, prop_cmp) : NULL;
   return p ? p->schema : NULL;
@@ -1528,7 +1548,7 @@ static bool check_required(Validator *v, const Node *n, const cJSON *x) {
   const cJSON *name;
   bool ok = true;
   cJSON_ArrayForEach(name, n->required) {
-    if (cJSON_GetObjectItemCaseSensitive(x, name->valuestring)) continue;
+    if (ag_json_member(x, name->valuestring)) continue;
     size_t mark = vpath_push(v, name->valuestring, 0);
     verr(v, "missing required property");
     vpath_pop(v, mark);
@@ -1572,7 +1592,8 @@ static bool check_member(Validator *v, const Node *n, const cJSON *m, size_t par
 }
 
 static bool check_object(Validator *v, const Node *n, const cJSON *x) {
-  size_t count = (size_t)cJSON_GetArraySize(x);
+  bool counted = n->min_props >= 0 || n->max_props >= 0;
+  size_t count = counted ? (size_t)cJSON_GetArraySize(x) : 0;
   bool ok = true;
   char num[40];
   if (n->min_props >= 0 && count < n->min_props) {
@@ -1668,9 +1689,9 @@ static bool vnode(Validator *v, const Node *n, const cJSON *x) {
     return false;
   }
   v->depth++;
-  bool ok = check_type(v, n, x);
-  ok = check_enum_const(v, n, x) && ok;
   unsigned t = type_of(x);
+  bool ok = check_type(v, n, x, t);
+  if (n->enum_vals || n->const_val) ok = check_enum_const(v, n, x) && ok;
   if (t & T_NUMBER) ok = check_number(v, n, x) && ok;
   else if (t == T_STRING) ok = check_string(v, n, x) && ok;
   else if (t == T_ARRAY) ok = check_array(v, n, x) && ok;
@@ -1720,7 +1741,7 @@ static bool fill_object(const Node *n, cJSON *x, int depth, bool dry) {
   for (size_t i = 0; i < n->nprops; i++) {
     const cJSON *dflt = default_of(n->props[i].schema);
     if (!dflt && !n->props[i].schema->fills) continue;
-    cJSON *item = cJSON_GetObjectItemCaseSensitive(x, n->props[i].name);
+    cJSON *item = (cJSON *)ag_json_member(x, n->props[i].name);
     const cJSON *d = item ? NULL : dflt;
     if (d != NULL) {
       if (dry) return true;

@@ -153,6 +153,9 @@ void ag_schema_fill_defaults(const ag_Schema *s, cJSON *instance);
 ** (a dry run of it). Lets a caller copy arguments only when needed. */
 bool ag_schema_needs_fill(const ag_Schema *s, const cJSON *instance);
 
+/* The member of object obj named name, or NULL (cJSON's lookup, faster). */
+const cJSON *ag_json_member(const cJSON *obj, const char *name);
+
 /* ==== Formats (ag_schema_format.c) ======================================== */
 
 /* Whether `format` is one this validator checks (date-time, date, time,

@@ -59,12 +59,6 @@ static void lx_mem_panic(size_t n) {
   abort();
 }
 
-/* Enforce the limit for n bytes about to be allocated in several pieces,
-** so no piece fails after another succeeded (nothing half-built leaks). */
-void lx_mem_reserve(lx_State *L, size_t n) {
-  lx_mem_make_room(L, n);
-}
-
 /* ========================================================================
 ** Small-block pools: most objects are small and short-lived; free lists
 ** per 16-byte size class make them cheap. Sanitizer builds use malloc
@@ -326,8 +320,7 @@ static void lx_free_obj(lx_State *L, lx_Obj *o) {
   }
   case LX_DICT: {
     lx_Dict *d = (lx_Dict *)o;
-    lx_mem_free(L, d->entries, d->cap * sizeof *d->entries);
-    lx_mem_free(L, d->index, d->index_cap * sizeof *d->index);
+    lx_mem_free(L, d->entries, lx_dict_block_size(d->cap, d->index_cap));
     lx_mem_free(L, d->pos, d->cap * 2 * sizeof *d->pos);
     break;
   }

@@ -253,9 +253,21 @@ cJSON *lx_value_to_json(lx_State *L, lx_Value v) {
 typedef struct JsonWriter {
   lx_State *L;
   lx_Buf *b;
+  lx_Value root;           /* the value being written */
   int indent;              /* spaces per level; 0 = compact */
   bool charge;             /* charge fuel per element and per 64 bytes */
+  bool verified;           /* lx_json_check has accepted root */
 } JsonWriter;
+
+/* The writer met something unusual (a value JSON may not carry, an
+** integer key that may clash with a string key): the checker decides,
+** raising with the JSON pointer of the culprit. Values that pass go on
+** being written. Checking only then keeps the common case one pass. */
+static void write_verify(JsonWriter *W) {
+  if (W->verified) return;
+  lx_json_check(W->L, W->root, W->charge, false);
+  W->verified = true;
+}
 
 static void write_value(JsonWriter *W, lx_Value v, int level);
 
@@ -307,6 +319,13 @@ static void write_name(JsonWriter *W, lx_Value v) {
   write_string(W, s->data, s->len);
 }
 
+/* An object key: strings, keywords and symbols; integers once the checker
+** has ruled out a clash with a string key. */
+static void write_key(JsonWriter *W, lx_Value k) {
+  if (!lx_isstrlike(k) && k.tag != LX_SYMBOL) write_verify(W);
+  write_name(W, k);
+}
+
 /* Before an item: a comma after the first, then in pretty mode a newline
 ** and the indentation of that level. */
 static void write_sep(JsonWriter *W, bool first, int level) {
@@ -330,6 +349,7 @@ static void write_array(JsonWriter *W, lx_Value v, int level) {
       write_sep(W, first, level + 1);
       write_value(W, lx_car(v), level + 1);
     }
+    if (v.tag != LX_EMPTY) write_verify(W);  /* an improper list: raises */
   }
   if (!first) write_sep(W, true, level);
   lx_buf_addc(W->b, ']');
@@ -341,7 +361,7 @@ static void write_object(JsonWriter *W, const lx_Dict *d, int level) {
   lx_buf_addc(W->b, '{');
   for (size_t it = 0; lx_dict_next(d, &it, &k, &v); first = false) {
     write_sep(W, first, level + 1);
-    write_name(W, k);
+    write_key(W, k);
     lx_buf_adds(W->b, W->indent ? ": " : ":");
     write_value(W, v, level + 1);
   }
@@ -349,7 +369,7 @@ static void write_object(JsonWriter *W, const lx_Dict *d, int level) {
   lx_buf_addc(W->b, '}');
 }
 
-/* One value (already accepted by lx_json_check). */
+/* One value; what JSON cannot carry goes to write_verify, which raises. */
 static void write_value(JsonWriter *W, lx_Value v, int level) {
   char num[48], *p;
   if (W->charge) lx_charge(W->L, 1);
@@ -361,11 +381,13 @@ static void write_value(JsonWriter *W, lx_Value v, int level) {
       lx_buf_add(W->b, p, (size_t)(num + 24 - p));
       return;
     case LX_FLOAT:
+      if (!isfinite(v.as.f)) write_verify(W);  /* raises */
       lx_format_float(v.as.f, num, sizeof num);
       lx_buf_adds(W->b, num);
       return;
     case LX_STRING: case LX_KEYWORD: case LX_SYMBOL: write_name(W, v); return;
-    default: break;
+    case LX_EMPTY: case LX_PAIR: case LX_VECTOR: case LX_DICT: case LX_ERROR: break;
+    default: write_verify(W); return;  /* raises */
   }
   lx_c_enter(W->L);
   if (v.tag == LX_ERROR) v = lx_error_to_dict(W->L, v);
@@ -375,7 +397,7 @@ static void write_value(JsonWriter *W, lx_Value v, int level) {
 }
 
 void lx_json_write(lx_Buf *b, lx_Value v, int indent, bool charge) {
-  JsonWriter W = { b->L, b, indent, charge };
+  JsonWriter W = { b->L, b, v, indent, charge, false };
   write_value(&W, v, 0);
 }
 
@@ -528,7 +550,6 @@ bool lispy_text_add(lispy_Text *t, const char *s, size_t len) {
 static void to_text_body(lx_State *L, void *ud) {
   JsonCall *c = ud;
   root_value(L, c->value);
-  lx_json_check(L, c->value, false, false);
   lx_Obj *saved = lx_protect_begin(L);  /* the buffer's storage */
   lx_Buf b;
   lx_buf_init(L, &b);

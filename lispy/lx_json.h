@@ -18,10 +18,11 @@
 ** them). Raises a depth limit error past LX_MAX_C_DEPTH nesting. */
 void lx_json_check(lx_State *L, lx_Value v, bool charge, bool for_cjson);
 
-/* Append the JSON text of v (already checked) to b: compact when indent is
-** 0, else indent spaces per level. Integers stay exact, floats use the
-** printer's shortest round-tripping form. With charge, fuel is charged per
-** element and per 64 bytes of string. */
+/* Append the JSON text of v to b: compact when indent is 0, else indent
+** spaces per level. Integers stay exact, floats use the printer's shortest
+** round-tripping form. Raises as lx_json_check does (for_cjson false) when
+** v holds something JSON cannot carry, leaving b partly written. With
+** charge, fuel is charged per element and per 64 bytes of string. */
 void lx_json_write(lx_Buf *b, lx_Value v, int indent, bool charge);
 
 #endif

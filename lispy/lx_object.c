@@ -264,9 +264,9 @@ static void lx_dict_rehash(lx_State *L, lx_Dict *d, size_t want) {
   size_t ncap = 4;
   while (ncap < want) ncap *= 2;
   size_t icap = ncap * 2;
-  lx_mem_reserve(L, ncap * sizeof(lx_DictEntry) + icap * sizeof(int32_t));
-  lx_DictEntry *ne = lx_mem_alloc(L, ncap * sizeof *ne);
-  int32_t *ni = lx_mem_alloc(L, icap * sizeof *ni);
+  /* One block: the entries, then the index (entries are 8-aligned). */
+  lx_DictEntry *ne = lx_mem_alloc(L, lx_dict_block_size(ncap, icap));
+  int32_t *ni = (int32_t *)(ne + ncap);
   memset(ni, 0xff, icap * sizeof *ni);
   size_t n = 0;
   for (size_t i = 0; i < d->used; i++) {
@@ -281,8 +281,7 @@ static void lx_dict_rehash(lx_State *L, lx_Dict *d, size_t want) {
     lx_mem_free(L, d->pos, d->cap * 2 * sizeof *d->pos);
     d->pos = NULL;
   }
-  lx_mem_free(L, d->entries, d->cap * sizeof *ne);
-  lx_mem_free(L, d->index, d->index_cap * sizeof *ni);
+  lx_mem_free(L, d->entries, lx_dict_block_size(d->cap, d->index_cap));
   d->entries = ne;
   d->index = ni;
   d->cap = ncap;

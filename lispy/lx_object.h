@@ -131,11 +131,16 @@ typedef struct lx_Dict {
   size_t count;            /* live entries */
   size_t used;             /* entries slots used, including tombstones */
   size_t cap;              /* entries capacity */
-  lx_DictEntry *entries;
+  lx_DictEntry *entries;   /* one block holding the entries, then index */
   int32_t *index;          /* open-addressed slots -> entry index, -1 empty */
   size_t index_cap;        /* power of two */
   lx_SrcPos *pos;          /* reader only: 2 per entry (key, value), or NULL */
 } lx_Dict;
+
+/* Bytes of a dict's block: cap entries, then index_cap index slots. */
+static inline size_t lx_dict_block_size(size_t cap, size_t index_cap) {
+  return cap * sizeof(lx_DictEntry) + index_cap * sizeof(int32_t);
+}
 
 typedef struct lx_Proto lx_Proto;
 typedef struct lx_Env lx_Env;

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "lx_lib.h"
 #include "lx_pprint.h"
@@ -108,12 +107,6 @@ void lx_output(lx_State *L, const char *s, size_t len) {
 ** Budgets: each outermost API evaluation starts with fresh limits
 ** ======================================================================== */
 
-static double lx_now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static void lx_budget_begin(lx_State *L) {
   if (L->api_depth++ > 0) return;
   const lispy_Limits *lim = &L->limits;
@@ -122,7 +115,7 @@ static void lx_budget_begin(lx_State *L) {
   L->budget.mem_base = L->mem_used;
   L->limit_gc_floor = 0;
   L->budget.depth = lim->depth ? lim->depth : LX_DEFAULT_DEPTH;
-  L->budget.deadline = lim->timeout > 0 ? lx_now() + lim->timeout : 0;
+  L->budget.deadline = lim->timeout > 0 ? lx_deadline_clock() + lim->timeout : 0;
   L->budget.clock_poll = LX_CLOCK_POLL_MASK + 1;
   L->output_bytes = 0;
   L->interrupt = 0;

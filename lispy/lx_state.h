@@ -129,7 +129,6 @@ struct lx_State {
 ** ======================================================================== */
 
 void  *lx_mem_alloc(lx_State *L, size_t size);
-void   lx_mem_reserve(lx_State *L, size_t n);
 void  *lx_mem_realloc(lx_State *L, void *p, size_t old_size, size_t new_size);
 void   lx_mem_free(lx_State *L, void *p, size_t size);
 lx_Obj *lx_obj_new(lx_State *L, lx_Type type, size_t size);
@@ -217,6 +216,8 @@ lx_Box  *lx_env_find(lx_State *L, lx_Env *env, lx_Value sym); /* or NULL */
 lx_Box  *lx_env_own_box(lx_State *L, lx_Env *env, lx_Value sym);
 void     lx_env_define(lx_State *L, lx_Env *env, lx_Value sym, lx_Value v);
 
+/* Seconds on the clock time limits are measured with (LX_DEADLINE_CLOCK). */
+double   lx_deadline_clock(void);
 /* Poll interrupt and deadline; raises on either (for long builtins). */
 void     lx_vm_poll(lx_State *L);
 /* Grow the value stack to at least need slots (never collects). */

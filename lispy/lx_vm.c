@@ -51,9 +51,9 @@ static lx_Frame *lx_vm_push_frame(lx_State *L) {
   return &L->frames[L->nframes++];
 }
 
-static double lx_vm_now(void) {
+double lx_deadline_clock(void) {
   struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
+  clock_gettime(LX_DEADLINE_CLOCK, &ts);
   return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
@@ -66,7 +66,7 @@ static void lx_vm_check(lx_State *L) {
   }
   if (--L->budget.clock_poll <= 0) {
     L->budget.clock_poll = LX_CLOCK_POLL_MASK + 1;
-    if (L->budget.deadline > 0 && lx_vm_now() > L->budget.deadline)
+    if (L->budget.deadline > 0 && lx_deadline_clock() > L->budget.deadline)
       lx_limit_error(L, "time");
   }
 }
