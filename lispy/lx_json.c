@@ -271,15 +271,30 @@ static void write_verify(JsonWriter *W) {
 
 static void write_value(JsonWriter *W, lx_Value v, int level);
 
+/* Whether a byte goes into a JSON string as it is. */
+static inline bool json_plain(char ch) {
+  unsigned char c = (unsigned char)ch;
+  return c >= 0x20 && c != '"' && c != '\\';
+}
+
 /* A JSON string literal: ", \ and control characters escaped; other
 ** characters (valid UTF-8) copied as they are. */
 static void write_string(JsonWriter *W, const char *s, size_t len) {
   if (W->charge) lx_charge(W->L, (int64_t)(len >> 6));
+  size_t plain = 0;
+  while (plain < len && json_plain(s[plain])) plain++;
+  if (plain == len) {  /* the common case: nothing to escape */
+    char *p = lx_buf_extend(W->b, len + 2);
+    p[0] = '"';
+    memcpy(p + 1, s, len);
+    p[len + 1] = '"';
+    return;
+  }
   lx_buf_addc(W->b, '"');
   size_t run = 0;
-  for (size_t i = 0; i < len; i++) {
+  for (size_t i = plain; i < len; i++) {
     unsigned char c = (unsigned char)s[i];
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    if (json_plain(s[i])) continue;
     lx_buf_add(W->b, s + run, i - run);
     run = i + 1;
     switch (c) {

@@ -82,6 +82,15 @@ static inline void lx_buf_add(lx_Buf *b, const char *s, size_t len) {
   b->store->data[b->len] = '\0';
 }
 static inline void lx_buf_addc(lx_Buf *b, char c) { lx_buf_add(b, &c, 1); }
+/* Make n more bytes part of b and return where they start, for the caller
+** to fill (one capacity check for a whole token). */
+static inline char *lx_buf_extend(lx_Buf *b, size_t n) {
+  if (b->store == NULL || b->len + n > b->store->len) lx_buf_grow(b, b->len + n);
+  char *p = b->store->data + b->len;
+  b->len += n;
+  b->store->data[b->len] = '\0';
+  return p;
+}
 static inline void lx_buf_adds(lx_Buf *b, const char *s) { lx_buf_add(b, s, strlen(s)); }
 void     lx_buf_addf(lx_Buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
