@@ -350,6 +350,8 @@ struct ag_Schema {
   char *root_id;                /* root "$id" without a final '#', or NULL */
   unsigned options;             /* AG_SCHEMA_* compile options */
   pcre2_match_context *mctx;    /* match limits shared by all patterns */
+  bool flat;                    /* the fast path applies (flat_schema) */
+  uint64_t flat_required;       /* its required properties, as bits */
 };
 
 static Node *node_new(ag_Schema *s, const cJSON *src) {
@@ -1035,6 +1037,7 @@ static pcre2_match_context *match_context(void) {
 }
 
 static const cJSON *default_of(const Node *n);
+static bool flat_schema(const ag_Schema *s, uint64_t *required);
 
 /* One step of mark_fills: whether fill() can insert anything at n, given
 ** what is known of the nodes it descends into. */
@@ -1080,6 +1083,7 @@ ag_Schema *ag_schema_compile_ex(const cJSON *schema, unsigned options,
   s->root = compile_schema(&c, s->doc);
   resolve_refs(&c);
   mark_fills(s);
+  s->flat = flat_schema(s, &s->flat_required);
   s->mctx = match_context();
   compiler_free(&c);
   if (c.nerr > 0) {
@@ -1530,18 +1534,22 @@ static bool check_array(Validator *v, const Node *n, const cJSON *x) {
 
 /* ==== Objects ============================================================= */
 
-/* The schema of property name: a scan while there are few (most agents),
-** else a binary search of the sorted list. */
-static const Node *find_prop(const Node *n, const char *name) {
+/* The index of property name in n->props, or -1: a scan while there are
+** few (most agents), else a binary search of the sorted list. */
+static long prop_index(const Node *n, const char *name) {
   if (n->nprops <= 8) {
     for (size_t i = 0; i < n->nprops; i++)
-      if (n->props[i].name[0] == name[0] && strcmp(n->props[i].name, name) == 0)
-        return n->props[i].schema;
-    return NULL;
+      if (n->props[i].name[0] == name[0] && strcmp(n->props[i].name, name) == 0) return (long)i;
+    return -1;
   }
   Prop key = {name, NULL};
-  const Prop *p = n->nprops ? bsearch(&key, n->props, n->nprops, sizeof key, prop_cmp) : NULL;
-  return p ? p->schema : NULL;
+  const Prop *p = bsearch(&key, n->props, n->nprops, sizeof key, prop_cmp);
+  return p ? (long)(p - n->props) : -1;
+}
+
+static const Node *find_prop(const Node *n, const char *name) {
+  long i = prop_index(n, name);
+  return i < 0 ? NULL : n->props[i].schema;
 }
 
 static bool check_required(Validator *v, const Node *n, const cJSON *x) {
@@ -1674,6 +1682,72 @@ static bool check_applicators(Validator *v, const Node *n, const cJSON *x) {
   return ok;
 }
 
+/* ==== Fast path for flat schemas ========================================== */
+
+/* Most agents take an object of scalar properties. For such a "flat"
+** schema a valid instance is confirmed in one pass over its members, with
+** no path bookkeeping; anything else (and every invalid instance, so its
+** errors are reported) goes through vnode. */
+
+/* A property schema the fast path can decide: a boolean, or a scalar type
+** with only scalar keywords (enum, const, bounds, lengths, format). */
+static bool flat_leaf(const Node *n) {
+  if (n->boolean >= 0) return true;
+  return n->types != 0 && (n->types & (T_OBJECT | T_ARRAY)) == 0 && n->pattern_src == NULL &&
+         n->ref == NULL && n->not_ == NULL && n->all.n == 0 && n->any.n == 0 && n->one.n == 0;
+}
+
+/* Whether s is flat, and the bits of its required properties (by index
+** in the root's sorted props). */
+static bool flat_schema(const ag_Schema *s, uint64_t *required) {
+  const Node *r = s->root;
+  if (r->boolean >= 0 || (r->types & ~(unsigned)T_OBJECT) != 0 || r->enum_vals || r->const_val ||
+      r->npprops || r->min_props >= 0 || r->max_props >= 0 || r->nprops > 64 || r->ref ||
+      r->not_ || r->all.n || r->any.n || r->one.n || (r->additional && r->additional->boolean < 0))
+    return false;
+  for (size_t i = 0; i < r->nprops; i++)
+    if (!flat_leaf(r->props[i].schema)) return false;
+  *required = 0;
+  const cJSON *name;
+  cJSON_ArrayForEach(name, r->required) {
+    long i = prop_index(r, name->valuestring);
+    if (i < 0) return false;
+    *required |= 1ull << i;
+  }
+  return true;
+}
+
+/* Whether scalar x satisfies leaf n (flat_leaf). The checks run with a
+** validator that records nothing (q->errs is NULL). */
+static bool flat_leaf_valid(Validator *q, const Node *n, const cJSON *x) {
+  if (n->boolean >= 0) return n->boolean == 1;
+  unsigned t = type_of(x);
+  if (!(n->types & t)) return false;
+  if ((n->enum_vals || n->const_val) && !check_enum_const(q, n, x)) return false;
+  if (t & T_NUMBER) return n->has == 0 || check_number(q, n, x);
+  return t != T_STRING || check_string(q, n, x);
+}
+
+bool ag_schema_fast(const ag_Schema *s) { return s != NULL && s->flat; }
+
+/* True when instance is valid for flat s; false means "ask vnode". */
+static bool flat_valid(const ag_Schema *s, const cJSON *x) {
+  const Node *r = s->root;
+  if (!cJSON_IsObject(x)) return false;
+  Validator q = {.s = s};  /* no errs: records nothing */
+  uint64_t seen = 0;
+  for (const cJSON *m = x->child; m != NULL; m = m->next) {
+    long i = m->string ? prop_index(r, m->string) : -1;
+    if (i < 0) {
+      if (r->additional && r->additional->boolean == 0) return false;
+      continue;
+    }
+    seen |= 1ull << i;
+    if (!flat_leaf_valid(&q, r->props[i].schema, m)) return false;
+  }
+  return (seen & s->flat_required) == s->flat_required;
+}
+
 /* ==== Validation entry points ============================================= */
 
 /* Validate x (at the current path) against n, reporting every problem. */
@@ -1708,6 +1782,7 @@ bool ag_schema_validate(const ag_Schema *s, const cJSON *instance,
     if (errs_room(errs)) errs_add(errs, xstrdup(""), xstrdup(s ? "no value" : "no schema"));
     return false;
   }
+  if (s->flat && flat_valid(s, instance)) return true;
   v.s = s;
   v.errs = errs;
   v.segs = v.small;

@@ -141,6 +141,10 @@ const ag_SchemaUnsupported *ag_schema_unsupported_at(const ag_Schema *s,
 ** "/city: missing required property", ": unexpected property \"foo\"". */
 bool ag_schema_validate(const ag_Schema *s, const cJSON *instance,
                         ag_SchemaErrors *errs);
+/* Whether s is "flat" (an object of scalar properties, as most agents
+** take): valid instances are then confirmed in one pass over their
+** members, and only invalid ones take the full walk that explains. */
+bool ag_schema_fast(const ag_Schema *s);
 
 /* Insert a copy of the `default` of every property missing from an object
 ** of instance, following properties, allOf, $ref, prefixItems and items
