@@ -1689,11 +1689,14 @@ static bool check_applicators(Validator *v, const Node *n, const cJSON *x) {
 ** no path bookkeeping; anything else (and every invalid instance, so its
 ** errors are reported) goes through vnode. */
 
-/* A property schema the fast path can decide: a boolean, or a scalar type
-** with only scalar keywords (enum, const, bounds, lengths, format). */
+/* A property schema the fast path can decide: a boolean, or one with only
+** type, enum, const and the keywords of numbers and strings (no pattern,
+** nothing that looks inside objects or arrays, no applicators). */
 static bool flat_leaf(const Node *n) {
   if (n->boolean >= 0) return true;
-  return n->types != 0 && (n->types & (T_OBJECT | T_ARRAY)) == 0 && n->pattern_src == NULL &&
+  return n->pattern_src == NULL && n->nprops == 0 && n->npprops == 0 && n->additional == NULL &&
+         n->required == NULL && n->min_props < 0 && n->max_props < 0 && n->prefix.n == 0 &&
+         n->items == NULL && n->min_items < 0 && n->max_items < 0 && !n->unique &&
          n->ref == NULL && n->not_ == NULL && n->all.n == 0 && n->any.n == 0 && n->one.n == 0;
 }
 
@@ -1717,12 +1720,12 @@ static bool flat_schema(const ag_Schema *s, uint64_t *required) {
   return true;
 }
 
-/* Whether scalar x satisfies leaf n (flat_leaf). The checks run with a
-** validator that records nothing (q->errs is NULL). */
+/* Whether x satisfies leaf n (flat_leaf). The checks run with a validator
+** that records nothing (q->errs is NULL). */
 static bool flat_leaf_valid(Validator *q, const Node *n, const cJSON *x) {
   if (n->boolean >= 0) return n->boolean == 1;
   unsigned t = type_of(x);
-  if (!(n->types & t)) return false;
+  if (n->types != 0 && !(n->types & t)) return false;
   if ((n->enum_vals || n->const_val) && !check_enum_const(q, n, x)) return false;
   if (t & T_NUMBER) return n->has == 0 || check_number(q, n, x);
   return t != T_STRING || check_string(q, n, x);

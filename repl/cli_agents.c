@@ -112,6 +112,13 @@ cJSON *rp_parse_call_args(const ag_Agent *a, char **argv, int argc, char *err, s
 ** Subcommands
 ** ======================================================================== */
 
+/* Print envelope text (freeing it); the exit status of a call. */
+static int rp_print_envelope(lispy_Text *env, bool ok) {
+  printf("%s\n", env->data ? env->data : "null");
+  free(env->data);
+  return ok ? 0 : 1;
+}
+
 static int rp_finish_call(cJSON *env) {
   rp_print_json(env);
   int rc = cJSON_IsTrue(cJSON_GetObjectItem(env, "ok")) ? 0 : 1;
@@ -138,9 +145,10 @@ static int rp_cmd_call(ag_Runtime *rt, const rp_Options *o) {
   cJSON *args = rp_parse_call_args(a, o->args + 1, o->nargs - 1, err, sizeof err);
   if (!args) return rp_finish_call(ag_envelope_error("invalid_args", err));
   ag_CallOptions opt = {o->trace};
-  cJSON *env = ag_invoke(rt, o->args[0], args, &opt);
+  lispy_Text out = {0};
+  bool ok = ag_invoke_text(rt, o->args[0], args, &opt, &out);
   cJSON_Delete(args);
-  return rp_finish_call(env);
+  return rp_print_envelope(&out, ok);
 }
 
 /* lispy run FILE_agent.lispy [args]: one agent, no registry. */
@@ -157,7 +165,9 @@ int rp_cmd_run_agent(const rp_Options *o) {
     rc = rp_finish_call(ag_envelope_error("invalid_args", err));
   } else {
     ag_CallOptions opt = {o->trace};
-    rc = rp_finish_call(ag_invoke_agent(rt, a, args, &opt));
+    lispy_Text out = {0};
+    bool ok = ag_invoke_agent_text(rt, a, args, &opt, &out);
+    rc = rp_print_envelope(&out, ok);
     cJSON_Delete(args);
   }
   ag_agent_free(a);

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # scripts/bench_agents.sh -- dispatcher benchmarks: calls per second through
-# ag_invoke (tests/bench/invoke_bench.c) against a Python 3 reference
-# dispatcher doing the same work (tests/bench/dispatch_reference.py), and
-# the time to load a folder of 1,000 agents.
+# invoke (tests/bench/invoke_bench.c: ag_invoke_text, and ag_invoke's tree)
+# against a Python 3 reference dispatcher doing the same work
+# (tests/bench/dispatch_reference.py), and the time to load a folder of
+# 1,000 agents.
 #
 #   scripts/bench_agents.sh [BUILD_DIR] [--calls N] [--agents N]
 #
@@ -73,6 +74,7 @@ echo "== python: $PYTHON tests/bench/dispatch_reference.py $CALLS"
   || { echo "dispatch_reference.py failed" >&2; exit 1; }
 
 L_CPS=$(value invoke_calls_per_sec "$TMP/lispy.out")
+L_TREE=$(value invoke_tree_calls_per_sec "$TMP/lispy.out")
 L_E2E=$(value end_to_end_calls_per_sec "$TMP/lispy.out")
 P_CPS=$(value python_calls_per_sec "$TMP/python.out")
 P_E2E=$(value python_end_to_end_calls_per_sec "$TMP/python.out")
@@ -80,13 +82,14 @@ LOAD=$(value load_ms_best "$TMP/lispy.out")
 
 # ==== Summary ======================================================================
 
-awk -v l="$L_CPS" -v p="$P_CPS" -v le="$L_E2E" -v pe="$P_E2E" -v load="$LOAD" -v n="$AGENTS" '
+awk -v l="$L_CPS" -v lt="$L_TREE" -v p="$P_CPS" -v le="$L_E2E" -v pe="$P_E2E" -v load="$LOAD" -v n="$AGENTS" '
 function verdict(ok) { return ok ? "target met" : "target MISSED" }
 BEGIN {
   r = l / p; re = le / pe
   print ""
   print "== summary"
-  printf "dispatch calls/s     lispy %9.0f   python %9.0f   ratio lispy/python %5.2fx  (%s: >= 10x)\n", l, p, r, verdict(r >= 10)
+  printf "dispatch calls/s     lispy %9.0f   python %9.0f   ratio lispy/python %5.2fx  (%s: >= 10x; envelope as JSON text, as Python returns it)\n", l, p, r, verdict(r >= 10)
+  printf "  as a cJSON tree      lispy %9.0f   python %9.0f   ratio lispy/python %5.2fx  (ag_invoke: envelope tree, not serialized)\n", lt, p, lt / p
   printf "end to end calls/s   lispy %9.0f   python %9.0f   ratio lispy/python %5.2fx  (JSON text in and out)\n", le, pe, re
   printf "load %d agents     %.1f ms  (%s: < 100 ms for 1000)\n", n, load, verdict(n != 1000 || load < 100)
 }'

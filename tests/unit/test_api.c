@@ -426,6 +426,63 @@ static void test_json(lispy_State *L) {
   cJSON_Delete(back);
 }
 
+/* lispy_to_json_text: text straight from values, appended; on failure the
+** buffer is left as it was and why names the culprit's JSON pointer. */
+static void test_json_text(lispy_State *L) {
+  lispy_Text t = {0};
+  char why[256] = "";
+  CHECK(lispy_text_add(&t, "<", 1));
+  lispy_Value v;
+  CHECK(eval_value(L, "{:a [1 -22 9007199254740993] :b \"q\\\"\\n\\u0001\" :c nil :d #t :e 0.5}",
+                   "api", &v) == LISPY_OK);
+  CHECK(lispy_to_json_text(L, v, &t, why, sizeof why) == LISPY_OK);
+  CHECK_STR(t.data, "<{\"a\":[1,-22,9007199254740993],\"b\":\"q\\\"\\n\\u0001\",\"c\":null,\"d\":true,\"e\":0.5}");
+  /* integer keys are written once the checker rules out a clash */
+  t.len = 0;
+  CHECK(eval_value(L, "{1 :one :two '(2)}", "api", &v) == LISPY_OK);
+  CHECK(lispy_to_json_text(L, v, &t, why, sizeof why) == LISPY_OK);
+  CHECK_STR(t.data, "{\"1\":\"one\",\"two\":[2]}");
+  /* failures deep inside: nothing appended, the path in why */
+  const char *bad[] = {"{:ok 1 :f [1 car]}", "{:x (/ 0.0 0.0)}", "{1 :a \"1\" :b}", "(cons 1 2)"};
+  const char *where[] = {"/f/1", "/x", "duplicate", "improper"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    size_t before = t.len;
+    why[0] = '\0';
+    CHECK(eval_value(L, bad[i], "api", &v) == LISPY_OK);
+    CHECK(lispy_to_json_text(L, v, &t, why, sizeof why) == LISPY_ERROR);
+    CHECK(t.len == before && t.data[before] == '\0');
+    if (!strstr(why, where[i])) fprintf(stderr, "json text %s: %s\n", bad[i], why);
+    CHECK(strstr(why, where[i]) != NULL);
+  }
+  free(t.data);
+}
+
+/* lispy_call_json: JSON arguments converted inside the call's protected
+** run; NULL passes nil; a tree that cannot convert is LISPY_BADJSON. */
+static void test_call_json(lispy_State *L) {
+  lispy_Value fn, v;
+  CHECK(eval_value(L, "(fn [pre a b] (list pre (get a :k) b))", "api", &fn) == LISPY_OK);
+  int fref = lispy_ref(L, fn);
+  cJSON *a = cJSON_Parse("{\"k\": [1, \"x\"]}");
+  const cJSON *json[2] = {a, NULL};
+  lispy_Value pre = lispy_int(7);
+  CHECK(lispy_call_json(L, lispy_deref(L, fref), 1, &pre, 2, json, &v) == LISPY_OK);
+  char *shown = lispy_repr(L, v, true);
+  CHECK_STR(shown, "(7 (1 \"x\") nil)");
+  free(shown);
+  cJSON *bad = cJSON_CreateString("\xff\xfe");  /* not UTF-8 */
+  json[1] = bad;
+  CHECK(lispy_call_json(L, lispy_deref(L, fref), 1, &pre, 2, json, &v) == LISPY_BADJSON);
+  CHECK(strstr(lispy_error_message(lispy_last_error(L)), "UTF-8") != NULL);
+  /* an error raised by the function itself is LISPY_ERROR */
+  json[1] = a;
+  CHECK(eval_value(L, "(fn [x] (car x))", "api", &fn) == LISPY_OK);
+  CHECK(lispy_call_json(L, fn, 0, NULL, 1, json, &v) == LISPY_ERROR);
+  cJSON_Delete(bad);
+  cJSON_Delete(a);
+  lispy_unref(L, fref);
+}
+
 /* ==== Error text ================================================================================== */
 
 static void test_error_text(lispy_State *L) {
@@ -621,6 +678,8 @@ int main(void) {
   test_call(L);
   test_refs(L);
   test_json(L);
+  test_json_text(L);
+  test_call_json(L);
   test_error_text(L);
   test_read_incremental(L);
   test_output(L);

@@ -477,6 +477,54 @@ static void test_trace(ag_Runtime *rt) {
   cJSON_Delete(args);
 }
 
+/* ==== envelopes as text ============================================================= */
+
+/* ag_invoke_text gives the envelope ag_invoke gives, as compact JSON text,
+** for every kind; with trace, the trace too (durations aside). */
+static void check_text_matches(ag_Runtime *rt, const char *name, const char *args_json,
+                               bool trace, int line) {
+  cJSON *args = args_json ? cJSON_Parse(args_json) : NULL;
+  ag_CallOptions opt = {trace};
+  cJSON *tree = ag_invoke(rt, name, args, &opt);
+  lispy_Text text = {0};
+  bool ok = ag_invoke_text(rt, name, args, &opt, &text);
+  cJSON *parsed = cJSON_Parse(text.data);
+  if (trace) {  /* durations differ from call to call */
+    cJSON_DeleteItemFromObject(tree, "trace");
+    CHECK(cJSON_GetArraySize(cJSON_GetObjectItem(parsed, "trace")) > 0);
+    cJSON_DeleteItemFromObject(parsed, "trace");
+  }
+  bool same = parsed && cJSON_Compare(tree, parsed, true) &&
+              ok == cJSON_IsTrue(cJSON_GetObjectItem(tree, "ok"));
+  if (!same) fprintf(stderr, "%s:%d: %s: text %s differs from the tree\n", __FILE__, line, name,
+                     text.data ? text.data : "(none)");
+  CHECK(same);
+  free(text.data);
+  cJSON_Delete(parsed);
+  cJSON_Delete(tree);
+  cJSON_Delete(args);
+}
+
+static void test_text_envelopes(ag_Runtime *rt) {
+  check_text_matches(rt, "add", "{\"a\": 2, \"b\": 40}", false, __LINE__);
+  check_text_matches(rt, "words", "{}", false, __LINE__);                /* a default */
+  check_text_matches(rt, "nobody", "{}", false, __LINE__);               /* not_found */
+  check_text_matches(rt, "add", "{\"a\": \"x\"}", false, __LINE__);      /* invalid_args */
+  check_text_matches(rt, "future", "{}", false, __LINE__);               /* context_version */
+  check_text_matches(rt, "boom", "{\"mode\": \"error\"}", false, __LINE__);   /* runtime */
+  check_text_matches(rt, "boom", "{\"mode\": \"function\"}", false, __LINE__);/* not JSON */
+  check_text_matches(rt, "legacy_post", "{\"title\": \"T\"}", false, __LINE__);
+  check_text_matches(rt, "tracer", "{\"topic\": \"lisp\"}", true, __LINE__);
+  /* the text is appended to what the buffer holds */
+  lispy_Text text = {0};
+  lispy_text_add(&text, "[", 1);
+  cJSON *args = cJSON_Parse("{\"a\": 1, \"b\": 2}");
+  CHECK(ag_invoke_text(rt, "add", args, NULL, &text));
+  CHECK_STR(text.data, "[{\"ok\":true,\"value\":3}");
+  cJSON_Delete(args);
+  free(text.data);
+}
+
 /* ==== main ========================================================================== */
 
 int main(int argc, char **argv) {
@@ -509,6 +557,7 @@ int main(int argc, char **argv) {
   test_interrupt(rt);
   test_trace(rt);
   test_context_version(rt);
+  test_text_envelopes(rt);
   CHECK_GOOD(rt);
 
   ag_runtime_free(rt);

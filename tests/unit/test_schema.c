@@ -83,12 +83,17 @@ static char *compile_errors(const char *schema_text) {
 }
 
 /* Fill the defaults of schema into instance text; returns the compact JSON
-** of the result (malloc'd). */
+** of the result (malloc'd). Checks on the way that the dry run
+** (ag_schema_needs_fill) foresaw whether filling would change anything. */
 static char *filled(const char *schema_text, const char *instance_text) {
   ag_Schema *s = compile(schema_text);
   cJSON *x = json(instance_text);
+  char *before = cJSON_PrintUnformatted(x);
+  bool needs = ag_schema_needs_fill(s, x);
   ag_schema_fill_defaults(s, x);
   char *text = cJSON_PrintUnformatted(x);
+  CHECK(needs == (strcmp(before, text) != 0));
+  free(before);
   cJSON_Delete(x);
   ag_schema_free(s);
   return text;
@@ -107,6 +112,12 @@ static const char *WEATHER =
     " \"additionalProperties\": false}";
 
 static void test_messages(void) {
+  /* WEATHER is flat: valid instances take the one-pass check, invalid
+  ** ones the full walk (the messages below) */
+  ag_Schema *flat = compile(WEATHER), *deep = compile("{\"properties\": {\"o\": {\"required\": [\"x\"]}}}");
+  CHECK(ag_schema_fast(flat) && !ag_schema_fast(deep));
+  ag_schema_free(flat);
+  ag_schema_free(deep);
   check_errors(WEATHER, "{\"city\": \"Paris\", \"unit\": \"celsius\", \"count\": 3}", "");
   /* every problem at once, in a stable order */
   check_errors(WEATHER,
@@ -276,6 +287,13 @@ static void test_defaults(void) {
   free(got);
   got = filled(schema, "[1, 2]");
   CHECK_STR(got, "[1,2]");
+  free(got);
+  /* the dry run on its own: nothing to fill, and no defaults at all */
+  got = filled(schema, "{\"max_words\": 5, \"style\": {\"tone\": \"dry\"}, \"unit\": \"f\","
+                       " \"extra\": false, \"opts\": {\"lang\": \"fr\", \"deep\": {\"x\": []}}}");
+  free(got);
+  got = filled(WEATHER, "{}");
+  CHECK_STR(got, "{}");
   free(got);
   /* the filled instance validates; defaults are not validated by validate */
   check_errors(schema, "{}", "");
