@@ -204,7 +204,7 @@ static bool ag_ok_text(ag_Runtime *rt, ag_Outcome *o, lispy_Text *out, char *why
             lispy_to_json_text(rt->L, o->result, out, why, whylen) == LISPY_OK &&
             (!o->trace || (lispy_text_add(out, ",\"trace\":", 9) && ag_append_tree(out, o->trace))) &&
             lispy_text_add(out, "}", 1);
-  if (!ok) out->len = start;
+  if (!ok && out->data) out->data[out->len = start] = '\0';
   return ok;
 }
 

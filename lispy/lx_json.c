@@ -5,11 +5,16 @@
 ** ('() when empty), integral numbers within int64 become integers, other
 ** numbers floats, null becomes nil. Strings must be valid UTF-8.
 **
-** LisPy -> JSON runs in two passes so that nothing malloc'd is ever held
+** LisPy -> cJSON runs in two passes so that nothing malloc'd is ever held
 ** across a call that may raise: lx_json_check validates the whole value
 ** (raising with a JSON pointer to the culprit), then a build pass that
 ** cannot raise makes the cJSON tree (returning NULL only when malloc fails).
+**
+** LisPy -> JSON text (json-encode, lispy_to_json_text) is one pass into a
+** GC-owned buffer, so a raise leaks nothing: the writer hands anything
+** unusual to lx_json_check, which raises for what JSON cannot carry.
 */
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -247,7 +252,7 @@ cJSON *lx_value_to_json(lx_State *L, lx_Value v) {
 }
 
 /* ========================================================================
-** JSON text (json-encode, lispy_to_json_text): a writer over checked values
+** JSON text (json-encode, lispy_to_json_text): one pass, checked lazily
 ** ======================================================================== */
 
 typedef struct JsonWriter {
@@ -364,7 +369,10 @@ static void write_array(JsonWriter *W, lx_Value v, int level) {
       write_sep(W, first, level + 1);
       write_value(W, lx_car(v), level + 1);
     }
-    if (v.tag != LX_EMPTY) write_verify(W);  /* an improper list: raises */
+    if (v.tag != LX_EMPTY) {  /* an improper list */
+      write_verify(W);
+      assert(!"lx_json_check accepted an improper list");
+    }
   }
   if (!first) write_sep(W, true, level);
   lx_buf_addc(W->b, ']');
@@ -402,7 +410,10 @@ static void write_value(JsonWriter *W, lx_Value v, int level) {
       return;
     case LX_STRING: case LX_KEYWORD: case LX_SYMBOL: write_name(W, v); return;
     case LX_EMPTY: case LX_PAIR: case LX_VECTOR: case LX_DICT: case LX_ERROR: break;
-    default: write_verify(W); return;  /* raises */
+    default:
+      write_verify(W);
+      assert(!"lx_json_check accepted a value the writer cannot write");
+      return;
   }
   lx_c_enter(W->L);
   if (v.tag == LX_ERROR) v = lx_error_to_dict(W->L, v);
