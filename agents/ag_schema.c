@@ -255,7 +255,7 @@ static char *show(const cJSON *v) {
   char *text = cJSON_PrintUnformatted(v);
   if (text == NULL) out_of_memory();
   size_t len = strlen(text), cut = 2 * SHOW_CHARS;
-  if (len > cut) {
+  if (len > cut + 3) {  /* room for the "..." that replaces the rest */
     while (cut > 0 && ((unsigned char)text[cut] & 0xC0) == 0x80) cut--;
     strcpy(text + cut, "...");
   }
@@ -870,6 +870,14 @@ static void compile_keyword(Compiler *c, Node *n, const cJSON *kw) {
     if (strcmp(UNSUPPORTED[i], kw->string) == 0) note_unsupported(c, kw->string, NULL);
 }
 
+/* Whether an earlier member of object j has the name of member m (JSON
+** text may repeat a name; a keyword must be compiled once). */
+static bool named_before(const cJSON *j, const cJSON *m) {
+  for (const cJSON *o = j->child; o != m; o = o->next)
+    if (strcmp(o->string, m->string) == 0) return true;
+  return false;
+}
+
 /* The node of schema value j (compiled once; the path names j). */
 static Node *compile_schema(Compiler *c, const cJSON *j) {
   Node *n = map_get(c, j);
@@ -891,7 +899,8 @@ static Node *compile_schema(Compiler *c, const cJSON *j) {
     c->resources += resource;
     cJSON_ArrayForEach(kw, j) {
       size_t mark = path_push_key(&c->path, kw->string);
-      compile_keyword(c, n, kw);
+      if (named_before(j, kw)) cerr(c, "the keyword appears twice in this schema");
+      else compile_keyword(c, n, kw);
       buf_truncate(&c->path, mark);
     }
     c->resources -= resource;
@@ -1083,7 +1092,7 @@ ag_Schema *ag_schema_compile_ex(const cJSON *schema, unsigned options,
   s->root = compile_schema(&c, s->doc);
   resolve_refs(&c);
   mark_fills(s);
-  s->flat = flat_schema(s, &s->flat_required);
+  s->flat = !(options & AG_SCHEMA_FULL_WALK) && flat_schema(s, &s->flat_required);
   s->mctx = match_context();
   compiler_free(&c);
   if (c.nerr > 0) {

@@ -109,6 +109,9 @@ ag_Schema *ag_schema_compile(const cJSON *schema, ag_SchemaErrors *errs);
 /* Options of ag_schema_compile_ex (bits). */
 #define AG_SCHEMA_FORMAT_ANNOTATION 1u /* `format` only annotates (the
                                           specification's default) */
+#define AG_SCHEMA_FULL_WALK 2u         /* never take the one-pass fast path
+                                          (ag_schema_fast): for tests that
+                                          compare the two */
 
 /* ag_schema_compile with options (0: same as ag_schema_compile). */
 ag_Schema *ag_schema_compile_ex(const cJSON *schema, unsigned options,

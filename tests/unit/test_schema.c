@@ -383,6 +383,9 @@ static void test_compile_errors(void) {
   check_compile_errors("{\"patternProperties\": {\"[\": {}}, \"multipleOf\": 0}",
                        "/patternProperties/[: invalid regular expression [: missing terminating ] "
                        "for character class\n/multipleOf: must be greater than 0");
+  /* a repeated keyword (found by fuzzing: it used to overflow) */
+  check_compile_errors("{\"allOf\": [{\"properties\": {\"a\": {}}, \"properties\": {\"b\": {}, \"c\": {}}}]}",
+                       "/allOf/0/properties: the keyword appears twice in this schema");
   check_compile_errors("true", "");
   char *got = compile_errors("3");
   CHECK_STR(got, ": expected a schema (an object or a boolean)");
