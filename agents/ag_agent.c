@@ -147,14 +147,20 @@ static void ag_extract(ag_Runtime *rt, ag_Agent *a) {
   ag_find_run(rt, a);
 }
 
-ag_Agent *ag_agent_load_source(ag_Runtime *rt, const char *src, size_t len, const char *path) {
+/* A fresh agent for path: nothing loaded yet, no references held. */
+static ag_Agent *ag_agent_new(ag_Runtime *rt, const char *path) {
   ag_Agent *a = calloc(1, sizeof *a);
   a->L = rt->L;
   a->path = strdup(path);
-  a->hash = ag_hash_bytes(src, len);
   a->run_ref = -1;
   a->ctx_ref = -1;
   ag_diags_init(&a->diags);
+  return a;
+}
+
+ag_Agent *ag_agent_load_source(ag_Runtime *rt, const char *src, size_t len, const char *path) {
+  ag_Agent *a = ag_agent_new(rt, path);
+  a->hash = ag_hash_bytes(src, len);
   a->env = lispy_env_new(rt->L, path);
   if (lispy_eval_string(rt->L, a->env, src, len, path, NULL) != LISPY_OK) {
     ag_load_error(rt, a);
@@ -167,13 +173,8 @@ ag_Agent *ag_agent_load_source(ag_Runtime *rt, const char *src, size_t len, cons
 
 ag_Agent *ag_agent_from_env(ag_Runtime *rt, lispy_Env *env, const char *src, size_t len,
                             const char *path) {
-  ag_Agent *a = calloc(1, sizeof *a);
-  a->L = rt->L;
-  a->path = strdup(path);
+  ag_Agent *a = ag_agent_new(rt, path);
   a->hash = ag_hash_bytes(src, len);
-  a->run_ref = -1;
-  a->ctx_ref = -1;
-  ag_diags_init(&a->diags);
   a->env = env;
   ag_extract(rt, a);
   ag_lint(rt, a, src, len);
@@ -184,12 +185,7 @@ ag_Agent *ag_agent_load_file(ag_Runtime *rt, const char *path) {
   size_t len;
   char *src = ag_read_file(path, &len);
   if (!src) {
-    ag_Agent *a = calloc(1, sizeof *a);
-    a->L = rt->L;
-    a->path = strdup(path);
-    a->run_ref = -1;
-    a->ctx_ref = -1;
-    ag_diags_init(&a->diags);
+    ag_Agent *a = ag_agent_new(rt, path);
     ag_diags_add(&a->diags, path, 0, 0, AG_ERROR, "A002", NULL, "cannot read the agent file");
     return a;
   }

@@ -35,15 +35,6 @@ static double now_s(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static void write_file(const char *path, const char *text) {
-  FILE *f = fopen(path, "w");
-  if (!f) {
-    perror(path);
-    exit(2);
-  }
-  fputs(text, f);
-  fclose(f);
-}
 
 static int cmp_double(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
@@ -111,7 +102,7 @@ static int bench_invoke(long calls) {
   if (!mkdtemp(dir)) return perror("mkdtemp"), 2;
   char path[256];
   snprintf(path, sizeof path, "%s/greet_agent.lispy", dir);
-  write_file(path, GREET_AGENT);
+  write_file_text(path, GREET_AGENT);
   ag_Runtime *rt = ag_runtime_new();
   ag_registry_add_dir(rt, dir);
   ag_ScanReport r;
@@ -148,7 +139,7 @@ static void write_generated(const char *dir, int i) {
            "(defn run [context text limit]\n"
            "  (if (> (string-length text) limit) (substring text 0 limit) text))\n",
            i, i, i, 10 + i % 50);
-  write_file(path, text);
+  write_file_text(path, text);
 }
 
 static int bench_load(int nagents) {

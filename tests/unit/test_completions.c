@@ -14,6 +14,7 @@
 
 #include "check.h"
 #include "completions.h"
+#include "tmpdir.h"
 
 /* ==== Fixtures ============================================================= */
 
@@ -22,13 +23,7 @@ static char dir[64];       /* the temporary agent folder */
 static void write_file(const char *name, const char *text) {
   char path[256];
   snprintf(path, sizeof path, "%s/%s", dir, name);
-  FILE *f = fopen(path, "w");
-  if (!f) {
-    perror(path);
-    exit(2);
-  }
-  fputs(text, f);
-  fclose(f);
+  write_file_text(path, text);
 }
 
 static void write_agents(void) {

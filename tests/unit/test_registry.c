@@ -36,13 +36,7 @@ static const char *path_of(const char *name, int slot) {
 }
 
 static void write_file(const char *name, const char *text) {
-  FILE *f = fopen(path_of(name, 0), "w");
-  if (!f) {
-    perror(name);
-    exit(2);
-  }
-  fputs(text, f);
-  fclose(f);
+  write_file_text(path_of(name, 0), text);
 }
 
 /* A good agent called `name` (file name_agent.lispy) returning `value`. */

@@ -1,14 +1,26 @@
 /*
-** tmpdir.h -- removing the temporary agent folders that tests and
-** benchmarks generate.
+** tmpdir.h -- writing and removing the temporary agent folders that tests
+** and benchmarks generate.
 */
 #ifndef LISPY_TEST_TMPDIR_H
 #define LISPY_TEST_TMPDIR_H
 
 #include <dirent.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+/* Write text to the file at path; a test cannot go on without it. */
+static inline void write_file_text(const char *path, const char *text) {
+  FILE *f = fopen(path, "w");
+  if (!f) {
+    perror(path);
+    exit(2);
+  }
+  fputs(text, f);
+  fclose(f);
+}
 
 /* Remove every file of a folder, then the folder. */
 static inline void remove_dir(const char *d) {
