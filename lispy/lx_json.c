@@ -317,22 +317,12 @@ static void write_string(JsonWriter *W, const char *s, size_t len) {
   lx_buf_addc(W->b, '"');
 }
 
-/* The decimal digits of i, written backwards from the end of out[24];
-** returns where they start. printf would do, at several times the cost,
-** and agents return integers in almost every result. */
-static char *int_digits(int64_t i, char out[24]) {
-  char *p = out + 24;
-  uint64_t u = i < 0 ? 0 - (uint64_t)i : (uint64_t)i;
-  do *--p = (char)('0' + u % 10); while ((u /= 10) != 0);
-  if (i < 0) *--p = '-';
-  return p;
-}
-
 /* Strings, keywords and symbols write their text; integers their digits. */
 static void write_name(JsonWriter *W, lx_Value v) {
-  if (v.tag == LX_INT) {
-    char num[24], *p = int_digits(v.as.i, num);
-    write_string(W, p, (size_t)(num + sizeof num - p));
+  if (v.tag == LX_INT) {  /* a key (rare): its decimal text */
+    char num[24];
+    int n = snprintf(num, sizeof num, "%" PRId64, v.as.i);
+    write_string(W, num, (size_t)n);
     return;
   }
   const lx_String *s = v.tag == LX_SYMBOL ? lx_as_symbol(v)->name : lx_strlike(v);
@@ -394,15 +384,12 @@ static void write_object(JsonWriter *W, const lx_Dict *d, int level) {
 
 /* One value; what JSON cannot carry goes to write_verify, which raises. */
 static void write_value(JsonWriter *W, lx_Value v, int level) {
-  char num[48], *p;
+  char num[48];
   if (W->charge) lx_charge(W->L, 1);
   switch (v.tag) {
     case LX_NIL: lx_buf_adds(W->b, "null"); return;
     case LX_BOOL: lx_buf_adds(W->b, v.as.b ? "true" : "false"); return;
-    case LX_INT:
-      p = int_digits(v.as.i, num);
-      lx_buf_add(W->b, p, (size_t)(num + 24 - p));
-      return;
+    case LX_INT: lx_buf_add_int(W->b, v.as.i); return;
     case LX_FLOAT:
       if (!isfinite(v.as.f)) write_verify(W);  /* raises */
       lx_format_float(v.as.f, num, sizeof num);

@@ -92,6 +92,7 @@ static inline char *lx_buf_extend(lx_Buf *b, size_t n) {
   return p;
 }
 static inline void lx_buf_adds(lx_Buf *b, const char *s) { lx_buf_add(b, s, strlen(s)); }
+void     lx_buf_add_int(lx_Buf *b, int64_t i);   /* decimal digits */
 void     lx_buf_addf(lx_Buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 lx_Value lx_buf_finish(lx_Buf *b);   /* a new immutable string */

@@ -113,6 +113,17 @@ void lx_buf_grow(lx_Buf *b, size_t need) {
   lx_protect_end(b->L, saved);
 }
 
+/* Decimal digits written backwards into a small array: printf would do,
+** at several times the cost, and printers and the JSON writer add
+** integers all the time. */
+void lx_buf_add_int(lx_Buf *b, int64_t i) {
+  char digits[24], *p = digits + sizeof digits;
+  uint64_t u = i < 0 ? 0 - (uint64_t)i : (uint64_t)i;
+  do *--p = (char)('0' + u % 10); while ((u /= 10) != 0);
+  if (i < 0) *--p = '-';
+  lx_buf_add(b, p, (size_t)(digits + sizeof digits - p));
+}
+
 void lx_buf_addf(lx_Buf *b, const char *fmt, ...) {
   char small[256];
   va_list ap;

@@ -8,7 +8,6 @@
 ** C depth guard and walks list spines iteratively. Fuel is charged per
 ** element printed.
 */
-#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -246,7 +245,7 @@ static void print_value(Printer *P, lx_Value v) {
     case LX_NIL: lx_buf_adds(P->b, "nil"); break;
     case LX_EMPTY: lx_buf_adds(P->b, "()"); break;
     case LX_BOOL: lx_buf_adds(P->b, v.as.b ? "#t" : "#f"); break;
-    case LX_INT: lx_buf_addf(P->b, "%" PRId64, v.as.i); break;
+    case LX_INT: lx_buf_add_int(P->b, v.as.i); break;
     case LX_FLOAT: print_float(P, v.as.f); break;
     case LX_STRING:
       if (P->readable) print_string(P, lx_as_string(v));
