@@ -121,37 +121,61 @@ static cJSON *ag_error_envelope(ag_Runtime *rt) {
   return env;
 }
 
-/* What one dispatch came to: an error envelope, or run's value. */
+/* What one dispatch came to: an error envelope, or run's value (held, or
+** already written into the caller's text). */
 typedef struct ag_Outcome {
   cJSON *env;              /* the error envelope; NULL when run returned */
-  lispy_Value result;      /* run's value when env is NULL (unrooted: use
-                              it before anything else runs LisPy) */
+  lispy_Value result;      /* run's value when env is NULL and text is NULL
+                              (unrooted: use it before LisPy runs again) */
+  lispy_Text *text;        /* the text path: when env is NULL, the ok
+                              envelope's head and run's value are here */
+  size_t start;            /* where this envelope starts in text */
   cJSON *trace;            /* the context calls, when asked and run ran */
 } ag_Outcome;
 
+/* The text path's call: the ok envelope's head, then run's value written
+** after it in the call's own protected run; both taken back on failure. */
+static int ag_call_text(lispy_State *L, lispy_Value run, lispy_Value *ctx, int njson,
+                        const cJSON **json, ag_Outcome *o) {
+  static const char head[] = "{\"ok\":true,\"value\":";
+  if (!lispy_text_add(o->text, head, sizeof head - 1)) return LISPY_NOTJSON;
+  int rc = lispy_call_json_text(L, run, 1, ctx, njson, json, o->text);
+  if (rc != LISPY_OK) o->text->data[o->text->len = o->start] = '\0';
+  return rc;
+}
+
+static cJSON *ag_not_json(const char *why) {
+  return ag_envelope_errorf("runtime", "run returned a value JSON cannot carry: %s", why);
+}
+
 /* Call run under the runtime's limits, the arguments converted on the
-** way in (one protected run for both). */
+** way in (and on the text path the value written out) in one protected
+** run. */
 static void ag_run(ag_Runtime *rt, ag_Agent *a, const cJSON *args, bool trace, ag_Outcome *o) {
   const cJSON *json[AG_MAX_RUN_PARAMS];
   int njson = ag_run_args(a, args, json);
-  lispy_Value ctx = ag_agent_context(rt, a);
+  lispy_Value ctx = ag_agent_context(rt, a), run = lispy_deref(rt->L, a->run_ref);
   ag_CallCtx cc = {a, trace ? cJSON_CreateArray() : NULL};
   rt->call = &cc;
-  int rc = lispy_call_json(rt->L, lispy_deref(rt->L, a->run_ref), 1, &ctx, njson, json, &o->result);
+  int rc = o->text ? ag_call_text(rt->L, run, &ctx, njson, json, o)
+                   : lispy_call_json(rt->L, run, 1, &ctx, njson, json, &o->result);
   rt->call = NULL;
+  const char *why = lispy_error_message(lispy_last_error(rt->L));
   if (rc == LISPY_BADJSON)
-    o->env = ag_envelope_errorf("invalid_args", "arguments could not be converted: %s",
-                                lispy_error_message(lispy_last_error(rt->L)));
+    o->env = ag_envelope_errorf("invalid_args", "arguments could not be converted: %s", why);
+  else if (rc == LISPY_NOTJSON)
+    o->env = ag_not_json(why);
   else if (rc != LISPY_OK)
     o->env = ag_error_envelope(rt);
   o->trace = cc.trace;
 }
 
 /* Everything up to run's value: the checks in the order of DESIGN.md,
-** defaults filled into a copy only when one applies, then the call. */
+** defaults filled into a copy only when one applies, then the call. On
+** the text path (text not NULL) an ok envelope is left half written. */
 static void ag_dispatch(ag_Runtime *rt, ag_Agent *a, const cJSON *args,
-                        const ag_CallOptions *opt, ag_Outcome *o) {
-  *o = (ag_Outcome){NULL, lispy_nil(), NULL};
+                        const ag_CallOptions *opt, lispy_Text *text, ag_Outcome *o) {
+  *o = (ag_Outcome){NULL, lispy_nil(), text, text ? text->len : 0, NULL};
   if (a->incompatible) {  /* before lint: say why precisely */
     o->env = ag_envelope_error("context_version", a->incompatible);
   } else if (!ag_agent_ok(a)) {
@@ -168,10 +192,6 @@ static void ag_dispatch(ag_Runtime *rt, ag_Agent *a, const cJSON *args,
     cJSON_Delete(filled);
     cJSON_Delete(empty);
   }
-}
-
-static cJSON *ag_not_json(const char *why) {
-  return ag_envelope_errorf("runtime", "run returned a value JSON cannot carry: %s", why);
 }
 
 /* The outcome as an envelope tree (the trace, if any, moves into it). */
@@ -194,28 +214,24 @@ static bool ag_append_tree(lispy_Text *out, const cJSON *j) {
   return ok;
 }
 
-/* The ok envelope as text, run's value written straight from the LisPy
-** value with no tree in between (the hot path of a server). Leaves out as
-** it was and returns false when the value is not JSON (reason in why). */
-static bool ag_ok_text(ag_Runtime *rt, ag_Outcome *o, lispy_Text *out, char *why, size_t whylen) {
-  static const char head[] = "{\"ok\":true,\"value\":";
-  size_t start = out->len;
-  bool ok = lispy_text_add(out, head, sizeof head - 1) &&
-            lispy_to_json_text(rt->L, o->result, out, why, whylen) == LISPY_OK &&
-            (!o->trace || (lispy_text_add(out, ",\"trace\":", 9) && ag_append_tree(out, o->trace))) &&
-            lispy_text_add(out, "}", 1);
-  if (!ok && out->data) out->data[out->len = start] = '\0';
-  return ok;
+/* The end of an ok envelope whose head and value are written. */
+static bool ag_finish_ok_text(lispy_Text *out, const cJSON *trace) {
+  return (!trace || (lispy_text_add(out, ",\"trace\":", 9) && ag_append_tree(out, trace))) &&
+         lispy_text_add(out, "}", 1);
 }
 
-/* The outcome as envelope text appended to out; true when it is ok. */
-static bool ag_outcome_text(ag_Runtime *rt, ag_Outcome *o, lispy_Text *out) {
-  char why[300] = "out of memory";
-  if (!o->env && ag_ok_text(rt, o, out, why, sizeof why)) {
-    cJSON_Delete(o->trace);
-    return true;
+/* The outcome as envelope text appended to out (the text path's ok
+** envelope completed); true when it is ok. */
+static bool ag_outcome_text(ag_Runtime *rt, ag_Outcome *o) {
+  lispy_Text *out = o->text;
+  if (!o->env) {
+    if (ag_finish_ok_text(out, o->trace)) {
+      cJSON_Delete(o->trace);
+      return true;
+    }
+    out->data[out->len = o->start] = '\0';
+    o->env = ag_envelope_error("runtime", "out of memory writing the envelope");
   }
-  if (!o->env) o->env = ag_not_json(why);
   cJSON *env = ag_outcome_tree(rt, o);
   ag_append_tree(out, env);
   cJSON_Delete(env);
@@ -224,7 +240,7 @@ static bool ag_outcome_text(ag_Runtime *rt, ag_Outcome *o, lispy_Text *out) {
 
 cJSON *ag_invoke_agent(ag_Runtime *rt, ag_Agent *a, const cJSON *args, const ag_CallOptions *opt) {
   ag_Outcome o;
-  ag_dispatch(rt, a, args, opt, &o);
+  ag_dispatch(rt, a, args, opt, NULL, &o);
   return ag_outcome_tree(rt, &o);
 }
 
@@ -237,16 +253,17 @@ cJSON *ag_invoke(ag_Runtime *rt, const char *name, const cJSON *args, const ag_C
 bool ag_invoke_agent_text(ag_Runtime *rt, ag_Agent *a, const cJSON *args,
                           const ag_CallOptions *opt, lispy_Text *out) {
   ag_Outcome o;
-  ag_dispatch(rt, a, args, opt, &o);
-  return ag_outcome_text(rt, &o, out);
+  ag_dispatch(rt, a, args, opt, out, &o);
+  return ag_outcome_text(rt, &o);
 }
 
 bool ag_invoke_text(ag_Runtime *rt, const char *name, const cJSON *args,
                     const ag_CallOptions *opt, lispy_Text *out) {
   ag_Agent *a = ag_registry_find(rt, name);
   if (a) return ag_invoke_agent_text(rt, a, args, opt, out);
-  ag_Outcome o = {ag_envelope_errorf("not_found", "no agent named \"%s\"", name), lispy_nil(), NULL};
-  return ag_outcome_text(rt, &o, out);
+  ag_Outcome o = {ag_envelope_errorf("not_found", "no agent named \"%s\"", name), lispy_nil(),
+                  out, out->len, NULL};
+  return ag_outcome_text(rt, &o);
 }
 
 /* ========================================================================

@@ -37,6 +37,7 @@ typedef lx_NativeFn lispy_NativeFn;  /* lispy_Value fn(L, argc, argv) */
 #define LISPY_OK      0
 #define LISPY_ERROR   1
 #define LISPY_BADJSON 4   /* lispy_call_json: an argument did not convert */
+#define LISPY_NOTJSON 5   /* lispy_call_json_text: the result is not JSON */
 
 /* ---- Limits: each evaluation or call runs under a fresh budget --------- */
 typedef struct lispy_Limits {
@@ -175,6 +176,16 @@ bool        lispy_text_add(lispy_Text *t, const char *s, size_t len);
 ** unchanged, when v holds something JSON cannot represent. */
 int         lispy_to_json_text(lispy_State *L, lispy_Value v, lispy_Text *out,
                                char *why, size_t whylen);
+
+/* lispy_call_json with the result appended to out as lispy_to_json_text
+** writes it, in the same protected run (a server's hot path: one run per
+** call, and the value is never held by the host). The writing is not
+** charged to the call's limits. LISPY_NOTJSON when the result holds
+** something JSON cannot represent, the reason in lispy_last_error; on any
+** failure out is left as it was. */
+int         lispy_call_json_text(lispy_State *L, lispy_Value fn, int argc,
+                                 const lispy_Value *argv, int njson,
+                                 const cJSON *const *json, lispy_Text *out);
 
 /* Pin / unpin values held by the host across evaluations. */
 int         lispy_ref(lispy_State *L, lispy_Value v);

@@ -560,16 +560,20 @@ bool lispy_text_add(lispy_Text *t, const char *s, size_t len) {
   return true;
 }
 
+/* Append the compact JSON text of v to t, written in place (t->len moves
+** only when all of it is there). v must be rooted. */
+void lx_json_write_text(lx_State *L, lispy_Text *t, lx_Value v) {
+  lx_Buf b;
+  lx_buf_init_text(L, &b, t);
+  lx_json_write(&b, v, 0, false);
+  lx_buf_text_done(&b);
+}
+
 static void to_text_body(lx_State *L, void *ud) {
   JsonCall *c = ud;
   root_value(L, c->value);
-  lx_Obj *saved = lx_protect_begin(L);  /* the buffer's storage */
-  lx_Buf b;
-  lx_buf_init(L, &b);
-  lx_json_write(&b, c->value, 0, false);
-  lx_protect_end(L, saved);
+  lx_json_write_text(L, c->text, c->value);
   L->sp--;
-  if (!lispy_text_add(c->text, lx_buf_data(&b), b.len)) lx_error(L, "out of memory");
 }
 
 /* The message of a failed conversion, into why. */
@@ -601,6 +605,7 @@ int lispy_to_json_text(lispy_State *L, lispy_Value v, lispy_Text *out, char *why
   JsonCall c = { v, NULL, NULL, out };
   lx_Value err;
   if (lx_pcall(L, to_text_body, &c, &err)) return LISPY_OK;
+  if (out->data != NULL) out->data[out->len] = '\0';  /* drop the partial text */
   conversion_failed(err, why, whylen);
   return LISPY_ERROR;
 }

@@ -24,5 +24,8 @@ void lx_json_check(lx_State *L, lx_Value v, bool charge, bool for_cjson);
 ** v holds something JSON cannot carry, leaving b partly written. With
 ** charge, fuel is charged per element and per 64 bytes of string. */
 void lx_json_write(lx_Buf *b, lx_Value v, int indent, bool charge);
+/* The compact text of v appended to the host's t in place (v rooted);
+** t->len moves only once all of it is written. */
+void lx_json_write_text(lx_State *L, lispy_Text *t, lx_Value v);
 
 #endif

@@ -5,6 +5,7 @@
 #ifndef LX_LIB_H
 #define LX_LIB_H
 
+#include <assert.h>
 #include <string.h>
 
 #include "lx_state.h"
@@ -60,36 +61,54 @@ int      lx_num_cmp(lx_State *L, const char *fn, lx_Value a, lx_Value b);
 
 /* ========================================================================
 ** String buffer: grows inside GC objects, so an error raised while
-** building never leaks (the region protects the partial buffer).
+** building never leaks (the region protects the partial buffer). A
+** buffer made with lx_buf_init_text appends to the host's lispy_Text
+** instead (malloc'd, owned by the host), so what the JSON writer makes
+** for a host is never copied.
 ** ======================================================================== */
 
 typedef struct lx_Buf {
   lx_State *L;
-  lx_String *store;        /* GC-owned storage; store->len is capacity */
+  char *data;              /* the bytes, NUL-terminated once any were added */
   size_t len;              /* bytes used */
+  size_t cap;              /* bytes data can hold, not counting the NUL */
+  lx_String *store;        /* the GC-owned string holding data, or NULL */
+  lispy_Text *text;        /* host storage instead (lx_buf_init_text) */
 } lx_Buf;
 
 void     lx_buf_init(lx_State *L, lx_Buf *b);
+/* A buffer appending to t from t->len on. t->data and t->cap follow every
+** growth at once; t->len only when the writer is done (lx_buf_text_done),
+** so text left by an error is not part of t. Out of memory raises. */
+void     lx_buf_init_text(lx_State *L, lx_Buf *b, lispy_Text *t);
+static inline void lx_buf_text_done(lx_Buf *b) { b->text->len = b->len; }
 /* Make room for need bytes in all plus a NUL (the slow path of adding). */
 void     lx_buf_grow(lx_Buf *b, size_t need);
 /* Adding is inline: the printers and the JSON writer add a few bytes at a
 ** time, and a call per byte would cost more than the copy. */
 static inline void lx_buf_add(lx_Buf *b, const char *s, size_t len) {
   if (len == 0) return;
-  if (b->store == NULL || b->len + len > b->store->len) lx_buf_grow(b, b->len + len);
-  memcpy(b->store->data + b->len, s, len);
+  if (b->len + len > b->cap) lx_buf_grow(b, b->len + len);
+  memcpy(b->data + b->len, s, len);
   b->len += len;
-  b->store->data[b->len] = '\0';
+  b->data[b->len] = '\0';
 }
 static inline void lx_buf_addc(lx_Buf *b, char c) { lx_buf_add(b, &c, 1); }
-/* Make n more bytes part of b and return where they start, for the caller
-** to fill (one capacity check for a whole token). */
+/* Make n (> 0) more bytes part of b and return where they start, for the
+** caller to fill (one capacity check for a whole token). */
 static inline char *lx_buf_extend(lx_Buf *b, size_t n) {
-  if (b->store == NULL || b->len + n > b->store->len) lx_buf_grow(b, b->len + n);
-  char *p = b->store->data + b->len;
+  assert(n > 0);
+  if (b->len + n > b->cap) lx_buf_grow(b, b->len + n);
+  char *p = b->data + b->len;
   b->len += n;
-  b->store->data[b->len] = '\0';
+  b->data[b->len] = '\0';
   return p;
+}
+/* Take back what was added after the first len bytes. */
+static inline void lx_buf_truncate(lx_Buf *b, size_t len) {
+  assert(len <= b->len);
+  b->len = len;
+  if (b->data != NULL) b->data[len] = '\0';
 }
 static inline void lx_buf_adds(lx_Buf *b, const char *s) { lx_buf_add(b, s, strlen(s)); }
 void     lx_buf_add_int(lx_Buf *b, int64_t i);   /* decimal digits */
@@ -97,7 +116,7 @@ void     lx_buf_addf(lx_Buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 lx_Value lx_buf_finish(lx_Buf *b);   /* a new immutable string */
 static inline const char *lx_buf_data(lx_Buf *b) {
-  return b->store ? b->store->data : "";
+  return b->data ? b->data : "";
 }
 
 /* ========================================================================

@@ -4,6 +4,7 @@
 */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lx_lib.h"
@@ -89,27 +90,43 @@ void lx_register_fns(lx_State *L, const lx_LibFn *fns, size_t n) {
 ** ======================================================================== */
 
 void lx_buf_init(lx_State *L, lx_Buf *b) {
-  b->L = L;
-  b->store = NULL;
-  b->len = 0;
+  *b = (lx_Buf){L, NULL, 0, 0, NULL, NULL};
 }
 
-/* Grow the GC-owned storage to hold at least need bytes plus a NUL. The old
-** storage becomes garbage; the caller's protected region keeps the new one
+void lx_buf_init_text(lx_State *L, lx_Buf *b, lispy_Text *t) {
+  *b = (lx_Buf){L, t->data, t->len, t->cap ? t->cap - 1 : 0, NULL, t};
+}
+
+/* Host storage: realloc the text (it stays the host's whatever happens). */
+static void lx_buf_grow_text(lx_Buf *b, size_t ncap) {
+  char *data = realloc(b->data, ncap + 1);
+  if (data == NULL) lx_error(b->L, "out of memory");
+  b->text->data = b->data = data;
+  b->text->cap = ncap + 1;
+  b->cap = ncap;
+}
+
+/* Grow to hold at least need bytes plus a NUL. GC-owned storage: the old
+** one becomes garbage; the caller's protected region keeps the new one
 ** alive until the buffer is finished. */
 void lx_buf_grow(lx_Buf *b, size_t need) {
-  size_t cap = b->store ? b->store->len : 0;
-  if (need <= cap) return;
-  size_t ncap = cap ? cap * 2 : 64;
+  if (need <= b->cap && b->data != NULL) return;
+  size_t ncap = b->cap ? b->cap * 2 : 64;
   while (ncap < need) ncap *= 2;
+  if (b->text != NULL) {
+    lx_buf_grow_text(b, ncap);
+    return;
+  }
   lx_Obj *saved = lx_protect_begin(b->L);
   lx_String *s = (lx_String *)lx_obj_new(b->L, LX_STRING, sizeof(lx_String) + ncap + 1);
   s->len = ncap;
   s->hash = 0;
   s->nchars = 0;
-  if (b->len) memcpy(s->data, b->store->data, b->len);
+  if (b->len) memcpy(s->data, b->data, b->len);
   s->data[b->len] = '\0';
   b->store = s;
+  b->data = s->data;
+  b->cap = ncap;
   lx_protect_end(b->L, saved);
 }
 
@@ -137,7 +154,7 @@ void lx_buf_addf(lx_Buf *b, const char *fmt, ...) {
   }
   lx_buf_grow(b, b->len + (size_t)n);
   va_start(ap, fmt);
-  vsnprintf(b->store->data + b->len, (size_t)n + 1, fmt, ap);
+  vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
   va_end(ap);
   b->len += (size_t)n;
 }

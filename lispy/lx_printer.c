@@ -310,8 +310,7 @@ static bool pp_flat(Pretty *Q, lx_Value v, int col) {
   Q->p.limit = SIZE_MAX;
   Q->p.over = false;
   if (!fits) {
-    Q->p.b->len = start;
-    if (Q->p.b->store != NULL) Q->p.b->store->data[start] = '\0';
+    lx_buf_truncate(Q->p.b, start);
   }
   return fits;
 }
@@ -322,8 +321,7 @@ static lx_Value pp_first_arg(Pretty *Q, lx_Value args, int col) {
   if (args.tag != LX_PAIR) return args;
   lx_buf_addc(Q->p.b, ' ');
   if (pp_flat(Q, lx_car(args), col + 1)) return lx_cdr(args);
-  Q->p.b->len--;                       /* take back the space */
-  Q->p.b->store->data[Q->p.b->len] = '\0';
+  lx_buf_truncate(Q->p.b, Q->p.b->len - 1);  /* take back the space */
   return args;
 }
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lx_json.h"
 #include "lx_lib.h"
 #include "lx_pprint.h"
 
@@ -121,6 +122,14 @@ static void lx_budget_begin(lx_State *L) {
   L->interrupt = 0;
 }
 
+/* From here on the work is the host's: allocations, fuel and time are not
+** limited (the end of a budget, or host work inside a protected run). */
+static void lx_budget_lift(lx_State *L) {
+  L->budget.mem_limit = 0;
+  L->budget.fuel = INT64_MAX;
+  L->budget.deadline = 0;
+}
+
 /* Leaving the outermost evaluation: clear stale stack slots so garbage
 ** they point to can be collected, and shrink a stack a deep recursion
 ** grew. */
@@ -140,9 +149,7 @@ static void lx_budget_end(lx_State *L) {
     L->frames_cap = LX_FRAMES_INIT;
   }
   L->tc_fn = L->tc_args = lx_nil();
-  L->budget.mem_limit = 0;  /* host-side allocations are not limited */
-  L->budget.fuel = INT64_MAX;
-  L->budget.deadline = 0;
+  lx_budget_lift(L);
 }
 
 /* ========================================================================
@@ -277,12 +284,15 @@ typedef struct lx_CallCall {
   const lx_Value *argv;
   int njson;               /* trees in json, converted after argv */
   const cJSON *const *json;
+  lispy_Text *text;        /* where to write the result as JSON, or NULL */
   bool converted;          /* the JSON arguments are on the stack */
+  bool returned;           /* fn returned: a failure now is the writing's */
   lx_Value result;
 } lx_CallCall;
 
 /* Push fn and its arguments, converting the JSON ones in place on the
-** stack (each rooted as soon as it exists), then call. */
+** stack (each rooted as soon as it exists), call, and write the result
+** as JSON text when asked (rooted on the stack, outside the limits). */
 static void lx_call_protected(lx_State *L, void *ud) {
   lx_CallCall *cc = ud;
   size_t fnslot = L->sp;
@@ -295,6 +305,12 @@ static void lx_call_protected(lx_State *L, void *ud) {
   }
   cc->converted = true;
   cc->result = lx_vm_call_slot(L, fnslot, cc->argc + cc->njson);
+  if (cc->text == NULL) return;
+  cc->returned = true;
+  if (L->api_depth == 1) lx_budget_lift(L);  /* not inside an outer run's budget */
+  L->stack[L->sp++] = cc->result;
+  lx_json_write_text(L, cc->text, cc->result);
+  L->sp--;
 }
 
 int lispy_call(lispy_State *L, lispy_Value fn, int argc, const lispy_Value *argv,
@@ -305,10 +321,20 @@ int lispy_call(lispy_State *L, lispy_Value fn, int argc, const lispy_Value *argv
 int lispy_call_json(lispy_State *L, lispy_Value fn, int argc, const lispy_Value *argv,
                     int njson, const cJSON *const *json, lispy_Value *result) {
   assert(argc >= 0 && njson >= 0);
-  lx_CallCall cc = {fn, argc, argv, njson, json, false, lx_nil()};
+  lx_CallCall cc = {fn, argc, argv, njson, json, NULL, false, false, lx_nil()};
   int rc = lx_api_run(L, lx_call_protected, &cc);
   if (result) *result = cc.result;
   return rc == LISPY_OK || cc.converted ? rc : LISPY_BADJSON;
+}
+
+int lispy_call_json_text(lispy_State *L, lispy_Value fn, int argc, const lispy_Value *argv,
+                         int njson, const cJSON *const *json, lispy_Text *out) {
+  assert(argc >= 0 && njson >= 0 && out != NULL);
+  lx_CallCall cc = {fn, argc, argv, njson, json, out, false, false, lx_nil()};
+  int rc = lx_api_run(L, lx_call_protected, &cc);
+  if (rc == LISPY_OK) return rc;
+  if (out->data != NULL) out->data[out->len] = '\0';  /* drop a partial value */
+  return !cc.converted ? LISPY_BADJSON : cc.returned ? LISPY_NOTJSON : rc;
 }
 
 typedef struct lx_ReadApi {
