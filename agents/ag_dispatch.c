@@ -42,26 +42,37 @@ static cJSON *ag_envelope_errorf(const char *kind, const char *fmt, const char *
 ** Checks before the call
 ** ======================================================================== */
 
-/* invalid_args listing every problem: "errors": [{"path", "message"}].
-** Defaults go into fill (a copy of args) when there is one. */
-static cJSON *ag_check_args(ag_Agent *a, const cJSON *args, cJSON *fill) {
+/* invalid_args listing every problem: "errors": [{"path", "message"}]. */
+static cJSON *ag_invalid_args(const ag_SchemaErrors *errs) {
+  char *text = ag_schema_errors_join(errs, "; ");
+  cJSON *env = ag_envelope_errorf("invalid_args", "invalid arguments: %s", text ? text : "");
+  free(text);
+  cJSON *list = cJSON_AddArrayToObject(cJSON_GetObjectItem(env, "error"), "errors");
+  for (size_t i = 0; i < ag_schema_errors_count(errs); i++) {
+    cJSON *e = cJSON_CreateObject();
+    cJSON_AddStringToObject(e, "path", ag_schema_error_pointer(errs, i));
+    cJSON_AddStringToObject(e, "message", ag_schema_error_message(errs, i));
+    cJSON_AddItemToArray(list, e);
+  }
+  return env;
+}
+
+/* Validate args; when valid and a default applies, *filled is a copy of
+** args with the defaults in (else NULL). Returns the error envelope or
+** NULL. */
+static cJSON *ag_check_args(ag_Agent *a, const cJSON *args, cJSON **filled) {
+  *filled = NULL;
   if (!a->schema) return NULL;
   ag_SchemaErrors errs;
   ag_schema_errors_init(&errs);
+  bool fill = false;
   cJSON *env = NULL;
-  if (!ag_schema_validate(a->schema, args, &errs)) {
-    char *text = ag_schema_errors_join(&errs, "; ");
-    env = ag_envelope_errorf("invalid_args", "invalid arguments: %s", text ? text : "");
-    free(text);
-    cJSON *list = cJSON_AddArrayToObject(cJSON_GetObjectItem(env, "error"), "errors");
-    for (size_t i = 0; i < ag_schema_errors_count(&errs); i++) {
-      cJSON *e = cJSON_CreateObject();
-      cJSON_AddStringToObject(e, "path", ag_schema_error_pointer(&errs, i));
-      cJSON_AddStringToObject(e, "message", ag_schema_error_message(&errs, i));
-      cJSON_AddItemToArray(list, e);
-    }
+  if (!ag_schema_validate_fill(a->schema, args, &errs, &fill)) {
+    env = ag_invalid_args(&errs);
   } else if (fill) {
-    ag_schema_fill_defaults(a->schema, fill);
+    *filled = cJSON_Duplicate(args, 1);
+    if (*filled == NULL) env = ag_envelope_error("runtime", "out of memory filling defaults");
+    else ag_schema_fill_defaults(a->schema, *filled);
   }
   ag_schema_errors_free(&errs);
   return env;
@@ -184,10 +195,9 @@ static void ag_dispatch(ag_Runtime *rt, ag_Agent *a, const cJSON *args,
   } else if (args && !cJSON_IsObject(args)) {
     o->env = ag_envelope_error("invalid_args", "arguments must be a JSON object");
   } else {
-    cJSON *empty = args ? NULL : cJSON_CreateObject();
+    cJSON *empty = args ? NULL : cJSON_CreateObject(), *filled;
     const cJSON *given = args ? args : empty;
-    cJSON *filled = ag_schema_needs_fill(a->schema, given) ? cJSON_Duplicate(given, 1) : NULL;
-    o->env = ag_check_args(a, filled ? filled : given, filled);
+    o->env = ag_check_args(a, given, &filled);
     if (!o->env) ag_run(rt, a, filled ? filled : given, opt && opt->trace, o);
     cJSON_Delete(filled);
     cJSON_Delete(empty);

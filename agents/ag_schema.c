@@ -10,6 +10,7 @@
 ** failing value; a depth counter bounds the recursion (recursive $refs).
 */
 #define PCRE2_CODE_UNIT_WIDTH 8
+#include <assert.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -352,6 +353,7 @@ struct ag_Schema {
   pcre2_match_context *mctx;    /* match limits shared by all patterns */
   bool flat;                    /* the fast path applies (flat_schema) */
   uint64_t flat_required;       /* its required properties, as bits */
+  uint64_t flat_defaults;       /* its properties with a default, as bits */
 };
 
 static Node *node_new(ag_Schema *s, const cJSON *src) {
@@ -1046,7 +1048,7 @@ static pcre2_match_context *match_context(void) {
 }
 
 static const cJSON *default_of(const Node *n);
-static bool flat_schema(const ag_Schema *s, uint64_t *required);
+static bool flat_schema(ag_Schema *s);
 
 /* One step of mark_fills: whether fill() can insert anything at n, given
 ** what is known of the nodes it descends into. */
@@ -1092,7 +1094,7 @@ ag_Schema *ag_schema_compile_ex(const cJSON *schema, unsigned options,
   s->root = compile_schema(&c, s->doc);
   resolve_refs(&c);
   mark_fills(s);
-  s->flat = !(options & AG_SCHEMA_FULL_WALK) && flat_schema(s, &s->flat_required);
+  s->flat = !(options & AG_SCHEMA_FULL_WALK) && flat_schema(s);
   s->mctx = match_context();
   compiler_free(&c);
   if (c.nerr > 0) {
@@ -1709,22 +1711,24 @@ static bool flat_leaf(const Node *n) {
          n->ref == NULL && n->not_ == NULL && n->all.n == 0 && n->any.n == 0 && n->one.n == 0;
 }
 
-/* Whether s is flat, and the bits of its required properties (by index
-** in the root's sorted props). */
-static bool flat_schema(const ag_Schema *s, uint64_t *required) {
+/* Whether s is flat; if so sets the bits (by index in the root's sorted
+** props) of its required properties and of those with a default. */
+static bool flat_schema(ag_Schema *s) {
   const Node *r = s->root;
   if (r->boolean >= 0 || (r->types & ~(unsigned)T_OBJECT) != 0 || r->enum_vals || r->const_val ||
       r->npprops || r->min_props >= 0 || r->max_props >= 0 || r->nprops > 64 || r->ref ||
       r->not_ || r->all.n || r->any.n || r->one.n || (r->additional && r->additional->boolean < 0))
     return false;
-  for (size_t i = 0; i < r->nprops; i++)
+  s->flat_required = s->flat_defaults = 0;
+  for (size_t i = 0; i < r->nprops; i++) {
     if (!flat_leaf(r->props[i].schema)) return false;
-  *required = 0;
+    if (r->props[i].schema->dflt) s->flat_defaults |= 1ull << i;
+  }
   const cJSON *name;
   cJSON_ArrayForEach(name, r->required) {
     long i = prop_index(r, name->valuestring);
     if (i < 0) return false;
-    *required |= 1ull << i;
+    s->flat_required |= 1ull << i;
   }
   return true;
 }
@@ -1742,11 +1746,21 @@ static bool flat_leaf_valid(Validator *q, const Node *n, const cJSON *x) {
 
 bool ag_schema_fast(const ag_Schema *s) { return s != NULL && s->flat; }
 
-/* True when instance is valid for flat s; false means "ask vnode". */
-static bool flat_valid(const ag_Schema *s, const cJSON *x) {
+/* True when x is valid for flat s, *fill then saying whether a property
+** with a default is missing (a flat leaf fills nothing below itself, so
+** that is all ag_schema_fill_defaults would do); false means "ask
+** vnode". */
+static bool flat_valid(const ag_Schema *s, const cJSON *x, bool *fill) {
   const Node *r = s->root;
   if (!cJSON_IsObject(x)) return false;
-  Validator q = {.s = s};  /* no errs: records nothing */
+  Validator q;  /* records nothing (no errs, so no path): small[] unused */
+  q.s = s;
+  q.errs = NULL;
+  q.segs = NULL;
+  q.nsegs = q.capsegs = 0;
+  q.depth = 0;
+  q.md = NULL;
+  q.regex_dead = q.incomplete = false;
   uint64_t seen = 0;
   for (const cJSON *m = x->child; m != NULL; m = m->next) {
     long i = m->string ? prop_index(r, m->string) : -1;
@@ -1757,7 +1771,10 @@ static bool flat_valid(const ag_Schema *s, const cJSON *x) {
     seen |= 1ull << i;
     if (!flat_leaf_valid(&q, r->props[i].schema, m)) return false;
   }
-  return (seen & s->flat_required) == s->flat_required;
+  assert(q.md == NULL);  /* flat leaves have no pattern */
+  if ((seen & s->flat_required) != s->flat_required) return false;
+  *fill = (seen & s->flat_defaults) != s->flat_defaults;
+  return true;
 }
 
 /* ==== Validation entry points ============================================= */
@@ -1787,14 +1804,13 @@ static bool vnode(Validator *v, const Node *n, const cJSON *x) {
   return ok;
 }
 
-bool ag_schema_validate(const ag_Schema *s, const cJSON *instance,
-                        ag_SchemaErrors *errs) {
+/* The full walk, which explains every problem. */
+static bool validate_walk(const ag_Schema *s, const cJSON *instance, ag_SchemaErrors *errs) {
   Validator v = {0};
   if (s == NULL || instance == NULL) {
     if (errs_room(errs)) errs_add(errs, xstrdup(""), xstrdup(s ? "no value" : "no schema"));
     return false;
   }
-  if (s->flat && flat_valid(s, instance)) return true;
   v.s = s;
   v.errs = errs;
   v.segs = v.small;
@@ -1808,6 +1824,22 @@ bool ag_schema_validate(const ag_Schema *s, const cJSON *instance,
   pcre2_match_data_free(v.md);
   if (v.segs != v.small) free(v.segs);
   return ok;
+}
+
+bool ag_schema_validate(const ag_Schema *s, const cJSON *instance,
+                        ag_SchemaErrors *errs) {
+  bool fill;
+  if (s != NULL && s->flat && instance != NULL && flat_valid(s, instance, &fill)) return true;
+  return validate_walk(s, instance, errs);
+}
+
+bool ag_schema_validate_fill(const ag_Schema *s, const cJSON *instance,
+                             ag_SchemaErrors *errs, bool *needs_fill) {
+  *needs_fill = false;
+  if (s != NULL && s->flat && instance != NULL && flat_valid(s, instance, needs_fill)) return true;
+  if (!validate_walk(s, instance, errs)) return false;
+  *needs_fill = ag_schema_needs_fill(s, instance);
+  return true;
 }
 
 /* ==== Defaults ============================================================ */

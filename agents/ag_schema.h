@@ -159,6 +159,11 @@ void ag_schema_fill_defaults(const ag_Schema *s, cJSON *instance);
 /* Whether ag_schema_fill_defaults would insert anything into instance
 ** (a dry run of it). Lets a caller copy arguments only when needed. */
 bool ag_schema_needs_fill(const ag_Schema *s, const cJSON *instance);
+/* ag_schema_validate, and when instance is valid, whether
+** ag_schema_fill_defaults would insert anything into it (*needs_fill;
+** for a flat schema known from the same pass). A dispatcher's check. */
+bool ag_schema_validate_fill(const ag_Schema *s, const cJSON *instance,
+                             ag_SchemaErrors *errs, bool *needs_fill);
 
 /* The member of object obj named name, or NULL (cJSON's lookup, faster). */
 const cJSON *ag_json_member(const cJSON *obj, const char *name);

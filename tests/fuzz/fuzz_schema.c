@@ -65,7 +65,9 @@ static void check_schema(const cJSON *schema, cJSON *instance) {
     bool ok = ag_schema_validate(fast, instance, NULL);
     REQUIRE(ok == ag_schema_validate(full, instance, NULL));
     char *before = cJSON_PrintUnformatted(instance);
-    bool needs = ag_schema_needs_fill(fast, instance);
+    bool needs = ag_schema_needs_fill(fast, instance), needs_too = !needs;
+    REQUIRE(ag_schema_validate_fill(fast, instance, NULL, &needs_too) == ok);
+    REQUIRE(ok ? needs_too == needs : !needs_too);
     ag_schema_fill_defaults(fast, instance);
     char *after = cJSON_PrintUnformatted(instance);
     REQUIRE(needs == (strcmp(before, after) != 0));

@@ -84,12 +84,17 @@ static char *compile_errors(const char *schema_text) {
 
 /* Fill the defaults of schema into instance text; returns the compact JSON
 ** of the result (malloc'd). Checks on the way that the dry run
-** (ag_schema_needs_fill) foresaw whether filling would change anything. */
+** (ag_schema_needs_fill) foresaw whether filling would change anything,
+** and that the dispatcher's check (ag_schema_validate_fill) agrees with
+** both ag_schema_validate and the dry run. */
 static char *filled(const char *schema_text, const char *instance_text) {
   ag_Schema *s = compile(schema_text);
   cJSON *x = json(instance_text);
   char *before = cJSON_PrintUnformatted(x);
-  bool needs = ag_schema_needs_fill(s, x);
+  bool needs = ag_schema_needs_fill(s, x), needs_too = !needs;
+  bool valid = ag_schema_validate_fill(s, x, NULL, &needs_too);
+  CHECK(valid == ag_schema_validate(s, x, NULL));
+  CHECK(valid ? needs_too == needs : !needs_too);
   ag_schema_fill_defaults(s, x);
   char *text = cJSON_PrintUnformatted(x);
   CHECK(needs == (strcmp(before, text) != 0));
@@ -294,6 +299,17 @@ static void test_defaults(void) {
   free(got);
   got = filled(WEATHER, "{}");
   CHECK_STR(got, "{}");
+  free(got);
+  /* a flat schema learns whether to fill in its one pass */
+  const char *flat = "{\"type\": \"object\", \"properties\": {\"name\": {\"type\": \"string\"},"
+                     " \"count\": {\"type\": \"integer\", \"default\": 1}}, \"required\": [\"name\"]}";
+  got = filled(flat, "{\"name\": \"a\"}");
+  CHECK_STR(got, "{\"name\":\"a\",\"count\":1}");
+  free(got);
+  got = filled(flat, "{\"name\": \"a\", \"count\": 3, \"other\": null}");
+  CHECK_STR(got, "{\"name\":\"a\",\"count\":3,\"other\":null}");
+  free(got);
+  got = filled(flat, "{\"count\": 3}");  /* invalid: no fill is reported */
   free(got);
   /* the filled instance validates; defaults are not validated by validate */
   check_errors(schema, "{}", "");
