@@ -120,8 +120,22 @@ static void *lx_raw_alloc(lx_State *L, size_t size) {
   return lx_pooled(size) ? lx_pool_get(L, size) : malloc(size);
 }
 
+/* Whether an allocation of size can skip lx_mem_make_room: a pooled block
+** is free, no collection is due and no memory limit is near. Most are. */
+static inline bool lx_mem_fast(lx_State *L, size_t size) {
+  size_t used = L->mem_used + size;
+  return lx_pooled(size) && L->pool_free[(size - 1) / 16] != NULL && used <= L->gc_threshold &&
+         !L->gc_stress && (L->budget.mem_limit == 0 || used <= L->budget.mem_base + L->budget.mem_limit);
+}
+
 void *lx_mem_alloc(lx_State *L, size_t size) {
   if (size == 0) size = 1;
+  if (lx_mem_fast(L, size)) {
+    void *p = lx_pool_get(L, size);
+    L->mem_used += size;
+    if (L->mem_used > L->mem_peak) L->mem_peak = L->mem_used;
+    return p;
+  }
   lx_mem_make_room(L, size);
   void *p = lx_raw_alloc(L, size);
   if (p == NULL) {

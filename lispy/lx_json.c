@@ -282,19 +282,26 @@ static inline bool json_plain(char ch) {
   return c >= 0x20 && c != '"' && c != '\\';
 }
 
-/* A JSON string literal: ", \ and control characters escaped; other
-** characters (valid UTF-8) copied as they are. */
-static void write_string(JsonWriter *W, const char *s, size_t len) {
-  if (W->charge) lx_charge(W->L, (int64_t)(len >> 6));
+/* Length of the prefix of s that needs no escaping. */
+static size_t json_plain_prefix(const char *s, size_t len) {
   size_t plain = 0;
   while (plain < len && json_plain(s[plain])) plain++;
-  if (plain == len) {  /* the common case: nothing to escape */
-    char *p = lx_buf_extend(W->b, len + 2);
-    p[0] = '"';
-    memcpy(p + 1, s, len);
-    p[len + 1] = '"';
-    return;
-  }
+  return plain;
+}
+
+/* A string literal of bytes that need no escaping (one capacity check). */
+static void write_plain(JsonWriter *W, const char *s, size_t len) {
+  char *p = lx_buf_extend(W->b, len + 2);
+  p[0] = '"';
+  memcpy(p + 1, s, len);
+  p[len + 1] = '"';
+}
+
+/* A string literal whose first `plain` bytes need no escaping: ", \ and
+** control characters escaped; other characters (valid UTF-8) copied as
+** they are. */
+static void write_escaped(JsonWriter *W, const char *s, size_t len, size_t plain) {
+  assert(plain < len);
   lx_buf_addc(W->b, '"');
   size_t run = 0;
   for (size_t i = plain; i < len; i++) {
@@ -317,16 +324,28 @@ static void write_string(JsonWriter *W, const char *s, size_t len) {
   lx_buf_addc(W->b, '"');
 }
 
+/* A string object's literal. Whether it needs escaping is learned once
+** and kept in its flags: strings are immutable, and keys (interned
+** keyword names) are written again and again. */
+static void write_str(JsonWriter *W, lx_String *s) {
+  if (W->charge) lx_charge(W->L, (int64_t)(s->len >> 6));
+  if (!(s->h.flags & LX_STRING_JSON_KNOWN)) {
+    bool plain = json_plain_prefix(s->data, s->len) == s->len;
+    s->h.flags |= (uint16_t)(LX_STRING_JSON_KNOWN | (plain ? LX_STRING_JSON_PLAIN : 0));
+  }
+  if (s->h.flags & LX_STRING_JSON_PLAIN) write_plain(W, s->data, s->len);
+  else write_escaped(W, s->data, s->len, json_plain_prefix(s->data, s->len));
+}
+
 /* Strings, keywords and symbols write their text; integers their digits. */
 static void write_name(JsonWriter *W, lx_Value v) {
   if (v.tag == LX_INT) {  /* a key (rare): its decimal text */
     char num[24];
     int n = snprintf(num, sizeof num, "%" PRId64, v.as.i);
-    write_string(W, num, (size_t)n);
+    write_plain(W, num, (size_t)n);
     return;
   }
-  const lx_String *s = v.tag == LX_SYMBOL ? lx_as_symbol(v)->name : lx_strlike(v);
-  write_string(W, s->data, s->len);
+  write_str(W, v.tag == LX_SYMBOL ? lx_as_symbol(v)->name : lx_strlike(v));
 }
 
 /* An object key: strings, keywords and symbols; integers once the checker
@@ -425,24 +444,30 @@ typedef struct JsonConv {
 
 static lx_Value conv_value(JsonConv *C, const cJSON *j);
 
-/* Raise unless s[0..len) is valid UTF-8. */
-static void conv_check_utf8(lx_State *L, const char *s, size_t len) {
+/* The code points of s[0..len); raises unless it is valid UTF-8. */
+static uint32_t conv_check_utf8(lx_State *L, const char *s, size_t len) {
   const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
   size_t i = 0;
-  while (i < len) {
+  uint32_t count = 0;
+  for (; i < len; count++) {
     if (p[i] < 0x80) { i++; continue; }
     utf8proc_int32_t cp;
     utf8proc_ssize_t n = utf8proc_iterate(p + i, (utf8proc_ssize_t)(len - i), &cp);
     if (n <= 0) lx_error(L, "json: invalid UTF-8 in string");
     i += (size_t)n;
   }
+  return count;
 }
 
+/* The check counts the code points, so the string needs no sealing. */
 static lx_Value conv_string(JsonConv *C, const char *s) {
   size_t len = strlen(s);
   if (C->charge) lx_charge(C->L, (int64_t)(len >> 6));
-  conv_check_utf8(C->L, s, len);
-  return lx_string(C->L, s, len);
+  uint32_t nchars = conv_check_utf8(C->L, s, len);
+  lx_String *str = lx_string_uninit(C->L, len);
+  memcpy(str->data, s, len);
+  str->nchars = nchars;
+  return lx_obj(str);
 }
 
 /* Integral doubles within int64 become integers, the rest floats. */

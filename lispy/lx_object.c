@@ -42,7 +42,7 @@ static uint32_t lx_utf8_count(const char *s, size_t len) {
 ** most strings are never dict keys. */
 void lx_string_seal(lx_String *s) {
   s->nchars = lx_utf8_count(s->data, s->len);
-  s->h.flags &= (uint16_t)~LX_STRING_HASHED;
+  s->h.flags &= (uint16_t)~(LX_STRING_HASHED | LX_STRING_JSON_KNOWN | LX_STRING_JSON_PLAIN);
 }
 
 lx_String *lx_string_new(lx_State *L, const char *s, size_t len) {

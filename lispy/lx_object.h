@@ -88,6 +88,8 @@ typedef struct lx_String {
 
 /* String flags. Long strings are hashed on first use (lx_string_hash). */
 #define LX_STRING_HASHED 1u
+#define LX_STRING_JSON_KNOWN 2u  /* the JSON writer has scanned it: ... */
+#define LX_STRING_JSON_PLAIN 4u  /* ... and nothing in it needs escaping */
 
 uint32_t lx_hash_bytes(const char *s, size_t len);
 
@@ -276,7 +278,7 @@ static inline lx_String *lx_strlike(lx_Value v) {
 
 lx_String *lx_string_new(lx_State *L, const char *s, size_t len);
 lx_Value   lx_string(lx_State *L, const char *s, size_t len);
-lx_String *lx_string_uninit(lx_State *L, size_t len);  /* fill, then seal */
+lx_String *lx_string_uninit(lx_State *L, size_t len);  /* fill, then seal (or set nchars) */
 void       lx_string_seal(lx_String *s);
 lx_Value   lx_cstring(lx_State *L, const char *s);
 lx_Value   lx_stringf(lx_State *L, const char *fmt, ...)

@@ -141,7 +141,7 @@ static void lx_budget_end(lx_State *L) {
     L->stack_cap = LX_STACK_INIT;
   }
   size_t hi = L->stack_hi < L->stack_cap ? L->stack_hi : L->stack_cap;
-  for (size_t i = L->sp; i < hi; i++) L->stack[i] = lx_nil();
+  for (size_t i = L->sp; i < hi; i++) L->stack[i].tag = LX_NIL;  /* what marking reads */
   L->stack_hi = L->sp;
   if (L->frames_cap > 4 * LX_FRAMES_INIT && L->nframes < LX_FRAMES_INIT) {
     L->frames = lx_mem_realloc(L, L->frames, L->frames_cap * sizeof(lx_Frame),
