@@ -27,6 +27,12 @@
 #define LX_POOL_MAX            256        /* blocks up to this size are pooled */
 #define LX_POOL_CHUNK          (64u << 10) /* bytes carved into blocks at once */
 
+/* ---- Dicts --------------------------------------------------------------- */
+/* Dicts with room for at most this many entries have no hash index: a
+** scan of a few entries comparing hashes is faster than probing, and
+** most dicts (keyword arguments, agent results, small records) are small. */
+#define LX_DICT_SMALL          8
+
 /* ---- VM ------------------------------------------------------------------ */
 #define LX_STACK_INIT          1024   /* initial value-stack slots */
 #define LX_FRAMES_INIT         64     /* initial call-frame slots */

@@ -131,7 +131,8 @@ static inline bool lx_mem_fast(lx_State *L, size_t size) {
 void *lx_mem_alloc(lx_State *L, size_t size) {
   if (size == 0) size = 1;
   if (lx_mem_fast(L, size)) {
-    void *p = lx_pool_get(L, size);
+    lx_Block *p = L->pool_free[(size - 1) / 16];
+    L->pool_free[(size - 1) / 16] = p->next;
     L->mem_used += size;
     if (L->mem_used > L->mem_peak) L->mem_peak = L->mem_used;
     return p;

@@ -290,7 +290,7 @@ static size_t json_plain_prefix(const char *s, size_t len) {
 }
 
 /* A string literal of bytes that need no escaping (one capacity check). */
-static void write_plain(JsonWriter *W, const char *s, size_t len) {
+static inline void write_plain(JsonWriter *W, const char *s, size_t len) {
   char *p = lx_buf_extend(W->b, len + 2);
   p[0] = '"';
   memcpy(p + 1, s, len);
@@ -327,7 +327,7 @@ static void write_escaped(JsonWriter *W, const char *s, size_t len, size_t plain
 /* A string object's literal. Whether it needs escaping is learned once
 ** and kept in its flags: strings are immutable, and keys (interned
 ** keyword names) are written again and again. */
-static void write_str(JsonWriter *W, lx_String *s) {
+static inline void write_str(JsonWriter *W, lx_String *s) {
   if (W->charge) lx_charge(W->L, (int64_t)(s->len >> 6));
   if (!(s->h.flags & LX_STRING_JSON_KNOWN)) {
     bool plain = json_plain_prefix(s->data, s->len) == s->len;
@@ -357,7 +357,7 @@ static void write_key(JsonWriter *W, lx_Value k) {
 
 /* Before an item: a comma after the first, then in pretty mode a newline
 ** and the indentation of that level. */
-static void write_sep(JsonWriter *W, bool first, int level) {
+static inline void write_sep(JsonWriter *W, bool first, int level) {
   if (!first) lx_buf_addc(W->b, ',');
   if (W->indent == 0) return;
   lx_buf_addc(W->b, '\n');
@@ -383,7 +383,7 @@ static void write_array(JsonWriter *W, lx_Value v, int level) {
       assert(!"lx_json_check accepted an improper list");
     }
   }
-  if (!first) write_sep(W, true, level);
+  if (!first && W->indent) write_sep(W, true, level);
   lx_buf_addc(W->b, ']');
 }
 
@@ -394,10 +394,11 @@ static void write_object(JsonWriter *W, const lx_Dict *d, int level) {
   for (size_t it = 0; lx_dict_next(d, &it, &k, &v); first = false) {
     write_sep(W, first, level + 1);
     write_key(W, k);
-    lx_buf_adds(W->b, W->indent ? ": " : ":");
+    if (W->indent) lx_buf_add(W->b, ": ", 2);
+    else lx_buf_addc(W->b, ':');
     write_value(W, v, level + 1);
   }
-  if (!first) write_sep(W, true, level);
+  if (!first && W->indent) write_sep(W, true, level);
   lx_buf_addc(W->b, '}');
 }
 

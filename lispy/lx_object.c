@@ -217,10 +217,9 @@ void lx_vector_push(lx_State *L, lx_Vector *v, lx_Value x) {
 }
 
 /* ========================================================================
-** Dicts: entries in insertion order + an open-addressed index
+** Dicts: entries in insertion order + an open-addressed index (none while
+** the dict is small: LX_DICT_SMALL)
 ** ======================================================================== */
-
-#define LX_TOMBSTONE LX_NTYPES
 
 static void lx_dict_rehash(lx_State *L, lx_Dict *d, size_t want);
 
@@ -238,43 +237,47 @@ lx_Dict *lx_dict_new(lx_State *L, size_t cap) {
   return d;
 }
 
-/* Find the index slot for key: either the slot holding it or the empty
-** slot where it would go. Returns the slot number. */
-static size_t lx_dict_slot(lx_State *L, const lx_Dict *d, lx_Value key,
-                           uint32_t h, bool *found) {
+/* Find key: the number of its entry, or -1. A small dict scans its
+** entries. Otherwise the index is probed, and *slot is the index slot
+** holding the key or the empty one where it would go. */
+static long lx_dict_find(lx_State *L, const lx_Dict *d, lx_Value key, uint32_t h,
+                         size_t *slot) {
+  if (d->index == NULL) {
+    for (size_t i = 0; i < d->used; i++) {
+      const lx_DictEntry *en = &d->entries[i];
+      if (en->hash == h && en->key.tag != LX_TOMBSTONE && lx_key_equal(L, en->key, key))
+        return (long)i;
+    }
+    return -1;
+  }
   size_t mask = d->index_cap - 1;
-  size_t slot = h & mask;
-  for (;;) {
-    int32_t e = d->index[slot];
-    if (e < 0) {
-      *found = false;
-      return slot;
-    }
+  for (*slot = h & mask;; *slot = (*slot + 1) & mask) {
+    int32_t e = d->index[*slot];
+    if (e < 0) return -1;
     const lx_DictEntry *en = &d->entries[e];
-    if (en->hash == h && lx_key_equal(L, en->key, key)) {
-      *found = true;
-      return slot;
-    }
-    slot = (slot + 1) & mask;
+    if (en->hash == h && lx_key_equal(L, en->key, key)) return e;
   }
 }
 
-/* Rebuild entries (dropping tombstones) and the index at a new size. */
+/* Rebuild entries (dropping tombstones), and the index unless small, at a
+** new size. */
 static void lx_dict_rehash(lx_State *L, lx_Dict *d, size_t want) {
   size_t ncap = 4;
   while (ncap < want) ncap *= 2;
-  size_t icap = ncap * 2;
+  size_t icap = ncap > LX_DICT_SMALL ? ncap * 2 : 0;
   /* One block: the entries, then the index (entries are 8-aligned). */
   lx_DictEntry *ne = lx_mem_alloc(L, lx_dict_block_size(ncap, icap));
-  int32_t *ni = (int32_t *)(ne + ncap);
-  memset(ni, 0xff, icap * sizeof *ni);
+  int32_t *ni = icap ? (int32_t *)(ne + ncap) : NULL;
+  if (ni) memset(ni, 0xff, icap * sizeof *ni);
   size_t n = 0;
   for (size_t i = 0; i < d->used; i++) {
     if (d->entries[i].key.tag == LX_TOMBSTONE) continue;
     ne[n] = d->entries[i];
-    size_t slot = ne[n].hash & (icap - 1);
-    while (ni[slot] >= 0) slot = (slot + 1) & (icap - 1);
-    ni[slot] = (int32_t)n;
+    if (ni) {
+      size_t slot = ne[n].hash & (icap - 1);
+      while (ni[slot] >= 0) slot = (slot + 1) & (icap - 1);
+      ni[slot] = (int32_t)n;
+    }
     n++;
   }
   if (d->pos) {  /* reader positions are per entry slot: drop them */
@@ -291,51 +294,52 @@ static void lx_dict_rehash(lx_State *L, lx_Dict *d, size_t want) {
 
 bool lx_dict_get(lx_State *L, lx_Dict *d, lx_Value key, lx_Value *out) {
   if (d->count == 0) return false;
-  bool found;
-  size_t slot = lx_dict_slot(L, d, key, lx_hash(L, key), &found);
-  if (found && out) *out = d->entries[d->index[slot]].value;
-  return found;
+  size_t slot;
+  long e = lx_dict_find(L, d, key, lx_hash(L, key), &slot);
+  if (e >= 0 && out) *out = d->entries[e].value;
+  return e >= 0;
 }
 
 void lx_dict_set(lx_State *L, lx_Dict *d, lx_Value key, lx_Value value) {
   uint32_t h = lx_hash(L, key);
-  bool found = false;
   size_t slot = 0;
-  if (d->index_cap) slot = lx_dict_slot(L, d, key, h, &found);
-  if (found) {
-    d->entries[d->index[slot]].value = value;
+  long e = d->cap ? lx_dict_find(L, d, key, h, &slot) : -1;
+  if (e >= 0) {
+    d->entries[e].value = value;
     return;
   }
   if (d->used == d->cap) {
     lx_dict_rehash(L, d, d->count * 2 > d->cap ? d->cap * 2 : d->cap);
-    slot = lx_dict_slot(L, d, key, h, &found);
+    if (d->index) lx_dict_find(L, d, key, h, &slot);
   }
-  lx_DictEntry *e = &d->entries[d->used];
-  e->key = key;
-  e->value = value;
-  e->hash = h;
-  d->index[slot] = (int32_t)d->used++;
+  lx_DictEntry *en = &d->entries[d->used];
+  en->key = key;
+  en->value = value;
+  en->hash = h;
+  if (d->index) d->index[slot] = (int32_t)d->used;
+  d->used++;
   d->count++;
 }
 
-/* Remove by leaving a tombstone entry and re-probing the cluster after it
-** (linear probing needs the cluster re-inserted to stay findable). */
+/* Remove by leaving a tombstone entry; with an index, re-probe the cluster
+** after its slot (linear probing needs it re-inserted to stay findable). */
 bool lx_dict_remove(lx_State *L, lx_Dict *d, lx_Value key) {
   if (d->count == 0) return false;
-  bool found;
-  size_t slot = lx_dict_slot(L, d, key, lx_hash(L, key), &found);
-  if (!found) return false;
-  size_t mask = d->index_cap - 1;
-  d->entries[d->index[slot]].key.tag = LX_TOMBSTONE;
-  d->entries[d->index[slot]].value = lx_nil();
-  d->index[slot] = -1;
+  size_t slot;
+  long e = lx_dict_find(L, d, key, lx_hash(L, key), &slot);
+  if (e < 0) return false;
+  d->entries[e].key.tag = LX_TOMBSTONE;
+  d->entries[e].value = lx_nil();
   d->count--;
+  if (d->index == NULL) return true;
+  size_t mask = d->index_cap - 1;
+  d->index[slot] = -1;
   for (size_t s = (slot + 1) & mask; d->index[s] >= 0; s = (s + 1) & mask) {
-    int32_t e = d->index[s];
+    int32_t moved = d->index[s];
     d->index[s] = -1;
-    size_t t = d->entries[e].hash & mask;
+    size_t t = d->entries[moved].hash & mask;
     while (d->index[t] >= 0) t = (t + 1) & mask;
-    d->index[t] = e;
+    d->index[t] = moved;
   }
   return true;
 }
@@ -349,17 +353,6 @@ lx_Dict *lx_dict_copy(lx_State *L, const lx_Dict *d) {
     if (e->key.tag != LX_TOMBSTONE) lx_dict_set(L, c, e->key, e->value);
   }
   return c;
-}
-
-bool lx_dict_next(const lx_Dict *d, size_t *iter, lx_Value *key, lx_Value *value) {
-  while (*iter < d->used) {
-    const lx_DictEntry *e = &d->entries[(*iter)++];
-    if (e->key.tag == LX_TOMBSTONE) continue;
-    if (key) *key = e->key;
-    if (value) *value = e->value;
-    return true;
-  }
-  return false;
 }
 
 bool lx_dict_getc(lx_State *L, lx_Dict *d, const char *key, lx_Value *out) {

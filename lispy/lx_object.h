@@ -134,8 +134,9 @@ typedef struct lx_Dict {
   size_t used;             /* entries slots used, including tombstones */
   size_t cap;              /* entries capacity */
   lx_DictEntry *entries;   /* one block holding the entries, then index */
-  int32_t *index;          /* open-addressed slots -> entry index, -1 empty */
-  size_t index_cap;        /* power of two */
+  int32_t *index;          /* open-addressed slots -> entry index, -1 empty;
+                              NULL while cap <= LX_DICT_SMALL (scanned) */
+  size_t index_cap;        /* power of two; 0 without an index */
   lx_SrcPos *pos;          /* reader only: 2 per entry (key, value), or NULL */
 } lx_Dict;
 
@@ -300,8 +301,20 @@ bool       lx_dict_get(lx_State *L, lx_Dict *d, lx_Value key, lx_Value *out);
 void       lx_dict_set(lx_State *L, lx_Dict *d, lx_Value key, lx_Value value);
 bool       lx_dict_remove(lx_State *L, lx_Dict *d, lx_Value key);
 lx_Dict   *lx_dict_copy(lx_State *L, const lx_Dict *d);
-/* Iterate: for (size_t i = 0; lx_dict_next(d, &i, &k, &v);) ... */
-bool       lx_dict_next(const lx_Dict *d, size_t *iter, lx_Value *key, lx_Value *value);
+/* A removed entry keeps its slot (insertion order) with this key tag. */
+#define LX_TOMBSTONE LX_NTYPES
+/* Iterate: for (size_t i = 0; lx_dict_next(d, &i, &k, &v);) ... Inline:
+** printers and the JSON writer walk every dict they meet. */
+static inline bool lx_dict_next(const lx_Dict *d, size_t *iter, lx_Value *key, lx_Value *value) {
+  while (*iter < d->used) {
+    const lx_DictEntry *e = &d->entries[(*iter)++];
+    if (e->key.tag == LX_TOMBSTONE) continue;
+    if (key) *key = e->key;
+    if (value) *value = e->value;
+    return true;
+  }
+  return false;
+}
 /* String-keyed convenience for hosts and builtins. */
 bool       lx_dict_getc(lx_State *L, lx_Dict *d, const char *key, lx_Value *out);
 void       lx_dict_setc(lx_State *L, lx_Dict *d, const char *key, lx_Value value);
