@@ -221,7 +221,19 @@ void lx_vector_push(lx_State *L, lx_Vector *v, lx_Value x) {
 ** the dict is small: LX_DICT_SMALL)
 ** ======================================================================== */
 
-static void lx_dict_rehash(lx_State *L, lx_Dict *d, size_t want);
+/* Give d, which has no block, an empty one with room for want entries,
+** and an index unless small. */
+static void lx_dict_alloc(lx_State *L, lx_Dict *d, size_t want) {
+  size_t ncap = 4;
+  while (ncap < want) ncap *= 2;
+  size_t icap = ncap > LX_DICT_SMALL ? ncap * 2 : 0;
+  /* One block: the entries, then the index (entries are 8-aligned). */
+  d->entries = lx_mem_alloc(L, lx_dict_block_size(ncap, icap));
+  d->index = icap ? (int32_t *)(d->entries + ncap) : NULL;
+  if (icap) memset(d->index, 0xff, icap * sizeof *d->index);
+  d->cap = ncap;
+  d->index_cap = icap;
+}
 
 /* A dict with room for cap entries before it must grow (a hint: literals
 ** and conversions know their size, so they never rehash while filling). */
@@ -232,9 +244,16 @@ lx_Dict *lx_dict_new(lx_State *L, size_t cap) {
   d->entries = NULL;
   d->index = NULL;
   d->pos = NULL;
-  if (cap > 0) lx_dict_rehash(L, d, cap);
+  if (cap > 0) lx_dict_alloc(L, d, cap);
   lx_protect_end(L, saved);
   return d;
+}
+
+/* A key's hash, as lx_hash makes it: strings and keywords (most keys)
+** straight from their string's cache. */
+static inline uint32_t lx_key_hash(lx_State *L, lx_Value key) {
+  if (key.tag == LX_STRING || key.tag == LX_KEYWORD) return lx_string_hash(lx_strlike(key));
+  return lx_hash(L, key);
 }
 
 /* Find key: the number of its entry, or -1. A small dict scans its
@@ -262,46 +281,37 @@ static long lx_dict_find(lx_State *L, const lx_Dict *d, lx_Value key, uint32_t h
 /* Rebuild entries (dropping tombstones), and the index unless small, at a
 ** new size. */
 static void lx_dict_rehash(lx_State *L, lx_Dict *d, size_t want) {
-  size_t ncap = 4;
-  while (ncap < want) ncap *= 2;
-  size_t icap = ncap > LX_DICT_SMALL ? ncap * 2 : 0;
-  /* One block: the entries, then the index (entries are 8-aligned). */
-  lx_DictEntry *ne = lx_mem_alloc(L, lx_dict_block_size(ncap, icap));
-  int32_t *ni = icap ? (int32_t *)(ne + ncap) : NULL;
-  if (ni) memset(ni, 0xff, icap * sizeof *ni);
-  size_t n = 0;
-  for (size_t i = 0; i < d->used; i++) {
-    if (d->entries[i].key.tag == LX_TOMBSTONE) continue;
-    ne[n] = d->entries[i];
-    if (ni) {
-      size_t slot = ne[n].hash & (icap - 1);
-      while (ni[slot] >= 0) slot = (slot + 1) & (icap - 1);
-      ni[slot] = (int32_t)n;
+  lx_Dict old = *d;
+  lx_dict_alloc(L, d, want);
+  size_t n = 0, imask = d->index_cap - 1;
+  for (size_t i = 0; i < old.used; i++) {
+    if (old.entries[i].key.tag == LX_TOMBSTONE) continue;
+    d->entries[n] = old.entries[i];
+    if (d->index) {
+      size_t slot = d->entries[n].hash & imask;
+      while (d->index[slot] >= 0) slot = (slot + 1) & imask;
+      d->index[slot] = (int32_t)n;
     }
     n++;
   }
-  if (d->pos) {  /* reader positions are per entry slot: drop them */
-    lx_mem_free(L, d->pos, d->cap * 2 * sizeof *d->pos);
+  if (old.pos) {  /* reader positions are per entry slot: drop them */
+    lx_mem_free(L, old.pos, old.cap * 2 * sizeof *old.pos);
     d->pos = NULL;
   }
-  lx_mem_free(L, d->entries, lx_dict_block_size(d->cap, d->index_cap));
-  d->entries = ne;
-  d->index = ni;
-  d->cap = ncap;
-  d->index_cap = icap;
+  lx_mem_free(L, old.entries, lx_dict_block_size(old.cap, old.index_cap));
   d->used = d->count = n;
 }
 
 bool lx_dict_get(lx_State *L, lx_Dict *d, lx_Value key, lx_Value *out) {
   if (d->count == 0) return false;
   size_t slot;
-  long e = lx_dict_find(L, d, key, lx_hash(L, key), &slot);
+  long e = lx_dict_find(L, d, key, lx_key_hash(L, key), &slot);
   if (e >= 0 && out) *out = d->entries[e].value;
   return e >= 0;
 }
 
 void lx_dict_set(lx_State *L, lx_Dict *d, lx_Value key, lx_Value value) {
-  uint32_t h = lx_hash(L, key);
+  uint32_t h = lx_key_hash(L, key);
   size_t slot = 0;
   long e = d->cap ? lx_dict_find(L, d, key, h, &slot) : -1;
   if (e >= 0) {
@@ -326,7 +336,7 @@ void lx_dict_set(lx_State *L, lx_Dict *d, lx_Value key, lx_Value value) {
 bool lx_dict_remove(lx_State *L, lx_Dict *d, lx_Value key) {
   if (d->count == 0) return false;
   size_t slot;
-  long e = lx_dict_find(L, d, key, lx_hash(L, key), &slot);
+  long e = lx_dict_find(L, d, key, lx_key_hash(L, key), &slot);
   if (e < 0) return false;
   d->entries[e].key.tag = LX_TOMBSTONE;
   d->entries[e].value = lx_nil();
@@ -346,8 +356,6 @@ bool lx_dict_remove(lx_State *L, lx_Dict *d, lx_Value key) {
 
 lx_Dict *lx_dict_copy(lx_State *L, const lx_Dict *d) {
   lx_Dict *c = lx_dict_new(L, d->count);
-  if (d->count == 0) return c;
-  lx_dict_rehash(L, c, d->count);
   for (size_t i = 0; i < d->used; i++) {
     const lx_DictEntry *e = &d->entries[i];
     if (e->key.tag != LX_TOMBSTONE) lx_dict_set(L, c, e->key, e->value);
