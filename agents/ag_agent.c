@@ -88,6 +88,7 @@ static void ag_find_run(ag_Runtime *rt, ag_Agent *a) {
   }
   if (!found || !lispy_is_function(run)) return;
   a->run_ref = lispy_ref(rt->L, run);
+  a->run = run;
   if (!a->legacy) ag_run_params(a, run);
 }
 

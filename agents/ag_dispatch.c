@@ -87,10 +87,11 @@ static cJSON *ag_check_args(ag_Agent *a, const cJSON *args, cJSON **filled) {
 static lispy_Value ag_agent_context(ag_Runtime *rt, ag_Agent *a) {
   if (a->ctx_ref < 0 || a->ctx_gen != rt->backend_gen) {
     if (a->ctx_ref >= 0) lispy_unref(rt->L, a->ctx_ref);
-    a->ctx_ref = lispy_ref(rt->L, ag_context_value(rt, a));
+    a->ctx = ag_context_value(rt, a);
+    a->ctx_ref = lispy_ref(rt->L, a->ctx);
     a->ctx_gen = rt->backend_gen;
   }
-  return lispy_deref(rt->L, a->ctx_ref);
+  return a->ctx;
 }
 
 /* The JSON values of run's parameters after the context, by name (NULL
@@ -165,20 +166,21 @@ static cJSON *ag_not_json(const char *why) {
 static void ag_run(ag_Runtime *rt, ag_Agent *a, const cJSON *args, bool trace, ag_Outcome *o) {
   const cJSON *json[AG_MAX_RUN_PARAMS];
   int njson = ag_run_args(a, args, json);
-  lispy_Value ctx = ag_agent_context(rt, a), run = lispy_deref(rt->L, a->run_ref);
+  lispy_Value ctx = ag_agent_context(rt, a), run = a->run;
   ag_CallCtx cc = {a, trace ? cJSON_CreateArray() : NULL};
   rt->call = &cc;
   int rc = o->text ? ag_call_text(rt->L, run, &ctx, njson, json, o)
                    : lispy_call_json(rt->L, run, 1, &ctx, njson, json, &o->result);
   rt->call = NULL;
+  o->trace = cc.trace;
+  if (rc == LISPY_OK) return;
   const char *why = lispy_error_message(lispy_last_error(rt->L));
   if (rc == LISPY_BADJSON)
     o->env = ag_envelope_errorf("invalid_args", "arguments could not be converted: %s", why);
   else if (rc == LISPY_NOTJSON)
     o->env = ag_not_json(why);
-  else if (rc != LISPY_OK)
+  else
     o->env = ag_error_envelope(rt);
-  o->trace = cc.trace;
 }
 
 /* Everything up to run's value: the checks in the order of DESIGN.md,

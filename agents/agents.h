@@ -125,6 +125,7 @@ typedef struct ag_Agent {
   cJSON *descriptor;       /* {name, description, parameters, ...} or NULL */
   lispy_Env *env;          /* the agent's private globals */
   int run_ref;             /* lispy_ref of the run function, -1 if none */
+  lispy_Value run;         /* that function (pinned by run_ref) */
   bool legacy;             /* run is called as (run context kwargs) */
   char **run_params;       /* run's parameter names after the context */
   int nrun_params;
@@ -134,6 +135,7 @@ typedef struct ag_Agent {
   char *incompatible;      /* why this host's context cannot run it
                               (requires...), or NULL */
   int ctx_ref;             /* cached context value (lispy_ref), -1 if none */
+  lispy_Value ctx;         /* that value (pinned by ctx_ref) */
   unsigned ctx_gen;        /* backend generation the cached context is from */
   ag_Diags diags;          /* load-time lint and load errors */
 } ag_Agent;

@@ -138,7 +138,9 @@ void lx_buf_add_int(lx_Buf *b, int64_t i) {
   uint64_t u = i < 0 ? 0 - (uint64_t)i : (uint64_t)i;
   do *--p = (char)('0' + u % 10); while ((u /= 10) != 0);
   if (i < 0) *--p = '-';
-  lx_buf_add(b, p, (size_t)(digits + sizeof digits - p));
+  size_t n = (size_t)(digits + sizeof digits - p);
+  char *out = lx_buf_extend(b, n);
+  for (size_t k = 0; k < n; k++) out[k] = p[k];  /* a few bytes: no memcpy call */
 }
 
 void lx_buf_addf(lx_Buf *b, const char *fmt, ...) {
