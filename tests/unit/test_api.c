@@ -483,6 +483,46 @@ static void test_call_json(lispy_State *L) {
   lispy_unref(L, fref);
 }
 
+/* lispy_call_json_text: the result appended as JSON text in the call's
+** own protected run; on any failure the text is left as it was, and the
+** return code says whose fault it was. */
+static void test_call_json_text(lispy_State *L) {
+  lispy_Value fn;
+  cJSON *a = cJSON_Parse("{\"k\": [1, \"x\"]}"), *bad = cJSON_CreateString("\xff");
+  const cJSON *json[1] = {a};
+  lispy_Text t = {0};
+  CHECK(lispy_text_add(&t, "<", 1));
+  CHECK(eval_value(L, "(fn [pre a] {:pre pre :k (get a :k)})", "api", &fn) == LISPY_OK);
+  lispy_Value pre = lispy_int(7);
+  CHECK(lispy_call_json_text(L, fn, 1, &pre, 1, json, &t) == LISPY_OK);
+  CHECK_STR(t.data, "<{\"pre\":7,\"k\":[1,\"x\"]}");
+  size_t before = t.len;
+  /* a value JSON cannot carry, an argument that cannot convert, a raise */
+  CHECK(eval_value(L, "(fn [a] {:f car})", "api", &fn) == LISPY_OK);
+  CHECK(lispy_call_json_text(L, fn, 0, NULL, 1, json, &t) == LISPY_NOTJSON);
+  CHECK(strstr(lispy_error_message(lispy_last_error(L)), "/f") != NULL);
+  CHECK(t.len == before && t.data[before] == '\0');
+  json[0] = bad;
+  CHECK(lispy_call_json_text(L, fn, 0, NULL, 1, json, &t) == LISPY_BADJSON);
+  CHECK(t.len == before && t.data[before] == '\0');
+  json[0] = a;
+  CHECK(eval_value(L, "(fn [a] (car a))", "api", &fn) == LISPY_OK);
+  CHECK(lispy_call_json_text(L, fn, 0, NULL, 1, json, &t) == LISPY_ERROR);
+  CHECK(t.len == before && t.data[before] == '\0');
+  /* writing is the host's work: a big result within a tight fuel limit */
+  lispy_Value big;
+  CHECK(eval_value(L, "(define big (range 20000)) (fn [a] big)", "api", &big) == LISPY_OK);
+  lispy_Limits saved = lispy_get_limits(L), lim = saved;
+  lim.fuel = 100;
+  lispy_set_limits(L, &lim);
+  CHECK(lispy_call_json_text(L, big, 0, NULL, 1, json, &t) == LISPY_OK);
+  CHECK(t.len > before + 20000 && strncmp(t.data + before, "[0,1,2,", 7) == 0);
+  lispy_set_limits(L, &saved);
+  cJSON_Delete(bad);
+  cJSON_Delete(a);
+  free(t.data);
+}
+
 /* ==== Error text ================================================================================== */
 
 static void test_error_text(lispy_State *L) {
@@ -680,6 +720,7 @@ int main(void) {
   test_json(L);
   test_json_text(L);
   test_call_json(L);
+  test_call_json_text(L);
   test_error_text(L);
   test_read_incremental(L);
   test_output(L);
