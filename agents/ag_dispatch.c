@@ -146,11 +146,15 @@ typedef struct ag_Outcome {
 } ag_Outcome;
 
 /* The text path's call: the ok envelope's head, then run's value written
-** after it in the call's own protected run; both taken back on failure. */
+** after it in the call's own protected run; both taken back on failure.
+** AG_TEXT_OOM when even the head did not fit. */
+#define AG_TEXT_OOM (-1)
+static const char ag_text_oom[] = "out of memory writing the envelope";
+
 static int ag_call_text(lispy_State *L, lispy_Value run, lispy_Value *ctx, int njson,
                         const cJSON **json, ag_Outcome *o) {
   static const char head[] = "{\"ok\":true,\"value\":";
-  if (!lispy_text_add(o->text, head, sizeof head - 1)) return LISPY_NOTJSON;
+  if (!lispy_text_add(o->text, head, sizeof head - 1)) return AG_TEXT_OOM;
   int rc = lispy_call_json_text(L, run, 1, ctx, njson, json, o->text);
   if (rc != LISPY_OK) o->text->data[o->text->len = o->start] = '\0';
   return rc;
@@ -175,7 +179,9 @@ static void ag_run(ag_Runtime *rt, ag_Agent *a, const cJSON *args, bool trace, a
   o->trace = cc.trace;
   if (rc == LISPY_OK) return;
   const char *why = lispy_error_message(lispy_last_error(rt->L));
-  if (rc == LISPY_BADJSON)
+  if (rc == AG_TEXT_OOM)
+    o->env = ag_envelope_error("runtime", ag_text_oom);
+  else if (rc == LISPY_BADJSON)
     o->env = ag_envelope_errorf("invalid_args", "arguments could not be converted: %s", why);
   else if (rc == LISPY_NOTJSON)
     o->env = ag_not_json(why);
@@ -242,7 +248,7 @@ static bool ag_outcome_text(ag_Runtime *rt, ag_Outcome *o) {
       return true;
     }
     out->data[out->len = o->start] = '\0';
-    o->env = ag_envelope_error("runtime", "out of memory writing the envelope");
+    o->env = ag_envelope_error("runtime", ag_text_oom);
   }
   cJSON *env = ag_outcome_tree(rt, o);
   ag_append_tree(out, env);
