@@ -8,6 +8,7 @@
 #define LISPY_TEST_CHECK_H
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -36,6 +37,18 @@ static int passed = 0, failed = 0;
       failed++;                                                             \
     }                                                                       \
   } while (0)
+
+/* The printed result of evaluating src (malloc'd, NULL after an error:
+** freed here) compared with want; a mismatch prints src with both. */
+static inline void check_result(const char *src, char *got, const char *want) {
+  if (got != NULL && strcmp(got, want) == 0) {
+    passed++;
+  } else {
+    fprintf(stderr, "%s\n  got  [%s]\n  want [%s]\n", src, got ? got : "(error)", want);
+    failed++;
+  }
+  free(got);
+}
 
 /* Run fn in a child process, so that a crash (a core bug) is reported as
 ** one failure instead of ending the whole test run. */

@@ -56,14 +56,7 @@ static char *eval_in(lispy_State *L, lispy_Env *env, const char *src, bool expec
 
 /* src evaluates in env to a value printing as want. */
 static void check_eval(lispy_State *L, lispy_Env *env, const char *src, const char *want) {
-  char *got = eval_in(L, env, src, false);
-  if (got != NULL && strcmp(got, want) == 0) {
-    passed++;
-  } else {
-    fprintf(stderr, "%s\n  got  [%s]\n  want [%s]\n", src, got ? got : "(error)", want);
-    failed++;
-  }
-  free(got);
+  check_result(src, eval_in(L, env, src, false), want);
 }
 
 /* src fails in env with an error whose message contains needle. */

@@ -61,14 +61,7 @@ static char *eval_repr(const char *src, bool quiet) {
 
 /* Evaluate src and compare its printed form with want. */
 static void check_eval(const char *src, const char *want) {
-  char *got = eval_repr(src, false);
-  if (got != NULL && strcmp(got, want) == 0) {
-    passed++;
-  } else {
-    fprintf(stderr, "%s\n  got  [%s]\n  want [%s]\n", src, got ? got : "(error)", want);
-    failed++;
-  }
-  free(got);
+  check_result(src, eval_repr(src, false), want);
 }
 
 static size_t baseline(void) {
