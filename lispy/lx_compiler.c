@@ -544,6 +544,21 @@ static lx_Node *cp_lambda(lx_Compiler *C, lx_Value params, lx_Value body,
 static lx_Node *cp_setvar(lx_Compiler *C, lx_Var *v, lx_Node *value, lx_SrcPos pos);
 static lx_Node *cp_local(lx_Compiler *C, lx_Var *v, lx_SrcPos pos);
 
+/* A letrec of one function: var is set to fn, then `then` is evaluated
+** (the named fn and the named let; the caller restores the scope). */
+static lx_Node *cp_letrec1(lx_Compiler *C, lx_Var *var, lx_Node *fn, lx_Node *then,
+                           lx_SrcPos pos) {
+  lx_Node *seq = cp_node(C, N_SEQ, pos, 2);
+  seq->kids[0] = cp_setvar(C, var, fn, pos);
+  seq->kids[1] = then;
+  lx_Node *rec = cp_node(C, N_LETREC, pos, 1);
+  rec->vars = cp_alloc(C, sizeof(lx_Var *));
+  rec->vars[0] = var;
+  rec->nvars = 1;
+  rec->kids[0] = seq;
+  return rec;
+}
+
 /* (fn name [params] body...): name is bound to the function in its body. */
 static lx_Node *cp_named_fn(lx_Compiler *C, lx_Value name, lx_Value params, lx_Value body,
                             lx_SrcPos pos) {
@@ -551,14 +566,7 @@ static lx_Node *cp_named_fn(lx_Compiler *C, lx_Value name, lx_Value params, lx_V
   lx_Var *self = cp_bind(C, name, pos);
   self->letrec = true;
   lx_Node *fn = cp_lambda_ex(C, params, body, lx_obj(lx_as_symbol(name)->name), pos, self);
-  lx_Node *seq = cp_node(C, N_SEQ, pos, 2);
-  seq->kids[0] = cp_setvar(C, self, fn, pos);
-  seq->kids[1] = cp_local(C, self, pos);
-  lx_Node *rec = cp_node(C, N_LETREC, pos, 1);
-  rec->vars = cp_alloc(C, sizeof(lx_Var *));
-  rec->vars[0] = self;
-  rec->nvars = 1;
-  rec->kids[0] = seq;
+  lx_Node *rec = cp_letrec1(C, self, fn, cp_local(C, self, pos), pos);
   C->scope = saved;
   return rec;
 }
@@ -732,14 +740,7 @@ static lx_Node *cp_named_let(lx_Compiler *C, lx_Value form, lx_SrcPos pos) {
   lx_Value params = lx_list_from(C->L, names, (size_t)n);
   lx_Node *fn = cp_lambda_ex(C, params, cp_tail(form, 3), lx_obj(lx_as_symbol(name)->name), pos, loop);
   call->kids[0] = cp_local(C, loop, pos);
-  lx_Node *body = cp_node(C, N_SEQ, pos, 2);
-  body->kids[0] = cp_setvar(C, loop, fn, pos);
-  body->kids[1] = call;
-  lx_Node *rec = cp_node(C, N_LETREC, pos, 1);
-  rec->vars = cp_alloc(C, sizeof(lx_Var *));
-  rec->vars[0] = loop;
-  rec->nvars = 1;
-  rec->kids[0] = body;
+  lx_Node *rec = cp_letrec1(C, loop, fn, call, pos);
   C->scope = saved;
   return rec;
 }
