@@ -1,0 +1,43 @@
+/*
+** ag_config.h -- every limit and knob of the agent runtime, in one place.
+**
+** Each value can be overridden at build time (-DNAME=value). Every entry
+** says what it bounds, why this value, and its hard ceiling. The limits of
+** the language core (fuel, memory, depth, time) live in lispy/lx_config.h.
+*/
+#ifndef AG_CONFIG_H
+#define AG_CONFIG_H
+
+/* ---- Agent files ---------------------------------------------------------- */
+
+/* Largest agent file that is read (bytes). A hand-written agent is a few
+** KiB; 4 MiB leaves room for generated ones while keeping a hostile folder
+** from making every scan read gigabytes. Larger files are refused with a
+** diagnostic. Ceiling: 1 GiB (sizes are held in size_t and int offsets). */
+#ifndef AG_MAX_AGENT_FILE_BYTES
+#define AG_MAX_AGENT_FILE_BYTES (4u << 20)
+#endif
+_Static_assert(AG_MAX_AGENT_FILE_BYTES <= (1u << 30), "agent file cap too large");
+
+/* ---- Values leaving the sandbox ------------------------------------------- */
+
+/* Largest JSON text an agent's result, error data or descriptor may become
+** (bytes). Past it the conversion stops with a `limit` error instead of
+** building the text: 16 MiB is far above any useful tool result yet small
+** next to the default memory limit. Ceiling: 1 GiB. */
+#ifndef AG_MAX_RESULT_BYTES
+#define AG_MAX_RESULT_BYTES (16u << 20)
+#endif
+_Static_assert(AG_MAX_RESULT_BYTES <= (1u << 30), "result cap too large");
+
+/* ---- Calls ------------------------------------------------------------------ */
+
+/* Wall-time limit of one agent call in non-interactive use (`lispy call`,
+** `lispy test`, servers) when the user sets none (milliseconds). A tool
+** call that runs for more than half a minute is a runaway in practice.
+** --timeout 0 lifts it. Ceiling: none beyond int64 milliseconds. */
+#ifndef AG_DEFAULT_CALL_TIMEOUT_MS
+#define AG_DEFAULT_CALL_TIMEOUT_MS 30000
+#endif
+
+#endif
