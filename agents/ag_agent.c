@@ -182,14 +182,20 @@ ag_Agent *ag_agent_from_env(ag_Runtime *rt, lispy_Env *env, const char *src, siz
   return a;
 }
 
+ag_Agent *ag_agent_unreadable(ag_Runtime *rt, const char *path, const char *why) {
+  ag_Agent *a = ag_agent_new(rt, path);
+  a->hash = ag_hash_bytes(why, strlen(why));  /* the same failure is no change */
+  ag_diags_add(&a->diags, path, 0, 0, AG_ERROR, "A002",
+               "agents are regular files (symlinks to them are followed) of at most the size cap",
+               "cannot read the agent file: %s", why);
+  return a;
+}
+
 ag_Agent *ag_agent_load_file(ag_Runtime *rt, const char *path) {
   size_t len;
-  char *src = ag_read_file(path, &len);
-  if (!src) {
-    ag_Agent *a = ag_agent_new(rt, path);
-    ag_diags_add(&a->diags, path, 0, 0, AG_ERROR, "A002", NULL, "cannot read the agent file");
-    return a;
-  }
+  char why[600];
+  char *src = ag_read_file_why(path, AG_MAX_AGENT_FILE_BYTES, &len, why, sizeof why);
+  if (!src) return ag_agent_unreadable(rt, path, why);
   ag_Agent *a = ag_agent_load_source(rt, src, len, path);
   free(src);
   return a;

@@ -264,7 +264,7 @@ cJSON *ag_invoke_agent(ag_Runtime *rt, ag_Agent *a, const cJSON *args, const ag_
 
 cJSON *ag_invoke(ag_Runtime *rt, const char *name, const cJSON *args, const ag_CallOptions *opt) {
   ag_Agent *a = ag_registry_find(rt, name);
-  if (!a) return ag_envelope_errorf("not_found", "no agent named \"%s\"", name);
+  if (!a) return ag_registry_not_found(rt, name);
   return ag_invoke_agent(rt, a, args, opt);
 }
 
@@ -279,7 +279,7 @@ bool ag_invoke_text(ag_Runtime *rt, const char *name, const cJSON *args,
                     const ag_CallOptions *opt, lispy_Text *out) {
   ag_Agent *a = ag_registry_find(rt, name);
   if (a) return ag_invoke_agent_text(rt, a, args, opt, out);
-  ag_Outcome o = {ag_envelope_errorf("not_found", "no agent named \"%s\"", name), lispy_nil(),
+  ag_Outcome o = {ag_registry_not_found(rt, name), lispy_nil(),
                   out, out->len, NULL};
   return ag_outcome_text(rt, &o);
 }

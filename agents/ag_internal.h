@@ -4,6 +4,7 @@
 #ifndef AG_INTERNAL_H
 #define AG_INTERNAL_H
 
+#include "ag_config.h"
 #include "agents.h"
 
 /* run's parameters after the context that a call fills by name; more are
@@ -45,8 +46,19 @@ struct ag_Runtime {
 void   ag_context_register(ag_Runtime *rt);
 /* A context value for a call to agent a (data fields from the backend). */
 lispy_Value ag_context_value(ag_Runtime *rt, const ag_Agent *a);
+/* An agent that could not be read: no code, one A002 error saying why;
+** its hash is the reason's, so a rescan failing the same way is no change. */
+ag_Agent *ag_agent_unreadable(ag_Runtime *rt, const char *path, const char *why);
+/* The not_found envelope for a name ag_registry_find did not find; names
+** the files when several declare it. */
+cJSON *ag_registry_not_found(ag_Runtime *rt, const char *name);
 double ag_now_ms(void);
 uint64_t ag_hash_bytes(const char *s, size_t len);
+/* The text of a regular file of at most AG_MAX_AGENT_FILE_BYTES, malloc'd
+** and NUL-terminated; NULL if unreadable. Never blocks (FIFOs, devices). */
 char  *ag_read_file(const char *path, size_t *len);
+/* The same under a cap of max bytes; on failure why says the real cause
+** ("it is a FIFO (named pipe), ...", "broken symbolic link to 'x'"). */
+char  *ag_read_file_why(const char *path, size_t max, size_t *len, char *why, size_t whylen);
 
 #endif

@@ -5,6 +5,7 @@
 ** the others. Agents defined in the shell shadow file agents by name.
 */
 #include <dirent.h>
+#include <errno.h>
 #include <sys/inotify.h>
 #include <unistd.h>
 #include <stdlib.h>
@@ -52,10 +53,10 @@ static bool ag_has_suffix(const char *name) {
 /* Every *_agent.lispy in the folders, sorted, each path once. */
 static void ag_glob(ag_Runtime *rt, ag_Paths *out, ag_Diags *diags) {
   for (size_t i = 0; i < rt->ndirs; i++) {
-    DIR *d = opendir(rt->dirs[i]);
+    DIR *d = opendir(rt->dirs[i]);  /* O_DIRECTORY|O_NONBLOCK: a FIFO fails, never blocks */
     if (!d) {
       ag_diags_add(diags, rt->dirs[i], 0, 0, AG_WARNING, "A004", "check --agents and LISPY_AGENTS_PATH",
-                   "agent folder cannot be read");
+                   "agent folder cannot be read: %s", strerror(errno));
       continue;
     }
     struct dirent *e;
@@ -97,16 +98,20 @@ static void ag_files_add(ag_Runtime *rt, ag_Agent *a) {
   rt->files[rt->nfiles++] = a;
 }
 
-/* Load or reload one path; records it as added or changed. */
+/* Load or reload one path; records it as added or changed. The file is
+** read once, safely (ag_read_file_why): a FIFO, a device, a folder or an
+** oversized file becomes an agent with a diagnostic, never a stall. */
 static void ag_scan_one(ag_Runtime *rt, const char *path, ag_ScanReport *r) {
-  size_t idx = 0, len;
+  size_t idx = 0, len = 0;
+  char why[600];
   ag_Agent *old = ag_find_path(rt, path, &idx);
-  char *src = ag_read_file(path, &len);
-  if (old && src && old->hash == ag_hash_bytes(src, len)) {
+  char *src = ag_read_file_why(path, AG_MAX_AGENT_FILE_BYTES, &len, why, sizeof why);
+  uint64_t hash = src ? ag_hash_bytes(src, len) : ag_hash_bytes(why, strlen(why));
+  if (old && old->hash == hash) {
     free(src);
-    return;  /* unchanged */
+    return;  /* unchanged (or failing to read the same way) */
   }
-  ag_Agent *a = src ? ag_agent_load_source(rt, src, len, path) : ag_agent_load_file(rt, path);
+  ag_Agent *a = src ? ag_agent_load_source(rt, src, len, path) : ag_agent_unreadable(rt, path, why);
   free(src);
   rt->registry_gen++;  /* the index must not keep a freed agent */
   if (old) {
@@ -223,6 +228,32 @@ static void ag_index_build(ag_Runtime *rt) {
 ag_Agent *ag_registry_find(ag_Runtime *rt, const char *name) {
   if (!rt->index || rt->index_gen != rt->registry_gen) ag_index_build(rt);
   return rt->index[ag_index_slot(rt, name)].agent;
+}
+
+/* The not_found envelope for name: a name that two or more files declare
+** names the files (the first two and how many more), so the caller learns
+** why the agent it can see in the folder is not callable. */
+cJSON *ag_registry_not_found(ag_Runtime *rt, const char *name) {
+  const char *first = NULL, *second = NULL;
+  size_t count = 0;
+  for (size_t i = 0; i < rt->nfiles; i++) {
+    const ag_Agent *a = rt->files[i];
+    if (!a->name || strcmp(a->name, name) != 0) continue;
+    if (count == 0) first = a->path;
+    else if (count == 1) second = a->path;
+    count++;
+  }
+  char msg[2048], more[64] = "";
+  if (count < 2) {
+    snprintf(msg, sizeof msg, "no agent named \"%.500s\"", name);
+    return ag_envelope_error("not_found", msg);
+  }
+  if (count > 2) snprintf(more, sizeof more, " (and %zu more)", count - 2);
+  snprintf(msg, sizeof msg,
+           "agent name \"%.300s\" is declared by two files, %.600s and %.600s%s; "
+           "neither is callable until one is renamed",
+           name, first, second, more);
+  return ag_envelope_error("not_found", msg);
 }
 
 unsigned ag_registry_generation(const ag_Runtime *rt) { return rt->registry_gen; }

@@ -2,8 +2,14 @@
 ** ag_runtime.c -- the runtime: one LisPy state with the context bindings,
 ** the limits every load and call runs under, and the context backend.
 */
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "ag_internal.h"
 
@@ -16,25 +22,125 @@ uint64_t ag_hash_bytes(const char *s, size_t len) {
   return h;
 }
 
-char *ag_read_file(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  size_t cap = 4096, n = 0, got;
-  char *buf = malloc(cap + 1);
-  while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
-    n += got;
-    if (n == cap) {
-      char *nb = realloc(buf, cap * 2 + 1);
-      if (!nb) { free(buf); buf = NULL; break; }
-      buf = nb;
-      cap *= 2;
-    }
+/* ========================================================================
+** Reading agent files: regular files only, never blocking, under a cap
+** ======================================================================== */
+
+/* What a non-regular file is, for a diagnostic ("a FIFO (named pipe)"). */
+static const char *ag_file_kind(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO (named pipe)";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "not a regular file";
+}
+
+/* Why stat(path) failed: a broken or looping symlink names its target;
+** anything else is the system's reason. */
+static void ag_stat_failure(const char *path, int err, char *why, size_t len) {
+  struct stat lst;
+  char target[512];
+  if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
+    ssize_t n = readlink(path, target, sizeof target - 1);
+    target[n > 0 ? n : 0] = '\0';
+    if (err == ELOOP) snprintf(why, len, "symbolic link loop at '%s'", target);
+    else snprintf(why, len, "broken symbolic link to '%s' (%s)", target, strerror(err));
+    return;
   }
-  fclose(f);
-  if (!buf) return NULL;
+  snprintf(why, len, "%s", strerror(err));
+}
+
+/* "4 MiB", "512 KiB" or "1000 bytes": a cap as people write it. */
+static void ag_format_bytes(size_t n, char *out, size_t len) {
+  if (n >= (1u << 20) && n % (1u << 20) == 0) snprintf(out, len, "%zu MiB", n >> 20);
+  else if (n >= 1024 && n % 1024 == 0) snprintf(out, len, "%zu KiB", n >> 10);
+  else snprintf(out, len, "%zu bytes", n);
+}
+
+/* Refuse what is not a regular file of at most max bytes; true if st is. */
+static bool ag_file_acceptable(const struct stat *st, size_t max, char *why, size_t len) {
+  if (!S_ISREG(st->st_mode)) {
+    snprintf(why, len, "it is %s, not a regular file", ag_file_kind(st->st_mode));
+    return false;
+  }
+  if ((uintmax_t)st->st_size > max) {
+    char cap[64];
+    ag_format_bytes(max, cap, sizeof cap);
+    snprintf(why, len, "it is %jd bytes, above the agent file cap of %s", (intmax_t)st->st_size, cap);
+    return false;
+  }
+  return true;
+}
+
+/* Read all of fd, at most max bytes (a file growing past the cap while it
+** is read is refused too); malloc'd and NUL-terminated, or NULL. hint is
+** the size fstat saw: the buffer starts there, so one read usually does. */
+static char *ag_read_fd(int fd, size_t max, size_t hint, size_t *len, char *why, size_t whylen) {
+  size_t cap = hint < 4096 ? 4096 : hint + 1, n = 0;
+  if (cap > max + 1) cap = max + 1;  /* room for one byte past the cap */
+  char *buf = malloc(cap + 1);
+  for (;;) {
+    if (!buf) {
+      snprintf(why, whylen, "out of memory reading it");
+      return NULL;
+    }
+    if (n > max) {
+      char capped[64];
+      ag_format_bytes(max, capped, sizeof capped);
+      snprintf(why, whylen, "it grew above the agent file cap of %s while being read", capped);
+      free(buf);
+      return NULL;
+    }
+    if (n == cap) {  /* n <= max here, so cap < max + 1 can grow */
+      size_t ncap = cap > (max + 1) / 2 ? max + 1 : cap * 2;
+      char *nb = realloc(buf, ncap + 1);
+      if (!nb) free(buf);
+      buf = nb;
+      cap = ncap;
+      continue;
+    }
+    ssize_t got = read(fd, buf + n, cap - n);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) {
+      snprintf(why, whylen, "%s", strerror(errno));
+      free(buf);
+      return NULL;
+    }
+    if (got == 0) break;
+    n += (size_t)got;
+  }
   buf[n] = '\0';
   *len = n;
   return buf;
+}
+
+/* The file is checked with stat before it is opened (a FIFO or a device
+** is never opened), opened with O_NONBLOCK (a FIFO swapped in meanwhile
+** cannot block the open) and checked again on the descriptor. */
+char *ag_read_file_why(const char *path, size_t max, size_t *len, char *why, size_t whylen) {
+  assert(path && len && why && whylen > 0);
+  struct stat st;
+  if (stat(path, &st) != 0) {
+    ag_stat_failure(path, errno, why, whylen);
+    return NULL;
+  }
+  if (!ag_file_acceptable(&st, max, why, whylen)) return NULL;
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) {
+    snprintf(why, whylen, "%s", strerror(errno));
+    return NULL;
+  }
+  char *text = NULL;
+  if (fstat(fd, &st) == 0 && ag_file_acceptable(&st, max, why, whylen))
+    text = ag_read_fd(fd, max, (size_t)st.st_size, len, why, whylen);
+  close(fd);
+  return text;
+}
+
+char *ag_read_file(const char *path, size_t *len) {
+  char why[600];
+  return ag_read_file_why(path, AG_MAX_AGENT_FILE_BYTES, len, why, sizeof why);
 }
 
 ag_Runtime *ag_runtime_new(void) {

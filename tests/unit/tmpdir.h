@@ -22,7 +22,8 @@ static inline void write_file_text(const char *path, const char *text) {
   fclose(f);
 }
 
-/* Remove every file of a folder, then the folder. */
+/* Remove every entry of a folder (files, symlinks, FIFOs, empty
+** subfolders), then the folder. */
 static inline void remove_dir(const char *d) {
   DIR *dd = opendir(d);
   if (!dd) return;
@@ -31,7 +32,7 @@ static inline void remove_dir(const char *d) {
   while ((e = readdir(dd)) != NULL) {
     if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
     snprintf(p, sizeof p, "%s/%.500s", d, e->d_name);
-    unlink(p);
+    if (unlink(p) != 0) rmdir(p);
   }
   closedir(dd);
   rmdir(d);
