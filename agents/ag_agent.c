@@ -163,6 +163,7 @@ ag_Agent *ag_agent_load_source(ag_Runtime *rt, const char *src, size_t len, cons
   ag_Agent *a = ag_agent_new(rt, path);
   a->hash = ag_hash_bytes(src, len);
   a->env = lispy_env_new(rt->L, path);
+  a->owns_env = true;
   if (lispy_eval_string(rt->L, a->env, src, len, path, NULL) != LISPY_OK) {
     ag_load_error(rt, a);
     return a;
@@ -205,6 +206,7 @@ void ag_agent_free(ag_Agent *a) {
   if (!a) return;
   if (a->run_ref >= 0) lispy_unref(a->L, a->run_ref);
   if (a->ctx_ref >= 0) lispy_unref(a->L, a->ctx_ref);
+  if (a->owns_env) lispy_env_free(a->L, a->env);  /* the next GC frees its globals */
   free(a->name);
   free(a->path);
   free(a->incompatible);

@@ -124,6 +124,8 @@ typedef struct ag_Agent {
   uint64_t hash;           /* content hash of the source */
   cJSON *descriptor;       /* {name, description, parameters, ...} or NULL */
   lispy_Env *env;          /* the agent's private globals */
+  bool owns_env;           /* env was made for this agent: freed with it
+                              (not the shell's, which outlives its agents) */
   int run_ref;             /* lispy_ref of the run function, -1 if none */
   lispy_Value run;         /* that function (pinned by run_ref) */
   bool legacy;             /* run is called as (run context kwargs) */

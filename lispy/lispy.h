@@ -67,10 +67,15 @@ const char  *lispy_version(void);
 
 /* ---- Environments ------------------------------------------------------ */
 /* The base environment holds builtins and the prelude; a new environment
-** sees them but its own definitions stay private. Environments live until
-** the state closes. */
+** sees them but its own definitions stay private. An environment lives
+** until lispy_env_free or the state closes. */
 lispy_Env   *lispy_base_env(lispy_State *L);
 lispy_Env   *lispy_env_new(lispy_State *L, const char *name);
+/* The host is done with env (from lispy_env_new): it stops being a root and
+** the collector frees it, with all it alone holds, once no value refers to
+** it (a live closure defined in it keeps it). env must not be used after.
+** The base and default environments are ignored. */
+void         lispy_env_free(lispy_State *L, lispy_Env *env);
 /* Value of a global in env (or its parents); false if undefined. */
 bool         lispy_env_get(lispy_State *L, lispy_Env *env, const char *name,
                            lispy_Value *out);

@@ -510,6 +510,21 @@ lispy_Env *lispy_env_new(lispy_State *L, const char *name) {
   return e;
 }
 
+/* Drop env from the roots (swap with the last entry: order is irrelevant
+** to marking). What only env held is freed by the next collection; a
+** closure made in env that is still referenced keeps env alive, as it must.
+** The base and the default user environment are never freed this way. */
+void lispy_env_free(lispy_State *L, lispy_Env *env) {
+  if (env == NULL || env == L->base_env || env == L->env) return;
+  for (size_t i = 0; i < L->nenvs; i++) {
+    if (L->envs[i] != env) continue;
+    L->envs[i] = L->envs[--L->nenvs];
+    L->envs[L->nenvs] = NULL;
+    return;
+  }
+  assert(!"lispy_env_free: not an environment of lispy_env_new");
+}
+
 bool lispy_env_get(lispy_State *L, lispy_Env *env, const char *name, lispy_Value *out) {
   lx_Box *b = lx_env_find(L, env ? env : L->env, lx_csymbol(L, name));
   if (!b || !(b->h.flags & LX_BOX_DEFINED)) return false;
