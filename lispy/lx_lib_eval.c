@@ -28,16 +28,16 @@ static lx_Value bi_apply(lx_State *L, int argc, lx_Value *argv) {
   return lx_tailcall(L, argv[0], args);
 }
 
-/* The environment of the LisPy function calling a builtin: eval runs
-** there, so agents stay inside their own sandboxed globals. */
+/* The environment eval, macroexpand and doc work in: that of the code
+** that wrote the call, even when it comes through a prelude function
+** (map, for-each, apply ...), never the read-only base (lx_code_env). */
 static lx_Env *lx_caller_env(lx_State *L) {
-  if (L->nframes == 0) return L->env;
-  return L->frames[L->nframes - 1].fn->proto->env;
+  return lx_code_env(L);
 }
 
 static lx_Value bi_eval(lx_State *L, int argc, lx_Value *argv) {
   lx_SrcPos pos = {0, 0, 0};
-  lx_Value fn = lx_compile(L, lx_caller_env(L), argv[0], pos);
+  lx_Value fn = lx_compile_for(L, lx_caller_env(L), argv[0], pos);
   return lx_tailcall(L, fn, lx_empty());
 }
 

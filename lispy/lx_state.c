@@ -47,6 +47,50 @@ void lx_env_define(lx_State *L, lx_Env *env, lx_Value sym, lx_Value v) {
   b->h.flags |= LX_BOX_DEFINED;
 }
 
+lx_Env *lx_code_env(lx_State *L) {
+  size_t i = L->nframes;
+  for (; i > L->compile_frames && i > 0; i--) {  /* frames the compile started */
+    lx_Env *e = L->frames[i - 1].fn->proto->env;
+    if (e != L->base_env) return e;
+  }
+  if (L->compile_env) return L->compile_env;
+  for (; i > 0; i--) {
+    lx_Env *e = L->frames[i - 1].fn->proto->env;
+    if (e != L->base_env) return e;
+  }
+  assert(L->env != L->base_env);
+  return L->env;
+}
+
+typedef struct lx_CompileFor {
+  lx_Env *env;
+  lx_Value form;
+  lx_SrcPos pos;
+  lx_Value out;            /* the compiled thunk */
+} lx_CompileFor;
+
+static void lx_compile_for_protected(lx_State *L, void *ud) {
+  lx_CompileFor *c = ud;
+  c->out = lx_compile(L, c->env, c->form, c->pos);
+}
+
+lx_Value lx_compile_for(lx_State *L, lx_Env *env, lx_Value form, lx_SrcPos pos) {
+  if (env == L->base_env && L->base_frozen)
+    lx_error(L, "the base environment (builtins and prelude) is read-only "
+                "(hint: evaluate in an agent's own or the user environment)");
+  lx_Env *saved_env = L->compile_env;
+  size_t saved_frames = L->compile_frames;
+  L->compile_env = env;
+  L->compile_frames = L->nframes;
+  lx_CompileFor c = {env, form, pos, lx_nil()};
+  lx_Value err;
+  bool ok = lx_pcall(L, lx_compile_for_protected, &c, &err);
+  L->compile_env = saved_env;  /* restored on errors too: never dangles */
+  L->compile_frames = saved_frames;
+  if (!ok) lx_throw(L, err);
+  return c.out;
+}
+
 void lx_defnative(lx_State *L, const char *name, lx_NativeFn fn, int min_args,
                   int max_args, const char *params, const char *doc) {
   lx_Obj *saved = lx_protect_begin(L);
@@ -193,6 +237,9 @@ static void lx_eval_source(lx_State *L, void *ud) {
     lx_buf_add(&pos, (const char *)&R.datum_pos, sizeof R.datum_pos);
   }
   if (st != LX_READ_EOF) lx_throw(L, R.error);
+  if (sc->env == L->base_env && L->base_frozen)
+    lx_error(L, "%s: the base environment (builtins and prelude) is read-only "
+             "(hint: evaluate in an agent's own or the user environment)", sc->filename);
   for (size_t i = 0; i < forms->len; i++) lx_predeclare(L, sc->env, forms->items[i]);
   size_t slot = L->sp;
   lx_vm_reserve(L, slot + 3);
@@ -205,7 +252,8 @@ static void lx_eval_source(lx_State *L, void *ud) {
     lx_SrcPos p;
     memcpy(&p, lx_buf_data(&pos) + i * sizeof p, sizeof p);
     L->stack[L->sp] = lx_nil();
-    sc->result = lx_eval_form(L, sc->env, forms->items[i], p);
+    lx_Value fn = lx_compile_for(L, sc->env, forms->items[i], p);
+    sc->result = lx_vm_call(L, fn, 0, NULL);
     L->stack[slot + 2] = sc->result;  /* keep the last value rooted */
     L->sp = slot + 3;
   }
@@ -398,6 +446,7 @@ static void lx_open_protected(lx_State *L, void *ud) {
   lx_SourceCall sc = {L->base_env, lx_prelude_source, "<prelude>", lx_prelude_len, lx_nil()};
   lx_eval_source(L, &sc);
   lx_freeze_base(L);
+  L->base_frozen = true;
 }
 
 lispy_Limits lispy_default_limits(void) {

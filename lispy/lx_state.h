@@ -77,6 +77,11 @@ struct lx_State {
   lx_Env *env;             /* where top-level evaluation happens now */
   lx_Env **envs;           /* every environment made by lispy_env_new */
   size_t nenvs, envs_cap;
+  bool base_frozen;        /* start-up is over: no LisPy code may define,
+                              set or compile in base_env any more */
+  lx_Env *compile_env;     /* the env of the form being compiled (macros
+                              expanded now run for its code), or NULL */
+  size_t compile_frames;   /* L->nframes when that compilation began */
 
   /* ---- VM ---- */
   lx_Value *stack;
@@ -215,6 +220,17 @@ lx_Box  *lx_env_find(lx_State *L, lx_Env *env, lx_Value sym); /* or NULL */
 ** what `define` assigns. */
 lx_Box  *lx_env_own_box(lx_State *L, lx_Env *env, lx_Value sym);
 void     lx_env_define(lx_State *L, lx_Env *env, lx_Value sym, lx_Value v);
+
+/* The environment of the LisPy code on whose behalf a builtin runs: the
+** innermost frame not running base (prelude) code, else the env being
+** compiled (a prelude macro expanding there), else L->env. Never the
+** base once it is frozen, so eval, gensym and random reached through
+** prelude functions (map, apply, ...) act for the code that wrote the
+** call. */
+lx_Env  *lx_code_env(lx_State *L);
+/* Compile form for env (lx_compile), recording env as the compile env
+** while macros expand; refuses the frozen base environment. */
+lx_Value lx_compile_for(lx_State *L, lx_Env *env, lx_Value form, lx_SrcPos pos);
 
 /* Seconds on the clock time limits are measured with (LX_DEADLINE_CLOCK). */
 double   lx_deadline_clock(void);

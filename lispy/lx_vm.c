@@ -170,6 +170,17 @@ static void lx_vm_setglobal(lx_State *L, lx_Box *b, lx_Value v) {
   b->value = v;
 }
 
+/* define / defmacro of a global. A builtin's box (only the base has
+** them) is never redefined: the compiler gives agents boxes of their own,
+** so reaching one here means code is defining in the base; refuse. */
+static void lx_vm_defglobal(lx_State *L, lx_Box *b, lx_Value v, uint16_t macro) {
+  if (b->h.flags & LX_BOX_CONST)
+    lx_error(L, "define: cannot redefine builtin %s (hint: the base environment is read-only; "
+             "define it in your own file)", b->name->name->data);
+  b->value = v;
+  b->h.flags = (uint16_t)((b->h.flags & ~LX_BOX_MACRO) | LX_BOX_DEFINED | macro);
+}
+
 static void lx_vm_push_handler(lx_State *L, size_t sp, const lx_Instr *target) {
   if (L->nhandlers == L->handlers_cap) {
     size_t ncap = L->handlers_cap ? L->handlers_cap * 2 : 16;
@@ -316,16 +327,15 @@ dispatch:
   }
   CASE(DEFGLOBAL) {
     lx_Box *b = lx_as_box(k[LX_ARG(i)]);
-    b->value = sp[-1];
-    b->h.flags |= LX_BOX_DEFINED;
-    b->h.flags &= (uint16_t)~LX_BOX_MACRO;
+    SAVE();
+    lx_vm_defglobal(L, b, sp[-1], 0);
     sp[-1] = lx_obj(b->name);
     DISPATCH();
   }
   CASE(DEFMACRO) {
     lx_Box *b = lx_as_box(k[LX_ARG(i)]);
-    b->value = sp[-1];
-    b->h.flags |= LX_BOX_DEFINED | LX_BOX_MACRO;
+    SAVE();
+    lx_vm_defglobal(L, b, sp[-1], LX_BOX_MACRO);
     sp[-1] = lx_obj(b->name);
     DISPATCH();
   }
