@@ -66,9 +66,11 @@ void         lispy_gc_stress(lispy_State *L, bool on);
 const char  *lispy_version(void);
 
 /* ---- Environments ------------------------------------------------------ */
-/* The base environment holds builtins and the prelude; a new environment
-** sees them but its own definitions stay private. An environment lives
-** until lispy_env_free or the state closes. */
+/* The base environment holds builtins and the prelude and is read-only to
+** LisPy code (evaluating in it is an error; lispy_register and
+** lispy_env_set still add host bindings to it). A new environment sees
+** them but its own definitions stay private. An environment lives until
+** lispy_env_free or the state closes. */
 lispy_Env   *lispy_base_env(lispy_State *L);
 lispy_Env   *lispy_env_new(lispy_State *L, const char *name);
 /* The host is done with env (from lispy_env_new): it stops being a root and

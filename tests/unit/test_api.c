@@ -207,6 +207,16 @@ static void test_env_isolation(lispy_State *L) {
   free(shadow);
   check_eval(L, B, "(first '(1 2))", "1");
   check_eval(L, NULL, "(first '(1 2))", "1");
+  /* eval through prelude functions defines in the caller's env, not the base */
+  check_eval(L, A, "(map eval '((define (second xs) 'hijacked))) (second '(1 2))", "hijacked");
+  check_eval(L, A, "(apply eval '((define (last xs) 'hijacked))) (last '(1 2))", "hijacked");
+  check_eval(L, B, "(list (second '(1 2)) (last '(1 2)))", "(2 2)");
+  check_eval(L, NULL, "(second '(1 2))", "2");
+  check_error(L, A, "(for-each eval '((set! filter 1)))", "cannot change builtin filter");
+  /* the base environment itself is read-only to LisPy code */
+  check_error(L, lispy_base_env(L), "(define car 1)", "read-only");
+  check_error(L, lispy_base_env(L), "1", "read-only");
+  check_eval(L, B, "(car '(1 2))", "1");
   /* the same name in both environments holds different values */
   check_eval(L, B, "(define secret \"b's\") secret", "\"b's\"");
   check_eval(L, A, "secret", "42");
