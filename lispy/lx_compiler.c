@@ -171,6 +171,56 @@ static lx_Value *cp_items(lx_Compiler *C, lx_Value list, int *count, const char 
   return items;
 }
 
+/* A copy of a vector's or dict's elements taken before any of them is
+** compiled (compiling one can run a macro that mutates the original).
+** The items live in a fresh vector, a GC root for the whole compilation
+** (lx_compile's protected region), so elements the macro drops from the
+** original stay alive while the nodes refer to them; the positions are
+** copied into the arena. */
+typedef struct lx_Snapshot {
+  lx_Vector *items;        /* vector: the items; dict: key, value, key, ... */
+  lx_SrcPos *pos;          /* position of each item (fallback: the literal's) */
+  int n;                   /* number of items */
+} lx_Snapshot;
+
+/* Room for n items, refusing literals beyond what a node can index. */
+static lx_Snapshot cp_snapshot_new(lx_Compiler *C, size_t n, lx_SrcPos pos) {
+  if (n > LX_MAX_LITERAL_ITEMS)
+    cp_error(C, pos, "literal too large to compile: %zu items (limit %d; hint: build it at run time)",
+             n, LX_MAX_LITERAL_ITEMS);
+  lx_Snapshot s;
+  s.items = lx_vector_new(C->L, n);
+  s.pos = cp_alloc(C, (n ? n : 1) * sizeof(lx_SrcPos));
+  s.n = (int)n;
+  return s;
+}
+
+static lx_Snapshot cp_snapshot_vector(lx_Compiler *C, lx_Vector *v, lx_SrcPos pos) {
+  lx_Snapshot s = cp_snapshot_new(C, v->len, pos);
+  for (size_t i = 0; i < v->len; i++) {
+    s.items->items[i] = v->items[i];
+    s.pos[i] = v->pos && v->pos[i].line ? v->pos[i] : pos;
+  }
+  s.items->len = v->len;
+  return s;
+}
+
+static lx_Snapshot cp_snapshot_dict(lx_Compiler *C, lx_Dict *d, lx_SrcPos pos) {
+  lx_Snapshot s = cp_snapshot_new(C, d->count * 2, pos);
+  lx_Value k, v;
+  size_t i = 0;
+  for (size_t it = 0; lx_dict_next(d, &it, &k, &v); i += 2) {
+    assert(i + 1 < (size_t)s.n);
+    s.items->items[i] = k;
+    s.items->items[i + 1] = v;
+    s.pos[i] = d->pos ? d->pos[2 * (it - 1)] : pos;
+    s.pos[i + 1] = d->pos ? d->pos[2 * (it - 1) + 1] : pos;
+  }
+  assert(i == (size_t)s.n);
+  s.items->len = i;
+  return s;
+}
+
 /* ========================================================================
 ** Scopes and variable resolution
 ** ======================================================================== */
@@ -669,14 +719,16 @@ static int cp_bindings(lx_Compiler *C, lx_Value b, lx_Value **names, lx_Value **
                        lx_SrcPos pos) {
   int n;
   if (lx_is(b, LX_VECTOR)) {
-    lx_Vector *v = lx_as_vector(b);
-    if (v->len % 2) cp_error(C, pos, "let: [bindings] need name/value pairs");
-    n = (int)v->len / 2;
+    /* The snapshot keeps the forms alive if a macro in an init rewrites
+    ** the vector (the arrays below are not seen by the collector). */
+    lx_Snapshot s = cp_snapshot_vector(C, lx_as_vector(b), pos);
+    if (s.n % 2) cp_error(C, pos, "let: [bindings] need name/value pairs");
+    n = s.n / 2;
     *names = cp_alloc(C, (size_t)(n + 1) * sizeof(lx_Value));
     *inits = cp_alloc(C, (size_t)(n + 1) * sizeof(lx_Value));
     for (int i = 0; i < n; i++) {
-      (*names)[i] = v->items[2 * i];
-      (*inits)[i] = v->items[2 * i + 1];
+      (*names)[i] = s.items->items[2 * i];
+      (*inits)[i] = s.items->items[2 * i + 1];
     }
     return n;
   }
@@ -950,14 +1002,10 @@ static lx_Node *cp_qq(lx_Compiler *C, lx_Value x, int depth, lx_SrcPos pos) {
     r = cp_call2(C, "list->vector", pos,
                  cp_qq_list(C, lx_list_from(L, v->items, v->len), depth, pos), NULL);
   } else if (lx_is(x, LX_DICT)) {
-    lx_Dict *d = lx_as_dict(x);
-    lx_Node *n = cp_node(C, N_DICT, pos, (int)d->count * 2);
-    lx_Value k, v;
-    int i = 0;
-    for (size_t it = 0; lx_dict_next(d, &it, &k, &v); i += 2) {
-      n->kids[i] = cp_qq(C, k, depth, pos);
-      n->kids[i + 1] = cp_qq(C, v, depth, pos);
-    }
+    /* Unquoted parts run macros: snapshot first (see cp_vector_lit). */
+    lx_Snapshot s = cp_snapshot_dict(C, lx_as_dict(x), pos);
+    lx_Node *n = cp_node(C, N_DICT, pos, s.n);
+    for (int i = 0; i < s.n; i++) n->kids[i] = cp_qq(C, s.items->items[i], depth, pos);
     r = n;
   } else {
     r = cp_qq_list(C, x, depth, pos);
@@ -1082,24 +1130,29 @@ static lx_Node *cp_call(lx_Compiler *C, lx_Value form, lx_SrcPos pos) {
   return call;
 }
 
-/* [a b] and {k v}: evaluated element by element into fresh objects. */
+/* [a b] and {k v}: evaluated element by element into fresh objects.
+** Compiling an element may run a macro, and a macro can reach the very
+** literal being compiled (it returned it and kept it) and grow, shrink or
+** rewrite it. So the elements are first snapshotted (cp_snapshot) and only
+** the snapshot is read: the literal compiled is the one the expansion
+** returned, whatever happens to it later. */
 static lx_Node *cp_vector_lit(lx_Compiler *C, lx_Vector *v, lx_SrcPos pos) {
-  lx_Node *n = cp_node(C, N_VECTOR, pos, (int)v->len);
-  for (size_t i = 0; i < v->len; i++) {
-    C->pos = v->pos ? v->pos[i] : pos;
-    n->kids[i] = cp_expr(C, v->items[i], false);
+  lx_Snapshot s = cp_snapshot_vector(C, v, pos);
+  lx_Node *n = cp_node(C, N_VECTOR, pos, s.n);
+  for (int i = 0; i < s.n; i++) {
+    C->pos = s.pos[i];
+    n->kids[i] = cp_expr(C, s.items->items[i], false);
   }
   return n;
 }
 
 static lx_Node *cp_dict_lit(lx_Compiler *C, lx_Dict *d, lx_SrcPos pos) {
-  lx_Node *n = cp_node(C, N_DICT, pos, (int)d->count * 2);
-  lx_Value k, v;
-  int i = 0;
-  for (size_t it = 0; lx_dict_next(d, &it, &k, &v); i += 2) {
-    C->pos = d->pos ? d->pos[2 * (it - 1) + 1] : pos;
-    n->kids[i] = cp_expr(C, k, false);
-    n->kids[i + 1] = cp_expr(C, v, false);
+  lx_Snapshot s = cp_snapshot_dict(C, d, pos);
+  lx_Node *n = cp_node(C, N_DICT, pos, s.n);
+  for (int i = 0; i < s.n; i += 2) {
+    C->pos = s.pos[i + 1];
+    n->kids[i] = cp_expr(C, s.items->items[i], false);
+    n->kids[i + 1] = cp_expr(C, s.items->items[i + 1], false);
   }
   return n;
 }

@@ -44,6 +44,15 @@
 #define LX_MAX_LOCALS          250    /* locals per function */
 #define LX_MAX_CONSTANTS       (1 << 23)
 
+/* ---- Compiler ------------------------------------------------------------ */
+/* Items of one vector or dict literal (a dict entry is two items). Every
+** item is pushed on the VM stack before the object is built, and a function
+** has at most 60000 stack slots, so a larger literal could never compile:
+** it is refused before any work is done. Hard ceiling: 60000. */
+#ifndef LX_MAX_LITERAL_ITEMS
+#define LX_MAX_LITERAL_ITEMS   60000
+#endif
+
 /* ---- Output sink --------------------------------------------------------- */
 #define LX_OUTPUT_LIMIT        (1u << 20) /* bytes display/print may buffer */
 
