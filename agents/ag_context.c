@@ -74,7 +74,8 @@ static ag_Runtime *ag_ctx_arg(lispy_State *L, lispy_Value v, const char *fn) {
 }
 
 /* The arguments after the context as a JSON array; NULL (with msg) when
-** one is not JSON. */
+** one is not JSON. A conversion stopped by a limit (a value too big for
+** the memory limit or the JSON cap, fuel, time) re-raises that limit. */
 static cJSON *ag_ctx_args(lispy_State *L, int argc, lispy_Value *argv,
                           char *msg, size_t msglen) {
   cJSON *arr = cJSON_CreateArray();
@@ -84,6 +85,8 @@ static cJSON *ag_ctx_args(lispy_State *L, int argc, lispy_Value *argv,
     if (!item) {
       snprintf(msg, msglen, "argument %d is not JSON: %s", i + 1, why);
       cJSON_Delete(arr);
+      lispy_Value e = lispy_last_error(L);
+      if (strcmp(lispy_error_kind(e), "limit") == 0) lispy_rethrow(L, e);
       return NULL;
     }
     cJSON_AddItemToArray(arr, item);

@@ -107,15 +107,19 @@ static int ag_run_args(const ag_Agent *a, const cJSON *args, const cJSON **json)
 }
 
 /* The envelope of a failed run: runtime (with the LisPy trace), limit
-** (naming which) or interrupted. */
+** (naming which) or interrupted. The error's data leaves the sandbox
+** through the bounded conversion: when it is too big (or not JSON) the
+** envelope says why in "data_error" instead. The error stays referenced
+** meanwhile: a failed conversion replaces the last error. */
 static cJSON *ag_error_envelope(ag_Runtime *rt) {
   lispy_Value e = lispy_last_error(rt->L);
+  int ref = lispy_ref(rt->L, e);
   const char *kind = lispy_error_kind(e);
   bool limit = strcmp(kind, "limit") == 0, intr = strcmp(kind, "interrupted") == 0;
   cJSON *env = ag_envelope_error(limit ? "limit" : intr ? "interrupted" : "runtime",
                                  lispy_error_message(e));
   cJSON *err = cJSON_GetObjectItem(env, "error");
-  char why[100];
+  char why[200];
   cJSON *full = lispy_to_json(rt->L, e, why, sizeof why);
   cJSON *data = cJSON_DetachItemFromObject(full, "data");
   if (limit) {
@@ -123,6 +127,7 @@ static cJSON *ag_error_envelope(ag_Runtime *rt) {
   } else if (!intr) {
     cJSON_AddStringToObject(err, "lispy_kind", kind);
     if (data && !cJSON_IsNull(data)) cJSON_AddItemToObject(err, "data", data), data = NULL;
+    if (!full) cJSON_AddStringToObject(err, "data_error", why);
     cJSON_AddItemToObject(err, "trace", cJSON_DetachItemFromObject(full, "trace"));
     char *text = lispy_error_text(rt->L, e);
     cJSON_AddStringToObject(err, "text", text);
@@ -130,6 +135,7 @@ static cJSON *ag_error_envelope(ag_Runtime *rt) {
   }
   cJSON_Delete(data);
   cJSON_Delete(full);
+  lispy_unref(rt->L, ref);
   return env;
 }
 
@@ -212,13 +218,17 @@ static void ag_dispatch(ag_Runtime *rt, ag_Agent *a, const cJSON *args,
   }
 }
 
-/* The outcome as an envelope tree (the trace, if any, moves into it). */
+/* The outcome as an envelope tree (the trace, if any, moves into it).
+** A value too big to convert (the JSON cap, the memory limit) or whose
+** conversion ran out of fuel or time is a limit envelope, like the same
+** failure on the text path. */
 static cJSON *ag_outcome_tree(ag_Runtime *rt, ag_Outcome *o) {
   cJSON *env = o->env;
   if (!env) {
     char why[300];
     cJSON *value = lispy_to_json(rt->L, o->result, why, sizeof why);
-    env = value ? ag_envelope_ok(value) : ag_not_json(why);
+    bool limit = !value && strcmp(lispy_error_kind(lispy_last_error(rt->L)), "limit") == 0;
+    env = value ? ag_envelope_ok(value) : limit ? ag_error_envelope(rt) : ag_not_json(why);
   }
   if (o->trace) cJSON_AddItemToObject(env, "trace", o->trace);
   return env;

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ag_config.h"
 #include "ag_internal.h"
 
 uint64_t ag_hash_bytes(const char *s, size_t len) {
@@ -157,6 +158,7 @@ ag_Runtime *ag_runtime_new(void) {
   rt->limits = lispy_default_limits();
   rt->backend_gen = 1;
   lispy_set_limits(rt->L, &rt->limits);
+  lispy_set_json_cap(rt->L, AG_MAX_RESULT_BYTES);  /* results, error data, descriptors */
   ag_context_register(rt);
   return rt;
 }

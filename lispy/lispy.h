@@ -138,6 +138,9 @@ const char  *lispy_error_message(lispy_Value err);
 /* Raise from a native function (does not return). */
 _Noreturn void lispy_raise(lispy_State *L, const char *kind,
                            const char *message);
+/* Raise err again from a native: how a native passes on the limit error
+** of a conversion it made (lispy_to_json leaves it in lispy_last_error). */
+_Noreturn void lispy_rethrow(lispy_State *L, lispy_Value err);
 
 /* ---- Values ------------------------------------------------------------- */
 lispy_Value lispy_nil(void);
@@ -169,6 +172,17 @@ cJSON      *lispy_to_json(lispy_State *L, lispy_Value v, char *why,
 int         lispy_from_json(lispy_State *L, const cJSON *json,
                             lispy_Value *out);
 
+/* The largest JSON (bytes of compact text) a value may become when the
+** host converts it: lispy_to_json, lispy_to_json_text and the result of
+** lispy_call_json_text. Past it the conversion stops early with a `limit`
+** error (data.limit "result"), so a value with heavy sharing, whose JSON is
+** exponential in its size, costs a bounded time. These conversions also
+** run under the limits (fuel, time; the text or the cJSON tree counts
+** against the memory limit): inside the running evaluation's budget when
+** one runs, else under a fresh budget from lispy_set_limits. 0 restores
+** the default (LX_DEFAULT_JSON_CAP); values above 1 GiB are clamped. */
+void        lispy_set_json_cap(lispy_State *L, size_t bytes);
+
 /* Text the host owns and may reuse: data is malloc'd (free it with free()),
 ** len bytes used, always NUL-terminated once written; {0} is empty. */
 typedef struct lispy_Text {
@@ -186,10 +200,12 @@ int         lispy_to_json_text(lispy_State *L, lispy_Value v, lispy_Text *out,
 
 /* lispy_call_json with the result appended to out as lispy_to_json_text
 ** writes it, in the same protected run (a server's hot path: one run per
-** call, and the value is never held by the host). The writing is not
-** charged to the call's limits. LISPY_NOTJSON when the result holds
-** something JSON cannot represent, the reason in lispy_last_error; on any
-** failure out is left as it was. */
+** call, and the value is never held by the host). The writing is part of
+** the call: it spends the call's fuel and time, and the text counts
+** against its memory limit and the JSON cap (lispy_set_json_cap); past
+** either the call fails with a `limit` error (LISPY_ERROR). LISPY_NOTJSON
+** when the result holds something JSON cannot represent, the reason in
+** lispy_last_error; on any failure out is left as it was. */
 int         lispy_call_json_text(lispy_State *L, lispy_Value fn, int argc,
                                  const lispy_Value *argv, int njson,
                                  const cJSON *const *json, lispy_Text *out);

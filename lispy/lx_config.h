@@ -53,6 +53,26 @@
 #define LX_MAX_LITERAL_ITEMS   60000
 #endif
 
+/* ---- JSON leaving the state -------------------------------------------- */
+/* Largest JSON a value may become when the host converts it (results,
+** error data, descriptors, logs: lispy_to_json, lispy_to_json_text,
+** lispy_call_json_text), by default; hosts set their own with
+** lispy_set_json_cap. The limit counts the text's bytes (a lower bound for
+** cJSON trees, which also count against the memory limit). 64 MiB is far
+** above a useful tool result and stops a value with heavy sharing (whose
+** text is exponential in its heap size) after a fraction of a second.
+** Ceiling: 1 GiB. */
+#ifndef LX_DEFAULT_JSON_CAP
+#define LX_DEFAULT_JSON_CAP    (64u << 20)
+#endif
+_Static_assert(LX_DEFAULT_JSON_CAP <= (1u << 30), "JSON cap too large");
+/* JSON writing and checking poll the deadline and the interrupt flag once
+** per this many values (a power of two): often enough that a time limit
+** stops a conversion within milliseconds, rarely enough to cost nothing. */
+#ifndef LX_JSON_POLL_EVERY
+#define LX_JSON_POLL_EVERY     4096u
+#endif
+
 /* ---- Output sink --------------------------------------------------------- */
 #define LX_OUTPUT_LIMIT        (1u << 20) /* bytes display/print may buffer */
 

@@ -13,6 +13,12 @@
 ** LisPy -> JSON text (json-encode, lispy_to_json_text) is one pass into a
 ** GC-owned buffer, so a raise leaks nothing: the writer hands anything
 ** unusual to lx_json_check, which raises for what JSON cannot carry.
+**
+** Every pass is bounded (JsonBound): a value with heavy sharing is small
+** in the heap but its JSON is exponential, so the passes count the bytes
+** the JSON comes to as they go and stop at the JSON cap (values leaving
+** the state) or at what the memory limit still allows, charge fuel per
+** value and poll the deadline, never first building what is too big.
 */
 #include <assert.h>
 #include <errno.h>
@@ -30,6 +36,66 @@
 ** built as raw cJSON number text instead. */
 #define JSON_SAFE_INT 9007199254740992LL
 
+/* Hard ceiling of lispy_set_json_cap (sizes stay far from overflow). */
+#define JSON_CAP_CEILING ((size_t)1 << 30)
+
+/* ========================================================================
+** Bounds: how big the JSON of a value may get
+** ======================================================================== */
+
+/* How big a pass may get. */
+typedef struct JsonBound {
+  size_t cap;              /* bytes of JSON text allowed (SIZE_MAX: none) */
+  size_t room;             /* bytes the memory limit still allows the pass
+                              to malloc outside the heap (SIZE_MAX: none) */
+} JsonBound;
+
+void lispy_set_json_cap(lispy_State *L, size_t bytes) {
+  L->json_cap = bytes > JSON_CAP_CEILING ? JSON_CAP_CEILING : bytes;
+}
+
+/* Bytes the memory limit still allows above what is in use (SIZE_MAX
+** when the evaluation has no memory limit). */
+static size_t json_mem_room(const lx_State *L) {
+  if (L->budget.mem_limit == 0) return SIZE_MAX;
+  size_t used = L->mem_used > L->budget.mem_base ? L->mem_used - L->budget.mem_base : 0;
+  return used < L->budget.mem_limit ? L->budget.mem_limit - used : 0;
+}
+
+/* The bound of a pass: the JSON cap when the value leaves the state
+** (leaving), and the memory limit's room when the pass mallocs outside
+** the heap's accounting (outside: host text, cJSON trees). */
+static JsonBound json_bound(const lx_State *L, bool leaving, bool outside) {
+  JsonBound B = { SIZE_MAX, SIZE_MAX };
+  if (leaving) B.cap = L->json_cap ? L->json_cap : LX_DEFAULT_JSON_CAP;
+  if (outside) B.room = json_mem_room(L);
+  return B;
+}
+
+/* Raise the limit error of a pass whose text passed the JSON cap: data
+** limit "result", the message naming the cap. */
+_Noreturn static void json_too_big(lx_State *L, const JsonBound *B) {
+  lx_Obj *saved = lx_protect_begin(L);
+  lx_Dict *data = lx_dict_new(L, 1);
+  lx_dict_setc(L, data, "limit", lx_cstring(L, "result"));
+  lx_protect_end(L, saved);
+  lx_error_kind(L, "limit", lx_obj(data),
+                "result too large: its JSON passes the %zu-byte cap on values leaving "
+                "the sandbox (hint: return less, or a summary of it)", B->cap);
+}
+
+/* Text of `text` bytes and malloc'd bytes `outside` against B: past the
+** cap a "result" limit error, past the memory room a memory one. */
+static inline void json_within(lx_State *L, const JsonBound *B, size_t text, size_t outside) {
+  if (text > B->cap) json_too_big(L, B);
+  if (outside > B->room) lx_limit_error(L, "memory");
+}
+
+/* Once per LX_JSON_POLL_EVERY values: the deadline and the interrupt. */
+static inline void json_poll(lx_State *L, unsigned *count) {
+  if ((++*count & (LX_JSON_POLL_EVERY - 1)) == 0) lx_vm_poll(L);
+}
+
 /* ========================================================================
 ** Validation (pass 1)
 ** ======================================================================== */
@@ -37,10 +103,23 @@
 typedef struct JsonCheck {
   lx_State *L;
   bool charge;             /* charge fuel per element */
-  bool for_cjson;          /* refuse strings with NUL bytes */
+  bool for_cjson;          /* refuse strings with NUL bytes; count tree bytes */
   lx_Value msg;            /* failure message (string) once failed */
   lx_Vector *path;         /* path segments, innermost first, on failure */
+  JsonBound bound;         /* raise once the sizes below pass it */
+  size_t text;             /* bytes of compact text so far (a lower bound) */
+  size_t tree;             /* bytes of cJSON tree so far (for_cjson) */
+  unsigned polls;          /* values seen, for json_poll */
 } JsonCheck;
+
+/* Count what one more value or string comes to (text bytes, and tree
+** bytes when building a tree); past the bound raise at once, so a value
+** whose JSON is too big costs no more than the bound's worth of work. */
+static inline void check_grow(JsonCheck *C, size_t text, size_t tree) {
+  C->text += text;
+  C->tree += tree;
+  json_within(C->L, &C->bound, C->text, C->for_cjson ? C->tree : C->text);
+}
 
 static bool check_value(JsonCheck *C, lx_Value v);
 
@@ -59,6 +138,7 @@ static bool check_segment(JsonCheck *C, lx_Value seg) {
 
 /* A string (or name) that cJSON can carry: no NUL byte when for_cjson. */
 static bool check_text(JsonCheck *C, const lx_String *s) {
+  check_grow(C, s->len + 1, s->len + 1);  /* (with the value's byte) quotes / a NUL */
   if (C->for_cjson && memchr(s->data, '\0', s->len) != NULL)
     return check_fail(C, lx_cstring(C->L, "cannot encode a string holding a NUL byte"));
   return true;
@@ -111,9 +191,12 @@ static bool check_dict(JsonCheck *C, lx_Dict *d) {
   return true;
 }
 
-/* One value; containers under the depth guard. */
+/* One value; containers under the depth guard. Each value is at least a
+** byte of text and a cJSON node of a tree. */
 static bool check_value(JsonCheck *C, lx_Value v) {
   if (C->charge) lx_charge(C->L, 1);
+  json_poll(C->L, &C->polls);
+  check_grow(C, 1, sizeof(cJSON));
   switch (v.tag) {
     case LX_NIL: case LX_EMPTY: case LX_BOOL: case LX_INT: return true;
     case LX_FLOAT: return check_float(C, v.as.f);
@@ -158,11 +241,18 @@ _Noreturn static void check_raise(JsonCheck *C) {
   lx_error(C->L, "%s", lx_as_string(msg)->data);
 }
 
-void lx_json_check(lx_State *L, lx_Value v, bool charge, bool for_cjson) {
-  JsonCheck C = { L, charge, for_cjson, lx_nil(), NULL };
+/* The check under a given bound (json-encode's writer: none but memory;
+** host conversions: the JSON cap too). */
+static void json_check_bounded(lx_State *L, lx_Value v, bool charge, bool for_cjson,
+                               JsonBound bound) {
+  JsonCheck C = { L, charge, for_cjson, lx_nil(), NULL, bound, 0, 0, 0 };
   lx_Obj *saved = lx_protect_begin(L);
   if (!check_value(&C, v)) check_raise(&C);
   lx_protect_end(L, saved);
+}
+
+void lx_json_check(lx_State *L, lx_Value v, bool charge, bool for_cjson) {
+  json_check_bounded(L, v, charge, for_cjson, json_bound(L, false, for_cjson));
 }
 
 /* ========================================================================
@@ -246,8 +336,11 @@ static cJSON *build_value(lx_Value v) {
   }
 }
 
+/* A cJSON tree of v for the host: checked first under the JSON cap and
+** the memory limit's room (the tree is malloc'd outside the heap's
+** accounting), so building it can neither raise nor grow unbounded. */
 cJSON *lx_value_to_json(lx_State *L, lx_Value v) {
-  lx_json_check(L, v, true, true);
+  json_check_bounded(L, v, true, true, json_bound(L, true, true));
   return build_value(v);
 }
 
@@ -262,7 +355,17 @@ typedef struct JsonWriter {
   int indent;              /* spaces per level; 0 = compact */
   bool charge;             /* charge fuel per element and per 64 bytes */
   bool verified;           /* lx_json_check has accepted root */
+  JsonBound bound;         /* what the text written may come to */
+  size_t start;            /* b->len when writing began */
+  unsigned polls;          /* values written, for json_poll */
 } JsonWriter;
+
+/* Before writing a value or a string of n more bytes: the text so far
+** plus n within the bound (raises past it). */
+static inline void write_within(JsonWriter *W, size_t n) {
+  size_t text = W->b->len - W->start + n;
+  json_within(W->L, &W->bound, text, text);
+}
 
 /* The writer met something unusual (a value JSON may not carry, an
 ** integer key that may clash with a string key): the checker decides,
@@ -270,7 +373,7 @@ typedef struct JsonWriter {
 ** being written. Checking only then keeps the common case one pass. */
 static void write_verify(JsonWriter *W) {
   if (W->verified) return;
-  lx_json_check(W->L, W->root, W->charge, false);
+  json_check_bounded(W->L, W->root, W->charge, false, W->bound);
   W->verified = true;
 }
 
@@ -329,6 +432,7 @@ static void write_escaped(JsonWriter *W, const char *s, size_t len, size_t plain
 ** keyword names) are written again and again. */
 static inline void write_str(JsonWriter *W, lx_String *s) {
   if (W->charge) lx_charge(W->L, (int64_t)(s->len >> 6));
+  write_within(W, s->len);
   if (!(s->h.flags & LX_STRING_JSON_KNOWN)) {
     bool plain = json_plain_prefix(s->data, s->len) == s->len;
     s->h.flags |= (uint16_t)(LX_STRING_JSON_KNOWN | (plain ? LX_STRING_JSON_PLAIN : 0));
@@ -406,6 +510,8 @@ static void write_object(JsonWriter *W, const lx_Dict *d, int level) {
 static void write_value(JsonWriter *W, lx_Value v, int level) {
   char num[48];
   if (W->charge) lx_charge(W->L, 1);
+  json_poll(W->L, &W->polls);
+  write_within(W, 0);
   switch (v.tag) {
     case LX_NIL: lx_buf_adds(W->b, "null"); return;
     case LX_BOOL: lx_buf_adds(W->b, v.as.b ? "true" : "false"); return;
@@ -429,9 +535,15 @@ static void write_value(JsonWriter *W, lx_Value v, int level) {
   lx_c_leave(W->L);
 }
 
-void lx_json_write(lx_Buf *b, lx_Value v, int indent, bool charge) {
-  JsonWriter W = { b->L, b, v, indent, charge, false };
+/* Write v into b under a bound. */
+static void json_write_bounded(lx_Buf *b, lx_Value v, int indent, bool charge,
+                               JsonBound bound) {
+  JsonWriter W = { b->L, b, v, indent, charge, false, bound, b->len, 0 };
   write_value(&W, v, 0);
+}
+
+void lx_json_write(lx_Buf *b, lx_Value v, int indent, bool charge) {
+  json_write_bounded(b, v, indent, charge, json_bound(b->L, false, false));
 }
 
 /* ========================================================================
@@ -557,12 +669,13 @@ static void root_value(lx_State *L, lx_Value v) {
   L->stack[L->sp++] = v;
 }
 
-/* Host conversions are not charged fuel: they run outside evaluations. */
+/* Host conversions run as API evaluations (lx_api_run): under the call's
+** budget inside one, else under a fresh one, so they are charged fuel,
+** polled for time and bounded like any work of the sandbox. */
 static void to_json_body(lx_State *L, void *ud) {
   JsonCall *c = ud;
   root_value(L, c->value);
-  lx_json_check(L, c->value, false, true);
-  c->out = build_value(c->value);
+  c->out = lx_value_to_json(L, c->value);
   L->sp--;
 }
 
@@ -587,11 +700,13 @@ bool lispy_text_add(lispy_Text *t, const char *s, size_t len) {
 }
 
 /* Append the compact JSON text of v to t, written in place (t->len moves
-** only when all of it is there). v must be rooted. */
+** only when all of it is there). v must be rooted. The text leaves the
+** state and is malloc'd outside the heap: bounded by the JSON cap and the
+** memory limit's room, and charged fuel. */
 void lx_json_write_text(lx_State *L, lispy_Text *t, lx_Value v) {
   lx_Buf b;
   lx_buf_init_text(L, &b, t);
-  lx_json_write(&b, v, 0, false);
+  json_write_bounded(&b, v, 0, true, json_bound(L, true, true));
   lx_buf_text_done(&b);
 }
 
@@ -615,11 +730,14 @@ static void from_json_body(lx_State *L, void *ud) {
   c->value = lx_json_to_value(L, c->in, false);
 }
 
+_Noreturn void lispy_rethrow(lispy_State *L, lispy_Value err) {
+  lx_throw(L, err);
+}
+
 cJSON *lispy_to_json(lispy_State *L, lispy_Value v, char *why, size_t whylen) {
   JsonCall c = { v, NULL, NULL, NULL };
-  lx_Value err;
-  if (!lx_pcall(L, to_json_body, &c, &err)) {
-    conversion_failed(err, why, whylen);
+  if (lx_api_run(L, to_json_body, &c) != LISPY_OK) {
+    conversion_failed(L->last_error, why, whylen);
     return NULL;
   }
   if (c.out == NULL && why != NULL && whylen > 0) snprintf(why, whylen, "out of memory");
@@ -629,10 +747,9 @@ cJSON *lispy_to_json(lispy_State *L, lispy_Value v, char *why, size_t whylen) {
 int lispy_to_json_text(lispy_State *L, lispy_Value v, lispy_Text *out, char *why,
                        size_t whylen) {
   JsonCall c = { v, NULL, NULL, out };
-  lx_Value err;
-  if (lx_pcall(L, to_text_body, &c, &err)) return LISPY_OK;
+  if (lx_api_run(L, to_text_body, &c) == LISPY_OK) return LISPY_OK;
   if (out->data != NULL) out->data[out->len] = '\0';  /* drop the partial text */
-  conversion_failed(err, why, whylen);
+  conversion_failed(L->last_error, why, whylen);
   return LISPY_ERROR;
 }
 

@@ -277,7 +277,7 @@ static void lx_convert_protected(lx_State *L, void *ud) {
 }
 
 /* Run fn under the API's budget and error conventions. */
-static int lx_api_run(lx_State *L, lx_ProtectedFn fn, void *ud) {
+int lx_api_run(lx_State *L, lx_ProtectedFn fn, void *ud) {
   lx_budget_begin(L);
   lx_Value err;
   bool ok = lx_pcall(L, fn, ud, &err);
@@ -340,7 +340,9 @@ typedef struct lx_CallCall {
 
 /* Push fn and its arguments, converting the JSON ones in place on the
 ** stack (each rooted as soon as it exists), call, and write the result
-** as JSON text when asked (rooted on the stack, outside the limits). */
+** as JSON text when asked (rooted on the stack). The writing is part of
+** the call: it spends the call's fuel and time, and its text counts
+** against the call's memory limit and the JSON cap (lx_json_write_text). */
 static void lx_call_protected(lx_State *L, void *ud) {
   lx_CallCall *cc = ud;
   size_t fnslot = L->sp;
@@ -355,7 +357,6 @@ static void lx_call_protected(lx_State *L, void *ud) {
   cc->result = lx_vm_call_slot(L, fnslot, cc->argc + cc->njson);
   if (cc->text == NULL) return;
   cc->returned = true;
-  if (L->api_depth == 1) lx_budget_lift(L);  /* not inside an outer run's budget */
   L->stack[L->sp++] = cc->result;
   lx_json_write_text(L, cc->text, cc->result);
   L->sp--;
@@ -382,7 +383,9 @@ int lispy_call_json_text(lispy_State *L, lispy_Value fn, int argc, const lispy_V
   int rc = lx_api_run(L, lx_call_protected, &cc);
   if (rc == LISPY_OK) return rc;
   if (out->data != NULL) out->data[out->len] = '\0';  /* drop a partial value */
-  return !cc.converted ? LISPY_BADJSON : cc.returned ? LISPY_NOTJSON : rc;
+  if (!cc.converted) return LISPY_BADJSON;
+  bool limit = strcmp(lispy_error_kind(L->last_error), "limit") == 0;
+  return cc.returned && !limit ? LISPY_NOTJSON : rc;  /* too big is a limit */
 }
 
 typedef struct lx_ReadApi {

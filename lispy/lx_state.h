@@ -121,6 +121,7 @@ struct lx_State {
   int64_t ref_free;        /* first free slot in refs (chained), -1 if none */
   uint64_t rng[4];         /* xoshiro256** state */
   uint64_t gensym_counter; /* suffix of the next gensym */
+  size_t json_cap;         /* largest JSON leaving the state (lispy_set_json_cap) */
   lx_Value pins[16];       /* API arguments pinned while the API allocates */
   int npins;
 
@@ -198,6 +199,12 @@ static inline void lx_c_leave(lx_State *L) { L->c_depth--; }
 ** leave the error value in *err. */
 typedef void (*lx_ProtectedFn)(lx_State *L, void *ud);
 bool lx_pcall(lx_State *L, lx_ProtectedFn fn, void *ud, lx_Value *err);
+
+/* Run fn as one API evaluation (what lispy_eval_string and lispy_call do):
+** under the host's limits when it is the outermost one, inside the running
+** evaluation's budget otherwise. On error L->last_error holds the error
+** value. Returns LISPY_OK or LISPY_ERROR. */
+int lx_api_run(lx_State *L, lx_ProtectedFn fn, void *ud);
 
 /* Charge fuel for work done in C (proportional to size). */
 static inline void lx_charge(lx_State *L, int64_t steps) {

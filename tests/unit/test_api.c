@@ -512,11 +512,17 @@ static void test_call_json_text(lispy_State *L) {
   CHECK(eval_value(L, "(fn [a] (car a))", "api", &fn) == LISPY_OK);
   CHECK(lispy_call_json_text(L, fn, 0, NULL, 1, json, &t) == LISPY_ERROR);
   CHECK(t.len == before && t.data[before] == '\0');
-  /* writing is the host's work: a big result within a tight fuel limit */
+  /* writing is part of the call: a big result spends the call's fuel
+  ** (a fuel limit, out unchanged) and fits once the fuel does */
   lispy_Value big;
   CHECK(eval_value(L, "(define big (range 20000)) (fn [a] big)", "api", &big) == LISPY_OK);
   lispy_Limits saved = lispy_get_limits(L), lim = saved;
   lim.fuel = 100;
+  lispy_set_limits(L, &lim);
+  CHECK(lispy_call_json_text(L, big, 0, NULL, 1, json, &t) == LISPY_ERROR);
+  CHECK_STR(lispy_error_kind(lispy_last_error(L)), "limit");
+  CHECK(t.len == before && t.data[before] == '\0');
+  lim.fuel = 30000;
   lispy_set_limits(L, &lim);
   CHECK(lispy_call_json_text(L, big, 0, NULL, 1, json, &t) == LISPY_OK);
   CHECK(t.len > before + 20000 && strncmp(t.data + before, "[0,1,2,", 7) == 0);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "lispy.h"
 
@@ -195,6 +196,127 @@ static void test_round_trip(lispy_State *L) {
   }
 }
 
+/* ==== Bounds on JSON leaving the state ====================================== */
+
+/* Source of a structure with heavy sharing: level n is (list x x) of level
+** n-1, so n conses make a JSON text of about 2^(n+1) bytes. */
+static char *dag_src(int n) {
+  static char src[160];
+  snprintf(src, sizeof src,
+           "(let loop ((i 0) (x 1)) (if (= i %d) x (loop (+ i 1) (list x x))))", n);
+  return src;
+}
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The kind and data.limit of the last error are limit / which. */
+static void check_last_limit(lispy_State *L, const char *which) {
+  lispy_Value e = lispy_last_error(L);
+  CHECK_STR(lispy_error_kind(e), "limit");
+  char why[64];
+  cJSON *j = lispy_to_json(L, e, why, sizeof why);
+  const cJSON *data = cJSON_GetObjectItem(j, "data");
+  CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(data, "limit")), which);
+  cJSON_Delete(j);
+}
+
+/* A value within the cap converts; past it (a long string, a shared
+** structure 2 GB as text) every host conversion stops with a "result"
+** limit error at once, and the state goes on. */
+static void test_json_cap(lispy_State *L) {
+  lispy_set_json_cap(L, 1000);
+  check_encode(L, "[1 2 3]", "[1,2,3]");
+  check_encode_error(L, "(string-repeat \"x\" 2000)", "1000-byte cap");
+  check_last_limit(L, "result");
+  double t0 = now_s();
+  check_encode_error(L, dag_src(30), "result too large");
+  lispy_Text t = {0};
+  char why[256] = "";
+  CHECK(lispy_to_json_text(L, eval(L, dag_src(30)), &t, why, sizeof why) == LISPY_ERROR);
+  CHECK(strstr(why, "1000-byte cap") != NULL);
+  CHECK(t.len == 0);
+  CHECK(lispy_to_json_text(L, eval(L, "{:a [1 2]}"), &t, why, sizeof why) == LISPY_OK);
+  CHECK_STR(t.data, "{\"a\":[1,2]}");
+  CHECK(now_s() - t0 < 1.0);
+
+  /* the result of lispy_call_json_text: a limit error, not "not JSON" */
+  lispy_Value fn = eval(L, "(fn [n] (let loop ((i 0) (x 1)) (if (= i n) x (loop (+ i 1) (list x x)))))");
+  cJSON *n = cJSON_CreateNumber(30);
+  const cJSON *args[1] = {n};
+  size_t before = t.len;
+  t0 = now_s();
+  CHECK(lispy_call_json_text(L, fn, 0, NULL, 1, args, &t) == LISPY_ERROR);
+  CHECK(now_s() - t0 < 1.0);
+  check_last_limit(L, "result");
+  CHECK(t.len == before);
+  cJSON_Delete(n);
+  free(t.data);
+  lispy_set_json_cap(L, 0);  /* the default again */
+  cJSON *j = lispy_to_json(L, eval(L, "(string-repeat \"x\" 2000)"), why, sizeof why);
+  CHECK(cJSON_IsString(j) && strlen(j->valuestring) == 2000);
+  cJSON_Delete(j);
+}
+
+/* lispy_to_json of the value of src under lim fails naming needle. */
+static void check_encode_limited(lispy_State *L, const char *src, const lispy_Limits *lim,
+                                 const char *needle) {
+  lispy_Value v = eval(L, src);
+  int ref = lispy_ref(L, v);
+  lispy_Limits saved = lispy_get_limits(L);
+  lispy_set_limits(L, lim);
+  char why[256] = "";
+  double t0 = now_s();
+  cJSON *j = lispy_to_json(L, v, why, sizeof why);
+  CHECK(j == NULL && now_s() - t0 < 0.5);
+  cJSON_Delete(j);
+  if (strstr(why, needle) == NULL) {
+    fprintf(stderr, "encode %s: message [%s] lacks [%s]\n", src, why, needle);
+    failures++;
+  }
+  lispy_set_limits(L, &saved);
+  lispy_unref(L, ref);
+}
+
+/* The memory limit bounds what conversions malloc outside the heap (a
+** cJSON tree, the host's text), and fuel and time bound their work. */
+static void test_json_limits(lispy_State *L) {
+  lispy_Limits saved = lispy_get_limits(L), lim = saved;
+  lim.memory = 1u << 20;
+  lispy_set_limits(L, &lim);
+  double t0 = now_s();
+  check_encode_error(L, dag_src(28), "memory limit");
+  check_last_limit(L, "memory");
+  lispy_Text t = {0};
+  char why[256] = "";
+  CHECK(lispy_to_json_text(L, eval(L, dag_src(28)), &t, why, sizeof why) == LISPY_ERROR);
+  CHECK(strstr(why, "memory limit") != NULL);
+  /* json-encode inside the sandbox: its buffer is the heap's */
+  lispy_Value v;
+  char src[200];
+  snprintf(src, sizeof src, "(json-encode %s)", dag_src(28));
+  CHECK(lispy_eval_string(L, NULL, src, strlen(src), "test", &v) == LISPY_ERROR);
+  CHECK_STR(lispy_error_kind(lispy_last_error(L)), "limit");
+  CHECK(now_s() - t0 < 1.0);
+  free(t.data);
+
+  lispy_set_limits(L, &saved);
+
+  lim = saved;
+  lim.fuel = 1000;
+  check_encode_limited(L, "(range 5000)", &lim, "fuel");
+  lim.fuel = 0;
+  lim.memory = 0;
+  lim.timeout = 0.05;
+  lispy_set_json_cap(L, 1u << 30);
+  check_encode_limited(L, dag_src(40), &lim, "time limit");
+  lispy_set_json_cap(L, 0);
+  check_encode(L, "[1]", "[1]");
+}
+
 int main(void) {
   lispy_State *L = lispy_open();
   if (L == NULL) {
@@ -206,6 +328,8 @@ int main(void) {
   test_decode(L);
   test_decode_errors(L);
   test_builtins(L);
+  test_json_cap(L);
+  test_json_limits(L);
   lispy_gc_stress(L, true);
   test_round_trip(L);
   lispy_gc_stress(L, false);
