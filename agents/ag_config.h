@@ -40,4 +40,13 @@ _Static_assert(AG_MAX_RESULT_BYTES <= (1u << 30), "result cap too large");
 #define AG_DEFAULT_CALL_TIMEOUT_MS 30000
 #endif
 
+/* Largest --timeout (and :limits timeout, and a conformance case's
+** "timeout") accepted, in seconds: one year. Past it a value is a typo (or
+** an attempt to reach an undefined float-to-integer conversion), and 0
+** already means "no limit". Ceiling: 1e15, where a double still counts
+** milliseconds exactly. */
+#ifndef AG_MAX_TIMEOUT_SECONDS
+#define AG_MAX_TIMEOUT_SECONDS (365.0 * 24 * 3600)
+#endif
+
 #endif

@@ -285,11 +285,14 @@ static bool ag_conf_limits_ok(const cJSON *limits, char *why, size_t len) {
   }
   if (!ag_conf_known_keys(limits, ag_conf_limit_keys, "limits", why, len)) return false;
   const cJSON *m;
-  cJSON_ArrayForEach(m, limits)
-    if (!cJSON_IsNumber(m) || m->valuedouble < 0) {
+  lispy_Limits scratch = lispy_default_limits();
+  cJSON_ArrayForEach(m, limits) {
+    if (!cJSON_IsNumber(m)) {
       snprintf(why, len, "limit \"%s\" must be a non-negative number", m->string);
       return false;
     }
+    if (!ag_limit_set_number(&scratch, m->string, m->valuedouble, why, len)) return false;
+  }
   return true;
 }
 
@@ -408,11 +411,12 @@ static cJSON *ag_conf_fixture(const cJSON *base, const cJSON *context) {
 
 /* base with the limits given in spec (an object, or NULL) replaced. */
 static lispy_Limits ag_conf_limits(lispy_Limits base, const cJSON *spec) {
-  const cJSON *v;
-  if (cJSON_IsNumber(v = ag_conf_get(spec, "fuel"))) base.fuel = (int64_t)v->valuedouble;
-  if (cJSON_IsNumber(v = ag_conf_get(spec, "memory"))) base.memory = (size_t)v->valuedouble;
-  if (cJSON_IsNumber(v = ag_conf_get(spec, "depth"))) base.depth = (size_t)v->valuedouble;
-  if (cJSON_IsNumber(v = ag_conf_get(spec, "timeout"))) base.timeout = v->valuedouble;
+  static const char *const names[] = {"fuel", "memory", "depth", "timeout"};
+  char why[200];
+  for (size_t i = 0; i < sizeof names / sizeof *names; i++) {  /* checked by ag_conf_limits_ok */
+    const cJSON *v = ag_conf_get(spec, names[i]);
+    if (cJSON_IsNumber(v)) ag_limit_set_number(&base, names[i], v->valuedouble, why, sizeof why);
+  }
   return base;
 }
 

@@ -5,6 +5,8 @@
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,6 +190,127 @@ void ag_runtime_set_limits(ag_Runtime *rt, const lispy_Limits *limits) {
 }
 
 lispy_Limits ag_runtime_limits(const ag_Runtime *rt) { return rt->limits; }
+
+/* ========================================================================
+** Limits from text and JSON, strictly
+** ======================================================================== */
+
+/* Largest value of each whole-number limit (its C type's range). */
+static uint64_t ag_limit_max(const char *name) {
+  return strcmp(name, "fuel") == 0 ? (uint64_t)INT64_MAX : (uint64_t)SIZE_MAX;
+}
+
+/* What a whole-number limit expects, for messages. */
+static const char *ag_limit_expects(const char *name) {
+  if (strcmp(name, "memory") == 0)
+    return "a whole number of bytes (0: unlimited), optionally with k, m or g (KiB, MiB, GiB)";
+  if (strcmp(name, "fuel") == 0)
+    return "a whole number of steps (0: unlimited), optionally with k, m or g (thousand, million, billion)";
+  return "a whole number of nested calls (0: the default), optionally with k, m or g (thousand, million, billion)";
+}
+
+static void ag_limit_store(lispy_Limits *l, const char *name, uint64_t v) {
+  if (strcmp(name, "fuel") == 0) l->fuel = (int64_t)v;
+  else if (strcmp(name, "memory") == 0) l->memory = (size_t)v;
+  else l->depth = (size_t)v;
+}
+
+/* The multiplier of a k/m/g suffix (1024-based for memory, 1000-based for
+** counts); 1 with no suffix; 0 for anything else. */
+static uint64_t ag_suffix_scale(const char *name, const char *s) {
+  uint64_t base = strcmp(name, "memory") == 0 ? 1024 : 1000;
+  if (*s == '\0') return 1;
+  if (s[1] != '\0') return 0;
+  switch (*s) {
+  case 'k': case 'K': return base;
+  case 'm': case 'M': return base * base;
+  case 'g': case 'G': return base * base * base;
+  default: return 0;
+  }
+}
+
+/* digits [k|m|g], within the limit's range. */
+static bool ag_parse_whole(lispy_Limits *l, const char *name, const char *text, char *why, size_t len) {
+  uint64_t v = 0, max = ag_limit_max(name);
+  const char *p = text;
+  bool overflow = false;
+  for (; *p >= '0' && *p <= '9'; p++) {
+    unsigned d = (unsigned)(*p - '0');
+    if (v > (max - d) / 10) overflow = true;
+    else v = v * 10 + d;
+  }
+  uint64_t scale = p > text ? ag_suffix_scale(name, p) : 0;
+  if (scale == 0) {
+    snprintf(why, len, "expected %s; got '%.80s'", ag_limit_expects(name), text);
+    return false;
+  }
+  if (overflow || v > max / scale) {
+    snprintf(why, len, "'%.80s' is too large (at most %" PRIu64 ")", text, max);
+    return false;
+  }
+  ag_limit_store(l, name, v * scale);
+  return true;
+}
+
+/* digits [. digits] [s|ms]: seconds, at most AG_MAX_TIMEOUT_SECONDS. */
+static bool ag_parse_seconds(lispy_Limits *l, const char *text, char *why, size_t len) {
+  const char *p = text;
+  size_t int_digits = strspn(p, "0123456789");
+  p += int_digits;
+  if (int_digits && *p == '.') {
+    size_t frac = strspn(p + 1, "0123456789");
+    p = frac ? p + 1 + frac : text;  /* "2." is not a number */
+  }
+  double scale = strcmp(p, "ms") == 0 ? 1e-3 : (*p == '\0' || strcmp(p, "s") == 0) ? 1 : 0;
+  if (!int_digits || p == text || scale == 0) {
+    snprintf(why, len, "expected seconds as a decimal number (2, 0.25; 0: no limit), "
+             "optionally with s or ms; got '%.80s'", text);
+    return false;
+  }
+  double v = int_digits > 20 ? INFINITY : strtod(text, NULL) * scale;  /* the prefix is plain decimal */
+  if (!(v <= AG_MAX_TIMEOUT_SECONDS)) {
+    snprintf(why, len, "'%.80s' is too large (at most %.0f seconds)", text, AG_MAX_TIMEOUT_SECONDS);
+    return false;
+  }
+  l->timeout = v;
+  return true;
+}
+
+static bool ag_limit_known(const char *name, char *why, size_t len) {
+  if (strcmp(name, "fuel") == 0 || strcmp(name, "memory") == 0 || strcmp(name, "depth") == 0 ||
+      strcmp(name, "timeout") == 0)
+    return true;
+  snprintf(why, len, "unknown limit '%.40s' (fuel, memory, depth, timeout)", name);
+  return false;
+}
+
+bool ag_limit_parse(lispy_Limits *l, const char *name, const char *text, char *why, size_t whylen) {
+  assert(l && name && text && why);
+  if (!ag_limit_known(name, why, whylen)) return false;
+  if (strcmp(name, "timeout") == 0) return ag_parse_seconds(l, text, why, whylen);
+  return ag_parse_whole(l, name, text, why, whylen);
+}
+
+bool ag_limit_set_number(lispy_Limits *l, const char *name, double v, char *why, size_t whylen) {
+  assert(l && name && why);
+  if (!ag_limit_known(name, why, whylen)) return false;
+  if (strcmp(name, "timeout") == 0) {
+    if (!(v >= 0 && v <= AG_MAX_TIMEOUT_SECONDS)) {
+      snprintf(why, whylen, "limit \"timeout\" must be seconds from 0 to %.0f", AG_MAX_TIMEOUT_SECONDS);
+      return false;
+    }
+    l->timeout = v;
+    return true;
+  }
+  uint64_t max = ag_limit_max(name);
+  /* (double)max rounds up to 2^63 or 2^64, itself out of range: hence <. */
+  if (!(v >= 0 && v < (double)max && v == floor(v))) {
+    snprintf(why, whylen, "limit \"%s\" must be a whole number from 0 to %" PRIu64, name, max);
+    return false;
+  }
+  ag_limit_store(l, name, (uint64_t)v);
+  return true;
+}
 
 void ag_runtime_set_backend(ag_Runtime *rt, ag_Backend backend) {
   if (rt->backend.destroy) rt->backend.destroy(rt->backend.self);

@@ -170,6 +170,20 @@ void         ag_runtime_free(ag_Runtime *rt);
 lispy_State *ag_runtime_lispy(ag_Runtime *rt);
 void         ag_runtime_set_limits(ag_Runtime *rt, const lispy_Limits *limits);
 lispy_Limits ag_runtime_limits(const ag_Runtime *rt);
+/* Set the limit called name ("fuel", "memory", "depth" or "timeout") of l
+** from text, strictly (the CLI's --fuel etc. and the shell's :limits):
+** fuel and depth are whole numbers with an optional k, m or g suffix
+** (thousand, million, billion); memory is whole bytes with an optional k,
+** m or g (KiB, MiB, GiB); timeout is seconds as a decimal number (2, 0.25)
+** with an optional s or ms suffix, at most AG_MAX_TIMEOUT_SECONDS. Signs,
+** exponents, nan, inf, fractions of whole numbers, overflow and trailing
+** text are refused: false, l unchanged, why saying what was expected. */
+bool         ag_limit_parse(lispy_Limits *l, const char *name, const char *text,
+                            char *why, size_t whylen);
+/* The same from a JSON number (conformance files): whole and in range for
+** fuel, memory and depth; finite, non-negative and capped for timeout. */
+bool         ag_limit_set_number(lispy_Limits *l, const char *name, double v,
+                                 char *why, size_t whylen);
 /* Replace the context backend (the runtime owns it from then on). */
 void         ag_runtime_set_backend(ag_Runtime *rt, ag_Backend backend);
 ag_Backend  *ag_runtime_backend(ag_Runtime *rt);

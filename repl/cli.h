@@ -25,6 +25,8 @@ typedef struct rp_Options {
   bool strict;             /* --strict */
   bool run;                /* command is run */
   bool notes;              /* --notes: lint prints notes too */
+  bool timeout_set;        /* --timeout was given (else agent commands get
+                              AG_DEFAULT_CALL_TIMEOUT_MS) */
 } rp_Options;
 
 /* cli_agents.c */

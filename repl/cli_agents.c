@@ -10,9 +10,11 @@
 ** Common options: --agents DIR (repeatable; else LISPY_AGENTS_PATH, else
 ** ./agents), --mock FILE, --trace, and the limits of main.c.
 */
+#include <assert.h>
+#include <math.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -77,33 +79,111 @@ static const char *rp_prop_type(const ag_Agent *a, const char *key) {
   return cJSON_IsString(t) ? t->valuestring : NULL;
 }
 
+/* Up to 24 bytes of text at p for a message, control and non-ASCII bytes
+** as '?', "..." when there is more: never the whole argument. */
+static void rp_snippet(const char *p, char *out, size_t len) {
+  size_t n = 0;
+  assert(len > 28);
+  for (; p[n] && n < 24; n++) out[n] = p[n] >= 0x20 && p[n] < 0x7f ? p[n] : '?';
+  snprintf(out + n, len - n, "%s", p[n] ? "..." : "");
+}
+
+/* How deeply text's brackets nest, outside strings. */
+static int rp_json_depth(const char *text) {
+  int depth = 0, max = 0;
+  bool in_string = false;
+  for (const char *p = text; *p; p++) {
+    if (in_string) {
+      if (*p == '\\' && p[1]) p++;
+      else if (*p == '"') in_string = false;
+    } else if (*p == '"') {
+      in_string = true;
+    } else if (*p == '[' || *p == '{') {
+      if (++depth > max) max = depth;
+    } else if (*p == ']' || *p == '}') {
+      depth--;
+    }
+  }
+  return max;
+}
+
+/* False if a number in j is out of range (1e400 parses to inf). */
+static bool rp_json_finite(const cJSON *j) {
+  if (cJSON_IsNumber(j)) return isfinite(j->valuedouble);
+  for (const cJSON *c = j ? j->child : NULL; c; c = c->next)
+    if (!rp_json_finite(c)) return false;
+  return true;
+}
+
+/* Parse one whole JSON text strictly: trailing text, nesting deeper than
+** cJSON's limit and numbers out of range are errors, each said so (what
+** names the argument: "arguments"). NULL with err set. */
+static cJSON *rp_parse_json_strict(const char *text, const char *what, char *err, size_t errlen) {
+  const char *end = NULL;
+  char near[40];
+  cJSON *j = cJSON_ParseWithOpts(text, &end, false);
+  if (!j) {
+    int depth = rp_json_depth(text);
+    size_t at = end && end >= text ? (size_t)(end - text) : 0;
+    rp_snippet(text + at, near, sizeof near);
+    if (depth > CJSON_NESTING_LIMIT)
+      snprintf(err, errlen, "%s: nested %d levels deep, and JSON arguments may nest at most %d",
+               what, depth, CJSON_NESTING_LIMIT);
+    else
+      snprintf(err, errlen, "%s: not valid JSON (at byte %zu: '%s')", what, at, near);
+    return NULL;
+  }
+  end += strspn(end, " \t\r\n");
+  if (*end) {
+    rp_snippet(end, near, sizeof near);
+    snprintf(err, errlen, "%s: text after the JSON value (at byte %zu: '%s')", what,
+             (size_t)(end - text), near);
+  } else if (!rp_json_finite(j)) {
+    snprintf(err, errlen, "%s: a number too large for a double (it would become infinity)", what);
+  } else {
+    return j;
+  }
+  cJSON_Delete(j);
+  return NULL;
+}
+
 /* A value for key=value: strings stay strings when the schema says so (or
-** the text is not JSON); otherwise the text is parsed as JSON (42, true). */
-static cJSON *rp_kv_value(const ag_Agent *a, const char *key, const char *text) {
+** the text is not JSON); otherwise the text is parsed as one whole JSON
+** value (42, true; "42abc" stays a string). NULL with err set when the
+** text is JSON whose numbers are out of range. */
+static cJSON *rp_kv_value(const ag_Agent *a, const char *key, const char *text, char *err, size_t errlen) {
   const char *type = rp_prop_type(a, key);
   if (type && strcmp(type, "string") == 0) return cJSON_CreateString(text);
-  cJSON *j = cJSON_Parse(text);
-  return j ? j : cJSON_CreateString(text);
+  cJSON *j = cJSON_ParseWithOpts(text, NULL, true);
+  if (!j) return cJSON_CreateString(text);
+  if (rp_json_finite(j)) return j;
+  cJSON_Delete(j);
+  snprintf(err, errlen, "%.200s: a number too large for a double (it would become infinity)", key);
+  return NULL;
 }
 
 cJSON *rp_parse_call_args(const ag_Agent *a, char **argv, int argc, char *err, size_t errlen) {
-  if (argc == 1 && argv[0][0] == '{') {
-    cJSON *j = cJSON_Parse(argv[0]);
-    if (!j) snprintf(err, errlen, "arguments are not valid JSON: %s", argv[0]);
-    return j;
-  }
+  if (argc == 1 && argv[0][strspn(argv[0], " \t\r\n")] == '{')
+    return rp_parse_json_strict(argv[0], "arguments", err, errlen);
   cJSON *obj = cJSON_CreateObject();
   for (int i = 0; i < argc; i++) {
     char *eq = strchr(argv[i], '=');
+    char near[40];
     if (!eq || eq == argv[i]) {
-      snprintf(err, errlen, "expected key=value or a JSON object, got '%s'", argv[i]);
+      rp_snippet(argv[i], near, sizeof near);
+      snprintf(err, errlen, "expected key=value or a JSON object, got '%s'", near);
       cJSON_Delete(obj);
       return NULL;
     }
     char key[256];
     snprintf(key, sizeof key, "%.*s", (int)(eq - argv[i]), argv[i]);
+    cJSON *v = rp_kv_value(a, key, eq + 1, err, errlen);
+    if (!v) {
+      cJSON_Delete(obj);
+      return NULL;
+    }
     cJSON_DeleteItemFromObjectCaseSensitive(obj, key);
-    cJSON_AddItemToObject(obj, key, rp_kv_value(a, key, eq + 1));
+    cJSON_AddItemToObject(obj, key, v);
   }
   return obj;
 }

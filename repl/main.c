@@ -7,7 +7,9 @@
 **   lispy --version | --help
 **
 ** Limits: --fuel N --memory BYTES --timeout SECONDS --depth N apply to every
-** evaluation. LISPY_GC_STRESS=1 collects at every allocation (tests).
+** evaluation, parsed strictly (ag_limit_parse); the agent commands get
+** AG_DEFAULT_CALL_TIMEOUT_MS without --timeout. LISPY_GC_STRESS=1 collects
+** at every allocation (tests).
 */
 #include <errno.h>
 #include <signal.h>
@@ -15,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ag_config.h"
 #include "cli.h"
 #include "cli_complete.h"
 #include "shell.h"
@@ -46,41 +49,37 @@ static void rp_usage(FILE *out) {
           "  --mock FILE      mock context fixture (JSON; see examples/mock.json)\n"
           "  --trace          include the context calls in the envelope\n"
           "\n"
-          "limits:\n"
-          "  --fuel N         steps an evaluation may take (0: unlimited; default %lld)\n"
-          "  --memory BYTES   heap an evaluation may add (suffix k, m, g; 0: unlimited)\n"
-          "  --timeout SECS   wall-clock seconds per evaluation (0: none)\n"
-          "  --depth N        nested calls allowed (default %d)\n",
-          (long long)lispy_default_limits().fuel, (int)lispy_default_limits().depth);
+          "limits (whole numbers; k, m, g suffixes; nan, inf, fractions, exponents refused):\n"
+          "  --fuel N         steps an evaluation may take (k, m, g: thousand, million,\n"
+          "                   billion; 0: unlimited; default %lld)\n"
+          "  --memory BYTES   heap an evaluation may add (k, m, g: KiB, MiB, GiB; 0: unlimited)\n"
+          "  --timeout SECS   wall-clock seconds per evaluation (2, 0.25, 500ms; 0: none);\n"
+          "                   call, test, lint, list, tools, watch and run of an agent file\n"
+          "                   default to %g s, the shell, scripts and -e to none\n"
+          "  --depth N        nested calls allowed (k, m, g as for --fuel; default %d)\n",
+          (long long)lispy_default_limits().fuel, AG_DEFAULT_CALL_TIMEOUT_MS / 1000.0,
+          (int)lispy_default_limits().depth);
 }
 
-/* Parse a count with an optional k/m/g suffix; false on junk. */
-static bool rp_parse_size(const char *s, double *out) {
-  char *end;
-  errno = 0;
-  double v = strtod(s, &end);
-  if (errno || end == s || v < 0) return false;
-  switch (*end) {
-  case 'k': case 'K': v *= 1024; end++; break;
-  case 'm': case 'M': v *= 1024 * 1024; end++; break;
-  case 'g': case 'G': v *= 1024.0 * 1024 * 1024; end++; break;
-  default: break;
-  }
-  *out = v;
-  return *end == '\0';
+/* --fuel, --memory, --timeout, --depth: "fuel" etc., or NULL. */
+static const char *rp_limit_name(const char *option) {
+  static const char *names[] = {"fuel", "memory", "timeout", "depth", NULL};
+  for (int i = 0; names[i]; i++)
+    if (strncmp(option, "--", 2) == 0 && strcmp(option + 2, names[i]) == 0) return names[i];
+  return NULL;
 }
 
-static bool rp_limit_option(rp_Options *o, const char *name, const char *value) {
-  double v;
-  if (!value || !rp_parse_size(value, &v)) {
-    fprintf(stderr, "lispy: %s needs a non-negative number, got '%s'\n", name, value ? value : "");
+/* A limit option, parsed strictly (ag_limit_parse); bad values end the
+** program with status 2 and a message saying what was expected. */
+static bool rp_limit_option(rp_Options *o, const char *option, const char *value) {
+  const char *name = rp_limit_name(option);
+  if (!name) return false;
+  char why[300];
+  if (!ag_limit_parse(&o->limits, name, value, why, sizeof why)) {
+    fprintf(stderr, "lispy: %s: %s\n", option, why);
     exit(2);
   }
-  if (strcmp(name, "--fuel") == 0) o->limits.fuel = (int64_t)v;
-  else if (strcmp(name, "--memory") == 0) o->limits.memory = (size_t)v;
-  else if (strcmp(name, "--timeout") == 0) o->limits.timeout = v;
-  else if (strcmp(name, "--depth") == 0) o->limits.depth = (size_t)v;
-  else return false;
+  o->timeout_set |= strcmp(name, "timeout") == 0;
   return true;
 }
 
@@ -94,6 +93,11 @@ static bool rp_flag(rp_Options *o, const char *a) {
 }
 
 /* Options that take a value (--name VALUE or --name=VALUE). */
+static bool rp_takes_value(const char *name) {
+  return strcmp(name, "--agents") == 0 || strcmp(name, "--mock") == 0 ||
+         strcmp(name, "--format") == 0 || rp_limit_name(name) != NULL;
+}
+
 static bool rp_valued(rp_Options *o, const char *name, const char *value) {
   if (strcmp(name, "--agents") == 0) {
     if (o->nagent_dirs < 64) o->agent_dirs[o->nagent_dirs++] = value;
@@ -138,8 +142,11 @@ static void rp_parse_args(rp_Options *o, int argc, char **argv) {
       size_t n = (size_t)(strchr(a, '=') - a);
       snprintf(name, sizeof name, "%.*s", (int)n, a);
       if (!rp_valued(o, name, a + n + 1)) goto unknown;
-    } else if (strncmp(a, "--", 2) == 0 && i + 1 < argc && rp_valued(o, a, argv[i + 1])) {
-      i++;
+    } else if (rp_takes_value(a) && i + 1 < argc) {
+      rp_valued(o, a, argv[++i]);
+    } else if (rp_takes_value(a)) {
+      fprintf(stderr, "lispy: %s needs a value (see lispy --help)\n", a);
+      exit(2);
     } else if (strncmp(a, "--", 2) == 0) {
       goto unknown;
     } else if (!o->command && rp_is_command(a)) {
@@ -231,10 +238,21 @@ static int rp_run(lispy_State *L, const rp_Options *o) {
   return 0;
 }
 
+/* The agent commands (call, test, lint, list, tools, watch, run of an
+** agent file) run unattended: without --timeout each evaluation, a file's
+** load or a call, gets AG_DEFAULT_CALL_TIMEOUT_MS, so a runaway agent
+** cannot hang a script or a CI job. The shell, scripts and -e keep none. */
+static void rp_default_timeout(rp_Options *o) {
+  bool agent_cmd = o->command && strcmp(o->command, "complete") != 0 &&
+                   (!o->run || (o->nfiles > 0 && rp_is_agent_file(o->files[0])));
+  if (agent_cmd && !o->timeout_set) o->limits.timeout = AG_DEFAULT_CALL_TIMEOUT_MS / 1000.0;
+}
+
 int main(int argc, char **argv) {
   rp_Options o;
   memset(&o, 0, sizeof o);
   rp_parse_args(&o, argc, argv);
+  rp_default_timeout(&o);
   if (o.command && strcmp(o.command, "complete") == 0) {
     int rc = rp_cmd_complete(&o);
     free(o.args);

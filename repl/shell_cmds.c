@@ -341,17 +341,13 @@ static void rp_cmd_limits(rp_Shell *sh, char *args) {
   lispy_Limits l = ag_runtime_limits(sh->rt);
   for (char *k; (k = rp_next_word(&args));) {
     char *v = rp_next_word(&args);
-    double x = v ? strtod(v, NULL) : -1;
-    if (!v || x < 0) {
+    char why[300];
+    if (!v) {
       printf("usage: :limits [fuel N] [memory BYTES] [depth N] [timeout SECONDS]\n");
       return;
     }
-    if (strcmp(k, "fuel") == 0) l.fuel = (int64_t)x;
-    else if (strcmp(k, "memory") == 0) l.memory = (size_t)x;
-    else if (strcmp(k, "depth") == 0) l.depth = (size_t)x;
-    else if (strcmp(k, "timeout") == 0) l.timeout = x;
-    else {
-      printf("unknown limit %s (fuel, memory, depth, timeout)\n", k);
+    if (!ag_limit_parse(&l, k, v, why, sizeof why)) {  /* strict: nan, 1e19, 0.5 refused */
+      printf("%s: %s\n", k, why);
       return;
     }
   }
