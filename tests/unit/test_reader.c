@@ -516,6 +516,50 @@ static void test_nesting(void) {
   region_end();
 }
 
+/* n copies of unit followed by tail (malloc'd). */
+static char *repeated(const char *unit, size_t n, const char *tail) {
+  size_t u = strlen(unit), t = strlen(tail);
+  char *s = malloc(u * n + t + 1);
+  for (size_t i = 0; i < n; i++) memcpy(s + i * u, unit, u);
+  memcpy(s + u * n, tail, t + 1);
+  return s;
+}
+
+/* Issue 9, class 3: runs of datum comments and quote marks cost no C
+** stack (300,000 "#; " before a datum overflowed it). */
+static void test_long_prefix_runs(void) {
+  region_begin();
+  enum { N = 300000 };
+  /* the #; run swallows the one datum and then wants N - 1 more */
+  char *s = repeated("#; ", N, "1");
+  check_read_error(s, strlen(s), LX_READ_INCOMPLETE, "datum comment #; needs a datum", 1, 1);
+  free(s);
+  /* N comments skip N datums; the next one is read */
+  char *datums = repeated("x ", N, "(kept)");
+  s = repeated("#; ", N, datums);
+  free(datums);
+  check_read(s, "(kept)");
+  free(s);
+  /* nested datum comments inside a skipped datum */
+  check_read("(#; (a #; b c) d)", "(d)");
+  /* quote marks and #; followed by open brackets nest: the depth guard,
+  ** reported where the nesting got too deep */
+  static const char *const units[] = {"'", "`", ",@", "~", "~@", "#; (", "[", "{"};
+  for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+    s = repeated(units[i], N, "x");
+    lx_Reader R;
+    lx_ReadStatus st;
+    read_all(&R, s, strlen(s), &st);
+    CHECK(st == LX_READ_ERROR);
+    free(s);
+    if (st != LX_READ_ERROR) continue;
+    CHECK_STR(lispy_error_kind(R.error), "limit");
+    CHECK(strstr(lispy_error_message(R.error), "nested too deeply") != NULL);
+    CHECK(lx_as_error(R.error)->pos.line == 1 && lx_as_error(R.error)->pos.col > 1);
+  }
+  region_end();
+}
+
 /* A NUL byte in the source (a binary file, or a length past the text) is
 ** a syntax error, not a crash. */
 static void test_nul_byte(void) {
@@ -595,6 +639,7 @@ int main(void) {
   test_incomplete();
   test_brackets_and_maps();
   test_nesting();
+  run_isolated("long #; and quote runs", test_long_prefix_runs);
   test_lispy_read();
   run_isolated("NUL byte in source", test_nul_byte);
   lispy_close(L);
