@@ -164,8 +164,13 @@ ag_Agent *ag_agent_load_source(ag_Runtime *rt, const char *src, size_t len, cons
   a->hash = ag_hash_bytes(src, len);
   a->env = lispy_env_new(rt->L, path);
   a->owns_env = true;
-  if (lispy_eval_string(rt->L, a->env, src, len, path, NULL) != LISPY_OK) {
+  ag_Agent *outer = rt->loading;
+  rt->loading = a;  /* the top level runs: no invoke, no context */
+  int rc = lispy_eval_string(rt->L, a->env, src, len, path, NULL);
+  rt->loading = outer;
+  if (rc != LISPY_OK) {
     ag_load_error(rt, a);
+    ag_lint_effects(rt, a, src, len);
     return a;
   }
   ag_extract(rt, a);

@@ -107,10 +107,20 @@ static void ag_ctx_record(ag_Runtime *rt, const char *method, const cJSON *args,
   cJSON_AddItemToArray(rt->call->trace, e);
 }
 
+void ag_refuse_at_load(ag_Runtime *rt, const char *what) {
+  if (!rt->loading) return;
+  char msg[300];
+  snprintf(msg, sizeof msg, "%s: an agent file's top level cannot call agents or use the "
+           "context (it runs when the file loads; hint: do it inside run)", what);
+  lispy_raise(rt->L, "runtime", msg);
+}
+
 /* One C function serves every method; its row index is the native data. */
 static lispy_Value ag_ctx_method(lispy_State *L, int argc, lispy_Value *argv) {
   const ag_MethodSpec *m = &ag_methods[lispy_native_data(L).as.i];
-  ag_Runtime *rt = ag_ctx_arg(L, argv[0], m->lispy_name);
+  ag_Runtime *rt = lispy_host_ptr(argv[0], "context");
+  if (rt) ag_refuse_at_load(rt, m->lispy_name);
+  rt = ag_ctx_arg(L, argv[0], m->lispy_name);
   char msg[512];
   cJSON *args = ag_ctx_args(L, argc, argv, msg, sizeof msg);
   if (!args) lispy_raise(L, "runtime", msg);
@@ -149,6 +159,7 @@ static lispy_Value ag_ctx_has(lispy_State *L, int argc, lispy_Value *argv) {
 static lispy_Value ag_invoke_native(lispy_State *L, int argc, lispy_Value *argv) {
   ag_Runtime *rt = lispy_host_ptr(lispy_native_data(L), "runtime");
   const char *name = lispy_to_cstring(argv[0], NULL);
+  ag_refuse_at_load(rt, "invoke");
   if (!name) lispy_raise(L, "runtime", "invoke: the agent name must be a string");
   if (rt->call) lispy_raise(L, "runtime", "invoke: agents cannot invoke other agents");
   char why[300];

@@ -35,6 +35,9 @@ struct ag_Runtime {
   ag_Agent **defined;      /* agents defined in the shell (shadow files) */
   size_t ndefined, capdefined;
   ag_CallCtx *call;        /* the call in progress, or NULL */
+  ag_Agent *loading;       /* the agent whose file is evaluating now (its
+                              top level may not invoke or use the
+                              context), or NULL */
   unsigned backend_gen;    /* bumped when the backend or its fields change */
   unsigned registry_gen;   /* bumped when the set of agents changes */
   struct ag_IndexEntry *index; /* name -> agent, open addressing */
@@ -52,6 +55,12 @@ ag_Agent *ag_agent_unreadable(ag_Runtime *rt, const char *path, const char *why)
 /* The not_found envelope for a name ag_registry_find did not find; names
 ** the files when several declare it. */
 cJSON *ag_registry_not_found(ag_Runtime *rt, const char *name);
+/* Refuse a host effect (invoke, a context method) while an agent file's
+** top level runs: raises a runtime error naming what and where. */
+void   ag_refuse_at_load(ag_Runtime *rt, const char *what);
+/* Lint rule A407: calls of invoke or context methods in code an agent
+** file runs when it loads (outside function bodies); adds errors. */
+void   ag_lint_effects(ag_Runtime *rt, ag_Agent *a, const char *src, size_t len);
 double ag_now_ms(void);
 uint64_t ag_hash_bytes(const char *s, size_t len);
 /* The text of a regular file of at most AG_MAX_AGENT_FILE_BYTES, malloc'd

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agents.h"
+#include "ag_internal.h"
 #include "ag_lint_locate.h"
 #include "ag_schema.h"
 
@@ -1164,6 +1164,7 @@ void ag_lint(ag_Runtime *rt, ag_Agent *a, const char *src, size_t len) {
   size_t from = a->diags.n;
   if (agl_lint_presence(&x)) agl_lint_descriptor(&x);
   agl_lint_calls(&x);
+  ag_lint_effects(rt, a, src, src ? len : 0);
   agl_lint_duplicates(&x);
   agl_sort(&a->diags, from);
   agl_source_free(&s);

@@ -54,6 +54,7 @@ static Rule rules[] = {
   {"A401", AG_ERROR, false, false},   {"A402", AG_ERROR, false, false},
   {"A403", AG_ERROR, true, false},    {"A404", AG_WARNING, true, false},
   {"A405", AG_WARNING, false, false}, {"A406", AG_WARNING, false, false},
+  {"A407", AG_ERROR, false, false},
   {"A501", AG_WARNING, false, false}, {"A502", AG_WARNING, false, false},
   {"A601", AG_NOTE, false, false},    {"A602", AG_NOTE, false, false},
   {"A603", AG_NOTE, false, false},    {"A604", AG_NOTE, false, false},

@@ -1,0 +1,112 @@
+/*
+** ag_lint_effects.c -- lint rule A407: host effects in code an agent file
+** runs when it loads.
+**
+** An agent file's top level may define and compute, but not call other
+** agents or the context: the loader refuses `invoke` and the context
+** methods while the file evaluates (ag_refuse_at_load). This rule finds
+** such calls without running anything, so `lispy lint` names the line
+** even when the load itself fails because of one (or the call sits in a
+** branch the load did not take).
+**
+** Load-time code is everything outside function bodies: the top level,
+** the value of a (define x ...), the bodies of macros (they run when the
+** forms that use them compile, which is at load). Function bodies (fn,
+** lambda, (define (f ...) ...), defn) run only when called; quoted and
+** quasiquoted data is not code.
+*/
+#include <string.h>
+
+#include "ag_internal.h"
+
+/* One walk over a file's forms. */
+typedef struct ae_Walk {
+  ag_Agent *a;             /* the agent: diagnostics, and its own names */
+  lispy_State *L;
+  const char *path;        /* for diagnostics */
+} ae_Walk;
+
+/* The name of a symbol, else NULL. */
+static const char *ae_symname(lispy_Value v) {
+  return lx_is(v, LX_SYMBOL) ? lispy_to_cstring(v, NULL) : NULL;
+}
+
+static bool ae_is(const char *s, const char *name) {
+  return s != NULL && strcmp(s, name) == 0;
+}
+
+/* Does calling name reach the host from LisPy: invoke, or a context
+** method by its binding name (context-llm ...)? A name the file defines
+** itself is its own function and passes. */
+static bool ae_effect(ae_Walk *w, const char *name) {
+  const ag_MethodSpec *m = ag_context_method(name);
+  bool host = ae_is(name, "invoke") || (m != NULL && strcmp(m->lispy_name, name) == 0);
+  return host && !lispy_env_get_own(w->L, w->a->env, name, NULL);
+}
+
+static void ae_report(ae_Walk *w, lispy_Value form, const char *name) {
+  lx_SrcPos pos = lx_as_pair(form)->pos;
+  ag_diags_add(&w->a->diags, w->path, (int)pos.line, pos.col, AG_ERROR, "A407",
+               "move the call into run (or a function run calls)",
+               "%s is called when the file loads: an agent file's top level cannot call "
+               "agents or use the context", name);
+}
+
+static void ae_walk(ae_Walk *w, lispy_Value form);
+
+/* Walk every item of the list from `items` on (a body, arguments). */
+static void ae_walk_items(ae_Walk *w, lispy_Value items) {
+  for (; lx_is(items, LX_PAIR); items = lx_cdr(items)) ae_walk(w, lx_car(items));
+}
+
+/* (define (f ...) body) and (defn f ...) define functions: nothing in them
+** runs at load. (define x value): the value does. (defmacro ...): the
+** macro body runs whenever a use of it compiles, at load. */
+static void ae_walk_define(ae_Walk *w, const char *head, lispy_Value rest) {
+  if (!lx_is(rest, LX_PAIR)) return;
+  bool macro = ae_is(head, "defmacro") || ae_is(head, "define-macro");
+  if (ae_is(head, "defn")) return;
+  if (lx_is(lx_car(rest), LX_PAIR) && !macro) return;  /* (define (f ...) ...) */
+  ae_walk_items(w, lx_cdr(rest));
+}
+
+/* One form of load-time code. Recursion follows the data's nesting, which
+** the reader already bounds (LX_MAX_C_DEPTH); lists are walked in a loop. */
+static void ae_walk(ae_Walk *w, lispy_Value form) {
+  if (lx_is(form, LX_VECTOR)) {
+    lx_Vector *v = lx_as_vector(form);
+    for (size_t i = 0; i < v->len; i++) ae_walk(w, v->items[i]);
+    return;
+  }
+  if (lx_is(form, LX_DICT)) {
+    lispy_Value k, v;
+    for (size_t it = 0; lx_dict_next(lx_as_dict(form), &it, &k, &v);) {
+      ae_walk(w, k);
+      ae_walk(w, v);
+    }
+    return;
+  }
+  if (!lx_is(form, LX_PAIR)) return;
+  const char *head = ae_symname(lx_car(form));
+  if (ae_is(head, "quote") || ae_is(head, "quasiquote") || ae_is(head, "fn") ||
+      ae_is(head, "lambda"))
+    return;
+  if (ae_is(head, "define") || ae_is(head, "def") || ae_is(head, "defn") ||
+      ae_is(head, "defmacro") || ae_is(head, "define-macro")) {
+    ae_walk_define(w, head, lx_cdr(form));
+    return;
+  }
+  if (head && ae_effect(w, head)) ae_report(w, form, head);
+  ae_walk_items(w, lx_is(lx_car(form), LX_PAIR) ? form : lx_cdr(form));
+}
+
+void ag_lint_effects(ag_Runtime *rt, ag_Agent *a, const char *src, size_t len) {
+  ae_Walk w = {a, ag_runtime_lispy(rt), a->path ? a->path : "<unknown>"};
+  size_t pos = 0;
+  while (src && pos < len) {
+    lispy_Value form;
+    int rc = lispy_read(w.L, src, len, &pos, w.path, &form);
+    if (rc != LISPY_OK) break;  /* the end, or a syntax error reported elsewhere */
+    ae_walk(&w, form);  /* allocates nothing: form stays valid */
+  }
+}
