@@ -66,8 +66,6 @@ uint64_t ag_hash_bytes(const char *s, size_t len);
 /* The text of a regular file of at most AG_MAX_AGENT_FILE_BYTES, malloc'd
 ** and NUL-terminated; NULL if unreadable. Never blocks (FIFOs, devices). */
 char  *ag_read_file(const char *path, size_t *len);
-/* The same under a cap of max bytes; on failure why says the real cause
-** ("it is a FIFO (named pipe), ...", "broken symbolic link to 'x'"). */
-char  *ag_read_file_why(const char *path, size_t max, size_t *len, char *why, size_t whylen);
+
 
 #endif

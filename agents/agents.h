@@ -144,6 +144,14 @@ typedef struct ag_Agent {
 
 typedef struct ag_Runtime ag_Runtime;
 
+/* The text of a regular file (symlinks followed) of at most max bytes,
+** malloc'd and NUL-terminated, its length in *len; NULL if not, with why
+** saying the real cause ("it is a FIFO (named pipe), not a regular file",
+** "broken symbolic link to 'x' (...)", "it is N bytes, above the agent
+** file cap of 4 MiB"). Never blocks: a FIFO or device is not opened for
+** reading. Agent files are read with max = AG_MAX_AGENT_FILE_BYTES. */
+char     *ag_read_file_why(const char *path, size_t max, size_t *len, char *why, size_t whylen);
+
 /* Load and lint an agent; never NULL (problems are in ->diags). */
 ag_Agent *ag_agent_load_file(ag_Runtime *rt, const char *path);
 ag_Agent *ag_agent_load_source(ag_Runtime *rt, const char *src, size_t len,

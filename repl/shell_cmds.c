@@ -2,11 +2,13 @@
 ** shell_cmds.c -- the shell's :meta-commands, one table row each with a
 ** one-line help (:help) and a longer one (:help CMD).
 */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "ag_config.h"
 #include "ag_conformance.h"
 #include "shell.h"
 
@@ -97,17 +99,8 @@ static void rp_param_table(rp_Shell *sh, const ag_Agent *a) {
 /* Context methods the agent's source calls, found by scanning it. */
 static void rp_methods_used(const ag_Agent *a) {
   size_t len, n;
-  char *src = NULL;
-  FILE *f = fopen(a->path, "rb");
-  if (f) {
-    fseek(f, 0, SEEK_END);
-    len = (size_t)ftell(f);
-    rewind(f);
-    src = malloc(len + 1);
-    len = fread(src, 1, len, f);
-    src[len] = '\0';
-    fclose(f);
-  }
+  char why[600];  /* the file may have become a FIFO since it loaded: never block */
+  char *src = ag_read_file_why(a->path, AG_MAX_AGENT_FILE_BYTES, &len, why, sizeof why);
   const ag_MethodSpec *m = ag_context_methods(&n);
   printf("  context methods used:");
   int used = 0;
@@ -243,17 +236,20 @@ static void rp_cmd_source(rp_Shell *sh, char *args) {
     printf("%s%s\n", sh->desc_src ? sh->desc_src : "", sh->run_src ? sh->run_src : "");
     return;
   }
-  FILE *f = fopen(a->path, "r");
-  if (!f) {
-    printf("cannot read %s\n", a->path);
+  size_t len;
+  char why[600];  /* the file may have become a FIFO since it loaded: never block */
+  char *src = ag_read_file_why(a->path, AG_MAX_AGENT_FILE_BYTES, &len, why, sizeof why);
+  if (!src) {
+    printf("cannot read %s: %s\n", a->path, why);
     return;
   }
-  char line[1024];
-  for (int n = 1; fgets(line, sizeof line, f); n++) {
+  int n = 1;
+  for (char *line = src, *nl; *line; line = nl ? nl + 1 : line + strlen(line), n++) {
+    nl = strchr(line, '\n');
     rp_shell_printf_color(sh, RP_DIM, "%4d  ", n);
-    fputs(line, stdout);
+    printf("%.*s\n", (int)(nl ? nl - line : (ptrdiff_t)strlen(line)), line);
   }
-  fclose(f);
+  free(src);
 }
 
 /* ========================================================================
