@@ -4,6 +4,7 @@
 ** changed and drops files that disappeared; one broken file never hides
 ** the others. Agents defined in the shell shadow file agents by name.
 */
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <sys/inotify.h>
@@ -81,12 +82,26 @@ static void ag_list_add(char ***list, size_t *n, const char *s) {
   (*list)[(*n)++] = strdup(s);
 }
 
-static ag_Agent *ag_find_path(ag_Runtime *rt, const char *path, size_t *index) {
-  for (size_t i = 0; i < rt->nfiles; i++)
-    if (strcmp(rt->files[i]->path, path) == 0) {
-      *index = i;
-      return rt->files[i];
+static int ag_cmp_agent_path(const void *a, const void *b) {
+  return strcmp((*(ag_Agent *const *)a)->path, (*(ag_Agent *const *)b)->path);
+}
+
+/* The agent loaded from path among rt->files[0..nsorted), which the scan
+** sorted by path: a binary search, so scanning n files costs n log n
+** comparisons, not n^2 (20,000 files spent 80% of a scan here). */
+static ag_Agent *ag_find_path(ag_Runtime *rt, size_t nsorted, const char *path, size_t *index) {
+  size_t lo = 0, hi = nsorted;
+  assert(nsorted <= rt->nfiles);
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    int c = strcmp(rt->files[mid]->path, path);
+    if (c == 0) {
+      *index = mid;
+      return rt->files[mid];
     }
+    if (c < 0) lo = mid + 1;
+    else hi = mid;
+  }
   return NULL;
 }
 
@@ -101,10 +116,10 @@ static void ag_files_add(ag_Runtime *rt, ag_Agent *a) {
 /* Load or reload one path; records it as added or changed. The file is
 ** read once, safely (ag_read_file_why): a FIFO, a device, a folder or an
 ** oversized file becomes an agent with a diagnostic, never a stall. */
-static void ag_scan_one(ag_Runtime *rt, const char *path, ag_ScanReport *r) {
+static void ag_scan_one(ag_Runtime *rt, size_t nsorted, const char *path, ag_ScanReport *r) {
   size_t idx = 0, len = 0;
   char why[600];
-  ag_Agent *old = ag_find_path(rt, path, &idx);
+  ag_Agent *old = ag_find_path(rt, nsorted, path, &idx);
   char *src = ag_read_file_why(path, AG_MAX_AGENT_FILE_BYTES, &len, why, sizeof why);
   uint64_t hash = src ? ag_hash_bytes(src, len) : ag_hash_bytes(why, strlen(why));
   if (old && old->hash == hash) {
@@ -140,16 +155,33 @@ static void ag_scan_removed(ag_Runtime *rt, const ag_Paths *seen, ag_ScanReport 
   rt->nfiles = keep;
 }
 
-/* Two files declaring one name: an error naming both. */
+/* Agents ordered by name, then path; unnamed ones first. */
+static int ag_cmp_agent_name(const void *a, const void *b) {
+  const ag_Agent *x = *(ag_Agent *const *)a, *y = *(ag_Agent *const *)b;
+  if (!x->name || !y->name) return (x->name != NULL) - (y->name != NULL);
+  int c = strcmp(x->name, y->name);
+  return c ? c : strcmp(x->path, y->path);
+}
+
+/* Two files declaring one name: an error on each later file naming the
+** first. Sorting by name finds them in n log n (pairwise was n^2). */
 static void ag_scan_duplicates(ag_Runtime *rt, ag_ScanReport *r) {
-  for (size_t i = 0; i < rt->nfiles; i++)
-    for (size_t j = i + 1; j < rt->nfiles; j++) {
-      ag_Agent *a = rt->files[i], *b = rt->files[j];
-      if (!a->name || !b->name || strcmp(a->name, b->name) != 0) continue;
-      ag_diags_add(&r->diags, b->path, b->line ? b->line : 1, 1, AG_ERROR, "A003",
-                   "rename one of them; neither is callable by this name until then",
-                   "agent name \"%s\" is also declared in %s", b->name, a->path);
+  if (rt->nfiles < 2) return;
+  ag_Agent **by_name = malloc(rt->nfiles * sizeof *by_name);
+  if (!by_name) return;
+  memcpy(by_name, rt->files, rt->nfiles * sizeof *by_name);
+  qsort(by_name, rt->nfiles, sizeof *by_name, ag_cmp_agent_name);
+  for (size_t first = 0, j = 1; j < rt->nfiles; j++) {
+    ag_Agent *a = by_name[first], *b = by_name[j];
+    if (!a->name || !b->name || strcmp(a->name, b->name) != 0) {
+      first = j;
+      continue;
     }
+    ag_diags_add(&r->diags, b->path, b->line ? b->line : 1, 1, AG_ERROR, "A003",
+                 "rename one of them; neither is callable by this name until then",
+                 "agent name \"%s\" is also declared in %s", b->name, a->path);
+  }
+  free(by_name);
 }
 
 void ag_registry_scan(ag_Runtime *rt, ag_ScanReport *r) {
@@ -157,7 +189,9 @@ void ag_registry_scan(ag_Runtime *rt, ag_ScanReport *r) {
   ag_diags_init(&r->diags);
   ag_Paths paths = {NULL, 0, 0};
   ag_glob(rt, &paths, &r->diags);
-  for (size_t i = 0; i < paths.n; i++) ag_scan_one(rt, paths.items[i], r);
+  size_t nsorted = rt->nfiles;  /* files added by this scan go after these */
+  if (nsorted > 1) qsort(rt->files, nsorted, sizeof *rt->files, ag_cmp_agent_path);
+  for (size_t i = 0; i < paths.n; i++) ag_scan_one(rt, nsorted, paths.items[i], r);
   ag_scan_removed(rt, &paths, r);
   ag_scan_duplicates(rt, r);
   for (size_t i = 0; i < rt->nfiles; i++) {
