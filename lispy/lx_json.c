@@ -631,7 +631,9 @@ static lx_Value conv_value(JsonConv *C, const cJSON *j) {
     case cJSON_NULL: return lx_nil();
     case cJSON_False: return lx_bool(false);
     case cJSON_True: return lx_bool(true);
-    case cJSON_Number: return conv_number(j->valuedouble);
+    case cJSON_Number:  /* cJSON reads 1e400 as infinity, which JSON cannot carry */
+      if (isinf(j->valuedouble)) lx_error(C->L, "json: number out of range (it overflows to infinity)");
+      return conv_number(j->valuedouble);
     case cJSON_String: return conv_string(C, j->valuestring ? j->valuestring : "");
     case cJSON_Raw: return conv_raw(C, j->valuestring ? j->valuestring : "");
     case cJSON_Array: case cJSON_Object: break;
