@@ -49,4 +49,21 @@ _Static_assert(AG_MAX_RESULT_BYTES <= (1u << 30), "result cap too large");
 #define AG_MAX_TIMEOUT_SECONDS (365.0 * 24 * 3600)
 #endif
 
+/* ---- Memory across calls ---------------------------------------------------- */
+
+/* An agent's globals persist between calls and count against its memory
+** budget (the memory limit): each call may allocate only what its state
+** leaves. Measuring the state takes time linear in it (about 1.5 ms per
+** MB), so it is measured again only once the agent's calls have allocated
+** 1/AG_STATE_REMEASURE of the limit since the last measurement; until then
+** all they allocated counts as kept. 16: a call is denied at most 1/16 of
+** the limit it could have, and a big state is walked at most once per
+** 1/16 of the limit allocated. Ceiling: 65536 (past it nearly every call
+** walks the state). */
+#ifndef AG_STATE_REMEASURE
+#define AG_STATE_REMEASURE 16
+#endif
+_Static_assert(AG_STATE_REMEASURE >= 1 && AG_STATE_REMEASURE <= 65536,
+               "AG_STATE_REMEASURE out of range");
+
 #endif

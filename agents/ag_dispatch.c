@@ -174,6 +174,8 @@ static cJSON *ag_not_json(const char *why) {
 ** way in (and on the text path the value written out) in one protected
 ** run. */
 static void ag_run(ag_Runtime *rt, ag_Agent *a, const cJSON *args, bool trace, ag_Outcome *o) {
+  ag_Budget budget;
+  if (!ag_budget_begin(rt, a, &budget, &o->env)) return;
   const cJSON *json[AG_MAX_RUN_PARAMS];
   int njson = ag_run_args(a, args, json);
   lispy_Value ctx = ag_agent_context(rt, a), run = a->run;
@@ -182,6 +184,7 @@ static void ag_run(ag_Runtime *rt, ag_Agent *a, const cJSON *args, bool trace, a
   int rc = o->text ? ag_call_text(rt->L, run, &ctx, njson, json, o)
                    : lispy_call_json(rt->L, run, 1, &ctx, njson, json, &o->result);
   rt->call = NULL;
+  ag_budget_end(rt, &budget);
   o->trace = cc.trace;
   if (rc == LISPY_OK) return;
   const char *why = lispy_error_message(lispy_last_error(rt->L));
@@ -193,6 +196,7 @@ static void ag_run(ag_Runtime *rt, ag_Agent *a, const cJSON *args, bool trace, a
     o->env = ag_not_json(why);
   else
     o->env = ag_error_envelope(rt);
+  ag_budget_note(&budget, o->env);
 }
 
 /* Everything up to run's value: the checks in the order of DESIGN.md,

@@ -45,6 +45,18 @@ struct ag_Runtime {
   unsigned index_gen;      /* registry_gen the index was built for */
 };
 
+/* One call's share of its agent's memory budget (ag_budget.c). */
+typedef struct ag_Budget {
+  lispy_Limits saved;      /* the limits before the call, put back after */
+  size_t held;             /* heap the agent's globals held before it (at most) */
+  ag_Agent *agent;         /* whose call lowered the limit, or NULL */
+  uint64_t allocated0;     /* lispy_memory_allocated when the call began */
+} ag_Budget;
+
+bool   ag_budget_begin(ag_Runtime *rt, ag_Agent *a, ag_Budget *b, cJSON **refused);
+void   ag_budget_end(ag_Runtime *rt, ag_Budget *b);
+void   ag_budget_note(const ag_Budget *b, cJSON *env);
+
 /* Register the context bindings (context-llm, ...) in the base env. */
 void   ag_context_register(ag_Runtime *rt);
 /* A context value for a call to agent a (data fields from the backend). */

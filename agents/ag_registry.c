@@ -144,7 +144,7 @@ static void ag_scan_removed(ag_Runtime *rt, const ag_Paths *seen, ag_ScanReport 
   size_t keep = 0;
   for (size_t i = 0; i < rt->nfiles; i++) {
     ag_Agent *a = rt->files[i];
-    if (bsearch(&a->path, seen->items, seen->n, sizeof *seen->items, ag_cmp_str)) {
+    if (seen->n && bsearch(&a->path, seen->items, seen->n, sizeof *seen->items, ag_cmp_str)) {
       rt->files[keep++] = a;
       continue;
     }

@@ -126,6 +126,8 @@ typedef struct ag_Agent {
   lispy_Env *env;          /* the agent's private globals */
   bool owns_env;           /* env was made for this agent: freed with it
                               (not the shell's, which outlives its agents) */
+  size_t state_bytes;      /* heap env held when last measured (0: never) */
+  uint64_t state_since;    /* bytes its calls allocated since then */
   int run_ref;             /* lispy_ref of the run function, -1 if none */
   lispy_Value run;         /* that function (pinned by run_ref) */
   bool legacy;             /* run is called as (run context kwargs) */

@@ -61,6 +61,9 @@ void         lispy_set_output(lispy_State *L, lispy_OutputFn fn, void *ud);
 void         lispy_seed(lispy_State *L, uint64_t seed);
 void         lispy_gc(lispy_State *L);
 size_t       lispy_memory_used(const lispy_State *L);
+/* Bytes allocated since the state opened, never decreasing (what a
+** stretch of work allocated is the difference of two readings). */
+uint64_t     lispy_memory_allocated(const lispy_State *L);
 /* Collect at every allocation (slow; for tests). */
 void         lispy_gc_stress(lispy_State *L, bool on);
 const char  *lispy_version(void);
@@ -78,6 +81,11 @@ lispy_Env   *lispy_env_new(lispy_State *L, const char *name);
 ** it (a live closure defined in it keeps it). env must not be used after.
 ** The base and default environments are ignored. */
 void         lispy_env_free(lispy_State *L, lispy_Env *env);
+/* Heap bytes env holds: everything reachable from its own definitions,
+** not counting the base (builtins, prelude code), other environments or
+** code compiled in them. Data shared with another environment counts for
+** both. Takes time linear in what it counts; allocates nothing. */
+size_t       lispy_env_size(lispy_State *L, lispy_Env *env);
 /* Value of a global in env (or its parents); false if undefined. */
 bool         lispy_env_get(lispy_State *L, lispy_Env *env, const char *name,
                            lispy_Value *out);

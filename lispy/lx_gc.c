@@ -134,6 +134,7 @@ void *lx_mem_alloc(lx_State *L, size_t size) {
     lx_Block *p = L->pool_free[(size - 1) / 16];
     L->pool_free[(size - 1) / 16] = p->next;
     L->mem_used += size;
+    L->mem_allocated += size;
     if (L->mem_used > L->mem_peak) L->mem_peak = L->mem_used;
     return p;
   }
@@ -145,6 +146,7 @@ void *lx_mem_alloc(lx_State *L, size_t size) {
     if (p == NULL) lx_limit_error(L, "memory");
   }
   L->mem_used += size;
+  L->mem_allocated += size;
   if (L->mem_used > L->mem_peak) L->mem_peak = L->mem_used;
   return p;
 }
@@ -169,6 +171,7 @@ void *lx_mem_realloc(lx_State *L, void *p, size_t old_size, size_t new_size) {
     lx_limit_error(L, "memory");
   }
   L->mem_used = L->mem_used - old_size + new_size;
+  if (new_size > old_size) L->mem_allocated += new_size - old_size;
   if (L->mem_used > L->mem_peak) L->mem_peak = L->mem_used;
   return np;
 }
@@ -210,8 +213,14 @@ static void lx_gray_push(lx_State *L, lx_Obj *o) {
   L->gray[L->ngray++] = o;
 }
 
+static void lx_measure_obj(lx_State *L, lx_Obj *o);
+
 static void lx_mark_obj(lx_State *L, lx_Obj *o) {
   if (o == NULL || o->marked) return;
+  if (L->measure_env != NULL) {  /* lx_gc_env_size borrows the marking */
+    lx_measure_obj(L, o);
+    return;
+  }
   o->marked = 1;
   if (o->type != LX_STRING) lx_gray_push(L, o);  /* strings hold no references */
 }
@@ -350,6 +359,34 @@ static void lx_free_obj(lx_State *L, lx_Obj *o) {
   lx_mem_free(L, o, o->gc_size);
 }
 
+/* Bytes o accounts for: its header block and the blocks it owns (the
+** same blocks lx_free_obj releases; keep the two in step). */
+static size_t lx_obj_bytes(const lx_Obj *o) {
+  size_t n = o->gc_size;
+  switch ((lx_Type)o->type) {
+  case LX_VECTOR: {
+    const lx_Vector *v = (const lx_Vector *)o;
+    if (v->items) n += v->cap * sizeof *v->items;
+    if (v->pos) n += v->cap * sizeof *v->pos;
+    break;
+  }
+  case LX_DICT: {
+    const lx_Dict *d = (const lx_Dict *)o;
+    if (d->entries) n += lx_dict_block_size(d->cap, d->index_cap);
+    if (d->pos) n += d->cap * 2 * sizeof *d->pos;
+    break;
+  }
+  case LX_PROTO: {
+    const lx_Proto *p = (const lx_Proto *)o;
+    n += p->ncode * (sizeof *p->code + sizeof *p->lines) + p->nconsts * sizeof *p->consts +
+         p->nprotos * sizeof *p->protos + p->nupvals * sizeof *p->captures;
+    break;
+  }
+  default: break;
+  }
+  return n;
+}
+
 /* Drop unmarked symbols from the (weak) intern table. */
 static void lx_sweep_symbols(lx_State *L) {
   for (size_t i = 0; i < L->symtab_cap; i++) {
@@ -392,6 +429,54 @@ void lx_gc_collect(lx_State *L) {
   size_t next = L->mem_used * LX_GC_GROWTH;
   L->gc_threshold = next < LX_GC_MIN_THRESHOLD ? LX_GC_MIN_THRESHOLD : next;
   L->gc_running = false;
+}
+
+/* ========================================================================
+** Measuring what one environment holds
+** ======================================================================== */
+
+/* Whether measuring stops at o: what belongs to everyone or to another
+** environment -- other environments, base bindings (constant boxes) and
+** code compiled elsewhere (the prelude's functions) -- is not env's. */
+static bool lx_measure_skips(const lx_State *L, const lx_Obj *o) {
+  switch ((lx_Type)o->type) {
+  case LX_ENV: return o != &L->measure_env->h;
+  case LX_BOX: return (o->flags & LX_BOX_CONST) != 0;
+  case LX_PROTO: return ((const lx_Proto *)o)->env != L->measure_env;
+  default: return false;
+  }
+}
+
+/* Count o once. Every counted object goes on the gray stack, strings
+** included, so lx_gc_env_size can clear the marks it borrowed. */
+static void lx_measure_obj(lx_State *L, lx_Obj *o) {
+  if (lx_measure_skips(L, o)) return;
+  o->marked = 1;
+  L->measure_bytes += lx_obj_bytes(o);
+  lx_gray_push(L, o);
+}
+
+/* Walk what env reaches with the collector's own marking (so every field
+** the collector follows is followed here) and add up the bytes. The gray
+** stack is walked without popping: at the end it lists every object
+** counted, whose marks are then cleared. No collection can run meanwhile:
+** nothing here allocates through lx_mem_*. Time: linear in what env holds. */
+size_t lx_gc_env_size(lx_State *L, lx_Env *env) {
+  assert(!L->gc_running && L->ngray == 0 && env != NULL);
+  L->gc_running = true;
+  L->measure_env = env;
+  L->measure_bytes = 0;
+  lx_mark_obj(L, &env->h);
+  for (size_t i = 0; i < L->ngray; i++) lx_blacken(L, L->gray[i]);
+  for (size_t i = 0; i < L->ngray; i++) L->gray[i]->marked = 0;
+  L->ngray = 0;
+  L->measure_env = NULL;
+  L->gc_running = false;
+  return L->measure_bytes;
+}
+
+size_t lispy_env_size(lispy_State *L, lispy_Env *env) {
+  return env ? lx_gc_env_size(L, env) : 0;
 }
 
 /* Release the pools' chunks: the very last step of closing a state. */

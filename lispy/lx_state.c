@@ -512,6 +512,7 @@ lispy_Limits lispy_get_limits(const lispy_State *L) { return L->limits; }
 void lispy_interrupt(lispy_State *L) { L->interrupt = 1; }
 void lispy_gc(lispy_State *L) { lx_gc_collect(L); }
 size_t lispy_memory_used(const lispy_State *L) { return L->mem_used; }
+uint64_t lispy_memory_allocated(const lispy_State *L) { return L->mem_allocated; }
 void lispy_gc_stress(lispy_State *L, bool on) { L->gc_stress = on; }
 const char *lispy_version(void) { return LX_VERSION; }
 

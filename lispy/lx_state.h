@@ -54,6 +54,7 @@ struct lx_State {
   /* ---- memory and collector ---- */
   size_t mem_used;         /* bytes currently allocated through lx_mem_* */
   size_t mem_peak;         /* high-water mark */
+  uint64_t mem_allocated;  /* bytes ever allocated (grown, for realloc) */
   size_t gc_threshold;     /* collect when mem_used passes this */
   lx_Obj *objects;         /* list of every heap object, newest first */
   lx_Obj *protect_mark;    /* objects newer than this are roots (C regions) */
@@ -67,6 +68,8 @@ struct lx_State {
   void *pool_chunks;       /* chunks the pools carve (freed at close) */
   lx_Obj **gray;           /* mark stack */
   size_t ngray, gray_cap;
+  lx_Env *measure_env;     /* while lx_gc_env_size runs: whose holdings */
+  size_t measure_bytes;    /* what it has counted so far */
 
   /* ---- interning ---- */
   lx_Symbol **symtab;      /* chained hash table of symbols and keywords */
@@ -140,6 +143,8 @@ void   lx_mem_free(lx_State *L, void *p, size_t size);
 lx_Obj *lx_obj_new(lx_State *L, lx_Type type, size_t size);
 
 void   lx_gc_collect(lx_State *L);
+/* Bytes reachable from env's own definitions (see lispy_env_size). */
+size_t lx_gc_env_size(lx_State *L, lx_Env *env);
 void   lx_gc_free_all(lx_State *L);
 void   lx_mem_shutdown(lx_State *L);
 

@@ -3,6 +3,10 @@
 ** reloading one agent 1,000 times (each version holding a sizeable
 ** global) and removing it leave the heap exactly where it was, and a
 ** shell-defined agent replaced by another frees the first's environment.
+** lispy_env_size counts what an environment holds and nothing of the
+** base; an agent's globals count against its memory budget across calls
+** (the calls stop with a memory limit, the heap stays under the budget,
+** and a reload starts afresh).
 ** Resident memory (RSS) is printed, not asserted: it depends on malloc.
 */
 #include <stdio.h>
@@ -131,6 +135,109 @@ static void test_defined_replaced(void) {
   ag_runtime_free(rt);
 }
 
+/* Evaluate src in env; the test cannot go on if it fails. */
+static void eval_in(lispy_State *L, lispy_Env *env, const char *src) {
+  if (lispy_eval_string(L, env, src, strlen(src), "<test>", NULL) != LISPY_OK) {
+    fprintf(stderr, "%s: %s\n", src, lispy_error_message(lispy_last_error(L)));
+    exit(2);
+  }
+}
+
+/* What lispy_env_size counts: an environment's own data, all of it, and
+** none of the base's; the marks it borrows are cleared (a freed
+** environment it measured is collected by the very next GC). */
+static void test_env_size(void) {
+  lispy_State *L = lispy_open();
+  lispy_gc(L);
+  size_t before = lispy_memory_used(L);
+  lispy_Env *A = lispy_env_new(L, "a"), *B = lispy_env_new(L, "b");
+  size_t empty = lispy_env_size(L, A);
+  CHECK(empty > 0 && empty < 1024);
+  eval_in(L, A, "(define xs (range 10000))");
+  size_t with_list = lispy_env_size(L, A);
+  CHECK(with_list >= empty + 10000 * 40);  /* a pair is at least 40 bytes */
+  eval_in(L, B, "(define m map) (define c car) (define (f x) (map inc x))");
+  CHECK(lispy_env_size(L, B) < 4096);  /* the prelude is not B's */
+  lispy_Value xs;
+  CHECK(lispy_env_get(L, A, "xs", &xs));
+  lispy_env_set(L, B, "shared", xs);
+  CHECK(lispy_env_size(L, B) >= 10000 * 40);  /* counted for both */
+  CHECK(lispy_env_size(L, A) == with_list);  /* measuring changes nothing */
+  lispy_env_set(L, B, "shared", lispy_nil());
+  lispy_env_free(L, A);
+  lispy_env_free(L, B);
+  lispy_gc(L);
+  CHECK(lispy_memory_used(L) <= before + 512);  /* the envs slot array stays */
+  lispy_close(L);
+}
+
+/* The agent of the budget test: each call keeps 1.6 MB more. */
+static void write_hoarder(int version) {
+  char text[512];
+  snprintf(text, sizeof text,
+           ";; version %d\n"
+           "(def AGENT {:name \"grow\" :description \"Hoard.\"\n"
+           "            :parameters {:type \"object\" :properties {}}})\n"
+           "(define hoard '())\n"
+           "(defn run [context] (set! hoard (cons (make-vector 100000 0) hoard)) (+ (length hoard) 2000))\n",
+           version);
+  write_file_text(file, text);
+}
+
+/* The error kind and limit of an envelope, and whether its message has
+** `part`. */
+static bool is_memory_limit(const cJSON *env, const char *part) {
+  const cJSON *err = cJSON_GetObjectItem(env, "error");
+  const char *kind = cJSON_GetStringValue(cJSON_GetObjectItem(err, "kind"));
+  const char *limit = cJSON_GetStringValue(cJSON_GetObjectItem(err, "limit"));
+  const char *msg = cJSON_GetStringValue(cJSON_GetObjectItem(err, "message"));
+  return kind && strcmp(kind, "limit") == 0 && limit && strcmp(limit, "memory") == 0 && msg &&
+         strstr(msg, part) != NULL;
+}
+
+/* Twelve calls, each keeping 1.6 MB, under a 6 MiB limit: a few succeed,
+** then every call is a memory limit naming what the globals hold, and the
+** heap never passes the budget. A smaller limit refuses the call outright;
+** a reload starts the budget afresh. */
+static void test_budget(void) {
+  ag_Runtime *rt = ag_runtime_new();
+  ag_registry_add_dir(rt, dir);
+  write_hoarder(1);
+  scan(rt, 1, 0, 0);
+  lispy_Limits lim = ag_runtime_limits(rt);
+  lim.memory = 6u << 20;
+  ag_runtime_set_limits(rt, &lim);
+  CHECK(answers(rt, 1));
+  size_t base = heap_now(rt), peak = 0;
+  int ok = 1, limited = 0;
+  for (int i = 0; i < 11; i++) {
+    cJSON *env = ag_invoke(rt, "grow", NULL, NULL);
+    if (cJSON_IsTrue(cJSON_GetObjectItem(env, "ok"))) ok++;
+    else limited += is_memory_limit(env, "this agent's globals held up to");
+    cJSON_Delete(env);
+    size_t h = heap_now(rt);
+    if (h > peak) peak = h;
+  }
+  printf("budget 6 MiB: %d calls ok, %d memory limits, heap peak %zu bytes above the first call\n",
+         ok, limited, peak - base);
+  CHECK(ok >= 2 && ok <= 3);
+  CHECK(ok + limited == 12);
+  CHECK(peak <= base + lim.memory);
+  CHECK(lispy_get_limits(ag_runtime_lispy(rt)).memory == lim.memory);  /* put back after each call */
+  lim.memory = 1u << 20;  /* the state alone is over this one */
+  ag_runtime_set_limits(rt, &lim);
+  cJSON *env = ag_invoke(rt, "grow", NULL, NULL);
+  CHECK(is_memory_limit(env, "reload the agent"));
+  cJSON_Delete(env);
+  lim.memory = 6u << 20;
+  ag_runtime_set_limits(rt, &lim);
+  write_hoarder(2);
+  scan(rt, 0, 1, 0);
+  CHECK(answers(rt, 1));  /* a fresh state, a fresh budget */
+  ag_runtime_free(rt);
+  unlink(file);
+}
+
 int main(void) {
   snprintf(dir, sizeof dir, "/tmp/lispy-memory-XXXXXX");
   if (!mkdtemp(dir)) {
@@ -140,6 +247,8 @@ int main(void) {
   snprintf(file, sizeof file, "%s/grow_agent.lispy", dir);
   test_reload_thousand();
   test_defined_replaced();
+  test_env_size();
+  test_budget();
   remove_dir(dir);
   printf("%d passed, %d failed\n", passed, failed);
   return failed ? 1 : 0;
