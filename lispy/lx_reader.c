@@ -117,6 +117,16 @@ static void lx_reader_skip_block(lx_Reader *R) {
 
 static lx_Value lx_reader_datum(lx_Reader *R);
 
+/* Whether the comma at R->pos separates (Clojure style) rather than
+** unquotes: it does when a delimiter follows that cannot begin a datum.
+** ",(", ",[", ",{", ",\"", ",`" and ",," unquote: the printer writes
+** (unquote `x) as ",`x", which must read back as it was printed. */
+static bool lx_reader_separator_comma(const lx_Reader *R) {
+  if (R->pos + 1 >= R->len) return false;
+  int next = (unsigned char)R->src[R->pos + 1];
+  return lx_reader_is_delim(next) && strchr("([{\"`,", next) == NULL;
+}
+
 /* Skip white space, commas used as separators, and all comment forms.
 ** Datum comments are counted, not recursed into: "#; #; a b" skips the
 ** next two datums, and any run of #; costs no C stack (300,000 of them
@@ -129,10 +139,7 @@ static void lx_reader_skip(lx_Reader *R) {
     int c = lx_reader_peek(R);
     if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
       lx_reader_advance(R);
-    } else if (c == ',' && R->pos + 1 < R->len &&
-               lx_reader_is_delim((unsigned char)R->src[R->pos + 1]) &&
-               R->src[R->pos + 1] != '(' && R->src[R->pos + 1] != '[' &&
-               R->src[R->pos + 1] != '{' && R->src[R->pos + 1] != '"') {
+    } else if (c == ',' && lx_reader_separator_comma(R)) {
       lx_reader_advance(R);  /* Clojure-style separator comma */
     } else if (c == ';') {
       while (R->pos < R->len && R->src[R->pos] != '\n') lx_reader_advance(R);
