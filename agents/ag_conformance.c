@@ -157,9 +157,10 @@ static bool ag_conf_exists(const char *path, bool *is_dir) {
 /* Parse a JSON file; NULL with a reason ("not valid JSON at line L col C"). */
 static cJSON *ag_conf_read_json(const char *path, char *why, size_t len) {
   size_t n;
-  char *text = ag_read_file(path, &n);
+  char reason[600];
+  char *text = ag_read_file_why(path, AG_MAX_AGENT_FILE_BYTES, &n, reason, sizeof reason);
   if (!text) {
-    snprintf(why, len, "cannot read %s", path);
+    snprintf(why, len, "cannot read %s: %s", path, reason);
     return NULL;
   }
   const char *end = NULL;

@@ -271,10 +271,10 @@ bool ag_mock_new(const cJSON *fixture, ag_Backend *out, char **err) {
 
 bool ag_mock_load_file(const char *path, ag_Backend *out, char **err) {
   size_t len;
-  char *text = ag_read_file(path, &len);
-  char msg[600];
+  char msg[1200], why[600];
+  char *text = ag_read_file_why(path, AG_MAX_AGENT_FILE_BYTES, &len, why, sizeof why);
   if (!text) {
-    snprintf(msg, sizeof msg, "%s: cannot read the mock fixture", path);
+    snprintf(msg, sizeof msg, "%.500s: cannot read the mock fixture: %s", path, why);
     *err = strdup(msg);
     return false;
   }

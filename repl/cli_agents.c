@@ -206,11 +206,15 @@ static int rp_finish_call(cJSON *env) {
   return rc;
 }
 
+/* Scan the folders; with show_diags print every diagnostic to stderr,
+** else only those about a folder itself (A004: missing, not a folder), so
+** `list` or `call` on a mistyped --agents says why it finds nothing. */
 void rp_scan(ag_Runtime *rt, bool show_diags) {
   ag_ScanReport r;
   ag_registry_scan(rt, &r);
-  if (show_diags)
-    for (size_t i = 0; i < r.diags.n; i++) ag_diag_print(stderr, &r.diags.items[i], false);
+  for (size_t i = 0; i < r.diags.n; i++)
+    if (show_diags || strcmp(r.diags.items[i].code, "A004") == 0)
+      ag_diag_print(stderr, &r.diags.items[i], false);
   ag_scan_report_free(&r);
 }
 

@@ -3,7 +3,8 @@
 # names, what is not a regular agent file (issue 9, class 8). A folder made
 # at test time holds a good agent beside a FIFO, a symlink to /dev/zero, a
 # folder, a broken symlink and a file above the 4 MiB cap, each named
-# *_agent.lispy; `lint`, `list`, `call` and `run` must finish (each under
+# *_agent.lispy (and a FIFO as a folder, a mock fixture and a test file);
+# `lint`, `list`, `call`, `run` and `test` must finish (each under
 # `timeout 10`: a block fails the test) with a diagnostic naming the cause.
 set -u
 lispy=$1
@@ -44,7 +45,13 @@ check lint_one_fifo "A002.*a FIFO" "$lispy" lint "$dir/fifo_agent.lispy"
 check list "get_weather .* ok$" "$lispy" --agents "$dir" list
 check call '"ok":true' "$lispy" --agents "$dir" --mock examples/mock.json call get_weather city=Paris
 check run_fifo '"not_found"' "$lispy" run "$dir/fifo_agent.lispy"
-check mock_fifo "mock" "$lispy" --agents "$dir" --mock "$dir/fifo_agent.lispy" list
+check mock_fifo "cannot read the mock fixture: it is a FIFO" "$lispy" --agents "$dir" --mock "$dir/fifo_agent.lispy" list
+mkfifo "$dir/fifo_folder"
+check folder_fifo "fifo_folder:0:0: warning\[A004\]: agent folder cannot be read: Not a directory" \
+  "$lispy" --agents "$dir/fifo_folder" list
+check folder_missing "A004\]: agent folder cannot be read: No such file" "$lispy" --agents "$dir/nowhere" call x
+mkfifo "$dir/get_weather_agent.test.json"
+check test_fifo "cannot read .*get_weather_agent.test.json: it is a FIFO" "$lispy" test "$dir"
 
 [ "$fails" -eq 0 ] && echo "special files: all passed" || echo "special files: $fails failed"
 [ "$fails" -eq 0 ]
