@@ -36,7 +36,14 @@
 /* ---- VM ------------------------------------------------------------------ */
 #define LX_STACK_INIT          1024   /* initial value-stack slots */
 #define LX_FRAMES_INIT         64     /* initial call-frame slots */
-#define LX_CLOCK_POLL_MASK     1023   /* read the clock every 1024 polls */
+/* The clock is read after every LX_CLOCK_POLL_UNITS units of work: a unit
+** is one call, or one fuel step a builtin charges for its own work (see
+** LX_FUEL_ITEMS / LX_FUEL_BYTES), so a unit costs at most about a
+** microsecond and 1024 of them well under the 100 ms by which a time limit
+** must hold. Lower is more exact and slower; ceiling 1 << 20. */
+#ifndef LX_CLOCK_POLL_UNITS
+#define LX_CLOCK_POLL_UNITS    1024
+#endif
 /* The clock of time limits: the coarse one is read in a few nanoseconds
 ** (the precise one costs ~30 ns, 5% of a whole agent call) and is exact
 ** to a few milliseconds, plenty for deadlines. */
@@ -71,6 +78,29 @@ _Static_assert(LX_DEFAULT_JSON_CAP <= (1u << 30), "JSON cap too large");
 ** stops a conversion within milliseconds, rarely enough to cost nothing. */
 #ifndef LX_JSON_POLL_EVERY
 #define LX_JSON_POLL_EVERY     4096u
+#endif
+
+/* ---- Fuel of builtins ---------------------------------------------------
+** A builtin charges one fuel step (one unit of work, as much as one call)
+** per LX_FUEL_ITEMS list/vector/dict items it touches and per LX_FUEL_BYTES
+** bytes it reads or writes, charging as it goes in long loops so the
+** deadline and the interrupt are polled during the work. Lower values make
+** builtins dearer; a value of 1 still keeps a unit under a microsecond. */
+#ifndef LX_FUEL_ITEMS
+#define LX_FUEL_ITEMS          16
+#endif
+#ifndef LX_FUEL_BYTES
+#define LX_FUEL_BYTES          64
+#endif
+/* Builtins copying many bytes (string-repeat, ...) copy and charge this
+** many at a time, so the deadline is polled between chunks. */
+#ifndef LX_COPY_CHUNK
+#define LX_COPY_CHUNK          (1u << 20)
+#endif
+/* Long strings are hashed in chunks of this many bytes, fuel charged per
+** chunk (a chunk hashes in well under a millisecond). */
+#ifndef LX_HASH_CHUNK
+#define LX_HASH_CHUNK          (64u << 10)
 #endif
 
 /* ---- Output sink --------------------------------------------------------- */

@@ -9,9 +9,14 @@
 ** values. Recursion happens only into list cars, vector items and dict
 ** values, under the C depth guard; list spines are walked iteratively.
 **
-** The dict implementation may call these functions with L == NULL (it has
-** no state at hand); then the depth guard is a local counter and, past the
-** limit, equality answers false and hashing stops descending.
+** Work is charged as it is done (with a state): one fuel step per
+** container visited and one per LX_FUEL_ITEMS items, so a structure with
+** heavy sharing (level n is (list x x) of level n-1) costs the 2^n visits
+** it causes and stops at the fuel or time limit, polled as it goes.
+**
+** Called with L == NULL (no state at hand), the depth guard is a local
+** counter and, past the limit, equality answers false and hashing stops
+** descending; nothing is charged.
 */
 #include <math.h>
 #include <string.h>
@@ -34,6 +39,21 @@ static bool eq_enter(lx_State *L, int depth) {
 
 static void eq_leave(lx_State *L) {
   if (L != NULL) lx_c_leave(L);
+}
+
+/* One container visited: one fuel step (polls deadline and interrupt). */
+static void eq_node(lx_State *L) {
+  if (L != NULL) lx_charge(L, 1);
+}
+
+/* One item of a sequence or dict visited. */
+static void eq_item(lx_State *L) {
+  if (L != NULL) lx_tick(L);
+}
+
+/* Bytes about to be compared or hashed. */
+static void eq_bytes(lx_State *L, size_t n) {
+  if (L != NULL && n >= LX_FUEL_BYTES) lx_charge(L, lx_bytes_cost(n));
 }
 
 /* ========================================================================
@@ -145,6 +165,7 @@ static bool equal_seq(lx_State *L, lx_Value a, lx_Value b, bool keys, int depth)
     bool hx = seq_next(&ca, &x), hy = seq_next(&cb, &y);
     if (hx != hy) return false;
     if (!hx) break;
+    eq_item(L);
     if (!equal_rec(L, x, y, keys, depth)) return false;
   }
   lx_Value ta = seq_tail(&ca), tb = seq_tail(&cb);
@@ -157,6 +178,7 @@ static bool equal_dict(lx_State *L, lx_Dict *a, lx_Dict *b, bool keys, int depth
   if (a->count != b->count) return false;
   lx_Value k, va, vb;
   for (size_t it = 0; lx_dict_next(a, &it, &k, &va);) {
+    eq_item(L);
     if (!lx_dict_get(L, b, k, &vb)) return false;
     if (!equal_rec(L, va, vb, keys, depth)) return false;
   }
@@ -164,21 +186,24 @@ static bool equal_dict(lx_State *L, lx_Dict *a, lx_Dict *b, bool keys, int depth
 }
 
 /* Compare two strings (or keyword names) byte for byte. */
-static bool str_same(const lx_String *a, const lx_String *b) {
-  return a->len == b->len && memcmp(a->data, b->data, a->len) == 0;
+static bool str_same(lx_State *L, const lx_String *a, const lx_String *b) {
+  if (a->len != b->len) return false;
+  eq_bytes(L, a->len);
+  return memcmp(a->data, b->data, a->len) == 0;
 }
 
 /* Equality of one level; containers recurse under the depth guard. */
 static bool equal_rec(lx_State *L, lx_Value a, lx_Value b, bool keys, int depth) {
   if (lx_isnumber(a) && lx_isnumber(b)) return num_cmp(a, b) == 0;
   if (keys && lx_isstrlike(a) && lx_isstrlike(b))
-    return str_same(lx_strlike(a), lx_strlike(b));
+    return str_same(L, lx_strlike(a), lx_strlike(b));
   if (a.tag == LX_STRING && b.tag == LX_STRING)
-    return a.as.o == b.as.o || str_same(lx_as_string(a), lx_as_string(b));
+    return a.as.o == b.as.o || str_same(L, lx_as_string(a), lx_as_string(b));
   bool seqs = is_seq(a) && is_seq(b);
   if (!seqs && !(a.tag == LX_DICT && b.tag == LX_DICT)) return lx_eq(a, b);
   if (a.tag != LX_EMPTY && a.tag != LX_NIL && a.as.o == b.as.o) return true;
   if (!eq_enter(L, depth + 1)) return false;
+  eq_node(L);
   bool r = seqs ? equal_seq(L, a, b, keys, depth + 1)
                 : equal_dict(L, lx_as_dict(a), lx_as_dict(b), keys, depth + 1);
   eq_leave(L);
@@ -222,7 +247,10 @@ static uint32_t hash_seq(lx_State *L, lx_Value v, int depth) {
   SeqCursor c;
   lx_Value x;
   seq_init(&c, v);
-  while (seq_next(&c, &x)) h = hash_combine(h, hash_rec(L, x, depth));
+  while (seq_next(&c, &x)) {
+    eq_item(L);
+    h = hash_combine(h, hash_rec(L, x, depth));
+  }
   lx_Value tail = seq_tail(&c);
   if (tail.tag != LX_EMPTY) h = hash_combine(h ^ 0x2eu, hash_rec(L, tail, depth));
   return h;
@@ -232,8 +260,10 @@ static uint32_t hash_seq(lx_State *L, lx_Value v, int depth) {
 static uint32_t hash_dict(lx_State *L, lx_Dict *d, int depth) {
   uint32_t h = 0x7a3c1d5bu + (uint32_t)d->count;
   lx_Value k, val;
-  for (size_t it = 0; lx_dict_next(d, &it, &k, &val);)
+  for (size_t it = 0; lx_dict_next(d, &it, &k, &val);) {
+    eq_item(L);
     h += mix64(((uint64_t)hash_rec(L, k, depth) << 32) | hash_rec(L, val, depth));
+  }
   return h;
 }
 
@@ -251,12 +281,13 @@ static uint32_t hash_rec(lx_State *L, lx_Value v, int depth) {
       memcpy(&bits, &v.as.f, sizeof bits);
       return mix64(bits ^ 0x5bd1e995u);
     }
-    case LX_STRING: case LX_KEYWORD: return lx_string_hash(lx_strlike(v));
+    case LX_STRING: case LX_KEYWORD: return lx_string_hash_charged(L, lx_strlike(v));
     case LX_SYMBOL: return lx_string_hash(lx_as_symbol(v)->name) ^ 0x5f3759dfu;
     case LX_PAIR: case LX_VECTOR: case LX_DICT: break;
     default: return mix64((uint64_t)(uintptr_t)v.as.o);
   }
   if (!eq_enter(L, depth + 1)) return 0x0badu;
+  eq_node(L);
   uint32_t h = v.tag == LX_DICT ? hash_dict(L, lx_as_dict(v), depth + 1)
                                 : hash_seq(L, v, depth + 1);
   eq_leave(L);
@@ -283,8 +314,9 @@ static int kind_rank(lx_Value v) {
 }
 
 /* Byte-wise (hence code-point) order of two strings. */
-static int str_cmp(const lx_String *a, const lx_String *b) {
+static int str_cmp(lx_State *L, const lx_String *a, const lx_String *b) {
   size_t n = a->len < b->len ? a->len : b->len;
+  eq_bytes(L, n);
   int c = memcmp(a->data, b->data, n);
   if (c != 0) return c < 0 ? -1 : 1;
   return (a->len > b->len) - (a->len < b->len);
@@ -304,7 +336,7 @@ static int compare_seq(lx_State *L, lx_Value a, lx_Value b) {
       if (hx != hy) return hx ? 1 : -1;
       break;
     }
-    lx_charge(L, 1);
+    lx_tick(L);
     int c = compare_rec(L, x, y);
     if (c != 0) return c;
   }
@@ -331,14 +363,15 @@ static int compare_rec(lx_State *L, lx_Value a, lx_Value b) {
     case LX_NIL: return 0;
     case LX_BOOL: return (int)a.as.b - (int)b.as.b;
     case LX_INT: case LX_FLOAT: return compare_numbers(a, b);
-    case LX_STRING: case LX_KEYWORD: return str_cmp(lx_strlike(a), lx_strlike(b));
-    case LX_SYMBOL: return str_cmp(lx_as_symbol(a)->name, lx_as_symbol(b)->name);
+    case LX_STRING: case LX_KEYWORD: return str_cmp(L, lx_strlike(a), lx_strlike(b));
+    case LX_SYMBOL: return str_cmp(L, lx_as_symbol(a)->name, lx_as_symbol(b)->name);
     case LX_EMPTY: case LX_PAIR: case LX_VECTOR: break;
     default:
       lx_error(L, "sort: cannot compare %s and %s", lx_type_name(a),
                lx_type_name(b));
   }
   lx_c_enter(L);
+  eq_node(L);
   int c = compare_seq(L, a, b);
   lx_c_leave(L);
   return c;

@@ -734,12 +734,14 @@ static void merge_sort(lx_State *L, lx_Value *a, lx_Value *tmp, size_t n,
       size_t mid = lo + width < n ? lo + width : n;
       size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
       size_t i = lo, j = mid, k = lo;
-      while (i < mid && j < hi)
+      while (i < mid && j < hi) {
+        lx_tick(L);
         dst[k++] = sort_cmp(L, src[j], src[i], keyed) < 0 ? src[j++] : src[i++];
+      }
       while (i < mid) dst[k++] = src[i++];
       while (j < hi) dst[k++] = src[j++];
+      charge_items(L, hi - lo);
     }
-    charge_items(L, n);
     lx_Value *t = src; src = dst; dst = t;
   }
   if (src != a) memcpy(a, src, n * sizeof *a);

@@ -13,13 +13,34 @@
 ** Strings
 ** ======================================================================== */
 
-/* FNV-1a: simple, good enough spread for identifiers and JSON keys. */
-uint32_t lx_hash_bytes(const char *s, size_t len) {
-  uint32_t h = 2166136261u;
+/* FNV-1a, continued from h over len more bytes. */
+static uint32_t lx_hash_more(uint32_t h, const char *s, size_t len) {
   for (size_t i = 0; i < len; i++) {
     h ^= (unsigned char)s[i];
     h *= 16777619u;
   }
+  return h;
+}
+
+/* FNV-1a: simple, good enough spread for identifiers and JSON keys. */
+uint32_t lx_hash_bytes(const char *s, size_t len) {
+  return lx_hash_more(2166136261u, s, len);
+}
+
+/* lx_string_hash for strings agent code made: one not hashed yet is hashed
+** in chunks of LX_HASH_CHUNK bytes, fuel charged per chunk, so hashing a
+** huge string (a dict key, a set member) stays inside fuel and time. */
+uint32_t lx_string_hash_charged(lx_State *L, lx_String *s) {
+  if (L == NULL || (s->h.flags & LX_STRING_HASHED) || s->len < LX_HASH_CHUNK)
+    return lx_string_hash(s);
+  uint32_t h = 2166136261u;
+  for (size_t at = 0; at < s->len; at += LX_HASH_CHUNK) {
+    size_t n = s->len - at < LX_HASH_CHUNK ? s->len - at : LX_HASH_CHUNK;
+    lx_charge(L, lx_bytes_cost(n));
+    h = lx_hash_more(h, s->data + at, n);
+  }
+  s->hash = h;
+  s->h.flags |= LX_STRING_HASHED;
   return h;
 }
 
@@ -252,7 +273,7 @@ lx_Dict *lx_dict_new(lx_State *L, size_t cap) {
 /* A key's hash, as lx_hash makes it: strings and keywords (most keys)
 ** straight from their string's cache. */
 static inline uint32_t lx_key_hash(lx_State *L, lx_Value key) {
-  if (key.tag == LX_STRING || key.tag == LX_KEYWORD) return lx_string_hash(lx_strlike(key));
+  if (key.tag == LX_STRING || key.tag == LX_KEYWORD) return lx_string_hash_charged(L, lx_strlike(key));
   return lx_hash(L, key);
 }
 

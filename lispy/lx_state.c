@@ -161,7 +161,8 @@ static void lx_budget_begin(lx_State *L) {
   L->limit_gc_floor = 0;
   L->budget.depth = lim->depth ? lim->depth : LX_DEFAULT_DEPTH;
   L->budget.deadline = lim->timeout > 0 ? lx_deadline_clock() + lim->timeout : 0;
-  L->budget.clock_poll = LX_CLOCK_POLL_MASK + 1;
+  L->budget.clock_poll = LX_CLOCK_POLL_UNITS;
+  L->budget.ticks = LX_FUEL_ITEMS;
   L->output_bytes = 0;
   L->interrupt = 0;
 }
@@ -465,7 +466,8 @@ lispy_State *lispy_open(void) {
   L->limits = lispy_default_limits();
   L->budget.fuel = INT64_MAX;
   L->budget.depth = LX_DEFAULT_DEPTH;
-  L->budget.clock_poll = LX_CLOCK_POLL_MASK + 1;
+  L->budget.clock_poll = LX_CLOCK_POLL_UNITS;
+  L->budget.ticks = LX_FUEL_ITEMS;
   L->stack = calloc(LX_STACK_INIT, sizeof(lx_Value));
   L->frames = calloc(LX_FRAMES_INIT, sizeof(lx_Frame));
   if (!L->stack || !L->frames) {

@@ -5,6 +5,7 @@
 #ifndef LX_STATE_H
 #define LX_STATE_H
 
+#include <assert.h>
 #include <setjmp.h>
 #include <signal.h>
 
@@ -43,7 +44,8 @@ typedef struct lx_Budget {
   size_t mem_base;         /* heap in use when the evaluation began */
   size_t depth;            /* frames allowed */
   double deadline;         /* monotonic seconds; 0 = none */
-  int clock_poll;          /* countdown to the next clock read */
+  int64_t clock_poll;      /* units of work left before the next clock read */
+  int64_t ticks;           /* items left before lx_tick charges a step */
 } lx_Budget;
 
 /* ========================================================================
@@ -211,11 +213,43 @@ bool lx_pcall(lx_State *L, lx_ProtectedFn fn, void *ud, lx_Value *err);
 ** value. Returns LISPY_OK or LISPY_ERROR. */
 int lx_api_run(lx_State *L, lx_ProtectedFn fn, void *ud);
 
-/* Charge fuel for work done in C (proportional to size). */
+/* The slow half of lx_charge and of the VM's per-call check: raises on
+** exhausted fuel or an interrupt, and reads the clock (raising past the
+** deadline) once the clock-poll countdown has run out. */
+void lx_budget_check(lx_State *L);
+
+/* Charge `steps` units of work done in C (proportional to its size): fuel,
+** and the same count off the clock-poll countdown, so a builtin doing N
+** units of work reads the clock as often as N calls would. Raises a limit
+** error on exhausted fuel, an expired deadline or an interrupt. Long loops
+** charge as they go (lx_tick), so the limits also hold during the work.
+** Saturating: a huge charge never wraps the counters. */
 static inline void lx_charge(lx_State *L, int64_t steps) {
-  L->budget.fuel -= steps;
-  if (L->budget.fuel < 0) lx_limit_error(L, "fuel");
+  assert(steps >= 0);
+  lx_Budget *b = &L->budget;
+  b->fuel = steps <= b->fuel ? b->fuel - steps : -1;
+  b->clock_poll = steps < b->clock_poll ? b->clock_poll - steps : 0;
+  if (b->fuel < 0 || b->clock_poll <= 0 || L->interrupt) lx_budget_check(L);
 }
+
+/* One item of work in a long C loop or recursion (a node compared, hashed,
+** copied, an element sorted, ...): every LX_FUEL_ITEMS items charge a step. */
+static inline void lx_tick(lx_State *L) {
+  if (--L->budget.ticks <= 0) {
+    L->budget.ticks = LX_FUEL_ITEMS;
+    lx_charge(L, 1);
+  }
+}
+
+/* lx_string_hash charging fuel in chunks for a long string (lx_object.c);
+** L may be NULL (then nothing is charged). */
+uint32_t lx_string_hash_charged(lx_State *L, lx_String *s);
+
+/* Fuel steps for touching n items / n bytes (charged up front by builtins
+** whose work is one short pass; long passes use lx_tick or charge in
+** chunks). */
+static inline int64_t lx_items_cost(size_t n) { return 1 + (int64_t)(n / LX_FUEL_ITEMS); }
+static inline int64_t lx_bytes_cost(size_t n) { return 1 + (int64_t)(n / LX_FUEL_BYTES); }
 
 /* ========================================================================
 ** Files, environments, VM (lx_state.c, lx_vm.c)
@@ -246,7 +280,8 @@ lx_Value lx_compile_for(lx_State *L, lx_Env *env, lx_Value form, lx_SrcPos pos);
 
 /* Seconds on the clock time limits are measured with (LX_DEADLINE_CLOCK). */
 double   lx_deadline_clock(void);
-/* Poll interrupt and deadline; raises on either (for long builtins). */
+/* Poll interrupt and deadline now; raises on either (for long builtins
+** whose work is not counted in fuel units, such as a PCRE2 callout). */
 void     lx_vm_poll(lx_State *L);
 /* Grow the value stack to at least need slots (never collects). */
 void     lx_vm_reserve(lx_State *L, size_t need);

@@ -57,15 +57,14 @@ double lx_deadline_clock(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* The slow half of the per-call check: fuel, interrupt, deadline. */
-static void lx_vm_check(lx_State *L) {
+void lx_budget_check(lx_State *L) {
   if (L->budget.fuel < 0) lx_limit_error(L, "fuel");
   if (L->interrupt) {
     L->interrupt = 0;
     lx_limit_error(L, "interrupted");
   }
-  if (--L->budget.clock_poll <= 0) {
-    L->budget.clock_poll = LX_CLOCK_POLL_MASK + 1;
+  if (L->budget.clock_poll <= 0) {
+    L->budget.clock_poll = LX_CLOCK_POLL_UNITS;
     if (L->budget.deadline > 0 && lx_deadline_clock() > L->budget.deadline)
       lx_limit_error(L, "time");
   }
@@ -120,7 +119,7 @@ static lx_Value lx_vm_native(lx_State *L, size_t fnslot, int argc) {
     lx_error(L, "%s: expected at most %d argument%s, got %d", n->name,
              n->max_args, n->max_args == 1 ? "" : "s", argc);
   }
-  if (--L->budget.fuel < 0) lx_limit_error(L, "fuel");
+  lx_charge(L, 1);
   L->sp = fnslot + 1 + (size_t)argc;
   lx_Obj *saved = lx_protect_begin(L);
   L->native = n;
@@ -228,7 +227,7 @@ static lx_Value lx_vm_dict(lx_State *L, const lx_Value *items, size_t n) {
 
 void lx_vm_poll(lx_State *L) {
   L->budget.clock_poll = 0;
-  lx_vm_check(L);
+  lx_budget_check(L);
 }
 
 /* Comparison for the inlined < <= > >=: any NaN makes every ordering
@@ -378,7 +377,7 @@ dispatch:
     for (;;) {
       lx_Value fn = L->stack[fnslot];
       if (fn.tag == LX_CLOSURE) {
-        if (--L->budget.fuel < 0 || L->interrupt || --L->budget.clock_poll <= 0) lx_vm_check(L);
+        if (--L->budget.fuel < 0 || L->interrupt || --L->budget.clock_poll <= 0) lx_budget_check(L);
         /* Fast paths: exact arity, room on the stack (and for a new frame). */
         lx_Closure *ncl = lx_as_closure(fn);
         const lx_Proto *np = ncl->proto;
