@@ -250,7 +250,7 @@ static const char *const ag_conf_case_keys[] = {
   "expect_logs", "expect_store", "expect_calls", NULL};
 static const char *const ag_conf_expect_keys[] = {"value", "error", "message", NULL};
 static const char *const ag_conf_context_keys[] = {
-  "fields", "threads", "posts", "agents", "records", "llm", "llm_default", "store", "logs", NULL};
+  "fields", "threads", "posts", "agents", "records", "llm", "llm_default", "store", "stores", "logs", NULL};
 static const char *const ag_conf_limit_keys[] = {"fuel", "memory", "depth", "timeout", NULL};
 
 /* false (with why) when obj has a member not in keys: typos must not pass
@@ -573,8 +573,17 @@ static void ag_conf_check_calls(const cJSON *want, const cJSON *trace, cJSON *fa
   cJSON_Delete(calls);
 }
 
-/* Every check the case asks for, against the envelope and the mock. */
-static void ag_conf_check(ag_Runtime *rt, const cJSON *c, const cJSON *env, cJSON *failures) {
+/* The store the agent named name saw: its namespace in the mock, or the
+** fixture's initial store when it never used one. */
+static const cJSON *ag_conf_store(const cJSON *state, const char *name) {
+  const cJSON *mine = ag_conf_get(ag_conf_get(state, "stores"), name ? name : "");
+  return mine ? mine : ag_conf_get(state, "store");
+}
+
+/* Every check the case asks for, against the envelope and the mock (the
+** store of the agent named name). */
+static void ag_conf_check(ag_Runtime *rt, const cJSON *c, const cJSON *env, const char *name,
+                          cJSON *failures) {
   const cJSON *expect = ag_conf_get(c, "expect");
   if (ag_conf_get(expect, "value")) ag_conf_check_value(expect, env, failures);
   else ag_conf_check_error(expect, env, failures);
@@ -582,7 +591,7 @@ static void ag_conf_check(ag_Runtime *rt, const cJSON *c, const cJSON *env, cJSO
   cJSON *state = b->describe ? b->describe(b->self) : NULL;
   const cJSON *want;
   if ((want = ag_conf_get(c, "expect_logs"))) ag_conf_check_logs(want, ag_conf_get(state, "logs"), failures);
-  if ((want = ag_conf_get(c, "expect_store"))) ag_conf_check_store(want, ag_conf_get(state, "store"), failures);
+  if ((want = ag_conf_get(c, "expect_store"))) ag_conf_check_store(want, ag_conf_store(state, name), failures);
   if ((want = ag_conf_get(c, "expect_calls"))) ag_conf_check_calls(want, ag_conf_get(env, "trace"), failures);
   cJSON_Delete(state);
 }
@@ -631,9 +640,11 @@ static void ag_conf_execute(ag_ConfFile *f, const cJSON *c, cJSON *failures) {
   ag_Agent *a = ag_agent_load_file(f->rt, f->agent_path);
   ag_CallOptions opt = {.trace = true};
   cJSON *env = ag_invoke_agent(f->rt, a, ag_conf_get(c, "args"), &opt);
+  char *name = a->name ? strdup(a->name) : NULL;
   ag_agent_free(a);
   ag_runtime_set_limits(f->rt, &saved);
-  ag_conf_check(f->rt, c, env, failures);
+  ag_conf_check(f->rt, c, env, name, failures);
+  free(name);
   cJSON_Delete(env);
 }
 

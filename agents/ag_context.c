@@ -115,6 +115,14 @@ void ag_refuse_at_load(ag_Runtime *rt, const char *what) {
   lispy_raise(rt->L, "runtime", msg);
 }
 
+/* The store namespace of the call in progress: the one the host shares,
+** else the calling agent's name ("" outside agent calls). */
+static const char *ag_store_namespace(const ag_Runtime *rt) {
+  if (rt->shared_store) return rt->shared_store;
+  if (rt->call && rt->call->agent && rt->call->agent->name) return rt->call->agent->name;
+  return "";
+}
+
 /* One C function serves every method; its row index is the native data. */
 static lispy_Value ag_ctx_method(lispy_State *L, int argc, lispy_Value *argv) {
   const ag_MethodSpec *m = &ag_methods[lispy_native_data(L).as.i];
@@ -126,7 +134,7 @@ static lispy_Value ag_ctx_method(lispy_State *L, int argc, lispy_Value *argv) {
   if (!args) lispy_raise(L, "runtime", msg);
   char *err = NULL;
   double t0 = ag_now_ms();
-  cJSON *res = rt->backend.call(rt->backend.self, m->name, args, &err);
+  cJSON *res = rt->backend.call(rt->backend.self, ag_store_namespace(rt), m->name, args, &err);
   ag_ctx_record(rt, m->name, args, res, err, ag_now_ms() - t0);
   cJSON_Delete(args);
   if (!res) {
@@ -203,8 +211,10 @@ lispy_Value ag_context_value(ag_Runtime *rt, const ag_Agent *a) {
   int ref = lispy_ref(L, ctx);  /* pinned while the fields convert */
   cJSON *fields = rt->backend.fields(rt->backend.self, a && a->name ? a->name : "");
   lispy_Value dict;
-  if (fields && lispy_from_json(L, fields, &dict) == LISPY_OK)
+  if (fields && lispy_from_json(L, fields, &dict) == LISPY_OK) {
+    lispy_freeze(L, dict);  /* cached across calls: agents may not change it */
     lispy_host_set_fields(L, ctx, dict);
+  }
   cJSON_Delete(fields);
   lispy_unref(L, ref);
   return ctx;

@@ -35,6 +35,8 @@ struct ag_Runtime {
   ag_Agent **defined;      /* agents defined in the shell (shadow files) */
   size_t ndefined, capdefined;
   ag_CallCtx *call;        /* the call in progress, or NULL */
+  char *shared_store;      /* the store namespace every agent uses, or NULL:
+                              each agent's own (its name) */
   ag_Agent *loading;       /* the agent whose file is evaluating now (its
                               top level may not invoke or use the
                               context), or NULL */

@@ -139,25 +139,39 @@ static cJSON *ag_mock_table(ag_Mock *m, const char *name) {
   return t;
 }
 
-static cJSON *ag_mock_save(ag_Mock *m, const cJSON *args, char **err) {
+/* The store of namespace ns: state.stores[ns], made on first use as a copy
+** of the fixture's "store" (every agent starts from the same entries; what
+** one saves, only it loads). */
+static cJSON *ag_mock_store(ag_Mock *m, const char *ns) {
+  cJSON *stores = ag_mock_table(m, "stores");
+  cJSON *s = cJSON_GetObjectItemCaseSensitive(stores, ns);
+  if (cJSON_IsObject(s)) return s;
+  const cJSON *init = cJSON_GetObjectItemCaseSensitive(m->state, "store");
+  cJSON_DeleteItemFromObjectCaseSensitive(stores, ns);
+  s = cJSON_IsObject(init) ? cJSON_Duplicate(init, 1) : cJSON_CreateObject();
+  cJSON_AddItemToObject(stores, ns, s);
+  return s;
+}
+
+static cJSON *ag_mock_save(ag_Mock *m, const char *ns, const cJSON *args, char **err) {
   const cJSON *key = cJSON_GetArrayItem(args, 0), *val = cJSON_GetArrayItem(args, 1);
   if (!cJSON_IsString(key)) {
     *err = strdup("the key must be a string");
     return NULL;
   }
-  cJSON *store = ag_mock_table(m, "store");
+  cJSON *store = ag_mock_store(m, ns);
   cJSON_DeleteItemFromObjectCaseSensitive(store, key->valuestring);
   cJSON_AddItemToObject(store, key->valuestring, cJSON_Duplicate(val, 1));
   return cJSON_CreateTrue();
 }
 
-static cJSON *ag_mock_load(ag_Mock *m, const cJSON *args, char **err) {
+static cJSON *ag_mock_load(ag_Mock *m, const char *ns, const cJSON *args, char **err) {
   const cJSON *key = cJSON_GetArrayItem(args, 0), *def = cJSON_GetArrayItem(args, 1);
   if (!cJSON_IsString(key)) {
     *err = strdup("the key must be a string");
     return NULL;
   }
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(ag_mock_table(m, "store"), key->valuestring);
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(ag_mock_store(m, ns), key->valuestring);
   if (v) return cJSON_Duplicate(v, 1);
   return def ? cJSON_Duplicate(def, 1) : cJSON_CreateNull();
 }
@@ -182,11 +196,12 @@ static cJSON *ag_mock_log(ag_Mock *m, const cJSON *args, char **err) {
 ** The backend
 ** ======================================================================== */
 
-static cJSON *ag_mock_call(void *self, const char *method, const cJSON *args, char **err) {
+static cJSON *ag_mock_call(void *self, const char *ns, const char *method, const cJSON *args,
+                          char **err) {
   ag_Mock *m = self;
   if (strcmp(method, "llm") == 0) return ag_mock_llm(m, args, err);
-  if (strcmp(method, "save") == 0) return ag_mock_save(m, args, err);
-  if (strcmp(method, "load") == 0) return ag_mock_load(m, args, err);
+  if (strcmp(method, "save") == 0) return ag_mock_save(m, ns, args, err);
+  if (strcmp(method, "load") == 0) return ag_mock_load(m, ns, args, err);
   if (strcmp(method, "log") == 0) return ag_mock_log(m, args, err);
   for (size_t i = 0; i < sizeof ag_tables / sizeof ag_tables[0]; i++) {
     const char *what = method + 6;  /* "fetch_thread" -> "thread" */

@@ -179,7 +179,13 @@ void ag_runtime_free(ag_Runtime *rt) {
   free(rt->dirs);
   if (rt->backend.destroy) rt->backend.destroy(rt->backend.self);
   lispy_close(rt->L);
+  free(rt->shared_store);
   free(rt);
+}
+
+void ag_runtime_share_store(ag_Runtime *rt, const char *ns) {
+  free(rt->shared_store);
+  rt->shared_store = ns ? strdup(ns) : NULL;
 }
 
 lispy_State *ag_runtime_lispy(ag_Runtime *rt) { return rt->L; }

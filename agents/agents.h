@@ -89,9 +89,13 @@ const char *const *ag_context_fields(size_t *n);
 typedef struct ag_Backend {
   const char *name;        /* "mock" */
   void *self;
-  /* Perform method with args (a JSON array); the caller frees the result.
-  ** NULL means failure, with *err a malloc'd message. */
-  cJSON *(*call)(void *self, const char *method, const cJSON *args, char **err);
+  /* Perform method with args (a JSON array) for the store namespace ns
+  ** (the calling agent's name, or the one the host shares: see
+  ** ag_runtime_share_store; "" outside agent calls): save and load see
+  ** only ns's entries. The caller frees the result. NULL means failure,
+  ** with *err a malloc'd message. */
+  cJSON *(*call)(void *self, const char *ns, const char *method, const cJSON *args,
+                 char **err);
   /* Data fields (object) for a call to agent `agent`; the caller frees. */
   cJSON *(*fields)(void *self, const char *agent);
   /* Inspect the backend's state (fixtures, store, logs, LLM rules). */
@@ -103,7 +107,10 @@ typedef struct ag_Backend {
 /* The mock backend: fixture (may be NULL) as in examples/mock.json:
 **   {"fields": {...}, "threads": {id: ...}, "posts": {...}, "agents": {...},
 **    "records": {...}, "llm": [{"pattern": REGEX, "reply": TEXT}, ...],
-**    "llm_default": TEXT-with-{prompt}, "store": {...}}
+**    "llm_default": TEXT-with-{prompt}, "store": {...},
+**    "stores": {NAMESPACE: {...}}}
+** Each store namespace starts as a copy of "store" (or of its own entry in
+** "stores") the first time it is used; describe shows them in "stores".
 ** Returns false with *err (malloc'd) on a malformed fixture. */
 bool ag_mock_new(const cJSON *fixture, ag_Backend *out, char **err);
 bool ag_mock_load_file(const char *path, ag_Backend *out, char **err);
@@ -197,6 +204,10 @@ bool         ag_limit_set_number(lispy_Limits *l, const char *name, double v,
 /* Replace the context backend (the runtime owns it from then on). */
 void         ag_runtime_set_backend(ag_Runtime *rt, ag_Backend backend);
 ag_Backend  *ag_runtime_backend(ag_Runtime *rt);
+/* Make every agent use the store namespace ns (copied), as when agents
+** share a store on purpose; NULL (the default) gives each agent its own
+** namespace, its name. */
+void         ag_runtime_share_store(ag_Runtime *rt, const char *ns);
 /* Say the backend's data fields changed (e.g. after ag_mock_set_field):
 ** contexts cached per agent are rebuilt on the next call. */
 void         ag_runtime_backend_changed(ag_Runtime *rt);

@@ -241,6 +241,10 @@ lispy_Value lispy_host_new(lispy_State *L, const char *type_name, void *ptr,
                            void (*finalize)(void *));
 /* The pointer of a host object of that type, or NULL. */
 void       *lispy_host_ptr(lispy_Value v, const char *type_name);
+/* Make the dicts and vectors in v (nested ones too) read-only to LisPy:
+** dict-set!, dict-remove!, vector-set! and vector-push! raise on them.
+** For host data shared across calls, such as a context's fields. */
+void        lispy_freeze(lispy_State *L, lispy_Value v);
 /* Data fields of a host object, readable from LisPy with (get obj :key). */
 void        lispy_host_set_fields(lispy_State *L, lispy_Value host, lispy_Value dict);
 

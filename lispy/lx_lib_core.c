@@ -614,7 +614,8 @@ static lx_Value bi_error_trace(lx_State *L, int argc, lx_Value *argv) {
 }
 
 /* ========================================================================
-** Random numbers: xoshiro256** over L->rng
+** Random numbers: xoshiro256** over the calling code's own environment's
+** state (lx_code_env), so agents never share a generator
 ** ======================================================================== */
 
 static uint64_t rotl(uint64_t x, int k) {
@@ -623,7 +624,7 @@ static uint64_t rotl(uint64_t x, int k) {
 
 /* Next 64 random bits. */
 static uint64_t rng_next(lx_State *L) {
-  uint64_t *s = L->rng;
+  uint64_t *s = lx_code_env(L)->rng;
   uint64_t result = rotl(s[1] * 5, 7) * 9;
   uint64_t t = s[1] << 17;
   s[2] ^= s[0];
@@ -659,7 +660,7 @@ static lx_Value bi_random(lx_State *L, int argc, lx_Value *argv) {
 }
 
 static lx_Value bi_random_seed(lx_State *L, int argc, lx_Value *argv) {
-  lispy_seed(L, (uint64_t)int_arg(L, "random-seed!", argv[0]));
+  lx_rng_seed(lx_code_env(L)->rng, (uint64_t)int_arg(L, "random-seed!", argv[0]));
   return lx_nil();
 }
 
@@ -747,7 +748,7 @@ static const lx_LibFn core_fns[] = {
   {"error-data", bi_error_data, 1, 1, "(err)", "Data attached to an error (a thrown non-error is its own data)."},
   {"error-trace", bi_error_trace, 1, 1, "(err)", "Stack trace of an error: a list of frame dicts."},
   {"random", bi_random, 0, 1, "([n])", "Random float in [0,1), integer in [0,n), or float in [0,n) for float n."},
-  {"random-seed!", bi_random_seed, 1, 1, "(n)", "Reseed the random number generator."},
+  {"random-seed!", bi_random_seed, 1, 1, "(n)", "Reseed the random number generator of the calling code's environment."},
 };
 
 void lx_lib_core_open(lx_State *L) {

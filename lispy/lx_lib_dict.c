@@ -281,6 +281,7 @@ static lx_Value bi_assoc_in(lx_State *L, int argc, lx_Value *argv) {
 /* (dict-set! d k v ...): set keys in place; returns d. */
 static lx_Value bi_dict_set_x(lx_State *L, int argc, lx_Value *argv) {
   lx_Dict *d = lx_check_dict(L, "dict-set!", argv[0]);
+  lx_check_mutable(L, "dict-set!", &d->h);
   put_pairs(L, "dict-set!", d, argv + 1, argc - 1);
   return argv[0];
 }
@@ -288,6 +289,7 @@ static lx_Value bi_dict_set_x(lx_State *L, int argc, lx_Value *argv) {
 /* (dict-remove! d k ...): remove keys in place; returns d. */
 static lx_Value bi_dict_remove_x(lx_State *L, int argc, lx_Value *argv) {
   lx_Dict *d = lx_check_dict(L, "dict-remove!", argv[0]);
+  lx_check_mutable(L, "dict-remove!", &d->h);
   for (int i = 1; i < argc; i++) lx_dict_remove(L, d, argv[i]);
   return argv[0];
 }

@@ -56,10 +56,11 @@ static lx_Value bi_macroexpand(lx_State *L, int argc, lx_Value *argv) {
   return form;
 }
 
-/* A fresh uninterned symbol, e.g. g__12. */
+/* A fresh uninterned symbol, e.g. g__12; the counter is the calling
+** code's environment's, so one agent's gensyms never shift another's. */
 static lx_Value bi_gensym(lx_State *L, int argc, lx_Value *argv) {
   const char *prefix = argc > 0 ? lx_check_strlike(L, "gensym", argv[0])->data : "g__";
-  lx_Value name = lx_stringf(L, "%s%llu", prefix, (unsigned long long)++L->gensym_counter);
+  lx_Value name = lx_stringf(L, "%s%llu", prefix, (unsigned long long)++lx_code_env(L)->gensym_counter);
   lx_Symbol *s = (lx_Symbol *)lx_obj_new(L, LX_SYMBOL, sizeof(lx_Symbol));
   s->name = lx_as_string(name);
   s->next = NULL;

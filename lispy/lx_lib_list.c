@@ -650,6 +650,7 @@ static lx_Value bi_vector_ref(lx_State *L, int argc, lx_Value *argv) {
 /* Mutates the vector in place; returns it. */
 static lx_Value bi_vector_set(lx_State *L, int argc, lx_Value *argv) {
   lx_Vector *v = lx_check_vector(L, "vector-set!", argv[0]);
+  lx_check_mutable(L, "vector-set!", &v->h);
   v->items[lx_check_index(L, "vector-set!", argv[1], v->len)] = argv[2];
   return argv[0];
 }
@@ -657,6 +658,7 @@ static lx_Value bi_vector_set(lx_State *L, int argc, lx_Value *argv) {
 /* Appends to the vector in place; returns it. */
 static lx_Value bi_vector_push(lx_State *L, int argc, lx_Value *argv) {
   lx_Vector *v = lx_check_vector(L, "vector-push!", argv[0]);
+  lx_check_mutable(L, "vector-push!", &v->h);
   for (int i = 1; i < argc; i++) lx_vector_push(L, v, argv[i]);
   return argv[0];
 }

@@ -434,6 +434,8 @@ lx_Env *lx_env_new(lx_State *L, lx_Env *parent, const char *name) {
   e->table = NULL;
   e->parent = parent;
   e->name = lx_nil();
+  memset(e->rng, 0, sizeof e->rng);  /* seeded by the state (lx_rng_seed) */
+  e->gensym_counter = 0;
   e->table = lx_dict_new(L, 0);
   e->name = lx_cstring(L, name ? name : "user");
   lx_protect_end(L, saved);

@@ -207,6 +207,9 @@ struct lx_Env {
   lx_Dict *table;          /* symbol -> lx_Box */
   lx_Env *parent;          /* NULL for the base environment */
   lx_Value name;           /* string naming the environment (for messages) */
+  uint64_t rng[4];         /* this env's xoshiro256** state: random and
+                              random-seed! act on the caller's own */
+  uint64_t gensym_counter; /* suffix of this env's next gensym */
 };
 
 typedef uint32_t lx_Instr;
@@ -315,6 +318,9 @@ static inline bool lx_dict_next(const lx_Dict *d, size_t *iter, lx_Value *key, l
   }
   return false;
 }
+/* A dict or vector the host made read-only (lispy_freeze): the mutators
+** (dict-set!, dict-remove!, vector-set!, vector-push!) refuse it. */
+#define LX_FROZEN 0x8000u
 /* String-keyed convenience for hosts and builtins. */
 bool       lx_dict_getc(lx_State *L, lx_Dict *d, const char *key, lx_Value *out);
 void       lx_dict_setc(lx_State *L, lx_Dict *d, const char *key, lx_Value value);

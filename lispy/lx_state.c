@@ -438,6 +438,7 @@ static void lx_open_protected(lx_State *L, void *ud) {
   lx_intern_common(L);
   L->base_env = lx_env_new(L, NULL, "base");
   L->env = lx_env_new(L, L->base_env, "user");
+  lx_rng_seed(L->env->rng, L->seed);
   lx_compiler_init(L);
   lx_lib_core_open(L);
   lx_lib_list_open(L);
@@ -523,14 +524,50 @@ void lispy_set_output(lispy_State *L, lispy_OutputFn fn, void *ud) {
   L->output_ud = ud;
 }
 
-/* splitmix64 expands the seed into xoshiro256** state. */
-void lispy_seed(lispy_State *L, uint64_t seed) {
+void lx_check_mutable(lx_State *L, const char *fn, lx_Obj *o) {
+  if (!(o->flags & LX_FROZEN)) return;
+  const char *what = o->type == LX_DICT ? "dict" : "vector";
+  lx_error(L, "%s: the %s is read-only (host data such as the context's fields; "
+           "hint: change a copy, e.g. (dict-set d key value))", fn, what);
+}
+
+/* Freeze the dicts and vectors of v, depth levels deep at most (the data
+** comes from JSON, already bounded by the converter's nesting guard). */
+static void lx_freeze(lx_Value v, int depth) {
+  if (depth > LX_MAX_C_DEPTH) return;
+  if (lx_is(v, LX_DICT)) {
+    v.as.o->flags |= LX_FROZEN;
+    lx_Value k, x;
+    for (size_t it = 0; lx_dict_next(lx_as_dict(v), &it, &k, &x);) lx_freeze(x, depth + 1);
+  } else if (lx_is(v, LX_VECTOR)) {
+    v.as.o->flags |= LX_FROZEN;
+    for (size_t i = 0; i < lx_as_vector(v)->len; i++) lx_freeze(lx_as_vector(v)->items[i], depth + 1);
+  } else if (lx_is(v, LX_PAIR)) {
+    for (; lx_is(v, LX_PAIR); v = lx_cdr(v)) lx_freeze(lx_car(v), depth + 1);
+  }
+}
+
+void lispy_freeze(lispy_State *L, lispy_Value v) {
+  (void)L;
+  lx_freeze(v, 0);
+}
+
+void lx_rng_seed(uint64_t rng[4], uint64_t seed) {
   for (int i = 0; i < 4; i++) {
     uint64_t z = (seed += 0x9e3779b97f4a7c15ULL);
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    L->rng[i] = z ^ (z >> 31);
+    rng[i] = z ^ (z >> 31);
   }
+}
+
+/* Each environment has its own generator (one agent's random-seed! or
+** draws never change another's numbers). Seeding the state restarts
+** every one of them, and every later one, from seed. */
+void lispy_seed(lispy_State *L, uint64_t seed) {
+  L->seed = seed;
+  if (L->env) lx_rng_seed(L->env->rng, seed);
+  for (size_t i = 0; i < L->nenvs; i++) lx_rng_seed(L->envs[i]->rng, seed);
 }
 
 /* ========================================================================
@@ -555,6 +592,7 @@ lispy_Env *lispy_base_env(lispy_State *L) { return L->base_env; }
 lispy_Env *lispy_env_new(lispy_State *L, const char *name) {
   lx_Obj *saved = lx_protect_begin(L);
   lx_Env *e = lx_env_new(L, L->base_env, name);
+  lx_rng_seed(e->rng, L->seed);
   if (L->nenvs == L->envs_cap) {
     size_t ncap = L->envs_cap ? L->envs_cap * 2 : 16;
     L->envs = lx_mem_realloc(L, L->envs, L->envs_cap * sizeof(lx_Env *), ncap * sizeof(lx_Env *));

@@ -124,8 +124,8 @@ struct lx_State {
   lx_Value *refs;          /* host-held references (lispy_ref) */
   size_t nrefs, refs_cap;
   int64_t ref_free;        /* first free slot in refs (chained), -1 if none */
-  uint64_t rng[4];         /* xoshiro256** state */
-  uint64_t gensym_counter; /* suffix of the next gensym */
+  uint64_t seed;           /* every new env's random generator starts
+                              from it (lispy_seed) */
   size_t json_cap;         /* largest JSON leaving the state (lispy_set_json_cap) */
   lx_Value pins[16];       /* API arguments pinned while the API allocates */
   int npins;
@@ -274,6 +274,13 @@ void     lx_env_define(lx_State *L, lx_Env *env, lx_Value sym, lx_Value v);
 ** prelude functions (map, apply, ...) act for the code that wrote the
 ** call. */
 lx_Env  *lx_code_env(lx_State *L);
+/* Raise "FN: the dict/vector is read-only" when o is frozen (LX_FROZEN):
+** the mutating builtins call it before they change anything. */
+void     lx_check_mutable(lx_State *L, const char *fn, lx_Obj *o);
+
+/* Seed a xoshiro256** state (splitmix64 expands the seed). */
+void     lx_rng_seed(uint64_t rng[4], uint64_t seed);
+
 /* Compile form for env (lx_compile), recording env as the compile env
 ** while macros expand; refuses the frozen base environment. */
 lx_Value lx_compile_for(lx_State *L, lx_Env *env, lx_Value form, lx_SrcPos pos);
