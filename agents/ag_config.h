@@ -30,6 +30,19 @@ _Static_assert(AG_MAX_AGENT_FILE_BYTES <= (1u << 30), "agent file cap too large"
 #endif
 _Static_assert(AG_MAX_RESULT_BYTES <= (1u << 30), "result cap too large");
 
+/* ---- Argument validation ----------------------------------------------- */
+
+/* Schema applications one validation of a call's arguments may make (each
+** keyword-checked pair of schema and value is one). A schema can cost far
+** more than its size: $refs inside anyOf/allOf make the work exponential in
+** a few lines. Past this bound (or the call's fuel, when lower, or its
+** deadline) the call ends with a `limit` envelope instead. 10 million is
+** about a second of work and ten thousand times what real tool arguments
+** take. Ceiling: UINT64_MAX (a counter). */
+#ifndef AG_SCHEMA_MAX_STEPS
+#define AG_SCHEMA_MAX_STEPS 10000000u
+#endif
+
 /* ---- Calls ------------------------------------------------------------------ */
 
 /* Wall-time limit of one agent call in non-interactive use (`lispy call`,

@@ -57,18 +57,33 @@ static cJSON *ag_invalid_args(const ag_SchemaErrors *errs) {
   return env;
 }
 
-/* Validate args; when valid and a default applies, *filled is a copy of
-** args with the defaults in (else NULL). Returns the error envelope or
-** NULL. */
-static cJSON *ag_check_args(ag_Agent *a, const cJSON *args, cJSON **filled) {
+/* A validation a bound stopped: a limit envelope naming the bound, like
+** the same limit hit by run. */
+static cJSON *ag_validation_limit(const ag_SchemaErrors *errs) {
+  const char *why = ag_schema_error_message(errs, 0);
+  cJSON *env = ag_envelope_errorf("limit", "the arguments %s", why ? why : "could not be checked");
+  cJSON_AddStringToObject(cJSON_GetObjectItem(env, "error"), "limit", errs->limit);
+  return env;
+}
+
+/* Validate args under the call's bounds (its fuel, at most
+** AG_SCHEMA_MAX_STEPS schema applications, and deadline_ms); when valid
+** and a default applies, *filled is a copy of args with the defaults in
+** (else NULL). Filling walks no more than the validation did. Returns the
+** error envelope or NULL. */
+static cJSON *ag_check_args(ag_Runtime *rt, ag_Agent *a, const cJSON *args,
+                            double deadline_ms, cJSON **filled) {
   *filled = NULL;
   if (!a->schema) return NULL;
   ag_SchemaErrors errs;
   ag_schema_errors_init(&errs);
+  if (rt->limits.fuel > 0 && (uint64_t)rt->limits.fuel < errs.max_steps)
+    errs.max_steps = (uint64_t)rt->limits.fuel;
+  errs.deadline_ms = deadline_ms;
   bool fill = false;
   cJSON *env = NULL;
   if (!ag_schema_validate_fill(a->schema, args, &errs, &fill)) {
-    env = ag_invalid_args(&errs);
+    env = errs.limit ? ag_validation_limit(&errs) : ag_invalid_args(&errs);
   } else if (fill) {
     *filled = cJSON_Duplicate(args, 1);
     if (*filled == NULL) env = ag_envelope_error("runtime", "out of memory filling defaults");
@@ -199,6 +214,21 @@ static void ag_run(ag_Runtime *rt, ag_Agent *a, const cJSON *args, bool trace, a
   ag_budget_note(&budget, o->env);
 }
 
+/* ag_run with the time the checks left of the call's timeout (ms; <= 0
+** when there is no timeout): a call's whole time is bounded by it, not
+** the validation's time plus the run's. */
+static void ag_run_within(ag_Runtime *rt, ag_Agent *a, const cJSON *args, bool trace,
+                          double left_ms, ag_Outcome *o) {
+  bool shorten = rt->limits.timeout > 0 && left_ms < rt->limits.timeout * 1e3 - 1;
+  if (shorten) {
+    lispy_Limits lim = rt->limits;
+    lim.timeout = left_ms > 1 ? left_ms / 1e3 : 1e-3;
+    lispy_set_limits(rt->L, &lim);
+  }
+  ag_run(rt, a, args, trace, o);
+  if (shorten) lispy_set_limits(rt->L, &rt->limits);
+}
+
 /* Everything up to run's value: the checks in the order of DESIGN.md,
 ** defaults filled into a copy only when one applies, then the call. On
 ** the text path (text not NULL) an ok envelope is left half written. */
@@ -215,8 +245,10 @@ static void ag_dispatch(ag_Runtime *rt, ag_Agent *a, const cJSON *args,
   } else {
     cJSON *empty = args ? NULL : cJSON_CreateObject(), *filled;
     const cJSON *given = args ? args : empty;
-    o->env = ag_check_args(a, given, &filled);
-    if (!o->env) ag_run(rt, a, filled ? filled : given, opt && opt->trace, o);
+    double t0 = ag_now_ms(), timeout_ms = rt->limits.timeout * 1e3;
+    o->env = ag_check_args(rt, a, given, timeout_ms > 0 ? t0 + timeout_ms : 0, &filled);
+    if (!o->env) ag_run_within(rt, a, filled ? filled : given, opt && opt->trace,
+                               timeout_ms > 0 ? timeout_ms - (ag_now_ms() - t0) : 0, o);
     cJSON_Delete(filled);
     cJSON_Delete(empty);
   }

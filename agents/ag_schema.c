@@ -21,6 +21,7 @@
 #include <pcre2.h>
 #include <utf8proc.h>
 
+#include "ag_internal.h"
 #include "ag_schema.h"
 
 #define SHOW_CHARS 60     /* code points of a string shown in a message */
@@ -155,10 +156,13 @@ static size_t path_push_index(Buf *path, size_t i) {
 void ag_schema_errors_init(ag_SchemaErrors *errs) {
   memset(errs, 0, sizeof *errs);
   errs->max = AG_SCHEMA_MAX_ERRORS;
+  errs->max_steps = AG_SCHEMA_MAX_STEPS;
 }
 
 void ag_schema_errors_free(ag_SchemaErrors *errs) {
   size_t max = errs->max;
+  uint64_t max_steps = errs->max_steps;
+  double deadline_ms = errs->deadline_ms;
   for (size_t i = 0; i < errs->count; i++) {
     free(errs->items[i].pointer);
     free(errs->items[i].message);
@@ -166,6 +170,8 @@ void ag_schema_errors_free(ag_SchemaErrors *errs) {
   free(errs->items);
   ag_schema_errors_init(errs);
   errs->max = max;
+  errs->max_steps = max_steps;
+  errs->deadline_ms = deadline_ms;
 }
 
 size_t ag_schema_errors_count(const ag_SchemaErrors *errs) {
@@ -1215,6 +1221,11 @@ typedef struct Validator {
   pcre2_match_data *md;   /* scratch space for pattern matches */
   bool regex_dead;        /* a match limit was hit: skip further patterns */
   bool incomplete;        /* a limit stopped some check (even in a probe) */
+  uint64_t steps;         /* schema applications so far */
+  uint64_t max_steps;     /* ... and how many are allowed */
+  double deadline_ms;     /* ag_now_ms() bound; 0: none */
+  const char *stopped;    /* "fuel" or "time" once a bound was hit: every
+                             further application fails at once */
 } Validator;
 
 /* Step into a member or an item; returns the mark vpath_pop restores. */
@@ -1785,8 +1796,23 @@ static bool flat_valid(const ag_Schema *s, const cJSON *x, bool *fill) {
 
 /* ==== Validation entry points ============================================= */
 
+/* Count one schema application against the validation's bounds: a
+** schema whose $refs sit in anyOf/allOf can demand work exponential in
+** its size, so the work, not the schema, is what is bounded. The clock
+** is read every 1024 applications. Returns false once a bound is hit. */
+static bool vstep(Validator *v) {
+  if (v->stopped) return false;
+  v->steps++;
+  if (v->steps > v->max_steps) v->stopped = "fuel";
+  else if (v->deadline_ms > 0 && (v->steps & 1023) == 0 && ag_now_ms() > v->deadline_ms)
+    v->stopped = "time";
+  if (v->stopped) v->incomplete = true;
+  return v->stopped == NULL;
+}
+
 /* Validate x (at the current path) against n, reporting every problem. */
 static bool vnode(Validator *v, const Node *n, const cJSON *x) {
+  if (!vstep(v)) return false;
   if (n->boolean == 1) return true;
   if (n->boolean == 0) {
     verr(v, "no value is allowed here");
@@ -1821,8 +1847,19 @@ static bool validate_walk(const ag_Schema *s, const cJSON *instance, ag_SchemaEr
   v.errs = errs;
   v.segs = v.small;
   v.capsegs = sizeof v.small / sizeof v.small[0];
+  v.max_steps = errs->max_steps;
+  v.deadline_ms = errs->deadline_ms;
   bool ok = vnode(&v, s->root, instance);
-  if (ok && v.incomplete) { /* a limit hit in "not" or an alternative: fail closed */
+  if (v.stopped) {  /* what was found so far may be an artefact: say why */
+    ag_schema_errors_free(errs);
+    errs->limit = v.stopped;
+    vpath_pop(&v, 0);
+    verr(&v, "could not be checked: validating them took more than %s",
+         v.stopped[0] == 'f' ? "the allowed work (the schema is too costly; hint: "
+                               "avoid $refs repeated inside anyOf/allOf)"
+                             : "the time limit");
+    ok = false;
+  } else if (ok && v.incomplete) { /* a limit hit in "not" or an alternative: fail closed */
     vpath_pop(&v, 0);
     verr(&v, "could not be fully checked (a nesting or pattern match limit was exceeded)");
     ok = false;

@@ -52,6 +52,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <cjson/cJSON.h>
 
@@ -79,6 +80,11 @@ typedef struct ag_SchemaErrors {
   size_t cap;             /* allocated slots in items */
   size_t max;             /* record at most this many (AG_SCHEMA_MAX_ERRORS) */
   size_t dropped;         /* errors found beyond max (counted, not kept) */
+  /* The work validation may do (set after ag_schema_errors_init): */
+  uint64_t max_steps;     /* schema applications; AG_SCHEMA_MAX_STEPS */
+  double deadline_ms;     /* ag_now_ms() past which it stops; 0: none */
+  const char *limit;      /* out: "fuel" or "time" when a bound stopped the
+                             validation (the instance is then not valid) */
 } ag_SchemaErrors;
 
 /* Make errs an empty list (it owns no memory until an error is added). */
