@@ -1847,12 +1847,14 @@ static bool validate_walk(const ag_Schema *s, const cJSON *instance, ag_SchemaEr
   v.errs = errs;
   v.segs = v.small;
   v.capsegs = sizeof v.small / sizeof v.small[0];
-  v.max_steps = errs->max_steps;
-  v.deadline_ms = errs->deadline_ms;
+  v.max_steps = errs ? errs->max_steps : AG_SCHEMA_MAX_STEPS;  /* errs may be NULL */
+  v.deadline_ms = errs ? errs->deadline_ms : 0;
   bool ok = vnode(&v, s->root, instance);
   if (v.stopped) {  /* what was found so far may be an artefact: say why */
-    ag_schema_errors_free(errs);
-    errs->limit = v.stopped;
+    if (errs) {
+      ag_schema_errors_free(errs);
+      errs->limit = v.stopped;
+    }
     vpath_pop(&v, 0);
     verr(&v, "could not be checked: validating them took more than %s",
          v.stopped[0] == 'f' ? "the allowed work (the schema is too costly; hint: "
