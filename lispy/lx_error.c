@@ -135,6 +135,7 @@ _Noreturn void lx_limit_error(lx_State *L, const char *which) {
   /* Let these few bytes past the limit; catching the error clears it. */
   L->in_limit_error = true;
   bool interrupted = strcmp(which, "interrupted") == 0;
+  if (strcmp(which, "memory") == 0) L->mem_release_due = true;  /* see lx_mem_release */
   lx_Obj *saved = lx_protect_begin(L);
   lx_Dict *data = lx_dict_new(L, 1);
   lx_dict_setc(L, data, "limit", lx_cstring(L, which));

@@ -15,11 +15,16 @@
 ** The symbol table is weak: unreferenced symbols are dropped.
 */
 #include <assert.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lx_lib.h"
+
+#if defined(__GLIBC__)
+#include <malloc.h>       /* malloc_trim */
+#endif
 
 /* ========================================================================
 ** Accounting allocator
@@ -73,6 +78,20 @@ static void lx_mem_panic(size_t n) {
 
 typedef struct lx_Block { struct lx_Block *next; } lx_Block;
 
+/* A chunk's first block: its header. */
+typedef struct lx_Chunk {
+  struct lx_Chunk *next;   /* all chunks, newest first (L->pool_chunks) */
+  uint32_t cls;            /* size class of its blocks */
+  uint32_t nfree;          /* free blocks, counted only by lx_pool_trim */
+} lx_Chunk;
+_Static_assert(sizeof(lx_Chunk) <= 16, "the chunk header must fit the smallest block");
+_Static_assert(LX_POOL_CHUNK >= 4096 && LX_POOL_CHUNK <= (1u << 24), "LX_POOL_CHUNK out of range");
+
+/* Blocks a chunk of class cls holds (the first block is the header). */
+static inline size_t lx_chunk_blocks(size_t cls) {
+  return LX_POOL_CHUNK / ((cls + 1) * 16) - 1;
+}
+
 static inline bool lx_pooled(size_t size) {
   return LX_USE_POOL && size <= LX_POOL_MAX;
 }
@@ -82,9 +101,12 @@ static bool lx_pool_refill(lx_State *L, size_t cls) {
   size_t bsize = (cls + 1) * 16;
   char *chunk = malloc(LX_POOL_CHUNK);
   if (!chunk) return false;
-  *(void **)chunk = L->pool_chunks;  /* the first block links the chunks */
-  L->pool_chunks = chunk;
-  for (size_t off = bsize > sizeof(void *) ? bsize : 16; off + bsize <= LX_POOL_CHUNK; off += bsize) {
+  lx_Chunk *c = (lx_Chunk *)chunk;  /* the first block is the header */
+  c->next = L->pool_chunks;
+  c->cls = (uint32_t)cls;
+  c->nfree = 0;
+  L->pool_chunks = c;
+  for (size_t off = bsize; off + bsize <= LX_POOL_CHUNK; off += bsize) {
     lx_Block *b = (lx_Block *)(chunk + off);
     b->next = L->pool_free[cls];
     L->pool_free[cls] = b;
@@ -109,11 +131,89 @@ static void lx_pool_put(lx_State *L, void *p, size_t size) {
 
 static void lx_pool_free_all(lx_State *L) {
   while (L->pool_chunks) {
-    void *next = *(void **)L->pool_chunks;
+    lx_Chunk *next = ((lx_Chunk *)L->pool_chunks)->next;
     free(L->pool_chunks);
     L->pool_chunks = next;
   }
   memset(L->pool_free, 0, sizeof L->pool_free);
+}
+
+/* ---- Giving whole free chunks back (lx_pool_trim) ----
+** Chunks come from plain malloc (an aligned allocator would cost RSS on
+** every run), so a block's chunk is found through a table keyed by the
+** LX_POOL_CHUNK-sized window an address falls in: no two chunks start in
+** one window (each spans a whole window's size), and a block lies in the
+** chunk starting in its own window or in the one before. */
+typedef struct lx_ChunkTable {
+  lx_Chunk **slots;        /* open addressing, NULL when empty */
+  size_t mask;             /* slot count - 1 (a power of two) */
+} lx_ChunkTable;
+
+static inline uintptr_t lx_window(const void *p) {
+  return (uintptr_t)p / LX_POOL_CHUNK;
+}
+
+static size_t lx_window_slot(const lx_ChunkTable *t, uintptr_t w) {
+  size_t i = (size_t)(w * 0x9e3779b97f4a7c15ULL >> 20) & t->mask;
+  while (t->slots[i] && lx_window(t->slots[i]) != w) i = (i + 1) & t->mask;
+  return i;
+}
+
+/* The chunk holding block b (always one: b came from a chunk). */
+static lx_Chunk *lx_chunk_of(const lx_ChunkTable *t, const void *b) {
+  uintptr_t w = lx_window(b);
+  lx_Chunk *c = t->slots[lx_window_slot(t, w)];
+  if (c == NULL || (const char *)c > (const char *)b) c = t->slots[lx_window_slot(t, w - 1)];
+  assert(c && (const char *)b >= (const char *)c && (const char *)b < (const char *)c + LX_POOL_CHUNK);
+  return c;
+}
+
+/* Table of every chunk, their free counts zeroed; false without memory. */
+static bool lx_chunk_table(lx_State *L, lx_ChunkTable *t) {
+  size_t n = 0, cap = 16;
+  for (lx_Chunk *c = L->pool_chunks; c; c = c->next) n++;
+  while (cap < 2 * n) cap *= 2;
+  t->slots = calloc(cap, sizeof *t->slots);
+  t->mask = cap - 1;
+  if (t->slots == NULL) return false;
+  for (lx_Chunk *c = L->pool_chunks; c; c = c->next) {
+    c->nfree = 0;
+    t->slots[lx_window_slot(t, lx_window(c))] = c;
+  }
+  return true;
+}
+
+static inline bool lx_chunk_empty(const lx_Chunk *c) {
+  return c->nfree == lx_chunk_blocks(c->cls);
+}
+
+/* Free every chunk none of whose blocks is in use: count each chunk's
+** free blocks, drop the blocks of empty chunks from the free lists, then
+** free those chunks. Time linear in the free blocks; run only after a
+** memory limit was hit, when a failed evaluation's garbage has gone. */
+static void lx_pool_trim(lx_State *L) {
+  lx_ChunkTable t;
+  if (!lx_chunk_table(L, &t)) return;  /* best effort: keep the pools */
+  for (size_t cls = 0; cls < LX_POOL_MAX / 16; cls++)
+    for (lx_Block *b = L->pool_free[cls]; b; b = b->next) lx_chunk_of(&t, b)->nfree++;
+  for (size_t cls = 0; cls < LX_POOL_MAX / 16; cls++) {
+    lx_Block **link = (lx_Block **)&L->pool_free[cls];
+    while (*link) {
+      if (lx_chunk_empty(lx_chunk_of(&t, *link))) *link = (*link)->next;
+      else link = &(*link)->next;
+    }
+  }
+  free(t.slots);
+  lx_Chunk **link = (lx_Chunk **)&L->pool_chunks;
+  while (*link) {
+    lx_Chunk *c = *link;
+    if (lx_chunk_empty(c)) {
+      *link = c->next;
+      free(c);
+    } else {
+      link = &c->next;
+    }
+  }
 }
 
 static void *lx_raw_alloc(lx_State *L, size_t size) {
@@ -418,6 +518,21 @@ static void lx_sweep(lx_State *L) {
   }
 }
 
+/* Give memory back to the OS after a memory limit was hit: the pools'
+** empty chunks, the mark stack (the failed evaluation may have grown it
+** to millions of entries), and -- with glibc -- the free pages malloc
+** keeps (freed blocks large and small alike stay resident otherwise). */
+static void lx_mem_release(lx_State *L) {
+  L->mem_release_due = false;
+  lx_pool_trim(L);
+  free(L->gray);
+  L->gray = NULL;
+  L->gray_cap = 0;
+#if defined(__GLIBC__)
+  malloc_trim(0);
+#endif
+}
+
 void lx_gc_collect(lx_State *L) {
   if (L->gc_running) return;
   L->gc_running = true;
@@ -428,7 +543,15 @@ void lx_gc_collect(lx_State *L) {
   L->gc_count++;
   size_t next = L->mem_used * LX_GC_GROWTH;
   L->gc_threshold = next < LX_GC_MIN_THRESHOLD ? LX_GC_MIN_THRESHOLD : next;
+  if (L->mem_release_due) lx_mem_release(L);
   L->gc_running = false;
+}
+
+/* The outermost evaluation failed after hitting the memory limit: collect
+** its garbage now (the error value is rooted) so the memory goes back to
+** the OS at once, not at some later collection. */
+void lx_gc_after_error(lx_State *L) {
+  if (L->mem_release_due && L->api_depth == 0 && !L->gc_running) lx_gc_collect(L);
 }
 
 /* ========================================================================

@@ -288,6 +288,7 @@ int lx_api_run(lx_State *L, lx_ProtectedFn fn, void *ud) {
     if (lx_pcall(L, lx_convert_protected, &e, &ignored)) L->last_error = e;
   }
   lx_budget_end(L);
+  if (!ok) lx_gc_after_error(L);
   return ok ? LISPY_OK : LISPY_ERROR;
 }
 

@@ -65,6 +65,8 @@ struct lx_State {
   bool gc_inhibit;         /* allocate without collecting (stack growth) */
   size_t limit_gc_floor;   /* heap in use after the last limit-driven GC */
   bool in_limit_error;     /* raising a memory error: don't recurse */
+  bool mem_release_due;    /* a memory limit was hit: the next collection
+                              gives free pool chunks back (lx_mem_release) */
   size_t gc_count;         /* collections run */
   void *pool_free[LX_POOL_MAX / 16]; /* free small blocks, per 16-byte class */
   void *pool_chunks;       /* chunks the pools carve (freed at close) */
@@ -145,6 +147,9 @@ void   lx_mem_free(lx_State *L, void *p, size_t size);
 lx_Obj *lx_obj_new(lx_State *L, lx_Type type, size_t size);
 
 void   lx_gc_collect(lx_State *L);
+/* After a failed outermost evaluation: collect and give memory back to
+** the OS if it hit the memory limit. */
+void   lx_gc_after_error(lx_State *L);
 /* Bytes reachable from env's own definitions (see lispy_env_size). */
 size_t lx_gc_env_size(lx_State *L, lx_Env *env);
 void   lx_gc_free_all(lx_State *L);

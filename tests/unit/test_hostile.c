@@ -50,6 +50,7 @@ typedef struct Case {
   double within;           /* seconds; <= 0: derived from the timeout */
   size_t retains;          /* heap bytes the agent may keep across calls */
   int calls;               /* calls in a row (calls:); 0 means 1 */
+  size_t rss_back;         /* rss-back: resident bytes allowed to stay; 0: unchecked */
 } Case;
 
 static lispy_Limits default_limits(void) {
@@ -128,6 +129,10 @@ static bool parse_header(Case *c, const char *key, const char *value) {
   } else if (strcmp(key, "calls") == 0) {
     c->calls = atoi(value);
     if (c->calls < 1 || c->calls > 1000) return false;
+  } else if (strcmp(key, "rss-back") == 0) {
+    double v = parse_size(value);
+    if (v <= 0) return false;
+    c->rss_back = (size_t)v;
   } else if (strcmp(key, "retains") == 0) {
     double v = parse_size(value);
     if (v < 0) return false;
@@ -352,6 +357,16 @@ static bool check_benign(ag_Runtime *rt, const Case *cases, size_t n, const char
   return good;
 }
 
+/* Resident set size in bytes, from /proc (0 where there is none). */
+static size_t rss_now(void) {
+  long pages = 0, resident = 0;
+  FILE *f = fopen("/proc/self/statm", "r");
+  if (!f) return 0;
+  if (fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+  fclose(f);
+  return (size_t)resident * (size_t)sysconf(_SC_PAGESIZE);
+}
+
 static size_t heap_now(ag_Runtime *rt) {
   lispy_State *L = ag_runtime_lispy(rt);
   lispy_gc(L);
@@ -403,6 +418,8 @@ int main(void) {
     fflush(stdout);
     bool good;
     double elapsed = 0;
+    size_t rss_before = rss_now();  /* for rss-back: */
+    (void)rss_before;               /* (unchecked under ASan) */
     if (strcmp(c->expect, "load") == 0) {
       good = check_load_failure(rt, c);
     } else {
@@ -413,6 +430,14 @@ int main(void) {
     CHECK(check_benign(rt, cases, n, c->name));
     allowed += c->retains;
     size_t heap = heap_now(rt);
+#if !defined(__SANITIZE_ADDRESS__)  /* ASan's allocator keeps what is freed */
+    size_t rss = rss_now();
+    if (c->rss_back && rss > rss_before + c->rss_back) {
+      fprintf(stderr, "%s: resident memory %zu KiB above what it was before the call\n",
+              c->path, (rss - rss_before) >> 10);
+      CHECK(rss <= rss_before + c->rss_back);
+    }
+#endif
     if (heap > allowed + SLACK_BYTES) {
       fprintf(stderr, "%s: heap %zu bytes above the baseline after the call\n", c->path,
               heap - baseline);

@@ -6,7 +6,9 @@
 ** lispy_env_size counts what an environment holds and nothing of the
 ** base; an agent's globals count against its memory budget across calls
 ** (the calls stop with a memory limit, the heap stays under the budget,
-** and a reload starts afresh).
+** and a reload starts afresh). After a memory-limit error the memory
+** goes back to the OS: resident memory returns near where it was, at once
+** when the evaluation failed, at the next collection when `try` caught it.
 ** Resident memory (RSS) is printed, not asserted: it depends on malloc.
 */
 #include <stdio.h>
@@ -238,6 +240,47 @@ static void test_budget(void) {
   unlink(file);
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+#define HOG_LIMIT (16u << 20)  /* ASan's allocator keeps freed memory anyway */
+#else
+#define HOG_LIMIT (128u << 20)
+#endif
+/* What may stay resident after the memory is given back (KiB). */
+#define RSS_SLACK_KIB (24 * 1024)
+
+/* An evaluation that runs out of memory, then one that catches that: the
+** heap returns to its baseline and, once collected, so does the RSS. */
+static void test_release_after_limit(void) {
+  lispy_State *L = lispy_open();
+  lispy_Limits lim = lispy_get_limits(L);
+  lim.memory = HOG_LIMIT;
+  lispy_set_limits(L, &lim);
+  lispy_gc(L);
+  size_t heap0 = lispy_memory_used(L);
+  long rss0 = rss_kib();
+  const char *hog = "(let loop ((acc '())) (loop (cons (vector 1 2) acc)))";
+  CHECK(lispy_eval_string(L, NULL, hog, strlen(hog), "<hog>", NULL) == LISPY_ERROR);
+  CHECK(strcmp(lispy_error_kind(lispy_last_error(L)), "limit") == 0);
+  long rss1 = rss_kib();
+  lispy_gc(L);
+  CHECK(lispy_memory_used(L) <= heap0);
+  const char *caught = "(try (let loop ((acc '())) (loop (cons (vector 1 2) acc)))"
+                       " (catch e (error-kind e)))";
+  lispy_Value v;
+  CHECK(lispy_eval_string(L, NULL, caught, strlen(caught), "<caught>", &v) == LISPY_OK);
+  CHECK_STR(lispy_to_cstring(v, NULL), "limit");
+  lispy_gc(L);  /* the collection after the caught error gives it back */
+  long rss2 = rss_kib();
+  CHECK(lispy_memory_used(L) <= heap0);
+  printf("memory limit %u MiB: rss %ld KiB before, %ld KiB after the error, %ld KiB after a "
+         "caught one and a collection\n", HOG_LIMIT >> 20, rss0, rss1, rss2);
+#if !defined(__SANITIZE_ADDRESS__)
+  CHECK(rss1 < rss0 + RSS_SLACK_KIB);
+  CHECK(rss2 < rss0 + RSS_SLACK_KIB);
+#endif
+  lispy_close(L);
+}
+
 int main(void) {
   snprintf(dir, sizeof dir, "/tmp/lispy-memory-XXXXXX");
   if (!mkdtemp(dir)) {
@@ -245,6 +288,7 @@ int main(void) {
     return 2;
   }
   snprintf(file, sizeof file, "%s/grow_agent.lispy", dir);
+  test_release_after_limit();
   test_reload_thousand();
   test_defined_replaced();
   test_env_size();
