@@ -43,6 +43,20 @@ _Static_assert(AG_MAX_RESULT_BYTES <= (1u << 30), "result cap too large");
 #define AG_SCHEMA_MAX_STEPS 10000000u
 #endif
 
+/* ---- Lint ------------------------------------------------------------------- */
+
+/* Work lint may spend on "did you mean" suggestions for one file, in cells
+** of the edit-distance table (a comparison of two 8-letter names costs 64).
+** Every unknown name is compared with every candidate, so a generated
+** descriptor with 20,000 properties and 20,000 unknown required names
+** would cost 4e8 comparisons; past this budget the hints stop suggesting
+** and say what to do instead. 8 million cells take about 20 ms and are
+** enough to suggest for hundreds of misspellings among thousands of names.
+** Ceiling: none needed (the work is linear in it). */
+#ifndef AG_LINT_SUGGEST_CELLS
+#define AG_LINT_SUGGEST_CELLS 8000000
+#endif
+
 /* ---- Calls ------------------------------------------------------------------ */
 
 /* Wall-time limit of one agent call in non-interactive use (`lispy call`,

@@ -12,12 +12,14 @@
 ** Codes: A1xx descriptor, A2xx parameters schema, A3xx run, A4xx context,
 ** A5xx file and style, A6xx OpenAI strict-mode notes.
 */
+#include <assert.h>
 #include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ag_config.h"
 #include "ag_internal.h"
 #include "ag_lint_locate.h"
 #include "ag_schema.h"
@@ -98,6 +100,8 @@ typedef struct agl_Lint {
   const agl_Node *root;       /* its position tree, or NULL */
   agl_Pos here;               /* the descriptor's position (fallback) */
   int declared_version;       /* requires_context_version, 0 when absent */
+  int64_t suggest_cells;      /* edit-distance work left for suggestions
+                                 (AG_LINT_SUGGEST_CELLS per file) */
   bool legacy_style;          /* no AGENT / DESCRIPTOR: the legacy defines */
 } agl_Lint;
 
@@ -126,11 +130,10 @@ static void agl_brief(const cJSON *v, char *buf, size_t n) {
 ** "Did you mean"
 ** ======================================================================== */
 
-/* Levenshtein distance (99 when a word is too long to bother). */
-static int agl_lev(const char *a, const char *b) {
-  size_t la = strlen(a), lb = strlen(b);
-  if (la > 64 || lb > 64) return 99;
+/* Levenshtein distance of a (la bytes) and b (lb bytes, both <= 64). */
+static int agl_lev(const char *a, size_t la, const char *b, size_t lb) {
   int row[65];
+  assert(la <= 64 && lb <= 64);
   for (size_t j = 0; j <= lb; j++) row[j] = (int)j;
   for (size_t i = 1; i <= la; i++) {
     int diag = row[0];
@@ -148,13 +151,23 @@ static int agl_lev(const char *a, const char *b) {
 }
 
 /* The closest candidate within distance 2 (and closer than the word is
-** long, so "x" does not suggest everything), or NULL. */
-static const char *agl_suggest(const char *word, const char *const *cands, size_t n) {
+** long, so "x" does not suggest everything), or NULL. Candidates whose
+** length is 3 or more away cannot be that close and cost nothing; the
+** others spend the file's suggestion budget (x->suggest_cells), and once
+** it is spent there are no more suggestions: a generated descriptor with
+** thousands of unknown names lints in linear time. */
+static const char *agl_suggest(agl_Lint *x, const char *word, const char *const *cands,
+                               size_t n) {
+  size_t lw = strlen(word);
+  if (lw > 64) return NULL;
   const char *best = NULL;
   int bestd = 3;
-  for (size_t i = 0; i < n; i++) {
-    int d = agl_lev(word, cands[i]);
-    if (d < bestd && d < (int)strlen(word)) {
+  for (size_t i = 0; i < n && x->suggest_cells > 0; i++) {
+    size_t lc = strlen(cands[i]);
+    if (lc > 64 || lc + 3 <= lw || lw + 3 <= lc) continue;
+    x->suggest_cells -= (int64_t)((lw + 1) * (lc + 1));
+    int d = agl_lev(word, lw, cands[i], lc);
+    if (d < bestd && d < (int)lw) {
       best = cands[i];
       bestd = d;
     }
@@ -174,12 +187,80 @@ static const char **agl_keys(const cJSON *obj, size_t *n) {
 }
 
 /* Suggest among the keys of obj. */
-static const char *agl_suggest_key(const char *word, const cJSON *obj) {
+static const char *agl_suggest_key(agl_Lint *x, const char *word, const cJSON *obj) {
+  if (x->suggest_cells <= 0) return NULL;
   size_t n;
   const char **keys = agl_keys(obj, &n);
-  const char *s = keys ? agl_suggest(word, keys, n) : NULL;
+  const char *s = keys ? agl_suggest(x, word, keys, n) : NULL;
   free(keys);
   return s;
+}
+
+/* ========================================================================
+** Name sets: membership in linear time
+** ======================================================================== */
+
+/* A set of names (an object's keys or a list's strings) for membership
+** tests: the checks that ask "is this property required?" for every
+** property would otherwise be quadratic. Open addressing over borrowed
+** strings; a set that could not be allocated is empty-handed and falls
+** back to scanning (src). */
+typedef struct agl_Names {
+  const char **slots;         /* cap slots, NULL when free */
+  size_t cap;                 /* a power of two, at least twice the count */
+  const cJSON *src;           /* the object or list the names come from */
+  bool keys;                  /* src's keys (an object) or its strings (a list) */
+} agl_Names;
+
+/* FNV-1a: a short, good enough hash for property names. */
+static size_t agl_hash(const char *s) {
+  uint64_t h = 1469598103934665603ull;
+  for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
+  return (size_t)h;
+}
+
+static void agl_names_put(agl_Names *set, const char *name) {
+  size_t i = agl_hash(name) & (set->cap - 1);
+  while (set->slots[i] && strcmp(set->slots[i], name) != 0) i = (i + 1) & (set->cap - 1);
+  set->slots[i] = name;
+}
+
+/* The names of src: its keys when keys, else its string items. */
+static agl_Names agl_names(const cJSON *src, bool keys) {
+  agl_Names set = {NULL, 0, src, keys};
+  if (!(keys ? cJSON_IsObject(src) : cJSON_IsArray(src))) return set;
+  size_t n = 0;
+  const cJSON *it;
+  cJSON_ArrayForEach(it, src) n++;
+  size_t cap = 16;
+  while (cap < 2 * n) cap *= 2;
+  set.slots = calloc(cap, sizeof *set.slots);
+  if (!set.slots) return set;
+  set.cap = cap;
+  cJSON_ArrayForEach(it, src) {
+    const char *name = keys ? it->string : cJSON_IsString(it) ? it->valuestring : NULL;
+    if (name) agl_names_put(&set, name);
+  }
+  return set;
+}
+
+static bool agl_names_has(const agl_Names *set, const char *name) {
+  if (!set->slots) {  /* out of memory: scan */
+    const cJSON *it;
+    cJSON_ArrayForEach(it, set->src) {
+      const char *s = set->keys ? it->string : cJSON_IsString(it) ? it->valuestring : NULL;
+      if (s && strcmp(s, name) == 0) return true;
+    }
+    return false;
+  }
+  for (size_t i = agl_hash(name) & (set->cap - 1); set->slots[i]; i = (i + 1) & (set->cap - 1))
+    if (strcmp(set->slots[i], name) == 0) return true;
+  return false;
+}
+
+static void agl_names_free(agl_Names *set) {
+  free(set->slots);
+  set->slots = NULL;
 }
 
 /* ========================================================================
@@ -302,7 +383,7 @@ static void agl_lint_desc_keys(agl_Lint *x) {
   cJSON_ArrayForEach(it, x->desc) {
     if (agl_in(it->string, agl_desc_keys, AGL_COUNT(agl_desc_keys))) continue;
     agl_Pos at = agl_at_key(x, x->root, it->string, x->here);
-    const char *s = agl_suggest(it->string, agl_desc_keys, AGL_COUNT(agl_desc_keys));
+    const char *s = agl_suggest(x, it->string, agl_desc_keys, AGL_COUNT(agl_desc_keys));
     if (s) {
       char hint[128];
       snprintf(hint, sizeof hint, "did you mean :%s?", s);
@@ -341,14 +422,14 @@ static void agl_lint_version(agl_Lint *x) {
 ** ======================================================================== */
 
 /* Suggest a method name in the style written ("llm" or "context-llm"). */
-static const char *agl_suggest_method(const char *word) {
+static const char *agl_suggest_method(agl_Lint *x, const char *word) {
   size_t n;
   const ag_MethodSpec *m = ag_context_methods(&n);
   const char *names[64];
   bool lispy = strncmp(word, "context-", 8) == 0;
   if (n > 64) n = 64;
   for (size_t i = 0; i < n; i++) names[i] = lispy ? m[i].lispy_name : m[i].name;
-  return agl_suggest(word, names, n);
+  return agl_suggest(x, word, names, n);
 }
 
 /* A known method: is it available at the host's and the declared version? */
@@ -369,7 +450,7 @@ static void agl_check_method_version(agl_Lint *x, const ag_MethodSpec *m, agl_Po
 
 static void agl_unknown_method(agl_Lint *x, const char *name, agl_Pos at, bool call) {
   char hint[320];
-  const char *s = agl_suggest_method(name);
+  const char *s = agl_suggest_method(x, name);
   if (s) {
     snprintf(hint, sizeof hint, "did you mean %s?", s);
   } else {
@@ -466,7 +547,7 @@ static void agl_lint_keywords(agl_Lint *x, const cJSON *s, const agl_Node *n, ag
   cJSON_ArrayForEach(it, s) {
     if (agl_in(it->string, agl_keywords, AGL_COUNT(agl_keywords))) continue;
     agl_Pos kat = agl_at_key(x, n, it->string, at);
-    const char *sug = agl_suggest(it->string, agl_keywords, AGL_SUGGESTED_KEYWORDS);
+    const char *sug = agl_suggest(x, it->string, agl_keywords, AGL_SUGGESTED_KEYWORDS);
     if (sug) {
       char hint[128];
       snprintf(hint, sizeof hint, "did you mean :%s?", sug);
@@ -485,7 +566,7 @@ static void agl_lint_type_name(agl_Lint *x, const char *t, agl_Pos at) {
   const char *sug = NULL;
   for (size_t i = 0; i < AGL_COUNT(agl_type_aliases) && !sug; i++)
     if (strcmp(t, agl_type_aliases[i][0]) == 0) sug = agl_type_aliases[i][1];
-  if (!sug) sug = agl_suggest(t, agl_types, AGL_COUNT(agl_types));
+  if (!sug) sug = agl_suggest(x, t, agl_types, AGL_COUNT(agl_types));
   if (sug) snprintf(hint, sizeof hint, "did you mean \"%s\"?", sug);
   else snprintf(hint, sizeof hint, "use one of string, number, integer, boolean, object, array, null");
   agl_emit(x, at, AG_ERROR, "A204", hint, "unknown type \"%.60s\"", t);
@@ -554,13 +635,14 @@ static void agl_lint_required(agl_Lint *x, const cJSON *s, const agl_Node *n, ag
   }
   size_t i = 0;
   const cJSON *it;
+  agl_Names known = agl_names(props, true);
   cJSON_ArrayForEach(it, r) {
     agl_Pos iat = agl_vpos(agl_item(x->src, rn, i++), agl_vpos(rn, at));
     if (!cJSON_IsString(it)) {
       agl_emit(x, iat, AG_ERROR, "A205", "write property names as strings",
                ":required item is a %s, not a property name", agl_json_type(it));
-    } else if (!agl_get(props, it->valuestring)) {
-      const char *sug = agl_suggest_key(it->valuestring, props);
+    } else if (!agl_names_has(&known, it->valuestring)) {
+      const char *sug = agl_suggest_key(x, it->valuestring, props);
       char hint[160];
       if (sug) snprintf(hint, sizeof hint, "did you mean \"%s\"?", sug);
       else snprintf(hint, sizeof hint, "add %s to :properties or drop it from :required", it->valuestring);
@@ -568,6 +650,7 @@ static void agl_lint_required(agl_Lint *x, const cJSON *s, const agl_Node *n, ag
                it->valuestring);
     }
   }
+  agl_names_free(&known);
 }
 
 /* A value (default, const, enum item) that the schema's own type rejects. */
@@ -579,14 +662,6 @@ static void agl_wrong_type(agl_Lint *x, const cJSON *v, const cJSON *type, agl_P
   agl_emit(x, at, AG_ERROR, code, "make the value match :type, or fix :type",
            "%s %s is %s %s, but the type is %s", what, b,
            strchr("aeiou", agl_json_type(v)[0]) ? "an" : "a", agl_json_type(v), t);
-}
-
-/* Does the JSON list l hold the string s? */
-static bool agl_list_has(const cJSON *l, const char *s) {
-  const cJSON *it;
-  cJSON_ArrayForEach(it, (cJSON_IsArray(l) ? l : NULL))
-    if (cJSON_IsString(it) && strcmp(it->valuestring, s) == 0) return true;
-  return false;
 }
 
 static bool agl_enum_has(const cJSON *e, const cJSON *v) {
@@ -783,8 +858,9 @@ static void agl_strict_object(agl_Lint *x, const cJSON *s, const agl_Node *n, ag
   const cJSON *props = agl_get(s, "properties"), *req = agl_get(s, "required"), *it;
   char missing[256] = "", hint[256] = "";
   size_t nmiss = 0;
+  agl_Names required = agl_names(req, false);
   cJSON_ArrayForEach(it, (cJSON_IsObject(props) ? props : NULL)) {
-    if (agl_list_has(req, it->string)) continue;
+    if (agl_names_has(&required, it->string)) continue;
     size_t used = strlen(missing);
     snprintf(missing + used, sizeof missing - used, "%s%s", nmiss++ ? ", " : "", it->string);
     const cJSON *t = agl_get(it, "type");
@@ -793,6 +869,7 @@ static void agl_strict_object(agl_Lint *x, const cJSON *s, const agl_Node *n, ag
                "e.g. :%.40s {:type [\"%.20s\" \"null\"]}", it->string,
                cJSON_IsString(t) ? t->valuestring : "string");
   }
+  agl_names_free(&required);
   if (nmiss)
     agl_emit(x, req ? agl_at_key(x, n, "required", at) : at, AG_NOTE, "A601", hint,
              "strict mode: every property must be required; not required: %s", missing);
@@ -952,7 +1029,7 @@ static bool agl_run_context_param(agl_Lint *x, const agl_RunInfo *ri, const cJSO
 static void agl_run_params_known(agl_Lint *x, const agl_RunInfo *ri, const cJSON *props) {
   for (int i = 1; i < ri->nparams; i++) {
     if (agl_get(props, ri->params[i])) continue;
-    const char *sug = agl_suggest_key(ri->params[i], props);
+    const char *sug = agl_suggest_key(x, ri->params[i], props);
     char hint[160];
     if (sug) snprintf(hint, sizeof hint, "did you mean %s?", sug);
     else snprintf(hint, sizeof hint, "declare it in :parameters :properties, or remove it");
@@ -965,9 +1042,10 @@ static void agl_run_params_known(agl_Lint *x, const agl_RunInfo *ri, const cJSON
 static void agl_run_props_received(agl_Lint *x, const agl_RunInfo *ri, const cJSON *params) {
   const cJSON *props = agl_get(params, "properties"), *req = agl_get(params, "required"), *it;
   const agl_Node *pn = agl_child(x->src, agl_child(x->src, x->root, "parameters"), "properties");
+  agl_Names req_names = agl_names(req, false);
   cJSON_ArrayForEach(it, (cJSON_IsObject(props) ? props : NULL)) {
     if (agl_run_has_param(ri, it->string)) continue;
-    bool required = agl_list_has(req, it->string);
+    bool required = agl_names_has(&req_names, it->string);
     char hint[160];
     snprintf(hint, sizeof hint, "add %s to run's parameters", it->string);
     agl_emit(x, agl_kpos(agl_child(x->src, pn, it->string), agl_vpos(pn, x->here)),
@@ -975,6 +1053,7 @@ static void agl_run_props_received(agl_Lint *x, const agl_RunInfo *ri, const cJS
              "%s property %s is never passed to run", required ? "required" : "optional",
              it->string);
   }
+  agl_names_free(&req_names);
 }
 
 static void agl_lint_run(agl_Lint *x) {
@@ -1105,18 +1184,37 @@ static void agl_lint_duplicates(agl_Lint *x) {
 ** Entry point
 ** ======================================================================== */
 
-/* Order this pass's diagnostics by position (stable insertion sort). */
+/* Whether diagnostic a comes after b (by line, then column). */
+static bool agl_after(const ag_Diag *a, const ag_Diag *b) {
+  return a->line > b->line || (a->line == b->line && a->col > b->col);
+}
+
+/* Order this pass's diagnostics by position: a stable merge sort, as a
+** generated descriptor may bring tens of thousands (insertion sort when
+** the scratch array cannot be had). */
 static void agl_sort(ag_Diags *d, size_t from) {
-  for (size_t i = from + 1; i < d->n; i++) {
-    ag_Diag t = d->items[i];
-    size_t j = i;
-    while (j > from && (d->items[j - 1].line > t.line ||
-                        (d->items[j - 1].line == t.line && d->items[j - 1].col > t.col))) {
-      d->items[j] = d->items[j - 1];
-      j--;
+  size_t n = d->n - from;
+  ag_Diag *a = d->items + from, *tmp = n > 1 ? malloc(n * sizeof *tmp) : NULL;
+  if (tmp == NULL) {
+    for (size_t i = 1; i < n; i++) {
+      ag_Diag t = a[i];
+      size_t j = i;
+      for (; j > 0 && agl_after(&a[j - 1], &t); j--) a[j] = a[j - 1];
+      a[j] = t;
     }
-    d->items[j] = t;
+    return;
   }
+  for (size_t width = 1; width < n; width *= 2) {
+    for (size_t lo = 0; lo < n; lo += 2 * width) {
+      size_t mid = lo + width < n ? lo + width : n, hi = lo + 2 * width < n ? lo + 2 * width : n;
+      size_t i = lo, j = mid, k = lo;
+      while (i < mid && j < hi) tmp[k++] = agl_after(&a[i], &a[j]) ? a[j++] : a[i++];
+      while (i < mid) tmp[k++] = a[i++];
+      while (j < hi) tmp[k++] = a[j++];
+    }
+    memcpy(a, tmp, n * sizeof *a);
+  }
+  free(tmp);
 }
 
 /* The descriptor's tree and position: AGENT, else DESCRIPTOR, else the
@@ -1154,6 +1252,7 @@ void ag_lint(ag_Runtime *rt, ag_Agent *a, const char *src, size_t len) {
   lispy_Value v;
   memset(&x, 0, sizeof x);
   x.a = a;
+  x.suggest_cells = AG_LINT_SUGGEST_CELLS;
   x.L = ag_runtime_lispy(rt);
   x.path = a->path ? a->path : "<unknown>";
   x.desc = a->descriptor;

@@ -7,6 +7,7 @@
 ** the linter needs into malloc'd C structures (see ag_lint_locate.h), so
 ** no LisPy value outlives the read.
 */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,11 +74,14 @@ static void agl_node_free(agl_Node *n) {
   free(n->kids);
   free(n->key);
   free(n->ref);
+  free(n->index);
   memset(n, 0, sizeof *n);
 }
 
 /* Append an empty child with the given key (may be NULL) to n. */
 static agl_Node *agl_node_add(agl_Node *n, const char *key, agl_Pos kpos) {
+  free(n->index);  /* an index made before this entry would miss it */
+  n->index = NULL;
   agl_grow((void **)&n->kids, n->nkids, &n->cap, sizeof *n->kids);
   agl_Node *k = &n->kids[n->nkids++];
   memset(k, 0, sizeof *k);
@@ -93,6 +97,8 @@ static void agl_node_copy(agl_Node *dst, const agl_Node *src, int depth) {
   dst->ref = src->ref ? agl_strndup(src->ref, strlen(src->ref)) : NULL;
   dst->kids = NULL;
   dst->nkids = dst->cap = 0;
+  dst->index = NULL;
+  dst->index_cap = 0;
   if (depth > AGL_MAX_DEPTH) return;
   for (size_t i = 0; i < src->nkids; i++) {
     agl_Node *k = agl_node_add(dst, NULL, src->kids[i].kpos);
@@ -188,9 +194,48 @@ static const agl_Node *agl_resolve(const agl_Source *s, const agl_Node *n) {
   return n;
 }
 
+/* Objects with more entries than this get a hash index on first lookup;
+** smaller ones are scanned. */
+#define AGL_INDEX_MIN 16
+
+/* FNV-1a of a key. */
+static size_t agl_key_hash(const char *s) {
+  uint64_t h = 1469598103934665603ull;
+  for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
+  return (size_t)h;
+}
+
+/* Build n's index: entries in order, a later duplicate taking the slot of
+** an earlier one (the last duplicate wins, as in the dict). Leaves it NULL
+** when out of memory (lookups then scan). */
+static void agl_index_build(agl_Node *n) {
+  size_t cap = 32;
+  while (cap < 2 * n->nkids) cap *= 2;
+  n->index = calloc(cap, sizeof *n->index);
+  if (!n->index) return;
+  n->index_cap = cap;
+  for (size_t k = 0; k < n->nkids; k++) {
+    const char *key = n->kids[k].key;
+    if (!key) continue;
+    size_t i = agl_key_hash(key) & (cap - 1);
+    while (n->index[i] && strcmp(n->kids[n->index[i] - 1].key, key) != 0) i = (i + 1) & (cap - 1);
+    n->index[i] = k + 1;
+  }
+}
+
+/* The entry of key in n; the lint looks up every key of an object, so big
+** objects are indexed (the tree is the lint's own malloc'd data, const to
+** its readers: the index is a cache). */
 const agl_Node *agl_child(const agl_Source *s, const agl_Node *n, const char *key) {
   n = agl_resolve(s, n);
   if (!n || n->kind != AGL_OBJ) return NULL;
+  if (n->nkids > AGL_INDEX_MIN && !n->index) agl_index_build((agl_Node *)n);
+  if (n->index) {
+    for (size_t i = agl_key_hash(key) & (n->index_cap - 1); n->index[i];
+         i = (i + 1) & (n->index_cap - 1))
+      if (strcmp(n->kids[n->index[i] - 1].key, key) == 0) return &n->kids[n->index[i] - 1];
+    return NULL;
+  }
   for (size_t i = n->nkids; i-- > 0;)   /* the last duplicate wins */
     if (n->kids[i].key && strcmp(n->kids[i].key, key) == 0) return &n->kids[i];
   return NULL;

@@ -41,6 +41,11 @@ typedef struct agl_Node {
   char *ref;                  /* leaf that is a bare symbol: its name */
   struct agl_Node *kids;      /* object entries or array items, in order */
   size_t nkids, cap;
+  size_t *index;              /* object with many entries: a hash table of
+                                 kid numbers + 1 by key (0: free), built on
+                                 the first lookup, so that looking up every
+                                 key stays linear (agl_child); or NULL */
+  size_t index_cap;           /* its slots (a power of two) */
 } agl_Node;
 
 /* A named tree: a top-level (define NAME literal) other code may refer to. */

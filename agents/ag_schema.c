@@ -883,11 +883,46 @@ static void compile_keyword(Compiler *c, Node *n, const cJSON *kw) {
     if (strcmp(UNSUPPORTED[i], kw->string) == 0) note_unsupported(c, kw->string, NULL);
 }
 
+/* Members past which a schema's names are checked for repeats with a hash
+** set instead of a scan of the earlier members (a generated schema with
+** tens of thousands of keywords would make the scan quadratic). */
+#define NAMES_SCAN_MAX 32
+
+/* The names met so far in one object: a hash set over borrowed strings,
+** or a scan of the earlier members while the object is small (cap 0). */
+typedef struct NameSet {
+  const char **slots;    /* cap slots, NULL when free */
+  size_t cap;            /* a power of two, at least twice the members */
+} NameSet;
+
+static size_t name_hash(const char *s) {
+  uint64_t h = 1469598103934665603ull;  /* FNV-1a */
+  for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
+  return (size_t)h;
+}
+
+static NameSet names_for(const cJSON *j) {
+  NameSet set = {NULL, 0};
+  int n = cJSON_GetArraySize(j);
+  if (n <= NAMES_SCAN_MAX) return set;
+  set.cap = 64;
+  while (set.cap < 2 * (size_t)n) set.cap *= 2;
+  set.slots = xcalloc(set.cap, sizeof *set.slots);
+  return set;
+}
+
 /* Whether an earlier member of object j has the name of member m (JSON
-** text may repeat a name; a keyword must be compiled once). */
-static bool named_before(const cJSON *j, const cJSON *m) {
-  for (const cJSON *o = j->child; o != m; o = o->next)
-    if (strcmp(o->string, m->string) == 0) return true;
+** text may repeat a name; a keyword must be compiled once); records m. */
+static bool named_before(NameSet *set, const cJSON *j, const cJSON *m) {
+  if (set->cap == 0) {
+    for (const cJSON *o = j->child; o != m; o = o->next)
+      if (strcmp(o->string, m->string) == 0) return true;
+    return false;
+  }
+  size_t i = name_hash(m->string) & (set->cap - 1);
+  for (; set->slots[i] != NULL; i = (i + 1) & (set->cap - 1))
+    if (strcmp(set->slots[i], m->string) == 0) return true;
+  set->slots[i] = m->string;
   return false;
 }
 
@@ -910,12 +945,14 @@ static Node *compile_schema(Compiler *c, const cJSON *j) {
     int resource = j != c->s->doc && cJSON_GetObjectItemCaseSensitive(j, "$id") != NULL;
     c->depth++;
     c->resources += resource;
+    NameSet seen = names_for(j);
     cJSON_ArrayForEach(kw, j) {
       size_t mark = path_push_key(&c->path, kw->string);
-      if (named_before(j, kw)) cerr(c, "the keyword appears twice in this schema");
+      if (named_before(&seen, j, kw)) cerr(c, "the keyword appears twice in this schema");
       else compile_keyword(c, n, kw);
       buf_truncate(&c->path, mark);
     }
+    free(seen.slots);
     c->resources -= resource;
     c->depth--;
   }
