@@ -196,8 +196,10 @@ static void ag_run(ag_Runtime *rt, ag_Agent *a, const cJSON *args, bool trace, a
   lispy_Value ctx = ag_agent_context(rt, a), run = a->run;
   ag_CallCtx cc = {a, trace ? cJSON_CreateArray() : NULL};
   rt->call = &cc;
+  lispy_set_call_env(rt->L, a->env);  /* even a run that is a builtin acts for a */
   int rc = o->text ? ag_call_text(rt->L, run, &ctx, njson, json, o)
                    : lispy_call_json(rt->L, run, 1, &ctx, njson, json, &o->result);
+  lispy_set_call_env(rt->L, NULL);  /* agents never nest: the host's own calls follow */
   rt->call = NULL;
   ag_budget_end(rt, &budget);
   o->trace = cc.trace;

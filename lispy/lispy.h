@@ -107,6 +107,12 @@ int lispy_eval_file(lispy_State *L, lispy_Env *env, const char *path,
 /* Call a function value. */
 int lispy_call(lispy_State *L, lispy_Value fn, int argc,
                const lispy_Value *argv, lispy_Value *result);
+/* The environment the following host calls (lispy_call*) act for when
+** the function called has no environment of its own: a builtin or a
+** prelude function (run defined as (compose eval ...)), so that eval,
+** random and gensym inside act for env, not the default one. NULL (or
+** the base) restores the default. The agents layer sets the agent's. */
+void lispy_set_call_env(lispy_State *L, lispy_Env *env);
 /* Call fn with argv followed by njson arguments converted from JSON as
 ** lispy_from_json does (a NULL tree passes nil), all in one protected
 ** run: how a host hands parsed JSON arguments to a function. When a tree

@@ -49,14 +49,15 @@ void lx_env_define(lx_State *L, lx_Env *env, lx_Value sym, lx_Value v) {
 
 lx_Env *lx_code_env(lx_State *L) {
   size_t i = L->nframes;
-  for (; i > L->compile_frames && i > 0; i--) {  /* frames the compile started */
-    lx_Env *e = L->frames[i - 1].fn->proto->env;
-    if (e != L->base_env) return e;
-  }
-  if (L->compile_env) return L->compile_env;
-  for (; i > 0; i--) {
-    lx_Env *e = L->frames[i - 1].fn->proto->env;
-    if (e != L->base_env) return e;
+  for (const lx_EnvMark *m = L->env_marks;; m = m->prev) {
+    size_t stop = m ? m->frames : 0;
+    for (; i > stop; i--) {
+      lx_Env *e = L->frames[i - 1].fn->proto->env;
+      if (e != L->base_env) return e;
+    }
+    if (!m) break;
+    assert(m->env != NULL && m->env != L->base_env);
+    return m->env;
   }
   assert(L->env != L->base_env);
   return L->env;
@@ -78,15 +79,12 @@ lx_Value lx_compile_for(lx_State *L, lx_Env *env, lx_Value form, lx_SrcPos pos) 
   if (env == L->base_env && L->base_frozen)
     lx_error(L, "the base environment (builtins and prelude) is read-only "
                 "(hint: evaluate in an agent's own or the user environment)");
-  lx_Env *saved_env = L->compile_env;
-  size_t saved_frames = L->compile_frames;
-  L->compile_env = env;
-  L->compile_frames = L->nframes;
+  lx_EnvMark mark = {env, L->nframes, L->env_marks};
+  L->env_marks = &mark;
   lx_CompileFor c = {env, form, pos, lx_nil()};
   lx_Value err;
   bool ok = lx_pcall(L, lx_compile_for_protected, &c, &err);
-  L->compile_env = saved_env;  /* restored on errors too: never dangles */
-  L->compile_frames = saved_frames;
+  L->env_marks = mark.prev;  /* popped on errors too: never dangles */
   if (!ok) lx_throw(L, err);
   return c.out;
 }
@@ -369,11 +367,26 @@ int lispy_call(lispy_State *L, lispy_Value fn, int argc, const lispy_Value *argv
   return lispy_call_json(L, fn, argc, argv, 0, NULL, result);
 }
 
+/* A host call: run under the API's conventions, as a region acting for
+** the host's call env when one is set (lx_EnvMark; popped here, outside
+** the protected run, so errors cannot skip it). */
+static int lx_call_run(lx_State *L, lx_CallCall *cc) {
+  lx_EnvMark mark = {L->call_env, L->nframes, L->env_marks};
+  if (mark.env) L->env_marks = &mark;
+  int rc = lx_api_run(L, lx_call_protected, cc);
+  L->env_marks = mark.prev;
+  return rc;
+}
+
+void lispy_set_call_env(lispy_State *L, lispy_Env *env) {
+  L->call_env = env == L->base_env ? NULL : env;
+}
+
 int lispy_call_json(lispy_State *L, lispy_Value fn, int argc, const lispy_Value *argv,
                     int njson, const cJSON *const *json, lispy_Value *result) {
   assert(argc >= 0 && njson >= 0);
   lx_CallCall cc = {fn, argc, argv, njson, json, NULL, false, false, lx_nil()};
-  int rc = lx_api_run(L, lx_call_protected, &cc);
+  int rc = lx_call_run(L, &cc);
   if (result) *result = cc.result;
   return rc == LISPY_OK || cc.converted ? rc : LISPY_BADJSON;
 }
@@ -382,7 +395,7 @@ int lispy_call_json_text(lispy_State *L, lispy_Value fn, int argc, const lispy_V
                          int njson, const cJSON *const *json, lispy_Text *out) {
   assert(argc >= 0 && njson >= 0 && out != NULL);
   lx_CallCall cc = {fn, argc, argv, njson, json, out, false, false, lx_nil()};
-  int rc = lx_api_run(L, lx_call_protected, &cc);
+  int rc = lx_call_run(L, &cc);
   if (rc == LISPY_OK) return rc;
   if (out->data != NULL) out->data[out->len] = '\0';  /* drop a partial value */
   if (!cc.converted) return LISPY_BADJSON;
@@ -610,6 +623,7 @@ lispy_Env *lispy_env_new(lispy_State *L, const char *name) {
 ** The base and the default user environment are never freed this way. */
 void lispy_env_free(lispy_State *L, lispy_Env *env) {
   if (env == NULL || env == L->base_env || env == L->env) return;
+  if (env == L->call_env) L->call_env = NULL;
   for (size_t i = 0; i < L->nenvs; i++) {
     if (L->envs[i] != env) continue;
     L->envs[i] = L->envs[--L->nenvs];

@@ -37,6 +37,17 @@ typedef struct lx_Jump {
   int c_depth;             /* saved C recursion depth */
 } lx_Jump;
 
+/* A region of the VM's frames run on behalf of one environment: a form
+** being compiled for env (its macros expand now), or a host call made for
+** env (lispy_set_call_env). Frames pushed after `frames` act for env
+** unless they run code of their own environment. Marks live in C locals
+** of the functions that push them and are popped on every exit. */
+typedef struct lx_EnvMark {
+  struct lx_Env *env;      /* never NULL, never the base */
+  size_t frames;           /* L->nframes when the region began */
+  struct lx_EnvMark *prev; /* the enclosing region, or NULL */
+} lx_EnvMark;
+
 /* Limits in force for the current evaluation. */
 typedef struct lx_Budget {
   int64_t fuel;            /* steps left; <0 means exhausted */
@@ -86,9 +97,10 @@ struct lx_State {
   size_t nenvs, envs_cap;
   bool base_frozen;        /* start-up is over: no LisPy code may define,
                               set or compile in base_env any more */
-  lx_Env *compile_env;     /* the env of the form being compiled (macros
-                              expanded now run for its code), or NULL */
-  size_t compile_frames;   /* L->nframes when that compilation began */
+  struct lx_EnvMark *env_marks; /* innermost region run for an env (a
+                              compilation, a host call), or NULL */
+  lx_Env *call_env;        /* the env host calls act for (lispy_set_call_env),
+                              or NULL */
 
   /* ---- VM ---- */
   lx_Value *stack;
@@ -273,11 +285,13 @@ lx_Box  *lx_env_own_box(lx_State *L, lx_Env *env, lx_Value sym);
 void     lx_env_define(lx_State *L, lx_Env *env, lx_Value sym, lx_Value v);
 
 /* The environment of the LisPy code on whose behalf a builtin runs: the
-** innermost frame not running base (prelude) code, else the env being
-** compiled (a prelude macro expanding there), else L->env. Never the
-** base once it is frozen, so eval, gensym and random reached through
-** prelude functions (map, apply, ...) act for the code that wrote the
-** call. */
+** innermost frame not running base (prelude) code, searched region by
+** region (lx_EnvMark): a region with no such frame acts for its mark's
+** env (the form being compiled, the agent a host call is for); past the
+** outermost region, L->env. Never the base once it is frozen, so eval,
+** gensym and random reached through prelude functions (map, apply,
+** compose ...) act for the code that wrote the call, or the agent whose
+** call it is, never for code further down the stack. */
 lx_Env  *lx_code_env(lx_State *L);
 /* Raise "FN: the dict/vector is read-only" when o is frozen (LX_FROZEN):
 ** the mutating builtins call it before they change anything. */

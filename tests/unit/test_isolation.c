@@ -234,8 +234,28 @@ static void test_eval_routes(void) {
   ag_Runtime *rt = runtime("{\"records\": {\"r\": \"the record\"}}");
   check_call(rt, "hijacker", "[\"hijacked\",\"hijacked\",\"set!: cannot change builtin map (hint: define your own)\"]");
   check_call(rt, "victim", "[\"the record\",[1,3],\"mine\"]");
-  /* the base environment refuses evaluation from the host too */
+  /* a run that is a prelude function over eval (no frame of the agent's
+  ** own) still defines in the agent's env: not the base, not the host's
+  ** default environment (the shell's) */
+  char path[512];
+  snprintf(path, sizeof path, "%s/orphan_agent.lispy", dir);
+  write_file_text(path, "(def AGENT {:name \"orphan\" :description \"d\"\n"
+                        "  :parameters {:type \"object\" :properties {}}})\n"
+                        "(def run (compose eval (constantly '(define filter (fn (p xs) \"hijacked\")))))\n");
+  ag_ScanReport rep;
+  ag_registry_scan(rt, &rep);
+  ag_scan_report_free(&rep);
+  check_call(rt, "orphan", "\"filter\"");
   lispy_State *L = ag_runtime_lispy(rt);
+  lispy_Value v;
+  CHECK(lispy_eval_string(L, NULL, "(filter odd? '(1 2 3))", 22, "<test>", &v) == LISPY_OK);
+  char *shown = lispy_repr(L, v, true);
+  CHECK_STR(shown, "(1 3)");
+  free(shown);
+  CHECK(!lispy_env_get_own(L, NULL, "filter", NULL));
+  check_call(rt, "victim", "[\"the record\",[1,3],\"mine\"]");
+  unlink(path);
+  /* the base environment refuses evaluation from the host too */
   CHECK(lispy_eval_string(L, lispy_base_env(L), "(define filter 1)", 17, "<test>", NULL) == LISPY_ERROR);
   CHECK(strstr(lispy_error_message(lispy_last_error(L)), "read-only") != NULL);
   check_call(rt, "victim", "[\"the record\",[1,3],\"mine\"]");
