@@ -9,6 +9,7 @@
 ** names itself (see cli_complete.h); the bash, zsh and fish scripts in
 ** completions/ use this.
 */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -92,13 +93,18 @@ static int rp_comp_line(rp_Comp *c) {
   const char *line = c->pos[0];
   size_t cursor = strlen(line);
   if (c->npos == 2) {
-    char *end;
-    long v = strtol(c->pos[1], &end, 10);
-    if (*end || end == c->pos[1] || v < 0) {
-      fprintf(stderr, "lispy complete: CURSOR must be a byte offset, got '%s'\n", c->pos[1]);
+    const char *s = c->pos[1];  /* digits only: no sign, space, overflow */
+    size_t n = strspn(s, "0123456789"), v = 0;
+    bool overflow = false;
+    for (size_t i = 0; i < n; i++) {
+      overflow |= v > (SIZE_MAX - 9) / 10;
+      v = v * 10 + (size_t)(s[i] - '0');
+    }
+    if (n == 0 || s[n] || overflow) {
+      fprintf(stderr, "lispy complete: CURSOR must be a byte offset (digits), got '%.80s'\n", s);
       return 2;
     }
-    cursor = (size_t)v;
+    cursor = v;  /* past the end of LINE means its end */
   }
   cp_Engine *e = rp_comp_engine(c);
   if (!e) return 1;
