@@ -13,6 +13,13 @@
 **      the captured-and-assigned ones (flat closures copy values).
 **
 ** Nodes live in an arena freed when compilation ends, also on error.
+**
+** Compiling is agent work like any other: every node built, list item
+** walked and scope entry searched is charged as fuel (cp_work), the
+** deadline and interrupt are polled as the work accumulates, and the arena
+** and code buffers are allocated through the accounting allocator, so a
+** form with heavy sharing or a huge literal stops at the fuel, time or
+** memory limit instead of running the host out of time or memory.
 */
 #include <assert.h>
 #include <stdarg.h>
@@ -73,10 +80,14 @@ struct lx_FnInfo {
 
 typedef struct lx_Chunk { struct lx_Chunk *next; size_t used, cap; char data[]; } lx_Chunk;
 
-/* Growable arrays for code generation (plain malloc: freed on error). */
+/* Growable arrays for code generation (accounted memory, freed by cp_free
+** also on error). */
 typedef struct lx_CodeBuf {
-  lx_Instr *code; lx_SrcPos *lines; size_t n, cap;
+  lx_Instr *code; size_t n, capcode;  /* instructions */
+  lx_SrcPos *lines; size_t caplines;  /* position of each instruction */
   lx_Value *consts; size_t nconsts, capconsts;
+  int32_t *cindex;         /* open-addressed: const hash -> index, -1 empty */
+  size_t capcindex;        /* power of two, > 2 * nconsts (0: none yet) */
   lx_Proto **protos; size_t nprotos, capprotos;
 } lx_CodeBuf;
 
@@ -93,18 +104,36 @@ typedef struct lx_Compiler {
   int depth, maxdepth;     /* stack height above the frame base */
   lx_CodeBuf *bufs[64];    /* every live buffer, freed on error */
   int nbufs;
+  int64_t unpolled;        /* work charged since the last deadline poll */
 } lx_Compiler;
 
 /* ========================================================================
 ** Arena and errors
 ** ======================================================================== */
 
+/* Charge n units of compile work as fuel; poll the deadline and the
+** interrupt flag every LX_COMPILE_POLL_WORK units. */
+static void cp_work(lx_Compiler *C, int64_t n) {
+  lx_charge(C->L, n);
+  C->unpolled += n;
+  if (C->unpolled >= LX_COMPILE_POLL_WORK) {
+    C->unpolled = 0;
+    lx_vm_poll(C->L);
+  }
+}
+
+/* Zeroed arena memory. Chunks come from the accounting allocator, so the
+** arena counts under the memory limit (an error here leaves the chunk
+** list intact for cp_free). */
 static void *cp_alloc(lx_Compiler *C, size_t size) {
   size = (size + 15) & ~(size_t)15;
   if (!C->arena || C->arena->used + size > C->arena->cap) {
-    size_t cap = size > 16384 ? size : 16384;
-    lx_Chunk *ch = malloc(sizeof(lx_Chunk) + cap);
-    if (!ch) lx_limit_error(C->L, "memory");
+    /* chunks double from 1 KB up to LX_COMPILE_CHUNK: small forms stay
+    ** small under tight memory limits */
+    size_t cap = C->arena ? C->arena->cap * 2 : 1024;
+    if (cap > LX_COMPILE_CHUNK) cap = LX_COMPILE_CHUNK;
+    if (cap < size) cap = size;
+    lx_Chunk *ch = lx_mem_alloc(C->L, sizeof(lx_Chunk) + cap);
     ch->next = C->arena;
     ch->used = 0;
     ch->cap = cap;
@@ -145,7 +174,9 @@ static const char *cp_symname(lx_Value sym) {
 ** Nodes
 ** ======================================================================== */
 
+/* A node with room for nkids operands: one unit of work, plus its operands. */
 static lx_Node *cp_node(lx_Compiler *C, lx_NodeKind kind, lx_SrcPos pos, int nkids) {
+  cp_work(C, 1 + nkids / 8);
   lx_Node *n = cp_alloc(C, sizeof(lx_Node));
   n->kind = kind;
   n->pos = pos;
@@ -165,6 +196,8 @@ static lx_Node *cp_const(lx_Compiler *C, lx_Value v, lx_SrcPos pos) {
 static lx_Value *cp_items(lx_Compiler *C, lx_Value list, int *count, const char *what) {
   int64_t n = lx_list_length(list);
   if (n < 0) cp_error(C, cp_pos(C, list), "%s: malformed form (improper list)", what);
+  cp_work(C, 1 + n);
+  if (n > INT32_MAX / 2) cp_error(C, cp_pos(C, list), "%s: form too long to compile", what);
   lx_Value *items = cp_alloc(C, (size_t)(n ? n : 1) * sizeof(lx_Value));
   for (int64_t i = 0; i < n; i++, list = lx_cdr(list)) items[i] = lx_car(list);
   *count = (int)n;
@@ -188,6 +221,7 @@ static lx_Snapshot cp_snapshot_new(lx_Compiler *C, size_t n, lx_SrcPos pos) {
   if (n > LX_MAX_LITERAL_ITEMS)
     cp_error(C, pos, "literal too large to compile: %zu items (limit %d; hint: build it at run time)",
              n, LX_MAX_LITERAL_ITEMS);
+  cp_work(C, 1 + (int64_t)n);
   lx_Snapshot s;
   s.items = lx_vector_new(C->L, n);
   s.pos = cp_alloc(C, (n ? n : 1) * sizeof(lx_SrcPos));
@@ -238,10 +272,15 @@ static lx_Var *cp_bind(lx_Compiler *C, lx_Value name, lx_SrcPos pos) {
   return v;
 }
 
+/* The innermost binding of sym, or NULL. The scope chain can be tens of
+** thousands of bindings long, so the search is charged as work. */
 static lx_Var *cp_lookup(lx_Compiler *C, lx_Value sym) {
-  for (lx_Var *v = C->scope; v; v = v->next)
-    if (v->name.as.o == sym.as.o) return v;
-  return NULL;
+  int64_t steps = 0;
+  lx_Var *v = C->scope;
+  for (; v; v = v->next, steps++)
+    if (v->name.as.o == sym.as.o) break;
+  if (steps >= 16) cp_work(C, steps / 16);
+  return v;
 }
 
 /* Record that fn (and every function between it and the variable's owner)
@@ -249,6 +288,7 @@ static lx_Var *cp_lookup(lx_Compiler *C, lx_Value sym) {
 static void cp_capture(lx_Compiler *C, lx_Var *v) {
   v->captured = true;
   for (lx_FnInfo *f = C->fn; f && f != v->owner; f = f->parent) {
+    cp_work(C, 1 + f->nupvars / 16);
     bool have = false;
     for (int i = 0; i < f->nupvars; i++) have |= f->upvars[i] == v;
     if (have) continue;
@@ -942,46 +982,101 @@ static bool cp_is_tagged(lx_Value x, lx_Value sym) {
 
 static lx_Node *cp_qq(lx_Compiler *C, lx_Value x, int depth, lx_SrcPos pos);
 
-/* Quasiquote over a list: cons the items, append the spliced ones. */
-static lx_Node *cp_qq_list(lx_Compiler *C, lx_Value x, int depth, lx_SrcPos pos) {
-  lx_State *L = C->L;
-  if (cp_is_tagged(x, L->sym_unquote) || cp_is_tagged(x, L->sym_quasiquote)) {
-    return cp_qq(C, x, depth, pos);  /* dotted tail: `(a . ,b) */
-  }
-  if (!lx_is(x, LX_PAIR)) return cp_const(C, x, pos);
-  lx_Value item = lx_car(x);
-  lx_SrcPos ipos = cp_pos(C, x);
-  lx_Node *rest = cp_qq_list(C, lx_cdr(x), depth, pos);
-  if (cp_is_tagged(item, L->sym_unquote_splicing)) {
-    lx_Value e = lx_car(lx_cdr(item));
-    if (depth == 1) {
-      if (rest->kind == N_CONST && lx_is(rest->value, LX_EMPTY))
-        return cp_expr(C, e, false);  /* lists are immutable: share it */
-      return cp_call2(C, "append", ipos, cp_expr(C, e, false), rest);
-    }
-    lx_Node *inner = cp_call2(C, "list", ipos, cp_const(C, L->sym_unquote_splicing, ipos),
-                              cp_qq(C, e, depth - 1, ipos));
-    return cp_prim(C, LX_OP_CONS, ipos, inner, rest);
-  }
-  return cp_prim(C, LX_OP_CONS, ipos, cp_qq(C, item, depth, ipos), rest);
+/* A call of a builtin with the given operand nodes. */
+static lx_Node *cp_calln(lx_Compiler *C, const char *fn, lx_SrcPos pos, lx_Node **args, int n) {
+  lx_Node *call = cp_node(C, N_CALL, pos, n + 1);
+  call->kids[0] = cp_builtin(C, fn, pos);
+  memcpy(call->kids + 1, args, (size_t)n * sizeof *args);
+  return call;
 }
 
-/* True when x holds no unquote at this depth (it can be a constant). */
+/* True when item is ,@e at quasiquote depth 1 (spliced, not consed). */
+static bool cp_qq_splices(lx_Compiler *C, lx_Value item, int depth) {
+  return depth == 1 && cp_is_tagged(item, C->L->sym_unquote_splicing);
+}
+
+/* One item of a quasiquoted list (not a depth-1 splice). */
+static lx_Node *cp_qq_item(lx_Compiler *C, lx_Value item, int depth, lx_SrcPos pos) {
+  lx_State *L = C->L;
+  if (!cp_is_tagged(item, L->sym_unquote_splicing)) return cp_qq(C, item, depth, pos);
+  return cp_call2(C, "list", pos, cp_const(C, L->sym_unquote_splicing, pos),
+                  cp_qq(C, lx_car(lx_cdr(item)), depth - 1, pos));
+}
+
+/* Quasiquote over a list, iteratively (a list can have a million items):
+** the items become pieces -- runs of at most LX_QQ_RUN ordinary items
+** built by one (list ...) call, and the spliced expressions -- joined by
+** one (append ...) call, so neither this pass nor code generation nests
+** deeper per item. A dotted tail `(a . ,b) is consed onto the last item
+** (append shares its last argument, as splicing at the end always has). */
+static lx_Node *cp_qq_list(lx_Compiler *C, lx_Value x, int depth, lx_SrcPos pos) {
+  lx_State *L = C->L;
+  lx_Value tail = x;
+  int64_t n = 0;
+  while (lx_is(tail, LX_PAIR) && !cp_is_tagged(tail, L->sym_unquote) &&
+         !cp_is_tagged(tail, L->sym_quasiquote)) {
+    tail = lx_cdr(tail);
+    n++;
+  }
+  cp_work(C, 1 + n);
+  if (n > INT32_MAX / 4) cp_error(C, pos, "quasiquote: template too long to compile");
+  lx_Node *last = NULL;    /* the final piece when the tail is not () */
+  if (!lx_is(tail, LX_EMPTY)) {
+    last = lx_is(tail, LX_PAIR) ? cp_qq(C, tail, depth, pos) : cp_const(C, tail, pos);
+    if (n == 0) return last;
+  }
+  lx_Node **pieces = cp_alloc(C, (size_t)(n + 1) * sizeof *pieces);
+  lx_Node **run = cp_alloc(C, (size_t)(n + 1) * sizeof *run);
+  int npieces = 0, nrun = 0;
+  lx_SrcPos run_pos = pos;
+  for (int64_t i = 0; i < n; i++, x = lx_cdr(x)) {
+    lx_Value item = lx_car(x);
+    lx_SrcPos ipos = cp_pos(C, x);
+    bool splice = cp_qq_splices(C, item, depth);
+    bool final = i == n - 1 && last && !splice;  /* consed onto the tail */
+    if (nrun > 0 && (splice || final || nrun == LX_QQ_RUN)) {
+      pieces[npieces++] = cp_calln(C, "list", run_pos, run, nrun);
+      nrun = 0;
+    }
+    if (splice) {
+      pieces[npieces++] = cp_expr(C, lx_car(lx_cdr(item)), false);
+    } else if (final) {
+      last = cp_prim(C, LX_OP_CONS, ipos, cp_qq_item(C, item, depth, ipos), last);
+    } else {
+      if (nrun == 0) run_pos = ipos;
+      run[nrun++] = cp_qq_item(C, item, depth, ipos);
+    }
+  }
+  if (nrun > 0) pieces[npieces++] = cp_calln(C, "list", run_pos, run, nrun);
+  if (last) pieces[npieces++] = last;
+  if (npieces == 1) return pieces[0];  /* a lone splice is shared as before */
+  return cp_calln(C, "append", pos, pieces, npieces);
+}
+
+/* True when x holds no unquote at this depth (it can be a constant).
+** Charged per node visited: a template with heavy sharing is walked once
+** per path, and that is the work. */
 static bool cp_qq_static(lx_Compiler *C, lx_Value x) {
   lx_State *L = C->L;
-  while (lx_is(x, LX_PAIR)) {
+  lx_c_enter(L);
+  bool is_static = true;
+  while (is_static && lx_is(x, LX_PAIR)) {
+    cp_work(C, 1);
     lx_Value h = lx_car(x);
     if (lx_is(h, LX_SYMBOL) && (h.as.o == L->sym_unquote.as.o ||
         h.as.o == L->sym_unquote_splicing.as.o || h.as.o == L->sym_quasiquote.as.o))
-      return false;
-    if (!cp_qq_static(C, h)) return false;
+      is_static = false;
+    else if (lx_is(h, LX_PAIR) || lx_is(h, LX_VECTOR) || lx_is(h, LX_DICT))
+      is_static = cp_qq_static(C, h);
     x = lx_cdr(x);
   }
-  if (lx_is(x, LX_VECTOR)) {
+  if (is_static && lx_is(x, LX_VECTOR)) {
     lx_Vector *v = lx_as_vector(x);
-    for (size_t i = 0; i < v->len; i++) if (!cp_qq_static(C, v->items[i])) return false;
+    cp_work(C, 1 + (int64_t)v->len);
+    for (size_t i = 0; is_static && i < v->len; i++) is_static = cp_qq_static(C, v->items[i]);
   }
-  return !lx_is(x, LX_DICT);
+  lx_c_leave(L);
+  return is_static && !lx_is(x, LX_DICT);
 }
 
 static lx_Node *cp_qq(lx_Compiler *C, lx_Value x, int depth, lx_SrcPos pos) {
@@ -1199,7 +1294,9 @@ static lx_Node *cp_seq(lx_Compiler *C, lx_Value forms, lx_SrcPos pos, bool top) 
 /* Collect a body's forms, expanding macros at their heads and splicing
 ** (begin ...) so that definitions produced either way are seen. */
 static void cp_flatten_body(lx_Compiler *C, lx_Value body, lx_Vector *out) {
+  lx_c_enter(C->L);  /* (begin (begin ...)) from a macro can nest deeply */
   for (; lx_is(body, LX_PAIR); body = lx_cdr(body)) {
+    cp_work(C, 1);
     lx_Value f = cp_expand(C, lx_car(body));
     if (lx_is(f, LX_PAIR) && cp_is_sym(lx_car(f), "begin") && !cp_lookup(C, lx_car(f))) {
       cp_flatten_body(C, lx_cdr(f), out);
@@ -1209,6 +1306,7 @@ static void cp_flatten_body(lx_Compiler *C, lx_Value body, lx_Vector *out) {
       lx_as_pair(f)->pos = lx_as_pair(body)->pos;
     lx_vector_push(C->L, out, f);
   }
+  lx_c_leave(C->L);
 }
 
 /* A lambda or let body: internal definitions become letrec* variables. */
@@ -1255,21 +1353,18 @@ static lx_Node *cp_body(lx_Compiler *C, lx_Value body, lx_SrcPos pos) {
 ** Code generation
 ** ======================================================================== */
 
+/* Double a code-buffer array in accounted memory; *cap changes only once
+** the array has moved, so cp_free always frees it with its true size. */
 static void cg_grow(lx_Compiler *C, void **p, size_t *cap, size_t elem) {
   size_t ncap = *cap ? *cap * 2 : 32;
-  void *np = realloc(*p, ncap * elem);
-  if (!np) lx_limit_error(C->L, "memory");
-  *p = np;
+  *p = lx_mem_realloc(C->L, *p, *cap * elem, ncap * elem);
   *cap = ncap;
 }
 
 static size_t cg_emit(lx_Compiler *C, int op, int32_t arg, lx_SrcPos pos) {
   lx_CodeBuf *cb = C->cb;
-  if (cb->n == cb->cap) {
-    size_t cap = cb->cap;
-    cg_grow(C, (void **)&cb->code, &cap, sizeof *cb->code);
-    cg_grow(C, (void **)&cb->lines, &cb->cap, sizeof *cb->lines);
-  }
+  if (cb->n == cb->capcode) cg_grow(C, (void **)&cb->code, &cb->capcode, sizeof *cb->code);
+  if (cb->n == cb->caplines) cg_grow(C, (void **)&cb->lines, &cb->caplines, sizeof *cb->lines);
   if (arg > LX_MAX_SARG || arg < -LX_MAX_SARG - 1)
     cp_error(C, pos, "function too large to compile (operand overflow)");
   cb->code[cb->n] = LX_MKI(op, (uint32_t)arg & 0xFFFFFF);
@@ -1283,12 +1378,40 @@ static void cg_push(lx_Compiler *C, int n) {
   if (C->depth > C->maxdepth) C->maxdepth = C->depth;
 }
 
+/* Slot of the constant index for v (identity: tag and payload). */
+static size_t cg_const_slot(const lx_CodeBuf *cb, lx_Value v) {
+  uint64_t h = ((uint64_t)v.as.i ^ ((uint64_t)v.tag << 56)) * 0x9E3779B97F4A7C15ull;
+  size_t mask = cb->capcindex - 1;
+  for (size_t i = (size_t)(h >> 32) & mask;; i = (i + 1) & mask) {
+    int32_t k = cb->cindex[i];
+    if (k < 0 || (cb->consts[k].tag == v.tag && cb->consts[k].as.i == v.as.i)) return i;
+  }
+}
+
+/* Rebuild the constant index at twice the size (kept above 2 * nconsts,
+** so the probe above always meets an empty slot). */
+static void cg_const_rehash(lx_Compiler *C, lx_CodeBuf *cb) {
+  size_t ncap = cb->capcindex ? cb->capcindex * 2 : 64;
+  int32_t *old = cb->cindex;
+  size_t oldcap = cb->capcindex;
+  cb->cindex = lx_mem_alloc(C->L, ncap * sizeof *cb->cindex);
+  cb->capcindex = ncap;
+  memset(cb->cindex, 0xFF, ncap * sizeof *cb->cindex);
+  for (size_t i = 0; i < cb->nconsts; i++) cb->cindex[cg_const_slot(cb, cb->consts[i])] = (int32_t)i;
+  lx_mem_free(C->L, old, oldcap * sizeof *old);
+}
+
+/* The index of v in the constant table, added if new. Hashed: a function
+** with a huge literal has tens of thousands of constants. */
 static int cg_const(lx_Compiler *C, lx_Value v) {
   lx_CodeBuf *cb = C->cb;
-  for (size_t i = 0; i < cb->nconsts; i++)
-    if (cb->consts[i].tag == v.tag && cb->consts[i].as.i == v.as.i) return (int)i;
+  if (2 * (cb->nconsts + 1) >= cb->capcindex) cg_const_rehash(C, cb);
+  size_t slot = cg_const_slot(cb, v);
+  if (cb->cindex[slot] >= 0) return cb->cindex[slot];
+  if (cb->nconsts >= LX_MAX_CONSTANTS) cp_error(C, C->pos, "function too large to compile (too many constants)");
   if (cb->nconsts == cb->capconsts) cg_grow(C, (void **)&cb->consts, &cb->capconsts, sizeof(lx_Value));
   cb->consts[cb->nconsts] = v;
+  cb->cindex[slot] = (int32_t)cb->nconsts;
   return (int)cb->nconsts++;
 }
 
@@ -1476,6 +1599,7 @@ static void cg_lambda(lx_Compiler *C, lx_FnInfo *parent, lx_Node *n) {
 
 static void cg_expr(lx_Compiler *C, lx_FnInfo *f, lx_Node *n, bool tail) {
   lx_c_enter(C->L);
+  cp_work(C, 1 + n->nkids / 8);
   switch (n->kind) {
   case N_CONST: cg_const_node(C, n->value, n->pos); break;
   case N_LOCAL: cg_local(C, f, n->var, n->pos); break;
@@ -1536,16 +1660,19 @@ static lx_Proto *cg_finish(lx_Compiler *C, lx_FnInfo *f, lx_CodeBuf *cb) {
   p->params = f->param_list;
   p->env = C->env;
   p->pos = f->pos;
+  p->nparams = (uint16_t)f->nparams;
+  p->has_rest = f->rest;
+  p->nslots = (uint16_t)(C->maxdepth + 2);
+  /* Each count is set with its array, so that a memory error at the next
+  ** copy leaves a proto the collector frees with the right sizes (lines
+  ** is NULL until copied). */
   p->code = cg_copy(L, cb->code, cb->n, sizeof *cb->code);
-  p->lines = cg_copy(L, cb->lines, cb->n, sizeof *cb->lines);
   p->ncode = (uint32_t)cb->n;
+  p->lines = cg_copy(L, cb->lines, cb->n, sizeof *cb->lines);
   p->consts = cg_copy(L, cb->consts, cb->nconsts, sizeof(lx_Value));
   p->nconsts = (uint32_t)cb->nconsts;
   p->protos = cg_copy(L, cb->protos, cb->nprotos, sizeof(lx_Proto *));
   p->nprotos = (uint32_t)cb->nprotos;
-  p->nparams = (uint16_t)f->nparams;
-  p->has_rest = f->rest;
-  p->nslots = (uint16_t)(C->maxdepth + 2);
   p->captures = f->nupvars ? lx_mem_alloc(L, (size_t)f->nupvars * sizeof(uint32_t)) : NULL;
   p->nupvals = (uint32_t)f->nupvars;
   return p;
@@ -1553,8 +1680,8 @@ static lx_Proto *cg_finish(lx_Compiler *C, lx_FnInfo *f, lx_CodeBuf *cb) {
 
 static lx_Proto *cg_function(lx_Compiler *C, lx_FnInfo *f) {
   if (C->nbufs == 64) cp_error(C, f->pos, "functions nested too deeply (limit 64)");
-  lx_CodeBuf *cb = calloc(1, sizeof *cb);
-  if (!cb) lx_limit_error(C->L, "memory");
+  lx_CodeBuf *cb = lx_mem_alloc(C->L, sizeof *cb);
+  memset(cb, 0, sizeof *cb);
   C->bufs[C->nbufs++] = cb;
   lx_CodeBuf *saved_cb = C->cb;
   int saved_depth = C->depth, saved_max = C->maxdepth;
@@ -1580,19 +1707,22 @@ static lx_Proto *cg_function(lx_Compiler *C, lx_FnInfo *f) {
 ** Entry points
 ** ======================================================================== */
 
+/* Free the arena and every code buffer (after success or an error). */
 static void cp_free(lx_Compiler *C) {
+  lx_State *L = C->L;
   while (C->arena) {
     lx_Chunk *next = C->arena->next;
-    free(C->arena);
+    lx_mem_free(L, C->arena, sizeof(lx_Chunk) + C->arena->cap);
     C->arena = next;
   }
   for (int i = 0; i < C->nbufs; i++) {
     lx_CodeBuf *cb = C->bufs[i];
-    free(cb->code);
-    free(cb->lines);
-    free(cb->consts);
-    free(cb->protos);
-    free(cb);
+    lx_mem_free(L, cb->code, cb->capcode * sizeof *cb->code);
+    lx_mem_free(L, cb->lines, cb->caplines * sizeof *cb->lines);
+    lx_mem_free(L, cb->consts, cb->capconsts * sizeof *cb->consts);
+    lx_mem_free(L, cb->cindex, cb->capcindex * sizeof *cb->cindex);
+    lx_mem_free(L, cb->protos, cb->capprotos * sizeof *cb->protos);
+    lx_mem_free(L, cb, sizeof *cb);
   }
   C->nbufs = 0;
 }

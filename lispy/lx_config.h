@@ -59,6 +59,25 @@
 #ifndef LX_MAX_LITERAL_ITEMS
 #define LX_MAX_LITERAL_ITEMS   60000
 #endif
+/* Units of compile work (fuel) between two polls of the deadline and the
+** interrupt flag: a unit is a node, a list item or a few scope entries,
+** well under a microsecond, so a time limit is seen within about a
+** millisecond of compiling. Hard ceiling: 1 << 20. */
+#ifndef LX_COMPILE_POLL_WORK
+#define LX_COMPILE_POLL_WORK   4096
+#endif
+/* Bytes of the largest compiler arena chunk (chunks double from 1 KB up
+** to this; a larger request gets a chunk of its own);
+** counted under the memory limit like every heap byte. */
+#ifndef LX_COMPILE_CHUNK
+#define LX_COMPILE_CHUNK       16384
+#endif
+/* Ordinary items of a quasiquoted list built by one (list ...) call; the
+** runs and spliced parts are joined by one append. Keeps argument counts
+** and stack use small for templates of any length. Hard ceiling: 4096. */
+#ifndef LX_QQ_RUN
+#define LX_QQ_RUN              256
+#endif
 
 /* ---- JSON leaving the state -------------------------------------------- */
 /* Largest JSON a value may become when the host converts it (results,

@@ -8,7 +8,10 @@
 **     keep it;
 **   - compiling and macro expansion charge fuel in proportion to the work
 **     (big literals, heavily shared forms) and poll the deadline;
-**   - the compiler's arena is counted under the memory limit.
+**   - the compiler's arena is counted under the memory limit;
+**   - no pass of the compiler recurses per list item or per nesting level
+**     without the depth guard (long and deep quasiquote templates, nested
+**     begins, a vector containing itself).
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +19,7 @@
 #include <time.h>
 
 #include "lispy.h"
+#include "lx_state.h"
 #include "check.h"
 
 static lispy_State *L;
@@ -125,13 +129,114 @@ static void test_mutated_literals(void) {
   check_eval("(+ 1 2)", "3");
 }
 
+/* ==== Classes 4 and 5: compiling inside fuel, time and memory ============= */
+
+/* Macros building forms with heavy sharing: level n of sh is (+ x x) with x
+** level n-1 (2^n nodes to compile, n conses to build); qsh is the same
+** shape inside a quasiquote template. */
+static const char *SHARING =
+    "(defmacro sh (n) (let loop ((i 0) (x 1)) (if (= i n) x (loop (+ i 1) (list '+ x x)))))"
+    "(defmacro qsh (n) (let loop ((i 0) (x '(a)))"
+    "  (if (= i n) (list 'quasiquote (list x (list 'unquote 1))) (loop (+ i 1) (list x x)))))";
+
+/* A dict literal of n entries as source text (malloc'd). */
+static char *dict_literal(int n) {
+  size_t cap = (size_t)n * 24 + 64;
+  char *s = malloc(cap);
+  size_t len = (size_t)snprintf(s, cap, "(define (big-dict) {");
+  for (int i = 0; i < n; i++) len += (size_t)snprintf(s + len, cap - len, ":k%d %d ", i, i);
+  snprintf(s + len, cap - len, "}) (length (keys (big-dict)))");
+  return s;
+}
+
+static void test_compile_limits(void) {
+  set_limits(0, 0, 0);
+  check_eval(SHARING, "qsh");
+  check_eval("(sh 10)", "1024");
+  check_eval("(length (qsh 10))", "2");
+  /* a 25,000-entry dict literal compiles (fast), but not under 1000 fuel */
+  char *big = dict_literal(25000);
+  double t0 = now_seconds();
+  check_eval(big, "25000");
+  double took = now_seconds() - t0;
+  CHECK(took < 5.0);
+  set_limits(1000, 0, 0);
+  check_fails(big, "limit", "fuel");
+  free(big);
+  /* a literal past LX_MAX_LITERAL_ITEMS is refused before any work */
+  set_limits(0, 0, 0);
+  big = dict_literal(40000);
+  check_fails(big, "syntax", "literal too large to compile");
+  free(big);
+  /* sharing: 2^24 nodes to compile stop at the fuel limit ... */
+  set_limits(100000, 0, 0);
+  check_fails("(sh 24)", "limit", "fuel");
+  check_fails("(length (qsh 45))", "limit", "fuel");
+  /* ... at the memory limit, counting the arena (the form itself is 24
+  ** conses) ... */
+  set_limits(0, 16u << 20, 0);
+  check_fails("(sh 24)", "limit", "memory");
+  /* ... and at the deadline, within 100 ms of it */
+  static const char *const slow[] = {"(sh 30)", "(length (qsh 60))"};
+  for (int i = 0; i < 2; i++) {
+    set_limits(0, 0, 0.3);
+    t0 = now_seconds();
+    check_fails(slow[i], "limit", "time");
+    took = now_seconds() - t0;
+    if (took > 0.4) fprintf(stderr, "%s: time limit 0.3 s stopped after %.3f s\n", slow[i], took);
+    CHECK(took < 0.4);
+  }
+  /* the heap comes back after the limit errors */
+  set_limits(0, 0, 0);
+  lispy_gc(L);
+  size_t before = ((lx_State *)L)->mem_used;
+  set_limits(0, 8u << 20, 0);
+  check_fails("(sh 26)", "limit", "memory");
+  set_limits(0, 0, 0);
+  lispy_gc(L);
+  size_t after = ((lx_State *)L)->mem_used;
+  CHECK(after < before + 64 * 1024);
+  check_eval("(sh 3)", "8");
+}
+
+/* ==== Recursion in every pass under the depth guard ======================== */
+
+static void test_long_and_deep_forms(void) {
+  set_limits(0, 0, 0);
+  /* a quasiquoted list of 200,000 items with an unquote at the end */
+  check_eval("(defmacro qq-long (n) (let loop ((i 0) (acc (list (list 'unquote 'x))))"
+             "  (if (= i n) (list 'quasiquote acc) (loop (+ i 1) (cons i acc)))))"
+             "(let* ((x 'end) (v (qq-long 200000))) (list (length v) (car v) (list-ref v 199999) (last v)))",
+             "(200001 199999 0 end)");
+  /* the same with splices and a dotted tail */
+  check_eval("(defmacro qq-mixed (n) (let loop ((i 0) (acc (list 'unquote 'x)))"
+             "  (if (= i n) (list 'quasiquote acc)"
+             "      (loop (+ i 1) (cons (if (= (modulo i 1000) 0) (list 'unquote-splicing 'y) i) acc)))))"
+             "(let* ((x '(t)) (y '(s s)) (v (qq-mixed 10000))) (list (length v) (car v) (last v)))",
+             "(10011 9999 t)");
+  /* quasiquote results as before */
+  check_eval("(let ((x (list 5)) (y 7)) (list `(1 ,x) `(,@x) (eq? x `(,@x)) `(a `(b ,(c ,@x)))"
+             "  `[1 ,@x] `(1 . ,x) `(1 ,@x . ,x) `(,@x ,@x) `(a b ,y c ,@x d) `(,y . 3)"
+             "  `((,y) [,y] {:a ,y}) `(1 2 ,y . ,y)))",
+             "((1 (5)) (5) #t (a `(b ,(c 5))) [1 5] (1 5) (1 5 5) (5 5) (a b 7 c 5 d) (7 . 3)"
+             " ((7) [7] {:a 7}) (1 2 7 . 7))");
+  /* nesting built by macros: a depth error, not a C stack overflow */
+  check_fails("(defmacro deep-begin (n) (let loop ((i 0) (x 1)) (if (= i n) x (loop (+ i 1) (list 'begin x)))))"
+              "(define (f) (deep-begin 1000000))", "limit", "depth");
+  check_fails("(defmacro deep-qq (n) (let loop ((i 0) (x '(unquote 1)))"
+              "  (if (= i n) (list 'quasiquote x) (loop (+ i 1) (list x)))))"
+              "(deep-qq 1000000)", "limit", "depth");
+  check_fails("(defmacro self-vec () (let ((v (vector 1 2))) (vector-set! v 0 v) (list 'quasiquote v)))"
+              "(self-vec)", "limit", "depth");
+  check_eval("(+ 1 2)", "3");
+}
+
 int main(void) {
   L = lispy_open();
   if (!L) return 1;
   run_isolated("mutated literals", test_mutated_literals);
-  (void)set_limits;
-  (void)check_fails;
-  (void)now_seconds;
+  run_isolated("compile limits", test_compile_limits);
+  run_isolated("long and deep forms", test_long_and_deep_forms);
   lispy_close(L);
   printf("%d passed, %d failed\n", passed, failed);
   return failed != 0;
