@@ -56,7 +56,7 @@ lx_Env *lx_code_env(lx_State *L) {
       if (e != L->base_env) return e;
     }
     if (!m) break;
-    assert(m->env != NULL && m->env != L->base_env);
+    assert(m->env != NULL && (m->env != L->base_env || !L->base_frozen));  /* prelude only */
     return m->env;
   }
   assert(L->env != L->base_env);
