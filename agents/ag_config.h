@@ -57,6 +57,31 @@ _Static_assert(AG_MAX_RESULT_BYTES <= (1u << 30), "result cap too large");
 #define AG_LINT_SUGGEST_CELLS 8000000
 #endif
 
+/* ---- What agents leave in host memory --------------------------------------- */
+
+/* Bytes one agent's store may hold in the mock backend (keys and values,
+** as JSON trees). context-save past it is an error the agent sees; without
+** it a loop of saves grew the host by gigabytes under a 64 MiB memory
+** limit, since the store lives outside the LisPy heap. Real backends set
+** their own quotas. Ceiling: SIZE_MAX. */
+#ifndef AG_MAX_STORE_BYTES
+#define AG_MAX_STORE_BYTES (8u << 20)
+#endif
+
+/* Bytes of log lines the mock backend keeps (all agents together); past
+** it the oldest lines are dropped and counted ("logs_dropped"), so a shell
+** or server running for days keeps the recent ones. Ceiling: SIZE_MAX. */
+#ifndef AG_MAX_LOG_BYTES
+#define AG_MAX_LOG_BYTES (1u << 20)
+#endif
+
+/* Bytes of one call's trace (--trace, :trace): context calls past it are
+** counted in a final {"dropped": N} entry instead of copied. Ceiling:
+** SIZE_MAX. */
+#ifndef AG_MAX_TRACE_BYTES
+#define AG_MAX_TRACE_BYTES (1u << 20)
+#endif
+
 /* ---- Calls ------------------------------------------------------------------ */
 
 /* Wall-time limit of one agent call in non-interactive use (`lispy call`,

@@ -97,7 +97,14 @@ static cJSON *ag_ctx_args(lispy_State *L, int argc, lispy_Value *argv,
 /* Append {method, args, result|error, ms} to the call's trace. */
 static void ag_ctx_record(ag_Runtime *rt, const char *method, const cJSON *args,
                           const cJSON *result, const char *err, double ms) {
-  if (!rt->call || !rt->call->trace) return;
+  ag_CallCtx *cc = rt->call;
+  if (!cc || !cc->trace) return;
+  size_t w = ag_json_weight(args) + (result ? ag_json_weight(result) : 0);
+  if (cc->trace_dropped || cc->trace_bytes + w > AG_MAX_TRACE_BYTES) {
+    cc->trace_dropped++;  /* ag_run appends the count at the end */
+    return;
+  }
+  cc->trace_bytes += w;
   cJSON *e = cJSON_CreateObject();
   cJSON_AddStringToObject(e, "method", method);
   cJSON_AddItemToObject(e, "args", cJSON_Duplicate(args, 1));

@@ -194,7 +194,7 @@ static void ag_run(ag_Runtime *rt, ag_Agent *a, const cJSON *args, bool trace, a
   const cJSON *json[AG_MAX_RUN_PARAMS];
   int njson = ag_run_args(a, args, json);
   lispy_Value ctx = ag_agent_context(rt, a), run = a->run;
-  ag_CallCtx cc = {a, trace ? cJSON_CreateArray() : NULL};
+  ag_CallCtx cc = {a, trace ? cJSON_CreateArray() : NULL, 0, 0};
   rt->call = &cc;
   lispy_set_call_env(rt->L, a->env);  /* even a run that is a builtin acts for a */
   int rc = o->text ? ag_call_text(rt->L, run, &ctx, njson, json, o)
@@ -202,6 +202,11 @@ static void ag_run(ag_Runtime *rt, ag_Agent *a, const cJSON *args, bool trace, a
   lispy_set_call_env(rt->L, NULL);  /* agents never nest: the host's own calls follow */
   rt->call = NULL;
   ag_budget_end(rt, &budget);
+  if (cc.trace_dropped) {  /* the trace hit AG_MAX_TRACE_BYTES */
+    cJSON *d = cJSON_CreateObject();
+    cJSON_AddNumberToObject(d, "dropped", (double)cc.trace_dropped);
+    cJSON_AddItemToArray(cc.trace, d);
+  }
   o->trace = cc.trace;
   if (rc == LISPY_OK) return;
   const char *why = lispy_error_message(lispy_last_error(rt->L));

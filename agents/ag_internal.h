@@ -22,6 +22,8 @@ typedef struct ag_IndexEntry {
 typedef struct ag_CallCtx {
   ag_Agent *agent;
   cJSON *trace;            /* array of {method, args, result|error, ms}, or NULL */
+  size_t trace_bytes;      /* what the trace holds (AG_MAX_TRACE_BYTES) */
+  size_t trace_dropped;    /* context calls left out of the full trace */
 } ag_CallCtx;
 
 struct ag_Runtime {
@@ -77,6 +79,8 @@ void   ag_refuse_at_load(ag_Runtime *rt, const char *what);
 void   ag_lint_effects(ag_Runtime *rt, ag_Agent *a, const char *src, size_t len);
 double ag_now_ms(void);
 uint64_t ag_hash_bytes(const char *s, size_t len);
+/* Bytes a JSON tree (j and its siblings after it) holds in host memory. */
+size_t ag_json_weight(const cJSON *j);
 /* The text of a regular file of at most AG_MAX_AGENT_FILE_BYTES, malloc'd
 ** and NUL-terminated; NULL if unreadable. Never blocks (FIFOs, devices). */
 char  *ag_read_file(const char *path, size_t *len);

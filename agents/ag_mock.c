@@ -14,11 +14,22 @@ typedef struct ag_LlmRule {
   pcre2_code *re;          /* case-insensitive, UTF */
 } ag_LlmRule;
 
+/* Bytes a namespace's store holds, kept beside the store so that a save
+** costs the size of what it saves, not of the whole store. */
+typedef struct ag_StoreUse {
+  char *ns;                /* the namespace (an agent's name) */
+  size_t bytes;            /* ag_json_weight of its keys and values */
+} ag_StoreUse;
+
 typedef struct ag_Mock {
   cJSON *fixture;          /* as loaded, for reset */
   cJSON *state;            /* working copy: fields, threads, ..., store, logs */
   ag_LlmRule *rules;
   size_t nrules, caprules;
+  ag_StoreUse *use;        /* per-namespace store size (AG_MAX_STORE_BYTES) */
+  size_t nuse, capuse;
+  size_t log_bytes;        /* what state.logs holds (AG_MAX_LOG_BYTES) */
+  size_t logs_dropped;     /* oldest lines dropped to stay under the cap */
 } ag_Mock;
 
 static const char *const ag_tables[] = {"threads", "posts", "agents", "records"};
@@ -153,6 +164,42 @@ static cJSON *ag_mock_store(ag_Mock *m, const char *ns) {
   return s;
 }
 
+/* The size record of namespace ns, made (counting the fixture's entries
+** the store starts with) on first use. */
+static ag_StoreUse *ag_mock_use(ag_Mock *m, const char *ns, cJSON *store) {
+  for (size_t i = 0; i < m->nuse; i++)
+    if (strcmp(m->use[i].ns, ns) == 0) return &m->use[i];
+  if (m->nuse == m->capuse) {
+    size_t cap = m->capuse ? m->capuse * 2 : 8;
+    ag_StoreUse *u = realloc(m->use, cap * sizeof *u);
+    if (!u) return NULL;
+    m->use = u;
+    m->capuse = cap;
+  }
+  char *copy = strdup(ns);
+  if (!copy) return NULL;
+  m->use[m->nuse] = (ag_StoreUse){copy, ag_json_weight(store->child)};
+  return &m->use[m->nuse++];
+}
+
+static void ag_mock_use_free(ag_Mock *m) {
+  for (size_t i = 0; i < m->nuse; i++) free(m->use[i].ns);
+  free(m->use);
+  m->use = NULL;
+  m->nuse = m->capuse = 0;
+}
+
+/* The weight of one store entry (its key and value). */
+static size_t ag_mock_entry_weight(const cJSON *item) {
+  if (!item) return 0;
+  cJSON one = *item;  /* a shallow copy without its siblings */
+  one.next = one.prev = NULL;
+  return ag_json_weight(&one);
+}
+
+/* Save under the namespace's quota: the store lives in host memory,
+** outside every LisPy limit, so without one a loop of saves grows the host
+** without bound. */
 static cJSON *ag_mock_save(ag_Mock *m, const char *ns, const cJSON *args, char **err) {
   const cJSON *key = cJSON_GetArrayItem(args, 0), *val = cJSON_GetArrayItem(args, 1);
   if (!cJSON_IsString(key)) {
@@ -160,8 +207,27 @@ static cJSON *ag_mock_save(ag_Mock *m, const char *ns, const cJSON *args, char *
     return NULL;
   }
   cJSON *store = ag_mock_store(m, ns);
+  ag_StoreUse *use = ag_mock_use(m, ns, store);
+  cJSON *item = cJSON_Duplicate(val, 1);
+  if (!use || !item) {
+    cJSON_Delete(item);
+    *err = strdup("out of memory saving the value");
+    return NULL;
+  }
+  size_t add = ag_json_weight(item) + strlen(key->valuestring) + 1;  /* with its key */
+  size_t old = ag_mock_entry_weight(cJSON_GetObjectItemCaseSensitive(store, key->valuestring));
+  if (use->bytes - old + add > AG_MAX_STORE_BYTES) {
+    cJSON_Delete(item);
+    char msg[300];
+    snprintf(msg, sizeof msg, "the agent's store is full: it holds %zu bytes and this value "
+             "needs %zu more; the quota is %u bytes (hint: save less, or overwrite old keys)",
+             use->bytes, add, AG_MAX_STORE_BYTES);
+    *err = strdup(msg);
+    return NULL;
+  }
   cJSON_DeleteItemFromObjectCaseSensitive(store, key->valuestring);
-  cJSON_AddItemToObject(store, key->valuestring, cJSON_Duplicate(val, 1));
+  cJSON_AddItemToObject(store, key->valuestring, item);
+  use->bytes = use->bytes - old + add;
   return cJSON_CreateTrue();
 }
 
@@ -185,9 +251,25 @@ static cJSON *ag_mock_log(ag_Mock *m, const cJSON *args, char **err) {
   }
   cJSON *e = cJSON_CreateObject();
   cJSON_AddStringToObject(e, "level", cJSON_IsString(level) ? level->valuestring : "info");
-  if (cJSON_IsString(msg)) cJSON_AddStringToObject(e, "message", msg->valuestring);
-  else cJSON_AddItemToObject(e, "message", cJSON_Duplicate(msg, 1));
+  size_t w = ag_json_weight(msg);
+  if (w > AG_MAX_LOG_BYTES / 4) {  /* one line may not push out all the others */
+    char note[120];
+    snprintf(note, sizeof note, "(a log line of %zu bytes, over the limit of %u, was dropped)",
+             w, AG_MAX_LOG_BYTES / 4);
+    cJSON_AddStringToObject(e, "message", note);
+  } else if (cJSON_IsString(msg)) {
+    cJSON_AddStringToObject(e, "message", msg->valuestring);
+  } else {
+    cJSON_AddItemToObject(e, "message", cJSON_Duplicate(msg, 1));
+  }
   cJSON_AddItemToArray(logs, e);
+  m->log_bytes += ag_mock_entry_weight(e);
+  while (m->log_bytes > AG_MAX_LOG_BYTES && logs->child != e) {  /* drop the oldest */
+    cJSON *old = cJSON_DetachItemViaPointer(logs, logs->child);
+    m->log_bytes -= ag_mock_entry_weight(old);
+    m->logs_dropped++;
+    cJSON_Delete(old);
+  }
   (void)err;
   return cJSON_CreateNull();
 }
@@ -233,6 +315,7 @@ static cJSON *ag_mock_describe(void *self) {
   }
   cJSON_DeleteItemFromObjectCaseSensitive(d, "llm");
   cJSON_AddItemToObject(d, "llm", rules);
+  if (m->logs_dropped) cJSON_AddNumberToObject(d, "logs_dropped", (double)m->logs_dropped);
   return d;
 }
 
@@ -240,7 +323,11 @@ static cJSON *ag_mock_describe(void *self) {
 static bool ag_mock_init_state(ag_Mock *m, char **err) {
   cJSON_Delete(m->state);
   ag_mock_rules_free(m);
+  ag_mock_use_free(m);
   m->state = m->fixture ? cJSON_Duplicate(m->fixture, 1) : cJSON_CreateObject();
+  const cJSON *logs = cJSON_GetObjectItemCaseSensitive(m->state, "logs");
+  m->log_bytes = logs ? ag_json_weight(logs->child) : 0;
+  m->logs_dropped = 0;
   const cJSON *rule;
   cJSON_ArrayForEach(rule, cJSON_GetObjectItemCaseSensitive(m->fixture, "llm")) {
     const cJSON *p = cJSON_GetObjectItemCaseSensitive(rule, "pattern");
@@ -262,6 +349,7 @@ static void ag_mock_destroy(void *self) {
   ag_Mock *m = self;
   ag_mock_rules_free(m);
   free(m->rules);
+  ag_mock_use_free(m);
   cJSON_Delete(m->fixture);
   cJSON_Delete(m->state);
   free(m);

@@ -25,6 +25,19 @@ uint64_t ag_hash_bytes(const char *s, size_t len) {
   return h;
 }
 
+/* The bytes a JSON tree holds: its nodes, keys and strings. Used to keep
+** what agents leave in host memory (store, logs, traces) under caps. */
+size_t ag_json_weight(const cJSON *j) {
+  size_t w = 0;
+  for (; j != NULL; j = j->next) {
+    w += sizeof *j;
+    if (j->string) w += strlen(j->string) + 1;
+    if (j->valuestring) w += strlen(j->valuestring) + 1;
+    w += ag_json_weight(j->child);
+  }
+  return w;
+}
+
 /* ========================================================================
 ** Reading agent files: regular files only, never blocking, under a cap
 ** ======================================================================== */

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ag_config.h"
 #include "agents.h"
 #include "check.h"
 
@@ -31,6 +32,10 @@
 /* Heap growth tolerated after a call that declares no `retains:` (context
 ** caches and interned names of a first call). */
 #define SLACK_BYTES (512u << 10)
+/* No envelope may be bigger than a capped value plus a capped trace. */
+#define MAX_ENVELOPE_BYTES (AG_MAX_RESULT_BYTES + 2 * AG_MAX_TRACE_BYTES + (64u << 10))
+/* What agents can leave in the backend (stores, logs), all together. */
+#define MAX_BACKEND_BYTES (48u << 20)
 
 /* ==== One corpus file ===================================================== */
 
@@ -51,6 +56,7 @@ typedef struct Case {
   size_t retains;          /* heap bytes the agent may keep across calls */
   int calls;               /* calls in a row (calls:); 0 means 1 */
   size_t rss_back;         /* rss-back: resident bytes allowed to stay; 0: unchecked */
+  bool trace;              /* trace: on -- call with the context trace */
 } Case;
 
 static lispy_Limits default_limits(void) {
@@ -133,6 +139,8 @@ static bool parse_header(Case *c, const char *key, const char *value) {
     double v = parse_size(value);
     if (v <= 0) return false;
     c->rss_back = (size_t)v;
+  } else if (strcmp(key, "trace") == 0) {
+    c->trace = strstr(value, "on") != NULL;
   } else if (strcmp(key, "retains") == 0) {
     double v = parse_size(value);
     if (v < 0) return false;
@@ -256,7 +264,7 @@ static bool value_matches(const cJSON *value, const char *want_text) {
 /* Check an envelope against c's expectations; prints what differs. */
 static bool check_envelope(const Case *c, const cJSON *env) {
   char *text = cJSON_PrintUnformatted(env);
-  bool good = true;
+  bool good = text != NULL && strlen(text) <= MAX_ENVELOPE_BYTES;
   bool ok = cJSON_IsTrue(cJSON_GetObjectItem(env, "ok"));
   const cJSON *err = cJSON_GetObjectItem(env, "error");
   const char *kind = ok ? "ok" : cJSON_GetStringValue(cJSON_GetObjectItem(err, "kind"));
@@ -324,7 +332,8 @@ static bool run_case(ag_Runtime *rt, const Case *c, double *elapsed) {
   *elapsed = 0;
   for (int i = 0; i < calls; i++) {
     double t0 = now_seconds();
-    cJSON *env = ag_invoke(rt, c->name, args, NULL);
+    ag_CallOptions opt = {c->trace};
+    cJSON *env = ag_invoke(rt, c->name, args, &opt);
     double took = now_seconds() - t0;
     if (took > *elapsed) *elapsed = took;
     bool last = i == calls - 1;
@@ -365,6 +374,17 @@ static size_t rss_now(void) {
   if (fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
   fclose(f);
   return (size_t)resident * (size_t)sysconf(_SC_PAGESIZE);
+}
+
+/* The size of what the backend holds (its state as JSON text). */
+static size_t backend_bytes(ag_Runtime *rt) {
+  ag_Backend *b = ag_runtime_backend(rt);
+  cJSON *d = b->describe(b->self);
+  char *text = cJSON_PrintUnformatted(d);
+  size_t n = text ? strlen(text) : 0;
+  free(text);
+  cJSON_Delete(d);
+  return n;
 }
 
 static size_t heap_now(ag_Runtime *rt) {
@@ -443,6 +463,9 @@ int main(void) {
               heap - baseline);
       CHECK(heap <= allowed + SLACK_BYTES);
     }
+    size_t held = backend_bytes(rt);
+    if (held > MAX_BACKEND_BYTES) fprintf(stderr, "%s: the backend holds %zu bytes\n", c->path, held);
+    CHECK(held <= MAX_BACKEND_BYTES);
   }
 
   ag_runtime_free(rt);
