@@ -1,6 +1,7 @@
 /*
 ** ag_diag.c -- diagnostics: collecting, printing and JSON.
 */
+#include <assert.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,12 +62,62 @@ const char *ag_severity_name(ag_Severity s) {
   return s == AG_ERROR ? "error" : s == AG_WARNING ? "warning" : "note";
 }
 
+/* One byte sequence of s that a terminal could take as a control: a C0
+** byte other than tab (newline too: a message cannot forge a second
+** diagnostic line), DEL, or a C1 control encoded in UTF-8 (U+0080..U+009F).
+** Its length (1 or 2), 0 for ordinary text. */
+static size_t ag_control_len(const unsigned char *s) {
+  if ((*s < 0x20 && *s != '\t') || *s == 0x7f) return 1;
+  if (s[0] == 0xc2 && s[1] >= 0x80 && s[1] <= 0x9f) return 2;
+  return 0;
+}
+
+size_t ag_plain_text(const char *s, char *out, size_t len) {
+  assert(out && len > 0);
+  size_t n = 0;
+  for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p && n + 1 < len;) {
+    size_t c = ag_control_len(p);
+    char esc[8];
+    if (c == 0) {
+      out[n++] = (char)*p++;
+      continue;
+    }
+    snprintf(esc, sizeof esc, c == 1 ? "\\x%02x" : "\\u%04x", c == 1 ? p[0] : p[1]);
+    size_t e = strlen(esc);
+    if (n + e >= len) break;
+    memcpy(out + n, esc, e);
+    n += e;
+    p += c;
+  }
+  out[n] = '\0';
+  return n;
+}
+
+/* fputs with the controls of s escaped as ag_plain_text does. */
+static void ag_fputs_plain(FILE *out, const char *s) {
+  for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p;) {
+    size_t c = ag_control_len(p);
+    if (c == 0) fputc(*p, out);
+    else fprintf(out, c == 1 ? "\\x%02x" : "\\u%04x", c == 1 ? p[0] : p[1]);
+    p += c ? c : 1;
+  }
+}
+
+/* Paths, messages and hints can carry an agent's text (file names, error
+** messages, descriptor keys): their control characters are escaped so a
+** hostile folder cannot drive the terminal of whoever lints it. */
 void ag_diag_print(FILE *out, const ag_Diag *d, bool color) {
   static const char *colors[] = {"\033[1;31m", "\033[1;35m", "\033[1;36m"};
-  fprintf(out, "%s:%d:%d: %s%s%s[%s]: %s\n", d->path, d->line, d->col,
-          color ? colors[d->severity] : "", ag_severity_name(d->severity),
-          color ? "\033[0m" : "", d->code, d->message);
-  if (d->hint) fprintf(out, "    hint: %s\n", d->hint);
+  ag_fputs_plain(out, d->path);
+  fprintf(out, ":%d:%d: %s%s%s[%s]: ", d->line, d->col, color ? colors[d->severity] : "",
+          ag_severity_name(d->severity), color ? "\033[0m" : "", d->code);
+  ag_fputs_plain(out, d->message);
+  fputc('\n', out);
+  if (d->hint) {
+    fputs("    hint: ", out);
+    ag_fputs_plain(out, d->hint);
+    fputc('\n', out);
+  }
 }
 
 cJSON *ag_diags_json(const ag_Diags *d) {

@@ -57,7 +57,14 @@ void   ag_diags_add(ag_Diags *d, const char *path, int line, int col,
                     const char *fmt, ...) __attribute__((format(printf, 8, 9)));
 size_t ag_diags_count(const ag_Diags *d, ag_Severity sev);
 /* "path:line:col: error[A101]: message" and, indented, "hint: ...". */
+/* Print "path:line:col: severity[CODE]: message" and the hint line, the
+** control characters of path, message and hint escaped (ag_plain_text). */
 void   ag_diag_print(FILE *out, const ag_Diag *d, bool color);
+/* s with terminal controls escaped for printing (a C0 byte but tab, DEL
+** and UTF-8 C1 as \xNN / \u00NN), into out (len bytes, NUL-terminated,
+** truncated to fit); its length. For text a hostile agent chose: names,
+** paths, messages. */
+size_t ag_plain_text(const char *s, char *out, size_t len);
 cJSON *ag_diags_json(const ag_Diags *d);
 const char *ag_severity_name(ag_Severity s);
 

@@ -334,9 +334,12 @@ static int rp_cmd_list(ag_Runtime *rt) {
   printf("%-24s %-44s %-36s %s\n", "NAME", "PARAMS", "FILE", "STATUS");
   for (size_t i = 0; i < ag_registry_count(rt); i++) {
     ag_Agent *a = ag_registry_at(rt, i);
-    char params[512];
+    char params[512], name[512], path[1024], plain[512];
     rp_param_summary(a, params, sizeof params);
-    printf("%-24s %-44s %-36s %s\n", a->name ? a->name : "?", params, a->path, rp_status(rt, a));
+    ag_plain_text(params, plain, sizeof plain);  /* names and paths are the agent's: no controls */
+    ag_plain_text(a->name ? a->name : "?", name, sizeof name);
+    ag_plain_text(a->path, path, sizeof path);
+    printf("%-24s %-44s %-36s %s\n", name, plain, path, rp_status(rt, a));
   }
   printf("%zu agent(s) in %zu folder(s)\n", ag_registry_count(rt), ag_registry_dir_count(rt));
   return 0;

@@ -8,7 +8,8 @@
 ** each with an A002 error naming the real cause, keep the good agents
 ** callable, follow a symlink to a regular agent, and not report unchanged
 ** unreadable files as changed on a rescan. Two files declaring one name
-** make a call's not_found error name both.
+** make a call's not_found error name both. Terminal controls in file
+** names and messages are escaped when diagnostics are printed.
 */
 #include <fcntl.h>
 #include <signal.h>
@@ -210,6 +211,33 @@ static void test_duplicate_call(ag_Runtime *rt) {
   free(out.data);
 }
 
+/* A hostile folder cannot drive the terminal of whoever lints it: the
+** controls in a file name and a load error's message are escaped. */
+static void test_terminal_controls(ag_Runtime *rt) {
+  write_file_text(path_of("esc\033[31m_agent.lispy", 0),
+                  "(error \"boom \\u001b]52;c;cGF5bG9hZA==\\u0007 \\u009b2J done\")\n");
+  ag_Agent *a = ag_agent_load_file(rt, path_of("esc\033[31m_agent.lispy", 0));
+  CHECK(a->diags.n == 1);
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+  for (size_t i = 0; i < a->diags.n; i++) ag_diag_print(f, &a->diags.items[i], false);
+  fclose(f);
+  CHECK(text && strchr(text, '\033') == NULL && strchr(text, '\a') == NULL);
+  CHECK(text && strstr(text, "esc\\x1b[31m_agent.lispy:") != NULL);
+  CHECK(text && strstr(text, "boom \\x1b]52;c;cGF5bG9hZA==\\x07 \\u009b2J done") != NULL);
+  CHECK(text && strstr(text, "\xc2\x9b") == NULL);
+  free(text);
+  ag_agent_free(a);
+  CHECK(unlink(path_of("esc\033[31m_agent.lispy", 0)) == 0);
+
+  char out[16];
+  CHECK(ag_plain_text("a\tb\nc", out, sizeof out) == 8 && strcmp(out, "a\tb\\x0ac") == 0);
+  CHECK(ag_plain_text("h\xc3\xa9", out, sizeof out) == 3);  /* UTF-8 text stays */
+  CHECK(ag_plain_text("\033\033\033\033", out, sizeof out) == 12);  /* whole escapes only */
+  CHECK(strcmp(out, "\\x1b\\x1b\\x1b") == 0);
+}
+
 int main(void) {
   alarm(60);  /* a registry that blocks on a file fails by SIGALRM */
   snprintf(dir, sizeof dir, "/tmp/lispy-files-XXXXXX");
@@ -224,6 +252,7 @@ int main(void) {
   test_scan(rt);
   test_load_file(rt);
   test_duplicate_call(rt);
+  test_terminal_controls(rt);
   ag_runtime_free(rt);
   test_missing_folder();
   remove_dir(dir);
