@@ -341,14 +341,10 @@ bool ag_invoke_text(ag_Runtime *rt, const char *name, const cJSON *args,
 ** OpenAI tools
 ** ======================================================================== */
 
-static bool ag_is_required(const cJSON *required, const char *name) {
-  const cJSON *r;
-  cJSON_ArrayForEach(r, required) if (cJSON_IsString(r) && strcmp(r->valuestring, name) == 0) return true;
-  return false;
-}
-
 /* OpenAI strict mode: every property required (optional ones may be null
-** instead), no additional properties, no "default". */
+** instead), no additional properties, no "default". Which properties were
+** required is looked up in a set made before any is added (linear time in
+** a generated schema with thousands of properties). */
 static void ag_strictify(cJSON *schema) {
   cJSON *props = cJSON_GetObjectItemCaseSensitive(schema, "properties");
   cJSON *required = cJSON_GetObjectItemCaseSensitive(schema, "required");
@@ -356,10 +352,11 @@ static void ag_strictify(cJSON *schema) {
     cJSON_DeleteItemFromObject(schema, "required");
     required = cJSON_AddArrayToObject(schema, "required");
   }
+  ag_Names given = ag_names(required, false);
   cJSON *p;
   cJSON_ArrayForEach(p, props) {
     cJSON_DeleteItemFromObject(p, "default");
-    if (!ag_is_required(required, p->string)) {
+    if (!ag_names_has(&given, p->string)) {
       cJSON *t = cJSON_GetObjectItemCaseSensitive(p, "type");
       if (cJSON_IsString(t)) {
         cJSON *both = cJSON_CreateArray();
@@ -371,6 +368,7 @@ static void ag_strictify(cJSON *schema) {
     }
     if (cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(p, "properties"))) ag_strictify(p);
   }
+  ag_names_free(&given);
   cJSON_DeleteItemFromObject(schema, "additionalProperties");
   cJSON_AddFalseToObject(schema, "additionalProperties");
 }

@@ -11,6 +11,25 @@
 ** not passed (run then fails on arity, which lint makes unlikely). */
 #define AG_MAX_RUN_PARAMS 64
 
+/* A set of names (an object's keys or a list's strings) for membership
+** tests: the checks that ask "is this property required?" for every
+** property would otherwise be quadratic. Open addressing over borrowed
+** strings; a set that could not be allocated is empty-handed and falls
+** back to scanning (src). */
+typedef struct ag_Names {
+  const char **slots;         /* cap slots, NULL when free */
+  size_t cap;                 /* a power of two, at least twice the count */
+  const cJSON *src;           /* the object or list the names come from */
+  bool keys;                  /* src's keys (an object) or its strings (a list) */
+} ag_Names;
+
+/* The names of src: its keys when keys (an object), else its string items
+** (a list); empty for anything else. Borrows the strings: src must outlive
+** the set. */
+ag_Names ag_names(const cJSON *src, bool keys);
+bool     ag_names_has(const ag_Names *set, const char *name);
+void     ag_names_free(ag_Names *set);
+
 /* A registry index slot: name NULL when empty; agent NULL when two files
 ** declare the name (ambiguous: finds nothing). */
 typedef struct ag_IndexEntry {

@@ -197,73 +197,6 @@ static const char *agl_suggest_key(agl_Lint *x, const char *word, const cJSON *o
 }
 
 /* ========================================================================
-** Name sets: membership in linear time
-** ======================================================================== */
-
-/* A set of names (an object's keys or a list's strings) for membership
-** tests: the checks that ask "is this property required?" for every
-** property would otherwise be quadratic. Open addressing over borrowed
-** strings; a set that could not be allocated is empty-handed and falls
-** back to scanning (src). */
-typedef struct agl_Names {
-  const char **slots;         /* cap slots, NULL when free */
-  size_t cap;                 /* a power of two, at least twice the count */
-  const cJSON *src;           /* the object or list the names come from */
-  bool keys;                  /* src's keys (an object) or its strings (a list) */
-} agl_Names;
-
-/* FNV-1a: a short, good enough hash for property names. */
-static size_t agl_hash(const char *s) {
-  uint64_t h = 1469598103934665603ull;
-  for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
-  return (size_t)h;
-}
-
-static void agl_names_put(agl_Names *set, const char *name) {
-  size_t i = agl_hash(name) & (set->cap - 1);
-  while (set->slots[i] && strcmp(set->slots[i], name) != 0) i = (i + 1) & (set->cap - 1);
-  set->slots[i] = name;
-}
-
-/* The names of src: its keys when keys, else its string items. */
-static agl_Names agl_names(const cJSON *src, bool keys) {
-  agl_Names set = {NULL, 0, src, keys};
-  if (!(keys ? cJSON_IsObject(src) : cJSON_IsArray(src))) return set;
-  size_t n = 0;
-  const cJSON *it;
-  cJSON_ArrayForEach(it, src) n++;
-  size_t cap = 16;
-  while (cap < 2 * n) cap *= 2;
-  set.slots = calloc(cap, sizeof *set.slots);
-  if (!set.slots) return set;
-  set.cap = cap;
-  cJSON_ArrayForEach(it, src) {
-    const char *name = keys ? it->string : cJSON_IsString(it) ? it->valuestring : NULL;
-    if (name) agl_names_put(&set, name);
-  }
-  return set;
-}
-
-static bool agl_names_has(const agl_Names *set, const char *name) {
-  if (!set->slots) {  /* out of memory: scan */
-    const cJSON *it;
-    cJSON_ArrayForEach(it, set->src) {
-      const char *s = set->keys ? it->string : cJSON_IsString(it) ? it->valuestring : NULL;
-      if (s && strcmp(s, name) == 0) return true;
-    }
-    return false;
-  }
-  for (size_t i = agl_hash(name) & (set->cap - 1); set->slots[i]; i = (i + 1) & (set->cap - 1))
-    if (strcmp(set->slots[i], name) == 0) return true;
-  return false;
-}
-
-static void agl_names_free(agl_Names *set) {
-  free(set->slots);
-  set->slots = NULL;
-}
-
-/* ========================================================================
 ** JSON types
 ** ======================================================================== */
 
@@ -635,13 +568,13 @@ static void agl_lint_required(agl_Lint *x, const cJSON *s, const agl_Node *n, ag
   }
   size_t i = 0;
   const cJSON *it;
-  agl_Names known = agl_names(props, true);
+  ag_Names known = ag_names(props, true);
   cJSON_ArrayForEach(it, r) {
     agl_Pos iat = agl_vpos(agl_item(x->src, rn, i++), agl_vpos(rn, at));
     if (!cJSON_IsString(it)) {
       agl_emit(x, iat, AG_ERROR, "A205", "write property names as strings",
                ":required item is a %s, not a property name", agl_json_type(it));
-    } else if (!agl_names_has(&known, it->valuestring)) {
+    } else if (!ag_names_has(&known, it->valuestring)) {
       const char *sug = agl_suggest_key(x, it->valuestring, props);
       char hint[160];
       if (sug) snprintf(hint, sizeof hint, "did you mean \"%s\"?", sug);
@@ -650,7 +583,7 @@ static void agl_lint_required(agl_Lint *x, const cJSON *s, const agl_Node *n, ag
                it->valuestring);
     }
   }
-  agl_names_free(&known);
+  ag_names_free(&known);
 }
 
 /* A value (default, const, enum item) that the schema's own type rejects. */
@@ -858,9 +791,9 @@ static void agl_strict_object(agl_Lint *x, const cJSON *s, const agl_Node *n, ag
   const cJSON *props = agl_get(s, "properties"), *req = agl_get(s, "required"), *it;
   char missing[256] = "", hint[256] = "";
   size_t nmiss = 0;
-  agl_Names required = agl_names(req, false);
+  ag_Names required = ag_names(req, false);
   cJSON_ArrayForEach(it, (cJSON_IsObject(props) ? props : NULL)) {
-    if (agl_names_has(&required, it->string)) continue;
+    if (ag_names_has(&required, it->string)) continue;
     size_t used = strlen(missing);
     snprintf(missing + used, sizeof missing - used, "%s%s", nmiss++ ? ", " : "", it->string);
     const cJSON *t = agl_get(it, "type");
@@ -869,7 +802,7 @@ static void agl_strict_object(agl_Lint *x, const cJSON *s, const agl_Node *n, ag
                "e.g. :%.40s {:type [\"%.20s\" \"null\"]}", it->string,
                cJSON_IsString(t) ? t->valuestring : "string");
   }
-  agl_names_free(&required);
+  ag_names_free(&required);
   if (nmiss)
     agl_emit(x, req ? agl_at_key(x, n, "required", at) : at, AG_NOTE, "A601", hint,
              "strict mode: every property must be required; not required: %s", missing);
@@ -1042,10 +975,10 @@ static void agl_run_params_known(agl_Lint *x, const agl_RunInfo *ri, const cJSON
 static void agl_run_props_received(agl_Lint *x, const agl_RunInfo *ri, const cJSON *params) {
   const cJSON *props = agl_get(params, "properties"), *req = agl_get(params, "required"), *it;
   const agl_Node *pn = agl_child(x->src, agl_child(x->src, x->root, "parameters"), "properties");
-  agl_Names req_names = agl_names(req, false);
+  ag_Names req_names = ag_names(req, false);
   cJSON_ArrayForEach(it, (cJSON_IsObject(props) ? props : NULL)) {
     if (agl_run_has_param(ri, it->string)) continue;
-    bool required = agl_names_has(&req_names, it->string);
+    bool required = ag_names_has(&req_names, it->string);
     char hint[160];
     snprintf(hint, sizeof hint, "add %s to run's parameters", it->string);
     agl_emit(x, agl_kpos(agl_child(x->src, pn, it->string), agl_vpos(pn, x->here)),
@@ -1053,7 +986,7 @@ static void agl_run_props_received(agl_Lint *x, const agl_RunInfo *ri, const cJS
              "%s property %s is never passed to run", required ? "required" : "optional",
              it->string);
   }
-  agl_names_free(&req_names);
+  ag_names_free(&req_names);
 }
 
 static void agl_lint_run(agl_Lint *x) {

@@ -764,28 +764,44 @@ static void lx_pprint_protected(lx_State *L, void *ud) {
   p->out = lx_buf_finish(&b);
 }
 
+/* Print v for the host by fn (repr or pprint): as an API evaluation, so
+** the printing is charged fuel and bounded by the memory limit and the
+** deadline like any work in the sandbox (the text of a structure with
+** heavy sharing is exponential in its size). A print that fails is
+** "#<unprintable: WHY>"; the last error stays the host's. */
+static char *lx_print_for_host(lx_State *L, lx_ProtectedFn fn, void *ud, lx_Value *out) {
+  lx_Value last = L->last_error;
+  lx_pin(L, last);
+  char *text;
+  lx_Obj *saved = lx_protect_begin(L);  /* the printers' buffers: roots */
+  int rc = lx_api_run(L, fn, ud);
+  lx_protect_end(L, saved);
+  if (rc == LISPY_OK) {
+    text = strdup(lx_as_string(*out)->data);
+  } else {
+    const char *why = lispy_error_message(L->last_error);
+    if (why && strstr(why, "depth limit")) why = "nested too deeply";  /* the usual case */
+    size_t n = strlen(why ? why : "") + 20;
+    text = malloc(n);
+    if (text) snprintf(text, n, "#<unprintable: %s>", why ? why : "error");
+  }
+  L->last_error = last;
+  lx_unpin(L, 1);
+  return text;
+}
+
 char *lispy_pprint(lispy_State *L, lispy_Value v, int width) {
   lx_pin(L, v);
-  lx_Obj *saved = lx_protect_begin(L);
   lx_PprintCall p = {v, lx_nil(), width};
-  lx_Value err;
-  char *out = lx_pcall(L, lx_pprint_protected, &p, &err)
-                  ? strdup(lx_as_string(p.out)->data)
-                  : strdup("#<unprintable: nested too deeply>");
-  lx_protect_end(L, saved);
+  char *out = lx_print_for_host(L, lx_pprint_protected, &p, &p.out);
   lx_unpin(L, 1);
   return out;
 }
 
 char *lispy_repr(lispy_State *L, lispy_Value v, bool readable) {
   lx_pin(L, v);
-  lx_Obj *saved = lx_protect_begin(L);
   lx_ReprCall r = {v, lx_nil(), readable};
-  lx_Value err;
-  char *out = lx_pcall(L, lx_repr_protected, &r, &err)
-                  ? strdup(lx_as_string(r.out)->data)
-                  : strdup("#<unprintable: nested too deeply>");
-  lx_protect_end(L, saved);
+  char *out = lx_print_for_host(L, lx_repr_protected, &r, &r.out);
   lx_unpin(L, 1);
   return out;
 }

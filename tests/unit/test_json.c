@@ -303,6 +303,24 @@ static void test_json_limits(lispy_State *L) {
   CHECK(now_s() - t0 < 1.0);
   free(t.data);
 
+  /* the printed form for the host is bounded the same way, and leaves
+  ** the host's last error alone */
+  lispy_Value err;
+  const char *bad = "(car 5)";
+  CHECK(lispy_eval_string(L, NULL, bad, strlen(bad), "test", &err) == LISPY_ERROR);
+  const char *msg = lispy_error_message(lispy_last_error(L));
+  t0 = now_s();
+  char *printed = lispy_repr(L, eval(L, dag_src(28)), true);
+  CHECK_STR(printed, "#<unprintable: memory limit exceeded>");
+  free(printed);
+  printed = lispy_pprint(L, eval(L, dag_src(28)), 78);
+  CHECK_STR(printed, "#<unprintable: memory limit exceeded>");
+  free(printed);
+  CHECK(now_s() - t0 < 1.0);
+  CHECK(lispy_error_message(lispy_last_error(L)) == msg);
+  printed = lispy_repr(L, eval(L, dag_src(2)), true);
+  CHECK_STR(printed, "((1 1) (1 1))");
+  free(printed);
   lispy_set_limits(L, &saved);
 
   lim = saved;
