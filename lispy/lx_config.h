@@ -111,6 +111,7 @@ _Static_assert(LX_DEFAULT_JSON_CAP <= (1u << 30), "JSON cap too large");
 #ifndef LX_FUEL_BYTES
 #define LX_FUEL_BYTES          64
 #endif
+_Static_assert(LX_FUEL_BYTES % LX_FUEL_ITEMS == 0, "an item is a whole number of byte parts");
 /* Builtins copying many bytes (string-repeat, ...) copy and charge this
 ** many at a time, so the deadline is polled between chunks. */
 #ifndef LX_COPY_CHUNK
@@ -122,11 +123,34 @@ _Static_assert(LX_DEFAULT_JSON_CAP <= (1u << 30), "JSON cap too large");
 #define LX_HASH_CHUNK          (64u << 10)
 #endif
 
+/* ---- Unicode normalization ----------------------------------------------
+** string-normalize works in segments cut at safe boundaries: it looks for
+** one once a segment has LX_NORM_SEGMENT bytes; a segment without any by
+** LX_MAX_NORM_SEGMENT bytes is an error, and so is a run of more than
+** LX_MAX_MARK_RUN combining marks (utf8proc sorts a run in time quadratic
+** in its length: 1000 marks take about a millisecond, 40,000 took 13 s).
+** Stream-safe Unicode text has runs of at most 30. */
+#ifndef LX_NORM_SEGMENT
+#define LX_NORM_SEGMENT        4096
+#endif
+#ifndef LX_MAX_NORM_SEGMENT
+#define LX_MAX_NORM_SEGMENT    (64 << 10)
+#endif
+#ifndef LX_MAX_MARK_RUN
+#define LX_MAX_MARK_RUN        1000
+#endif
+
 /* ---- Output sink --------------------------------------------------------- */
 #define LX_OUTPUT_LIMIT        (1u << 20) /* bytes display/print may buffer */
 
 /* ---- Regex ---------------------------------------------------------------- */
 #define LX_REGEX_MATCH_LIMIT   1000000u   /* PCRE2 match limit per call */
+/* A regex match first runs under this many PCRE2 match steps, then ten
+** times more each time it hits the limit (up to LX_REGEX_MATCH_LIMIT), so
+** its backtracking is charged as fuel (LX_FUEL_ITEMS steps a fuel step). */
+#ifndef LX_REGEX_FIRST_STEPS
+#define LX_REGEX_FIRST_STEPS   1000u
+#endif
 #define LX_REGEX_DEPTH_LIMIT   10000u     /* PCRE2 backtracking depth limit */
 
 #endif

@@ -45,6 +45,11 @@ size_t     lx_check_index(lx_State *L, const char *fn, lx_Value v, size_t limit)
 /* Any sequence (list, vector, nil as empty) copied into a fresh vector
 ** object; strings are not sequences here. */
 lx_Vector *lx_seq_to_vector(lx_State *L, const char *fn, lx_Value seq);
+/* Byte offset of the first occurrence of needle in hay at or after byte
+** off, or -1. Linear (memmem), searched in windows of LX_COPY_CHUNK bytes
+** with fuel charged for the bytes scanned, so a long search polls. */
+ptrdiff_t  lx_find_bytes(lx_State *L, const lx_String *hay, size_t off,
+                         const lx_String *needle);
 
 /* ========================================================================
 ** Arithmetic shared by the VM fast paths and the builtins (lx_lib_core.c).

@@ -5,7 +5,9 @@
 ** and return lists unless stated otherwise. Everything here is first-order:
 ** the higher-order functions (map, filter, sort with a comparator...) live
 ** in stdlib/prelude.lispy, since natives cannot call LisPy functions.
-** Work proportional to the input charges fuel (about 1 step per 16 items).
+** Work proportional to the input charges fuel (1 step per LX_FUEL_ITEMS
+** items), mostly up front (fail fast); the loops then poll the deadline and
+** the interrupt as they go (lx_paid_item, in seq_next and the builders).
 */
 #include <string.h>
 
@@ -42,6 +44,7 @@ static void seq_open(lx_State *L, Seq *s, const char *fn, lx_Value v) {
 
 /* Next item into *out; false at the end. An improper tail is an error. */
 static bool seq_next(lx_State *L, Seq *s, lx_Value *out) {
+  lx_paid_item(L);
   if (s->vec != NULL) {
     if (s->i >= s->vec->len) return false;
     *out = s->vec->items[s->i++];
@@ -92,7 +95,7 @@ static lx_Value lb_finish(ListBuilder *b, lx_Value tail) {
 
 /* Charge fuel for touching n items. */
 static void charge_items(lx_State *L, size_t n) {
-  lx_charge(L, 1 + (int64_t)(n / 16));
+  lx_charge(L, lx_items_cost(n));
 }
 
 /* Copy the items of a sequence into a new list. */
@@ -236,6 +239,7 @@ static lx_Value bi_iota(lx_State *L, int argc, lx_Value *argv) {
   charge_items(L, n);
   lx_Value r = lx_empty();
   for (size_t i = n; i-- > 0;) {
+    lx_paid_item(L);
     lx_Value k = lx_num_mul(L, lx_int((int64_t)i), step);
     r = lx_cons(L, lx_num_add(L, start, k), r);
   }
@@ -247,7 +251,10 @@ static lx_Value bi_repeat(lx_State *L, int argc, lx_Value *argv) {
   size_t n = count_arg(L, "repeat", argv[0]);
   charge_items(L, n);
   lx_Value r = lx_empty();
-  for (size_t i = 0; i < n; i++) r = lx_cons(L, argv[1], r);
+  for (size_t i = 0; i < n; i++) {
+    lx_paid_item(L);
+    r = lx_cons(L, argv[1], r);
+  }
   return r;
 }
 
@@ -284,9 +291,10 @@ static lx_Value bi_range(lx_State *L, int argc, lx_Value *argv) {
   if (step == 0) lx_error(L, "range: step must not be 0");
   uint64_t n = range_count(a, b, step);
   if (n > (uint64_t)INT64_MAX / 2) lx_error(L, "range: too many elements");
-  lx_charge(L, 1 + (int64_t)(n / 16));
+  lx_charge(L, lx_items_cost((size_t)n));
   lx_Value r = lx_empty();
   for (uint64_t i = n; i-- > 0;) {
+    lx_paid_item(L);
     uint64_t x = (uint64_t)a + i * (uint64_t)step;  /* wraps back into range */
     r = lx_cons(L, lx_int((int64_t)x), r);
   }
@@ -322,8 +330,10 @@ static lx_Value item_at(lx_State *L, const char *fn, lx_Value xs, lx_Value iv) {
   int64_t i = lx_check_int(L, fn, iv);
   int64_t k = 0;
   lx_Value p = xs;
-  for (; p.tag == LX_PAIR && k < i; k++) p = lx_cdr(p);
-  charge_items(L, (size_t)k);
+  for (; p.tag == LX_PAIR && k < i; k++) {
+    p = lx_cdr(p);
+    lx_tick(L);
+  }
   if (i < 0 || p.tag != LX_PAIR)
     lx_error(L, "%s: index %lld out of range (length %zu)", fn, (long long)i,
              seq_length(L, fn, xs));
@@ -390,9 +400,7 @@ static lx_Value bi_last(lx_State *L, int argc, lx_Value *argv) {
 static lx_Value bi_last_pair(lx_State *L, int argc, lx_Value *argv) {
   lx_Value p = argv[0];
   if (p.tag != LX_PAIR) lx_type_error(L, "last-pair", "a pair", p);
-  size_t n = 0;
-  for (; lx_cdr(p).tag == LX_PAIR; n++) p = lx_cdr(p);
-  charge_items(L, n);
+  for (; lx_cdr(p).tag == LX_PAIR; p = lx_cdr(p)) lx_tick(L);
   return p;
 }
 
@@ -426,8 +434,10 @@ static lx_Value bi_take(lx_State *L, int argc, lx_Value *argv) {
   ListBuilder b;
   lb_init(&b);
   seq_open(L, &s, "take", xs);
-  for (size_t i = 0; i < n && seq_next(L, &s, &x); i++) lb_add(L, &b, x);
-  charge_items(L, n);
+  for (size_t i = 0; i < n && seq_next(L, &s, &x); i++) {
+    lx_tick(L);
+    lb_add(L, &b, x);
+  }
   return b.head;
 }
 
@@ -443,9 +453,10 @@ static lx_Value bi_drop(lx_State *L, int argc, lx_Value *argv) {
     charge_items(L, v->len - n);
     return lx_list_from(L, v->items + n, v->len - n);
   }
-  size_t i = 0;
-  for (; i < n && xs.tag == LX_PAIR; i++) xs = lx_cdr(xs);
-  charge_items(L, i);
+  for (size_t i = 0; i < n && xs.tag == LX_PAIR; i++) {
+    xs = lx_cdr(xs);
+    lx_tick(L);
+  }
   return xs.tag == LX_NIL ? lx_empty() : xs;
 }
 
@@ -460,29 +471,22 @@ static lx_Value bi_member(lx_State *L, int argc, lx_Value *argv) {
   if (!is_seq(xs)) lx_type_error(L, "member", "a list or vector", xs);
   if (xs.tag == LX_VECTOR) {
     lx_Vector *v = lx_as_vector(xs);
-    for (size_t i = 0; i < v->len; i++)
+    for (size_t i = 0; i < v->len; i++) {
+      lx_tick(L);
       if (lx_equal(L, argv[0], v->items[i])) {
-        charge_items(L, v->len);
+        charge_items(L, v->len - i);
         return lx_list_from(L, v->items + i, v->len - i);
       }
-    charge_items(L, v->len);
+    }
     return lx_bool(false);
   }
-  size_t n = 0;
-  for (; xs.tag == LX_PAIR; xs = lx_cdr(xs), n++)
+  for (; xs.tag == LX_PAIR; xs = lx_cdr(xs)) {
+    lx_tick(L);
     if (lx_equal(L, argv[0], lx_car(xs))) break;
-  charge_items(L, n);
+  }
   return xs.tag == LX_PAIR ? xs : lx_bool(false);
 }
 
-/* Byte offset of needle in hay, or -1. */
-static int64_t find_bytes(const lx_String *hay, const lx_String *needle) {
-  if (needle->len == 0) return 0;
-  if (needle->len > hay->len) return -1;
-  for (size_t i = 0; i + needle->len <= hay->len; i++)
-    if (memcmp(hay->data + i, needle->data, needle->len) == 0) return (int64_t)i;
-  return -1;
-}
 
 /* Index of x in a sequence (lx_equal), or -1. */
 static int64_t seq_index(lx_State *L, const char *fn, lx_Value xs, lx_Value x) {
@@ -490,17 +494,16 @@ static int64_t seq_index(lx_State *L, const char *fn, lx_Value xs, lx_Value x) {
   lx_Value y;
   int64_t i = 0;
   seq_open(L, &s, fn, xs);
-  for (; seq_next(L, &s, &y); i++)
-    if (lx_equal(L, x, y)) {
-      charge_items(L, (size_t)i);
-      return i;
-    }
-  charge_items(L, (size_t)i);
+  for (; seq_next(L, &s, &y); i++) {
+    lx_tick(L);
+    if (lx_equal(L, x, y)) return i;
+  }
   return -1;
 }
 
 /* Code-point index of a byte offset in a UTF-8 string. */
-static int64_t cp_index(const lx_String *s, int64_t byte) {
+static int64_t cp_index(lx_State *L, const lx_String *s, int64_t byte) {
+  lx_charge(L, lx_bytes_cost((size_t)byte));
   int64_t n = 0;
   for (int64_t i = 0; i < byte; i++)
     if (((unsigned char)s->data[i] & 0xC0) != 0x80) n++;
@@ -514,8 +517,7 @@ static lx_Value bi_containsp(lx_State *L, int argc, lx_Value *argv) {
   if (c.tag == LX_DICT) return lx_bool(lx_dict_get(L, lx_as_dict(c), argv[1], NULL));
   if (c.tag == LX_STRING) {
     lx_String *needle = lx_check_strlike(L, "contains?", argv[1]);
-    lx_charge(L, 1 + (int64_t)(lx_as_string(c)->len / 64));
-    return lx_bool(find_bytes(lx_as_string(c), needle) >= 0);
+    return lx_bool(lx_find_bytes(L, lx_as_string(c), 0, needle) >= 0);
   }
   if (!is_seq(c)) lx_type_error(L, "contains?", "a collection or string", c);
   return lx_bool(seq_index(L, "contains?", c, argv[1]) >= 0);
@@ -528,9 +530,8 @@ static lx_Value bi_index_of(lx_State *L, int argc, lx_Value *argv) {
   int64_t i;
   if (c.tag == LX_STRING) {
     lx_String *s = lx_as_string(c);
-    lx_charge(L, 1 + (int64_t)(s->len / 64));
-    i = find_bytes(s, lx_check_strlike(L, "index-of", argv[1]));
-    if (i >= 0) i = cp_index(s, i);
+    i = lx_find_bytes(L, s, 0, lx_check_strlike(L, "index-of", argv[1]));
+    if (i >= 0) i = cp_index(L, s, i);
   } else {
     i = seq_index(L, "index-of", c, argv[1]);
   }
@@ -557,6 +558,7 @@ static lx_Value bi_zip(lx_State *L, int argc, lx_Value *argv) {
   ListBuilder b;
   lb_init(&b);
   for (size_t k = 0; k < n; k++) {
+    lx_paid(L, argc * (LX_FUEL_BYTES / LX_FUEL_ITEMS));
     for (int i = 0; i < argc; i++)
       row->items[i] = lx_as_vector(cols->items[i])->items[k];
     lb_add(L, &b, lx_list_from(L, row->items, (size_t)argc));
@@ -595,8 +597,10 @@ static lx_Value bi_flatten(lx_State *L, int argc, lx_Value *argv) {
 static bool seen_before(lx_State *L, lx_Dict *seen, lx_Value x) {
   lx_Value bucket;
   if (!lx_dict_get(L, seen, x, &bucket)) bucket = lx_empty();
-  for (lx_Value p = bucket; p.tag == LX_PAIR; p = lx_cdr(p))
+  for (lx_Value p = bucket; p.tag == LX_PAIR; p = lx_cdr(p)) {
+    lx_tick(L);
     if (lx_equal(L, lx_car(p), x)) return true;
+  }
   lx_dict_set(L, seen, x, lx_cons(L, x, bucket));
   return false;
 }
@@ -634,7 +638,7 @@ static lx_Value bi_vector(lx_State *L, int argc, lx_Value *argv) {
 static lx_Value bi_make_vector(lx_State *L, int argc, lx_Value *argv) {
   int64_t n = lx_check_int(L, "make-vector", argv[0]);
   if (n < 0) lx_type_error(L, "make-vector", "a nonnegative integer", argv[0]);
-  lx_charge(L, 1 + n / 16);
+  lx_charge(L, lx_items_cost((size_t)n));
   lx_Vector *v = lx_vector_new(L, (size_t)n);
   lx_Value fill = argc > 1 ? argv[1] : lx_nil();
   for (int64_t i = 0; i < n; i++) v->items[i] = fill;

@@ -121,30 +121,49 @@ static _Noreturn void rx_fail(lx_State *L, const Rx *rx, int rc) {
            rx_message(rc, msg));
 }
 
-/* Tie the match limit to the fuel left (never above the hard ceiling). */
-static void rx_set_limit(lx_State *L, Rx *rx) {
+/* The match-step limit of the next attempt: want, but never more than the
+** fuel left pays for (LX_FUEL_ITEMS steps a fuel step) nor the ceiling. */
+static uint32_t rx_limit(lx_State *L, uint64_t want) {
   int64_t fuel = L->budget.fuel;
-  uint32_t lim = LX_REGEX_MATCH_LIMIT;
-  if (fuel < (int64_t)lim) lim = fuel < 1 ? 1 : (uint32_t)fuel;
-  pcre2_set_match_limit(rx->mctx, lim);
+  uint64_t lim = want < LX_REGEX_MATCH_LIMIT ? want : LX_REGEX_MATCH_LIMIT;
+  if (fuel < (int64_t)(lim / LX_FUEL_ITEMS))
+    lim = fuel < 1 ? LX_FUEL_ITEMS : (uint64_t)fuel * LX_FUEL_ITEMS;
+  return (uint32_t)lim;
 }
 
 /* Match at byte offset off; returns the PCRE2 result (> 0) or 0 when there
-** is no match. Charges fuel for the bytes scanned. */
+** is no match. Charges fuel for the bytes scanned and for the match steps
+** (backtracking): PCRE2 does not report how many it took, so the match runs
+** under a limit of LX_REGEX_FIRST_STEPS steps, then ten times more after
+** each time the limit is hit; an attempt that hit its limit is charged in
+** full, the last one for the limit before it (a lower bound of its steps).
+** So the fuel charged is within a small factor of the work done, the work
+** is at most 1.12 times what the last attempt needed, and the deadline is
+** polled between attempts. */
 static int rx_exec(lx_State *L, Rx *rx, size_t off, uint32_t opts) {
-  rx_set_limit(L, rx);
-  int rc = pcre2_match(rx->code, (PCRE2_SPTR)rx->subject->data,
-                       rx->subject->len, off, opts | PCRE2_NO_UTF_CHECK,
-                       rx->md, rx->mctx);
+  uint64_t want = LX_REGEX_FIRST_STEPS, last = 0;
+  int rc;
+  for (;;) {
+    uint32_t lim = rx_limit(L, want);
+    pcre2_set_match_limit(rx->mctx, lim);
+    rc = pcre2_match(rx->code, (PCRE2_SPTR)rx->subject->data,
+                     rx->subject->len, off, opts | PCRE2_NO_UTF_CHECK,
+                     rx->md, rx->mctx);
+    if (rc != PCRE2_ERROR_MATCHLIMIT || lim < want) break;
+    lx_charge(L, (int64_t)(lim / LX_FUEL_ITEMS));  /* all spent */
+    last = lim;
+    want = (uint64_t)lim * 10;
+  }
+  if (last > 0) lx_charge(L, (int64_t)(last / LX_FUEL_ITEMS));
   if (rc == PCRE2_ERROR_NOMATCH) {
-    lx_charge(L, 1 + (int64_t)((rx->subject->len - off) / 64));
+    lx_charge(L, lx_bytes_cost(rx->subject->len - off));
     return 0;
   }
   if (rc < 0) rx_fail(L, rx, rc);
   PCRE2_SIZE *ov = pcre2_get_ovector_pointer(rx->md);
   if (ov[0] > ov[1] || ov[0] < off)
     lx_error(L, "%s: \\K moved the match start outside the match", rx->fn);
-  lx_charge(L, 1 + (int64_t)((ov[1] - off) / 64));
+  lx_charge(L, lx_bytes_cost(ov[1] - off));
   return rc;
 }
 
@@ -303,32 +322,49 @@ static char *rx_scratch(lx_State *L, size_t n) {
   return (char *)lx_buf_data(&b);
 }
 
-/* Replace with a template string through pcre2_substitute ($0..$n, ${n},
-** ${name}, $$). The output buffer is sized on a second pass if needed. */
-static void do_replace_string(lx_State *L, void *ud) {
-  Rx *rx = ud;
+/* rx_each visitor: append the text before the match and the template
+** expanded for it ($0..$n, ${n}, ${name}, $$) by pcre2_substitute on the
+** match just made (so each match is charged and polled by rx_each, where
+** a global pcre2_substitute would run every match in one call). */
+static void visit_replace_template(lx_State *L, Rx *rx, int rc, void *ud) {
+  RxPieces *p = ud;
   const lx_String *rep = lx_as_string(rx->arg);
-  uint32_t opts = PCRE2_SUBSTITUTE_GLOBAL | PCRE2_SUBSTITUTE_UNSET_EMPTY |
-                  PCRE2_SUBSTITUTE_OVERFLOW_LENGTH | PCRE2_NO_UTF_CHECK;
-  PCRE2_SIZE cap = rx->subject->len + rep->len + 64;
-  lx_charge(L, 1 + (int64_t)(rx->subject->len / 64));
-  for (int pass = 0; pass < 3; pass++) {
+  PCRE2_SIZE *ov = pcre2_get_ovector_pointer(rx->md);
+  size_t start = ov[0], end = ov[1];
+  buf_add(p->buf, rx->subject->data + p->last, start - p->last);
+  uint32_t opts = PCRE2_SUBSTITUTE_MATCHED | PCRE2_SUBSTITUTE_REPLACEMENT_ONLY |
+                  PCRE2_SUBSTITUTE_UNSET_EMPTY | PCRE2_SUBSTITUTE_OVERFLOW_LENGTH |
+                  PCRE2_NO_UTF_CHECK;
+  PCRE2_SIZE cap = rep->len + 64;
+  for (int pass = 0; pass < 2; pass++) {
     char *out = rx_scratch(L, cap + 1);
     PCRE2_SIZE outlen = cap + 1;
-    rx_set_limit(L, rx);
-    int rc = pcre2_substitute(rx->code, (PCRE2_SPTR)rx->subject->data,
-                              rx->subject->len, 0, opts, rx->md, rx->mctx,
-                              (PCRE2_SPTR)rep->data, rep->len,
-                              (PCRE2_UCHAR *)out, &outlen);
-    if (rc >= 0) {
-      lx_charge(L, 1 + (int64_t)(outlen / 64));
-      rx->result = lx_string(L, out, outlen);
+    int r = pcre2_substitute(rx->code, (PCRE2_SPTR)rx->subject->data,
+                             rx->subject->len, 0, opts, rx->md, rx->mctx,
+                             (PCRE2_SPTR)rep->data, rep->len,
+                             (PCRE2_UCHAR *)out, &outlen);
+    if (r >= 0) {
+      lx_charge(L, lx_bytes_cost(outlen));
+      buf_add(p->buf, out, outlen);
+      p->last = end;
       return;
     }
-    if (rc != PCRE2_ERROR_NOMEMORY) rx_fail(L, rx, rc);
+    if (r != PCRE2_ERROR_NOMEMORY) rx_fail(L, rx, r);
     cap = outlen;
   }
+  (void)rc;
   lx_limit_error(L, "memory");
+}
+
+/* Replace with a template string, match by match. */
+static void do_replace_string(lx_State *L, void *ud) {
+  Rx *rx = ud;
+  lx_Buf b;
+  lx_buf_init(L, &b);
+  RxPieces p = { NULL, &b, 0 };
+  rx_each(L, rx, visit_replace_template, &p);
+  buf_add(&b, rx->subject->data + p.last, rx->subject->len - p.last);
+  rx->result = lx_buf_finish(&b);
 }
 
 /* rx_each visitor: append the text before the match and f(match). */

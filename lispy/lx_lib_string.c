@@ -4,7 +4,10 @@
 ** Strings are immutable UTF-8; every index and length here counts code
 ** points, never bytes. Case mapping, whitespace, display width and
 ** normalization come from utf8proc. Work proportional to the input is
-** charged as fuel (1 step per 64 bytes, at least 1).
+** charged as fuel (1 step per LX_FUEL_BYTES bytes, at least 1): up front
+** for one short pass (memmem, memcmp), and as it goes (lx_work) in loops
+** over code points, so the deadline and the interrupt are polled during
+** long work.
 */
 #define _GNU_SOURCE  /* memmem: linear-time substring search */
 #include <errno.h>
@@ -55,11 +58,16 @@ static size_t u8_count(const char *s, size_t len) {
   return n;
 }
 
-/* Byte offset of code point number idx (idx <= nchars) in str. */
-static size_t u8_offset(const lx_String *str, size_t idx) {
+/* Byte offset of code point number idx (idx <= nchars) in str; the walk
+** is charged as it goes. */
+static size_t u8_offset(lx_State *L, const lx_String *str, size_t idx) {
   if (str->nchars == str->len) return idx;          /* pure ASCII */
   size_t i = 0;
-  for (size_t k = 0; k < idx && i < str->len; k++) u8_next(str->data, &i);
+  for (size_t k = 0; k < idx && i < str->len; k++) {
+    size_t at = i;
+    u8_next(str->data, &i);
+    lx_work(L, (int64_t)(i - at));
+  }
   return i;
 }
 
@@ -97,9 +105,14 @@ static bool u_is_case_ignorable(int32_t cp) {
          c == UTF8PROC_CATEGORY_SK;
 }
 
-/* Fuel for touching n bytes. */
+/* Fuel for touching n bytes in one short pass. */
 static void charge_bytes(lx_State *L, size_t n) {
-  lx_charge(L, 1 + (int64_t)(n / 64));
+  lx_charge(L, lx_bytes_cost(n));
+}
+
+/* n bytes of a long loop done (charged a step at a time, polling). */
+static void work_bytes(lx_State *L, size_t n) {
+  lx_work(L, (int64_t)n);
 }
 
 /* A fresh string holding bytes [from, to) of s. */
@@ -108,12 +121,11 @@ static lx_Value sub_bytes(lx_State *L, const lx_String *s, size_t from,
   return lx_string(L, s->data + from, to - from);
 }
 
-/* Find needle in s starting at byte off; returns byte offset or -1. */
-static ptrdiff_t find_bytes(const lx_String *s, size_t off, const lx_String *n) {
-  if (n->len == 0) return (ptrdiff_t)off;
-  if (off > s->len || s->len - off < n->len) return -1;
-  const char *hit = memmem(s->data + off, s->len - off, n->data, n->len);
-  return hit ? hit - s->data : -1;
+/* Find needle in s starting at byte off; returns byte offset or -1. The
+** bytes scanned are charged. */
+static ptrdiff_t find_bytes(lx_State *L, const lx_String *s, size_t off,
+                            const lx_String *n) {
+  return lx_find_bytes(L, s, off, n);
 }
 
 /* Check a 1-code-point string argument; returns its code point. */
@@ -151,10 +163,13 @@ static lx_Value bi_substring(lx_State *L, int argc, lx_Value *argv) {
     end = check_pos(L, "substring", "end", argv[2], s->nchars);
   if (end < start)
     lx_error(L, "substring: end index %zu is before start index %zu", end, start);
-  charge_bytes(L, s->len);
-  size_t from = u8_offset(s, start);
+  size_t from = u8_offset(L, s, start);
   size_t to = from;
-  for (size_t k = start; k < end; k++) u8_next(s->data, &to);
+  for (size_t k = start; k < end; k++) {
+    size_t at = to;
+    u8_next(s->data, &to);
+    work_bytes(L, 2 * (to - at));  /* the walk and the copy */
+  }
   return sub_bytes(L, s, from, to);
 }
 
@@ -165,8 +180,7 @@ static lx_Value string_ref(lx_State *L, const char *fn, lx_Value *argv) {
   if (i < 0 || (uint64_t)i >= s->nchars)
     lx_error(L, "%s: index %lld out of range for string of length %u", fn,
              (long long)i, s->nchars);
-  charge_bytes(L, s->len);
-  size_t from = u8_offset(s, (size_t)i), to = from;
+  size_t from = u8_offset(L, s, (size_t)i), to = from;
   u8_next(s->data, &to);
   return sub_bytes(L, s, from, to);
 }
@@ -181,13 +195,13 @@ static lx_Value bi_char_at(lx_State *L, int argc, lx_Value *argv) {
 
 static lx_Value bi_string_to_list(lx_State *L, int argc, lx_Value *argv) {
   lx_String *s = lx_check_string(L, "string->list", argv[0]);
-  charge_bytes(L, s->len * 4);
   lx_Value out = lx_empty();
   size_t i = s->len;
   while (i > 0) {
     size_t end = i;
     u8_prev(s->data, &i);
     out = lx_cons(L, sub_bytes(L, s, i, end), out);
+    lx_tick(L);
   }
   return out;
 }
@@ -280,22 +294,25 @@ static void downcase_cp(lx_Buf *b, const lx_String *s, int32_t cp, size_t i,
 
 static lx_Value bi_string_upcase(lx_State *L, int argc, lx_Value *argv) {
   lx_String *s = lx_check_string(L, "string-upcase", argv[0]);
-  charge_bytes(L, s->len * 2);
   lx_Buf b;
   lx_buf_init(L, &b);
-  for (size_t i = 0; i < s->len;) upcase_cp(&b, u8_next(s->data, &i));
+  for (size_t i = 0; i < s->len;) {
+    size_t at = i;
+    upcase_cp(&b, u8_next(s->data, &i));
+    work_bytes(L, 2 * (i - at));
+  }
   return lx_buf_finish(&b);
 }
 
 static lx_Value bi_string_downcase(lx_State *L, int argc, lx_Value *argv) {
   lx_String *s = lx_check_string(L, "string-downcase", argv[0]);
-  charge_bytes(L, s->len * 2);
   lx_Buf b;
   lx_buf_init(L, &b);
   for (size_t i = 0; i < s->len;) {
     size_t at = i;
     int32_t cp = u8_next(s->data, &i);
     downcase_cp(&b, s, cp, at, i);
+    work_bytes(L, 2 * (i - at));
   }
   return lx_buf_finish(&b);
 }
@@ -316,13 +333,13 @@ static bool title_word_char(int32_t cp) {
 
 static lx_Value bi_string_titlecase(lx_State *L, int argc, lx_Value *argv) {
   lx_String *s = lx_check_string(L, "string-titlecase", argv[0]);
-  charge_bytes(L, s->len * 2);
   lx_Buf b;
   lx_buf_init(L, &b);
   bool in_word = false;
   for (size_t i = 0; i < s->len;) {
     size_t at = i;
     int32_t cp = u8_next(s->data, &i);
+    work_bytes(L, 2 * (i - at));
     if (!in_word && u_is_cased(cp)) titlecase_cp(&b, cp);
     else if (in_word) downcase_cp(&b, s, cp, at, i);
     else buf_add_cp(&b, cp);
@@ -343,6 +360,7 @@ static lx_Value split_ws(lx_State *L, const lx_String *s) {
   while (i < s->len) {
     size_t at = i;
     bool sp = u_is_space(u8_next(s->data, &i));
+    work_bytes(L, i - at);
     if (sp && in_token) lx_vector_push(L, parts, sub_bytes(L, s, start, at));
     if (!sp && !in_token) start = at;
     in_token = !sp;
@@ -358,6 +376,7 @@ static lx_Value split_chars(lx_State *L, const lx_String *s) {
     size_t at = i;
     u8_next(s->data, &i);
     lx_vector_push(L, parts, sub_bytes(L, s, at, i));
+    lx_tick(L);
   }
   return lx_list_from(L, parts->items, parts->len);
 }
@@ -367,8 +386,10 @@ static lx_Value split_sep(lx_State *L, const lx_String *s, const lx_String *sep)
   lx_Vector *parts = lx_vector_new(L, 8);
   size_t start = 0;
   ptrdiff_t hit;
-  while ((hit = find_bytes(s, start, sep)) >= 0) {
+  while ((hit = find_bytes(L, s, start, sep)) >= 0) {
+    work_bytes(L, (size_t)hit - start);  /* the copy */
     lx_vector_push(L, parts, sub_bytes(L, s, start, (size_t)hit));
+    lx_tick(L);
     start = (size_t)hit + sep->len;
   }
   lx_vector_push(L, parts, sub_bytes(L, s, start, s->len));
@@ -377,7 +398,6 @@ static lx_Value split_sep(lx_State *L, const lx_String *s, const lx_String *sep)
 
 static lx_Value bi_string_split(lx_State *L, int argc, lx_Value *argv) {
   lx_String *s = lx_check_string(L, "string-split", argv[0]);
-  charge_bytes(L, s->len * 2);
   if (argc < 2 || lx_is(argv[1], LX_NIL)) return split_ws(L, s);
   lx_String *sep = lx_check_string(L, "string-split", argv[1]);
   if (sep->len == 0) return split_chars(L, s);
@@ -427,20 +447,19 @@ static lx_Value trim(lx_State *L, const char *fn, int argc, lx_Value *argv,
   lx_String *s = lx_check_string(L, fn, argv[0]);
   lx_String *set = NULL;
   if (argc > 1 && !lx_is(argv[1], LX_NIL)) set = lx_check_string(L, fn, argv[1]);
-  size_t from = 0, to = s->len, steps = 2;
+  size_t from = 0, to = s->len, cost = set ? set->len + 1 : 4;
   while (left && from < to) {
     size_t i = from;
-    steps++;
+    work_bytes(L, cost);  /* a scan of the set per code point */
     if (!trim_member(u8_next(s->data, &i), set)) break;
     from = i;
   }
   while (right && to > from) {
     size_t i = to;
-    steps++;
+    work_bytes(L, cost);
     if (!trim_member(u8_prev(s->data, &i), set)) break;
     to = i;
   }
-  charge_bytes(L, steps * (set ? set->len + 1 : 4));
   if (from == 0 && to == s->len) return argv[0];
   return sub_bytes(L, s, from, to);
 }
@@ -466,17 +485,17 @@ static lx_Value bi_string_replace(lx_State *L, int argc, lx_Value *argv) {
   lx_String *old = lx_check_string(L, "string-replace", argv[1]);
   lx_String *rep = lx_check_string(L, "string-replace", argv[2]);
   if (old->len == 0) lx_error(L, "string-replace: search string is empty");
-  charge_bytes(L, s->len * 2);
   lx_Buf b;
   lx_buf_init(L, &b);
   size_t start = 0;
   ptrdiff_t hit;
-  while ((hit = find_bytes(s, start, old)) >= 0) {
+  while ((hit = find_bytes(L, s, start, old)) >= 0) {
+    work_bytes(L, (size_t)hit - start + rep->len);  /* the copies */
     buf_add(&b, s->data + start, (size_t)hit - start);
     buf_add(&b, rep->data, rep->len);
-    charge_bytes(L, rep->len);
     start = (size_t)hit + old->len;
   }
+  work_bytes(L, s->len - start);
   buf_add(&b, s->data + start, s->len - start);
   return lx_buf_finish(&b);
 }
@@ -484,19 +503,20 @@ static lx_Value bi_string_replace(lx_State *L, int argc, lx_Value *argv) {
 static lx_Value bi_string_contains(lx_State *L, int argc, lx_Value *argv) {
   lx_String *s = lx_check_string(L, "string-contains?", argv[0]);
   lx_String *sub = lx_check_string(L, "string-contains?", argv[1]);
-  charge_bytes(L, s->len);
-  return lx_bool(find_bytes(s, 0, sub) >= 0);
+  return lx_bool(find_bytes(L, s, 0, sub) >= 0);
 }
 
 static lx_Value bi_string_prefix(lx_State *L, int argc, lx_Value *argv) {
   lx_String *s = lx_check_string(L, "string-prefix?", argv[0]);
   lx_String *p = lx_check_string(L, "string-prefix?", argv[1]);
+  charge_bytes(L, p->len);
   return lx_bool(p->len <= s->len && memcmp(s->data, p->data, p->len) == 0);
 }
 
 static lx_Value bi_string_suffix(lx_State *L, int argc, lx_Value *argv) {
   lx_String *s = lx_check_string(L, "string-suffix?", argv[0]);
   lx_String *p = lx_check_string(L, "string-suffix?", argv[1]);
+  charge_bytes(L, p->len);
   return lx_bool(p->len <= s->len &&
                  memcmp(s->data + s->len - p->len, p->data, p->len) == 0);
 }
@@ -504,9 +524,9 @@ static lx_Value bi_string_suffix(lx_State *L, int argc, lx_Value *argv) {
 static lx_Value bi_string_index(lx_State *L, int argc, lx_Value *argv) {
   lx_String *s = lx_check_string(L, "string-index", argv[0]);
   lx_String *sub = lx_check_string(L, "string-index", argv[1]);
-  charge_bytes(L, s->len);
-  ptrdiff_t hit = find_bytes(s, 0, sub);
+  ptrdiff_t hit = find_bytes(L, s, 0, sub);
   if (hit < 0) return lx_nil();
+  charge_bytes(L, (size_t)hit);  /* counting the code points before it */
   return lx_int((int64_t)u8_count(s->data, (size_t)hit));
 }
 
@@ -563,13 +583,13 @@ static lx_Value bi_string_repeat(lx_State *L, int argc, lx_Value *argv) {
 
 static lx_Value bi_string_reverse(lx_State *L, int argc, lx_Value *argv) {
   lx_String *s = lx_check_string(L, "string-reverse", argv[0]);
-  charge_bytes(L, s->len);
   lx_Buf b;
   lx_buf_init(L, &b);
   for (size_t i = s->len; i > 0;) {
     size_t end = i;
     u8_prev(s->data, &i);
     buf_add(&b, s->data + i, end - i);
+    work_bytes(L, 2 * (end - i));
   }
   return lx_buf_finish(&b);
 }
@@ -583,11 +603,14 @@ static lx_Value pad(lx_State *L, const char *fn, int argc, lx_Value *argv,
   if (width > (int64_t)UINT32_MAX) lx_error(L, "%s: width %lld too large", fn, (long long)width);
   if (width <= (int64_t)s->nchars) return argv[0];
   size_t n = (size_t)width - s->nchars;
-  charge_bytes(L, s->len + n * 4);
+  charge_bytes(L, s->len);
   lx_Buf b;
   lx_buf_init(L, &b);
   if (!left) buf_add(&b, s->data, s->len);
-  for (size_t k = 0; k < n; k++) buf_add_cp(&b, fill);
+  for (size_t k = 0; k < n; k++) {
+    buf_add_cp(&b, fill);
+    work_bytes(L, 4);
+  }
   if (left) buf_add(&b, s->data, s->len);
   return lx_buf_finish(&b);
 }
@@ -776,6 +799,7 @@ static lx_Value bi_symbol_to_string(lx_State *L, int argc, lx_Value *argv) {
 static lx_Value bi_string_to_symbol(lx_State *L, int argc, lx_Value *argv) {
   lx_String *s = lx_check_string(L, "string->symbol", argv[0]);
   if (s->len == 0) lx_error(L, "string->symbol: empty name");
+  charge_bytes(L, s->len);  /* interning hashes the name */
   return lx_symbol(L, s->data, s->len);
 }
 
@@ -786,6 +810,7 @@ static lx_Value bi_keyword(lx_State *L, int argc, lx_Value *argv) {
   size_t len = s->len;
   if (len > 0 && p[0] == ':') { p++; len--; }
   if (len == 0) lx_error(L, "keyword: empty name");
+  charge_bytes(L, len);  /* interning hashes the name */
   return lx_keyword(L, p, len);
 }
 
@@ -824,28 +849,90 @@ static utf8proc_option_t norm_options(lx_State *L, lx_Value form) {
            f->data);
 }
 
+/* May a normalization segment start at code point cp? Yes when what cp
+** decomposes to begins with a starter that never composes with what comes
+** before it (utf8proc marks the second elements of compositions with bit
+** 15 of comb_index; Hangul vowel and trailing jamo compose
+** algorithmically): nothing reorders across a starter, so normalizing the
+** text on either side separately gives the same result. */
+static bool norm_boundary(int32_t cp, utf8proc_option_t opt) {
+  if (cp < 0x80) return true;
+  utf8proc_int32_t d[32];
+  int bound = 0;
+  utf8proc_option_t dopt = (opt & UTF8PROC_COMPAT) | UTF8PROC_DECOMPOSE;
+  utf8proc_ssize_t n = utf8proc_decompose_char(cp, d, 32, dopt, &bound);
+  int32_t first = n >= 1 && n <= 32 ? d[0] : cp;
+  if (first >= 0x1160 && first < 0x1200) return false;
+  const utf8proc_property_t *p = utf8proc_get_property(first);
+  return p->combining_class == 0 &&
+         (p->comb_index == UINT16_MAX || p->comb_index < 0x8000);
+}
+
+/* Normalize the segment s[0..len) onto b. Its decomposition (the second
+** pass sorts each run of combining marks, quadratic in the run's length,
+** which norm_split bounds) goes to GC-owned scratch memory. */
+static void norm_segment(lx_State *L, lx_Buf *b, const char *s, size_t len,
+                         utf8proc_option_t opt) {
+  const utf8proc_uint8_t *src = (const utf8proc_uint8_t *)s;
+  utf8proc_ssize_t n = utf8proc_decompose(src, (utf8proc_ssize_t)len, NULL, 0, opt);
+  if (n < 0) lx_error(L, "string-normalize: %s", utf8proc_errmsg(n));
+  utf8proc_int32_t *buf = scratch(L, (size_t)n * 4 + 4);
+  n = utf8proc_decompose(src, (utf8proc_ssize_t)len, buf, n, opt);
+  if (n >= 0) n = utf8proc_reencode(buf, n, opt);
+  if (n < 0) lx_error(L, "string-normalize: %s", utf8proc_errmsg(n));
+  buf_add(b, (const char *)buf, (size_t)n);
+}
+
+/* The text is normalized segment by segment, cut before code points where
+** norm_boundary allows (checked once a segment has LX_NORM_SEGMENT bytes,
+** and before every ASCII character), with the fuel of each segment charged
+** before it is done: a byte costs 4 parts and a run of k combining marks
+** k * k parts (utf8proc orders a run by insertion). A run of more than
+** LX_MAX_MARK_RUN marks, or a segment of LX_MAX_NORM_SEGMENT bytes with no
+** place to cut, is an error: no text in use has either, and they are what
+** made normalization take seconds outside the limits. */
 static lx_Value bi_string_normalize(lx_State *L, int argc, lx_Value *argv) {
   lx_String *s = lx_check_string(L, "string-normalize", argv[0]);
   utf8proc_option_t opt = argc > 1 ? norm_options(L, argv[1])
                                    : UTF8PROC_COMPOSE | UTF8PROC_STABLE;
-  charge_bytes(L, s->len * 4);
-  const utf8proc_uint8_t *src = (const utf8proc_uint8_t *)s->data;
-  utf8proc_ssize_t n = utf8proc_decompose(src, (utf8proc_ssize_t)s->len, NULL, 0, opt);
-  if (n < 0) lx_error(L, "string-normalize: %s", utf8proc_errmsg(n));
-  utf8proc_int32_t *buf = scratch(L, (size_t)n * 4 + 4);
-  n = utf8proc_decompose(src, (utf8proc_ssize_t)s->len, buf, n, opt);
-  if (n >= 0) n = utf8proc_reencode(buf, n, opt);
-  if (n < 0) lx_error(L, "string-normalize: %s", utf8proc_errmsg(n));
-  return lx_string(L, (const char *)buf, (size_t)n);
+  lx_Buf b;
+  lx_buf_init(L, &b);
+  size_t seg = 0, run = 0;
+  int64_t cost = 0;
+  for (size_t i = 0; i < s->len;) {
+    size_t at = i;
+    int32_t cp = u8_next(s->data, &i);
+    if (at > seg && (cp < 0x80 || (at - seg >= LX_NORM_SEGMENT && norm_boundary(cp, opt)))) {
+      lx_work(L, cost + 4 * (int64_t)(at - seg));
+      norm_segment(L, &b, s->data + seg, at - seg, opt);
+      seg = at;
+      cost = 0;
+    }
+    if (cp >= 0x80 && utf8proc_get_property(cp)->combining_class != 0) {
+      if (++run > LX_MAX_MARK_RUN)
+        lx_error(L, "string-normalize: more than %d combining marks in a row "
+                 "(hint: Unicode's stream-safe text has at most 30)", LX_MAX_MARK_RUN);
+      cost += 2 * (int64_t)run;  /* sums to run * run */
+    } else {
+      run = 0;
+    }
+    if (i - seg > LX_MAX_NORM_SEGMENT)
+      lx_error(L, "string-normalize: %d bytes with no normalization boundary "
+               "(hint: this is not text in use; split it)", LX_MAX_NORM_SEGMENT);
+  }
+  lx_work(L, cost + 4 * (int64_t)(s->len - seg));
+  if (s->len > seg) norm_segment(L, &b, s->data + seg, s->len - seg, opt);
+  return lx_buf_finish(&b);
 }
 
 static lx_Value bi_string_width(lx_State *L, int argc, lx_Value *argv) {
   lx_String *s = lx_check_string(L, "string-width", argv[0]);
-  charge_bytes(L, s->len);
   int64_t w = 0;
   for (size_t i = 0; i < s->len;) {
+    size_t at = i;
     int cw = utf8proc_charwidth(u8_next(s->data, &i));
     if (cw > 0) w += cw;
+    work_bytes(L, 2 * (i - at));
   }
   return lx_int(w);
 }
@@ -886,7 +973,6 @@ static void format_directive(lx_State *L, lx_Buf *b, char d, size_t pos,
 
 static lx_Value bi_format(lx_State *L, int argc, lx_Value *argv) {
   lx_String *f = lx_check_string(L, "format", argv[0]);
-  charge_bytes(L, f->len);
   lx_Buf b;
   lx_buf_init(L, &b);
   int next = 1;
@@ -894,6 +980,7 @@ static lx_Value bi_format(lx_State *L, int argc, lx_Value *argv) {
   for (size_t i = 0; i < f->len; pos++) {
     size_t at = i;
     int32_t cp = u8_next(f->data, &i);
+    work_bytes(L, i - at);
     if (cp != '~') { buf_add(&b, f->data + at, i - at); continue; }
     if (i >= f->len)
       lx_error(L, "format: incomplete directive ~ at position %zu (end of string)", pos);

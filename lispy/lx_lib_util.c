@@ -2,6 +2,7 @@
 ** lx_lib_util.c -- argument checks and the string buffer shared by every
 ** builtin library.
 */
+#define _GNU_SOURCE  /* memmem: linear-time substring search */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,9 +46,13 @@ lx_Vector *lx_check_vector(lx_State *L, const char *fn, lx_Value v) {
   return lx_as_vector(v);
 }
 
+/* The walk polls the deadline as it goes (callers charge for it). */
 int64_t lx_check_list(lx_State *L, const char *fn, lx_Value v) {
-  int64_t n = lx_list_length(v);
-  if (n < 0) lx_type_error(L, fn, "a proper list", v);
+  int64_t n = 0;
+  lx_Value p = v;
+  for (; p.tag == LX_PAIR; p = lx_cdr(p), n++) lx_paid_item(L);
+  /* a cycle cannot be built (pairs are immutable), so the walk ends */
+  if (p.tag != LX_EMPTY) lx_type_error(L, fn, "a proper list", v);
   return n;
 }
 
@@ -74,10 +79,28 @@ lx_Vector *lx_seq_to_vector(lx_State *L, const char *fn, lx_Value seq) {
   }
   if (lx_is(seq, LX_NIL)) return lx_vector_new(L, 0);
   int64_t n = lx_check_list(L, fn, seq);
+  lx_charge(L, lx_items_cost((size_t)n));
   lx_Vector *v = lx_vector_new(L, (size_t)n);
-  for (; lx_is(seq, LX_PAIR); seq = lx_cdr(seq)) v->items[v->len++] = lx_car(seq);
-  lx_charge(L, 1 + n / 16);
+  for (; lx_is(seq, LX_PAIR); seq = lx_cdr(seq)) {
+    v->items[v->len++] = lx_car(seq);
+    lx_paid_item(L);
+  }
   return v;
+}
+
+ptrdiff_t lx_find_bytes(lx_State *L, const lx_String *hay, size_t off,
+                        const lx_String *needle) {
+  if (needle->len == 0) return off <= hay->len ? (ptrdiff_t)off : -1;
+  for (size_t at = off; at <= hay->len && hay->len - at >= needle->len;
+       at += LX_COPY_CHUNK) {
+    size_t span = hay->len - at, window = LX_COPY_CHUNK + needle->len - 1;
+    if (span > window) span = window;
+    const char *hit = memmem(hay->data + at, span, needle->data, needle->len);
+    size_t scanned = hit ? (size_t)(hit - (hay->data + at)) + needle->len : span;
+    lx_work(L, (int64_t)scanned);
+    if (hit) return hit - hay->data;
+  }
+  return -1;
 }
 
 void lx_register_fns(lx_State *L, const lx_LibFn *fns, size_t n) {

@@ -296,24 +296,36 @@ static long lx_dict_find(lx_State *L, const lx_Dict *d, lx_Value key, uint32_t h
     if (e < 0) return -1;
     const lx_DictEntry *en = &d->entries[e];
     if (en->hash == h && lx_key_equal(L, en->key, key)) return e;
+    lx_tick(L);  /* keys with colliding hashes make long probe runs */
   }
 }
 
 /* Rebuild entries (dropping tombstones), and the index unless small, at a
-** new size. */
+** new size. The entries are charged up front and the probes (long when
+** hashes collide) as they go, without raising mid-way: past a limit the
+** new block is dropped and d restored before the error is raised. */
 static void lx_dict_rehash(lx_State *L, lx_Dict *d, size_t want) {
+  lx_charge(L, lx_items_cost(d->used));
   lx_Dict old = *d;
   lx_dict_alloc(L, d, want);
-  size_t n = 0, imask = d->index_cap - 1;
+  size_t n = 0, imask = d->index_cap - 1, probes = 0;
   for (size_t i = 0; i < old.used; i++) {
     if (old.entries[i].key.tag == LX_TOMBSTONE) continue;
     d->entries[n] = old.entries[i];
     if (d->index) {
       size_t slot = d->entries[n].hash & imask;
-      while (d->index[slot] >= 0) slot = (slot + 1) & imask;
+      while (d->index[slot] >= 0) { slot = (slot + 1) & imask; probes++; }
       d->index[slot] = (int32_t)n;
     }
     n++;
+    if (probes >= LX_FUEL_ITEMS * 64) {
+      if (!lx_budget_pay(L, (int64_t)(probes / LX_FUEL_ITEMS))) {
+        lx_mem_free(L, d->entries, lx_dict_block_size(d->cap, d->index_cap));
+        *d = old;
+        lx_budget_check(L);  /* raises the limit lx_budget_pay found */
+      }
+      probes = 0;
+    }
   }
   if (old.pos) {  /* reader positions are per entry slot: drop them */
     lx_mem_free(L, old.pos, old.cap * 2 * sizeof *old.pos);

@@ -57,7 +57,7 @@ typedef struct lx_Budget {
   size_t depth;            /* frames allowed */
   double deadline;         /* monotonic seconds; 0 = none */
   int64_t clock_poll;      /* units of work left before the next clock read */
-  int64_t ticks;           /* items left before lx_tick charges a step */
+  int64_t ticks;           /* parts of a fuel step left before lx_work charges one */
 } lx_Budget;
 
 /* ========================================================================
@@ -236,6 +236,13 @@ int lx_api_run(lx_State *L, lx_ProtectedFn fn, void *ud);
 ** deadline) once the clock-poll countdown has run out. */
 void lx_budget_check(lx_State *L);
 
+/* Charge steps like lx_charge, but report an exhausted limit instead of
+** raising it: false when fuel is out, an interrupt is pending or the
+** deadline has passed; the caller restores its data structure, then calls
+** lx_budget_check, which raises the limit. For work that cannot be left
+** half done (a dict's rehash). */
+bool lx_budget_pay(lx_State *L, int64_t steps);
+
 /* Charge `steps` units of work done in C (proportional to its size): fuel,
 ** and the same count off the clock-poll countdown, so a builtin doing N
 ** units of work reads the clock as often as N calls would. Raises a limit
@@ -250,13 +257,44 @@ static inline void lx_charge(lx_State *L, int64_t steps) {
   if (b->fuel < 0 || b->clock_poll <= 0 || L->interrupt) lx_budget_check(L);
 }
 
+/* Work finer than a fuel step, counted as it is done in a long C loop:
+** `parts` of the LX_FUEL_BYTES parts a step has (a byte is one part, an
+** item LX_FUEL_BYTES / LX_FUEL_ITEMS parts). Each completed step is
+** charged with lx_charge, so the loop polls the deadline as it goes. */
+static inline void lx_work(lx_State *L, int64_t parts) {
+  lx_Budget *b = &L->budget;
+  b->ticks -= parts;
+  if (b->ticks <= 0) {
+    int64_t steps = 1 + (-b->ticks) / LX_FUEL_BYTES;
+    b->ticks += steps * LX_FUEL_BYTES;
+    lx_charge(L, steps);
+  }
+}
+
+/* Work in a long C loop that was paid for up front (the builtin charged
+** its whole cost before starting, to fail fast): counted like lx_work
+** toward the next clock read, without charging fuel again, so the deadline
+** and the interrupt are still polled during the loop. */
+static inline void lx_paid(lx_State *L, int64_t parts) {
+  lx_Budget *b = &L->budget;
+  b->ticks -= parts;
+  if (b->ticks <= 0) {
+    int64_t steps = 1 + (-b->ticks) / LX_FUEL_BYTES;
+    b->ticks += steps * LX_FUEL_BYTES;
+    b->clock_poll = steps < b->clock_poll ? b->clock_poll - steps : 0;
+    if (b->clock_poll <= 0 || L->interrupt) lx_budget_check(L);
+  }
+}
+
+/* One item of prepaid work (see lx_paid). */
+static inline void lx_paid_item(lx_State *L) {
+  lx_paid(L, LX_FUEL_BYTES / LX_FUEL_ITEMS);
+}
+
 /* One item of work in a long C loop or recursion (a node compared, hashed,
 ** copied, an element sorted, ...): every LX_FUEL_ITEMS items charge a step. */
 static inline void lx_tick(lx_State *L) {
-  if (--L->budget.ticks <= 0) {
-    L->budget.ticks = LX_FUEL_ITEMS;
-    lx_charge(L, 1);
-  }
+  lx_work(L, LX_FUEL_BYTES / LX_FUEL_ITEMS);
 }
 
 /* lx_string_hash charging fuel in chunks for a long string (lx_object.c);

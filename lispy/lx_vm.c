@@ -119,7 +119,7 @@ static lx_Value lx_vm_native(lx_State *L, size_t fnslot, int argc) {
     lx_error(L, "%s: expected at most %d argument%s, got %d", n->name,
              n->max_args, n->max_args == 1 ? "" : "s", argc);
   }
-  lx_charge(L, 1);
+  lx_charge(L, lx_items_cost((size_t)argc));  /* variadic builtins walk argv */
   L->sp = fnslot + 1 + (size_t)argc;
   lx_Obj *saved = lx_protect_begin(L);
   L->native = n;
@@ -223,6 +223,20 @@ static lx_Value lx_vm_dict(lx_State *L, const lx_Value *items, size_t n) {
   for (size_t i = 0; i < n; i++) lx_dict_set(L, d, items[2 * i], items[2 * i + 1]);
   lx_protect_end(L, saved);
   return lx_obj(d);
+}
+
+bool lx_budget_pay(lx_State *L, int64_t steps) {
+  lx_Budget *b = &L->budget;
+  b->fuel = steps <= b->fuel ? b->fuel - steps : -1;
+  b->clock_poll = steps < b->clock_poll ? b->clock_poll - steps : 0;
+  if (b->fuel < 0 || L->interrupt) return false;
+  if (b->clock_poll > 0) return true;
+  b->clock_poll = LX_CLOCK_POLL_UNITS;
+  if (b->deadline > 0 && lx_deadline_clock() > b->deadline) {
+    b->clock_poll = 0;  /* so lx_budget_check reads the clock and raises */
+    return false;
+  }
+  return true;
 }
 
 void lx_vm_poll(lx_State *L) {
