@@ -193,6 +193,10 @@ void ag_registry_scan(ag_Runtime *rt, ag_ScanReport *r) {
   if (nsorted > 1) qsort(rt->files, nsorted, sizeof *rt->files, ag_cmp_agent_path);
   for (size_t i = 0; i < paths.n; i++) ag_scan_one(rt, nsorted, paths.items[i], r);
   ag_scan_removed(rt, &paths, r);
+  /* The old environments of reloaded and removed agents are garbage now:
+  ** collect them at once, so a folder edited all day under `watch` holds
+  ** only its agents (one collection costs about what one load does). */
+  if (r->nchanged || r->nremoved) lispy_gc(rt->L);
   ag_scan_duplicates(rt, r);
   for (size_t i = 0; i < rt->nfiles; i++) {
     ag_Agent *a = rt->files[i];

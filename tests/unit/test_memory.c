@@ -100,6 +100,10 @@ static void test_reload_thousand(void) {
     ok += answers(rt, n);
   }
   CHECK(ok == 1000);
+  write_version(1002);
+  scan(rt, 0, 1, 0);  /* the scan itself collects the old environment */
+  CHECK(lispy_memory_used(ag_runtime_lispy(rt)) <= loaded);
+  CHECK(answers(rt, 1002));
   size_t after = heap_now(rt);
   CHECK(after == loaded);
   unlink(file);
