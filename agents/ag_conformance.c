@@ -191,9 +191,21 @@ static void ag_conf_fail(cJSON *failures, const char *check, const char *message
   cJSON_AddItemToArray(failures, f);
 }
 
+/* fputs of text the agent or its test file chose (case names, error
+** messages, paths), its terminal controls escaped (ag_plain_text). */
+static void ag_conf_put(FILE *out, const char *s) {
+  size_t n = strlen(s ? s : "") * 6 + 1;
+  char *plain = malloc(n);
+  if (!plain) return;
+  ag_plain_text(s, plain, n);
+  fputs(plain, out);
+  free(plain);
+}
+
 static void ag_conf_print_failure(FILE *out, const cJSON *f) {
-  fprintf(out, "      %s: %s\n", ag_conf_get(f, "check")->valuestring,
-          ag_conf_get(f, "message")->valuestring);
+  fprintf(out, "      %s: ", ag_conf_get(f, "check")->valuestring);
+  ag_conf_put(out, ag_conf_get(f, "message")->valuestring);
+  fputc('\n', out);
   const char *labels[] = {"expected", "got"};
   for (int i = 0; i < 2; i++) {
     const cJSON *v = ag_conf_get(f, labels[i]);
@@ -231,7 +243,14 @@ void ag_conformance_summary(FILE *out, const ag_ConfReport *r) {
 /* A test file that cannot run at all: one failure named by its path. */
 static void ag_conf_file_failure(const char *path, const char *why, const ag_ConfOptions *o,
                                  ag_ConfReport *r) {
-  if (o->out) fprintf(o->out, "%s\n  FAIL %s\n      file: %s\n", path, path, why);
+  if (o->out) {
+    ag_conf_put(o->out, path);
+    fputs("\n  FAIL ", o->out);
+    ag_conf_put(o->out, path);
+    fputs("\n      file: ", o->out);
+    ag_conf_put(o->out, why);
+    fputc('\n', o->out);
+  }
   cJSON *f = cJSON_CreateObject();
   cJSON_AddStringToObject(f, "path", path);
   cJSON_AddStringToObject(f, "error", why);
@@ -663,7 +682,9 @@ static void ag_conf_run_case(ag_ConfFile *f, const cJSON *c, int i) {
   if (ok) f->passed++;
   else f->failed++;
   if (f->o->out) {
-    fprintf(f->o->out, "  %s %s\n", ok ? "PASS" : "FAIL", name);
+    fprintf(f->o->out, "  %s ", ok ? "PASS" : "FAIL");
+    ag_conf_put(f->o->out, name);
+    fputc('\n', f->o->out);
     const cJSON *fl;
     cJSON_ArrayForEach(fl, failures) ag_conf_print_failure(f->o->out, fl);
   }
@@ -719,7 +740,12 @@ static void ag_conf_header(ag_ConfFile *f, cJSON *entry) {
   ag_diags_init(&kept);
   cJSON_AddStringToObject(entry, "agent", a->name ? a->name : "");
   cJSON_AddStringToObject(entry, "agent_path", f->agent_path);
-  if (f->o->out) fprintf(f->o->out, "%s (%s)\n", f->path, a->name ? a->name : "unnamed agent");
+  if (f->o->out) {
+    ag_conf_put(f->o->out, f->path);
+    fputs(" (", f->o->out);
+    ag_conf_put(f->o->out, a->name ? a->name : "unnamed agent");
+    fputs(")\n", f->o->out);
+  }
   for (size_t i = 0; i < a->diags.n; i++) {
     const ag_Diag *g = &a->diags.items[i];
     if (g->severity == AG_NOTE) continue;

@@ -366,11 +366,18 @@ static bool rp_in_list(char **list, size_t n, const char *path) {
   return false;
 }
 
+/* "added   PATH": file names are the folder's, so their controls are escaped. */
+static void rp_print_change(const char *what, const char *path) {
+  char plain[2048];
+  ag_plain_text(path, plain, sizeof plain);
+  printf("%s %s\n", what, plain);
+}
+
 /* What changed, with the problems of the files that changed. */
 static void rp_print_report(const ag_ScanReport *r) {
-  for (size_t i = 0; i < r->nadded; i++) printf("added   %s\n", r->added[i]);
-  for (size_t i = 0; i < r->nchanged; i++) printf("changed %s\n", r->changed[i]);
-  for (size_t i = 0; i < r->nremoved; i++) printf("removed %s\n", r->removed[i]);
+  for (size_t i = 0; i < r->nadded; i++) rp_print_change("added  ", r->added[i]);
+  for (size_t i = 0; i < r->nchanged; i++) rp_print_change("changed", r->changed[i]);
+  for (size_t i = 0; i < r->nremoved; i++) rp_print_change("removed", r->removed[i]);
   for (size_t i = 0; i < r->diags.n; i++) {
     const ag_Diag *g = &r->diags.items[i];
     bool fresh = rp_in_list(r->added, r->nadded, g->path) || rp_in_list(r->changed, r->nchanged, g->path);
