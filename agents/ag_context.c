@@ -179,6 +179,8 @@ static lispy_Value ag_invoke_native(lispy_State *L, int argc, lispy_Value *argv)
   if (rt->call) lispy_raise(L, "runtime", "invoke: agents cannot invoke other agents");
   char why[300];
   cJSON *args = argc > 1 ? lispy_to_json(L, argv[1], why, sizeof why) : cJSON_CreateObject();
+  if (!args && strcmp(lispy_error_kind(lispy_last_error(L)), "limit") == 0)
+    lispy_rethrow(L, lispy_last_error(L));  /* too big for the memory limit or the cap */
   if (!args) lispy_raise(L, "runtime", "invoke: the arguments must be JSON data (a dict)");
   if (cJSON_IsNull(args)) {
     cJSON_Delete(args);
