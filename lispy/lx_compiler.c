@@ -1425,12 +1425,20 @@ static bool cg_boxed(const lx_Var *v) {
   return v->captured && (v->mutated || v->letrec);
 }
 
+/* The upvalue index of v in f (a linear search, charged by the caller's
+** cg_upval). */
 static int cg_upval_index(lx_FnInfo *f, const lx_Var *v) {
   for (int i = 0; i < f->nupvars; i++) if (f->upvars[i] == v) return i;
   return -1;
 }
 
 static void cg_expr(lx_Compiler *C, lx_FnInfo *f, lx_Node *n, bool tail);
+
+/* cg_upval_index, charged: a function may capture thousands of variables. */
+static int cg_upval(lx_Compiler *C, lx_FnInfo *f, const lx_Var *v) {
+  if (f->nupvars >= 16) cp_work(C, f->nupvars / 16);
+  return cg_upval_index(f, v);
+}
 
 static void cg_const_node(lx_Compiler *C, lx_Value v, lx_SrcPos pos) {
   if (lx_is(v, LX_INT) && v.as.i >= -LX_MAX_SARG && v.as.i <= LX_MAX_SARG)
@@ -1448,7 +1456,7 @@ static void cg_local(lx_Compiler *C, lx_FnInfo *f, lx_Var *v, lx_SrcPos pos) {
     assert(v->slot >= 0);
     cg_emit(C, boxed ? LX_OP_LOCALBOX : LX_OP_LOCAL, v->slot, pos);
   } else {
-    int i = cg_upval_index(f, v);
+    int i = cg_upval(C, f, v);
     assert(i >= 0);
     cg_emit(C, boxed ? LX_OP_UPVALBOX : LX_OP_UPVAL, i, pos);
   }
@@ -1459,7 +1467,7 @@ static void cg_setlocal(lx_Compiler *C, lx_FnInfo *f, lx_Var *v, lx_SrcPos pos) 
   if (v->owner == f)
     cg_emit(C, cg_boxed(v) ? LX_OP_SETLOCALBOX : LX_OP_SETLOCAL, v->slot, pos);
   else
-    cg_emit(C, LX_OP_SETUPVALBOX, cg_upval_index(f, v), pos);
+    cg_emit(C, LX_OP_SETUPVALBOX, cg_upval(C, f, v), pos);
 }
 
 /* Give v the slot at the current stack top (already pushed). */
@@ -1588,7 +1596,7 @@ static void cg_lambda(lx_Compiler *C, lx_FnInfo *parent, lx_Node *n) {
   for (int i = 0; i < child->nupvars; i++) {
     lx_Var *u = child->upvars[i];
     p->captures[i] = u->owner == parent ? (uint32_t)u->slot << 1
-                                        : (uint32_t)cg_upval_index(parent, u) << 1 | 1;
+                                        : (uint32_t)cg_upval(C, parent, u) << 1 | 1;
   }
   lx_CodeBuf *cb = C->cb;
   if (cb->nprotos == cb->capprotos) cg_grow(C, (void **)&cb->protos, &cb->capprotos, sizeof(lx_Proto *));
@@ -1776,6 +1784,7 @@ lx_Value lx_macroexpand_1(lx_State *L, lx_Env *env, lx_Value form, bool *expande
   if (!b || !(b->h.flags & LX_BOX_MACRO)) return form;
   int64_t n = lx_list_length(lx_cdr(form));
   if (n < 0) lx_error(L, "macroexpand: improper macro call");
+  lx_charge(L, 1 + n);  /* the arguments walked and copied */
   lx_Obj *saved = lx_protect_begin(L);
   lx_Vector *args = lx_seq_to_vector(L, "macroexpand", lx_cdr(form));
   lx_Value r = lx_vm_call(L, b->value, (int)args->len, args->items);

@@ -140,6 +140,17 @@ _Static_assert(LX_FUEL_BYTES % LX_FUEL_ITEMS == 0, "an item is a whole number of
 #define LX_MAX_MARK_RUN        1000
 #endif
 
+/* ---- Reader ---------------------------------------------------------------- */
+/* The reader charges fuel (a unit per datum and per 64 bytes) and polls
+** the deadline every this many datums or bytes: about 100 microseconds of
+** reading at most between polls. Hard ceiling: 1 << 20 each. */
+#ifndef LX_READ_POLL_DATUMS
+#define LX_READ_POLL_DATUMS    4096
+#endif
+#ifndef LX_READ_POLL_BYTES
+#define LX_READ_POLL_BYTES     (64u << 10)
+#endif
+
 /* ---- Output sink --------------------------------------------------------- */
 #define LX_OUTPUT_LIMIT        (1u << 20) /* bytes display/print may buffer */
 

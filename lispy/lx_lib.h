@@ -156,6 +156,8 @@ typedef struct lx_Reader {
   uint16_t file;           /* file id for positions */
   lx_SrcPos datum_pos;     /* position of the datum just read */
   lx_Value error;          /* error value when status is ERROR/INCOMPLETE */
+  size_t charged;          /* src offset up to which reading was charged */
+  unsigned datums;         /* datums read since the last charge */
 } lx_Reader;
 
 void          lx_reader_init(lx_Reader *R, lx_State *L, const char *src,

@@ -421,10 +421,25 @@ static lx_Value lx_reader_quote(lx_Reader *R, lx_Value sym, uint32_t line, uint3
   return outer;
 }
 
+/* Reading is work like any other: every LX_READ_POLL_DATUMS datums or
+** LX_READ_POLL_BYTES bytes it is charged as fuel (a unit per datum and per
+** 64 bytes) and, inside an evaluation, the deadline and interrupt are
+** polled, so read-string of a huge text stops at the limits. */
+static void lx_reader_charge(lx_Reader *R) {
+  lx_State *L = R->L;
+  size_t bytes = R->pos > R->charged ? R->pos - R->charged : 0;
+  lx_charge(L, (int64_t)R->datums + (int64_t)(bytes / 64));
+  R->charged = R->pos;
+  R->datums = 0;
+  if (L->api_depth > 0) lx_vm_poll(L);
+}
+
 /* Dispatch on the first character of a datum. */
 static lx_Value lx_reader_datum(lx_Reader *R) {
   lx_State *L = R->L;
   uint32_t line = R->line, col = R->col;
+  if (++R->datums >= LX_READ_POLL_DATUMS || R->pos - R->charged >= LX_READ_POLL_BYTES)
+    lx_reader_charge(R);
   if (L->c_depth >= LX_MAX_C_DEPTH) lx_reader_too_deep(R, line, col);
   lx_c_enter(L);
   int c = lx_reader_peek(R);
@@ -469,6 +484,8 @@ void lx_reader_init(lx_Reader *R, lx_State *L, const char *src, size_t len,
   R->file = lx_file_id(L, filename ? filename : "<input>");
   R->datum_pos = (lx_SrcPos){0, 0, R->file};
   R->error = lx_nil();
+  R->charged = 0;
+  R->datums = 0;
   /* Skip a UTF-8 byte-order mark and a #! line. */
   if (len >= 3 && memcmp(src, "\xEF\xBB\xBF", 3) == 0) R->pos = 3;
   if (len - R->pos >= 2 && src[R->pos] == '#' && src[R->pos + 1] == '!')

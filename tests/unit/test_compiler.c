@@ -199,6 +199,24 @@ static void test_compile_limits(void) {
   check_eval("(sh 3)", "8");
 }
 
+/* read-string of a huge text: charged as fuel, stopped at the deadline. */
+static void test_reader_limits(void) {
+  set_limits(100000, 0, 0);
+  check_fails("(read-string (string-append \"(\" (string-repeat \"1 \" 1000000) \")\"))",
+              "limit", "fuel");
+  set_limits(0, 0, 0);
+  check_eval("(define big-text (string-append \"(\" (string-repeat \"[1] \" 10000000) \")\"))",
+             "big-text");
+  set_limits(0, 0, 0.2);
+  double t0 = now_seconds();
+  check_fails("(read-string big-text)", "limit", "time");
+  double took = now_seconds() - t0;
+  if (took > 0.3) fprintf(stderr, "read-string: time limit 0.2 s stopped after %.3f s\n", took);
+  CHECK(took < 0.3);
+  set_limits(0, 0, 0);
+  check_eval("(length (read-string (string-append \"(\" (string-repeat \"1 \" 100000) \")\")))", "100000");
+}
+
 /* ==== Recursion in every pass under the depth guard ======================== */
 
 static void test_long_and_deep_forms(void) {
@@ -237,6 +255,7 @@ int main(void) {
   run_isolated("mutated literals", test_mutated_literals);
   run_isolated("compile limits", test_compile_limits);
   run_isolated("long and deep forms", test_long_and_deep_forms);
+  run_isolated("reader limits", test_reader_limits);
   lispy_close(L);
   printf("%d passed, %d failed\n", passed, failed);
   return failed != 0;
