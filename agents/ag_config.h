@@ -57,6 +57,14 @@ _Static_assert(AG_MAX_RESULT_BYTES <= (1u << 30), "result cap too large");
 #define AG_LINT_SUGGEST_CELLS 8000000
 #endif
 
+/* A407 diagnostics (invoke or a context method in load-time code) reported
+** for one file; past them one more says how many were left out. One line
+** of each is enough to fix the file, and a generated file with 50,000 such
+** calls must not bury every other diagnostic. Ceiling: none (a count). */
+#ifndef AG_LINT_MAX_EFFECT_DIAGS
+#define AG_LINT_MAX_EFFECT_DIAGS 20
+#endif
+
 /* ---- What agents leave in host memory --------------------------------------- */
 
 /* Bytes one agent's store may hold in the mock backend (keys and values,

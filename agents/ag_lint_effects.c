@@ -17,6 +17,7 @@
 */
 #include <string.h>
 
+#include "ag_config.h"
 #include "ag_internal.h"
 
 /* One walk over a file's forms. */
@@ -24,6 +25,7 @@ typedef struct ae_Walk {
   ag_Agent *a;             /* the agent: diagnostics, and its own names */
   lispy_State *L;
   const char *path;        /* for diagnostics */
+  size_t found;            /* load-time host calls seen so far */
 } ae_Walk;
 
 /* The name of a symbol, else NULL. */
@@ -44,7 +46,9 @@ static bool ae_effect(ae_Walk *w, const char *name) {
   return host && !lispy_env_get_own(w->L, w->a->env, name, NULL);
 }
 
+/* One A407 diagnostic, up to AG_LINT_MAX_EFFECT_DIAGS per file. */
 static void ae_report(ae_Walk *w, lispy_Value form, const char *name) {
+  if (++w->found > AG_LINT_MAX_EFFECT_DIAGS) return;
   lx_SrcPos pos = lx_as_pair(form)->pos;
   ag_diags_add(&w->a->diags, w->path, (int)pos.line, pos.col, AG_ERROR, "A407",
                "move the call into run (or a function run calls)",
@@ -101,7 +105,7 @@ static void ae_walk(ae_Walk *w, lispy_Value form) {
 }
 
 void ag_lint_effects(ag_Runtime *rt, ag_Agent *a, const char *src, size_t len) {
-  ae_Walk w = {a, ag_runtime_lispy(rt), a->path ? a->path : "<unknown>"};
+  ae_Walk w = {a, ag_runtime_lispy(rt), a->path ? a->path : "<unknown>", 0};
   size_t pos = 0;
   while (src && pos < len) {
     lispy_Value form;
@@ -109,4 +113,8 @@ void ag_lint_effects(ag_Runtime *rt, ag_Agent *a, const char *src, size_t len) {
     if (rc != LISPY_OK) break;  /* the end, or a syntax error reported elsewhere */
     ae_walk(&w, form);  /* allocates nothing: form stays valid */
   }
+  if (w.found > AG_LINT_MAX_EFFECT_DIAGS)
+    ag_diags_add(&a->diags, w.path, 0, 0, AG_ERROR, "A407", "fix the calls above, then lint again",
+                 "%zu more load-time calls of invoke or context methods not listed",
+                 w.found - AG_LINT_MAX_EFFECT_DIAGS);
 }
