@@ -92,10 +92,12 @@ _Static_assert(AG_MAX_RESULT_BYTES <= (1u << 30), "result cap too large");
 
 /* ---- Calls ------------------------------------------------------------------ */
 
-/* Wall-time limit of one agent call in non-interactive use (`lispy call`,
-** `lispy test`, servers) when the user sets none (milliseconds). A tool
-** call that runs for more than half a minute is a runaway in practice.
-** --timeout 0 lifts it. Ceiling: none beyond int64 milliseconds. */
+/* Wall-time limit of each evaluation (an agent file's load, one call) of
+** the non-interactive agent commands (`lispy call`, `test`, `lint`, `list`,
+** `tools`, `watch`, `run` of an agent file; servers should do the same)
+** when the user sets no --timeout (milliseconds). A tool call that runs for
+** more than half a minute is a runaway in practice. --timeout 0 lifts it;
+** the shell, scripts and -e have none. Ceiling: AG_MAX_TIMEOUT_SECONDS. */
 #ifndef AG_DEFAULT_CALL_TIMEOUT_MS
 #define AG_DEFAULT_CALL_TIMEOUT_MS 30000
 #endif
