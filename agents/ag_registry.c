@@ -46,9 +46,12 @@ static int ag_cmp_str(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* name matches the glob *_agent.lispy: like a shell's *, not a dotfile
+** (editors' lock and backup files, e.g. Emacs's .#x_agent.lispy, a
+** dangling symlink, are not agents). */
 static bool ag_has_suffix(const char *name) {
   size_t n = strlen(name), s = strlen(AG_SUFFIX);
-  return n > s && strcmp(name + n - s, AG_SUFFIX) == 0;
+  return n > s && name[0] != '.' && strcmp(name + n - s, AG_SUFFIX) == 0;
 }
 
 /* Every *_agent.lispy in the folders, sorted, each path once. */

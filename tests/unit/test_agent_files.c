@@ -126,6 +126,7 @@ static void write_folder(void) {
   make_symlink("loop_agent.lispy", "loop_agent.lispy");
   write_padded("huge_agent.lispy", "huge", AG_MAX_AGENT_FILE_BYTES + 1);
   write_padded("atcap_agent.lispy", "atcap", AG_MAX_AGENT_FILE_BYTES);
+  make_symlink("someone@host.4242:1700000000", ".#good_agent.lispy");  /* an Emacs lock: a dotfile, skipped */
 }
 
 static void test_scan(ag_Runtime *rt) {
@@ -143,6 +144,7 @@ static void test_scan(ag_Runtime *rt) {
   CHECK(read_error(&r, "atcap_agent.lispy") == NULL);
   CHECK(read_error(&r, "good_agent.lispy") == NULL);
   CHECK(read_error(&r, "linked_agent.lispy") == NULL);
+  CHECK(read_error(&r, ".#good_agent.lispy") == NULL);  /* not globbed, like a shell's * */
   ag_scan_report_free(&r);
   CHECK(answers(rt, "good", 1));
   CHECK(answers(rt, "linked", 2));  /* a symlink to a regular file is followed */
