@@ -176,6 +176,7 @@ static bool equal_seq(lx_State *L, lx_Value a, lx_Value b, bool keys, int depth)
 /* Same number of keys, and every key of a maps to an equal value in b. */
 static bool equal_dict(lx_State *L, lx_Dict *a, lx_Dict *b, bool keys, int depth) {
   if (a->count != b->count) return false;
+  if (L != NULL) lx_charge(L, lx_items_cost(a->used - a->count));  /* tombstones */
   lx_Value k, va, vb;
   for (size_t it = 0; lx_dict_next(a, &it, &k, &va);) {
     eq_item(L);
@@ -259,6 +260,7 @@ static uint32_t hash_seq(lx_State *L, lx_Value v, int depth) {
 /* Order-independent: a sum of per-entry hashes. */
 static uint32_t hash_dict(lx_State *L, lx_Dict *d, int depth) {
   uint32_t h = 0x7a3c1d5bu + (uint32_t)d->count;
+  if (L != NULL) lx_charge(L, lx_items_cost(d->used - d->count));  /* tombstones */
   lx_Value k, val;
   for (size_t it = 0; lx_dict_next(d, &it, &k, &val);) {
     eq_item(L);

@@ -16,7 +16,14 @@
 
 /* Charge fuel for touching n entries. */
 static void charge_entries(lx_State *L, size_t n) {
-  lx_charge(L, 1 + (int64_t)(n / 16));
+  lx_charge(L, lx_items_cost(n));
+}
+
+/* Charge for a walk over all of d's entry slots: removed entries leave
+** tombstones the walk steps over, so the slots used, not the count, are
+** the work. */
+static void charge_walk(lx_State *L, const lx_Dict *d) {
+  lx_charge(L, lx_items_cost(d->used));
 }
 
 /* A dict argument, or NULL for nil (the empty dict). */
@@ -29,7 +36,7 @@ static lx_Dict *dict_or_nil(lx_State *L, const char *fn, lx_Value v) {
 static lx_Dict *copy_arg(lx_State *L, const char *fn, lx_Value v) {
   lx_Dict *d = dict_or_nil(L, fn, v);
   if (d == NULL) return lx_dict_new(L, 0);
-  charge_entries(L, d->count);
+  charge_walk(L, d);
   return lx_dict_copy(L, d);
 }
 
@@ -39,7 +46,10 @@ static void put_pairs(lx_State *L, const char *fn, lx_Dict *d,
   if (n % 2 != 0)
     lx_error(L, "%s: expected keys and values in pairs, got %d arguments", fn, n);
   charge_entries(L, (size_t)n / 2);
-  for (int i = 0; i < n; i += 2) lx_dict_set(L, d, items[i], items[i + 1]);
+  for (int i = 0; i < n; i += 2) {
+    lx_paid_item(L);
+    lx_dict_set(L, d, items[i], items[i + 1]);
+  }
 }
 
 /* Index of key into a sequence of length len, or -1 if key is not a valid
@@ -78,8 +88,10 @@ static bool lookup(lx_State *L, const char *fn, lx_Value coll, lx_Value key,
   case LX_EMPTY: case LX_PAIR: {
     if (key.tag != LX_INT || key.as.i < 0) return false;
     int64_t k = 0;
-    for (; coll.tag == LX_PAIR && k < key.as.i; k++) coll = lx_cdr(coll);
-    lx_charge(L, 1 + k / 16);
+    for (; coll.tag == LX_PAIR && k < key.as.i; k++) {
+      coll = lx_cdr(coll);
+      lx_tick(L);
+    }
     if (coll.tag != LX_PAIR) return false;
     *out = lx_car(coll);
     return true;
@@ -118,7 +130,10 @@ static lx_Value bi_zipmap(lx_State *L, int argc, lx_Value *argv) {
   size_t n = ks->len < vs->len ? ks->len : vs->len;
   lx_Dict *d = lx_dict_new(L, n);
   charge_entries(L, n);
-  for (size_t i = 0; i < n; i++) lx_dict_set(L, d, ks->items[i], vs->items[i]);
+  for (size_t i = 0; i < n; i++) {
+    lx_paid_item(L);
+    lx_dict_set(L, d, ks->items[i], vs->items[i]);
+  }
   return lx_obj(d);
 }
 
@@ -163,10 +178,11 @@ typedef enum { LIST_KEYS, LIST_VALUES, LIST_ENTRIES } ListWhat;
 static lx_Value list_dict(lx_State *L, const char *fn, lx_Value v, ListWhat w) {
   lx_Dict *d = dict_or_nil(L, fn, v);
   if (d == NULL) return lx_empty();
-  charge_entries(L, d->count);
+  charge_walk(L, d);
   lx_Vector *items = lx_vector_new(L, d->count);
   lx_Value k, val;
   for (size_t it = 0; lx_dict_next(d, &it, &k, &val);) {
+    lx_paid_item(L);
     lx_Value x = w == LIST_KEYS ? k : w == LIST_VALUES ? val
                  : lx_cons(L, k, lx_cons(L, val, lx_empty()));
     items->items[items->len++] = x;
@@ -233,9 +249,12 @@ static lx_Value bi_merge(lx_State *L, int argc, lx_Value *argv) {
   for (int i = 0; i < argc; i++) {
     lx_Dict *src = dict_or_nil(L, "merge", argv[i]);
     if (src == NULL) continue;
-    charge_entries(L, src->count);
+    charge_walk(L, src);
     lx_Value k, v;
-    for (size_t it = 0; lx_dict_next(src, &it, &k, &v);) lx_dict_set(L, d, k, v);
+    for (size_t it = 0; lx_dict_next(src, &it, &k, &v);) {
+      lx_paid_item(L);
+      lx_dict_set(L, d, k, v);
+    }
   }
   return lx_obj(d);
 }
@@ -247,9 +266,11 @@ static lx_Value bi_select_keys(lx_State *L, int argc, lx_Value *argv) {
   lx_Dict *d = lx_dict_new(L, ks->len);
   charge_entries(L, ks->len);
   lx_Value v;
-  for (size_t i = 0; i < ks->len; i++)
+  for (size_t i = 0; i < ks->len; i++) {
+    lx_paid_item(L);
     if (src != NULL && lx_dict_get(L, src, ks->items[i], &v))
       lx_dict_set(L, d, ks->items[i], v);
+  }
   return lx_obj(d);
 }
 

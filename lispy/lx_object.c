@@ -364,6 +364,14 @@ void lx_dict_set(lx_State *L, lx_Dict *d, lx_Value key, lx_Value value) {
   d->count++;
 }
 
+/* After a removal: when tombstones far outnumber the live entries, rebuild
+** the dict smaller, so a walk over its slots (printing, copying, equality)
+** costs what its entries do; the rebuild is paid by the removals since
+** the last one. */
+static void lx_dict_compact(lx_State *L, lx_Dict *d) {
+  if (d->used > 4 * (d->count + 8)) lx_dict_rehash(L, d, d->count * 2);
+}
+
 /* Remove by leaving a tombstone entry; with an index, re-probe the cluster
 ** after its slot (linear probing needs it re-inserted to stay findable). */
 bool lx_dict_remove(lx_State *L, lx_Dict *d, lx_Value key) {
@@ -374,23 +382,32 @@ bool lx_dict_remove(lx_State *L, lx_Dict *d, lx_Value key) {
   d->entries[e].key.tag = LX_TOMBSTONE;
   d->entries[e].value = lx_nil();
   d->count--;
-  if (d->index == NULL) return true;
-  size_t mask = d->index_cap - 1;
+  if (d->index == NULL) {
+    lx_dict_compact(L, d);
+    return true;
+  }
+  size_t mask = d->index_cap - 1, probes = 0;
   d->index[slot] = -1;
   for (size_t s = (slot + 1) & mask; d->index[s] >= 0; s = (s + 1) & mask) {
     int32_t moved = d->index[s];
     d->index[s] = -1;
     size_t t = d->entries[moved].hash & mask;
-    while (d->index[t] >= 0) t = (t + 1) & mask;
+    while (d->index[t] >= 0) { t = (t + 1) & mask; probes++; }
     d->index[t] = moved;
+    probes++;
   }
+  /* the cluster (long when hashes collide) is charged once d is whole */
+  if (probes >= LX_FUEL_ITEMS) lx_charge(L, (int64_t)(probes / LX_FUEL_ITEMS));
+  lx_dict_compact(L, d);
   return true;
 }
 
+/* The copy polls as it goes (callers charge for the walk). */
 lx_Dict *lx_dict_copy(lx_State *L, const lx_Dict *d) {
   lx_Dict *c = lx_dict_new(L, d->count);
   for (size_t i = 0; i < d->used; i++) {
     const lx_DictEntry *e = &d->entries[i];
+    lx_paid_item(L);
     if (e->key.tag != LX_TOMBSTONE) lx_dict_set(L, c, e->key, e->value);
   }
   return c;

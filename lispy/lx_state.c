@@ -160,7 +160,7 @@ static void lx_budget_begin(lx_State *L) {
   L->budget.depth = lim->depth ? lim->depth : LX_DEFAULT_DEPTH;
   L->budget.deadline = lim->timeout > 0 ? lx_deadline_clock() + lim->timeout : 0;
   L->budget.clock_poll = LX_CLOCK_POLL_UNITS;
-  L->budget.ticks = LX_FUEL_BYTES;
+  L->budget.ticks = L->budget.paid = LX_FUEL_BYTES;
   L->output_bytes = 0;
   L->interrupt = 0;
 }
@@ -482,7 +482,7 @@ lispy_State *lispy_open(void) {
   L->budget.fuel = INT64_MAX;
   L->budget.depth = LX_DEFAULT_DEPTH;
   L->budget.clock_poll = LX_CLOCK_POLL_UNITS;
-  L->budget.ticks = LX_FUEL_BYTES;
+  L->budget.ticks = L->budget.paid = LX_FUEL_BYTES;
   L->stack = calloc(LX_STACK_INIT, sizeof(lx_Value));
   L->frames = calloc(LX_FRAMES_INIT, sizeof(lx_Frame));
   if (!L->stack || !L->frames) {

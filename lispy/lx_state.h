@@ -58,6 +58,7 @@ typedef struct lx_Budget {
   double deadline;         /* monotonic seconds; 0 = none */
   int64_t clock_poll;      /* units of work left before the next clock read */
   int64_t ticks;           /* parts of a fuel step left before lx_work charges one */
+  int64_t paid;            /* parts left before lx_paid counts a step of polling */
 } lx_Budget;
 
 /* ========================================================================
@@ -277,10 +278,10 @@ static inline void lx_work(lx_State *L, int64_t parts) {
 ** and the interrupt are still polled during the loop. */
 static inline void lx_paid(lx_State *L, int64_t parts) {
   lx_Budget *b = &L->budget;
-  b->ticks -= parts;
-  if (b->ticks <= 0) {
-    int64_t steps = 1 + (-b->ticks) / LX_FUEL_BYTES;
-    b->ticks += steps * LX_FUEL_BYTES;
+  b->paid -= parts;  /* its own counter: lx_work's steps must all be charged */
+  if (b->paid <= 0) {
+    int64_t steps = 1 + (-b->paid) / LX_FUEL_BYTES;
+    b->paid += steps * LX_FUEL_BYTES;
     b->clock_poll = steps < b->clock_poll ? b->clock_poll - steps : 0;
     if (b->clock_poll <= 0 || L->interrupt) lx_budget_check(L);
   }
