@@ -142,8 +142,12 @@ static cJSON *ag_error_envelope(ag_Runtime *rt) {
   } else if (!intr) {
     cJSON_AddStringToObject(err, "lispy_kind", kind);
     if (data && !cJSON_IsNull(data)) cJSON_AddItemToObject(err, "data", data), data = NULL;
-    if (!full) cJSON_AddStringToObject(err, "data_error", why);
-    cJSON_AddItemToObject(err, "trace", cJSON_DetachItemFromObject(full, "trace"));
+    cJSON *trace = cJSON_DetachItemFromObject(full, "trace");
+    if (!full) {  /* the data was too big (or not JSON): keep the trace at least */
+      cJSON_AddStringToObject(err, "data_error", why);
+      trace = lispy_to_json(rt->L, lispy_error_trace(e), why, sizeof why);
+    }
+    cJSON_AddItemToObject(err, "trace", trace);
     char *text = lispy_error_text(rt->L, e);
     cJSON_AddStringToObject(err, "text", text);
     free(text);

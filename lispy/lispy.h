@@ -149,6 +149,9 @@ lispy_Value  lispy_last_error(lispy_State *L);
 char        *lispy_error_text(lispy_State *L, lispy_Value err);
 const char  *lispy_error_kind(lispy_Value err);   /* "runtime", "limit", ... */
 const char  *lispy_error_message(lispy_Value err);
+/* The stack trace of err: a list of {function file line col} dicts ('()
+** when none). */
+lispy_Value  lispy_error_trace(lispy_Value err);
 /* Raise from a native function (does not return). */
 _Noreturn void lispy_raise(lispy_State *L, const char *kind,
                            const char *message);

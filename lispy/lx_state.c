@@ -703,6 +703,11 @@ const char *lispy_error_message(lispy_Value err) {
   return lx_as_string(lx_as_error(err)->message)->data;
 }
 
+lispy_Value lispy_error_trace(lispy_Value err) {
+  if (!lx_is(err, LX_ERROR) || lx_is(lx_as_error(err)->trace, LX_NIL)) return lx_empty();
+  return lx_as_error(err)->trace;
+}
+
 _Noreturn void lispy_raise(lispy_State *L, const char *kind, const char *message) {
   lx_error_kind(L, kind, lx_nil(), "%s", message);
 }

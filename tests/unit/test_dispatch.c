@@ -525,6 +525,39 @@ static void test_text_envelopes(ag_Runtime *rt) {
   free(text.data);
 }
 
+/* A value whose JSON is gigabytes leaves the sandbox as a limit envelope,
+** at once, on the tree path and the text path alike; as an error's data it
+** is dropped (data_error says why) and the error keeps its trace. */
+static void test_shared_results(ag_Runtime *rt) {
+  double t0 = now_s();
+  cJSON *env = call(rt, "shared", "{\"mode\": \"result\", \"n\": 28}");
+  CHECK(env_is(env, "limit"));
+  CHECK(contains(err_field(env, "limit"), "memory") || contains(err_field(env, "limit"), "result"));
+  cJSON_Delete(env);
+  cJSON *args = cJSON_Parse("{\"mode\": \"result\", \"n\": 28}");
+  lispy_Text text = {0};
+  CHECK(!ag_invoke_text(rt, "shared", args, NULL, &text));
+  CHECK(text.data && contains(text.data, "\"kind\":\"limit\""));
+  CHECK(text.data && text.len < 1000);
+  free(text.data);
+  cJSON_Delete(args);
+  env = call(rt, "shared", "{\"mode\": \"error\", \"n\": 28}");
+  CHECK(env_is(env, "runtime"));
+  CHECK(contains(err_field(env, "message"), "shared boom"));
+  CHECK(contains(err_field(env, "data_error"), "memory limit"));
+  const cJSON *err = cJSON_GetObjectItem(env, "error");
+  CHECK(cJSON_GetObjectItem(err, "data") == NULL);
+  CHECK(cJSON_GetArraySize(cJSON_GetObjectItem(err, "trace")) > 0);
+  cJSON_Delete(env);
+  CHECK(now_s() - t0 < 2.0);
+  env = call(rt, "shared", "{\"mode\": \"result\", \"n\": 2}");  /* small: fine */
+  char *v = value_text(env);
+  CHECK_STR(v, "[[\"leaf\",\"leaf\"],[\"leaf\",\"leaf\"]]");
+  free(v);
+  cJSON_Delete(env);
+  CHECK_GOOD(rt);
+}
+
 /* ==== main ========================================================================== */
 
 int main(int argc, char **argv) {
@@ -558,6 +591,7 @@ int main(int argc, char **argv) {
   test_trace(rt);
   test_context_version(rt);
   test_text_envelopes(rt);
+  test_shared_results(rt);
   CHECK_GOOD(rt);
 
   ag_runtime_free(rt);
