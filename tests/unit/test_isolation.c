@@ -253,6 +253,18 @@ static void test_eval_routes(void) {
   CHECK_STR(shown, "(1 3)");
   free(shown);
   CHECK(!lispy_env_get_own(L, NULL, "filter", NULL));
+  /* the same through invoke from the shell's environment: the shell's
+  ** frames below the call must not count as the agent's */
+  const char *via_shell = "(get (invoke \"orphan\" {}) :value)";
+  CHECK(lispy_eval_string(L, NULL, via_shell, strlen(via_shell), "<test>", &v) == LISPY_OK);
+  shown = lispy_repr(L, v, true);
+  CHECK_STR(shown, "\"filter\"");
+  free(shown);
+  CHECK(!lispy_env_get_own(L, NULL, "filter", NULL));
+  CHECK(lispy_eval_string(L, NULL, "(filter odd? '(1 2 3))", 22, "<test>", &v) == LISPY_OK);
+  shown = lispy_repr(L, v, true);
+  CHECK_STR(shown, "(1 3)");
+  free(shown);
   check_call(rt, "victim", "[\"the record\",[1,3],\"mine\"]");
   unlink(path);
   /* the base environment refuses evaluation from the host too */
