@@ -15,8 +15,8 @@
 ** Nodes live in an arena freed when compilation ends, also on error.
 **
 ** Compiling is agent work like any other: every node built, list item
-** walked and scope entry searched is charged as fuel (cp_work), the
-** deadline and interrupt are polled as the work accumulates, and the arena
+** walked and scope entry searched is charged as fuel (cp_work, which
+** polls the deadline and interrupt as the work accumulates), the arena
 ** and code buffers are allocated through the accounting allocator, so a
 ** form with heavy sharing or a huge literal stops at the fuel, time or
 ** memory limit instead of running the host out of time or memory.
@@ -104,22 +104,16 @@ typedef struct lx_Compiler {
   int depth, maxdepth;     /* stack height above the frame base */
   lx_CodeBuf *bufs[64];    /* every live buffer, freed on error */
   int nbufs;
-  int64_t unpolled;        /* work charged since the last deadline poll */
 } lx_Compiler;
 
 /* ========================================================================
 ** Arena and errors
 ** ======================================================================== */
 
-/* Charge n units of compile work as fuel; poll the deadline and the
-** interrupt flag every LX_COMPILE_POLL_WORK units. */
+/* Charge n units of compile work as fuel; lx_charge also polls the
+** deadline and the interrupt flag as the units add up (LX_CLOCK_POLL_UNITS). */
 static void cp_work(lx_Compiler *C, int64_t n) {
   lx_charge(C->L, n);
-  C->unpolled += n;
-  if (C->unpolled >= LX_COMPILE_POLL_WORK) {
-    C->unpolled = 0;
-    lx_vm_poll(C->L);
-  }
 }
 
 /* Zeroed arena memory. Chunks come from the accounting allocator, so the

@@ -59,13 +59,6 @@
 #ifndef LX_MAX_LITERAL_ITEMS
 #define LX_MAX_LITERAL_ITEMS   60000
 #endif
-/* Units of compile work (fuel) between two polls of the deadline and the
-** interrupt flag: a unit is a node, a list item or a few scope entries,
-** well under a microsecond, so a time limit is seen within about a
-** millisecond of compiling. Hard ceiling: 1 << 20. */
-#ifndef LX_COMPILE_POLL_WORK
-#define LX_COMPILE_POLL_WORK   4096
-#endif
 /* Bytes of the largest compiler arena chunk (chunks double from 1 KB up
 ** to this; a larger request gets a chunk of its own);
 ** counted under the memory limit like every heap byte. */
@@ -141,9 +134,10 @@ _Static_assert(LX_FUEL_BYTES % LX_FUEL_ITEMS == 0, "an item is a whole number of
 #endif
 
 /* ---- Reader ---------------------------------------------------------------- */
-/* The reader charges fuel (a unit per datum and per 64 bytes) and polls
-** the deadline every this many datums or bytes: about 100 microseconds of
-** reading at most between polls. Hard ceiling: 1 << 20 each. */
+/* The reader charges fuel (a unit per datum and per 64 bytes, which polls
+** the deadline: see lx_charge) every this many datums or bytes: about 100
+** microseconds of reading at most between charges. Hard ceiling: 1 << 20
+** each. */
 #ifndef LX_READ_POLL_DATUMS
 #define LX_READ_POLL_DATUMS    4096
 #endif

@@ -423,15 +423,14 @@ static lx_Value lx_reader_quote(lx_Reader *R, lx_Value sym, uint32_t line, uint3
 
 /* Reading is work like any other: every LX_READ_POLL_DATUMS datums or
 ** LX_READ_POLL_BYTES bytes it is charged as fuel (a unit per datum and per
-** 64 bytes) and, inside an evaluation, the deadline and interrupt are
-** polled, so read-string of a huge text stops at the limits. */
+** 64 bytes; lx_charge polls the deadline and interrupt as units add up),
+** so read-string of a huge text stops at the limits. */
 static void lx_reader_charge(lx_Reader *R) {
-  lx_State *L = R->L;
   size_t bytes = R->pos > R->charged ? R->pos - R->charged : 0;
-  lx_charge(L, (int64_t)R->datums + (int64_t)(bytes / 64));
   R->charged = R->pos;
+  int64_t units = (int64_t)R->datums + (int64_t)(bytes / 64);
   R->datums = 0;
-  if (L->api_depth > 0) lx_vm_poll(L);
+  lx_charge(R->L, units);
 }
 
 /* Dispatch on the first character of a datum. */
