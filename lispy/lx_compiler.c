@@ -256,7 +256,7 @@ static lx_Snapshot cp_snapshot_dict(lx_Compiler *C, lx_Dict *d, lx_SrcPos pos) {
 static lx_Var *cp_bind(lx_Compiler *C, lx_Value name, lx_SrcPos pos) {
   if (!lx_is(name, LX_SYMBOL))
     cp_error(C, pos, "expected a variable name (symbol), got %s",
-             lx_as_string(lx_repr(C->L, name, true))->data);
+             lx_as_string(lx_short_repr(C->L, name))->data);
   lx_Var *v = cp_alloc(C, sizeof(lx_Var));
   v->name = name;
   v->owner = C->fn;
