@@ -196,24 +196,28 @@ static void lx_pool_trim(lx_State *L) {
   if (!lx_chunk_table(L, &t)) return;  /* best effort: keep the pools */
   for (size_t cls = 0; cls < LX_POOL_MAX / 16; cls++)
     for (lx_Block *b = L->pool_free[cls]; b; b = b->next) lx_chunk_of(&t, b)->nfree++;
-  for (size_t cls = 0; cls < LX_POOL_MAX / 16; cls++) {
-    lx_Block **link = (lx_Block **)&L->pool_free[cls];
-    while (*link) {
-      if (lx_chunk_empty(lx_chunk_of(&t, *link))) *link = (*link)->next;
-      else link = &(*link)->next;
+  for (size_t cls = 0; cls < LX_POOL_MAX / 16; cls++) {  /* relink the rest */
+    lx_Block *keep = NULL, *next;
+    for (lx_Block *b = L->pool_free[cls]; b; b = next) {
+      next = b->next;
+      if (lx_chunk_empty(lx_chunk_of(&t, b))) continue;
+      b->next = keep;
+      keep = b;
     }
+    L->pool_free[cls] = keep;
   }
   free(t.slots);
-  lx_Chunk **link = (lx_Chunk **)&L->pool_chunks;
-  while (*link) {
-    lx_Chunk *c = *link;
+  lx_Chunk *keep = NULL, *next;
+  for (lx_Chunk *c = L->pool_chunks; c; c = next) {
+    next = c->next;
     if (lx_chunk_empty(c)) {
-      *link = c->next;
       free(c);
     } else {
-      link = &c->next;
+      c->next = keep;
+      keep = c;
     }
   }
+  L->pool_chunks = keep;
 }
 
 static void *lx_raw_alloc(lx_State *L, size_t size) {
