@@ -164,6 +164,11 @@ lx_Value lx_short_repr(lx_State *L, lx_Value v) {
   lx_Value ignored;
   bool ok = lx_pcall(L, lx_short_repr_protected, &r, &ignored);
   L->budget.fuel = fuel;
+  /* a pending interrupt the printing consumed (and the pcall swallowed)
+  ** must still stop the evaluation */
+  if (!ok && lx_is(ignored, LX_ERROR) &&
+      strcmp(lispy_error_kind(ignored), "interrupted") == 0)
+    L->interrupt = 1;
   if (!ok) return lx_stringf(L, "a large %s", lx_type_name(v));
   lx_String *s = lx_as_string(r.out);
   if (s->len <= 60) return r.out;
