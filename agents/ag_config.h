@@ -57,6 +57,15 @@ _Static_assert(AG_MAX_RESULT_BYTES <= (1u << 30), "result cap too large");
 #define AG_LINT_SUGGEST_CELLS 8000000
 #endif
 
+/* Errors, warnings and notes (each) lint lists for one file. A generated descriptor can hold hundreds of thousands of problems
+** (one per property), each a line of output and a few hundred bytes kept
+** for as long as the agent is loaded; nobody reads past the first
+** screens. Past the cap the rest are counted into one A110 error (the file
+** stays broken) and one A111 note. Ceiling: none (memory grows with it). */
+#ifndef AG_LINT_MAX_DIAGS
+#define AG_LINT_MAX_DIAGS 1000
+#endif
+
 /* A407 diagnostics (invoke or a context method in load-time code) reported
 ** for one file; past them one more says how many were left out. One line
 ** of each is enough to fix the file, and a generated file with 50,000 such

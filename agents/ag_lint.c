@@ -102,6 +102,9 @@ typedef struct agl_Lint {
   int declared_version;       /* requires_context_version, 0 when absent */
   int64_t suggest_cells;      /* edit-distance work left for suggestions
                                  (AG_LINT_SUGGEST_CELLS per file) */
+  size_t listed[3];           /* diagnostics listed, per ag_Severity */
+  size_t dropped_errors;      /* errors past AG_LINT_MAX_DIAGS (A110) */
+  size_t dropped_other;       /* warnings and notes past it (A111) */
   bool legacy_style;          /* no AGENT / DESCRIPTOR: the legacy defines */
 } agl_Lint;
 
@@ -109,6 +112,12 @@ typedef struct agl_Lint {
 __attribute__((format(printf, 6, 7)))
 static void agl_emit(agl_Lint *x, agl_Pos p, ag_Severity sev, const char *code,
                      const char *hint, const char *fmt, ...) {
+  assert(sev <= AG_NOTE);
+  if (x->listed[sev] >= AG_LINT_MAX_DIAGS) {  /* counted, not listed */
+    ++*(sev == AG_ERROR ? &x->dropped_errors : &x->dropped_other);
+    return;
+  }
+  x->listed[sev]++;
   char msg[1024];
   va_list ap;
   va_start(ap, fmt);
@@ -1117,6 +1126,23 @@ static void agl_lint_duplicates(agl_Lint *x) {
 ** Entry point
 ** ======================================================================== */
 
+/* A110 / A111: what the cap on listed diagnostics left out, at the
+** descriptor. An error when errors were left out, so the file stays as
+** broken as it is. */
+static void agl_lint_dropped(agl_Lint *x) {
+  ag_Diags *d = &x->a->diags;
+  if (x->dropped_errors)
+    ag_diags_add(d, x->path, x->here.line, x->here.col, AG_ERROR, "A110",
+                 "fix the errors listed first; the rest are often the same mistake",
+                 "%zu more error%s not listed (lint lists %d errors per file)",
+                 x->dropped_errors, x->dropped_errors == 1 ? "" : "s", AG_LINT_MAX_DIAGS);
+  if (x->dropped_other)
+    ag_diags_add(d, x->path, x->here.line, x->here.col, AG_NOTE, "A111",
+                 "fix the ones listed first; the rest are often the same",
+                 "%zu more warnings or notes not listed (lint lists %d of each per file)",
+                 x->dropped_other, AG_LINT_MAX_DIAGS);
+}
+
 /* Whether diagnostic a comes after b (by line, then column). */
 static bool agl_after(const ag_Diag *a, const ag_Diag *b) {
   return a->line > b->line || (a->line == b->line && a->col > b->col);
@@ -1198,6 +1224,7 @@ void ag_lint(ag_Runtime *rt, ag_Agent *a, const char *src, size_t len) {
   agl_lint_calls(&x);
   ag_lint_effects(rt, a, src, src ? len : 0);
   agl_lint_duplicates(&x);
+  agl_lint_dropped(&x);
   agl_sort(&a->diags, from);
   agl_source_free(&s);
 }
