@@ -246,6 +246,12 @@ static void test_long_and_deep_forms(void) {
               "(deep-qq 1000000)", "limit", "depth");
   check_fails("(defmacro self-vec () (let ((v (vector 1 2))) (vector-set! v 0 v) (list 'quasiquote v)))"
               "(self-vec)", "limit", "depth");
+  /* a shared form where a name belongs: the message shows a short form */
+  double t0 = now_seconds();
+  check_fails("(defmacro bad-let (n) (let loop ((i 0) (x '(a)))"
+              "  (if (= i n) (list 'let (list (list x 1)) 1) (loop (+ i 1) (list x x)))))"
+              "(bad-let 40)", "syntax", "expected a variable name (symbol), got a large list");
+  CHECK(now_seconds() - t0 < 1.0);
   check_eval("(+ 1 2)", "3");
 }
 
