@@ -117,8 +117,12 @@ static void ag_ctx_record(ag_Runtime *rt, const char *method, const cJSON *args,
 void ag_refuse_at_load(ag_Runtime *rt, const char *what) {
   if (!rt->loading) return;
   char msg[300];
-  snprintf(msg, sizeof msg, "%s: an agent file's top level cannot call agents or use the "
-           "context (it runs when the file loads; hint: do it inside run)", what);
+  if (strcmp(what, "invoke") == 0)
+    snprintf(msg, sizeof msg, "invoke: an agent file's top level cannot call agents (it runs "
+             "when the file loads; agents never call agents: the shell and hosts do)");
+  else
+    snprintf(msg, sizeof msg, "%s: an agent file's top level cannot use the context (it runs "
+             "when the file loads; hint: call it inside run)", what);
   lispy_raise(rt->L, "runtime", msg);
 }
 

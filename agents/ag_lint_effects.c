@@ -50,8 +50,10 @@ static bool ae_effect(ae_Walk *w, const char *name) {
 static void ae_report(ae_Walk *w, lispy_Value form, const char *name) {
   if (++w->found > AG_LINT_MAX_EFFECT_DIAGS) return;
   lx_SrcPos pos = lx_as_pair(form)->pos;
+  bool inv = ae_is(name, "invoke");
   ag_diags_add(&w->a->diags, w->path, (int)pos.line, pos.col, AG_ERROR, "A407",
-               "move the call into run (or a function run calls)",
+               inv ? "remove it: agents never call agents (the shell and hosts invoke them)"
+                   : "move the call into run (or a function run calls)",
                "%s is called when the file loads: an agent file's top level cannot call "
                "agents or use the context", name);
 }
