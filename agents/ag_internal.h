@@ -87,9 +87,6 @@ lispy_Value ag_context_value(ag_Runtime *rt, const ag_Agent *a);
 /* An agent that could not be read: no code, one A002 error saying why;
 ** its hash is the reason's, so a rescan failing the same way is no change. */
 ag_Agent *ag_agent_unreadable(ag_Runtime *rt, const char *path, const char *why);
-/* The not_found envelope for a name ag_registry_find did not find; names
-** the files when several declare it. */
-cJSON *ag_registry_not_found(ag_Runtime *rt, const char *name);
 /* Refuse a host effect (invoke, a context method) while an agent file's
 ** top level runs: raises a runtime error naming what and where. */
 void   ag_refuse_at_load(ag_Runtime *rt, const char *what);

@@ -240,6 +240,10 @@ size_t ag_registry_count(const ag_Runtime *rt);
 ag_Agent *ag_registry_at(ag_Runtime *rt, size_t i);
 /* A callable agent by name (shell definitions shadow files). */
 ag_Agent *ag_registry_find(ag_Runtime *rt, const char *name);
+/* The not_found envelope for a name ag_registry_find did not find: "no
+** agent named X", or, when several files declare X, a message naming two
+** of them (and how many more). */
+cJSON *ag_registry_not_found(ag_Runtime *rt, const char *name);
 /* Register an agent defined outside the folders (the shell); the registry
 ** owns it and it shadows a file agent of the same name until removed. */
 void   ag_registry_put(ag_Runtime *rt, ag_Agent *a);

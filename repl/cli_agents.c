@@ -325,7 +325,9 @@ void rp_param_summary(const ag_Agent *a, char *out, size_t len) {
 
 static const char *rp_status(ag_Runtime *rt, ag_Agent *a) {
   if (!ag_agent_ok(a)) return ag_diags_count(&a->diags, AG_ERROR) ? "error" : "broken";
-  if (ag_registry_find(rt, a->name) != a) return "shadowed";
+  ag_Agent *found = ag_registry_find(rt, a->name);
+  if (!found) return "duplicate name";  /* A003: two files declare it */
+  if (found != a) return "shadowed";
   return ag_diags_count(&a->diags, AG_WARNING) ? "ok (warnings)" : "ok";
 }
 

@@ -46,8 +46,18 @@ static void rp_print_json(rp_Shell *sh, const cJSON *j) {
 
 static ag_Agent *rp_agent_arg(rp_Shell *sh, const char *name) {
   ag_Agent *a = name ? ag_registry_find(sh->rt, name) : NULL;
-  if (!a) printf("no agent named %s (see :agents)\n", name ? name : "''");
-  return a;
+  if (a) return a;
+  if (!name) {
+    printf("no agent named '' (see :agents)\n");
+    return NULL;
+  }
+  cJSON *env = ag_registry_not_found(sh->rt, name);  /* names both files of a duplicate */
+  const cJSON *msg = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItem(env, "error"), "message");
+  char plain[2048];
+  ag_plain_text(cJSON_IsString(msg) ? msg->valuestring : name, plain, sizeof plain);
+  printf("%s (see :agents)\n", plain);
+  cJSON_Delete(env);
+  return NULL;
 }
 
 static double rp_ms(void) {
@@ -62,7 +72,9 @@ static double rp_ms(void) {
 
 static const char *rp_status(rp_Shell *sh, ag_Agent *a) {
   if (!ag_agent_ok(a)) return "error";
-  if (ag_registry_find(sh->rt, a->name) != a) return "shadowed";
+  ag_Agent *found = ag_registry_find(sh->rt, a->name);
+  if (!found) return "duplicate name";  /* A003: two files declare it */
+  if (found != a) return "shadowed";
   return ag_diags_count(&a->diags, AG_WARNING) ? "warnings" : "ok";
 }
 
