@@ -317,6 +317,7 @@ void ag_registry_put(ag_Runtime *rt, ag_Agent *a) {
 void ag_registry_remove_defined(ag_Runtime *rt) {
   rt->registry_gen++;
   for (size_t i = 0; i < rt->ndefined; i++) ag_agent_free(rt->defined[i]);
+  if (rt->ndefined) lispy_gc(rt->L);  /* their environments go at once, as on a rescan */
   rt->ndefined = 0;
 }
 
