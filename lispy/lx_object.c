@@ -178,11 +178,13 @@ lx_Value lx_cons(lx_State *L, lx_Value car, lx_Value cdr) {
   return lx_obj(p);
 }
 
+/* Polls as it goes (callers charge for the items). */
 lx_Value lx_list_from(lx_State *L, const lx_Value *items, size_t n) {
   lx_Value list = lx_empty();
   while (n > 0) {
     n--;
     list = lx_cons(L, items[n], list);
+    lx_paid_item(L);
   }
   return list;
 }
