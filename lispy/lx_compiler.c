@@ -241,8 +241,8 @@ static lx_Snapshot cp_snapshot_dict(lx_Compiler *C, lx_Dict *d, lx_SrcPos pos) {
     assert(i + 1 < (size_t)s.n);
     s.items->items[i] = k;
     s.items->items[i + 1] = v;
-    s.pos[i] = d->pos ? d->pos[2 * (it - 1)] : pos;
-    s.pos[i + 1] = d->pos ? d->pos[2 * (it - 1) + 1] : pos;
+    s.pos[i] = d->pos && d->pos[2 * (it - 1)].line ? d->pos[2 * (it - 1)] : pos;
+    s.pos[i + 1] = d->pos && d->pos[2 * (it - 1) + 1].line ? d->pos[2 * (it - 1) + 1] : pos;
   }
   assert(i == (size_t)s.n);
   s.items->len = i;
