@@ -274,18 +274,49 @@ ag_Agent *ag_registry_find(ag_Runtime *rt, const char *name) {
 /* The not_found envelope for name: a name that two or more files declare
 ** names the files (the first two and how many more), so the caller learns
 ** why the agent it can see in the folder is not callable. */
+/* The file agent `name` lives in by the naming rule (NAME_agent.lispy),
+** whatever it declares: when its top level failed before the descriptor
+** was defined, the file is all there is to say what went wrong. */
+static const ag_Agent *ag_registry_by_stem(const ag_Runtime *rt, const char *name) {
+  size_t n = strlen(name);
+  for (size_t i = 0; i < rt->nfiles; i++) {
+    const char *base = strrchr(rt->files[i]->path, '/');
+    base = base ? base + 1 : rt->files[i]->path;
+    if (strncmp(base, name, n) == 0 && strcmp(base + n, "_agent.lispy") == 0)
+      return rt->files[i];
+  }
+  return NULL;
+}
+
+/* Why agent a cannot be called: its first error diagnostic. */
+static cJSON *ag_registry_broken(const ag_Agent *a, const char *name) {
+  const char *why = "it has lint errors";
+  for (size_t i = 0; i < a->diags.n; i++)
+    if (a->diags.items[i].severity == AG_ERROR) {
+      why = a->diags.items[i].message;
+      break;
+    }
+  char msg[2400];
+  snprintf(msg, sizeof msg, "agent \"%.300s\" is not callable: %.600s failed to load or lint: "
+           "%.800s (hint: lispy lint %.300s)", name, a->path, why, a->path);
+  return ag_envelope_error("not_found", msg);
+}
+
 cJSON *ag_registry_not_found(ag_Runtime *rt, const char *name) {
+  const ag_Agent *first_agent = NULL;
   const char *first = NULL, *second = NULL;
   size_t count = 0;
   for (size_t i = 0; i < rt->nfiles; i++) {
     const ag_Agent *a = rt->files[i];
     if (!a->name || strcmp(a->name, name) != 0) continue;
-    if (count == 0) first = a->path;
+    if (count == 0) first = a->path, first_agent = a;
     else if (count == 1) second = a->path;
     count++;
   }
   char msg[2048], more[64] = "";
   if (count < 2) {
+    const ag_Agent *a = first_agent ? first_agent : ag_registry_by_stem(rt, name);
+    if (a && !ag_agent_ok(a)) return ag_registry_broken(a, name);
     snprintf(msg, sizeof msg, "no agent named \"%.500s\"", name);
     return ag_envelope_error("not_found", msg);
   }
