@@ -44,6 +44,8 @@
 #ifndef LX_CLOCK_POLL_UNITS
 #define LX_CLOCK_POLL_UNITS    1024
 #endif
+_Static_assert(LX_CLOCK_POLL_UNITS >= 1 && LX_CLOCK_POLL_UNITS <= (1 << 20),
+               "LX_CLOCK_POLL_UNITS out of range");
 /* The clock of time limits: the coarse one is read in a few nanoseconds
 ** (the precise one costs ~30 ns, 5% of a whole agent call) and is exact
 ** to a few milliseconds, plenty for deadlines. */
@@ -96,8 +98,10 @@ _Static_assert(LX_DEFAULT_JSON_CAP <= (1u << 30), "JSON cap too large");
 ** A builtin charges one fuel step (one unit of work, as much as one call)
 ** per LX_FUEL_ITEMS list/vector/dict items it touches and per LX_FUEL_BYTES
 ** bytes it reads or writes, charging as it goes in long loops so the
-** deadline and the interrupt are polled during the work. Lower values make
-** builtins dearer; a value of 1 still keeps a unit under a microsecond. */
+** deadline and the interrupt are polled during the work. 16 items or 64
+** bytes take about as long as one call (tens of nanoseconds), so fuel
+** measures time alike whatever runs. Lower values make builtins dearer; the
+** ceilings (256 items, 4096 bytes) keep a unit under a microsecond. */
 #ifndef LX_FUEL_ITEMS
 #define LX_FUEL_ITEMS          16
 #endif
@@ -105,16 +109,21 @@ _Static_assert(LX_DEFAULT_JSON_CAP <= (1u << 30), "JSON cap too large");
 #define LX_FUEL_BYTES          64
 #endif
 _Static_assert(LX_FUEL_BYTES % LX_FUEL_ITEMS == 0, "an item is a whole number of byte parts");
-/* Builtins copying many bytes (string-repeat, ...) copy and charge this
-** many at a time, so the deadline is polled between chunks. */
+_Static_assert(LX_FUEL_ITEMS >= 1 && LX_FUEL_ITEMS <= 256 && LX_FUEL_BYTES <= 4096,
+               "a fuel step must stay under a microsecond of work");
+/* Builtins copying or searching many bytes (string-repeat, substring
+** search) do so and charge this many at a time, so the deadline is polled
+** between chunks (a MiB takes well under a millisecond). Ceiling: 16 MiB. */
 #ifndef LX_COPY_CHUNK
 #define LX_COPY_CHUNK          (1u << 20)
 #endif
+_Static_assert(LX_COPY_CHUNK >= 4096 && LX_COPY_CHUNK <= (16u << 20), "LX_COPY_CHUNK out of range");
 /* Long strings are hashed in chunks of this many bytes, fuel charged per
-** chunk (a chunk hashes in well under a millisecond). */
+** chunk (a chunk hashes in well under a millisecond). Ceiling: 1 MiB. */
 #ifndef LX_HASH_CHUNK
 #define LX_HASH_CHUNK          (64u << 10)
 #endif
+_Static_assert(LX_HASH_CHUNK >= 4096 && LX_HASH_CHUNK <= (1u << 20), "LX_HASH_CHUNK out of range");
 
 /* ---- Unicode normalization ----------------------------------------------
 ** string-normalize works in segments cut at safe boundaries: it looks for
@@ -122,7 +131,8 @@ _Static_assert(LX_FUEL_BYTES % LX_FUEL_ITEMS == 0, "an item is a whole number of
 ** LX_MAX_NORM_SEGMENT bytes is an error, and so is a run of more than
 ** LX_MAX_MARK_RUN combining marks (utf8proc sorts a run in time quadratic
 ** in its length: 1000 marks take about a millisecond, 40,000 took 13 s).
-** Stream-safe Unicode text has runs of at most 30. */
+** Stream-safe Unicode text has runs of at most 30. Ceilings: a run of
+** 4000 marks (16 ms), a segment of 1 MiB. */
 #ifndef LX_NORM_SEGMENT
 #define LX_NORM_SEGMENT        4096
 #endif
@@ -132,6 +142,9 @@ _Static_assert(LX_FUEL_BYTES % LX_FUEL_ITEMS == 0, "an item is a whole number of
 #ifndef LX_MAX_MARK_RUN
 #define LX_MAX_MARK_RUN        1000
 #endif
+_Static_assert(LX_MAX_MARK_RUN >= 30 && LX_MAX_MARK_RUN <= 4000, "LX_MAX_MARK_RUN out of range");
+_Static_assert(LX_NORM_SEGMENT <= LX_MAX_NORM_SEGMENT && LX_MAX_NORM_SEGMENT <= (1 << 20),
+               "normalization segment sizes out of range");
 
 /* ---- Reader ---------------------------------------------------------------- */
 /* The reader charges fuel (a unit per datum and per 64 bytes, which polls
@@ -152,10 +165,14 @@ _Static_assert(LX_FUEL_BYTES % LX_FUEL_ITEMS == 0, "an item is a whole number of
 #define LX_REGEX_MATCH_LIMIT   1000000u   /* PCRE2 match limit per call */
 /* A regex match first runs under this many PCRE2 match steps, then ten
 ** times more each time it hits the limit (up to LX_REGEX_MATCH_LIMIT), so
-** its backtracking is charged as fuel (LX_FUEL_ITEMS steps a fuel step). */
+** its backtracking is charged as fuel (LX_FUEL_ITEMS steps a fuel step).
+** Small enough that ordinary matches never retry; at most
+** LX_REGEX_MATCH_LIMIT. */
 #ifndef LX_REGEX_FIRST_STEPS
 #define LX_REGEX_FIRST_STEPS   1000u
 #endif
+_Static_assert(LX_REGEX_FIRST_STEPS >= 1 && LX_REGEX_FIRST_STEPS <= LX_REGEX_MATCH_LIMIT,
+               "LX_REGEX_FIRST_STEPS out of range");
 #define LX_REGEX_DEPTH_LIMIT   10000u     /* PCRE2 backtracking depth limit */
 
 #endif
