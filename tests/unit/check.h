@@ -13,6 +13,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "timing.h"
+
 static int passed = 0, failed = 0;
 
 #define CHECK(cond)                                                         \

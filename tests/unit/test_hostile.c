@@ -11,7 +11,7 @@
 ** no agent may change what another sees. Memory must come back to the
 ** baseline after each call (up to what a file declares it retains).
 **
-** The time bounds are stretched by LISPY_HOSTILE_TIME_SCALE (the sanitizer
+** The time bounds are stretched by LISPY_TEST_TIME_SCALE (the sanitizer
 ** build sets it: everything runs several times slower there).
 */
 #include <ctype.h>
@@ -229,18 +229,12 @@ static size_t list_cases(Case *cases) {
 
 /* ==== Checks ================================================================ */
 
-static double time_scale = 1.0;
-
-static double now_seconds(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+static double slowdown = 1.0;   /* time_scale(), read once */
 
 static double bound_seconds(const Case *c) {
   double t = c->within > 0 ? c->within
            : c->limits.timeout > 0 ? 2 * c->limits.timeout + 1 : 5;
-  return t * time_scale;
+  return t * slowdown;
 }
 
 /* The agent the registry loaded from c's file, or NULL. */
@@ -329,16 +323,16 @@ static bool run_case(ag_Runtime *rt, const Case *c, double *elapsed) {
   /* A slower build stretches the time limit as much as the bounds, so
   ** that a file expecting the fuel limit is not stopped by the clock. */
   lispy_Limits lim = c->limits;
-  lim.timeout *= time_scale;
+  lim.timeout *= slowdown;
   ag_runtime_set_limits(rt, &lim);
   bool good = true;
   int calls = c->calls > 0 ? c->calls : 1;
   *elapsed = 0;
   for (int i = 0; i < calls; i++) {
-    double t0 = now_seconds();
+    double t0 = now_s();
     ag_CallOptions opt = {c->trace};
     cJSON *env = ag_invoke(rt, c->name, args, &opt);
-    double took = now_seconds() - t0;
+    double took = now_s() - t0;
     if (took > *elapsed) *elapsed = took;
     bool last = i == calls - 1;
     if (last || !cJSON_IsTrue(cJSON_GetObjectItem(env, "ok"))) good &= check_envelope(c, env);
@@ -411,8 +405,7 @@ static size_t heap_now(ag_Runtime *rt) {
 /* ==== The run ================================================================ */
 
 int main(void) {
-  const char *scale = getenv("LISPY_HOSTILE_TIME_SCALE");
-  if (scale && atof(scale) > 0) time_scale = atof(scale);
+  slowdown = time_scale();
 
   static Case cases[MAX_FILES];
   size_t n = list_cases(cases);
@@ -431,19 +424,19 @@ int main(void) {
   free(err);
   ag_runtime_set_backend(rt, mock);
   lispy_Limits d = default_limits();
-  d.timeout *= time_scale;
+  d.timeout *= slowdown;
   ag_runtime_set_limits(rt, &d);
   ag_registry_add_dir(rt, HOSTILE_DIR);
 
   /* Loading runs every file's top level: the load-time attacks. */
-  double t0 = now_seconds();
+  double t0 = now_s();
   ag_ScanReport rep;
   ag_registry_scan(rt, &rep);
-  double load_time = now_seconds() - t0;
+  double load_time = now_s() - t0;
   ag_scan_report_free(&rep);
   printf("loaded %zu files (%zu hostile, %zu benign) in %.2f s\n", n, nhostile, nbenign,
          load_time);
-  CHECK(load_time < 30 * time_scale);
+  CHECK(load_time < 30 * slowdown);
   CHECK(check_benign(rt, cases, n, "loading the folder"));
 
   size_t baseline = heap_now(rt), allowed = baseline;

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "lispy.h"
+#include "timing.h"
 
 /* ==== A tiny check harness ================================================ */
 
@@ -207,12 +208,6 @@ static char *dag_src(int n) {
   return src;
 }
 
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* The kind and data.limit of the last error are limit / which. */
 static void check_last_limit(lispy_State *L, const char *which) {
   lispy_Value e = lispy_last_error(L);
@@ -241,7 +236,7 @@ static void test_json_cap(lispy_State *L) {
   CHECK(t.len == 0);
   CHECK(lispy_to_json_text(L, eval(L, "{:a [1 2]}"), &t, why, sizeof why) == LISPY_OK);
   CHECK_STR(t.data, "{\"a\":[1,2]}");
-  CHECK(now_s() - t0 < 1.0);
+  CHECK(now_s() - t0 < 1.0 * time_scale());
 
   /* the result of lispy_call_json_text: a limit error, not "not JSON" */
   lispy_Value fn = eval(L, "(fn [n] (let loop ((i 0) (x 1)) (if (= i n) x (loop (+ i 1) (list x x)))))");
@@ -250,7 +245,7 @@ static void test_json_cap(lispy_State *L) {
   size_t before = t.len;
   t0 = now_s();
   CHECK(lispy_call_json_text(L, fn, 0, NULL, 1, args, &t) == LISPY_ERROR);
-  CHECK(now_s() - t0 < 1.0);
+  CHECK(now_s() - t0 < 1.0 * time_scale());
   check_last_limit(L, "result");
   CHECK(t.len == before);
   cJSON_Delete(n);
@@ -271,7 +266,7 @@ static void check_encode_limited(lispy_State *L, const char *src, const lispy_Li
   char why[256] = "";
   double t0 = now_s();
   cJSON *j = lispy_to_json(L, v, why, sizeof why);
-  CHECK(j == NULL && now_s() - t0 < 0.5);
+  CHECK(j == NULL && now_s() - t0 < 0.5 * time_scale());
   cJSON_Delete(j);
   if (strstr(why, needle) == NULL) {
     fprintf(stderr, "encode %s: message [%s] lacks [%s]\n", src, why, needle);
@@ -300,7 +295,7 @@ static void test_json_limits(lispy_State *L) {
   snprintf(src, sizeof src, "(json-encode %s)", dag_src(28));
   CHECK(lispy_eval_string(L, NULL, src, strlen(src), "test", &v) == LISPY_ERROR);
   CHECK_STR(lispy_error_kind(lispy_last_error(L)), "limit");
-  CHECK(now_s() - t0 < 1.0);
+  CHECK(now_s() - t0 < 1.0 * time_scale());
   free(t.data);
 
   /* the printed form for the host is bounded the same way, and leaves
@@ -316,7 +311,7 @@ static void test_json_limits(lispy_State *L) {
   printed = lispy_pprint(L, eval(L, dag_src(28)), 78);
   CHECK_STR(printed, "#<unprintable: memory limit exceeded>");
   free(printed);
-  CHECK(now_s() - t0 < 1.0);
+  CHECK(now_s() - t0 < 1.0 * time_scale());
   CHECK(lispy_error_message(lispy_last_error(L)) == msg);
   printed = lispy_repr(L, eval(L, dag_src(2)), true);
   CHECK_STR(printed, "((1 1) (1 1))");

@@ -52,12 +52,6 @@ static void write_good(const char *name, int value) {
   write_file(file, text);
 }
 
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* ==== Registry helpers ========================================================= */
 
 /* The agent called `name` answers `value`. */
