@@ -15,8 +15,12 @@
 **   so even calls that each run long read the clock. The time to stop is
 **   printed for every case (the figures of the issue's closing note).
 **
+** - interrupt: lispy_interrupt from another thread (what Ctrl-C does) stops
+**   a long builtin call too, with kind "interrupted".
+**
 ** After each case the state must still evaluate normal code.
 */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -195,6 +199,43 @@ static void test_time(void) {
   printf("  time: worst %.1f ms after the deadline\n", worst * 1000);
 }
 
+/* Interrupt the state after 100 ms, as a Ctrl-C handler would. */
+static void *interrupter(void *arg) {
+  struct timespec ts = {0, 100 * 1000 * 1000};
+  nanosleep(&ts, NULL);
+  lispy_interrupt((lispy_State *)arg);
+  return NULL;
+}
+
+/* One long builtin call each (seconds of work), no fuel or time limit. */
+static const char *INTERRUPT_CASES[] = {
+  "(equal? dag-a dag-b)", "(dict dag-a 1)",
+  "(let loop () (sort big-list) (loop))",
+  "(string-normalize (string-repeat hard-str 20) \"NFD\")",
+};
+
+static void test_interrupt(void) {
+  for (size_t i = 0; i < sizeof INTERRUPT_CASES / sizeof INTERRUPT_CASES[0]; i++) {
+    set_limits(0, 0, 20.0);  /* the timeout only guards against a hang */
+    pthread_t th;
+    CHECK(pthread_create(&th, NULL, interrupter, L) == 0);
+    double t0 = now();
+    bool ok = eval(INTERRUPT_CASES[i]);
+    double dt = now() - t0;
+    pthread_join(th, NULL);
+    const char *kind = ok ? "(none)" : lispy_error_kind(lispy_last_error(L));
+    printf("  interrupt: stopped after %6.1f ms: %s\n", dt * 1000, INTERRUPT_CASES[i]);
+    if (!ok && strcmp(kind, "interrupted") == 0 && dt < 0.1 + WORK_SLACK) {
+      passed++;
+    } else {
+      fprintf(stderr, "%s: want interrupted within %.1f s, got %s after %.2f s\n",
+              INTERRUPT_CASES[i], 0.1 + WORK_SLACK, kind, dt);
+      failed++;
+    }
+    check_alive(INTERRUPT_CASES[i]);
+  }
+}
+
 int main(void) {
   L = lispy_open();
   if (L == NULL) return 1;
@@ -207,6 +248,7 @@ int main(void) {
   }
   test_fuel();
   test_time();
+  test_interrupt();
   lispy_close(L);
   printf("test_builtin_work: %d passed, %d failed\n", passed, failed);
   return failed ? 1 : 0;
