@@ -13,7 +13,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "timing.h"
+#include "lispy.h"
+#include "measure.h"
 
 static int passed = 0, failed = 0;
 
@@ -39,6 +40,25 @@ static int passed = 0, failed = 0;
       failed++;                                                             \
     }                                                                       \
   } while (0)
+
+/* Evaluate src in L and return its readable printed form (malloc'd), or
+** NULL after an error (reported unless quiet). lispy_repr allocates, so
+** the value is pinned while it prints. */
+static inline char *eval_repr_in(lispy_State *L, const char *src, bool quiet) {
+  lispy_Value v;
+  if (lispy_eval_string(L, NULL, src, strlen(src), "test", &v) != LISPY_OK) {
+    if (!quiet) {
+      char *text = lispy_error_text(L, lispy_last_error(L));
+      fprintf(stderr, "unexpected error evaluating %s:\n%s\n", src, text);
+      free(text);
+    }
+    return NULL;
+  }
+  int ref = lispy_ref(L, v);
+  char *s = lispy_repr(L, v, true);
+  lispy_unref(L, ref);
+  return s;
+}
 
 /* The printed result of evaluating src (malloc'd, NULL after an error:
 ** freed here) compared with want; a mismatch prints src with both. */

@@ -33,23 +33,8 @@ static void set_limits(int64_t fuel, size_t memory, double timeout) {
   lispy_set_limits(L, &lim);
 }
 
-/* Evaluate src and return its printed form (malloc'd), or NULL after an
-** error (printed unless quiet). */
-static char *eval_repr(const char *src, bool quiet) {
-  lispy_Value v;
-  if (lispy_eval_string(L, NULL, src, strlen(src), "test", &v) != LISPY_OK) {
-    if (!quiet) {
-      char *text = lispy_error_text(L, lispy_last_error(L));
-      fprintf(stderr, "unexpected error evaluating %s:\n%s\n", src, text);
-      free(text);
-    }
-    return NULL;
-  }
-  int ref = lispy_ref(L, v);
-  char *s = lispy_repr(L, v, true);
-  lispy_unref(L, ref);
-  return s;
-}
+/* Evaluate src in L; its readable printed form or NULL (check.h). */
+static char *eval_repr(const char *src, bool quiet) { return eval_repr_in(L, src, quiet); }
 
 static void check_eval(const char *src, const char *want) {
   check_result(src, eval_repr(src, false), want);

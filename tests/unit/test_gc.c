@@ -38,26 +38,8 @@ static void set_memory_limit(size_t bytes) {
   lispy_set_limits(L, &lim);
 }
 
-/* Evaluate src and return its readable printed form (malloc'd), or NULL
-** after an error (reported unless quiet). */
-static char *eval_repr(const char *src, bool quiet) {
-  lispy_Value v;
-  if (lispy_eval_string(L, NULL, src, strlen(src), "test", &v) != LISPY_OK) {
-    if (!quiet) {
-      char *text = lispy_error_text(L, lispy_last_error(L));
-      fprintf(stderr, "unexpected error evaluating %s:\n%s\n", src, text);
-      free(text);
-    }
-    return NULL;
-  }
-  /* lispy_repr allocates, so the result is pinned while it prints (see
-  ** main: the reference table never grows here, so lispy_ref itself
-  ** cannot collect). */
-  int ref = lispy_ref(L, v);
-  char *s = lispy_repr(L, v, true);
-  lispy_unref(L, ref);
-  return s;
-}
+/* Evaluate src in L; its readable printed form or NULL (check.h). */
+static char *eval_repr(const char *src, bool quiet) { return eval_repr_in(L, src, quiet); }
 
 /* Evaluate src and compare its printed form with want. */
 static void check_eval(const char *src, const char *want) {

@@ -366,27 +366,6 @@ static bool check_benign(ag_Runtime *rt, const Case *cases, size_t n, const char
   return good;
 }
 
-/* Whether resident memory means anything here: not under ASan or
-** valgrind, whose allocators keep what is freed. */
-static bool rss_checked(void) {
-#if defined(__SANITIZE_ADDRESS__)
-  return false;
-#else
-  const char *preload = getenv("LD_PRELOAD");
-  return !(preload && strstr(preload, "vgpreload"));
-#endif
-}
-
-/* Resident set size in bytes, from /proc (0 where there is none). */
-static size_t rss_now(void) {
-  long pages = 0, resident = 0;
-  FILE *f = fopen("/proc/self/statm", "r");
-  if (!f) return 0;
-  if (fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
-  fclose(f);
-  return (size_t)resident * (size_t)sysconf(_SC_PAGESIZE);
-}
-
 /* The size of what the backend holds (its state as JSON text). */
 static size_t backend_bytes(ag_Runtime *rt) {
   ag_Backend *b = ag_runtime_backend(rt);

@@ -8,7 +8,7 @@
 #include <time.h>
 
 #include "lispy.h"
-#include "timing.h"
+#include "measure.h"
 
 /* ==== A tiny check harness ================================================ */
 

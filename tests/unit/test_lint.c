@@ -24,7 +24,7 @@
 #include <time.h>
 
 #include "agents.h"
-#include "timing.h"
+#include "measure.h"
 
 /* ========================================================================
 ** The rules (keep in step with docs/lint.md)

@@ -36,32 +36,14 @@ static void write_version(int n) {
   write_file_text(file, text);
 }
 
-/* Whether resident memory means anything here: not under ASan or
-** valgrind, whose allocators keep what is freed. */
-static bool rss_checked(void) {
-#if defined(__SANITIZE_ADDRESS__)
-  return false;
-#else
-  const char *preload = getenv("LD_PRELOAD");
-  return !(preload && strstr(preload, "vgpreload"));
-#endif
-}
-
 /* The heap in use after a full collection. */
 static size_t heap_now(ag_Runtime *rt) {
   lispy_gc(ag_runtime_lispy(rt));
   return lispy_memory_used(ag_runtime_lispy(rt));
 }
 
-/* Resident set size in KiB, from /proc (0 where there is none). */
-static long rss_kib(void) {
-  long pages = 0, resident = 0;
-  FILE *f = fopen("/proc/self/statm", "r");
-  if (!f) return 0;
-  if (fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
-  fclose(f);
-  return resident * (sysconf(_SC_PAGESIZE) / 1024);
-}
+/* Resident set size in KiB. */
+static long rss_kib(void) { return (long)(rss_now() >> 10); }
 
 /* Scan and check the one expected change happened. */
 static void scan(ag_Runtime *rt, size_t added, size_t changed, size_t removed) {
