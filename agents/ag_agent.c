@@ -18,12 +18,19 @@ static bool ag_own_global(ag_Runtime *rt, ag_Agent *a, const char *name, lispy_V
   return lispy_env_get_own(rt->L, a->env, name, out);
 }
 
+cJSON *ag_descriptor_json(ag_Runtime *rt, lispy_Value v, char *why, size_t whylen) {
+  lispy_set_json_cap(rt->L, AG_MAX_DESCRIPTOR_BYTES);
+  cJSON *j = lispy_to_json(rt->L, v, why, whylen);
+  lispy_set_json_cap(rt->L, AG_MAX_RESULT_BYTES);  /* the runtime's cap (ag_runtime_new) */
+  return j;
+}
+
 static cJSON *ag_global_json(ag_Runtime *rt, ag_Agent *a, const char *name, bool *present) {
   lispy_Value v;
   *present = ag_own_global(rt, a, name, &v);
   if (!*present) return NULL;
   char why[200];
-  return lispy_to_json(rt->L, v, why, sizeof why);
+  return ag_descriptor_json(rt, v, why, sizeof why);
 }
 
 /* Legacy style: agent-name, agent-description, agent-parameters (a dict of

@@ -30,6 +30,17 @@ _Static_assert(AG_MAX_AGENT_FILE_BYTES <= (1u << 30), "agent file cap too large"
 #endif
 _Static_assert(AG_MAX_RESULT_BYTES <= (1u << 30), "result cap too large");
 
+/* Largest JSON text a descriptor (AGENT) may become (bytes). Lint and the
+** schema compiler work on the descriptor's cJSON tree in host memory,
+** outside the LisPy heap, at a few dozen times its text size; 1 MiB keeps
+** that under about 50 MB and a lint under a tenth of a second, while a
+** real tool's descriptor is a few KiB (2,000 documented properties fit).
+** Past it the descriptor is an A105 error. Ceiling: AG_MAX_RESULT_BYTES. */
+#ifndef AG_MAX_DESCRIPTOR_BYTES
+#define AG_MAX_DESCRIPTOR_BYTES (1u << 20)
+#endif
+_Static_assert(AG_MAX_DESCRIPTOR_BYTES <= AG_MAX_RESULT_BYTES, "descriptor cap above result cap");
+
 /* ---- Argument validation ----------------------------------------------- */
 
 /* Schema applications one validation of a call's arguments may make (each

@@ -80,6 +80,10 @@ bool   ag_budget_begin(ag_Runtime *rt, ag_Agent *a, ag_Budget *b, cJSON **refuse
 void   ag_budget_end(ag_Runtime *rt, ag_Budget *b);
 void   ag_budget_note(const ag_Budget *b, cJSON *env);
 
+/* A descriptor value as JSON, under AG_MAX_DESCRIPTOR_BYTES instead of
+** the result cap; NULL with why set when it does not convert. */
+cJSON *ag_descriptor_json(ag_Runtime *rt, lispy_Value v, char *why, size_t whylen);
+
 /* Register the context bindings (context-llm, ...) in the base env. */
 void   ag_context_register(ag_Runtime *rt);
 /* A context value for a call to agent a (data fields from the backend). */

@@ -93,6 +93,7 @@ static bool agl_in(const char *s, const char *const *set, size_t n) {
 
 typedef struct agl_Lint {
   ag_Agent *a;                /* the agent being linted */
+  ag_Runtime *rt;             /* its runtime */
   lispy_State *L;
   const agl_Source *src;      /* positions read back from the source */
   const char *path;           /* for diagnostics */
@@ -1042,7 +1043,7 @@ static bool agl_lint_presence(agl_Lint *x) {
              strchr("aeiou", type[0]) ? "an" : "a", type);
   } else if (agl_desc_value(x, &v)) {
     char why[200] = "";
-    cJSON *j = lispy_to_json(x->L, v, why, sizeof why);
+    cJSON *j = ag_descriptor_json(x->rt, v, why, sizeof why);
     cJSON_Delete(j);
     agl_emit(x, at, AG_ERROR, "A105", "keep only JSON data in AGENT: strings, numbers, booleans, nil, lists, dicts",
              "descriptor cannot be converted to JSON: %s", why[0] ? why : lispy_type_name(v));
@@ -1211,6 +1212,7 @@ void ag_lint(ag_Runtime *rt, ag_Agent *a, const char *src, size_t len) {
   lispy_Value v;
   memset(&x, 0, sizeof x);
   x.a = a;
+  x.rt = rt;
   x.suggest_cells = AG_LINT_SUGGEST_CELLS;
   x.L = ag_runtime_lispy(rt);
   x.path = a->path ? a->path : "<unknown>";
