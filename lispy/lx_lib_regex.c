@@ -84,7 +84,7 @@ static void rx_open(lx_State *L, Rx *rx, const char *fn, lx_Value pattern,
   int err;
   PCRE2_SIZE off;
   rx->code = pcre2_compile((PCRE2_SPTR)pat->data, pat->len,
-                           PCRE2_UTF | PCRE2_UCP | PCRE2_NO_UTF_CHECK, &err,
+                           PCRE2_UTF | PCRE2_UCP | PCRE2_NO_UTF_CHECK | PCRE2_USE_OFFSET_LIMIT, &err,
                            &off, NULL);
   if (!rx->code) rx_compile_error(L, fn, pat, err, off);
   rx->md = pcre2_match_data_create_from_pattern(rx->code, NULL);
@@ -140,15 +140,36 @@ static uint32_t rx_limit(lx_State *L, uint64_t want) {
 ** So the fuel charged is within a small factor of the work done, the work
 ** is at most 1.12 times what the last attempt needed, and the deadline is
 ** polled between attempts. */
-static int rx_exec(lx_State *L, Rx *rx, size_t off, uint32_t opts) {
+/* The last start position of the window beginning at off: PCRE2 resets
+** its match-step count at every start position, so a search that fails
+** everywhere below the limit would do positions x limit steps uncharged
+** and unpolled. Windows of RX_WINDOW_STEPS / limit positions bound one
+** pcre2_match call's work; the deadline is polled between them. */
+#define RX_WINDOW_STEPS (1u << 22)
+static size_t next_char(const lx_String *s, size_t off);
+static size_t rx_window_end(const Rx *rx, size_t off, uint32_t lim) {
+  size_t w = RX_WINDOW_STEPS / (lim ? lim : 1);
+  if (w < 1) w = 1;
+  return off + w < rx->subject->len ? off + w : rx->subject->len;
+}
+
+static int rx_exec(lx_State *L, Rx *rx, size_t start, uint32_t opts) {
   uint64_t want = LX_REGEX_FIRST_STEPS, last = 0;
+  size_t off = start;
   int rc;
   for (;;) {
     uint32_t lim = rx_limit(L, want);
+    size_t end = rx_window_end(rx, off, lim);
     pcre2_set_match_limit(rx->mctx, lim);
+    pcre2_set_offset_limit(rx->mctx, end);
     rc = pcre2_match(rx->code, (PCRE2_SPTR)rx->subject->data,
                      rx->subject->len, off, opts | PCRE2_NO_UTF_CHECK,
                      rx->md, rx->mctx);
+    if (rc == PCRE2_ERROR_NOMATCH && end < rx->subject->len && !(opts & PCRE2_ANCHORED)) {
+      lx_charge(L, lx_bytes_cost(end - off) + 1);  /* polls the deadline */
+      off = next_char(rx->subject, end);          /* the next window; want stays */
+      continue;
+    }
     if (rc != PCRE2_ERROR_MATCHLIMIT || lim < want) break;
     lx_charge(L, (int64_t)(lim / LX_FUEL_ITEMS));  /* all spent */
     last = lim;
@@ -161,7 +182,7 @@ static int rx_exec(lx_State *L, Rx *rx, size_t off, uint32_t opts) {
   }
   if (rc < 0) rx_fail(L, rx, rc);
   PCRE2_SIZE *ov = pcre2_get_ovector_pointer(rx->md);
-  if (ov[0] > ov[1] || ov[0] < off)
+  if (ov[0] > ov[1] || ov[0] < start)
     lx_error(L, "%s: \\K moved the match start outside the match", rx->fn);
   lx_charge(L, lx_bytes_cost(ov[1] - off));
   return rc;
