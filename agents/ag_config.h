@@ -110,6 +110,14 @@ _Static_assert(AG_MAX_DESCRIPTOR_BYTES <= AG_MAX_RESULT_BYTES, "descriptor cap a
 #define AG_MAX_TRACE_BYTES (1u << 20)
 #endif
 
+/* PCRE2 steps one call of a schema `pattern` check may take at worst: the
+** search runs over windows of start positions (PCRE2 counts steps afresh
+** at each), this many steps' worth each, with the deadline read between
+** windows. About 10 ms of work. Ceiling: UINT32_MAX. */
+#ifndef AG_SCHEMA_REGEX_WINDOW_STEPS
+#define AG_SCHEMA_REGEX_WINDOW_STEPS (1u << 22)
+#endif
+
 /* ---- Calls ------------------------------------------------------------------ */
 
 /* Wall-time limit of each evaluation (an agent file's load, one call) of

@@ -577,7 +577,8 @@ static pcre2_code *rx_compile(Compiler *c, const char *src) {
   int code;
   PCRE2_SIZE off;
   pcre2_code *re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
-                                 PCRE2_UTF | PCRE2_ALT_BSUX | PCRE2_DOLLAR_ENDONLY,
+                                 PCRE2_UTF | PCRE2_ALT_BSUX | PCRE2_DOLLAR_ENDONLY |
+                                     PCRE2_USE_OFFSET_LIMIT,
                                  &code, &off, c->cctx);
   free(pat);
   if (re == NULL) {
@@ -1345,13 +1346,44 @@ static bool probe(Validator *v, const Node *n, const cJSON *x, char **first) {
 }
 
 /* Match re against s: 1 match, 0 no match, -1 limit hit or failure. */
+/* Start positions one pcre2_match call may try: PCRE2 counts its steps
+** afresh at every start position, so a search failing everywhere just
+** below the match limit would do length x limit steps in one call. Each
+** window of positions costs one schema application and a reading of the
+** deadline (vwindow). */
+#define RX_WINDOW_POSITIONS (AG_SCHEMA_REGEX_WINDOW_STEPS / AG_SCHEMA_MATCH_LIMIT + 1)
+static bool vstep(Validator *v);
+
+/* Count a window of a pattern search against the bounds; unlike vstep it
+** reads the clock every time, as a window may be millions of steps. */
+static bool vwindow(Validator *v) {
+  if (!vstep(v)) return false;
+  if (v->deadline_ms > 0 && ag_now_ms() > v->deadline_ms) {
+    v->stopped = "time";
+    v->incomplete = true;
+  }
+  return v->stopped == NULL;
+}
+
 static int rx_match(Validator *v, const pcre2_code *re, const char *s) {
   if (v->regex_dead || re == NULL) return -1;
   if (v->md == NULL) {  /* made on the first pattern, not for every call */
     v->md = pcre2_match_data_create(1, NULL);
     if (v->md == NULL) out_of_memory();
   }
-  int rc = pcre2_match(re, (PCRE2_SPTR)s, strlen(s), 0, 0, v->md, v->s->mctx);
+  size_t len = strlen(s), off = 0;
+  uint32_t opts = 0;  /* the first call checks the UTF-8, the others need not */
+  int rc;
+  for (;;) {
+    size_t end = len - off > RX_WINDOW_POSITIONS ? off + RX_WINDOW_POSITIONS : len;
+    pcre2_set_offset_limit(v->s->mctx, end);
+    rc = pcre2_match(re, (PCRE2_SPTR)s, len, off, opts, v->md, v->s->mctx);
+    if (rc != PCRE2_ERROR_NOMATCH || end >= len) break;
+    if (!vwindow(v)) return -1;
+    off = end + 1;
+    while (off < len && ((unsigned char)s[off] & 0xC0) == 0x80) off++;  /* a code point */
+    opts = PCRE2_NO_UTF_CHECK;
+  }
   if (rc >= 0) return 1;
   if (rc == PCRE2_ERROR_NOMATCH) return 0;
   if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
