@@ -174,5 +174,12 @@ _Static_assert(LX_NORM_SEGMENT <= LX_MAX_NORM_SEGMENT && LX_MAX_NORM_SEGMENT <= 
 _Static_assert(LX_REGEX_FIRST_STEPS >= 1 && LX_REGEX_FIRST_STEPS <= LX_REGEX_MATCH_LIMIT,
                "LX_REGEX_FIRST_STEPS out of range");
 #define LX_REGEX_DEPTH_LIMIT   10000u     /* PCRE2 backtracking depth limit */
+/* PCRE2 steps one pcre2_match call may take at worst: PCRE2 counts steps
+** afresh at every start position, so a search runs over windows of
+** (this / the step limit) positions, the deadline polled between them.
+** About 10-20 ms of work. Ceiling: UINT32_MAX. */
+#ifndef LX_REGEX_WINDOW_STEPS
+#define LX_REGEX_WINDOW_STEPS  (1u << 22)
+#endif
 
 #endif

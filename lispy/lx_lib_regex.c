@@ -143,12 +143,11 @@ static uint32_t rx_limit(lx_State *L, uint64_t want) {
 /* The last start position of the window beginning at off: PCRE2 resets
 ** its match-step count at every start position, so a search that fails
 ** everywhere below the limit would do positions x limit steps uncharged
-** and unpolled. Windows of RX_WINDOW_STEPS / limit positions bound one
-** pcre2_match call's work; the deadline is polled between them. */
-#define RX_WINDOW_STEPS (1u << 22)
+** and unpolled. Windows of LX_REGEX_WINDOW_STEPS / limit positions bound
+** one pcre2_match call's work; the deadline is polled between them. */
 static size_t next_char(const lx_String *s, size_t off);
 static size_t rx_window_end(const Rx *rx, size_t off, uint32_t lim) {
-  size_t w = RX_WINDOW_STEPS / (lim ? lim : 1);
+  size_t w = LX_REGEX_WINDOW_STEPS / (lim ? lim : 1);
   if (w < 1) w = 1;
   return off + w < rx->subject->len ? off + w : rx->subject->len;
 }
@@ -377,15 +376,20 @@ static void visit_replace_template(lx_State *L, Rx *rx, int rc, void *ud) {
   lx_limit_error(L, "memory");
 }
 
-/* Replace with a template string, match by match. */
-static void do_replace_string(lx_State *L, void *ud) {
-  Rx *rx = ud;
+/* The subject with every match replaced by what visit appends for it,
+** the text between matches copied as it is. */
+static void rx_replace_each(lx_State *L, Rx *rx, RxVisit visit) {
   lx_Buf b;
   lx_buf_init(L, &b);
   RxPieces p = { NULL, &b, 0 };
-  rx_each(L, rx, visit_replace_template, &p);
+  rx_each(L, rx, visit, &p);
   buf_add(&b, rx->subject->data + p.last, rx->subject->len - p.last);
   rx->result = lx_buf_finish(&b);
+}
+
+/* Replace with a template string, match by match. */
+static void do_replace_string(lx_State *L, void *ud) {
+  rx_replace_each(L, ud, visit_replace_template);
 }
 
 /* rx_each visitor: append the text before the match and f(match). */
@@ -406,13 +410,7 @@ static void visit_replace_fn(lx_State *L, Rx *rx, int rc, void *ud) {
 /* Replace each match by what a LisPy function returns for it. The function
 ** may itself raise: rx_run frees the PCRE2 objects before re-raising. */
 static void do_replace_fn(lx_State *L, void *ud) {
-  Rx *rx = ud;
-  lx_Buf b;
-  lx_buf_init(L, &b);
-  RxPieces p = { NULL, &b, 0 };
-  rx_each(L, rx, visit_replace_fn, &p);
-  buf_add(&b, rx->subject->data + p.last, rx->subject->len - p.last);
-  rx->result = lx_buf_finish(&b);
+  rx_replace_each(L, ud, visit_replace_fn);
 }
 
 static lx_Value bi_regex_replace(lx_State *L, int argc, lx_Value *argv) {
