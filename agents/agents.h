@@ -16,7 +16,9 @@
 ** backends (the mock backend is the default).
 **
 ** This layer knows nothing of terminals; it uses the language only through
-** lispy.h.
+** lispy.h. Its limits and knobs (AG_MAX_AGENT_FILE_BYTES and the others)
+** are in ag_config.h, included here the way lua.h includes luaconf.h:
+** other folders reach them through this header only.
 */
 #ifndef AGENTS_H
 #define AGENTS_H
@@ -28,6 +30,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "ag_config.h"
 #include "lispy.h"
 
 /* ========================================================================
@@ -285,5 +288,39 @@ cJSON *ag_envelope_error(const char *kind, const char *message);
 /* The OpenAI `tools` entry of an agent; strict adds "strict": true and the
 ** schema changes strict mode needs. */
 cJSON *ag_agent_tool(const ag_Agent *a, bool strict);
+
+
+/* ========================================================================
+** Conformance tests (`lispy test`)
+**
+** An agent X_agent.lispy is tested by a sibling file X_agent.test.json
+** holding cases (arguments, mock context, expected value or error kind,
+** expected logs, store and context calls); see docs/testing.md for the
+** format. Each case loads the agent afresh and runs against a fresh mock
+** backend, so cases never leak into each other. The runner prints
+** `PASS name` / `FAIL name` lines (with a diff on mismatch) and keeps a
+** machine-readable report.
+** ======================================================================== */
+
+typedef struct ag_ConfOptions {
+  const char *mock;        /* base fixture for test files naming none (--mock), or NULL */
+  FILE *out;               /* PASS/FAIL lines and diffs; NULL: silent */
+} ag_ConfOptions;
+
+typedef struct ag_ConfReport {
+  size_t passed, failed;   /* cases; a malformed or missing test file counts as one failure */
+  size_t nfiles;           /* test files run */
+  cJSON *json;             /* {"files": [...], "untested": [...], "passed": N, "failed": N} */
+} ag_ConfReport;
+
+void ag_conformance_init(ag_ConfReport *r);
+void ag_conformance_free(ag_ConfReport *r);
+/* PATH is a folder (every *.test.json in it; agents lacking one are listed
+** as untested), an agent file (its sibling X_agent.test.json) or a test
+** file. The runtime's backend is replaced by each case's mock. */
+void ag_conformance_run_path(ag_Runtime *rt, const char *path, const ag_ConfOptions *o,
+                             ag_ConfReport *r);
+/* The last line of the text report: "N passed, N failed". */
+void ag_conformance_summary(FILE *out, const ag_ConfReport *r);
 
 #endif

@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ag_conformance.h"
 #include "cli.h"
 
 /* "text" (the default) or "json"; false for anything else. */

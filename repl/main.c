@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ag_config.h"
 #include "cli.h"
 #include "cli_complete.h"
 #include "shell.h"

@@ -8,8 +8,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "ag_config.h"
-#include "ag_conformance.h"
 #include "shell.h"
 
 typedef void (*rp_CmdFn)(rp_Shell *sh, char *args);
