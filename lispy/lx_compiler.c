@@ -15,7 +15,7 @@
 ** Nodes live in an arena freed when compilation ends, also on error.
 **
 ** Compiling is agent work like any other: every node built, list item
-** walked and scope entry searched is charged as fuel (cp_work, which
+** walked and scope entry searched is charged as fuel (tr_work, which
 ** polls the deadline and interrupt as the work accumulates), the arena
 ** and code buffers are allocated through the accounting allocator, so a
 ** form with heavy sharing or a huge literal stops at the fuel, time or
@@ -29,6 +29,11 @@
 
 #include "lx_lib.h"
 #include "lx_opcodes.h"
+
+/* Every index the compiler emits fits the instruction's signed 24-bit operand. */
+_Static_assert(LX_MAX_CONSTANTS - 1 <= LX_MAX_SARG, "constant indexes must fit an operand");
+_Static_assert(LX_MAX_CALL_ARGS <= LX_MAX_SARG, "argument counts must fit an operand");
+_Static_assert(LX_MAX_STACK_SLOTS <= LX_MAX_SARG, "slot numbers must fit an operand");
 
 /* ========================================================================
 ** Data structures
@@ -80,7 +85,7 @@ struct lx_FnInfo {
 
 typedef struct lx_Chunk { struct lx_Chunk *next; size_t used, cap; char data[]; } lx_Chunk;
 
-/* Growable arrays for code generation (accounted memory, freed by cp_free
+/* Growable arrays for code generation (accounted memory, freed by tr_free
 ** also on error). */
 typedef struct lx_CodeBuf {
   lx_Instr *code; size_t n, capcode;  /* instructions */
@@ -102,7 +107,7 @@ typedef struct lx_Compiler {
   /* codegen */
   lx_CodeBuf *cb;
   int depth, maxdepth;     /* stack height above the frame base */
-  lx_CodeBuf *bufs[64];    /* every live buffer, freed on error */
+  lx_CodeBuf *bufs[LX_MAX_FN_NESTING]; /* every live buffer, freed on error */
   int nbufs;
 } lx_Compiler;
 
@@ -112,14 +117,14 @@ typedef struct lx_Compiler {
 
 /* Charge n units of compile work as fuel; lx_charge also polls the
 ** deadline and the interrupt flag as the units add up (LX_CLOCK_POLL_UNITS). */
-static void cp_work(lx_Compiler *C, int64_t n) {
+static void tr_work(lx_Compiler *C, int64_t n) {
   lx_charge(C->L, n);
 }
 
 /* Zeroed arena memory. Chunks come from the accounting allocator, so the
 ** arena counts under the memory limit (an error here leaves the chunk
-** list intact for cp_free). */
-static void *cp_alloc(lx_Compiler *C, size_t size) {
+** list intact for tr_free). */
+static void *tr_alloc(lx_Compiler *C, size_t size) {
   size = (size + 15) & ~(size_t)15;
   if (!C->arena || C->arena->used + size > C->arena->cap) {
     /* chunks double from 1 KB up to LX_COMPILE_CHUNK: small forms stay
@@ -140,9 +145,9 @@ static void *cp_alloc(lx_Compiler *C, size_t size) {
 }
 
 /* A syntax error at the form being compiled. */
-static _Noreturn void cp_error(lx_Compiler *C, lx_SrcPos pos, const char *fmt, ...)
+static _Noreturn void tr_error(lx_Compiler *C, lx_SrcPos pos, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-static _Noreturn void cp_error(lx_Compiler *C, lx_SrcPos pos, const char *fmt, ...) {
+static _Noreturn void tr_error(lx_Compiler *C, lx_SrcPos pos, const char *fmt, ...) {
   char msg[400];
   va_list ap;
   va_start(ap, fmt);
@@ -155,12 +160,12 @@ static _Noreturn void cp_error(lx_Compiler *C, lx_SrcPos pos, const char *fmt, .
 }
 
 /* The position of a pair (where its car was read), or the fallback. */
-static lx_SrcPos cp_pos(lx_Compiler *C, lx_Value form) {
+static lx_SrcPos tr_pos(lx_Compiler *C, lx_Value form) {
   if (lx_is(form, LX_PAIR) && lx_as_pair(form)->pos.line) return lx_as_pair(form)->pos;
   return C->pos;
 }
 
-static const char *cp_symname(lx_Value sym) {
+static const char *tr_symname(lx_Value sym) {
   return lx_as_symbol(sym)->name->data;
 }
 
@@ -169,30 +174,30 @@ static const char *cp_symname(lx_Value sym) {
 ** ======================================================================== */
 
 /* A node with room for nkids operands: one unit of work, plus its operands. */
-static lx_Node *cp_node(lx_Compiler *C, lx_NodeKind kind, lx_SrcPos pos, int nkids) {
-  cp_work(C, 1 + nkids / 8);
-  lx_Node *n = cp_alloc(C, sizeof(lx_Node));
+static lx_Node *tr_node(lx_Compiler *C, lx_NodeKind kind, lx_SrcPos pos, int nkids) {
+  tr_work(C, 1 + nkids / 8);
+  lx_Node *n = tr_alloc(C, sizeof(lx_Node));
   n->kind = kind;
   n->pos = pos;
   n->value = lx_nil();
   n->nkids = nkids;
-  if (nkids) n->kids = cp_alloc(C, (size_t)nkids * sizeof(lx_Node *));
+  if (nkids) n->kids = tr_alloc(C, (size_t)nkids * sizeof(lx_Node *));
   return n;
 }
 
-static lx_Node *cp_const(lx_Compiler *C, lx_Value v, lx_SrcPos pos) {
-  lx_Node *n = cp_node(C, N_CONST, pos, 0);
+static lx_Node *tr_const(lx_Compiler *C, lx_Value v, lx_SrcPos pos) {
+  lx_Node *n = tr_node(C, N_CONST, pos, 0);
   n->value = v;
   return n;
 }
 
 /* Items of a proper list into an arena array; errors on improper lists. */
-static lx_Value *cp_items(lx_Compiler *C, lx_Value list, int *count, const char *what) {
+static lx_Value *tr_items(lx_Compiler *C, lx_Value list, int *count, const char *what) {
   int64_t n = lx_list_length(list);
-  if (n < 0) cp_error(C, cp_pos(C, list), "%s: malformed form (improper list)", what);
-  cp_work(C, 1 + n);
-  if (n > INT32_MAX / 2) cp_error(C, cp_pos(C, list), "%s: form too long to compile", what);
-  lx_Value *items = cp_alloc(C, (size_t)(n ? n : 1) * sizeof(lx_Value));
+  if (n < 0) tr_error(C, tr_pos(C, list), "%s: malformed form (improper list)", what);
+  tr_work(C, 1 + n);
+  if (n > INT32_MAX / 2) tr_error(C, tr_pos(C, list), "%s: form too long to compile", what);
+  lx_Value *items = tr_alloc(C, (size_t)(n ? n : 1) * sizeof(lx_Value));
   for (int64_t i = 0; i < n; i++, list = lx_cdr(list)) items[i] = lx_car(list);
   *count = (int)n;
   return items;
@@ -211,20 +216,20 @@ typedef struct lx_Snapshot {
 } lx_Snapshot;
 
 /* Room for n items, refusing literals beyond what a node can index. */
-static lx_Snapshot cp_snapshot_new(lx_Compiler *C, size_t n, lx_SrcPos pos) {
+static lx_Snapshot tr_snapshot_new(lx_Compiler *C, size_t n, lx_SrcPos pos) {
   if (n > LX_MAX_LITERAL_ITEMS)
-    cp_error(C, pos, "literal too large to compile: %zu items (limit %d; hint: build it at run time)",
+    tr_error(C, pos, "literal too large to compile: %zu items (limit %d; hint: build it at run time)",
              n, LX_MAX_LITERAL_ITEMS);
-  cp_work(C, 1 + (int64_t)n);
+  tr_work(C, 1 + (int64_t)n);
   lx_Snapshot s;
   s.items = lx_vector_new(C->L, n);
-  s.pos = cp_alloc(C, (n ? n : 1) * sizeof(lx_SrcPos));
+  s.pos = tr_alloc(C, (n ? n : 1) * sizeof(lx_SrcPos));
   s.n = (int)n;
   return s;
 }
 
-static lx_Snapshot cp_snapshot_vector(lx_Compiler *C, lx_Vector *v, lx_SrcPos pos) {
-  lx_Snapshot s = cp_snapshot_new(C, v->len, pos);
+static lx_Snapshot tr_snapshot_vector(lx_Compiler *C, lx_Vector *v, lx_SrcPos pos) {
+  lx_Snapshot s = tr_snapshot_new(C, v->len, pos);
   for (size_t i = 0; i < v->len; i++) {
     s.items->items[i] = v->items[i];
     s.pos[i] = v->pos && v->pos[i].line ? v->pos[i] : pos;
@@ -233,8 +238,8 @@ static lx_Snapshot cp_snapshot_vector(lx_Compiler *C, lx_Vector *v, lx_SrcPos po
   return s;
 }
 
-static lx_Snapshot cp_snapshot_dict(lx_Compiler *C, lx_Dict *d, lx_SrcPos pos) {
-  lx_Snapshot s = cp_snapshot_new(C, d->count * 2, pos);
+static lx_Snapshot tr_snapshot_dict(lx_Compiler *C, lx_Dict *d, lx_SrcPos pos) {
+  lx_Snapshot s = tr_snapshot_new(C, d->count * 2, pos);
   lx_Value k, v;
   size_t i = 0;
   for (size_t it = 0; lx_dict_next(d, &it, &k, &v); i += 2) {
@@ -253,11 +258,11 @@ static lx_Snapshot cp_snapshot_dict(lx_Compiler *C, lx_Dict *d, lx_SrcPos pos) {
 ** Scopes and variable resolution
 ** ======================================================================== */
 
-static lx_Var *cp_bind(lx_Compiler *C, lx_Value name, lx_SrcPos pos) {
+static lx_Var *tr_bind(lx_Compiler *C, lx_Value name, lx_SrcPos pos) {
   if (!lx_is(name, LX_SYMBOL))
-    cp_error(C, pos, "expected a variable name (symbol), got %s",
+    tr_error(C, pos, "expected a variable name (symbol), got %s",
              lx_as_string(lx_short_repr(C->L, name))->data);
-  lx_Var *v = cp_alloc(C, sizeof(lx_Var));
+  lx_Var *v = tr_alloc(C, sizeof(lx_Var));
   v->name = name;
   v->owner = C->fn;
   v->slot = -1;
@@ -268,27 +273,27 @@ static lx_Var *cp_bind(lx_Compiler *C, lx_Value name, lx_SrcPos pos) {
 
 /* The innermost binding of sym, or NULL. The scope chain can be tens of
 ** thousands of bindings long, so the search is charged as work. */
-static lx_Var *cp_lookup(lx_Compiler *C, lx_Value sym) {
+static lx_Var *tr_lookup(lx_Compiler *C, lx_Value sym) {
   int64_t steps = 0;
   lx_Var *v = C->scope;
   for (; v; v = v->next, steps++)
     if (v->name.as.o == sym.as.o) break;
-  if (steps >= 16) cp_work(C, steps / 16);
+  if (steps >= 16) tr_work(C, steps / 16);
   return v;
 }
 
 /* Record that fn (and every function between it and the variable's owner)
 ** needs the variable as an upvalue. */
-static void cp_capture(lx_Compiler *C, lx_Var *v) {
+static void tr_capture(lx_Compiler *C, lx_Var *v) {
   v->captured = true;
   for (lx_FnInfo *f = C->fn; f && f != v->owner; f = f->parent) {
-    cp_work(C, 1 + f->nupvars / 16);
+    tr_work(C, 1 + f->nupvars / 16);
     bool have = false;
     for (int i = 0; i < f->nupvars; i++) have |= f->upvars[i] == v;
     if (have) continue;
     if (f->nupvars == f->capupvars) {
       int ncap = f->capupvars ? f->capupvars * 2 : 8;
-      lx_Var **nu = cp_alloc(C, (size_t)ncap * sizeof *nu);
+      lx_Var **nu = tr_alloc(C, (size_t)ncap * sizeof *nu);
       if (f->nupvars) memcpy(nu, f->upvars, (size_t)f->nupvars * sizeof *nu);
       f->upvars = nu;
       f->capupvars = ncap;
@@ -297,16 +302,16 @@ static void cp_capture(lx_Compiler *C, lx_Var *v) {
   }
 }
 
-static lx_Node *cp_varref(lx_Compiler *C, lx_Value sym, lx_SrcPos pos) {
-  lx_Var *v = cp_lookup(C, sym);
+static lx_Node *tr_varref(lx_Compiler *C, lx_Value sym, lx_SrcPos pos) {
+  lx_Var *v = tr_lookup(C, sym);
   if (v) {
-    if (v->self_fn == C->fn && !v->mutated) return cp_node(C, N_SELF, pos, 0);
-    if (v->owner != C->fn) cp_capture(C, v);
-    lx_Node *n = cp_node(C, N_LOCAL, pos, 0);
+    if (v->self_fn == C->fn && !v->mutated) return tr_node(C, N_SELF, pos, 0);
+    if (v->owner != C->fn) tr_capture(C, v);
+    lx_Node *n = tr_node(C, N_LOCAL, pos, 0);
     n->var = v;
     return n;
   }
-  lx_Node *n = cp_node(C, N_GLOBAL, pos, 0);
+  lx_Node *n = tr_node(C, N_GLOBAL, pos, 0);
   n->value = lx_obj(lx_env_resolve(C->L, C->env, sym));
   return n;
 }
@@ -315,35 +320,35 @@ static lx_Node *cp_varref(lx_Compiler *C, lx_Value sym, lx_SrcPos pos) {
 ** Special form table
 ** ======================================================================== */
 
-typedef lx_Node *(*cp_SpecialFn)(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top);
+typedef lx_Node *(*sf_Fn)(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top);
 
-static lx_Node *cp_expr(lx_Compiler *C, lx_Value form, bool top);
-static lx_Node *cp_body(lx_Compiler *C, lx_Value body, lx_SrcPos pos);
-static lx_Node *cp_seq(lx_Compiler *C, lx_Value forms, lx_SrcPos pos, bool top);
-static lx_Node *cp_lambda(lx_Compiler *C, lx_Value params, lx_Value body,
+static lx_Node *tr_expr(lx_Compiler *C, lx_Value form, bool top);
+static lx_Node *tr_body(lx_Compiler *C, lx_Value body, lx_SrcPos pos);
+static lx_Node *tr_seq(lx_Compiler *C, lx_Value forms, lx_SrcPos pos, bool top);
+static lx_Node *tr_lambda(lx_Compiler *C, lx_Value params, lx_Value body,
                           lx_Value name, lx_SrcPos pos);
 
 /* Second, third ... elements with a clear error when missing. */
-static lx_Value cp_nth(lx_Compiler *C, lx_Value form, int i, const char *what) {
+static lx_Value tr_nth(lx_Compiler *C, lx_Value form, int i, const char *what) {
   lx_Value x = form;
   for (int k = 0; k < i; k++) {
     if (!lx_is(x, LX_PAIR)) break;
     x = lx_cdr(x);
   }
-  if (!lx_is(x, LX_PAIR)) cp_error(C, cp_pos(C, form), "%s", what);
+  if (!lx_is(x, LX_PAIR)) tr_error(C, tr_pos(C, form), "%s", what);
   return lx_car(x);
 }
 
-static lx_Value cp_tail(lx_Value form, int i) {
+static lx_Value tr_tail(lx_Value form, int i) {
   for (int k = 0; k < i && lx_is(form, LX_PAIR); k++) form = lx_cdr(form);
   return form;
 }
 
-static lx_Value cp_sym(lx_Compiler *C, const char *name) {
+static lx_Value tr_sym(lx_Compiler *C, const char *name) {
   return lx_csymbol(C->L, name);
 }
 
-static lx_Value cp_list(lx_Compiler *C, int n, ...) {
+static lx_Value tr_list(lx_Compiler *C, int n, ...) {
   lx_Value items[8];
   va_list ap;
   va_start(ap, n);
@@ -353,8 +358,8 @@ static lx_Value cp_list(lx_Compiler *C, int n, ...) {
 }
 
 /* A variable no source name can reach (for desugaring temporaries). */
-static lx_Var *cp_hidden_var(lx_Compiler *C) {
-  lx_Var *v = cp_alloc(C, sizeof(lx_Var));
+static lx_Var *tr_hidden_var(lx_Compiler *C) {
+  lx_Var *v = tr_alloc(C, sizeof(lx_Var));
   v->name = lx_nil();
   v->owner = C->fn;
   v->slot = -1;
@@ -363,7 +368,7 @@ static lx_Var *cp_hidden_var(lx_Compiler *C) {
 
 /* An uninterned symbol: unique, so desugared code cannot capture user
 ** variables. */
-static lx_Value cp_gensym(lx_Compiler *C, const char *name) {
+static lx_Value tr_gensym(lx_Compiler *C, const char *name) {
   lx_String *str = lx_string_new(C->L, name, strlen(name));
   lx_Symbol *s = (lx_Symbol *)lx_obj_new(C->L, LX_SYMBOL, sizeof(lx_Symbol));
   s->name = str;
@@ -374,113 +379,113 @@ static lx_Value cp_gensym(lx_Compiler *C, const char *name) {
 /* ---- quote, if, begin, and/or, when/unless ------------------------------- */
 
 static lx_Node *sf_quote(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) {
-  return cp_const(C, cp_nth(C, form, 1, "quote: expected (quote datum)"), pos);
+  return tr_const(C, tr_nth(C, form, 1, "quote: expected (quote datum)"), pos);
 }
 
-static lx_Node *cp_if(lx_Compiler *C, lx_SrcPos pos, lx_Node *c, lx_Node *t, lx_Node *e) {
-  lx_Node *n = cp_node(C, N_IF, pos, 3);
+static lx_Node *tr_if(lx_Compiler *C, lx_SrcPos pos, lx_Node *c, lx_Node *t, lx_Node *e) {
+  lx_Node *n = tr_node(C, N_IF, pos, 3);
   n->kids[0] = c;
   n->kids[1] = t;
-  n->kids[2] = e ? e : cp_const(C, lx_nil(), pos);
+  n->kids[2] = e ? e : tr_const(C, lx_nil(), pos);
   return n;
 }
 
 static lx_Node *sf_if(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) {
   int n;
-  lx_Value *it = cp_items(C, form, &n, "if");
-  if (n < 3 || n > 4) cp_error(C, pos, "if: expected (if test then [else]), got %d parts", n - 1);
-  return cp_if(C, pos, cp_expr(C, it[1], false), cp_expr(C, it[2], false),
-               n == 4 ? cp_expr(C, it[3], false) : NULL);
+  lx_Value *it = tr_items(C, form, &n, "if");
+  if (n < 3 || n > 4) tr_error(C, pos, "if: expected (if test then [else]), got %d parts", n - 1);
+  return tr_if(C, pos, tr_expr(C, it[1], false), tr_expr(C, it[2], false),
+               n == 4 ? tr_expr(C, it[3], false) : NULL);
 }
 
 static lx_Node *sf_begin(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) {
-  return cp_seq(C, lx_cdr(form), pos, top);
+  return tr_seq(C, lx_cdr(form), pos, top);
 }
 
-static lx_Node *cp_andor(lx_Compiler *C, lx_Value form, lx_SrcPos pos, lx_NodeKind k) {
+static lx_Node *tr_andor(lx_Compiler *C, lx_Value form, lx_SrcPos pos, lx_NodeKind k) {
   int n;
-  lx_Value *it = cp_items(C, form, &n, k == N_AND ? "and" : "or");
-  if (n == 1) return cp_const(C, lx_bool(k == N_AND), pos);
-  if (n == 2) return cp_expr(C, it[1], false);
-  lx_Node *node = cp_node(C, k, pos, n - 1);
-  for (int i = 1; i < n; i++) node->kids[i - 1] = cp_expr(C, it[i], false);
+  lx_Value *it = tr_items(C, form, &n, k == N_AND ? "and" : "or");
+  if (n == 1) return tr_const(C, lx_bool(k == N_AND), pos);
+  if (n == 2) return tr_expr(C, it[1], false);
+  lx_Node *node = tr_node(C, k, pos, n - 1);
+  for (int i = 1; i < n; i++) node->kids[i - 1] = tr_expr(C, it[i], false);
   return node;
 }
 
 static lx_Node *sf_and(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) {
-  return cp_andor(C, form, pos, N_AND);
+  return tr_andor(C, form, pos, N_AND);
 }
 
 static lx_Node *sf_or(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) {
-  return cp_andor(C, form, pos, N_OR);
+  return tr_andor(C, form, pos, N_OR);
 }
 
-static lx_Node *cp_whenunless(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool unless) {
-  lx_Node *test = cp_expr(C, cp_nth(C, form, 1, "when/unless: missing test"), false);
-  lx_Node *body = cp_seq(C, cp_tail(form, 2), pos, false);
-  return unless ? cp_if(C, pos, test, cp_const(C, lx_nil(), pos), body)
-                : cp_if(C, pos, test, body, NULL);
+static lx_Node *tr_whenunless(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool unless) {
+  lx_Node *test = tr_expr(C, tr_nth(C, form, 1, "when/unless: missing test"), false);
+  lx_Node *body = tr_seq(C, tr_tail(form, 2), pos, false);
+  return unless ? tr_if(C, pos, test, tr_const(C, lx_nil(), pos), body)
+                : tr_if(C, pos, test, body, NULL);
 }
 
 static lx_Node *sf_when(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) {
-  return cp_whenunless(C, form, pos, false);
+  return tr_whenunless(C, form, pos, false);
 }
 
 static lx_Node *sf_unless(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) {
-  return cp_whenunless(C, form, pos, true);
+  return tr_whenunless(C, form, pos, true);
 }
 
 /* ---- cond and case ------------------------------------------------------- */
 
-static bool cp_is_sym(lx_Value v, const char *name) {
+static bool tr_is_sym(lx_Value v, const char *name) {
   return lx_is(v, LX_SYMBOL) && lx_as_symbol(v)->name &&
-         strcmp(cp_symname(v), name) == 0;
+         strcmp(tr_symname(v), name) == 0;
 }
 
-static bool cp_is_else(lx_Value v) {
-  return cp_is_sym(v, "else") || (lx_is(v, LX_KEYWORD) && strcmp(lx_as_symbol(v)->name->data, "else") == 0);
+static bool tr_is_else(lx_Value v) {
+  return tr_is_sym(v, "else") || (lx_is(v, LX_KEYWORD) && strcmp(lx_as_symbol(v)->name->data, "else") == 0);
 }
 
 /* One clause (test body...) -> node, given the node for what follows. */
-static lx_Node *cp_cond_clause(lx_Compiler *C, lx_Value clause, lx_Node *rest) {
-  lx_SrcPos pos = cp_pos(C, clause);
-  if (!lx_is(clause, LX_PAIR)) cp_error(C, pos, "cond: each clause must be a list (test body...)");
-  if (cp_is_else(lx_car(clause))) return cp_seq(C, lx_cdr(clause), pos, false);
-  lx_Node *test = cp_expr(C, lx_car(clause), false);
+static lx_Node *tr_cond_clause(lx_Compiler *C, lx_Value clause, lx_Node *rest) {
+  lx_SrcPos pos = tr_pos(C, clause);
+  if (!lx_is(clause, LX_PAIR)) tr_error(C, pos, "cond: each clause must be a list (test body...)");
+  if (tr_is_else(lx_car(clause))) return tr_seq(C, lx_cdr(clause), pos, false);
+  lx_Node *test = tr_expr(C, lx_car(clause), false);
   if (lx_is(lx_cdr(clause), LX_EMPTY)) {  /* (test): value of test */
-    lx_Node *n = cp_node(C, N_OR, pos, 2);
+    lx_Node *n = tr_node(C, N_OR, pos, 2);
     n->kids[0] = test;
     n->kids[1] = rest;
     return n;
   }
-  return cp_if(C, pos, test, cp_seq(C, lx_cdr(clause), pos, false), rest);
+  return tr_if(C, pos, test, tr_seq(C, lx_cdr(clause), pos, false), rest);
 }
 
 static lx_Node *sf_cond(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) {
   int n;
-  lx_Value *it = cp_items(C, form, &n, "cond");
-  lx_Node *acc = cp_const(C, lx_nil(), pos);
+  lx_Value *it = tr_items(C, form, &n, "cond");
+  lx_Node *acc = tr_const(C, lx_nil(), pos);
   bool clojure = false;  /* Scheme clauses are all lists */
   for (int i = 1; i < n; i++) clojure |= !lx_is(it[i], LX_PAIR);
   if (clojure) {  /* (cond t1 e1 t2 e2 :else e3) */
-    if ((n - 1) % 2) cp_error(C, pos, "cond: odd number of forms in (cond test expr ...)");
+    if ((n - 1) % 2) tr_error(C, pos, "cond: odd number of forms in (cond test expr ...)");
     for (int i = n - 2; i >= 1; i -= 2)
-      acc = cp_is_else(it[i]) ? cp_expr(C, it[i + 1], false)
-          : cp_if(C, pos, cp_expr(C, it[i], false), cp_expr(C, it[i + 1], false), acc);
+      acc = tr_is_else(it[i]) ? tr_expr(C, it[i + 1], false)
+          : tr_if(C, pos, tr_expr(C, it[i], false), tr_expr(C, it[i + 1], false), acc);
     return acc;
   }
-  for (int i = n - 1; i >= 1; i--) acc = cp_cond_clause(C, it[i], acc);
+  for (int i = n - 1; i >= 1; i--) acc = tr_cond_clause(C, it[i], acc);
   return acc;
 }
 
-static lx_Node *cp_local(lx_Compiler *C, lx_Var *v, lx_SrcPos pos) {
-  lx_Node *n = cp_node(C, N_LOCAL, pos, 0);
+static lx_Node *tr_local(lx_Compiler *C, lx_Var *v, lx_SrcPos pos) {
+  lx_Node *n = tr_node(C, N_LOCAL, pos, 0);
   n->var = v;
   return n;
 }
 
-static lx_Node *cp_prim(lx_Compiler *C, int op, lx_SrcPos pos, lx_Node *a, lx_Node *b) {
-  lx_Node *n = cp_node(C, N_PRIM, pos, b ? 2 : 1);
+static lx_Node *tr_prim(lx_Compiler *C, int op, lx_SrcPos pos, lx_Node *a, lx_Node *b) {
+  lx_Node *n = tr_node(C, N_PRIM, pos, b ? 2 : 1);
   n->op = op;
   n->kids[0] = a;
   if (b) n->kids[1] = b;
@@ -488,22 +493,22 @@ static lx_Node *cp_prim(lx_Compiler *C, int op, lx_SrcPos pos, lx_Node *a, lx_No
 }
 
 /* Test key against each datum of a case clause (equal? semantics). */
-static lx_Node *cp_case_test(lx_Compiler *C, lx_Var *key, lx_Value datums, lx_SrcPos pos) {
+static lx_Node *tr_case_test(lx_Compiler *C, lx_Var *key, lx_Value datums, lx_SrcPos pos) {
   if (!lx_is(datums, LX_PAIR) && !lx_is(datums, LX_EMPTY))
-    return cp_prim(C, LX_OP_EQUAL, pos, cp_local(C, key, pos), cp_const(C, datums, pos));
+    return tr_prim(C, LX_OP_EQUAL, pos, tr_local(C, key, pos), tr_const(C, datums, pos));
   int n;
-  lx_Value *it = cp_items(C, datums, &n, "case");
-  lx_Node *acc = cp_const(C, lx_bool(false), pos);
+  lx_Value *it = tr_items(C, datums, &n, "case");
+  lx_Node *acc = tr_const(C, lx_bool(false), pos);
   if (n == 0) return acc;
-  lx_Node *or = cp_node(C, N_OR, pos, n);
+  lx_Node *or = tr_node(C, N_OR, pos, n);
   for (int i = 0; i < n; i++)
-    or->kids[i] = cp_prim(C, LX_OP_EQUAL, pos, cp_local(C, key, pos), cp_const(C, it[i], pos));
+    or->kids[i] = tr_prim(C, LX_OP_EQUAL, pos, tr_local(C, key, pos), tr_const(C, it[i], pos));
   return or;
 }
 
-static lx_Node *cp_let1(lx_Compiler *C, lx_Var *v, lx_Node *init, lx_Node *body, lx_SrcPos pos) {
-  lx_Node *n = cp_node(C, N_LET, pos, 2);
-  n->vars = cp_alloc(C, sizeof(lx_Var *));
+static lx_Node *tr_let1(lx_Compiler *C, lx_Var *v, lx_Node *init, lx_Node *body, lx_SrcPos pos) {
+  lx_Node *n = tr_node(C, N_LET, pos, 2);
+  n->vars = tr_alloc(C, sizeof(lx_Var *));
   n->vars[0] = v;
   n->nvars = 1;
   n->kids[0] = init;
@@ -515,47 +520,47 @@ static lx_Node *cp_let1(lx_Compiler *C, lx_Var *v, lx_Node *init, lx_Node *body,
 ** (case key d1 e1 d2 e2 default). */
 static lx_Node *sf_case(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) {
   int n;
-  lx_Value *it = cp_items(C, form, &n, "case");
-  if (n < 2) cp_error(C, pos, "case: expected (case key clause...)");
-  lx_Node *keyinit = cp_expr(C, it[1], false);
-  lx_Var *key = cp_hidden_var(C);
-  lx_Node *acc = cp_const(C, lx_nil(), pos);
+  lx_Value *it = tr_items(C, form, &n, "case");
+  if (n < 2) tr_error(C, pos, "case: expected (case key clause...)");
+  lx_Node *keyinit = tr_expr(C, it[1], false);
+  lx_Var *key = tr_hidden_var(C);
+  lx_Node *acc = tr_const(C, lx_nil(), pos);
   bool clojure = false;  /* Scheme clauses are all lists */
   for (int i = 2; i < n; i++) clojure |= !lx_is(it[i], LX_PAIR);
   if (clojure) {
     int i = n - 1;
-    if ((n - 2) % 2) acc = cp_expr(C, it[i--], false);  /* default */
+    if ((n - 2) % 2) acc = tr_expr(C, it[i--], false);  /* default */
     for (; i >= 3; i -= 2)
-      acc = cp_if(C, pos, cp_case_test(C, key, it[i - 1], pos), cp_expr(C, it[i], false), acc);
+      acc = tr_if(C, pos, tr_case_test(C, key, it[i - 1], pos), tr_expr(C, it[i], false), acc);
   } else {
     for (int i = n - 1; i >= 2; i--) {
-      lx_SrcPos cpos = cp_pos(C, it[i]);
-      if (!lx_is(it[i], LX_PAIR)) cp_error(C, cpos, "case: each clause must be ((datum...) body...)");
-      lx_Node *body = cp_seq(C, lx_cdr(it[i]), cpos, false);
-      acc = cp_is_else(lx_car(it[i])) ? body
-          : cp_if(C, cpos, cp_case_test(C, key, lx_car(it[i]), cpos), body, acc);
+      lx_SrcPos cpos = tr_pos(C, it[i]);
+      if (!lx_is(it[i], LX_PAIR)) tr_error(C, cpos, "case: each clause must be ((datum...) body...)");
+      lx_Node *body = tr_seq(C, lx_cdr(it[i]), cpos, false);
+      acc = tr_is_else(lx_car(it[i])) ? body
+          : tr_if(C, cpos, tr_case_test(C, key, lx_car(it[i]), cpos), body, acc);
     }
   }
-  return cp_let1(C, key, keyinit, acc, pos);
+  return tr_let1(C, key, keyinit, acc, pos);
 }
 
 /* ---- set! ------------------------------------------------------------------ */
 
 static lx_Node *sf_set(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) {
   int n;
-  lx_Value *it = cp_items(C, form, &n, "set!");
-  if (n != 3 || !lx_is(it[1], LX_SYMBOL)) cp_error(C, pos, "set!: expected (set! name value)");
-  lx_Node *value = cp_expr(C, it[2], false);
-  lx_Var *v = cp_lookup(C, it[1]);
+  lx_Value *it = tr_items(C, form, &n, "set!");
+  if (n != 3 || !lx_is(it[1], LX_SYMBOL)) tr_error(C, pos, "set!: expected (set! name value)");
+  lx_Node *value = tr_expr(C, it[2], false);
+  lx_Var *v = tr_lookup(C, it[1]);
   if (v) {
     v->mutated = true;
-    if (v->owner != C->fn) cp_capture(C, v);
-    lx_Node *node = cp_node(C, N_SETLOCAL, pos, 1);
+    if (v->owner != C->fn) tr_capture(C, v);
+    lx_Node *node = tr_node(C, N_SETLOCAL, pos, 1);
     node->var = v;
     node->kids[0] = value;
     return node;
   }
-  lx_Node *node = cp_node(C, N_SETGLOBAL, pos, 1);
+  lx_Node *node = tr_node(C, N_SETGLOBAL, pos, 1);
   node->value = lx_obj(lx_env_resolve(C->L, C->env, it[1]));
   node->kids[0] = value;
   return node;
@@ -565,7 +570,7 @@ static lx_Node *sf_set(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) {
 
 /* Bind the parameters: (a b . rest), (a b & rest), [a b & rest], or a
 ** lone symbol collecting every argument. */
-static void cp_params(lx_Compiler *C, lx_FnInfo *f, lx_Value params, lx_SrcPos pos) {
+static void tr_params(lx_Compiler *C, lx_FnInfo *f, lx_Value params, lx_SrcPos pos) {
   lx_Value list = params;
   if (lx_is(params, LX_VECTOR)) list = lx_list_from(C->L, lx_as_vector(params)->items, lx_as_vector(params)->len);
   lx_Var *vars[LX_MAX_LOCALS + 1];
@@ -573,29 +578,29 @@ static void cp_params(lx_Compiler *C, lx_FnInfo *f, lx_Value params, lx_SrcPos p
   f->param_list = list;
   while (lx_is(list, LX_PAIR)) {
     lx_Value p = lx_car(list);
-    if (cp_is_sym(p, "&")) {
+    if (tr_is_sym(p, "&")) {
       lx_Value r = lx_cdr(list);
       if (!lx_is(r, LX_PAIR) || !lx_is(lx_cdr(r), LX_EMPTY))
-        cp_error(C, pos, "parameters: '&' must be followed by exactly one name");
+        tr_error(C, pos, "parameters: '&' must be followed by exactly one name");
       list = lx_car(r);
       break;
     }
-    if (n >= LX_MAX_LOCALS) cp_error(C, pos, "too many parameters (limit %d)", LX_MAX_LOCALS);
-    vars[n++] = cp_bind(C, p, cp_pos(C, list));
+    if (n >= LX_MAX_LOCALS) tr_error(C, pos, "too many parameters (limit %d)", LX_MAX_LOCALS);
+    vars[n++] = tr_bind(C, p, tr_pos(C, list));
     list = lx_cdr(list);
   }
   if (!lx_is(list, LX_EMPTY)) {  /* rest parameter */
-    vars[n++] = cp_bind(C, list, pos);
+    vars[n++] = tr_bind(C, list, pos);
     f->rest = true;
   }
   f->nparams = n - (f->rest ? 1 : 0);
-  f->params = cp_alloc(C, (size_t)(n ? n : 1) * sizeof(lx_Var *));
+  f->params = tr_alloc(C, (size_t)(n ? n : 1) * sizeof(lx_Var *));
   memcpy(f->params, vars, (size_t)n * sizeof(lx_Var *));
 }
 
-static lx_Node *cp_lambda_ex(lx_Compiler *C, lx_Value params, lx_Value body,
+static lx_Node *tr_lambda_ex(lx_Compiler *C, lx_Value params, lx_Value body,
                              lx_Value name, lx_SrcPos pos, lx_Var *self) {
-  lx_FnInfo *f = cp_alloc(C, sizeof(lx_FnInfo));
+  lx_FnInfo *f = tr_alloc(C, sizeof(lx_FnInfo));
   f->parent = C->fn;
   f->name = name;
   f->doc = lx_nil();
@@ -606,37 +611,37 @@ static lx_Node *cp_lambda_ex(lx_Compiler *C, lx_Value params, lx_Value body,
   bool saved_top = C->toplevel;
   C->fn = f;
   C->toplevel = false;
-  cp_params(C, f, params, pos);
+  tr_params(C, f, params, pos);
   if (lx_is(body, LX_PAIR) && lx_is(lx_car(body), LX_STRING) && lx_is(lx_cdr(body), LX_PAIR)) {
     f->doc = lx_car(body);
     body = lx_cdr(body);
   }
-  f->body = cp_body(C, body, pos);
+  f->body = tr_body(C, body, pos);
   C->scope = saved_scope;
   C->fn = saved_fn;
   C->toplevel = saved_top;
-  lx_Node *n = cp_node(C, N_LAMBDA, pos, 0);
+  lx_Node *n = tr_node(C, N_LAMBDA, pos, 0);
   n->fn = f;
   return n;
 }
 
-static lx_Node *cp_lambda(lx_Compiler *C, lx_Value params, lx_Value body,
+static lx_Node *tr_lambda(lx_Compiler *C, lx_Value params, lx_Value body,
                           lx_Value name, lx_SrcPos pos) {
-  return cp_lambda_ex(C, params, body, name, pos, NULL);
+  return tr_lambda_ex(C, params, body, name, pos, NULL);
 }
 
-static lx_Node *cp_setvar(lx_Compiler *C, lx_Var *v, lx_Node *value, lx_SrcPos pos);
-static lx_Node *cp_local(lx_Compiler *C, lx_Var *v, lx_SrcPos pos);
+static lx_Node *tr_setvar(lx_Compiler *C, lx_Var *v, lx_Node *value, lx_SrcPos pos);
+static lx_Node *tr_local(lx_Compiler *C, lx_Var *v, lx_SrcPos pos);
 
 /* A letrec of one function: var is set to fn, then `then` is evaluated
 ** (the named fn and the named let; the caller restores the scope). */
-static lx_Node *cp_letrec1(lx_Compiler *C, lx_Var *var, lx_Node *fn, lx_Node *then,
+static lx_Node *tr_letrec1(lx_Compiler *C, lx_Var *var, lx_Node *fn, lx_Node *then,
                            lx_SrcPos pos) {
-  lx_Node *seq = cp_node(C, N_SEQ, pos, 2);
-  seq->kids[0] = cp_setvar(C, var, fn, pos);
+  lx_Node *seq = tr_node(C, N_SEQ, pos, 2);
+  seq->kids[0] = tr_setvar(C, var, fn, pos);
   seq->kids[1] = then;
-  lx_Node *rec = cp_node(C, N_LETREC, pos, 1);
-  rec->vars = cp_alloc(C, sizeof(lx_Var *));
+  lx_Node *rec = tr_node(C, N_LETREC, pos, 1);
+  rec->vars = tr_alloc(C, sizeof(lx_Var *));
   rec->vars[0] = var;
   rec->nvars = 1;
   rec->kids[0] = seq;
@@ -644,28 +649,28 @@ static lx_Node *cp_letrec1(lx_Compiler *C, lx_Var *var, lx_Node *fn, lx_Node *th
 }
 
 /* (fn name [params] body...): name is bound to the function in its body. */
-static lx_Node *cp_named_fn(lx_Compiler *C, lx_Value name, lx_Value params, lx_Value body,
+static lx_Node *tr_named_fn(lx_Compiler *C, lx_Value name, lx_Value params, lx_Value body,
                             lx_SrcPos pos) {
   lx_Var *saved = C->scope;
-  lx_Var *self = cp_bind(C, name, pos);
+  lx_Var *self = tr_bind(C, name, pos);
   self->letrec = true;
-  lx_Node *fn = cp_lambda_ex(C, params, body, lx_obj(lx_as_symbol(name)->name), pos, self);
-  lx_Node *rec = cp_letrec1(C, self, fn, cp_local(C, self, pos), pos);
+  lx_Node *fn = tr_lambda_ex(C, params, body, lx_obj(lx_as_symbol(name)->name), pos, self);
+  lx_Node *rec = tr_letrec1(C, self, fn, tr_local(C, self, pos), pos);
   C->scope = saved;
   return rec;
 }
 
 /* (lambda params body...), (fn [params] body...), (fn name [params] body...) */
 static lx_Node *sf_lambda(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) {
-  lx_Value params = cp_nth(C, form, 1, "lambda: expected (lambda (params...) body...)");
-  lx_Value body = cp_tail(form, 2);
+  lx_Value params = tr_nth(C, form, 1, "lambda: expected (lambda (params...) body...)");
+  lx_Value body = tr_tail(form, 2);
   lx_Value name = lx_nil();
   if (lx_is(params, LX_SYMBOL) && lx_is(body, LX_PAIR) &&
       (lx_is(lx_car(body), LX_VECTOR) || lx_is(lx_car(body), LX_PAIR) || lx_is(lx_car(body), LX_EMPTY)) &&
-      cp_is_sym(lx_car(form), "fn")) {
-    return cp_named_fn(C, params, lx_car(body), lx_cdr(body), pos);
+      tr_is_sym(lx_car(form), "fn")) {
+    return tr_named_fn(C, params, lx_car(body), lx_cdr(body), pos);
   }
-  return cp_lambda(C, params, body, name, pos);
+  return tr_lambda(C, params, body, name, pos);
 }
 
 /* ---- define, def, defn, define-macro, defmacro ---------------------------- */
@@ -678,20 +683,20 @@ typedef struct lx_DefParts {
   lx_SrcPos pos;
 } lx_DefParts;
 
-static bool cp_is_define_form(lx_Value form) {
+static bool tr_is_define_form(lx_Value form) {
   if (!lx_is(form, LX_PAIR) || !lx_is(lx_car(form), LX_SYMBOL)) return false;
   static const char *names[] = {"define", "def", "defn", "define-macro", "defmacro", NULL};
-  for (int i = 0; names[i]; i++) if (cp_is_sym(lx_car(form), names[i])) return true;
+  for (int i = 0; names[i]; i++) if (tr_is_sym(lx_car(form), names[i])) return true;
   return false;
 }
 
 /* Split any defining form into its parts. */
-static lx_DefParts cp_define_parts(lx_Compiler *C, lx_Value form) {
-  lx_DefParts d = {lx_nil(), lx_nil(), lx_nil(), lx_nil(), false, false, cp_pos(C, form)};
-  const char *kw = cp_symname(lx_car(form));
+static lx_DefParts tr_define_parts(lx_Compiler *C, lx_Value form) {
+  lx_DefParts d = {lx_nil(), lx_nil(), lx_nil(), lx_nil(), false, false, tr_pos(C, form)};
+  const char *kw = tr_symname(lx_car(form));
   d.is_macro = strcmp(kw, "define-macro") == 0 || strcmp(kw, "defmacro") == 0;
-  lx_Value target = cp_nth(C, form, 1, "define: expected (define name value) or (define (name params...) body...)");
-  lx_Value rest = cp_tail(form, 2);
+  lx_Value target = tr_nth(C, form, 1, "define: expected (define name value) or (define (name params...) body...)");
+  lx_Value rest = tr_tail(form, 2);
   if (lx_is(target, LX_PAIR)) {  /* (define (name . params) body...) */
     d.name = lx_car(target);
     d.params = lx_cdr(target);
@@ -702,13 +707,13 @@ static lx_DefParts cp_define_parts(lx_Compiler *C, lx_Value form) {
     if (lx_is(rest, LX_PAIR) && lx_is(lx_car(rest), LX_STRING) && lx_is(lx_cdr(rest), LX_PAIR)) {
       lx_Value doc = lx_car(rest);  /* (defn f "doc" [x] ...) */
       rest = lx_cdr(rest);
-      d.body = lx_cons(C->L, doc, cp_tail(rest, 1));
+      d.body = lx_cons(C->L, doc, tr_tail(rest, 1));
     } else {
-      d.body = cp_tail(rest, 1);
+      d.body = tr_tail(rest, 1);
     }
-    if (!lx_is(rest, LX_PAIR)) cp_error(C, d.pos, "%s: expected (%s name [params] body...)", kw, kw);
+    if (!lx_is(rest, LX_PAIR)) tr_error(C, d.pos, "%s: expected (%s name [params] body...)", kw, kw);
     if (lx_is(lx_car(rest), LX_PAIR) && lx_is(lx_car(lx_car(rest)), LX_VECTOR))
-      cp_error(C, d.pos, "%s: multi-arity functions are not supported (hint: use & rest)", kw);
+      tr_error(C, d.pos, "%s: multi-arity functions are not supported (hint: use & rest)", kw);
     d.params = lx_car(rest);
     d.is_fn = true;
   } else {  /* (define name value) or (def name "doc" value) */
@@ -717,31 +722,31 @@ static lx_DefParts cp_define_parts(lx_Compiler *C, lx_Value form) {
       rest = lx_cdr(rest);
     d.expr = lx_is(rest, LX_PAIR) ? lx_car(rest) : lx_nil();
     if (lx_is(rest, LX_PAIR) && !lx_is(lx_cdr(rest), LX_EMPTY))
-      cp_error(C, d.pos, "%s: too many forms (hint: (define name value))", kw);
+      tr_error(C, d.pos, "%s: too many forms (hint: (define name value))", kw);
   }
-  if (!lx_is(d.name, LX_SYMBOL)) cp_error(C, d.pos, "%s: the name must be a symbol", kw);
+  if (!lx_is(d.name, LX_SYMBOL)) tr_error(C, d.pos, "%s: the name must be a symbol", kw);
   return d;
 }
 
 /* The value node of a definition; self binds the name for self-calls. */
-static lx_Node *cp_define_value(lx_Compiler *C, const lx_DefParts *d, lx_Var *self) {
+static lx_Node *tr_define_value(lx_Compiler *C, const lx_DefParts *d, lx_Var *self) {
   lx_Value name = lx_obj(lx_as_symbol(d->name)->name);
-  if (d->is_fn) return cp_lambda_ex(C, d->params, d->body, name, d->pos, self);
-  lx_Node *v = cp_expr(C, d->expr, false);
+  if (d->is_fn) return tr_lambda_ex(C, d->params, d->body, name, d->pos, self);
+  lx_Node *v = tr_expr(C, d->expr, false);
   if (v->kind == N_LAMBDA && lx_is(v->fn->name, LX_NIL)) v->fn->name = name;
   return v;
 }
 
 static lx_Node *sf_define(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) {
   if (!top)
-    cp_error(C, pos, "%s is only allowed at the top level or at the start of a body",
-             cp_symname(lx_car(form)));
-  lx_DefParts d = cp_define_parts(C, form);
+    tr_error(C, pos, "%s is only allowed at the top level or at the start of a body",
+             tr_symname(lx_car(form)));
+  lx_DefParts d = tr_define_parts(C, form);
   lx_Box *box = lx_env_own_box(C->L, C->env, d.name);
-  lx_Node *n = cp_node(C, N_DEFINE, pos, 1);
+  lx_Node *n = tr_node(C, N_DEFINE, pos, 1);
   n->value = lx_obj(box);
   n->op = d.is_macro;
-  n->kids[0] = cp_define_value(C, &d, NULL);
+  n->kids[0] = tr_define_value(C, &d, NULL);
   return n;
 }
 
@@ -749,26 +754,26 @@ static lx_Node *sf_define(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top
 
 /* Bindings as parallel arrays of names and init forms: ((a 1) (b 2)),
 ** ((a 1) b) or Clojure's [a 1 b 2]. */
-static int cp_bindings(lx_Compiler *C, lx_Value b, lx_Value **names, lx_Value **inits,
+static int tr_bindings(lx_Compiler *C, lx_Value b, lx_Value **names, lx_Value **inits,
                        lx_SrcPos pos) {
   int n;
   if (lx_is(b, LX_VECTOR)) {
     /* The snapshot keeps the forms alive if a macro in an init rewrites
     ** the vector (the arrays below are not seen by the collector). */
-    lx_Snapshot s = cp_snapshot_vector(C, lx_as_vector(b), pos);
-    if (s.n % 2) cp_error(C, pos, "let: [bindings] need name/value pairs");
+    lx_Snapshot s = tr_snapshot_vector(C, lx_as_vector(b), pos);
+    if (s.n % 2) tr_error(C, pos, "let: [bindings] need name/value pairs");
     n = s.n / 2;
-    *names = cp_alloc(C, (size_t)(n + 1) * sizeof(lx_Value));
-    *inits = cp_alloc(C, (size_t)(n + 1) * sizeof(lx_Value));
+    *names = tr_alloc(C, (size_t)(n + 1) * sizeof(lx_Value));
+    *inits = tr_alloc(C, (size_t)(n + 1) * sizeof(lx_Value));
     for (int i = 0; i < n; i++) {
       (*names)[i] = s.items->items[2 * i];
       (*inits)[i] = s.items->items[2 * i + 1];
     }
     return n;
   }
-  lx_Value *it = cp_items(C, b, &n, "let bindings");
-  *names = cp_alloc(C, (size_t)(n + 1) * sizeof(lx_Value));
-  *inits = cp_alloc(C, (size_t)(n + 1) * sizeof(lx_Value));
+  lx_Value *it = tr_items(C, b, &n, "let bindings");
+  *names = tr_alloc(C, (size_t)(n + 1) * sizeof(lx_Value));
+  *inits = tr_alloc(C, (size_t)(n + 1) * sizeof(lx_Value));
   for (int i = 0; i < n; i++) {
     if (lx_is(it[i], LX_SYMBOL)) {
       (*names)[i] = it[i];
@@ -776,9 +781,9 @@ static int cp_bindings(lx_Compiler *C, lx_Value b, lx_Value **names, lx_Value **
       continue;
     }
     int k;
-    lx_Value *pair = lx_is(it[i], LX_PAIR) ? cp_items(C, it[i], &k, "let binding") : NULL;
+    lx_Value *pair = lx_is(it[i], LX_PAIR) ? tr_items(C, it[i], &k, "let binding") : NULL;
     if (!pair || k < 1 || k > 2)
-      cp_error(C, cp_pos(C, it[i]), "let: each binding must be (name value)");
+      tr_error(C, tr_pos(C, it[i]), "let: each binding must be (name value)");
     (*names)[i] = pair[0];
     (*inits)[i] = k == 2 ? pair[1] : lx_nil();
   }
@@ -786,76 +791,76 @@ static int cp_bindings(lx_Compiler *C, lx_Value b, lx_Value **names, lx_Value **
 }
 
 /* let (parallel) or let* (sequential): same code, different scoping. */
-static lx_Node *cp_let(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool sequential) {
+static lx_Node *tr_let(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool sequential) {
   lx_Value *names, *inits;
-  int n = cp_bindings(C, cp_nth(C, form, 1, "let: expected (let (bindings...) body...)"),
+  int n = tr_bindings(C, tr_nth(C, form, 1, "let: expected (let (bindings...) body...)"),
                       &names, &inits, pos);
   lx_Var *saved = C->scope;
-  lx_Node *node = cp_node(C, N_LET, pos, n + 1);
-  node->vars = cp_alloc(C, (size_t)(n + 1) * sizeof(lx_Var *));
+  lx_Node *node = tr_node(C, N_LET, pos, n + 1);
+  node->vars = tr_alloc(C, (size_t)(n + 1) * sizeof(lx_Var *));
   node->nvars = n;
   for (int i = 0; i < n; i++) {
-    node->kids[i] = cp_expr(C, inits[i], false);
-    if (sequential) node->vars[i] = cp_bind(C, names[i], pos);
+    node->kids[i] = tr_expr(C, inits[i], false);
+    if (sequential) node->vars[i] = tr_bind(C, names[i], pos);
   }
   if (!sequential)
-    for (int i = 0; i < n; i++) node->vars[i] = cp_bind(C, names[i], pos);
-  node->kids[n] = cp_body(C, cp_tail(form, 2), pos);
+    for (int i = 0; i < n; i++) node->vars[i] = tr_bind(C, names[i], pos);
+  node->kids[n] = tr_body(C, tr_tail(form, 2), pos);
   C->scope = saved;
   return node;
 }
 
-static lx_Node *cp_setvar(lx_Compiler *C, lx_Var *v, lx_Node *value, lx_SrcPos pos) {
-  lx_Node *n = cp_node(C, N_SETLOCAL, pos, 1);
+static lx_Node *tr_setvar(lx_Compiler *C, lx_Var *v, lx_Node *value, lx_SrcPos pos) {
+  lx_Node *n = tr_node(C, N_SETLOCAL, pos, 1);
   n->var = v;
   n->kids[0] = value;
   return n;
 }
 
 /* (let name ((v init)...) body...): a self-recursive local function. */
-static lx_Node *cp_named_let(lx_Compiler *C, lx_Value form, lx_SrcPos pos) {
+static lx_Node *tr_named_let(lx_Compiler *C, lx_Value form, lx_SrcPos pos) {
   lx_Value name = lx_car(lx_cdr(form));
   lx_Value *names, *inits;
-  int n = cp_bindings(C, cp_nth(C, form, 2, "named let: expected (let name (bindings...) body...)"),
+  int n = tr_bindings(C, tr_nth(C, form, 2, "named let: expected (let name (bindings...) body...)"),
                       &names, &inits, pos);
-  lx_Node *call = cp_node(C, N_CALL, pos, n + 1);
-  for (int i = 0; i < n; i++) call->kids[i + 1] = cp_expr(C, inits[i], false);
+  lx_Node *call = tr_node(C, N_CALL, pos, n + 1);
+  for (int i = 0; i < n; i++) call->kids[i + 1] = tr_expr(C, inits[i], false);
   lx_Var *saved = C->scope;
-  lx_Var *loop = cp_bind(C, name, pos);
+  lx_Var *loop = tr_bind(C, name, pos);
   loop->letrec = true;
   lx_Value params = lx_list_from(C->L, names, (size_t)n);
-  lx_Node *fn = cp_lambda_ex(C, params, cp_tail(form, 3), lx_obj(lx_as_symbol(name)->name), pos, loop);
-  call->kids[0] = cp_local(C, loop, pos);
-  lx_Node *rec = cp_letrec1(C, loop, fn, call, pos);
+  lx_Node *fn = tr_lambda_ex(C, params, tr_tail(form, 3), lx_obj(lx_as_symbol(name)->name), pos, loop);
+  call->kids[0] = tr_local(C, loop, pos);
+  lx_Node *rec = tr_letrec1(C, loop, fn, call, pos);
   C->scope = saved;
   return rec;
 }
 
 static lx_Node *sf_let(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) {
-  lx_Value second = cp_nth(C, form, 1, "let: expected (let (bindings...) body...)");
-  if (lx_is(second, LX_SYMBOL)) return cp_named_let(C, form, pos);
-  return cp_let(C, form, pos, lx_is(second, LX_VECTOR));
+  lx_Value second = tr_nth(C, form, 1, "let: expected (let (bindings...) body...)");
+  if (lx_is(second, LX_SYMBOL)) return tr_named_let(C, form, pos);
+  return tr_let(C, form, pos, lx_is(second, LX_VECTOR));
 }
 
 static lx_Node *sf_letstar(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) {
-  return cp_let(C, form, pos, true);
+  return tr_let(C, form, pos, true);
 }
 
 static lx_Node *sf_letrec(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) {
   lx_Value *names, *inits;
-  int n = cp_bindings(C, cp_nth(C, form, 1, "letrec: expected (letrec (bindings...) body...)"),
+  int n = tr_bindings(C, tr_nth(C, form, 1, "letrec: expected (letrec (bindings...) body...)"),
                       &names, &inits, pos);
   lx_Var *saved = C->scope;
-  lx_Node *rec = cp_node(C, N_LETREC, pos, 1);
-  rec->vars = cp_alloc(C, (size_t)(n + 1) * sizeof(lx_Var *));
+  lx_Node *rec = tr_node(C, N_LETREC, pos, 1);
+  rec->vars = tr_alloc(C, (size_t)(n + 1) * sizeof(lx_Var *));
   rec->nvars = n;
   for (int i = 0; i < n; i++) {
-    rec->vars[i] = cp_bind(C, names[i], pos);
+    rec->vars[i] = tr_bind(C, names[i], pos);
     rec->vars[i]->letrec = true;
   }
-  lx_Node *seq = cp_node(C, N_SEQ, pos, n + 1);
-  for (int i = 0; i < n; i++) seq->kids[i] = cp_setvar(C, rec->vars[i], cp_expr(C, inits[i], false), pos);
-  seq->kids[n] = cp_body(C, cp_tail(form, 2), pos);
+  lx_Node *seq = tr_node(C, N_SEQ, pos, n + 1);
+  for (int i = 0; i < n; i++) seq->kids[i] = tr_setvar(C, rec->vars[i], tr_expr(C, inits[i], false), pos);
+  seq->kids[n] = tr_body(C, tr_tail(form, 2), pos);
   rec->kids[0] = seq;
   C->scope = saved;
   return rec;
@@ -865,37 +870,37 @@ static lx_Node *sf_letrec(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top
 
 static lx_Node *sf_try(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) {
   int n;
-  lx_Value *it = cp_items(C, form, &n, "try");
+  lx_Value *it = tr_items(C, form, &n, "try");
   lx_Value catch_clause = lx_nil(), finally_clause = lx_nil();
   int body_end = n;
   for (int i = 1; i < n; i++) {
-    bool is_catch = lx_is(it[i], LX_PAIR) && cp_is_sym(lx_car(it[i]), "catch");
-    bool is_fin = lx_is(it[i], LX_PAIR) && cp_is_sym(lx_car(it[i]), "finally");
+    bool is_catch = lx_is(it[i], LX_PAIR) && tr_is_sym(lx_car(it[i]), "catch");
+    bool is_fin = lx_is(it[i], LX_PAIR) && tr_is_sym(lx_car(it[i]), "finally");
     if (!is_catch && !is_fin) {
-      if (body_end < n) cp_error(C, cp_pos(C, it[i]), "try: body forms must come before catch/finally");
+      if (body_end < n) tr_error(C, tr_pos(C, it[i]), "try: body forms must come before catch/finally");
       continue;
     }
     if (body_end == n) body_end = i;
     if (is_catch) catch_clause = it[i];
     else finally_clause = it[i];
   }
-  lx_Node *node = cp_node(C, N_TRY, pos, 3);
-  node->kids[0] = cp_seq(C, lx_list_from(C->L, it + 1, (size_t)(body_end - 1)), pos, false);
+  lx_Node *node = tr_node(C, N_TRY, pos, 3);
+  node->kids[0] = tr_seq(C, lx_list_from(C->L, it + 1, (size_t)(body_end - 1)), pos, false);
   if (!lx_is(catch_clause, LX_NIL)) {
     lx_Value rest = lx_cdr(catch_clause);
-    lx_SrcPos cpos = cp_pos(C, catch_clause);
-    if (!lx_is(rest, LX_PAIR)) cp_error(C, cpos, "catch: expected (catch e body...)");
+    lx_SrcPos cpos = tr_pos(C, catch_clause);
+    if (!lx_is(rest, LX_PAIR)) tr_error(C, cpos, "catch: expected (catch e body...)");
     /* Clojure: (catch Exception e body...) */
     if (lx_is(lx_cdr(rest), LX_PAIR) && lx_is(lx_car(lx_cdr(rest)), LX_SYMBOL) &&
         lx_is(lx_car(rest), LX_SYMBOL) && !lx_is(lx_cdr(lx_cdr(rest)), LX_EMPTY))
       rest = lx_cdr(rest);
     lx_Var *saved = C->scope;
-    node->var = cp_bind(C, lx_car(rest), cpos);
-    node->kids[1] = cp_body(C, lx_cdr(rest), cpos);
+    node->var = tr_bind(C, lx_car(rest), cpos);
+    node->kids[1] = tr_body(C, lx_cdr(rest), cpos);
     C->scope = saved;
   }
   if (!lx_is(finally_clause, LX_NIL))
-    node->kids[2] = cp_seq(C, lx_cdr(finally_clause), cp_pos(C, finally_clause), false);
+    node->kids[2] = tr_seq(C, lx_cdr(finally_clause), tr_pos(C, finally_clause), false);
   return node;
 }
 
@@ -904,30 +909,30 @@ static lx_Node *sf_try(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) {
 /* (dotimes (i n) body...) => (let ((lim n)) (let loop ((i 0))
 **   (when (< i lim) body... (loop (+ i 1))))) with fresh lim/loop names. */
 static lx_Node *sf_dotimes(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) {
-  lx_Value spec = cp_nth(C, form, 1, "dotimes: expected (dotimes (i n) body...)");
+  lx_Value spec = tr_nth(C, form, 1, "dotimes: expected (dotimes (i n) body...)");
   lx_Value *names, *inits;
   lx_Value pairlist = spec;
   if (lx_is(spec, LX_PAIR)) pairlist = lx_cons(C->L, spec, lx_empty());
-  if (cp_bindings(C, pairlist, &names, &inits, pos) != 1)
-    cp_error(C, pos, "dotimes: expected (dotimes (i n) body...)");
-  lx_Value lim = cp_gensym(C, "limit"), loop = cp_gensym(C, "dotimes");
-  lx_Value next = cp_list(C, 2, loop, cp_list(C, 3, cp_sym(C, "+"), names[0], lx_int(1)));
-  lx_Value body = lx_cons(C->L, cp_sym(C, "begin"), cp_tail(form, 2));
-  lx_Value test = cp_list(C, 3, cp_sym(C, "<"), names[0], lim);
-  lx_Value when = cp_list(C, 4, cp_sym(C, "if"), test, cp_list(C, 3, cp_sym(C, "begin"), body, next), lx_nil());
-  lx_Value inner = cp_list(C, 4, cp_sym(C, "let"), loop,
-                           cp_list(C, 1, cp_list(C, 2, names[0], lx_int(0))), when);
-  lx_Value outer = cp_list(C, 3, cp_sym(C, "let"), cp_list(C, 1, cp_list(C, 2, lim, inits[0])), inner);
-  return cp_expr(C, outer, false);
+  if (tr_bindings(C, pairlist, &names, &inits, pos) != 1)
+    tr_error(C, pos, "dotimes: expected (dotimes (i n) body...)");
+  lx_Value lim = tr_gensym(C, "limit"), loop = tr_gensym(C, "dotimes");
+  lx_Value next = tr_list(C, 2, loop, tr_list(C, 3, tr_sym(C, "+"), names[0], lx_int(1)));
+  lx_Value body = lx_cons(C->L, tr_sym(C, "begin"), tr_tail(form, 2));
+  lx_Value test = tr_list(C, 3, tr_sym(C, "<"), names[0], lim);
+  lx_Value when = tr_list(C, 4, tr_sym(C, "if"), test, tr_list(C, 3, tr_sym(C, "begin"), body, next), lx_nil());
+  lx_Value inner = tr_list(C, 4, tr_sym(C, "let"), loop,
+                           tr_list(C, 1, tr_list(C, 2, names[0], lx_int(0))), when);
+  lx_Value outer = tr_list(C, 3, tr_sym(C, "let"), tr_list(C, 1, tr_list(C, 2, lim, inits[0])), inner);
+  return tr_expr(C, outer, false);
 }
 
 /* (-> x (f a) g) => (g (f x a)); ->> threads into the last position. */
-static lx_Node *cp_thread(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool last) {
-  lx_Value acc = cp_nth(C, form, 1, "->: expected (-> value forms...)");
-  for (lx_Value f = cp_tail(form, 2); lx_is(f, LX_PAIR); f = lx_cdr(f)) {
+static lx_Node *tr_thread(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool last) {
+  lx_Value acc = tr_nth(C, form, 1, "->: expected (-> value forms...)");
+  for (lx_Value f = tr_tail(form, 2); lx_is(f, LX_PAIR); f = lx_cdr(f)) {
     lx_Value step = lx_car(f);
     if (!lx_is(step, LX_PAIR)) {
-      acc = cp_list(C, 2, step, acc);
+      acc = tr_list(C, 2, step, acc);
       continue;
     }
     if (!last) {
@@ -935,66 +940,66 @@ static lx_Node *cp_thread(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool las
       continue;
     }
     int n;
-    lx_Value *it = cp_items(C, step, &n, "->>");
+    lx_Value *it = tr_items(C, step, &n, "->>");
     lx_Value tail = lx_cons(C->L, acc, lx_empty());
     for (int i = n - 1; i >= 0; i--) tail = lx_cons(C->L, it[i], tail);
     acc = tail;
   }
-  return cp_expr(C, acc, false);
+  return tr_expr(C, acc, false);
 }
 
 static lx_Node *sf_thread_first(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) {
-  return cp_thread(C, form, pos, false);
+  return tr_thread(C, form, pos, false);
 }
 
 static lx_Node *sf_thread_last(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) {
-  return cp_thread(C, form, pos, true);
+  return tr_thread(C, form, pos, true);
 }
 
 /* ---- quasiquote ---------------------------------------------------------------- */
 
 /* A builtin by name, straight from the base environment (so user
 ** definitions cannot hijack desugared code). */
-static lx_Node *cp_builtin(lx_Compiler *C, const char *name, lx_SrcPos pos) {
-  lx_Box *b = lx_env_find(C->L, C->L->base_env, cp_sym(C, name));
-  if (!b || !(b->h.flags & LX_BOX_DEFINED)) cp_error(C, pos, "internal: builtin %s is missing", name);
-  return cp_const(C, b->value, pos);
+static lx_Node *tr_builtin(lx_Compiler *C, const char *name, lx_SrcPos pos) {
+  lx_Box *b = lx_env_find(C->L, C->L->base_env, tr_sym(C, name));
+  if (!b || !(b->h.flags & LX_BOX_DEFINED)) tr_error(C, pos, "internal: builtin %s is missing", name);
+  return tr_const(C, b->value, pos);
 }
 
-static lx_Node *cp_call2(lx_Compiler *C, const char *fn, lx_SrcPos pos, lx_Node *a, lx_Node *b) {
-  lx_Node *n = cp_node(C, N_CALL, pos, b ? 3 : 2);
-  n->kids[0] = cp_builtin(C, fn, pos);
+static lx_Node *tr_call2(lx_Compiler *C, const char *fn, lx_SrcPos pos, lx_Node *a, lx_Node *b) {
+  lx_Node *n = tr_node(C, N_CALL, pos, b ? 3 : 2);
+  n->kids[0] = tr_builtin(C, fn, pos);
   n->kids[1] = a;
   if (b) n->kids[2] = b;
   return n;
 }
 
-static bool cp_is_tagged(lx_Value x, lx_Value sym) {
+static bool tr_is_tagged(lx_Value x, lx_Value sym) {
   return lx_is(x, LX_PAIR) && lx_car(x).as.o == sym.as.o && lx_is(lx_car(x), LX_SYMBOL) &&
          lx_is(lx_cdr(x), LX_PAIR) && lx_is(lx_cdr(lx_cdr(x)), LX_EMPTY);
 }
 
-static lx_Node *cp_qq(lx_Compiler *C, lx_Value x, int depth, lx_SrcPos pos);
+static lx_Node *tr_qq(lx_Compiler *C, lx_Value x, int depth, lx_SrcPos pos);
 
 /* A call of a builtin with the given operand nodes. */
-static lx_Node *cp_calln(lx_Compiler *C, const char *fn, lx_SrcPos pos, lx_Node **args, int n) {
-  lx_Node *call = cp_node(C, N_CALL, pos, n + 1);
-  call->kids[0] = cp_builtin(C, fn, pos);
+static lx_Node *tr_calln(lx_Compiler *C, const char *fn, lx_SrcPos pos, lx_Node **args, int n) {
+  lx_Node *call = tr_node(C, N_CALL, pos, n + 1);
+  call->kids[0] = tr_builtin(C, fn, pos);
   memcpy(call->kids + 1, args, (size_t)n * sizeof *args);
   return call;
 }
 
 /* True when item is ,@e at quasiquote depth 1 (spliced, not consed). */
-static bool cp_qq_splices(lx_Compiler *C, lx_Value item, int depth) {
-  return depth == 1 && cp_is_tagged(item, C->L->sym_unquote_splicing);
+static bool tr_qq_splices(lx_Compiler *C, lx_Value item, int depth) {
+  return depth == 1 && tr_is_tagged(item, C->L->sym_unquote_splicing);
 }
 
 /* One item of a quasiquoted list (not a depth-1 splice). */
-static lx_Node *cp_qq_item(lx_Compiler *C, lx_Value item, int depth, lx_SrcPos pos) {
+static lx_Node *tr_qq_item(lx_Compiler *C, lx_Value item, int depth, lx_SrcPos pos) {
   lx_State *L = C->L;
-  if (!cp_is_tagged(item, L->sym_unquote_splicing)) return cp_qq(C, item, depth, pos);
-  return cp_call2(C, "list", pos, cp_const(C, L->sym_unquote_splicing, pos),
-                  cp_qq(C, lx_car(lx_cdr(item)), depth - 1, pos));
+  if (!tr_is_tagged(item, L->sym_unquote_splicing)) return tr_qq(C, item, depth, pos);
+  return tr_call2(C, "list", pos, tr_const(C, L->sym_unquote_splicing, pos),
+                  tr_qq(C, lx_car(lx_cdr(item)), depth - 1, pos));
 }
 
 /* Quasiquote over a list, iteratively (a list can have a million items):
@@ -1003,122 +1008,122 @@ static lx_Node *cp_qq_item(lx_Compiler *C, lx_Value item, int depth, lx_SrcPos p
 ** one (append ...) call, so neither this pass nor code generation nests
 ** deeper per item. A dotted tail `(a . ,b) is consed onto the last item
 ** (append shares its last argument, as splicing at the end always has). */
-static lx_Node *cp_qq_list(lx_Compiler *C, lx_Value x, int depth, lx_SrcPos pos) {
+static lx_Node *tr_qq_list(lx_Compiler *C, lx_Value x, int depth, lx_SrcPos pos) {
   lx_State *L = C->L;
   lx_Value tail = x;
   int64_t n = 0;
-  while (lx_is(tail, LX_PAIR) && !cp_is_tagged(tail, L->sym_unquote) &&
-         !cp_is_tagged(tail, L->sym_quasiquote)) {
+  while (lx_is(tail, LX_PAIR) && !tr_is_tagged(tail, L->sym_unquote) &&
+         !tr_is_tagged(tail, L->sym_quasiquote)) {
     tail = lx_cdr(tail);
     n++;
   }
-  cp_work(C, 1 + n);
-  if (n > INT32_MAX / 4) cp_error(C, pos, "quasiquote: template too long to compile");
+  tr_work(C, 1 + n);
+  if (n > INT32_MAX / 4) tr_error(C, pos, "quasiquote: template too long to compile");
   lx_Node *last = NULL;    /* the final piece when the tail is not () */
   if (!lx_is(tail, LX_EMPTY)) {
-    last = lx_is(tail, LX_PAIR) ? cp_qq(C, tail, depth, pos) : cp_const(C, tail, pos);
+    last = lx_is(tail, LX_PAIR) ? tr_qq(C, tail, depth, pos) : tr_const(C, tail, pos);
     if (n == 0) return last;
   }
-  lx_Node **pieces = cp_alloc(C, (size_t)(n + 1) * sizeof *pieces);
-  lx_Node **run = cp_alloc(C, (size_t)(n + 1) * sizeof *run);
+  lx_Node **pieces = tr_alloc(C, (size_t)(n + 1) * sizeof *pieces);
+  lx_Node **run = tr_alloc(C, (size_t)(n + 1) * sizeof *run);
   int npieces = 0, nrun = 0;
   lx_SrcPos run_pos = pos;
   for (int64_t i = 0; i < n; i++, x = lx_cdr(x)) {
     lx_Value item = lx_car(x);
-    lx_SrcPos ipos = cp_pos(C, x);
-    bool splice = cp_qq_splices(C, item, depth);
+    lx_SrcPos ipos = tr_pos(C, x);
+    bool splice = tr_qq_splices(C, item, depth);
     bool final = i == n - 1 && last && !splice;  /* consed onto the tail */
     if (nrun > 0 && (splice || final || nrun == LX_QQ_RUN)) {
-      pieces[npieces++] = cp_calln(C, "list", run_pos, run, nrun);
+      pieces[npieces++] = tr_calln(C, "list", run_pos, run, nrun);
       nrun = 0;
     }
     if (splice) {
-      pieces[npieces++] = cp_expr(C, lx_car(lx_cdr(item)), false);
+      pieces[npieces++] = tr_expr(C, lx_car(lx_cdr(item)), false);
     } else if (final) {
-      last = cp_prim(C, LX_OP_CONS, ipos, cp_qq_item(C, item, depth, ipos), last);
+      last = tr_prim(C, LX_OP_CONS, ipos, tr_qq_item(C, item, depth, ipos), last);
     } else {
       if (nrun == 0) run_pos = ipos;
-      run[nrun++] = cp_qq_item(C, item, depth, ipos);
+      run[nrun++] = tr_qq_item(C, item, depth, ipos);
     }
   }
-  if (nrun > 0) pieces[npieces++] = cp_calln(C, "list", run_pos, run, nrun);
+  if (nrun > 0) pieces[npieces++] = tr_calln(C, "list", run_pos, run, nrun);
   if (last) pieces[npieces++] = last;
   if (npieces == 1) return pieces[0];  /* a lone splice is shared as before */
-  return cp_calln(C, "append", pos, pieces, npieces);
+  return tr_calln(C, "append", pos, pieces, npieces);
 }
 
 /* True when x holds no unquote at this depth (it can be a constant).
 ** Charged per node visited: a template with heavy sharing is walked once
 ** per path, and that is the work. */
-static bool cp_qq_static(lx_Compiler *C, lx_Value x) {
+static bool tr_qq_static(lx_Compiler *C, lx_Value x) {
   lx_State *L = C->L;
   lx_c_enter(L);
   bool is_static = true;
   while (is_static && lx_is(x, LX_PAIR)) {
-    cp_work(C, 1);
+    tr_work(C, 1);
     lx_Value h = lx_car(x);
     if (lx_is(h, LX_SYMBOL) && (h.as.o == L->sym_unquote.as.o ||
         h.as.o == L->sym_unquote_splicing.as.o || h.as.o == L->sym_quasiquote.as.o))
       is_static = false;
     else if (lx_is(h, LX_PAIR) || lx_is(h, LX_VECTOR) || lx_is(h, LX_DICT))
-      is_static = cp_qq_static(C, h);
+      is_static = tr_qq_static(C, h);
     x = lx_cdr(x);
   }
   if (is_static && lx_is(x, LX_VECTOR)) {
     lx_Vector *v = lx_as_vector(x);
-    cp_work(C, 1 + (int64_t)v->len);
-    for (size_t i = 0; is_static && i < v->len; i++) is_static = cp_qq_static(C, v->items[i]);
+    tr_work(C, 1 + (int64_t)v->len);
+    for (size_t i = 0; is_static && i < v->len; i++) is_static = tr_qq_static(C, v->items[i]);
   }
   lx_c_leave(L);
   return is_static && !lx_is(x, LX_DICT);
 }
 
-static lx_Node *cp_qq(lx_Compiler *C, lx_Value x, int depth, lx_SrcPos pos) {
+static lx_Node *tr_qq(lx_Compiler *C, lx_Value x, int depth, lx_SrcPos pos) {
   lx_State *L = C->L;
   lx_c_enter(L);
   lx_Node *r;
-  if (cp_qq_static(C, x)) {
-    r = cp_const(C, x, pos);
-  } else if (cp_is_tagged(x, L->sym_unquote)) {
+  if (tr_qq_static(C, x)) {
+    r = tr_const(C, x, pos);
+  } else if (tr_is_tagged(x, L->sym_unquote)) {
     lx_Value e = lx_car(lx_cdr(x));
-    r = depth == 1 ? cp_expr(C, e, false)
-        : cp_call2(C, "list", pos, cp_const(C, L->sym_unquote, pos), cp_qq(C, e, depth - 1, pos));
-  } else if (cp_is_tagged(x, L->sym_quasiquote)) {
-    r = cp_call2(C, "list", pos, cp_const(C, L->sym_quasiquote, pos),
-                 cp_qq(C, lx_car(lx_cdr(x)), depth + 1, pos));
+    r = depth == 1 ? tr_expr(C, e, false)
+        : tr_call2(C, "list", pos, tr_const(C, L->sym_unquote, pos), tr_qq(C, e, depth - 1, pos));
+  } else if (tr_is_tagged(x, L->sym_quasiquote)) {
+    r = tr_call2(C, "list", pos, tr_const(C, L->sym_quasiquote, pos),
+                 tr_qq(C, lx_car(lx_cdr(x)), depth + 1, pos));
   } else if (lx_is(x, LX_VECTOR)) {
     lx_Vector *v = lx_as_vector(x);
-    r = cp_call2(C, "list->vector", pos,
-                 cp_qq_list(C, lx_list_from(L, v->items, v->len), depth, pos), NULL);
+    r = tr_call2(C, "list->vector", pos,
+                 tr_qq_list(C, lx_list_from(L, v->items, v->len), depth, pos), NULL);
   } else if (lx_is(x, LX_DICT)) {
-    /* Unquoted parts run macros: snapshot first (see cp_vector_lit). */
-    lx_Snapshot s = cp_snapshot_dict(C, lx_as_dict(x), pos);
-    lx_Node *n = cp_node(C, N_DICT, pos, s.n);
-    for (int i = 0; i < s.n; i++) n->kids[i] = cp_qq(C, s.items->items[i], depth, pos);
+    /* Unquoted parts run macros: snapshot first (see tr_vector_lit). */
+    lx_Snapshot s = tr_snapshot_dict(C, lx_as_dict(x), pos);
+    lx_Node *n = tr_node(C, N_DICT, pos, s.n);
+    for (int i = 0; i < s.n; i++) n->kids[i] = tr_qq(C, s.items->items[i], depth, pos);
     r = n;
   } else {
-    r = cp_qq_list(C, x, depth, pos);
+    r = tr_qq_list(C, x, depth, pos);
   }
   lx_c_leave(L);
   return r;
 }
 
 static lx_Node *sf_quasiquote(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) {
-  return cp_qq(C, cp_nth(C, form, 1, "quasiquote: expected `datum"), 1, pos);
+  return tr_qq(C, tr_nth(C, form, 1, "quasiquote: expected `datum"), 1, pos);
 }
 
 static lx_Node *sf_unquote(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) {
-  cp_error(C, pos, "%s outside of a quasiquote (hint: use ` before the template)",
-           cp_symname(lx_car(form)));
+  tr_error(C, pos, "%s outside of a quasiquote (hint: use ` before the template)",
+           tr_symname(lx_car(form)));
 }
 
 static lx_Node *sf_catch(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) {
-  cp_error(C, pos, "%s is only allowed inside (try ...)", cp_symname(lx_car(form)));
+  tr_error(C, pos, "%s is only allowed inside (try ...)", tr_symname(lx_car(form)));
 }
 
 /* ---- the table ------------------------------------------------------------------ */
 
-static const struct { const char *name; cp_SpecialFn fn; } cp_specials[] = {
+static const struct { const char *name; sf_Fn fn; } sf_specials[] = {
   {"quote", sf_quote}, {"quasiquote", sf_quasiquote}, {"unquote", sf_unquote},
   {"unquote-splicing", sf_unquote}, {"if", sf_if}, {"define", sf_define},
   {"def", sf_define}, {"defn", sf_define}, {"define-macro", sf_define},
@@ -1130,32 +1135,28 @@ static const struct { const char *name; cp_SpecialFn fn; } cp_specials[] = {
   {"catch", sf_catch}, {"finally", sf_catch}, {"dotimes", sf_dotimes},
   {"->", sf_thread_first}, {"->>", sf_thread_last},
 };
-#define CP_NSPECIALS (sizeof cp_specials / sizeof cp_specials[0])
+#define SF_NSPECIALS (sizeof sf_specials / sizeof sf_specials[0])
 
 /* Special-form symbols carry their table index + 1 in their flags; they
 ** are pinned in L->permanent so the weak symbol table never drops them. */
 void lx_compiler_init(lx_State *L) {
-  for (size_t i = 0; i < CP_NSPECIALS; i++) {
-    lx_Value sym = lx_csymbol(L, cp_specials[i].name);
+  for (size_t i = 0; i < SF_NSPECIALS; i++) {
+    lx_Value sym = lx_csymbol(L, sf_specials[i].name);
     sym.as.o->flags = (uint16_t)(i + 1);
     lx_vector_push(L, L->permanent, sym);
   }
 }
 
 const char *const *lispy_special_forms(size_t *n) {
-  static const char *names[CP_NSPECIALS];
-  for (size_t i = 0; i < CP_NSPECIALS; i++) names[i] = cp_specials[i].name;
-  *n = CP_NSPECIALS;
+  static const char *names[SF_NSPECIALS];
+  for (size_t i = 0; i < SF_NSPECIALS; i++) names[i] = sf_specials[i].name;
+  *n = SF_NSPECIALS;
   return names;
 }
 
-bool lx_is_special_form(lx_Value sym) {
-  return lx_is(sym, LX_SYMBOL) && sym.as.o->flags > 0;
-}
-
-static cp_SpecialFn cp_special(lx_Value head) {
+static sf_Fn sf_lookup(lx_Value head) {
   if (!lx_is(head, LX_SYMBOL) || head.as.o->flags == 0) return NULL;
-  return cp_specials[head.as.o->flags - 1].fn;
+  return sf_specials[head.as.o->flags - 1].fn;
 }
 
 /* ========================================================================
@@ -1163,21 +1164,21 @@ static cp_SpecialFn cp_special(lx_Value head) {
 ** ======================================================================== */
 
 /* The macro box for a call's head, or NULL. Lexical bindings shadow. */
-static lx_Box *cp_macro_box(lx_Compiler *C, lx_Value head) {
-  if (!lx_is(head, LX_SYMBOL) || cp_lookup(C, head)) return NULL;
+static lx_Box *tr_macro_box(lx_Compiler *C, lx_Value head) {
+  if (!lx_is(head, LX_SYMBOL) || tr_lookup(C, head)) return NULL;
   lx_Box *b = lx_env_find(C->L, C->env, head);
   return b && (b->h.flags & LX_BOX_MACRO) ? b : NULL;
 }
 
 /* Expand macro calls at the head of form until it is no macro call. */
-static lx_Value cp_expand(lx_Compiler *C, lx_Value form) {
+static lx_Value tr_expand(lx_Compiler *C, lx_Value form) {
   for (int guard = 0; lx_is(form, LX_PAIR); guard++) {
-    lx_Box *m = cp_macro_box(C, lx_car(form));
+    lx_Box *m = tr_macro_box(C, lx_car(form));
     if (!m) break;
-    if (guard > 1000) cp_error(C, cp_pos(C, form), "macro expansion does not terminate");
+    if (guard > LX_MAX_MACRO_EXPANSIONS) tr_error(C, tr_pos(C, form), "macro expansion does not terminate");
     int n;
-    lx_Value *args = cp_items(C, lx_cdr(form), &n, "macro call");
-    lx_SrcPos pos = cp_pos(C, form);
+    lx_Value *args = tr_items(C, lx_cdr(form), &n, "macro call");
+    lx_SrcPos pos = tr_pos(C, form);
     form = lx_vm_call(C->L, m->value, n, args);
     if (lx_is(form, LX_PAIR) && !lx_as_pair(form)->pos.line) lx_as_pair(form)->pos = pos;
   }
@@ -1185,7 +1186,7 @@ static lx_Value cp_expand(lx_Compiler *C, lx_Value form) {
 }
 
 /* Inlinable builtins: name, opcode, argument count. */
-static const struct { const char *name; int op, nargs; } cp_prims[] = {
+static const struct { const char *name; int op, nargs; } tr_prims[] = {
   {"+", LX_OP_ADD, 2}, {"-", LX_OP_SUB, 2}, {"*", LX_OP_MUL, 2}, {"/", LX_OP_DIV, 2},
   {"<", LX_OP_LT, 2}, {"<=", LX_OP_LE, 2}, {">", LX_OP_GT, 2}, {">=", LX_OP_GE, 2},
   {"=", LX_OP_EQUAL, 2}, {"equal?", LX_OP_EQUAL, 2}, {"eq?", LX_OP_EQ, 2},
@@ -1194,80 +1195,80 @@ static const struct { const char *name; int op, nargs; } cp_prims[] = {
 };
 
 /* The opcode when head names an unshadowed builtin that the VM inlines. */
-static int cp_prim_op(lx_Compiler *C, lx_Value head, int nargs) {
-  if (!lx_is(head, LX_SYMBOL) || cp_lookup(C, head)) return -1;
+static int tr_prim_op(lx_Compiler *C, lx_Value head, int nargs) {
+  if (!lx_is(head, LX_SYMBOL) || tr_lookup(C, head)) return -1;
   lx_Box *b = lx_env_find(C->L, C->env, head);
   if (!b || !(b->h.flags & LX_BOX_CONST) || !lx_is(b->value, LX_NATIVE)) return -1;
-  const char *name = cp_symname(head);
-  for (size_t i = 0; i < sizeof cp_prims / sizeof cp_prims[0]; i++)
-    if (cp_prims[i].nargs == nargs && strcmp(cp_prims[i].name, name) == 0 &&
+  const char *name = tr_symname(head);
+  for (size_t i = 0; i < sizeof tr_prims / sizeof tr_prims[0]; i++)
+    if (tr_prims[i].nargs == nargs && strcmp(tr_prims[i].name, name) == 0 &&
         strcmp(lx_as_native(b->value)->name, name) == 0)
-      return cp_prims[i].op;
+      return tr_prims[i].op;
   return -1;
 }
 
-static lx_Node *cp_call(lx_Compiler *C, lx_Value form, lx_SrcPos pos) {
+static lx_Node *tr_call(lx_Compiler *C, lx_Value form, lx_SrcPos pos) {
   int n;
-  lx_Value *it = cp_items(C, form, &n, "call");
-  int op = cp_prim_op(C, it[0], n - 1);
+  lx_Value *it = tr_items(C, form, &n, "call");
+  int op = tr_prim_op(C, it[0], n - 1);
   if (op >= 0) {
-    lx_Node *a = cp_expr(C, it[1], false);
-    return cp_prim(C, op, pos, a, n > 2 ? cp_expr(C, it[2], false) : NULL);
+    lx_Node *a = tr_expr(C, it[1], false);
+    return tr_prim(C, op, pos, a, n > 2 ? tr_expr(C, it[2], false) : NULL);
   }
-  lx_Node *call = cp_node(C, N_CALL, pos, n);
-  for (int i = 0; i < n; i++) call->kids[i] = cp_expr(C, it[i], false);
+  lx_Node *call = tr_node(C, N_CALL, pos, n);
+  for (int i = 0; i < n; i++) call->kids[i] = tr_expr(C, it[i], false);
   return call;
 }
 
 /* [a b] and {k v}: evaluated element by element into fresh objects.
 ** Compiling an element may run a macro, and a macro can reach the very
 ** literal being compiled (it returned it and kept it) and grow, shrink or
-** rewrite it. So the elements are first snapshotted (cp_snapshot) and only
+** rewrite it. So the elements are first snapshotted (tr_snapshot) and only
 ** the snapshot is read: the literal compiled is the one the expansion
 ** returned, whatever happens to it later. */
-static lx_Node *cp_vector_lit(lx_Compiler *C, lx_Vector *v, lx_SrcPos pos) {
-  lx_Snapshot s = cp_snapshot_vector(C, v, pos);
-  lx_Node *n = cp_node(C, N_VECTOR, pos, s.n);
+static lx_Node *tr_vector_lit(lx_Compiler *C, lx_Vector *v, lx_SrcPos pos) {
+  lx_Snapshot s = tr_snapshot_vector(C, v, pos);
+  lx_Node *n = tr_node(C, N_VECTOR, pos, s.n);
   for (int i = 0; i < s.n; i++) {
     C->pos = s.pos[i];
-    n->kids[i] = cp_expr(C, s.items->items[i], false);
+    n->kids[i] = tr_expr(C, s.items->items[i], false);
   }
   return n;
 }
 
-static lx_Node *cp_dict_lit(lx_Compiler *C, lx_Dict *d, lx_SrcPos pos) {
-  lx_Snapshot s = cp_snapshot_dict(C, d, pos);
-  lx_Node *n = cp_node(C, N_DICT, pos, s.n);
+static lx_Node *tr_dict_lit(lx_Compiler *C, lx_Dict *d, lx_SrcPos pos) {
+  lx_Snapshot s = tr_snapshot_dict(C, d, pos);
+  lx_Node *n = tr_node(C, N_DICT, pos, s.n);
   for (int i = 0; i < s.n; i += 2) {
     C->pos = s.pos[i + 1];
-    n->kids[i] = cp_expr(C, s.items->items[i], false);
-    n->kids[i + 1] = cp_expr(C, s.items->items[i + 1], false);
+    n->kids[i] = tr_expr(C, s.items->items[i], false);
+    n->kids[i + 1] = tr_expr(C, s.items->items[i + 1], false);
   }
   return n;
 }
 
-static lx_Node *cp_expr(lx_Compiler *C, lx_Value form, bool top) {
+static lx_Node *tr_expr(lx_Compiler *C, lx_Value form, bool top) {
   lx_State *L = C->L;
   lx_c_enter(L);
   lx_SrcPos saved_pos = C->pos;
-  lx_SrcPos pos = cp_pos(C, form);
+  lx_SrcPos pos = tr_pos(C, form);
   C->pos = pos;
   lx_Node *n;
   switch (form.tag) {
-  case LX_SYMBOL: n = cp_varref(C, form, pos); break;
-  case LX_VECTOR: n = cp_vector_lit(C, lx_as_vector(form), pos); break;
-  case LX_DICT: n = cp_dict_lit(C, lx_as_dict(form), pos); break;
+  case LX_SYMBOL: n = tr_varref(C, form, pos); break;
+  case LX_VECTOR: n = tr_vector_lit(C, lx_as_vector(form), pos); break;
+  case LX_DICT: n = tr_dict_lit(C, lx_as_dict(form), pos); break;
   case LX_PAIR: {
-    form = cp_expand(C, form);
+    form = tr_expand(C, form);
     if (!lx_is(form, LX_PAIR)) {
-      n = cp_expr(C, form, top);
+      n = tr_expr(C, form, top);
       break;
     }
-    cp_SpecialFn sf = cp_lookup(C, lx_car(form)) ? NULL : cp_special(lx_car(form));
-    n = sf ? sf(C, form, pos, top) : cp_call(C, form, pos);
+    sf_Fn sf = tr_lookup(C, lx_car(form)) ? NULL : sf_lookup(lx_car(form));
+    n = sf ? sf(C, form, pos, top) : tr_call(C, form, pos);
     break;
   }
-  default: n = cp_const(C, form, pos); break;  /* self-evaluating */
+  default: n = tr_const(C, form, pos); break;  /* self-evaluating */
   }
   C->pos = saved_pos;
   lx_c_leave(L);
@@ -1275,25 +1276,25 @@ static lx_Node *cp_expr(lx_Compiler *C, lx_Value form, bool top) {
 }
 
 /* A sequence of forms: nil when empty, the node itself when one. */
-static lx_Node *cp_seq(lx_Compiler *C, lx_Value forms, lx_SrcPos pos, bool top) {
+static lx_Node *tr_seq(lx_Compiler *C, lx_Value forms, lx_SrcPos pos, bool top) {
   int n;
-  lx_Value *it = cp_items(C, forms, &n, "body");
-  if (n == 0) return cp_const(C, lx_nil(), pos);
-  if (n == 1) return cp_expr(C, it[0], top);
-  lx_Node *seq = cp_node(C, N_SEQ, pos, n);
-  for (int i = 0; i < n; i++) seq->kids[i] = cp_expr(C, it[i], top);
+  lx_Value *it = tr_items(C, forms, &n, "body");
+  if (n == 0) return tr_const(C, lx_nil(), pos);
+  if (n == 1) return tr_expr(C, it[0], top);
+  lx_Node *seq = tr_node(C, N_SEQ, pos, n);
+  for (int i = 0; i < n; i++) seq->kids[i] = tr_expr(C, it[i], top);
   return seq;
 }
 
 /* Collect a body's forms, expanding macros at their heads and splicing
 ** (begin ...) so that definitions produced either way are seen. */
-static void cp_flatten_body(lx_Compiler *C, lx_Value body, lx_Vector *out) {
+static void tr_flatten_body(lx_Compiler *C, lx_Value body, lx_Vector *out) {
   lx_c_enter(C->L);  /* (begin (begin ...)) from a macro can nest deeply */
   for (; lx_is(body, LX_PAIR); body = lx_cdr(body)) {
-    cp_work(C, 1);
-    lx_Value f = cp_expand(C, lx_car(body));
-    if (lx_is(f, LX_PAIR) && cp_is_sym(lx_car(f), "begin") && !cp_lookup(C, lx_car(f))) {
-      cp_flatten_body(C, lx_cdr(f), out);
+    tr_work(C, 1);
+    lx_Value f = tr_expand(C, lx_car(body));
+    if (lx_is(f, LX_PAIR) && tr_is_sym(lx_car(f), "begin") && !tr_lookup(C, lx_car(f))) {
+      tr_flatten_body(C, lx_cdr(f), out);
       continue;
     }
     if (lx_is(f, LX_PAIR) && !lx_as_pair(f)->pos.line && lx_is(body, LX_PAIR))
@@ -1304,40 +1305,40 @@ static void cp_flatten_body(lx_Compiler *C, lx_Value body, lx_Vector *out) {
 }
 
 /* A lambda or let body: internal definitions become letrec* variables. */
-static lx_Node *cp_body(lx_Compiler *C, lx_Value body, lx_SrcPos pos) {
+static lx_Node *tr_body(lx_Compiler *C, lx_Value body, lx_SrcPos pos) {
   lx_Vector *forms = lx_vector_new(C->L, 4);
-  cp_flatten_body(C, body, forms);
+  tr_flatten_body(C, body, forms);
   int ndefs = 0;
-  for (size_t i = 0; i < forms->len; i++) ndefs += cp_is_define_form(forms->items[i]);
+  for (size_t i = 0; i < forms->len; i++) ndefs += tr_is_define_form(forms->items[i]);
   if (ndefs == 0) {
     lx_Value list = lx_list_from(C->L, forms->items, forms->len);
-    return cp_seq(C, list, pos, false);
+    return tr_seq(C, list, pos, false);
   }
   lx_Var *saved = C->scope;
-  lx_Node *rec = cp_node(C, N_LETREC, pos, 1);
-  rec->vars = cp_alloc(C, (size_t)ndefs * sizeof(lx_Var *));
-  lx_DefParts *parts = cp_alloc(C, (size_t)ndefs * sizeof(lx_DefParts));
+  lx_Node *rec = tr_node(C, N_LETREC, pos, 1);
+  rec->vars = tr_alloc(C, (size_t)ndefs * sizeof(lx_Var *));
+  lx_DefParts *parts = tr_alloc(C, (size_t)ndefs * sizeof(lx_DefParts));
   for (size_t i = 0; i < forms->len; i++) {
-    if (!cp_is_define_form(forms->items[i])) continue;
-    parts[rec->nvars] = cp_define_parts(C, forms->items[i]);
+    if (!tr_is_define_form(forms->items[i])) continue;
+    parts[rec->nvars] = tr_define_parts(C, forms->items[i]);
     if (parts[rec->nvars].is_macro)
-      cp_error(C, parts[rec->nvars].pos, "macros can only be defined at the top level");
-    lx_Var *v = cp_bind(C, parts[rec->nvars].name, parts[rec->nvars].pos);
+      tr_error(C, parts[rec->nvars].pos, "macros can only be defined at the top level");
+    lx_Var *v = tr_bind(C, parts[rec->nvars].name, parts[rec->nvars].pos);
     v->letrec = true;
     rec->vars[rec->nvars++] = v;
   }
-  lx_Node *seq = cp_node(C, N_SEQ, pos, (int)forms->len + 1);
+  lx_Node *seq = tr_node(C, N_SEQ, pos, (int)forms->len + 1);
   for (size_t i = 0, d = 0; i < forms->len; i++) {
     lx_Value f = forms->items[i];
-    if (cp_is_define_form(f)) {
-      seq->kids[i] = cp_setvar(C, rec->vars[d], cp_define_value(C, &parts[d], rec->vars[d]), parts[d].pos);
+    if (tr_is_define_form(f)) {
+      seq->kids[i] = tr_setvar(C, rec->vars[d], tr_define_value(C, &parts[d], rec->vars[d]), parts[d].pos);
       d++;
     } else {
-      seq->kids[i] = cp_expr(C, f, false);
+      seq->kids[i] = tr_expr(C, f, false);
     }
   }
-  seq->kids[forms->len] = cp_const(C, lx_nil(), pos);
-  if (!cp_is_define_form(forms->items[forms->len - 1])) seq->nkids--;
+  seq->kids[forms->len] = tr_const(C, lx_nil(), pos);
+  if (!tr_is_define_form(forms->items[forms->len - 1])) seq->nkids--;
   rec->kids[0] = seq;
   C->scope = saved;
   return rec;
@@ -1348,7 +1349,7 @@ static lx_Node *cp_body(lx_Compiler *C, lx_Value body, lx_SrcPos pos) {
 ** ======================================================================== */
 
 /* Double a code-buffer array in accounted memory; *cap changes only once
-** the array has moved, so cp_free always frees it with its true size. */
+** the array has moved, so tr_free always frees it with its true size. */
 static void cg_grow(lx_Compiler *C, void **p, size_t *cap, size_t elem) {
   size_t ncap = *cap ? *cap * 2 : 32;
   *p = lx_mem_realloc(C->L, *p, *cap * elem, ncap * elem);
@@ -1360,8 +1361,8 @@ static size_t cg_emit(lx_Compiler *C, int op, int32_t arg, lx_SrcPos pos) {
   if (cb->n == cb->capcode) cg_grow(C, (void **)&cb->code, &cb->capcode, sizeof *cb->code);
   if (cb->n == cb->caplines) cg_grow(C, (void **)&cb->lines, &cb->caplines, sizeof *cb->lines);
   if (arg > LX_MAX_SARG || arg < -LX_MAX_SARG - 1)
-    cp_error(C, pos, "function too large to compile (operand overflow)");
-  cb->code[cb->n] = LX_MKI(op, (uint32_t)arg & 0xFFFFFF);
+    tr_error(C, pos, "function too large to compile (operand overflow)");
+  cb->code[cb->n] = LX_MKI(op, (uint32_t)arg & LX_MAX_ARG);
   cb->lines[cb->n] = pos;
   return cb->n++;
 }
@@ -1402,7 +1403,7 @@ static int cg_const(lx_Compiler *C, lx_Value v) {
   if (2 * (cb->nconsts + 1) >= cb->capcindex) cg_const_rehash(C, cb);
   size_t slot = cg_const_slot(cb, v);
   if (cb->cindex[slot] >= 0) return cb->cindex[slot];
-  if (cb->nconsts >= LX_MAX_CONSTANTS) cp_error(C, C->pos, "function too large to compile (too many constants)");
+  if (cb->nconsts >= LX_MAX_CONSTANTS) tr_error(C, C->pos, "function too large to compile (too many constants)");
   if (cb->nconsts == cb->capconsts) cg_grow(C, (void **)&cb->consts, &cb->capconsts, sizeof(lx_Value));
   cb->consts[cb->nconsts] = v;
   cb->cindex[slot] = (int32_t)cb->nconsts;
@@ -1412,7 +1413,7 @@ static int cg_const(lx_Compiler *C, lx_Value v) {
 static void cg_patch(lx_Compiler *C, size_t at) {
   int32_t off = (int32_t)(C->cb->n - at - 1);
   lx_Instr i = C->cb->code[at];
-  C->cb->code[at] = LX_MKI(LX_OP(i), (uint32_t)off & 0xFFFFFF);
+  C->cb->code[at] = LX_MKI(LX_OP(i), (uint32_t)off & LX_MAX_ARG);
 }
 
 static bool cg_boxed(const lx_Var *v) {
@@ -1430,7 +1431,7 @@ static void cg_expr(lx_Compiler *C, lx_FnInfo *f, lx_Node *n, bool tail);
 
 /* cg_upval_index, charged: a function may capture thousands of variables. */
 static int cg_upval(lx_Compiler *C, lx_FnInfo *f, const lx_Var *v) {
-  if (f->nupvars >= 16) cp_work(C, f->nupvars / 16);
+  if (f->nupvars >= 16) tr_work(C, f->nupvars / 16);
   return cg_upval_index(f, v);
 }
 
@@ -1504,7 +1505,7 @@ static void cg_if(lx_Compiler *C, lx_FnInfo *f, lx_Node *n, bool tail) {
 }
 
 static void cg_andor(lx_Compiler *C, lx_FnInfo *f, lx_Node *n, bool tail) {
-  size_t jumps[256];
+  size_t jumps[LX_MAX_ANDOR];
   int nj = 0;
   int op = n->kind == N_AND ? LX_OP_AND : LX_OP_OR;
   for (int i = 0; i < n->nkids; i++) {
@@ -1512,8 +1513,8 @@ static void cg_andor(lx_Compiler *C, lx_FnInfo *f, lx_Node *n, bool tail) {
     cg_expr(C, f, n->kids[i], tail && last);
     if (last) break;
     size_t j = cg_emit(C, op, 0, n->pos);
-    if (nj < 256) jumps[nj++] = j;
-    else cp_error(C, n->pos, "too many operands in and/or (limit 256)");
+    if (nj < LX_MAX_ANDOR) jumps[nj++] = j;
+    else tr_error(C, n->pos, "too many operands in and/or (limit %d)", LX_MAX_ANDOR);
     C->depth--;
   }
   for (int i = 0; i < nj; i++) cg_patch(C, jumps[i]);
@@ -1534,7 +1535,7 @@ static void cg_seq(lx_Compiler *C, lx_FnInfo *f, lx_Node *n, bool tail) {
 static void cg_call(lx_Compiler *C, lx_FnInfo *f, lx_Node *n, bool tail) {
   for (int i = 0; i < n->nkids; i++) cg_expr(C, f, n->kids[i], false);
   int argc = n->nkids - 1;
-  if (argc > LX_MAX_LOCALS * 64) cp_error(C, n->pos, "too many arguments in one call");
+  if (argc > LX_MAX_CALL_ARGS) tr_error(C, n->pos, "too many arguments in one call");
   cg_emit(C, tail ? LX_OP_TAILCALL : LX_OP_CALL, argc, n->pos);
   C->depth -= argc;
 }
@@ -1568,7 +1569,7 @@ static void cg_try(lx_Compiler *C, lx_FnInfo *f, lx_Node *n) {
   if (handler) cg_patch(C, try2);
   else {
     /* no handler: the first TRY lands here directly */
-    C->cb->code[try1] = LX_MKI(LX_OP_TRY, (uint32_t)(C->cb->n - try1 - 1) & 0xFFFFFF);
+    C->cb->code[try1] = LX_MKI(LX_OP_TRY, (uint32_t)(C->cb->n - try1 - 1) & LX_MAX_ARG);
   }
   /* After a failed handler the first error value still sits below the
   ** second one: account for that slot while the cleanup runs. */
@@ -1601,7 +1602,7 @@ static void cg_lambda(lx_Compiler *C, lx_FnInfo *parent, lx_Node *n) {
 
 static void cg_expr(lx_Compiler *C, lx_FnInfo *f, lx_Node *n, bool tail) {
   lx_c_enter(C->L);
-  cp_work(C, 1 + n->nkids / 8);
+  tr_work(C, 1 + n->nkids / 8);
   switch (n->kind) {
   case N_CONST: cg_const_node(C, n->value, n->pos); break;
   case N_LOCAL: cg_local(C, f, n->var, n->pos); break;
@@ -1681,7 +1682,8 @@ static lx_Proto *cg_finish(lx_Compiler *C, lx_FnInfo *f, lx_CodeBuf *cb) {
 }
 
 static lx_Proto *cg_function(lx_Compiler *C, lx_FnInfo *f) {
-  if (C->nbufs == 64) cp_error(C, f->pos, "functions nested too deeply (limit 64)");
+  if (C->nbufs == LX_MAX_FN_NESTING)
+    tr_error(C, f->pos, "functions nested too deeply (limit %d)", LX_MAX_FN_NESTING);
   lx_CodeBuf *cb = lx_mem_alloc(C->L, sizeof *cb);
   memset(cb, 0, sizeof *cb);
   C->bufs[C->nbufs++] = cb;
@@ -1697,7 +1699,7 @@ static lx_Proto *cg_function(lx_Compiler *C, lx_FnInfo *f) {
   /* The top-level thunk makes no tail calls, so traces keep its line. */
   cg_expr(C, f, f->body, f->parent != NULL);
   cg_emit(C, LX_OP_RETURN, 0, f->pos);
-  if (C->maxdepth > 60000) cp_error(C, f->pos, "function needs too many stack slots");
+  if (C->maxdepth > LX_MAX_STACK_SLOTS) tr_error(C, f->pos, "function needs too many stack slots");
   lx_Proto *p = cg_finish(C, f, cb);
   C->cb = saved_cb;
   C->depth = saved_depth;
@@ -1710,7 +1712,7 @@ static lx_Proto *cg_function(lx_Compiler *C, lx_FnInfo *f) {
 ** ======================================================================== */
 
 /* Free the arena and every code buffer (after success or an error). */
-static void cp_free(lx_Compiler *C) {
+static void tr_free(lx_Compiler *C) {
   lx_State *L = C->L;
   while (C->arena) {
     lx_Chunk *next = C->arena->next;
@@ -1735,17 +1737,17 @@ typedef struct lx_CompileCall {
   lx_Value result;
 } lx_CompileCall;
 
-static void cp_compile_protected(lx_State *L, void *ud) {
+static void tr_compile_protected(lx_State *L, void *ud) {
   lx_CompileCall *cc = ud;
   lx_Compiler *C = cc->C;
-  lx_FnInfo *top = cp_alloc(C, sizeof(lx_FnInfo));
+  lx_FnInfo *top = tr_alloc(C, sizeof(lx_FnInfo));
   top->name = lx_cstring(L, "<toplevel>");
   top->doc = lx_nil();
   top->param_list = lx_empty();
   top->pos = C->pos;
   C->fn = top;
   C->toplevel = true;
-  top->body = cp_expr(C, cc->form, true);
+  top->body = tr_expr(C, cc->form, true);
   lx_Proto *p = cg_function(C, top);
   lx_Closure *cl = (lx_Closure *)lx_obj_new(L, LX_CLOSURE, sizeof(lx_Closure));
   cl->proto = p;
@@ -1764,8 +1766,8 @@ lx_Value lx_compile(lx_State *L, lx_Env *env, lx_Value form, lx_SrcPos pos) {
   lx_CompileCall cc = {&C, form, lx_nil()};
   lx_Obj *saved = lx_protect_begin(L);
   lx_Value err;
-  bool ok = lx_pcall(L, cp_compile_protected, &cc, &err);
-  cp_free(&C);
+  bool ok = lx_pcall(L, tr_compile_protected, &cc, &err);
+  tr_free(&C);
   lx_protect_end(L, saved);
   if (!ok) lx_throw(L, err);
   return cc.result;
@@ -1785,9 +1787,4 @@ lx_Value lx_macroexpand_1(lx_State *L, lx_Env *env, lx_Value form, bool *expande
   lx_protect_end(L, saved);
   *expanded = true;
   return r;
-}
-
-lx_Value lx_eval_form(lx_State *L, lx_Env *env, lx_Value form, lx_SrcPos pos) {
-  lx_Value fn = lx_compile(L, env, form, pos);
-  return lx_vm_call(L, fn, 0, NULL);
 }

@@ -51,7 +51,7 @@ _Static_assert(LX_CLOCK_POLL_UNITS >= 1 && LX_CLOCK_POLL_UNITS <= (1 << 20),
 ** to a few milliseconds, plenty for deadlines. */
 #define LX_DEADLINE_CLOCK      CLOCK_MONOTONIC_COARSE
 #define LX_MAX_LOCALS          250    /* locals per function */
-#define LX_MAX_CONSTANTS       (1 << 23)
+#define LX_MAX_CONSTANTS       (1 << 23)  /* constants per function: a 24-bit operand */
 
 /* ---- Compiler ------------------------------------------------------------ */
 /* Items of one vector or dict literal (a dict entry is two items). Every
@@ -66,6 +66,42 @@ _Static_assert(LX_CLOCK_POLL_UNITS >= 1 && LX_CLOCK_POLL_UNITS <= (1 << 20),
 ** counted under the memory limit like every heap byte. */
 #ifndef LX_COMPILE_CHUNK
 #define LX_COMPILE_CHUNK       16384
+#endif
+/* Stack slots of one function's frame (nslots is a uint16_t in lx_Proto,
+** plus the two slots the VM adds): a function needing more is refused.
+** Hard ceiling: 65533. */
+#ifndef LX_MAX_STACK_SLOTS
+#define LX_MAX_STACK_SLOTS     60000
+#endif
+_Static_assert(LX_MAX_STACK_SLOTS + 2 <= 65535, "LX_MAX_STACK_SLOTS must fit lx_Proto.nslots");
+_Static_assert(LX_MAX_LITERAL_ITEMS <= LX_MAX_STACK_SLOTS,
+               "a literal's items are all on the stack at once");
+/* Arguments of one call: they are pushed before the call, so the stack
+** bound refuses most long calls first; this is the operand's own bound.
+** Hard ceiling: the 24-bit operand (LX_MAX_SARG). */
+#ifndef LX_MAX_CALL_ARGS
+#define LX_MAX_CALL_ARGS       (LX_MAX_LOCALS * 64)
+#endif
+/* Functions nested inside one another in one top-level form: each open one
+** holds a code buffer in a fixed array of the compiler (freed on error).
+** 64 is far beyond hand-written code; the C recursion guard
+** (LX_MAX_C_DEPTH) is the hard ceiling. */
+#ifndef LX_MAX_FN_NESTING
+#define LX_MAX_FN_NESTING      64
+#endif
+_Static_assert(LX_MAX_FN_NESTING <= LX_MAX_C_DEPTH, "nesting is bounded by the C depth guard");
+/* Operands of one and/or: each but the last leaves a forward jump patched
+** at the end, kept in a fixed array. Longer chains are refused with a
+** syntax error (nest them). Hard ceiling: what the C stack holds. */
+#ifndef LX_MAX_ANDOR
+#define LX_MAX_ANDOR           256
+#endif
+/* Successive macro expansions of one form's head before the compiler
+** decides the expansion does not terminate. Each runs LisPy code under the
+** fuel limit anyway; this turns a macro expanding to itself into a clear
+** error. Hard ceiling: none (fuel bounds it). */
+#ifndef LX_MAX_MACRO_EXPANSIONS
+#define LX_MAX_MACRO_EXPANSIONS 1000
 #endif
 /* Ordinary items of a quasiquoted list built by one (list ...) call; the
 ** runs and spliced parts are joined by one append. Keeps argument counts

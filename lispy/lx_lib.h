@@ -174,8 +174,6 @@ lx_ReadStatus lx_reader_next(lx_Reader *R, lx_Value *out);
 lx_Value lx_compile(lx_State *L, lx_Env *env, lx_Value form, lx_SrcPos pos);
 /* Macro-expand a form once / fully at the top (for macroexpand). */
 lx_Value lx_macroexpand_1(lx_State *L, lx_Env *env, lx_Value form, bool *expanded);
-/* Evaluate one form in env (compile + run). */
-lx_Value lx_eval_form(lx_State *L, lx_Env *env, lx_Value form, lx_SrcPos pos);
 
 /* Doc string of a callable (native doc or closure docstring), or nil. */
 lx_Value lx_doc_of(lx_State *L, lx_Value fn);

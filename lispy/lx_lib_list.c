@@ -502,7 +502,7 @@ static int64_t seq_index(lx_State *L, const char *fn, lx_Value xs, lx_Value x) {
 }
 
 /* Code-point index of a byte offset in a UTF-8 string. */
-static int64_t cp_index(lx_State *L, const lx_String *s, int64_t byte) {
+static int64_t codepoint_index(lx_State *L, const lx_String *s, int64_t byte) {
   lx_charge(L, lx_bytes_cost((size_t)byte));
   int64_t n = 0;
   for (int64_t i = 0; i < byte; i++)
@@ -531,7 +531,7 @@ static lx_Value bi_index_of(lx_State *L, int argc, lx_Value *argv) {
   if (c.tag == LX_STRING) {
     lx_String *s = lx_as_string(c);
     i = lx_find_bytes(L, s, 0, lx_check_strlike(L, "index-of", argv[1]));
-    if (i >= 0) i = cp_index(L, s, i);
+    if (i >= 0) i = codepoint_index(L, s, i);
   } else {
     i = seq_index(L, "index-of", c, argv[1]);
   }

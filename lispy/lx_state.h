@@ -372,7 +372,6 @@ void     lx_defnative(lx_State *L, const char *name, lx_NativeFn fn,
 
 /* Compiler set-up: pins the special-form symbols (lx_compiler.c). */
 void lx_compiler_init(lx_State *L);
-bool lx_is_special_form(lx_Value sym);
 
 /* Library openers (one per lx_lib_*.c file). */
 void lx_lib_core_open(lx_State *L);    /* type preds, numbers, equality, errors */
