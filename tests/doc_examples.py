@@ -32,6 +32,7 @@ anything failed.
 """
 import argparse
 import json
+import glob
 import os
 import re
 import subprocess
@@ -306,10 +307,11 @@ def run_block(lispy, items, tmpdir, index):
 def registered_names(root):
     """Every name the language defines, from the sources: {name: origin}."""
     names = {}
-    comp = os.path.join(root, "lispy", "lx_compiler.c")
-    with open(comp, encoding="utf-8") as f:
-        text = f.read()
-    m = re.search(r"cp_specials\[\]\s*=\s*\{(.*?)\n\};", text, re.S)
+    text = ""  # the special-form table, wherever in lispy/ it lives
+    for fn in sorted(glob.glob(os.path.join(root, "lispy", "lx_*.c"))):
+        with open(fn, encoding="utf-8") as f:
+            text += f.read()
+    m = re.search(r"sf_specials\[\]\s*=\s*\{(.*?)\n\};", text, re.S)
     if m:
         for name in re.findall(r'\{"([^"]+)",\s*sf_\w+\}', m.group(1)):
             names[name] = "special form"
