@@ -167,7 +167,7 @@ void          lx_reader_init(lx_Reader *R, lx_State *L, const char *src,
 lx_ReadStatus lx_reader_next(lx_Reader *R, lx_Value *out);
 
 /* ========================================================================
-** Compiler and VM (lx_compiler.c, lx_vm.c)
+** Compiler and VM (lx_compile.c, lx_vm.c)
 ** ======================================================================== */
 
 /* Compile one top-level form into a closure of no arguments. */

@@ -370,7 +370,7 @@ void     lx_defnative(lx_State *L, const char *name, lx_NativeFn fn,
                       int min_args, int max_args, const char *params,
                       const char *doc);
 
-/* Compiler set-up: pins the special-form symbols (lx_compiler.c). */
+/* Compiler set-up: pins the special-form symbols (lx_specials.c). */
 void lx_compiler_init(lx_State *L);
 
 /* Library openers (one per lx_lib_*.c file). */

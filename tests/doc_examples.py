@@ -17,7 +17,7 @@ per block). Inside a block:
 A checked expression may span lines: the lines before the marker line that
 do not yet form a complete datum belong to it.
 
-The script also checks coverage: every special form (lispy/lx_compiler.c),
+The script also checks coverage: every special form (lispy/lx_specials.c),
 builtin (lx_defnative calls and registration tables in lispy/lx_lib_*.c)
 and prelude definition (stdlib/prelude.lispy) that does not start with `%`
 must have an entry (a list item whose head, before the dash, shows
