@@ -191,6 +191,23 @@ _Noreturn void lx_type_error(lx_State *L, const char *fn, const char *what,
 ** Protected calls
 ** ======================================================================== */
 
+/* Run fn(L, ud); true if it returned, false if it threw (the thrown value
+** in *err). An lx_throw longjmps to the innermost lx_Jump, which lives in
+** this C frame and is linked through L->jump, so on a throw the state is
+** put back to what it was at the call, field by field:
+**   L->jump          the enclosing handler (j.prev), on both paths;
+**   L->nframes       VM call frames pushed by fn are dropped;
+**   L->nhandlers     the try handlers fn's code installed are dropped;
+**   L->sp            the value stack is cut back (its slots above are dead);
+**   L->nested_runs   VM re-entries made by fn no longer count;
+**   L->c_depth       the C recursion guard counts only live C frames;
+**   L->in_limit_error  cleared: the memory error being raised has landed;
+**   L->protect_mark  cleared only if no protected region was open at the
+**                    call (an outer region's mark may have been moved by
+**                    the collector, so a saved copy is never restored: as
+**                    lx_protect_end);
+**   L->thrown        handed to *err and reset to nil.
+** The heap is not rolled back: objects fn made are garbage unless reached. */
 bool lx_pcall(lx_State *L, lx_ProtectedFn fn, void *ud, lx_Value *err) {
   lx_Jump j;
   j.prev = L->jump;

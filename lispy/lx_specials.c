@@ -608,6 +608,7 @@ static lx_Node *sf_call2(lx_Compiler *C, const char *fn, lx_SrcPos pos, lx_Node 
   return n;
 }
 
+/* True when x is the two-item list (sym e), e.g. (unquote e). */
 static bool sf_is_tagged(lx_Value x, lx_Value sym) {
   return lx_is(x, LX_PAIR) && lx_car(x).as.o == sym.as.o && lx_is(lx_car(x), LX_SYMBOL) &&
          lx_is(lx_cdr(x), LX_PAIR) && lx_is(lx_cdr(lx_cdr(x)), LX_EMPTY);
@@ -712,6 +713,17 @@ static bool sf_qq_static(lx_Compiler *C, lx_Value x) {
   return is_static && !lx_is(x, LX_DICT);
 }
 
+/* The node building the value of template x at quasiquote depth `depth`
+** (1 inside the outermost `; each nested ` adds one, each , removes one):
+**   - a part with no unquote at this depth is a constant (shared, as quote);
+**   - ,e at depth 1 is e evaluated; deeper it stays the list (unquote ...)
+**     with its inside expanded one level lower;
+**   - a nested `x stays (quasiquote ...) with x expanded one level deeper;
+**   - a vector is built as a list and converted (list->vector);
+**   - a dict's keys and values are each expanded (snapshotted first: the
+**     unquoted parts run macros);
+**   - a list goes to sf_qq_list (splices, long lists, dotted tails).
+** Recursion follows the template's nesting only, under the C depth guard. */
 static lx_Node *sf_qq(lx_Compiler *C, lx_Value x, int depth, lx_SrcPos pos) {
   lx_State *L = C->L;
   lx_c_enter(L);
