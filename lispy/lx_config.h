@@ -210,6 +210,14 @@ _Static_assert(LX_NORM_SEGMENT <= LX_MAX_NORM_SEGMENT && LX_MAX_NORM_SEGMENT <= 
 _Static_assert(LX_REGEX_FIRST_STEPS >= 1 && LX_REGEX_FIRST_STEPS <= LX_REGEX_MATCH_LIMIT,
                "LX_REGEX_FIRST_STEPS out of range");
 #define LX_REGEX_DEPTH_LIMIT   10000u     /* PCRE2 backtracking depth limit */
+/* KiB of heap PCRE2 may use for backtracking in one match (pcre2_set_heap_limit:
+** PCRE2's own allocations, beside the step and depth limits above); a match
+** needing more stops with PCRE2's heap-limit error. 20 MiB is ample for
+** ordinary patterns and bounds a hostile one. Ceiling: what the host can
+** spare per running match. */
+#ifndef LX_REGEX_HEAP_LIMIT_KIB
+#define LX_REGEX_HEAP_LIMIT_KIB 20480u
+#endif
 /* PCRE2 steps one pcre2_match call may take at worst: PCRE2 counts steps
 ** afresh at every start position, so a search runs over windows of
 ** (this / the step limit) positions, the deadline polled between them.

@@ -19,8 +19,6 @@
 
 #include "lx_lib.h"
 
-#define RX_HEAP_LIMIT_KIB 20480u   /* PCRE2 backtracking heap per match */
-
 /* lx_buf_add that tolerates empty pieces (nothing to copy). */
 static void buf_add(lx_Buf *b, const char *s, size_t len) {
   if (len > 0) lx_buf_add(b, s, len);
@@ -95,7 +93,7 @@ static void rx_open(lx_State *L, Rx *rx, const char *fn, lx_Value pattern,
   }
   pcre2_pattern_info(rx->code, PCRE2_INFO_CAPTURECOUNT, &rx->ngroups);
   pcre2_set_depth_limit(rx->mctx, LX_REGEX_DEPTH_LIMIT);
-  pcre2_set_heap_limit(rx->mctx, RX_HEAP_LIMIT_KIB);
+  pcre2_set_heap_limit(rx->mctx, LX_REGEX_HEAP_LIMIT_KIB);
 }
 
 /* Run body(L, rx) protected, free rx, then re-raise any error. */
