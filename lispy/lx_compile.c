@@ -45,9 +45,9 @@ void lx_tr_work(lx_Compiler *C, int64_t n) {
 void *lx_tr_alloc(lx_Compiler *C, size_t size) {
   size = (size + 15) & ~(size_t)15;
   if (!C->arena || C->arena->used + size > C->arena->cap) {
-    /* chunks double from 1 KB up to LX_COMPILE_CHUNK: small forms stay
+    /* chunks double from LX_COMPILE_CHUNK_MIN up to LX_COMPILE_CHUNK: small forms stay
     ** small under tight memory limits */
-    size_t cap = C->arena ? C->arena->cap * 2 : 1024;
+    size_t cap = C->arena ? C->arena->cap * 2 : LX_COMPILE_CHUNK_MIN;
     if (cap > LX_COMPILE_CHUNK) cap = LX_COMPILE_CHUNK;
     if (cap < size) cap = size;
     lx_Chunk *ch = lx_mem_alloc(C->L, sizeof(lx_Chunk) + cap);

@@ -50,8 +50,16 @@ _Static_assert(LX_CLOCK_POLL_UNITS >= 1 && LX_CLOCK_POLL_UNITS <= (1 << 20),
 ** (the precise one costs ~30 ns, 5% of a whole agent call) and is exact
 ** to a few milliseconds, plenty for deadlines. */
 #define LX_DEADLINE_CLOCK      CLOCK_MONOTONIC_COARSE
-#define LX_MAX_LOCALS          250    /* locals per function */
-#define LX_MAX_CONSTANTS       (1 << 23)  /* constants per function: a 24-bit operand */
+/* Parameters of one function (an array of this size on the C stack while
+** they are bound). Hard ceiling: LX_MAX_STACK_SLOTS. */
+#ifndef LX_MAX_LOCALS
+#define LX_MAX_LOCALS          250
+#endif
+/* Constants of one function: the index is the signed 24-bit operand, so
+** (1 << 23) is also the hard ceiling (asserted in lx_compiler.h). */
+#ifndef LX_MAX_CONSTANTS
+#define LX_MAX_CONSTANTS       (1 << 23)
+#endif
 
 /* ---- Compiler ------------------------------------------------------------ */
 /* Items of one vector or dict literal (a dict entry is two items). Every
@@ -67,6 +75,13 @@ _Static_assert(LX_CLOCK_POLL_UNITS >= 1 && LX_CLOCK_POLL_UNITS <= (1 << 20),
 #ifndef LX_COMPILE_CHUNK
 #define LX_COMPILE_CHUNK       16384
 #endif
+/* Bytes of the first compiler arena chunk: small, so that compiling a
+** small form under a tight memory limit takes little. */
+#ifndef LX_COMPILE_CHUNK_MIN
+#define LX_COMPILE_CHUNK_MIN   1024
+#endif
+_Static_assert(LX_COMPILE_CHUNK_MIN >= 16 && LX_COMPILE_CHUNK_MIN <= LX_COMPILE_CHUNK,
+               "LX_COMPILE_CHUNK_MIN out of range");
 /* Stack slots of one function's frame (nslots is a uint16_t in lx_Proto,
 ** plus the two slots the VM adds): a function needing more is refused.
 ** Hard ceiling: 65533. */
