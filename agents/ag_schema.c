@@ -247,7 +247,7 @@ const cJSON *ag_json_member(const cJSON *obj, const char *name) {
 }
 
 
-static void node_free(ag_ScNode *n) {
+static void sc_node_free(ag_ScNode *n) {
   for (size_t i = 0; i < n->npprops; i++) pcre2_code_free(n->pprops[i].re);
   pcre2_code_free(n->pattern);
   free(n->pprops);
@@ -261,7 +261,7 @@ static void node_free(ag_ScNode *n) {
 
 void ag_schema_free(ag_Schema *s) {
   if (s == NULL) return;
-  for (size_t i = 0; i < s->nnodes; i++) node_free(s->nodes[i]);
+  for (size_t i = 0; i < s->nnodes; i++) sc_node_free(s->nodes[i]);
   for (size_t i = 0; i < s->nunsup; i++) {
     free((char *)s->unsup[i].keyword);
     free((char *)s->unsup[i].pointer);

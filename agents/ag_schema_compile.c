@@ -37,7 +37,7 @@ typedef struct ag_ScCompiler {
   ag_SchemaErrors *errs;        /* where schema problems go (may be NULL) */
   size_t nerr;                  /* problems found (recorded or not) */
   ag_ScBuf path;                     /* JSON pointer of the value being compiled */
-  int depth;                    /* nesting of compile_schema calls */
+  int depth;                    /* nesting of sc_compile_schema calls */
   int resources;                /* nested $id resources around the path */
   const cJSON **map_keys;       /* open-addressing map: schema value ... */
   ag_ScNode **map_vals;              /* ... -> its node */
@@ -48,7 +48,7 @@ typedef struct ag_ScCompiler {
 } ag_ScCompiler;
 
 /* Record a problem of the schema at the current path. */
-static void cerr(ag_ScCompiler *c, const char *fmt, ...) {
+static void sc_cerr(ag_ScCompiler *c, const char *fmt, ...) {
   c->nerr++;
   if (!ag_sc_errs_room(c->errs)) return;
   va_list ap;
@@ -58,7 +58,7 @@ static void cerr(ag_ScCompiler *c, const char *fmt, ...) {
 }
 
 /* Record an unsupported keyword at the current path; detail may be NULL. */
-static void note_unsupported(ag_ScCompiler *c, const char *keyword, char *detail) {
+static void sc_note_unsupported(ag_ScCompiler *c, const char *keyword, char *detail) {
   ag_Schema *s = c->s;
   GROW(s->unsup, s->cap_unsup, s->nunsup + 1);
   s->unsup[s->nunsup].keyword = ag_sc_strdup(keyword);
@@ -67,9 +67,9 @@ static void note_unsupported(ag_ScCompiler *c, const char *keyword, char *detail
   s->nunsup++;
 }
 
-/* ---- The schema value -> node map (memoizes compile_schema) ---- */
+/* ---- The schema value -> node map (memoizes sc_compile_schema) ---- */
 
-static size_t ptr_hash(const void *p) {
+static size_t sc_ptr_hash(const void *p) {
   uint64_t x = (uint64_t)(uintptr_t)p;
   x ^= x >> 33;
   x *= 0xff51afd7ed558ccdULL;
@@ -78,18 +78,18 @@ static size_t ptr_hash(const void *p) {
 }
 
 /* The slot of key: where it is, or the empty slot where it would go. */
-static size_t map_slot(const ag_ScCompiler *c, const cJSON *key) {
-  size_t mask = c->map_cap - 1, i = ptr_hash(key) & mask;
+static size_t sc_map_slot(const ag_ScCompiler *c, const cJSON *key) {
+  size_t mask = c->map_cap - 1, i = sc_ptr_hash(key) & mask;
   while (c->map_keys[i] != NULL && c->map_keys[i] != key) i = (i + 1) & mask;
   return i;
 }
 
-static ag_ScNode *map_get(const ag_ScCompiler *c, const cJSON *key) {
+static ag_ScNode *sc_map_get(const ag_ScCompiler *c, const cJSON *key) {
   if (c->map_cap == 0) return NULL;
-  return c->map_vals[map_slot(c, key)];
+  return c->map_vals[sc_map_slot(c, key)];
 }
 
-static void map_put(ag_ScCompiler *c, const cJSON *key, ag_ScNode *val) {
+static void sc_map_put(ag_ScCompiler *c, const cJSON *key, ag_ScNode *val) {
   if ((c->map_n + 1) * 2 > c->map_cap) {
     ag_ScCompiler old = *c;
     c->map_cap = old.map_cap ? old.map_cap * 2 : 64;
@@ -97,14 +97,14 @@ static void map_put(ag_ScCompiler *c, const cJSON *key, ag_ScNode *val) {
     c->map_vals = ag_sc_calloc(c->map_cap, sizeof *c->map_vals);
     for (size_t i = 0; i < old.map_cap; i++) {
       if (old.map_keys[i] == NULL) continue;
-      size_t j = map_slot(c, old.map_keys[i]);
+      size_t j = sc_map_slot(c, old.map_keys[i]);
       c->map_keys[j] = old.map_keys[i];
       c->map_vals[j] = old.map_vals[i];
     }
     free(old.map_keys);
     free(old.map_vals);
   }
-  size_t i = map_slot(c, key);
+  size_t i = sc_map_slot(c, key);
   c->map_keys[i] = key;
   c->map_vals[i] = val;
   c->map_n++;
@@ -113,7 +113,7 @@ static void map_put(ag_ScCompiler *c, const cJSON *key, ag_ScNode *val) {
 /* ==== Regular expressions ================================================= */
 
 /* ECMAScript long General_Category names PCRE2 only knows by short name. */
-static const char *const GC_NAMES[][2] = {
+static const char *const sc_GC_NAMES[][2] = {
     {"Cased_Letter", "LC"},        {"Close_Punctuation", "Pe"},
     {"Connector_Punctuation", "Pc"}, {"Control", "Cc"},
     {"cntrl", "Cc"},
@@ -139,15 +139,15 @@ static const char *const GC_NAMES[][2] = {
 };
 
 /* The PCRE2 spelling of the \p{...} property name[0..n). */
-static void rx_property(ag_ScBuf *out, const char *name, size_t n) {
+static void sc_rx_property(ag_ScBuf *out, const char *name, size_t n) {
   static const char *const prefixes[] = {"General_Category=", "gc="};
   for (size_t i = 0; i < 2; i++) {
     size_t k = strlen(prefixes[i]);
     if (n > k && strncmp(name, prefixes[i], k) == 0) name += k, n -= k;
   }
-  for (size_t i = 0; i < sizeof GC_NAMES / sizeof GC_NAMES[0]; i++) {
-    if (strlen(GC_NAMES[i][0]) == n && strncmp(GC_NAMES[i][0], name, n) == 0) {
-      ag_sc_buf_puts(out, GC_NAMES[i][1]);
+  for (size_t i = 0; i < sizeof sc_GC_NAMES / sizeof sc_GC_NAMES[0]; i++) {
+    if (strlen(sc_GC_NAMES[i][0]) == n && strncmp(sc_GC_NAMES[i][0], name, n) == 0) {
+      ag_sc_buf_puts(out, sc_GC_NAMES[i][1]);
       return;
     }
   }
@@ -156,7 +156,7 @@ static void rx_property(ag_ScBuf *out, const char *name, size_t n) {
 
 /* Rewrite the ECMAScript property escapes of src that PCRE2 spells
 ** differently (\p{Letter}, \p{gc=Lu}, ...); returns a malloc'd pattern. */
-static char *rx_translate(const char *src) {
+static char *sc_rx_translate(const char *src) {
   ag_ScBuf out = {0};
   for (const char *p = src; *p;) {
     const char *close = NULL;
@@ -164,7 +164,7 @@ static char *rx_translate(const char *src) {
       close = strchr(p + 3, '}');
     if (close != NULL) {
       ag_sc_buf_putn(&out, p, 3);
-      rx_property(&out, p + 3, (size_t)(close - (p + 3)));
+      sc_rx_property(&out, p + 3, (size_t)(close - (p + 3)));
       ag_sc_buf_putn(&out, "}", 1);
       p = close + 1;
     } else {
@@ -178,8 +178,8 @@ static char *rx_translate(const char *src) {
 
 /* Compile the ECMA-262 regex src (UTF mode, Unicode-aware \u escapes,
 ** "$" only at the very end); reports a problem and returns NULL when bad. */
-static pcre2_code *rx_compile(ag_ScCompiler *c, const char *src) {
-  char *pat = rx_translate(src);
+static pcre2_code *sc_rx_compile(ag_ScCompiler *c, const char *src) {
+  char *pat = sc_rx_translate(src);
   int code;
   PCRE2_SIZE off;
   pcre2_code *re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
@@ -190,14 +190,14 @@ static pcre2_code *rx_compile(ag_ScCompiler *c, const char *src) {
   if (re == NULL) {
     PCRE2_UCHAR msg[256];
     if (pcre2_get_error_message(code, msg, sizeof msg) < 0) strcpy((char *)msg, "?");
-    cerr(c, "invalid regular expression %s: %s", src, (const char *)msg);
+    sc_cerr(c, "invalid regular expression %s: %s", src, (const char *)msg);
   }
   return re;
 }
 
 /* ==== Keyword compilers =================================================== */
 
-static ag_ScNode *compile_schema(ag_ScCompiler *c, const cJSON *j);
+static ag_ScNode *sc_compile_schema(ag_ScCompiler *c, const cJSON *j);
 
 /* A keyword compiler: compiles value v of a keyword into n; arg is
 ** keyword-specific (a field offset or an H_* bit). */
@@ -206,7 +206,7 @@ typedef void (*ag_ScKeywordFn)(ag_ScCompiler *c, ag_ScNode *n, size_t arg, const
 #define FIELD(n, T, off) (*(T *)(void *)((char *)(n) + (off)))
 
 /* The T_* bit of a type name, or 0. */
-static unsigned type_bit(const char *name) {
+static unsigned sc_type_bit(const char *name) {
   static const char *const names[] = {"null",   "boolean", "object", "array",
                                       "number", "string",  "integer"};
   for (unsigned i = 0; i < 7; i++)
@@ -215,43 +215,43 @@ static unsigned type_bit(const char *name) {
 }
 
 /* "type": a type name or a non-empty array of them. */
-static void kw_type(ag_ScCompiler *c, ag_ScNode *n, size_t arg, const cJSON *v) {
+static void sc_kw_type(ag_ScCompiler *c, ag_ScNode *n, size_t arg, const cJSON *v) {
   (void)arg;
-  if (cJSON_IsString(v) && type_bit(v->valuestring)) {
-    n->types = type_bit(v->valuestring);
+  if (cJSON_IsString(v) && sc_type_bit(v->valuestring)) {
+    n->types = sc_type_bit(v->valuestring);
     return;
   }
   const cJSON *t;
   bool ok = cJSON_IsArray(v) && cJSON_GetArraySize(v) > 0;
   if (ok) {
     cJSON_ArrayForEach(t, v) {
-      if (!cJSON_IsString(t) || !type_bit(t->valuestring)) ok = false;
-      else n->types |= type_bit(t->valuestring);
+      if (!cJSON_IsString(t) || !sc_type_bit(t->valuestring)) ok = false;
+      else n->types |= sc_type_bit(t->valuestring);
     }
   }
   if (!ok)
-    cerr(c, "must be one of \"null\", \"boolean\", \"object\", \"array\", \"number\", "
+    sc_cerr(c, "must be one of \"null\", \"boolean\", \"object\", \"array\", \"number\", "
             "\"string\", \"integer\" or a non-empty array of them");
 }
 
 /* "enum" (an array), "const" and "default" (any value): kept as is. */
-static void kw_value(ag_ScCompiler *c, ag_ScNode *n, size_t arg, const cJSON *v) {
+static void sc_kw_value(ag_ScCompiler *c, ag_ScNode *n, size_t arg, const cJSON *v) {
   if (arg == offsetof(ag_ScNode, enum_vals) && !cJSON_IsArray(v)) {
-    cerr(c, "must be an array");
+    sc_cerr(c, "must be an array");
     return;
   }
   FIELD(n, const cJSON *, arg) = v;
 }
 
 /* minimum, maximum, exclusiveMinimum, exclusiveMaximum, multipleOf. */
-static void kw_number(ag_ScCompiler *c, ag_ScNode *n, size_t arg, const cJSON *v) {
+static void sc_kw_number(ag_ScCompiler *c, ag_ScNode *n, size_t arg, const cJSON *v) {
   if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble)) {
-    cerr(c, "must be a number");
+    sc_cerr(c, "must be a number");
     return;
   }
   double d = v->valuedouble;
   if (arg == H_MULT && d <= 0) {
-    cerr(c, "must be greater than 0");
+    sc_cerr(c, "must be greater than 0");
     return;
   }
   n->has |= (unsigned)arg;
@@ -264,73 +264,73 @@ static void kw_number(ag_ScCompiler *c, ag_ScNode *n, size_t arg, const cJSON *v
 
 /* minLength, maxLength, minItems, maxItems, minProperties, maxProperties:
 ** a non-negative integer (2.0 is fine). */
-static void kw_count(ag_ScCompiler *c, ag_ScNode *n, size_t arg, const cJSON *v) {
+static void sc_kw_count(ag_ScCompiler *c, ag_ScNode *n, size_t arg, const cJSON *v) {
   double d = cJSON_IsNumber(v) ? v->valuedouble : -1;
   if (!(d >= 0 && d == floor(d))) {
-    cerr(c, "must be a non-negative integer");
+    sc_cerr(c, "must be a non-negative integer");
     return;
   }
   FIELD(n, double, arg) = d;
 }
 
-static void kw_unique(ag_ScCompiler *c, ag_ScNode *n, size_t arg, const cJSON *v) {
+static void sc_kw_unique(ag_ScCompiler *c, ag_ScNode *n, size_t arg, const cJSON *v) {
   (void)arg;
-  if (!cJSON_IsBool(v)) cerr(c, "must be a boolean");
+  if (!cJSON_IsBool(v)) sc_cerr(c, "must be a boolean");
   n->unique = cJSON_IsTrue(v);
 }
 
-static void kw_pattern(ag_ScCompiler *c, ag_ScNode *n, size_t arg, const cJSON *v) {
+static void sc_kw_pattern(ag_ScCompiler *c, ag_ScNode *n, size_t arg, const cJSON *v) {
   (void)arg;
   if (!cJSON_IsString(v)) {
-    cerr(c, "must be a string");
+    sc_cerr(c, "must be a string");
     return;
   }
   n->pattern_src = v->valuestring;
-  n->pattern = rx_compile(c, v->valuestring);
+  n->pattern = sc_rx_compile(c, v->valuestring);
 }
 
-static void kw_format(ag_ScCompiler *c, ag_ScNode *n, size_t arg, const cJSON *v) {
+static void sc_kw_format(ag_ScCompiler *c, ag_ScNode *n, size_t arg, const cJSON *v) {
   (void)arg;
-  if (!cJSON_IsString(v)) cerr(c, "must be a string");
+  if (!cJSON_IsString(v)) sc_cerr(c, "must be a string");
   else n->format = v->valuestring;
 }
 
 /* "required": an array of strings. */
-static void kw_required(ag_ScCompiler *c, ag_ScNode *n, size_t arg, const cJSON *v) {
+static void sc_kw_required(ag_ScCompiler *c, ag_ScNode *n, size_t arg, const cJSON *v) {
   (void)arg;
   const cJSON *item;
   bool ok = cJSON_IsArray(v);
   if (ok) cJSON_ArrayForEach(item, v) ok = ok && cJSON_IsString(item);
-  if (!ok) cerr(c, "must be an array of strings");
+  if (!ok) sc_cerr(c, "must be an array of strings");
   else n->required = v;
 }
 
 /* additionalProperties, not: one schema. */
-static void kw_schema(ag_ScCompiler *c, ag_ScNode *n, size_t arg, const cJSON *v) {
-  FIELD(n, ag_ScNode *, arg) = compile_schema(c, v);
+static void sc_kw_schema(ag_ScCompiler *c, ag_ScNode *n, size_t arg, const cJSON *v) {
+  FIELD(n, ag_ScNode *, arg) = sc_compile_schema(c, v);
 }
 
 /* "items": one schema (the array form of older drafts is unsupported). */
-static void kw_items(ag_ScCompiler *c, ag_ScNode *n, size_t arg, const cJSON *v) {
+static void sc_kw_items(ag_ScCompiler *c, ag_ScNode *n, size_t arg, const cJSON *v) {
   if (cJSON_IsArray(v))
-    note_unsupported(c, "items", ag_sc_strdup("array form of items (use prefixItems)"));
+    sc_note_unsupported(c, "items", ag_sc_strdup("array form of items (use prefixItems)"));
   else
-    kw_schema(c, n, arg, v);
+    sc_kw_schema(c, n, arg, v);
 }
 
 /* allOf, anyOf, oneOf, prefixItems: a non-empty array of schemas. */
-static void kw_list(ag_ScCompiler *c, ag_ScNode *n, size_t arg, const cJSON *v) {
+static void sc_kw_list(ag_ScCompiler *c, ag_ScNode *n, size_t arg, const cJSON *v) {
   ag_ScNodeList *list = &FIELD(n, ag_ScNodeList, arg);
   size_t count = cJSON_IsArray(v) ? (size_t)cJSON_GetArraySize(v) : 0;
   if (count == 0) {
-    cerr(c, "must be a non-empty array of schemas");
+    sc_cerr(c, "must be a non-empty array of schemas");
     return;
   }
   const cJSON *item;
   list->items = ag_sc_calloc(count, sizeof *list->items);
   cJSON_ArrayForEach(item, v) {
     size_t mark = ag_sc_path_push_index(&c->path, list->n);
-    list->items[list->n++] = compile_schema(c, item);
+    list->items[list->n++] = sc_compile_schema(c, item);
     ag_sc_buf_truncate(&c->path, mark);
   }
 }
@@ -340,10 +340,10 @@ int ag_sc_prop_cmp(const void *a, const void *b) {
 }
 
 /* "properties": an object of schemas, kept sorted by name. */
-static void kw_properties(ag_ScCompiler *c, ag_ScNode *n, size_t arg, const cJSON *v) {
+static void sc_kw_properties(ag_ScCompiler *c, ag_ScNode *n, size_t arg, const cJSON *v) {
   (void)arg;
   if (!cJSON_IsObject(v)) {
-    cerr(c, "must be an object of schemas");
+    sc_cerr(c, "must be an object of schemas");
     return;
   }
   const cJSON *m;
@@ -351,17 +351,17 @@ static void kw_properties(ag_ScCompiler *c, ag_ScNode *n, size_t arg, const cJSO
   cJSON_ArrayForEach(m, v) {
     size_t mark = ag_sc_path_push_key(&c->path, m->string);
     n->props[n->nprops].name = m->string;
-    n->props[n->nprops++].schema = compile_schema(c, m);
+    n->props[n->nprops++].schema = sc_compile_schema(c, m);
     ag_sc_buf_truncate(&c->path, mark);
   }
   qsort(n->props, n->nprops, sizeof *n->props, ag_sc_prop_cmp);
 }
 
 /* "patternProperties": an object from regexes to schemas. */
-static void kw_pattern_properties(ag_ScCompiler *c, ag_ScNode *n, size_t arg, const cJSON *v) {
+static void sc_kw_pattern_properties(ag_ScCompiler *c, ag_ScNode *n, size_t arg, const cJSON *v) {
   (void)arg;
   if (!cJSON_IsObject(v)) {
-    cerr(c, "must be an object of schemas");
+    sc_cerr(c, "must be an object of schemas");
     return;
   }
   const cJSON *m;
@@ -370,32 +370,32 @@ static void kw_pattern_properties(ag_ScCompiler *c, ag_ScNode *n, size_t arg, co
     ag_ScPatProp *pp = &n->pprops[n->npprops++];
     size_t mark = ag_sc_path_push_key(&c->path, m->string);
     pp->source = m->string;
-    pp->re = rx_compile(c, m->string);
-    pp->schema = compile_schema(c, m);
+    pp->re = sc_rx_compile(c, m->string);
+    pp->schema = sc_compile_schema(c, m);
     ag_sc_buf_truncate(&c->path, mark);
   }
 }
 
 /* "$defs", "definitions": schemas compiled for their errors and $refs. */
-static void kw_defs(ag_ScCompiler *c, ag_ScNode *n, size_t arg, const cJSON *v) {
+static void sc_kw_defs(ag_ScCompiler *c, ag_ScNode *n, size_t arg, const cJSON *v) {
   (void)n, (void)arg;
   if (!cJSON_IsObject(v)) {
-    cerr(c, "must be an object of schemas");
+    sc_cerr(c, "must be an object of schemas");
     return;
   }
   const cJSON *m;
   cJSON_ArrayForEach(m, v) {
     size_t mark = ag_sc_path_push_key(&c->path, m->string);
-    compile_schema(c, m);
+    sc_compile_schema(c, m);
     ag_sc_buf_truncate(&c->path, mark);
   }
 }
 
 /* "$ref": resolved once the whole document is compiled. */
-static void kw_ref(ag_ScCompiler *c, ag_ScNode *n, size_t arg, const cJSON *v) {
+static void sc_kw_ref(ag_ScCompiler *c, ag_ScNode *n, size_t arg, const cJSON *v) {
   (void)arg;
   if (!cJSON_IsString(v)) {
-    cerr(c, "must be a string");
+    sc_cerr(c, "must be a string");
     return;
   }
   GROW(c->refs, c->cap_refs, c->nrefs + 1);
@@ -408,12 +408,12 @@ static void kw_ref(ag_ScCompiler *c, ag_ScNode *n, size_t arg, const cJSON *v) {
 
 /* "$id": the root's names the document (local refs may use it); a nested
 ** one starts a new resource, which is unsupported. */
-static void kw_id(ag_ScCompiler *c, ag_ScNode *n, size_t arg, const cJSON *v) {
+static void sc_kw_id(ag_ScCompiler *c, ag_ScNode *n, size_t arg, const cJSON *v) {
   (void)arg;
   if (!cJSON_IsString(v)) {
-    cerr(c, "must be a string");
+    sc_cerr(c, "must be a string");
   } else if (n->src != c->s->doc) {
-    note_unsupported(c, "$id", ag_sc_strdup("nested schema resource"));
+    sc_note_unsupported(c, "$id", ag_sc_strdup("nested schema resource"));
   } else {
     free(c->s->root_id);
     c->s->root_id = ag_sc_strdup(v->valuestring);
@@ -423,9 +423,9 @@ static void kw_id(ag_ScCompiler *c, ag_ScNode *n, size_t arg, const cJSON *v) {
 }
 
 /* "$schema": must be a string; its value is not checked. */
-static void kw_string(ag_ScCompiler *c, ag_ScNode *n, size_t arg, const cJSON *v) {
+static void sc_kw_string(ag_ScCompiler *c, ag_ScNode *n, size_t arg, const cJSON *v) {
   (void)n, (void)arg;
-  if (!cJSON_IsString(v)) cerr(c, "must be a string");
+  if (!cJSON_IsString(v)) sc_cerr(c, "must be a string");
 }
 
 /* The keywords we implement. */
@@ -434,43 +434,43 @@ static const struct {
   ag_ScKeywordFn fn;     /* its compiler */
   size_t arg;       /* passed to fn */
 } KEYWORDS[] = {
-    {"type", kw_type, 0},
-    {"enum", kw_value, offsetof(ag_ScNode, enum_vals)},
-    {"const", kw_value, offsetof(ag_ScNode, const_val)},
-    {"default", kw_value, offsetof(ag_ScNode, dflt)},
-    {"minimum", kw_number, H_MIN},
-    {"maximum", kw_number, H_MAX},
-    {"exclusiveMinimum", kw_number, H_XMIN},
-    {"exclusiveMaximum", kw_number, H_XMAX},
-    {"multipleOf", kw_number, H_MULT},
-    {"minLength", kw_count, offsetof(ag_ScNode, min_len)},
-    {"maxLength", kw_count, offsetof(ag_ScNode, max_len)},
-    {"minItems", kw_count, offsetof(ag_ScNode, min_items)},
-    {"maxItems", kw_count, offsetof(ag_ScNode, max_items)},
-    {"minProperties", kw_count, offsetof(ag_ScNode, min_props)},
-    {"maxProperties", kw_count, offsetof(ag_ScNode, max_props)},
-    {"uniqueItems", kw_unique, 0},
-    {"pattern", kw_pattern, 0},
-    {"format", kw_format, 0},
-    {"required", kw_required, 0},
-    {"properties", kw_properties, 0},
-    {"patternProperties", kw_pattern_properties, 0},
-    {"additionalProperties", kw_schema, offsetof(ag_ScNode, additional)},
-    {"items", kw_items, offsetof(ag_ScNode, items)},
-    {"prefixItems", kw_list, offsetof(ag_ScNode, prefix)},
-    {"allOf", kw_list, offsetof(ag_ScNode, all)},
-    {"anyOf", kw_list, offsetof(ag_ScNode, any)},
-    {"oneOf", kw_list, offsetof(ag_ScNode, one)},
-    {"not", kw_schema, offsetof(ag_ScNode, not_)},
-    {"$ref", kw_ref, 0},
-    {"$defs", kw_defs, 0},
-    {"definitions", kw_defs, 0},
-    {"$id", kw_id, 0},
-    {"$schema", kw_string, 0},
+    {"type", sc_kw_type, 0},
+    {"enum", sc_kw_value, offsetof(ag_ScNode, enum_vals)},
+    {"const", sc_kw_value, offsetof(ag_ScNode, const_val)},
+    {"default", sc_kw_value, offsetof(ag_ScNode, dflt)},
+    {"minimum", sc_kw_number, H_MIN},
+    {"maximum", sc_kw_number, H_MAX},
+    {"exclusiveMinimum", sc_kw_number, H_XMIN},
+    {"exclusiveMaximum", sc_kw_number, H_XMAX},
+    {"multipleOf", sc_kw_number, H_MULT},
+    {"minLength", sc_kw_count, offsetof(ag_ScNode, min_len)},
+    {"maxLength", sc_kw_count, offsetof(ag_ScNode, max_len)},
+    {"minItems", sc_kw_count, offsetof(ag_ScNode, min_items)},
+    {"maxItems", sc_kw_count, offsetof(ag_ScNode, max_items)},
+    {"minProperties", sc_kw_count, offsetof(ag_ScNode, min_props)},
+    {"maxProperties", sc_kw_count, offsetof(ag_ScNode, max_props)},
+    {"uniqueItems", sc_kw_unique, 0},
+    {"pattern", sc_kw_pattern, 0},
+    {"format", sc_kw_format, 0},
+    {"required", sc_kw_required, 0},
+    {"properties", sc_kw_properties, 0},
+    {"patternProperties", sc_kw_pattern_properties, 0},
+    {"additionalProperties", sc_kw_schema, offsetof(ag_ScNode, additional)},
+    {"items", sc_kw_items, offsetof(ag_ScNode, items)},
+    {"prefixItems", sc_kw_list, offsetof(ag_ScNode, prefix)},
+    {"allOf", sc_kw_list, offsetof(ag_ScNode, all)},
+    {"anyOf", sc_kw_list, offsetof(ag_ScNode, any)},
+    {"oneOf", sc_kw_list, offsetof(ag_ScNode, one)},
+    {"not", sc_kw_schema, offsetof(ag_ScNode, not_)},
+    {"$ref", sc_kw_ref, 0},
+    {"$defs", sc_kw_defs, 0},
+    {"definitions", sc_kw_defs, 0},
+    {"$id", sc_kw_id, 0},
+    {"$schema", sc_kw_string, 0},
 };
 
 /* JSON Schema keywords we know of but do not implement. */
-static const char *const UNSUPPORTED[] = {
+static const char *const sc_UNSUPPORTED[] = {
     "$anchor", "$dynamicAnchor", "$dynamicRef", "$recursiveAnchor",
     "$recursiveRef", "$vocabulary", "if", "then", "else", "dependentSchemas",
     "dependentRequired", "dependencies", "unevaluatedProperties",
@@ -479,15 +479,15 @@ static const char *const UNSUPPORTED[] = {
 };
 
 /* Compile one keyword of n; others (annotations, unknown) are ignored. */
-static void compile_keyword(ag_ScCompiler *c, ag_ScNode *n, const cJSON *kw) {
+static void sc_compile_keyword(ag_ScCompiler *c, ag_ScNode *n, const cJSON *kw) {
   for (size_t i = 0; i < sizeof KEYWORDS / sizeof KEYWORDS[0]; i++) {
     if (strcmp(KEYWORDS[i].name, kw->string) == 0) {
       KEYWORDS[i].fn(c, n, KEYWORDS[i].arg, kw);
       return;
     }
   }
-  for (size_t i = 0; i < sizeof UNSUPPORTED / sizeof UNSUPPORTED[0]; i++)
-    if (strcmp(UNSUPPORTED[i], kw->string) == 0) note_unsupported(c, kw->string, NULL);
+  for (size_t i = 0; i < sizeof sc_UNSUPPORTED / sizeof sc_UNSUPPORTED[0]; i++)
+    if (strcmp(sc_UNSUPPORTED[i], kw->string) == 0) sc_note_unsupported(c, kw->string, NULL);
 }
 
 /* Members past which a schema's names are checked for repeats with a hash
@@ -502,13 +502,13 @@ typedef struct ag_ScNameSet {
   size_t cap;            /* a power of two, at least twice the members */
 } ag_ScNameSet;
 
-static size_t name_hash(const char *s) {
+static size_t sc_name_hash(const char *s) {
   uint64_t h = 1469598103934665603ull;  /* FNV-1a */
   for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
   return (size_t)h;
 }
 
-static ag_ScNameSet names_for(const cJSON *j) {
+static ag_ScNameSet sc_names_for(const cJSON *j) {
   ag_ScNameSet set = {NULL, 0};
   int n = cJSON_GetArraySize(j);
   if (n <= NAMES_SCAN_MAX) return set;
@@ -520,13 +520,13 @@ static ag_ScNameSet names_for(const cJSON *j) {
 
 /* Whether an earlier member of object j has the name of member m (JSON
 ** text may repeat a name; a keyword must be compiled once); records m. */
-static bool named_before(ag_ScNameSet *set, const cJSON *j, const cJSON *m) {
+static bool sc_named_before(ag_ScNameSet *set, const cJSON *j, const cJSON *m) {
   if (set->cap == 0) {
     for (const cJSON *o = j->child; o != m; o = o->next)
       if (strcmp(o->string, m->string) == 0) return true;
     return false;
   }
-  size_t i = name_hash(m->string) & (set->cap - 1);
+  size_t i = sc_name_hash(m->string) & (set->cap - 1);
   for (; set->slots[i] != NULL; i = (i + 1) & (set->cap - 1))
     if (strcmp(set->slots[i], m->string) == 0) return true;
   set->slots[i] = m->string;
@@ -534,29 +534,29 @@ static bool named_before(ag_ScNameSet *set, const cJSON *j, const cJSON *m) {
 }
 
 /* The node of schema value j (compiled once; the path names j). */
-static ag_ScNode *compile_schema(ag_ScCompiler *c, const cJSON *j) {
-  ag_ScNode *n = map_get(c, j);
+static ag_ScNode *sc_compile_schema(ag_ScCompiler *c, const cJSON *j) {
+  ag_ScNode *n = sc_map_get(c, j);
   if (n != NULL) return n;
   n = ag_sc_node_new(c->s, j);
-  map_put(c, j, n);
+  sc_map_put(c, j, n);
   if (cJSON_IsBool(j)) {
     n->boolean = cJSON_IsTrue(j);
   } else if (!cJSON_IsObject(j)) {
-    cerr(c, "expected a schema (an object or a boolean)");
+    sc_cerr(c, "expected a schema (an object or a boolean)");
     n->boolean = 1;
   } else if (c->depth >= AG_SCHEMA_MAX_DEPTH) {
-    cerr(c, "schema nested too deeply (more than %d levels)", AG_SCHEMA_MAX_DEPTH);
+    sc_cerr(c, "schema nested too deeply (more than %d levels)", AG_SCHEMA_MAX_DEPTH);
     n->boolean = 1;
   } else {
     const cJSON *kw;
     int resource = j != c->s->doc && cJSON_GetObjectItemCaseSensitive(j, "$id") != NULL;
     c->depth++;
     c->resources += resource;
-    ag_ScNameSet seen = names_for(j);
+    ag_ScNameSet seen = sc_names_for(j);
     cJSON_ArrayForEach(kw, j) {
       size_t mark = ag_sc_path_push_key(&c->path, kw->string);
-      if (named_before(&seen, j, kw)) cerr(c, "the keyword appears twice in this schema");
-      else compile_keyword(c, n, kw);
+      if (sc_named_before(&seen, j, kw)) sc_cerr(c, "the keyword appears twice in this schema");
+      else sc_compile_keyword(c, n, kw);
       ag_sc_buf_truncate(&c->path, mark);
     }
     free(seen.slots);
@@ -568,7 +568,7 @@ static ag_ScNode *compile_schema(ag_ScCompiler *c, const cJSON *j) {
 
 /* ==== $ref resolution ===================================================== */
 
-static int hex_value(char ch) {
+static int sc_hex_value(char ch) {
   if (ch >= '0' && ch <= '9') return ch - '0';
   if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
   if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
@@ -576,7 +576,7 @@ static int hex_value(char ch) {
 }
 
 /* s with its %XX escapes decoded (malloc'd), or NULL on a bad escape. */
-static char *percent_decode(const char *s) {
+static char *sc_percent_decode(const char *s) {
   ag_ScBuf b = {0};
   ag_sc_buf_putn(&b, "", 0);
   for (; *s; s++) {
@@ -584,7 +584,7 @@ static char *percent_decode(const char *s) {
       ag_sc_buf_putn(&b, s, 1);
       continue;
     }
-    int hi = hex_value(s[1]), lo = hi < 0 ? -1 : hex_value(s[2]);
+    int hi = sc_hex_value(s[1]), lo = hi < 0 ? -1 : sc_hex_value(s[2]);
     if (lo < 0) {
       free(b.data);
       return NULL;
@@ -598,7 +598,7 @@ static char *percent_decode(const char *s) {
 
 /* The member of container j named by the RFC 6901 token tok[0..n), or
 ** NULL (also for bad "~" escapes and non-canonical array indexes). */
-static const cJSON *pointer_step(const cJSON *j, const char *tok, size_t n) {
+static const cJSON *sc_pointer_step(const cJSON *j, const char *tok, size_t n) {
   ag_ScBuf key = {0};
   ag_sc_buf_putn(&key, "", 0);
   for (size_t i = 0; i < n; i++) {
@@ -620,13 +620,13 @@ static const cJSON *pointer_step(const cJSON *j, const char *tok, size_t n) {
 }
 
 /* The value the JSON pointer ptr ("" or "/a/b") names in doc, or NULL. */
-static const cJSON *pointer_get(const cJSON *doc, const char *ptr) {
+static const cJSON *sc_pointer_get(const cJSON *doc, const char *ptr) {
   const cJSON *j = doc;
   if (*ptr != '\0' && *ptr != '/') return NULL;
   while (j != NULL && *ptr == '/') {
     const char *tok = ptr + 1, *end = strchr(tok, '/');
     size_t n = end ? (size_t)(end - tok) : strlen(tok);
-    j = pointer_step(j, tok, n);
+    j = sc_pointer_step(j, tok, n);
     ptr = tok + n;
   }
   return j;
@@ -634,7 +634,7 @@ static const cJSON *pointer_get(const cJSON *doc, const char *ptr) {
 
 /* The fragment of ref (after '#') when ref points into this document
 ** ("#...", or the root $id followed by "#..." or nothing); NULL if not. */
-static const char *local_fragment(const ag_Schema *s, const char *ref) {
+static const char *sc_local_fragment(const ag_Schema *s, const char *ref) {
   if (ref[0] == '#') return ref + 1;
   size_t n = s->root_id ? strlen(s->root_id) : 0;
   if (n == 0 || strncmp(ref, s->root_id, n) != 0) return NULL;
@@ -643,47 +643,48 @@ static const char *local_fragment(const ag_Schema *s, const char *ref) {
 }
 
 /* Resolve one pending $ref: compile its target and link it. */
-static void resolve_ref(ag_ScCompiler *c, ag_ScNode *node, const char *ref, bool nested) {
-  const char *frag = local_fragment(c->s, ref);
+static void sc_resolve_ref(ag_ScCompiler *c, ag_ScNode *node, const char *ref, bool nested) {
+  const char *frag = sc_local_fragment(c->s, ref);
   if (nested) {
-    note_unsupported(c, "$ref", ag_sc_format("reference \"%s\" inside a nested $id resource", ref));
+    sc_note_unsupported(c, "$ref",
+                        ag_sc_format("reference \"%s\" inside a nested $id resource", ref));
     return;
   }
   if (frag == NULL) {
-    note_unsupported(c, "$ref", ag_sc_format("non-local reference \"%s\"", ref));
+    sc_note_unsupported(c, "$ref", ag_sc_format("non-local reference \"%s\"", ref));
     return;
   }
-  char *ptr = percent_decode(frag);
+  char *ptr = sc_percent_decode(frag);
   if (ptr == NULL) {
-    cerr(c, "bad percent-encoding in $ref \"%s\"", ref);
+    sc_cerr(c, "bad percent-encoding in $ref \"%s\"", ref);
   } else if (ptr[0] != '\0' && ptr[0] != '/') {
-    note_unsupported(c, "$ref", ag_sc_format("anchor reference \"%s\"", ref));
+    sc_note_unsupported(c, "$ref", ag_sc_format("anchor reference \"%s\"", ref));
   } else {
-    const cJSON *target = pointer_get(c->s->doc, ptr);
+    const cJSON *target = sc_pointer_get(c->s->doc, ptr);
     if (target == NULL) {
-      cerr(c, "unknown $ref target \"%s\"", ref);
+      sc_cerr(c, "unknown $ref target \"%s\"", ref);
     } else {
       ag_sc_buf_truncate(&c->path, 0);
       ag_sc_buf_puts(&c->path, ptr);
       c->depth = 0;
-      node->ref = compile_schema(c, target);
+      node->ref = sc_compile_schema(c, target);
     }
   }
   free(ptr);
 }
 
 /* Resolve every $ref (targets compiled here may add more). */
-static void resolve_refs(ag_ScCompiler *c) {
+static void sc_resolve_refs(ag_ScCompiler *c) {
   for (size_t i = 0; i < c->nrefs; i++) {
     ag_sc_buf_truncate(&c->path, 0);
     ag_sc_buf_puts(&c->path, c->refs[i].where);
-    resolve_ref(c, c->refs[i].node, c->refs[i].ref, c->refs[i].nested);
+    sc_resolve_ref(c, c->refs[i].node, c->refs[i].ref, c->refs[i].nested);
   }
 }
 
 /* ==== Compile entry point ================================================= */
 
-static void compiler_free(ag_ScCompiler *c) {
+static void sc_compiler_free(ag_ScCompiler *c) {
   for (size_t i = 0; i < c->nrefs; i++) free(c->refs[i].where);
   free(c->refs);
   free(c->map_keys);
@@ -693,7 +694,7 @@ static void compiler_free(ag_ScCompiler *c) {
 }
 
 /* The match context bounding every pattern match of s. */
-static pcre2_match_context *match_context(void) {
+static pcre2_match_context *sc_match_context(void) {
   pcre2_match_context *m = pcre2_match_context_create(NULL);
   if (m == NULL) ag_sc_out_of_memory();
   pcre2_set_match_limit(m, AG_SCHEMA_MATCH_LIMIT);
@@ -703,9 +704,9 @@ static pcre2_match_context *match_context(void) {
 }
 
 
-/* One step of mark_fills: whether fill() can insert anything at n, given
+/* One step of sc_mark_fills: whether fill() can insert anything at n, given
 ** what is known of the nodes it descends into. */
-static bool node_fills(const ag_ScNode *n) {
+static bool sc_node_fills(const ag_ScNode *n) {
   if (n->boolean >= 0) return false;
   if (n->ref && n->ref->fills) return true;
   for (size_t i = 0; i < n->all.n; i++) if (n->all.items[i]->fills) return true;
@@ -717,11 +718,11 @@ static bool node_fills(const ag_ScNode *n) {
 
 /* Set ag_ScNode.fills everywhere, as a fixpoint ($refs make the graph cyclic),
 ** so that filling and its dry run skip the parts without defaults. */
-static void mark_fills(ag_Schema *s) {
+static void sc_mark_fills(ag_Schema *s) {
   for (bool changed = true; changed;) {
     changed = false;
     for (size_t i = 0; i < s->nnodes; i++)
-      if (!s->nodes[i]->fills && node_fills(s->nodes[i])) s->nodes[i]->fills = changed = true;
+      if (!s->nodes[i]->fills && sc_node_fills(s->nodes[i])) s->nodes[i]->fills = changed = true;
   }
 }
 
@@ -744,12 +745,12 @@ ag_Schema *ag_schema_compile_ex(const cJSON *schema, unsigned options,
   s->options = options;
   c.s = s;
   c.errs = errs;
-  s->root = compile_schema(&c, s->doc);
-  resolve_refs(&c);
-  mark_fills(s);
+  s->root = sc_compile_schema(&c, s->doc);
+  sc_resolve_refs(&c);
+  sc_mark_fills(s);
   s->flat = !(options & AG_SCHEMA_FULL_WALK) && ag_sc_flat_schema(s);
-  s->mctx = match_context();
-  compiler_free(&c);
+  s->mctx = sc_match_context();
+  sc_compiler_free(&c);
   if (c.nerr > 0) {
     ag_schema_free(s);
     return NULL;

@@ -13,11 +13,11 @@ const cJSON *ag_sc_default_of(const ag_ScNode *n) {
   return NULL;
 }
 
-static bool fill(const ag_ScNode *n, cJSON *x, int depth, bool dry);
+static bool sc_fill(const ag_ScNode *n, cJSON *x, int depth, bool dry);
 
 /* Insert the missing properties that have a default, then descend. A dry
 ** run inserts nothing and stops at the first default it would insert. */
-static bool fill_object(const ag_ScNode *n, cJSON *x, int depth, bool dry) {
+static bool sc_fill_object(const ag_ScNode *n, cJSON *x, int depth, bool dry) {
   bool changed = false;
   for (size_t i = 0; i < n->nprops; i++) {
     const cJSON *dflt = ag_sc_default_of(n->props[i].schema);
@@ -31,7 +31,7 @@ static bool fill_object(const ag_ScNode *n, cJSON *x, int depth, bool dry) {
       cJSON_AddItemToObject(x, n->props[i].name, item);
       changed = true;
     }
-    if (item && fill(n->props[i].schema, item, depth + 1, dry)) {
+    if (item && sc_fill(n->props[i].schema, item, depth + 1, dry)) {
       if (dry) return true;
       changed = true;
     }
@@ -39,13 +39,13 @@ static bool fill_object(const ag_ScNode *n, cJSON *x, int depth, bool dry) {
   return changed;
 }
 
-static bool fill_array(const ag_ScNode *n, cJSON *x, int depth, bool dry) {
+static bool sc_fill_array(const ag_ScNode *n, cJSON *x, int depth, bool dry) {
   cJSON *item;
   size_t i = 0;
   bool changed = false;
   cJSON_ArrayForEach(item, x) {
     const ag_ScNode *schema = i < n->prefix.n ? n->prefix.items[i] : n->items;
-    if (schema && fill(schema, item, depth + 1, dry)) {
+    if (schema && sc_fill(schema, item, depth + 1, dry)) {
       if (dry) return true;
       changed = true;
     }
@@ -55,24 +55,24 @@ static bool fill_array(const ag_ScNode *n, cJSON *x, int depth, bool dry) {
 }
 
 /* Whether anything was (dry: would be) inserted into x or below. */
-static bool fill(const ag_ScNode *n, cJSON *x, int depth, bool dry) {
+static bool sc_fill(const ag_ScNode *n, cJSON *x, int depth, bool dry) {
   if (n == NULL || !n->fills || depth >= AG_SCHEMA_MAX_DEPTH) return false;
   bool changed = false;
-  if (n->ref) changed = fill(n->ref, x, depth + 1, dry);
+  if (n->ref) changed = sc_fill(n->ref, x, depth + 1, dry);
   for (size_t i = 0; i < n->all.n && !(dry && changed); i++)
-    changed = fill(n->all.items[i], x, depth + 1, dry) || changed;
+    changed = sc_fill(n->all.items[i], x, depth + 1, dry) || changed;
   if (dry && changed) return true;
-  if (cJSON_IsObject(x)) changed = fill_object(n, x, depth, dry) || changed;
-  else if (cJSON_IsArray(x)) changed = fill_array(n, x, depth, dry) || changed;
+  if (cJSON_IsObject(x)) changed = sc_fill_object(n, x, depth, dry) || changed;
+  else if (cJSON_IsArray(x)) changed = sc_fill_array(n, x, depth, dry) || changed;
   return changed;
 }
 
 void ag_schema_fill_defaults(const ag_Schema *s, cJSON *instance) {
-  if (s != NULL && instance != NULL) fill(s->root, instance, 0, false);
+  if (s != NULL && instance != NULL) sc_fill(s->root, instance, 0, false);
 }
 
-/* A dry fill: it walks what a fill would, inserting nothing. */
+/* A dry run of sc_fill: it walks what sc_fill would, inserting nothing. */
 bool ag_schema_needs_fill(const ag_Schema *s, const cJSON *instance) {
-  return s != NULL && instance != NULL && fill(s->root, (cJSON *)instance, 0, true);
+  return s != NULL && instance != NULL && sc_fill(s->root, (cJSON *)instance, 0, true);
 }
 

@@ -3,7 +3,8 @@
 ** agents/: ag_schema.c, ag_schema_compile.c, ag_schema_validate.c,
 ** ag_schema_defaults.c). ag_schema.h stays the module's interface.
 **
-** Naming: the module's shared functions are ag_sc_*, its types ag_Sc*.
+** Naming: functions shared between these files are ag_sc_*, their types
+** ag_Sc*; each file's statics are sc_*.
 */
 #ifndef AG_SCHEMA_INTERNAL_H
 #define AG_SCHEMA_INTERNAL_H

@@ -30,7 +30,7 @@ static unsigned ag_sc_type_of(const cJSON *x) {
 static bool ag_sc_json_equal(const cJSON *a, const cJSON *b, int depth);
 
 /* Objects: the same names with equal values, in any order. */
-static bool object_equal(const cJSON *a, const cJSON *b, int depth) {
+static bool sc_object_equal(const cJSON *a, const cJSON *b, int depth) {
   const cJSON *m;
   if (cJSON_GetArraySize(a) != cJSON_GetArraySize(b)) return false;
   cJSON_ArrayForEach(m, a) {
@@ -49,7 +49,7 @@ static bool ag_sc_json_equal(const cJSON *a, const cJSON *b, int depth) {
   case T_BOOLEAN: return cJSON_IsTrue(a) == cJSON_IsTrue(b);
   case T_NUMBER: return a->valuedouble == b->valuedouble;
   case T_STRING: return strcmp(a->valuestring, b->valuestring) == 0;
-  case T_OBJECT: return object_equal(a, b, depth);
+  case T_OBJECT: return sc_object_equal(a, b, depth);
   case T_ARRAY:
     for (a = a->child, b = b->child; a && b; a = a->next, b = b->next)
       if (!ag_sc_json_equal(a, b, depth + 1)) return false;
@@ -58,12 +58,12 @@ static bool ag_sc_json_equal(const cJSON *a, const cJSON *b, int depth) {
   }
 }
 
-static uint64_t hash_mix(uint64_t h, uint64_t v) {
+static uint64_t sc_hash_mix(uint64_t h, uint64_t v) {
   h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
   return h;
 }
 
-static uint64_t hash_string(const char *s) {
+static uint64_t sc_hash_string(const char *s) {
   uint64_t h = 1469598103934665603ULL;
   for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
   return h;
@@ -75,20 +75,20 @@ static uint64_t ag_sc_json_hash(const cJSON *x, int depth) {
   uint64_t h = t, bits;
   const cJSON *m;
   if (depth > EQ_MAX_DEPTH) return h;
-  if (t == T_BOOLEAN) return hash_mix(h, cJSON_IsTrue(x));
-  if (t == T_STRING) return hash_mix(h, hash_string(x->valuestring));
+  if (t == T_BOOLEAN) return sc_hash_mix(h, cJSON_IsTrue(x));
+  if (t == T_STRING) return sc_hash_mix(h, sc_hash_string(x->valuestring));
   if (t == T_NUMBER) {
     double d = x->valuedouble == 0 ? 0.0 : x->valuedouble; /* -0 == 0 */
     memcpy(&bits, &d, sizeof bits);
-    return hash_mix(h, bits);
+    return sc_hash_mix(h, bits);
   }
   uint64_t sum = 0;
   if (t != T_ARRAY && t != T_OBJECT) return h;
   cJSON_ArrayForEach(m, x) {
-    if (t == T_ARRAY) h = hash_mix(h, ag_sc_json_hash(m, depth + 1));
-    else sum += hash_mix(hash_string(m->string), ag_sc_json_hash(m, depth + 1));
+    if (t == T_ARRAY) h = sc_hash_mix(h, ag_sc_json_hash(m, depth + 1));
+    else sum += sc_hash_mix(sc_hash_string(m->string), ag_sc_json_hash(m, depth + 1));
   }
-  return hash_mix(h, sum);
+  return sc_hash_mix(h, sum);
 }
 
 /* ==== Validator state ===================================================== */
@@ -110,7 +110,7 @@ typedef struct ag_ScValidator {
   int depth;              /* nested schema applications */
   pcre2_match_data *md;   /* scratch space for pattern matches */
   bool regex_dead;        /* a match limit was hit: skip further patterns */
-  bool incomplete;        /* a limit stopped some check (even in a probe) */
+  bool incomplete;        /* a limit stopped some check (even in sc_probe) */
   uint64_t steps;         /* schema applications so far */
   uint64_t max_steps;     /* ... and how many are allowed */
   double deadline_ms;     /* ag_now_ms() bound; 0: none */
@@ -118,9 +118,9 @@ typedef struct ag_ScValidator {
                              further application fails at once */
 } ag_ScValidator;
 
-/* Step into a member or an item; returns the mark vpath_pop restores. */
+/* Step into a member or an item; returns the mark sc_vpath_pop restores. */
 /* Double the room for path steps, leaving the inline ones on the way. */
-static void vpath_grow(ag_ScValidator *v) {
+static void sc_vpath_grow(ag_ScValidator *v) {
   size_t cap = v->capsegs * 2;
   ag_ScSeg *segs = ag_sc_malloc(cap * sizeof *segs);
   memcpy(segs, v->segs, v->nsegs * sizeof *segs);
@@ -129,16 +129,16 @@ static void vpath_grow(ag_ScValidator *v) {
   v->capsegs = cap;
 }
 
-static size_t vpath_push(ag_ScValidator *v, const char *key, size_t index) {
-  if (v->nsegs == v->capsegs) vpath_grow(v);
+static size_t sc_vpath_push(ag_ScValidator *v, const char *key, size_t index) {
+  if (v->nsegs == v->capsegs) sc_vpath_grow(v);
   v->segs[v->nsegs] = (ag_ScSeg){key, index};
   return v->nsegs++;
 }
 
-static void vpath_pop(ag_ScValidator *v, size_t mark) { v->nsegs = mark; }
+static void sc_vpath_pop(ag_ScValidator *v, size_t mark) { v->nsegs = mark; }
 
 /* The JSON pointer of the first n steps of the path (malloc'd). */
-static char *vpath_render(const ag_ScValidator *v, size_t n) {
+static char *sc_vpath_render(const ag_ScValidator *v, size_t n) {
   ag_ScBuf b = {0};
   for (size_t i = 0; i < n; i++) {
     if (v->segs[i].key) ag_sc_path_push_key(&b, v->segs[i].key);
@@ -149,45 +149,45 @@ static char *vpath_render(const ag_ScValidator *v, size_t n) {
 
 /* Record a problem of the value whose path is the first n steps of the
 ** current one. */
-static void verr_at(ag_ScValidator *v, size_t n, const char *fmt, ...) {
+static void sc_verr_at(ag_ScValidator *v, size_t n, const char *fmt, ...) {
   if (!ag_sc_errs_room(v->errs)) return;
   va_list ap;
   va_start(ap, fmt);
-  ag_sc_errs_add(v->errs, vpath_render(v, n), ag_sc_vformat(fmt, ap));
+  ag_sc_errs_add(v->errs, sc_vpath_render(v, n), ag_sc_vformat(fmt, ap));
   va_end(ap);
 }
 
 /* Record a problem of the value at the current path. */
-static void verr(ag_ScValidator *v, const char *fmt, ...) {
+static void sc_verr(ag_ScValidator *v, const char *fmt, ...) {
   if (!ag_sc_errs_room(v->errs)) return;
   va_list ap;
   va_start(ap, fmt);
-  ag_sc_errs_add(v->errs, vpath_render(v, v->nsegs), ag_sc_vformat(fmt, ap));
+  ag_sc_errs_add(v->errs, sc_vpath_render(v, v->nsegs), ag_sc_vformat(fmt, ap));
   va_end(ap);
 }
 
 /* Record a problem whose message embeds ag_sc_show(x) as its first %s. */
-static void verr_show(ag_ScValidator *v, const cJSON *x, const char *fmt, ...) {
+static void sc_verr_show(ag_ScValidator *v, const cJSON *x, const char *fmt, ...) {
   if (!ag_sc_errs_room(v->errs)) return;
   va_list ap;
   va_start(ap, fmt);
   char *shown = ag_sc_show(x), *rest = ag_sc_vformat(fmt, ap);
-  ag_sc_errs_add(v->errs, vpath_render(v, v->nsegs), ag_sc_format("%s%s", shown, rest));
+  ag_sc_errs_add(v->errs, sc_vpath_render(v, v->nsegs), ag_sc_format("%s%s", shown, rest));
   free(shown);
   free(rest);
   va_end(ap);
 }
 
-static bool vnode(ag_ScValidator *v, const ag_ScNode *n, const cJSON *x);
+static bool sc_vnode(ag_ScValidator *v, const ag_ScNode *n, const cJSON *x);
 
 /* Validate x against n without reporting; returns validity. When first is
 ** not NULL it gets the first problem as "pointer: message" (or NULL). */
-static bool probe(ag_ScValidator *v, const ag_ScNode *n, const cJSON *x, char **first) {
+static bool sc_probe(ag_ScValidator *v, const ag_ScNode *n, const cJSON *x, char **first) {
   ag_SchemaErrors scratch, *saved = v->errs;
   ag_schema_errors_init(&scratch);
   scratch.max = first ? 1 : 0;
   v->errs = &scratch;
-  bool ok = vnode(v, n, x);
+  bool ok = sc_vnode(v, n, x);
   v->errs = saved;
   if (first)
     *first = scratch.count ? ag_sc_format("%s: %s", scratch.items[0].pointer,
@@ -202,14 +202,14 @@ static bool probe(ag_ScValidator *v, const ag_ScNode *n, const cJSON *x, char **
 ** afresh at every start position, so a search failing everywhere just
 ** below the match limit would do length x limit steps in one call. Each
 ** window of positions costs one schema application and a reading of the
-** deadline (vwindow). */
+** deadline (sc_vwindow). */
 #define RX_WINDOW_POSITIONS (AG_SCHEMA_REGEX_WINDOW_STEPS / AG_SCHEMA_MATCH_LIMIT + 1)
-static bool vstep(ag_ScValidator *v);
+static bool sc_vstep(ag_ScValidator *v);
 
-/* Count a window of a pattern search against the bounds; unlike vstep it
+/* Count a window of a pattern search against the bounds; unlike sc_vstep it
 ** reads the clock every time, as a window may be millions of steps. */
-static bool vwindow(ag_ScValidator *v) {
-  if (!vstep(v)) return false;
+static bool sc_vwindow(ag_ScValidator *v) {
+  if (!sc_vstep(v)) return false;
   if (v->deadline_ms > 0 && ag_now_ms() > v->deadline_ms) {
     v->stopped = "time";
     v->incomplete = true;
@@ -217,7 +217,7 @@ static bool vwindow(ag_ScValidator *v) {
   return v->stopped == NULL;
 }
 
-static int rx_match(ag_ScValidator *v, const pcre2_code *re, const char *s) {
+static int sc_rx_match(ag_ScValidator *v, const pcre2_code *re, const char *s) {
   if (v->regex_dead || re == NULL) return -1;
   if (v->md == NULL) {  /* made on the first pattern, not for every call */
     v->md = pcre2_match_data_create(1, NULL);
@@ -231,7 +231,7 @@ static int rx_match(ag_ScValidator *v, const pcre2_code *re, const char *s) {
     pcre2_set_offset_limit(v->s->mctx, end);
     rc = pcre2_match(re, (PCRE2_SPTR)s, len, off, opts, v->md, v->s->mctx);
     if (rc != PCRE2_ERROR_NOMATCH || end >= len) break;
-    if (!vwindow(v)) return -1;
+    if (!sc_vwindow(v)) return -1;
     off = end + 1;
     while (off < len && ((unsigned char)s[off] & 0xC0) == 0x80) off++;  /* a code point */
     opts = PCRE2_NO_UTF_CHECK;
@@ -247,7 +247,7 @@ static int rx_match(ag_ScValidator *v, const pcre2_code *re, const char *s) {
 /* ==== Type, enum, const =================================================== */
 
 /* The type name of an instance value for messages. */
-static const char *type_name(const cJSON *x) {
+static const char *sc_type_name(const cJSON *x) {
   unsigned t = ag_sc_type_of(x);
   if (t & T_INTEGER) return "integer";
   return t == T_NULL ? "null" : t == T_BOOLEAN ? "boolean" : t == T_OBJECT ? "object"
@@ -255,7 +255,7 @@ static const char *type_name(const cJSON *x) {
 }
 
 /* "a", "a or b", "a, b or c" for the type bits. */
-static char *type_names(unsigned types) {
+static char *sc_type_names(unsigned types) {
   static const char *const names[] = {"null",   "boolean", "object", "array",
                                       "number", "string",  "integer"};
   ag_ScBuf b = {0};
@@ -269,16 +269,16 @@ static char *type_names(unsigned types) {
   return ag_sc_buf_take(&b);
 }
 
-static bool check_type(ag_ScValidator *v, const ag_ScNode *n, const cJSON *x, unsigned t) {
+static bool sc_check_type(ag_ScValidator *v, const ag_ScNode *n, const cJSON *x, unsigned t) {
   if (n->types == 0 || (n->types & t)) return true;
-  char *want = type_names(n->types);
-  verr(v, "expected %s, got %s", want, type_name(x));
+  char *want = sc_type_names(n->types);
+  sc_verr(v, "expected %s, got %s", want, sc_type_name(x));
   free(want);
   return false;
 }
 
 /* The enum values as "a", "b", "c" (at most SHOW_LIST of them). */
-static char *show_list(const cJSON *list) {
+static char *sc_show_list(const cJSON *list) {
   ag_ScBuf b = {0};
   size_t i = 0;
   const cJSON *item;
@@ -293,22 +293,22 @@ static char *show_list(const cJSON *list) {
   return ag_sc_buf_take(&b);
 }
 
-static bool check_enum_const(ag_ScValidator *v, const ag_ScNode *n, const cJSON *x) {
+static bool sc_check_enum_const(ag_ScValidator *v, const ag_ScNode *n, const cJSON *x) {
   bool ok = true;
   if (n->enum_vals) {
     const cJSON *item;
     bool found = false;
     cJSON_ArrayForEach(item, n->enum_vals) found = found || ag_sc_json_equal(x, item, 0);
     if (!found) {
-      char *list = show_list(n->enum_vals);
-      verr_show(v, x, " is not one of %s", list);
+      char *list = sc_show_list(n->enum_vals);
+      sc_verr_show(v, x, " is not one of %s", list);
       free(list);
       ok = false;
     }
   }
   if (n->const_val && !ag_sc_json_equal(x, n->const_val, 0)) {
     char *want = ag_sc_show(n->const_val);
-    verr_show(v, x, " is not the required value %s", want);
+    sc_verr_show(v, x, " is not the required value %s", want);
     free(want);
     ok = false;
   }
@@ -319,7 +319,7 @@ static bool check_enum_const(ag_ScValidator *v, const ag_ScNode *n, const cJSON 
 
 /* Whether d is a multiple of m (> 0), with a tolerance for binary
 ** fractions such as 0.0075 / 0.0001. */
-static bool is_multiple(double d, double m) {
+static bool sc_is_multiple(double d, double m) {
   if (d == floor(d) && m == floor(m) && fabs(d) < 9007199254740992.0)
     return fmod(d, m) == 0;
   double q = d / m;
@@ -328,33 +328,33 @@ static bool is_multiple(double d, double m) {
 }
 
 /* Report that x violates a bound: "<x><what><bound>". */
-static bool bound_error(ag_ScValidator *v, const cJSON *x, const char *what, double bound) {
+static bool sc_bound_error(ag_ScValidator *v, const cJSON *x, const char *what, double bound) {
   char num[40];
   ag_sc_show_number(bound, num);
-  verr_show(v, x, "%s%s", what, num);
+  sc_verr_show(v, x, "%s%s", what, num);
   return false;
 }
 
-static bool check_number(ag_ScValidator *v, const ag_ScNode *n, const cJSON *x) {
+static bool sc_check_number(ag_ScValidator *v, const ag_ScNode *n, const cJSON *x) {
   double d = x->valuedouble;
   bool ok = true;
   if ((n->has & H_MIN) && d < n->min)
-    ok = bound_error(v, x, " is less than the minimum ", n->min);
+    ok = sc_bound_error(v, x, " is less than the minimum ", n->min);
   if ((n->has & H_MAX) && d > n->max)
-    ok = bound_error(v, x, " is greater than the maximum ", n->max);
+    ok = sc_bound_error(v, x, " is greater than the maximum ", n->max);
   if ((n->has & H_XMIN) && d <= n->xmin)
-    ok = bound_error(v, x, " is not greater than the exclusive minimum ", n->xmin);
+    ok = sc_bound_error(v, x, " is not greater than the exclusive minimum ", n->xmin);
   if ((n->has & H_XMAX) && d >= n->xmax)
-    ok = bound_error(v, x, " is not less than the exclusive maximum ", n->xmax);
-  if ((n->has & H_MULT) && !is_multiple(d, n->mult))
-    ok = bound_error(v, x, " is not a multiple of ", n->mult);
+    ok = sc_bound_error(v, x, " is not less than the exclusive maximum ", n->xmax);
+  if ((n->has & H_MULT) && !sc_is_multiple(d, n->mult))
+    ok = sc_bound_error(v, x, " is not a multiple of ", n->mult);
   return ok;
 }
 
 /* ==== Strings ============================================================= */
 
 /* Number of code points of s, or -1 when s is not valid UTF-8. */
-static long utf8_length(const char *s) {
+static long sc_utf8_length(const char *s) {
   const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
   long count = 0;
   while (*p != 0 && *p < 0x80) p++, count++;  /* ASCII needs no decoding */
@@ -371,38 +371,38 @@ static long utf8_length(const char *s) {
   return count;
 }
 
-static bool check_pattern(ag_ScValidator *v, const ag_ScNode *n, const cJSON *x) {
-  int r = rx_match(v, n->pattern, x->valuestring);
+static bool sc_check_pattern(ag_ScValidator *v, const ag_ScNode *n, const cJSON *x) {
+  int r = sc_rx_match(v, n->pattern, x->valuestring);
   if (r == 1) return true;
   char *pat = ag_sc_show_string(n->pattern_src);
-  if (r == 0) verr_show(v, x, " does not match the pattern %s", pat);
-  else verr(v, "could not be checked against the pattern %s (match limit exceeded)", pat);
+  if (r == 0) sc_verr_show(v, x, " does not match the pattern %s", pat);
+  else sc_verr(v, "could not be checked against the pattern %s (match limit exceeded)", pat);
   free(pat);
   return false;
 }
 
-static bool check_string(ag_ScValidator *v, const ag_ScNode *n, const cJSON *x) {
-  long len = utf8_length(x->valuestring);
+static bool sc_check_string(ag_ScValidator *v, const ag_ScNode *n, const cJSON *x) {
+  long len = sc_utf8_length(x->valuestring);
   bool ok = true;
   char num[40];
   if (len < 0) {
-    verr(v, "is not valid UTF-8");
+    sc_verr(v, "is not valid UTF-8");
     return false;
   }
   if (n->min_len >= 0 && len < n->min_len) {
     ag_sc_show_number(n->min_len, num);
-    verr_show(v, x, " is too short (%ld characters, minimum %s)", len, num);
+    sc_verr_show(v, x, " is too short (%ld characters, minimum %s)", len, num);
     ok = false;
   }
   if (n->max_len >= 0 && len > n->max_len) {
     ag_sc_show_number(n->max_len, num);
-    verr_show(v, x, " is too long (%ld characters, maximum %s)", len, num);
+    sc_verr_show(v, x, " is too long (%ld characters, maximum %s)", len, num);
     ok = false;
   }
-  if (n->pattern_src && !check_pattern(v, n, x)) ok = false;
+  if (n->pattern_src && !sc_check_pattern(v, n, x)) ok = false;
   if (n->format && !(v->s->options & AG_SCHEMA_FORMAT_ANNOTATION) &&
       !ag_schema_format_check(n->format, x->valuestring)) {
-    verr_show(v, x, " is not a valid %s", n->format);
+    sc_verr_show(v, x, " is not a valid %s", n->format);
     ok = false;
   }
   return ok;
@@ -417,20 +417,20 @@ typedef struct ag_ScHashedItem {
   const cJSON *item; /* the item */
 } ag_ScHashedItem;
 
-static int hashed_cmp(const void *a, const void *b) {
+static int sc_hashed_cmp(const void *a, const void *b) {
   const ag_ScHashedItem *x = a, *y = b;
   if (x->hash != y->hash) return x->hash < y->hash ? -1 : 1;
   return x->index < y->index ? -1 : x->index > y->index;
 }
 
 /* uniqueItems: sort by hash, compare items within runs of equal hashes. */
-static bool check_unique(ag_ScValidator *v, const cJSON *x, size_t count) {
+static bool sc_check_unique(ag_ScValidator *v, const cJSON *x, size_t count) {
   ag_ScHashedItem *h = ag_sc_calloc(count, sizeof *h);
   const cJSON *item;
   size_t i = 0, dup_a = 0, dup_b = 0;
   bool ok = true;
   cJSON_ArrayForEach(item, x) h[i] = (ag_ScHashedItem){ag_sc_json_hash(item, 0), i, item}, i++;
-  qsort(h, count, sizeof *h, hashed_cmp);
+  qsort(h, count, sizeof *h, sc_hashed_cmp);
   for (i = 0; ok && i < count; i++) {
     for (size_t j = i + 1; ok && j < count && h[j].hash == h[i].hash; j++) {
       if (ag_sc_json_equal(h[i].item, h[j].item, 0))
@@ -438,47 +438,47 @@ static bool check_unique(ag_ScValidator *v, const cJSON *x, size_t count) {
     }
   }
   free(h);
-  if (!ok) verr(v, "items %zu and %zu are equal (items must be unique)", dup_a, dup_b);
+  if (!ok) sc_verr(v, "items %zu and %zu are equal (items must be unique)", dup_a, dup_b);
   return ok;
 }
 
 /* prefixItems and items over every element. */
-static bool check_items(ag_ScValidator *v, const ag_ScNode *n, const cJSON *x) {
+static bool sc_check_items(ag_ScValidator *v, const ag_ScNode *n, const cJSON *x) {
   const cJSON *item;
   size_t i = 0;
   bool ok = true;
   cJSON_ArrayForEach(item, x) {
     const ag_ScNode *schema = i < n->prefix.n ? n->prefix.items[i] : n->items;
-    size_t mark = vpath_push(v, NULL, i++);
+    size_t mark = sc_vpath_push(v, NULL, i++);
     if (schema == NULL) {
       /* no constraint on this item */
     } else if (schema->boolean == 0 && schema == n->items) {
-      verr(v, "unexpected item (at most %zu items allowed)", n->prefix.n);
+      sc_verr(v, "unexpected item (at most %zu items allowed)", n->prefix.n);
       ok = false;
-    } else if (!vnode(v, schema, item)) {
+    } else if (!sc_vnode(v, schema, item)) {
       ok = false;
     }
-    vpath_pop(v, mark);
+    sc_vpath_pop(v, mark);
   }
   return ok;
 }
 
-static bool check_array(ag_ScValidator *v, const ag_ScNode *n, const cJSON *x) {
+static bool sc_check_array(ag_ScValidator *v, const ag_ScNode *n, const cJSON *x) {
   size_t count = (size_t)cJSON_GetArraySize(x);
   bool ok = true;
   char num[40];
   if (n->min_items >= 0 && count < n->min_items) {
     ag_sc_show_number(n->min_items, num);
-    verr(v, "has %zu items, fewer than the minimum %s", count, num);
+    sc_verr(v, "has %zu items, fewer than the minimum %s", count, num);
     ok = false;
   }
   if (n->max_items >= 0 && count > n->max_items) {
     ag_sc_show_number(n->max_items, num);
-    verr(v, "has %zu items, more than the maximum %s", count, num);
+    sc_verr(v, "has %zu items, more than the maximum %s", count, num);
     ok = false;
   }
-  if ((n->prefix.n || n->items) && !check_items(v, n, x)) ok = false;
-  if (n->unique && count > 1 && !check_unique(v, x, count)) ok = false;
+  if ((n->prefix.n || n->items) && !sc_check_items(v, n, x)) ok = false;
+  if (n->unique && count > 1 && !sc_check_unique(v, x, count)) ok = false;
   return ok;
 }
 
@@ -486,7 +486,7 @@ static bool check_array(ag_ScValidator *v, const ag_ScNode *n, const cJSON *x) {
 
 /* The index of property name in n->props, or -1: a scan while there are
 ** few (most agents), else a binary search of the sorted list. */
-static long prop_index(const ag_ScNode *n, const char *name) {
+static long sc_prop_index(const ag_ScNode *n, const char *name) {
   if (n->nprops <= 8) {
     for (size_t i = 0; i < n->nprops; i++)
       if (ag_sc_same_name(n->props[i].name, name)) return (long)i;
@@ -497,38 +497,38 @@ static long prop_index(const ag_ScNode *n, const char *name) {
   return p ? (long)(p - n->props) : -1;
 }
 
-static const ag_ScNode *find_prop(const ag_ScNode *n, const char *name) {
-  long i = prop_index(n, name);
+static const ag_ScNode *sc_find_prop(const ag_ScNode *n, const char *name) {
+  long i = sc_prop_index(n, name);
   return i < 0 ? NULL : n->props[i].schema;
 }
 
-static bool check_required(ag_ScValidator *v, const ag_ScNode *n, const cJSON *x) {
+static bool sc_check_required(ag_ScValidator *v, const ag_ScNode *n, const cJSON *x) {
   const cJSON *name;
   bool ok = true;
   cJSON_ArrayForEach(name, n->required) {
     if (ag_json_member(x, name->valuestring)) continue;
-    size_t mark = vpath_push(v, name->valuestring, 0);
-    verr(v, "missing required property");
-    vpath_pop(v, mark);
+    size_t mark = sc_vpath_push(v, name->valuestring, 0);
+    sc_verr(v, "missing required property");
+    sc_vpath_pop(v, mark);
     ok = false;
   }
   return ok;
 }
 
 /* patternProperties for member m; *matched tells whether one applied. */
-static bool check_pattern_props(ag_ScValidator *v, const ag_ScNode *n, const cJSON *m,
+static bool sc_check_pattern_props(ag_ScValidator *v, const ag_ScNode *n, const cJSON *m,
                                 bool *matched) {
   bool ok = true;
   for (size_t i = 0; i < n->npprops; i++) {
-    int r = rx_match(v, n->pprops[i].re, m->string);
+    int r = sc_rx_match(v, n->pprops[i].re, m->string);
     if (r < 0) {
       char *pat = ag_sc_show_string(n->pprops[i].source);
-      verr(v, "property name could not be checked against the pattern %s", pat);
+      sc_verr(v, "property name could not be checked against the pattern %s", pat);
       free(pat);
       ok = false;
     } else if (r == 1) {
       *matched = true;
-      ok = vnode(v, n->pprops[i].schema, m) && ok;
+      ok = sc_vnode(v, n->pprops[i].schema, m) && ok;
     }
   }
   return ok;
@@ -536,41 +536,41 @@ static bool check_pattern_props(ag_ScValidator *v, const ag_ScNode *n, const cJS
 
 /* properties, patternProperties and additionalProperties for member m,
 ** whose pointer is the current path. */
-static bool check_member(ag_ScValidator *v, const ag_ScNode *n, const cJSON *m, size_t parent) {
-  const ag_ScNode *schema = find_prop(n, m->string);
+static bool sc_check_member(ag_ScValidator *v, const ag_ScNode *n, const cJSON *m, size_t parent) {
+  const ag_ScNode *schema = sc_find_prop(n, m->string);
   bool matched = schema != NULL;
-  bool ok = schema ? vnode(v, schema, m) : true;
-  ok = check_pattern_props(v, n, m, &matched) && ok;
+  bool ok = schema ? sc_vnode(v, schema, m) : true;
+  ok = sc_check_pattern_props(v, n, m, &matched) && ok;
   if (matched || n->additional == NULL) return ok;
-  if (n->additional->boolean != 0) return vnode(v, n->additional, m) && ok;
+  if (n->additional->boolean != 0) return sc_vnode(v, n->additional, m) && ok;
   char *name = ag_sc_show_string(m->string);
-  verr_at(v, parent, "unexpected property %s", name);
+  sc_verr_at(v, parent, "unexpected property %s", name);
   free(name);
   return false;
 }
 
-static bool check_object(ag_ScValidator *v, const ag_ScNode *n, const cJSON *x) {
+static bool sc_check_object(ag_ScValidator *v, const ag_ScNode *n, const cJSON *x) {
   bool counted = n->min_props >= 0 || n->max_props >= 0;
   size_t count = counted ? (size_t)cJSON_GetArraySize(x) : 0;
   bool ok = true;
   char num[40];
   if (n->min_props >= 0 && count < n->min_props) {
     ag_sc_show_number(n->min_props, num);
-    verr(v, "has %zu properties, fewer than the minimum %s", count, num);
+    sc_verr(v, "has %zu properties, fewer than the minimum %s", count, num);
     ok = false;
   }
   if (n->max_props >= 0 && count > n->max_props) {
     ag_sc_show_number(n->max_props, num);
-    verr(v, "has %zu properties, more than the maximum %s", count, num);
+    sc_verr(v, "has %zu properties, more than the maximum %s", count, num);
     ok = false;
   }
-  if (n->required && !check_required(v, n, x)) ok = false;
+  if (n->required && !sc_check_required(v, n, x)) ok = false;
   if (n->nprops == 0 && n->npprops == 0 && n->additional == NULL) return ok;
   const cJSON *m;
   cJSON_ArrayForEach(m, x) {
-    size_t mark = vpath_push(v, m->string, 0);
-    if (!check_member(v, n, m, mark)) ok = false;
-    vpath_pop(v, mark);
+    size_t mark = sc_vpath_push(v, m->string, 0);
+    if (!sc_check_member(v, n, m, mark)) ok = false;
+    sc_vpath_pop(v, mark);
   }
   return ok;
 }
@@ -579,54 +579,54 @@ static bool check_object(ag_ScValidator *v, const ag_ScNode *n, const cJSON *x) 
 
 /* The error for anyOf / oneOf when no alternative matches: each failing
 ** alternative explained by its first problem. */
-static bool no_alternative(ag_ScValidator *v, const ag_ScNodeList *list, const char *kw,
+static bool sc_no_alternative(ag_ScValidator *v, const ag_ScNodeList *list, const char *kw,
                            const cJSON *x) {
   if (v->errs == NULL || v->errs->count >= v->errs->max) {
-    verr(v, "does not match any alternative of %s", kw); /* counted, dropped */
+    sc_verr(v, "does not match any alternative of %s", kw); /* counted, dropped */
     return false;
   }
   ag_ScBuf why = {0};
   for (size_t i = 0; i < list->n && i < SHOW_BRANCHES; i++) {
     char *first = NULL;
-    probe(v, list->items[i], x, &first);
+    sc_probe(v, list->items[i], x, &first);
     ag_sc_buf_put_owned(&why, ag_sc_format("%s[%zu] %s", i ? "; " : "", i + 1,
                                first ? first : "(no detail)"));
     free(first);
   }
   if (list->n > SHOW_BRANCHES) ag_sc_buf_puts(&why, "; ...");
-  verr(v, "does not match any alternative of %s: %s", kw, ag_sc_buf_str(&why));
+  sc_verr(v, "does not match any alternative of %s: %s", kw, ag_sc_buf_str(&why));
   free(why.data);
   return false;
 }
 
-static bool check_any(ag_ScValidator *v, const ag_ScNode *n, const cJSON *x) {
+static bool sc_check_any(ag_ScValidator *v, const ag_ScNode *n, const cJSON *x) {
   for (size_t i = 0; i < n->any.n; i++)
-    if (probe(v, n->any.items[i], x, NULL)) return true;
-  return no_alternative(v, &n->any, "anyOf", x);
+    if (sc_probe(v, n->any.items[i], x, NULL)) return true;
+  return sc_no_alternative(v, &n->any, "anyOf", x);
 }
 
-static bool check_one(ag_ScValidator *v, const ag_ScNode *n, const cJSON *x) {
+static bool sc_check_one(ag_ScValidator *v, const ag_ScNode *n, const cJSON *x) {
   size_t hits = 0, first = 0;
   for (size_t i = 0; i < n->one.n; i++) {
-    if (!probe(v, n->one.items[i], x, NULL)) continue;
+    if (!sc_probe(v, n->one.items[i], x, NULL)) continue;
     if (hits++ == 1) {
-      verr(v, "matches alternatives %zu and %zu of oneOf (exactly one must match)",
+      sc_verr(v, "matches alternatives %zu and %zu of oneOf (exactly one must match)",
            first + 1, i + 1);
       return false;
     }
     first = i;
   }
-  return hits == 1 ? true : no_alternative(v, &n->one, "oneOf", x);
+  return hits == 1 ? true : sc_no_alternative(v, &n->one, "oneOf", x);
 }
 
-static bool check_applicators(ag_ScValidator *v, const ag_ScNode *n, const cJSON *x) {
+static bool sc_check_applicators(ag_ScValidator *v, const ag_ScNode *n, const cJSON *x) {
   bool ok = true;
-  if (n->ref) ok = vnode(v, n->ref, x) && ok;
-  for (size_t i = 0; i < n->all.n; i++) ok = vnode(v, n->all.items[i], x) && ok;
-  if (n->any.n) ok = check_any(v, n, x) && ok;
-  if (n->one.n) ok = check_one(v, n, x) && ok;
-  if (n->not_ && probe(v, n->not_, x, NULL)) {
-    verr(v, "must not match the schema of \"not\"");
+  if (n->ref) ok = sc_vnode(v, n->ref, x) && ok;
+  for (size_t i = 0; i < n->all.n; i++) ok = sc_vnode(v, n->all.items[i], x) && ok;
+  if (n->any.n) ok = sc_check_any(v, n, x) && ok;
+  if (n->one.n) ok = sc_check_one(v, n, x) && ok;
+  if (n->not_ && sc_probe(v, n->not_, x, NULL)) {
+    sc_verr(v, "must not match the schema of \"not\"");
     ok = false;
   }
   return ok;
@@ -637,12 +637,12 @@ static bool check_applicators(ag_ScValidator *v, const ag_ScNode *n, const cJSON
 /* Most agents take an object of scalar properties. For such a "flat"
 ** schema a valid instance is confirmed in one pass over its members, with
 ** no path bookkeeping; anything else (and every invalid instance, so its
-** errors are reported) goes through vnode. */
+** errors are reported) goes through sc_vnode. */
 
 /* A property schema the fast path can decide: a boolean, or one with only
 ** type, enum, const and the keywords of numbers and strings (no pattern,
 ** nothing that looks inside objects or arrays, no applicators). */
-static bool flat_leaf(const ag_ScNode *n) {
+static bool sc_flat_leaf(const ag_ScNode *n) {
   if (n->boolean >= 0) return true;
   return n->pattern_src == NULL && n->nprops == 0 && n->npprops == 0 && n->additional == NULL &&
          n->required == NULL && n->min_props < 0 && n->max_props < 0 && n->prefix.n == 0 &&
@@ -660,27 +660,27 @@ bool ag_sc_flat_schema(ag_Schema *s) {
     return false;
   s->flat_required = s->flat_defaults = 0;
   for (size_t i = 0; i < r->nprops; i++) {
-    if (!flat_leaf(r->props[i].schema)) return false;
+    if (!sc_flat_leaf(r->props[i].schema)) return false;
     if (r->props[i].schema->dflt) s->flat_defaults |= 1ull << i;
   }
   const cJSON *name;
   cJSON_ArrayForEach(name, r->required) {
-    long i = prop_index(r, name->valuestring);
+    long i = sc_prop_index(r, name->valuestring);
     if (i < 0) return false;
     s->flat_required |= 1ull << i;
   }
   return true;
 }
 
-/* Whether x satisfies leaf n (flat_leaf). The checks run with a validator
+/* Whether x satisfies leaf n (sc_flat_leaf). The checks run with a validator
 ** that records nothing (q->errs is NULL). */
-static bool flat_leaf_valid(ag_ScValidator *q, const ag_ScNode *n, const cJSON *x) {
+static bool sc_flat_leaf_valid(ag_ScValidator *q, const ag_ScNode *n, const cJSON *x) {
   if (n->boolean >= 0) return n->boolean == 1;
   unsigned t = ag_sc_type_of(x);
   if (n->types != 0 && !(n->types & t)) return false;
-  if ((n->enum_vals || n->const_val) && !check_enum_const(q, n, x)) return false;
-  if (t & T_NUMBER) return n->has == 0 || check_number(q, n, x);
-  return t != T_STRING || check_string(q, n, x);
+  if ((n->enum_vals || n->const_val) && !sc_check_enum_const(q, n, x)) return false;
+  if (t & T_NUMBER) return n->has == 0 || sc_check_number(q, n, x);
+  return t != T_STRING || sc_check_string(q, n, x);
 }
 
 bool ag_schema_fast(const ag_Schema *s) { return s != NULL && s->flat; }
@@ -689,7 +689,7 @@ bool ag_schema_fast(const ag_Schema *s) { return s != NULL && s->flat; }
 ** with a default is missing (a flat leaf fills nothing below itself, so
 ** that is all ag_schema_fill_defaults would do); false means "ask
 ** vnode". */
-static bool flat_valid(const ag_Schema *s, const cJSON *x, bool *fill) {
+static bool sc_flat_valid(const ag_Schema *s, const cJSON *x, bool *fill) {
   const ag_ScNode *r = s->root;
   if (!cJSON_IsObject(x)) return false;
   ag_ScValidator q;  /* records nothing (no errs, so no path): small[] unused */
@@ -702,13 +702,13 @@ static bool flat_valid(const ag_Schema *s, const cJSON *x, bool *fill) {
   q.regex_dead = q.incomplete = false;
   uint64_t seen = 0;
   for (const cJSON *m = x->child; m != NULL; m = m->next) {
-    long i = m->string ? prop_index(r, m->string) : -1;
+    long i = m->string ? sc_prop_index(r, m->string) : -1;
     if (i < 0) {
       if (r->additional && r->additional->boolean == 0) return false;
       continue;
     }
     seen |= 1ull << i;
-    if (!flat_leaf_valid(&q, r->props[i].schema, m)) return false;
+    if (!sc_flat_leaf_valid(&q, r->props[i].schema, m)) return false;
   }
   assert(q.md == NULL);  /* flat leaves have no pattern */
   if ((seen & s->flat_required) != s->flat_required) return false;
@@ -722,7 +722,7 @@ static bool flat_valid(const ag_Schema *s, const cJSON *x, bool *fill) {
 ** schema whose $refs sit in anyOf/allOf can demand work exponential in
 ** its size, so the work, not the schema, is what is bounded. The clock
 ** is read every 1024 applications. Returns false once a bound is hit. */
-static bool vstep(ag_ScValidator *v) {
+static bool sc_vstep(ag_ScValidator *v) {
   if (v->stopped) return false;
   v->steps++;
   if (v->steps > v->max_steps) v->stopped = "fuel";
@@ -733,33 +733,33 @@ static bool vstep(ag_ScValidator *v) {
 }
 
 /* Validate x (at the current path) against n, reporting every problem. */
-static bool vnode(ag_ScValidator *v, const ag_ScNode *n, const cJSON *x) {
-  if (!vstep(v)) return false;
+static bool sc_vnode(ag_ScValidator *v, const ag_ScNode *n, const cJSON *x) {
+  if (!sc_vstep(v)) return false;
   if (n->boolean == 1) return true;
   if (n->boolean == 0) {
-    verr(v, "no value is allowed here");
+    sc_verr(v, "no value is allowed here");
     return false;
   }
   if (v->depth >= AG_SCHEMA_MAX_DEPTH) {
-    verr(v, "nested too deeply (more than %d levels of schemas)", AG_SCHEMA_MAX_DEPTH);
+    sc_verr(v, "nested too deeply (more than %d levels of schemas)", AG_SCHEMA_MAX_DEPTH);
     v->incomplete = true;
     return false;
   }
   v->depth++;
   unsigned t = ag_sc_type_of(x);
-  bool ok = check_type(v, n, x, t);
-  if (n->enum_vals || n->const_val) ok = check_enum_const(v, n, x) && ok;
-  if (t & T_NUMBER) ok = check_number(v, n, x) && ok;
-  else if (t == T_STRING) ok = check_string(v, n, x) && ok;
-  else if (t == T_ARRAY) ok = check_array(v, n, x) && ok;
-  else if (t == T_OBJECT) ok = check_object(v, n, x) && ok;
-  ok = check_applicators(v, n, x) && ok;
+  bool ok = sc_check_type(v, n, x, t);
+  if (n->enum_vals || n->const_val) ok = sc_check_enum_const(v, n, x) && ok;
+  if (t & T_NUMBER) ok = sc_check_number(v, n, x) && ok;
+  else if (t == T_STRING) ok = sc_check_string(v, n, x) && ok;
+  else if (t == T_ARRAY) ok = sc_check_array(v, n, x) && ok;
+  else if (t == T_OBJECT) ok = sc_check_object(v, n, x) && ok;
+  ok = sc_check_applicators(v, n, x) && ok;
   v->depth--;
   return ok;
 }
 
 /* The full walk, which explains every problem. */
-static bool validate_walk(const ag_Schema *s, const cJSON *instance, ag_SchemaErrors *errs) {
+static bool sc_validate_walk(const ag_Schema *s, const cJSON *instance, ag_SchemaErrors *errs) {
   ag_ScValidator v = {0};
   if (s == NULL || instance == NULL) {
     if (ag_sc_errs_room(errs))
@@ -772,21 +772,21 @@ static bool validate_walk(const ag_Schema *s, const cJSON *instance, ag_SchemaEr
   v.capsegs = sizeof v.small / sizeof v.small[0];
   v.max_steps = errs ? errs->max_steps : AG_SCHEMA_MAX_STEPS;  /* errs may be NULL */
   v.deadline_ms = errs ? errs->deadline_ms : 0;
-  bool ok = vnode(&v, s->root, instance);
+  bool ok = sc_vnode(&v, s->root, instance);
   if (v.stopped) {  /* what was found so far may be an artefact: say why */
     if (errs) {
       ag_schema_errors_free(errs);
       errs->limit = v.stopped;
     }
-    vpath_pop(&v, 0);
-    verr(&v, "could not be checked: validating them took more than %s",
+    sc_vpath_pop(&v, 0);
+    sc_verr(&v, "could not be checked: validating them took more than %s",
          v.stopped[0] == 'f' ? "the allowed work (the schema is too costly; hint: "
                                "avoid $refs repeated inside anyOf/allOf)"
                              : "the time limit");
     ok = false;
   } else if (ok && v.incomplete) { /* a limit hit in "not" or an alternative: fail closed */
-    vpath_pop(&v, 0);
-    verr(&v, "could not be fully checked (a nesting or pattern match limit was exceeded)");
+    sc_vpath_pop(&v, 0);
+    sc_verr(&v, "could not be fully checked (a nesting or pattern match limit was exceeded)");
     ok = false;
   }
   pcre2_match_data_free(v.md);
@@ -797,15 +797,16 @@ static bool validate_walk(const ag_Schema *s, const cJSON *instance, ag_SchemaEr
 bool ag_schema_validate(const ag_Schema *s, const cJSON *instance,
                         ag_SchemaErrors *errs) {
   bool fill;
-  if (s != NULL && s->flat && instance != NULL && flat_valid(s, instance, &fill)) return true;
-  return validate_walk(s, instance, errs);
+  if (s != NULL && s->flat && instance != NULL && sc_flat_valid(s, instance, &fill)) return true;
+  return sc_validate_walk(s, instance, errs);
 }
 
 bool ag_schema_validate_fill(const ag_Schema *s, const cJSON *instance,
                              ag_SchemaErrors *errs, bool *needs_fill) {
   *needs_fill = false;
-  if (s != NULL && s->flat && instance != NULL && flat_valid(s, instance, needs_fill)) return true;
-  if (!validate_walk(s, instance, errs)) return false;
+  if (s != NULL && s->flat && instance != NULL && sc_flat_valid(s, instance, needs_fill))
+    return true;
+  if (!sc_validate_walk(s, instance, errs)) return false;
   *needs_fill = ag_schema_needs_fill(s, instance);
   return true;
 }
