@@ -54,6 +54,81 @@ _Static_assert(AG_MAX_DESCRIPTOR_BYTES <= AG_MAX_RESULT_BYTES, "descriptor cap a
 #define AG_SCHEMA_MAX_STEPS 10000000u
 #endif
 
+/* Nested schema applications one compile or validation may make (and the
+** nesting default filling follows). Real parameter schemas nest a handful
+** of levels; 200 stops a recursive $ref (a schema referring to itself)
+** long before the C stack (about 1 KiB of frames a level) is at risk; the
+** value is then invalid (fail closed). Ceiling: 10000 (the C stack). */
+#ifndef AG_SCHEMA_MAX_DEPTH
+#define AG_SCHEMA_MAX_DEPTH 200
+#endif
+_Static_assert(AG_SCHEMA_MAX_DEPTH >= 1 && AG_SCHEMA_MAX_DEPTH <= 10000,
+               "AG_SCHEMA_MAX_DEPTH out of range");
+
+/* Errors an error list records by default (ag_schema_errors_init); past it
+** the rest are dropped. An invalid_args message lists them all, and a
+** hundred is far more than anyone fixes at once while keeping a hostile
+** argument from building megabytes of messages. Ceiling: SIZE_MAX. */
+#ifndef AG_SCHEMA_MAX_ERRORS
+#define AG_SCHEMA_MAX_ERRORS 100
+#endif
+
+/* PCRE2 limits of one schema `pattern` match: steps (match limit),
+** backtracking depth, and heap in KiB. They equal lispy's own regex limits
+** (LX_REGEX_MATCH_LIMIT, LX_REGEX_DEPTH_LIMIT in lispy/lx_config.h and
+** RX_HEAP_LIMIT_KIB in lispy/lx_lib_regex.c) on purpose, so a pattern an agent can run with regex-match
+** also validates, and the reverse; they are kept apart because schema
+** matching is host code outside the sandbox (no fuel) and agents/ must not
+** lean on lispy's internals. A match past a limit makes the value invalid
+** (fail closed). Ceilings: UINT32_MAX each (PCRE2's uint32_t). */
+#ifndef AG_SCHEMA_MATCH_LIMIT
+#define AG_SCHEMA_MATCH_LIMIT 1000000u
+#endif
+#ifndef AG_SCHEMA_DEPTH_LIMIT
+#define AG_SCHEMA_DEPTH_LIMIT 10000u
+#endif
+#ifndef AG_SCHEMA_HEAP_LIMIT_KIB
+#define AG_SCHEMA_HEAP_LIMIT_KIB 20480u
+#endif
+_Static_assert(AG_SCHEMA_DEPTH_LIMIT <= AG_SCHEMA_MATCH_LIMIT,
+               "PCRE2 depth limit above its match limit");
+
+/* Code points of a string value quoted in an error message (values are cut
+** at twice this many bytes). 60 fits a message on one line with its JSON
+** pointer. Ceiling: none (message length grows with it). */
+#ifndef AG_SCHEMA_SHOW_CHARS
+#define AG_SCHEMA_SHOW_CHARS 60
+#endif
+
+/* Enum values listed in an "expected one of" message: 10 is readable; the
+** rest are elided. Ceiling: none (message length). */
+#ifndef AG_SCHEMA_SHOW_LIST
+#define AG_SCHEMA_SHOW_LIST 10
+#endif
+
+/* Failing anyOf/oneOf branches whose first error a message explains: 4
+** tells which branch came closest without a page of text. Ceiling: none. */
+#ifndef AG_SCHEMA_SHOW_BRANCHES
+#define AG_SCHEMA_SHOW_BRANCHES 4
+#endif
+
+/* Nesting compared by JSON equality (enum, const, uniqueItems) and hashed
+** for uniqueItems; deeper parts compare unequal and are left out of the hash. 1000
+** is past any argument nesting (cJSON parses at most 1000 levels, its
+** CJSON_NESTING_LIMIT) and bounds the recursion. Ceiling: 10000 (the C
+** stack). */
+#ifndef AG_SCHEMA_EQ_MAX_DEPTH
+#define AG_SCHEMA_EQ_MAX_DEPTH 1000
+#endif
+_Static_assert(AG_SCHEMA_EQ_MAX_DEPTH <= 10000, "AG_SCHEMA_EQ_MAX_DEPTH above the C stack");
+
+/* $ref hops followed looking for a node's "default" (a chain of aliases):
+** 32 covers any real chain and ends a cycle of $refs. Ceiling: none (a
+** loop count). */
+#ifndef AG_SCHEMA_REF_MAX_HOPS
+#define AG_SCHEMA_REF_MAX_HOPS 32
+#endif
+
 /* ---- Lint ------------------------------------------------------------------- */
 
 /* Work lint may spend on "did you mean" suggestions for one file, in cells

@@ -176,13 +176,13 @@ void ag_sc_errs_add(ag_SchemaErrors *errs, char *pointer, char *message) {
 
 /* ==== Showing values in messages ========================================== */
 
-/* s as a JSON string literal, cut after SHOW_CHARS code points. */
+/* s as a JSON string literal, cut after AG_SCHEMA_SHOW_CHARS code points. */
 char *ag_sc_show_string(const char *s) {
   ag_ScBuf b = {0};
   size_t chars = 0;
   ag_sc_buf_putn(&b, "\"", 1);
   for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-    if ((*p & 0xC0) != 0x80 && chars++ == SHOW_CHARS) {
+    if ((*p & 0xC0) != 0x80 && chars++ == AG_SCHEMA_SHOW_CHARS) {
       ag_sc_buf_puts(&b, "...");
       break;
     }
@@ -211,7 +211,7 @@ void ag_sc_show_number(double d, char out[40]) {
   }
 }
 
-/* Any value as compact JSON, cut at about 2 * SHOW_CHARS bytes. */
+/* Any value as compact JSON, cut at about 2 * AG_SCHEMA_SHOW_CHARS bytes. */
 char *ag_sc_show(const cJSON *v) {
   if (cJSON_IsString(v)) return ag_sc_show_string(v->valuestring);
   if (cJSON_IsNumber(v)) {
@@ -221,7 +221,7 @@ char *ag_sc_show(const cJSON *v) {
   }
   char *text = cJSON_PrintUnformatted(v);
   if (text == NULL) ag_sc_out_of_memory();
-  size_t len = strlen(text), cut = 2 * SHOW_CHARS;
+  size_t len = strlen(text), cut = 2 * AG_SCHEMA_SHOW_CHARS;
   if (len > cut + 3) {  /* room for the "..." that replaces the rest */
     while (cut > 0 && ((unsigned char)text[cut] & 0xC0) == 0x80) cut--;
     strcpy(text + cut, "...");

@@ -56,13 +56,7 @@
 
 #include <cjson/cJSON.h>
 
-/* ==== Limits ============================================================== */
-
-#define AG_SCHEMA_MAX_DEPTH 200          /* nested schema applications */
-#define AG_SCHEMA_MAX_ERRORS 100         /* default cap on recorded errors */
-#define AG_SCHEMA_MATCH_LIMIT 1000000u   /* PCRE2 match limit per match */
-#define AG_SCHEMA_DEPTH_LIMIT 10000u     /* PCRE2 backtracking depth limit */
-#define AG_SCHEMA_HEAP_LIMIT_KIB 20480u  /* PCRE2 heap per match */
+#include "ag_config.h" /* AG_SCHEMA_MAX_DEPTH and the other limits */
 
 /* ==== Error lists ========================================================= */
 

@@ -8,7 +8,7 @@
 
 /* The default of n, following a chain of $refs. */
 const cJSON *ag_sc_default_of(const ag_ScNode *n) {
-  for (int hops = 0; n != NULL && hops < REF_MAX_HOPS; hops++, n = n->ref)
+  for (int hops = 0; n != NULL && hops < AG_SCHEMA_REF_MAX_HOPS; hops++, n = n->ref)
     if (n->dflt) return n->dflt;
   return NULL;
 }

@@ -23,11 +23,6 @@
 
 #include "ag_internal.h"
 #include "ag_schema.h"
-#define SHOW_CHARS 60     /* code points of a string shown in a message */
-#define SHOW_LIST 10      /* enum values shown in a message */
-#define SHOW_BRANCHES 4   /* failing anyOf/oneOf branches explained */
-#define EQ_MAX_DEPTH 1000 /* nesting compared by JSON equality */
-#define REF_MAX_HOPS 32   /* $ref chain followed looking for a default */
 
 /* A NUL-terminated string under construction. */
 typedef struct ag_ScBuf {
@@ -159,7 +154,7 @@ bool ag_sc_errs_room(ag_SchemaErrors *errs);
 void ag_sc_errs_add(ag_SchemaErrors *errs, char *pointer, char *message);
 
 /* Values shown in messages (ag_schema.c): quoted and shortened to
-** SHOW_CHARS code points, numbers as JSON would write them. */
+** AG_SCHEMA_SHOW_CHARS code points, numbers as JSON would write them. */
 char *ag_sc_show_string(const char *s);
 void ag_sc_show_number(double d, char out[40]);
 char *ag_sc_show(const cJSON *v);

@@ -44,7 +44,7 @@ static bool sc_object_equal(const cJSON *a, const cJSON *b, int depth) {
 ** order, objects regardless of member order; true is not 1. */
 static bool ag_sc_json_equal(const cJSON *a, const cJSON *b, int depth) {
   unsigned ta = ag_sc_type_of(a) & ~(unsigned)T_INTEGER;
-  if (ta != (ag_sc_type_of(b) & ~(unsigned)T_INTEGER) || depth > EQ_MAX_DEPTH) return false;
+  if (ta != (ag_sc_type_of(b) & ~(unsigned)T_INTEGER) || depth > AG_SCHEMA_EQ_MAX_DEPTH) return false;
   switch (ta) {
   case T_BOOLEAN: return cJSON_IsTrue(a) == cJSON_IsTrue(b);
   case T_NUMBER: return a->valuedouble == b->valuedouble;
@@ -74,7 +74,7 @@ static uint64_t ag_sc_json_hash(const cJSON *x, int depth) {
   unsigned t = ag_sc_type_of(x) & ~(unsigned)T_INTEGER;
   uint64_t h = t, bits;
   const cJSON *m;
-  if (depth > EQ_MAX_DEPTH) return h;
+  if (depth > AG_SCHEMA_EQ_MAX_DEPTH) return h;
   if (t == T_BOOLEAN) return sc_hash_mix(h, cJSON_IsTrue(x));
   if (t == T_STRING) return sc_hash_mix(h, sc_hash_string(x->valuestring));
   if (t == T_NUMBER) {
@@ -277,14 +277,14 @@ static bool sc_check_type(ag_ScValidator *v, const ag_ScNode *n, const cJSON *x,
   return false;
 }
 
-/* The enum values as "a", "b", "c" (at most SHOW_LIST of them). */
+/* The enum values as "a", "b", "c" (at most AG_SCHEMA_SHOW_LIST of them). */
 static char *sc_show_list(const cJSON *list) {
   ag_ScBuf b = {0};
   size_t i = 0;
   const cJSON *item;
   cJSON_ArrayForEach(item, list) {
     if (i > 0) ag_sc_buf_puts(&b, ", ");
-    if (i++ == SHOW_LIST) {
+    if (i++ == AG_SCHEMA_SHOW_LIST) {
       ag_sc_buf_puts(&b, "...");
       break;
     }
@@ -586,14 +586,14 @@ static bool sc_no_alternative(ag_ScValidator *v, const ag_ScNodeList *list, cons
     return false;
   }
   ag_ScBuf why = {0};
-  for (size_t i = 0; i < list->n && i < SHOW_BRANCHES; i++) {
+  for (size_t i = 0; i < list->n && i < AG_SCHEMA_SHOW_BRANCHES; i++) {
     char *first = NULL;
     sc_probe(v, list->items[i], x, &first);
     ag_sc_buf_put_owned(&why, ag_sc_format("%s[%zu] %s", i ? "; " : "", i + 1,
                                first ? first : "(no detail)"));
     free(first);
   }
-  if (list->n > SHOW_BRANCHES) ag_sc_buf_puts(&why, "; ...");
+  if (list->n > AG_SCHEMA_SHOW_BRANCHES) ag_sc_buf_puts(&why, "; ...");
   sc_verr(v, "does not match any alternative of %s: %s", kw, ag_sc_buf_str(&why));
   free(why.data);
   return false;
