@@ -18,16 +18,7 @@
 
 #include "ag_conformance.h"
 #include "agents.h"
-
-static int failures;
-
-#define CHECK(cond)                                                    \
-  do {                                                                 \
-    if (!(cond)) {                                                     \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      failures++;                                                      \
-    }                                                                  \
-  } while (0)
+#include "check.h"
 
 /* ========================================================================
 ** Helpers
@@ -172,7 +163,7 @@ int main(int argc, char **argv) {
   test_mock_option(rt);
   test_paths(rt);
   ag_runtime_free(rt);
-  if (failures) fprintf(stderr, "%d check(s) failed\n", failures);
+  if (failed) fprintf(stderr, "%d check(s) failed\n", failed);
   else printf("conformance: all checks passed\n");
-  return failures ? 1 : 0;
+  return failed ? 1 : 0;
 }

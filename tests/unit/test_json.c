@@ -7,31 +7,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "check.h"
 #include "lispy.h"
 #include "measure.h"
-
-/* ==== A tiny check harness ================================================ */
-
-static int failures = 0;
-
-#define CHECK(cond)                                                         \
-  do {                                                                      \
-    if (!(cond)) {                                                          \
-      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-      failures++;                                                           \
-    }                                                                       \
-  } while (0)
-
-/* Compare two C strings, printing both on mismatch. */
-#define CHECK_STR(got, want)                                                \
-  do {                                                                      \
-    const char *g_ = (got), *w_ = (want);                                   \
-    if (g_ == NULL || strcmp(g_, w_) != 0) {                                \
-      fprintf(stderr, "%s:%d: got [%s], want [%s]\n", __FILE__, __LINE__,   \
-              g_ ? g_ : "(null)", w_);                                      \
-      failures++;                                                           \
-    }                                                                       \
-  } while (0)
 
 /* ==== Helpers ================================================================ */
 
@@ -53,7 +31,7 @@ static void check_encode(lispy_State *L, const char *src, const char *want) {
   cJSON *j = lispy_to_json(L, eval(L, src), why, sizeof why);
   if (j == NULL) {
     fprintf(stderr, "lispy_to_json(%s) failed: %s\n", src, why);
-    failures++;
+    failed++;
     return;
   }
   char *text = cJSON_PrintUnformatted(j);
@@ -70,7 +48,7 @@ static void check_encode_error(lispy_State *L, const char *src, const char *need
   cJSON_Delete(j);
   if (strstr(why, needle) == NULL) {
     fprintf(stderr, "encode %s: message [%s] lacks [%s]\n", src, why, needle);
-    failures++;
+    failed++;
   }
 }
 
@@ -270,7 +248,7 @@ static void check_encode_limited(lispy_State *L, const char *src, const lispy_Li
   cJSON_Delete(j);
   if (strstr(why, needle) == NULL) {
     fprintf(stderr, "encode %s: message [%s] lacks [%s]\n", src, why, needle);
-    failures++;
+    failed++;
   }
   lispy_set_limits(L, &saved);
   lispy_unref(L, ref);
@@ -347,7 +325,7 @@ int main(void) {
   test_round_trip(L);
   lispy_gc_stress(L, false);
   lispy_close(L);
-  if (failures) fprintf(stderr, "test_json: %d failure(s)\n", failures);
+  if (failed) fprintf(stderr, "test_json: %d failure(s)\n", failed);
   else printf("test_json: all checks passed\n");
-  return failures ? 1 : 0;
+  return failed ? 1 : 0;
 }

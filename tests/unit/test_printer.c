@@ -7,31 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "lispy.h"
 #include "lx_lib.h"
 #include "lx_pprint.h"
-
-/* ==== A tiny check harness ================================================ */
-
-static int failures = 0;
-
-#define CHECK(cond)                                                         \
-  do {                                                                      \
-    if (!(cond)) {                                                          \
-      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-      failures++;                                                           \
-    }                                                                       \
-  } while (0)
-
-#define CHECK_STR(got, want)                                                \
-  do {                                                                      \
-    const char *g_ = (got), *w_ = (want);                                   \
-    if (g_ == NULL || strcmp(g_, w_) != 0) {                                \
-      fprintf(stderr, "%s:%d: got [%s], want [%s]\n", __FILE__, __LINE__,   \
-              g_ ? g_ : "(null)", w_);                                      \
-      failures++;                                                           \
-    }                                                                       \
-  } while (0)
 
 /* ==== Helpers ================================================================ */
 
@@ -148,7 +127,7 @@ static void test_floats(void) {
     lx_format_float(f, out, sizeof out);
     if (strtod(out, NULL) != f || strpbrk(out, ".e") == NULL) {
       fprintf(stderr, "float %.17g printed as %s\n", f, out);
-      failures++;
+      failed++;
       break;
     }
   }
@@ -186,7 +165,7 @@ int main(void) {
   test_pprint(L);
   test_depth(L);
   lispy_close(L);
-  if (failures) fprintf(stderr, "test_printer: %d failure(s)\n", failures);
+  if (failed) fprintf(stderr, "test_printer: %d failure(s)\n", failed);
   else printf("test_printer: all checks passed\n");
-  return failures ? 1 : 0;
+  return failed ? 1 : 0;
 }
