@@ -34,10 +34,15 @@ typedef lx_Value lispy_Value;       /* 16-byte tagged value; use accessors */
 typedef struct lx_Env lispy_Env;     /* a global environment */
 typedef lx_NativeFn lispy_NativeFn;  /* lispy_Value fn(L, argc, argv) */
 
-#define LISPY_OK      0
-#define LISPY_ERROR   1
-#define LISPY_BADJSON 4   /* lispy_call_json: an argument did not convert */
-#define LISPY_NOTJSON 5   /* lispy_call_json_text: the result is not JSON */
+/* ---- Status codes returned by the API -------------------------------- */
+enum {
+  LISPY_OK = 0,         /* success; the result is in *out / *result */
+  LISPY_ERROR = 1,      /* an error; its value is in lispy_last_error() */
+  LISPY_INCOMPLETE = 2, /* lispy_read: input ends inside a form */
+  LISPY_EOF = 3,        /* lispy_read: no more data (*pos == len) */
+  LISPY_BADJSON = 4,    /* lispy_call_json: an argument did not convert */
+  LISPY_NOTJSON = 5     /* lispy_call_json_text: the result is not JSON */
+};
 
 /* ---- Limits: each evaluation or call runs under a fresh budget --------- */
 typedef struct lispy_Limits {
@@ -126,15 +131,12 @@ int lispy_call_json(lispy_State *L, lispy_Value fn, int argc,
 ** (advancing *pos), LISPY_ERROR on a syntax error, or LISPY_INCOMPLETE
 ** when input ends inside a form (a shell asks for more lines); at the end
 ** of input returns LISPY_EOF with *pos == len. */
-#define LISPY_INCOMPLETE 2
-#define LISPY_EOF 3
 int lispy_read(lispy_State *L, const char *src, size_t len, size_t *pos,
                const char *filename, lispy_Value *out);
 
-/* Source positions: read data keeps where each item was read (a pair:
-** its car, lx_Pair.pos; vectors: lx_Vector.pos[i]; dicts: lx_Dict.pos[2i]
-** for the key and [2i+1] for the value of entry slot i, when not NULL).
-** The file of a position: */
+/* Source positions: read data keeps where each item was read (a pair's
+** car, each vector item, each dict entry's key and value). The name of
+** the file a position points into: */
 const char *lispy_file_name(lispy_State *L, lx_SrcPos pos);
 
 /* Names of the special forms (define, let, try, ...); *n gets the count. */
