@@ -129,6 +129,14 @@ _Static_assert(AG_SCHEMA_EQ_MAX_DEPTH <= 10000, "AG_SCHEMA_EQ_MAX_DEPTH above th
 #define AG_SCHEMA_REF_MAX_HOPS 32
 #endif
 
+/* Members past which the schema compiler checks an object's names for
+** repeats with a hash set instead of scanning the earlier members: a scan
+** is faster for the few keywords of a real schema, a generated one with
+** tens of thousands would make it quadratic. Ceiling: none (tuning). */
+#ifndef AG_SCHEMA_NAMES_SCAN_MAX
+#define AG_SCHEMA_NAMES_SCAN_MAX 32
+#endif
+
 /* ---- Lint ------------------------------------------------------------------- */
 
 /* Work lint may spend on "did you mean" suggestions for one file, in cells
@@ -158,6 +166,36 @@ _Static_assert(AG_SCHEMA_EQ_MAX_DEPTH <= 10000, "AG_SCHEMA_EQ_MAX_DEPTH above th
 ** calls must not bury every other diagnostic. Ceiling: none (a count). */
 #ifndef AG_LINT_MAX_EFFECT_DIAGS
 #define AG_LINT_MAX_EFFECT_DIAGS 20
+#endif
+
+/* Nesting of schemas lint walks in a descriptor's parameters; deeper ones
+** are not checked (the schema compiler reports them past
+** AG_SCHEMA_MAX_DEPTH). 64 is far past real schemas. Ceiling:
+** AG_SCHEMA_MAX_DEPTH. */
+#ifndef AGL_MAX_SCHEMA_DEPTH
+#define AGL_MAX_SCHEMA_DEPTH 64
+#endif
+_Static_assert(AGL_MAX_SCHEMA_DEPTH <= AG_SCHEMA_MAX_DEPTH, "lint walks deeper than the schema compiler");
+
+/* Parameters of `run` lint looks at: above LX_MAX_LOCALS, so every
+** parameter a compiled `run` can have is seen. Ceiling: none (a fixed
+** array on the stack of this many pointers). */
+#ifndef AGL_MAX_PARAMS
+#define AGL_MAX_PARAMS 256
+#endif
+
+/* Nesting of forms and descriptor values lint's locator walks to map a
+** value to its source position; deeper ones get the enclosing position
+** (the reader caps nesting too). Ceiling: 10000 (the C stack). */
+#ifndef AGL_MAX_DEPTH
+#define AGL_MAX_DEPTH 200
+#endif
+
+/* Entries past which lint's locator gives an object a hash index on its
+** first lookup; smaller ones are scanned, which is faster. Ceiling: none
+** (tuning). */
+#ifndef AGL_INDEX_MIN
+#define AGL_INDEX_MIN 16
 #endif
 
 /* ---- What agents leave in host memory --------------------------------------- */
@@ -212,6 +250,22 @@ _Static_assert(AG_SCHEMA_EQ_MAX_DEPTH <= 10000, "AG_SCHEMA_EQ_MAX_DEPTH above th
 ** milliseconds exactly. */
 #ifndef AG_MAX_TIMEOUT_SECONDS
 #define AG_MAX_TIMEOUT_SECONDS (365.0 * 24 * 3600)
+#endif
+
+/* Parameters of `run` after the context that a call fills by name; more
+** are not passed (run then fails on arity, which lint makes unlikely).
+** 64 is far past any tool's parameters and keeps the per-call array on
+** the stack. Ceiling: AGL_MAX_PARAMS (lint sees all that are passed). */
+#ifndef AG_MAX_RUN_PARAMS
+#define AG_MAX_RUN_PARAMS 64
+#endif
+_Static_assert(AG_MAX_RUN_PARAMS <= AGL_MAX_PARAMS, "more run parameters passed than lint sees");
+
+/* Longest JSON text (bytes) a conformance report shows of an expected or
+** actual value in a diff; the rest is elided. 600 is a few lines.
+** Ceiling: none (report length). */
+#ifndef AG_CONF_SHOW
+#define AG_CONF_SHOW 600
 #endif
 
 /* ---- Memory across calls ---------------------------------------------------- */

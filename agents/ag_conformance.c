@@ -18,7 +18,6 @@
 #include "ag_conformance.h"
 #include "ag_internal.h"
 
-#define AG_CONF_SHOW 600       /* longest JSON text shown in a diff */
 #define AG_CONF_SUFFIX ".test.json"
 
 /* ========================================================================

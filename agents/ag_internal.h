@@ -7,10 +7,6 @@
 #include "ag_config.h"
 #include "agents.h"
 
-/* run's parameters after the context that a call fills by name; more are
-** not passed (run then fails on arity, which lint makes unlikely). */
-#define AG_MAX_RUN_PARAMS 64
-
 /* A set of names (an object's keys or a list's strings) for membership
 ** tests: the checks that ask "is this property required?" for every
 ** property would otherwise be quadratic. Open addressing over borrowed

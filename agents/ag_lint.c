@@ -24,10 +24,8 @@
 #include "ag_lint_locate.h"
 #include "ag_schema.h"
 
-#define AGL_MAX_SCHEMA_DEPTH 64   /* nested schemas walked */
 #define AGL_NAME_MAX 64           /* ^[a-zA-Z0-9_-]{1,64}$ */
 #define AGL_SUGGESTED_KEYWORDS 30 /* the first entries of agl_keywords */
-#define AGL_MAX_PARAMS 256        /* run parameters looked at (> LX_MAX_LOCALS) */
 
 /* ========================================================================
 ** Vocabulary

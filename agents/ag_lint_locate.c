@@ -11,10 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ag_config.h"
 #include "ag_lint_locate.h"
-
-/* Nesting beyond this is not walked (the reader caps nesting too). */
-#define AGL_MAX_DEPTH 200
 
 /* ========================================================================
 ** Small helpers
@@ -193,10 +191,6 @@ static const agl_Node *agl_resolve(const agl_Source *s, const agl_Node *n) {
   }
   return n;
 }
-
-/* Objects with more entries than this get a hash index on first lookup;
-** smaller ones are scanned. */
-#define AGL_INDEX_MIN 16
 
 /* FNV-1a of a key. */
 static size_t agl_key_hash(const char *s) {

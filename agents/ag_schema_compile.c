@@ -490,11 +490,6 @@ static void sc_compile_keyword(ag_ScCompiler *c, ag_ScNode *n, const cJSON *kw) 
     if (strcmp(sc_UNSUPPORTED[i], kw->string) == 0) sc_note_unsupported(c, kw->string, NULL);
 }
 
-/* Members past which a schema's names are checked for repeats with a hash
-** set instead of a scan of the earlier members (a generated schema with
-** tens of thousands of keywords would make the scan quadratic). */
-#define NAMES_SCAN_MAX 32
-
 /* The names met so far in one object: a hash set over borrowed strings,
 ** or a scan of the earlier members while the object is small (cap 0). */
 typedef struct ag_ScNameSet {
@@ -511,7 +506,7 @@ static size_t sc_name_hash(const char *s) {
 static ag_ScNameSet sc_names_for(const cJSON *j) {
   ag_ScNameSet set = {NULL, 0};
   int n = cJSON_GetArraySize(j);
-  if (n <= NAMES_SCAN_MAX) return set;
+  if (n <= AG_SCHEMA_NAMES_SCAN_MAX) return set;
   set.cap = 64;
   while (set.cap < 2 * (size_t)n) set.cap *= 2;
   set.slots = ag_sc_calloc(set.cap, sizeof *set.slots);
