@@ -658,7 +658,7 @@ static void ag_conf_execute(ag_ConfFile *f, const cJSON *c, cJSON *failures) {
   ag_Agent *a = ag_agent_load_file(f->rt, f->agent_path);
   ag_CallOptions opt = {.trace = true};
   cJSON *env = ag_invoke_agent(f->rt, a, ag_conf_get(c, "args"), &opt);
-  char *name = a->name ? strdup(a->name) : NULL;
+  char *name = ag_strdup(a->name);
   ag_agent_free(a);
   ag_runtime_set_limits(f->rt, &saved);
   ag_conf_check(f->rt, c, env, name, failures);

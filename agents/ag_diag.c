@@ -7,8 +7,10 @@
 #include <string.h>
 
 #include "agents.h"
+#include "ag_internal.h"
 
-static char *ag_strdup(const char *s) {
+/* strdup that keeps NULL (NULL in, NULL out), for optional strings. */
+char *ag_strdup(const char *s) {
   return s ? strdup(s) : NULL;
 }
 

@@ -198,7 +198,7 @@ void ag_runtime_free(ag_Runtime *rt) {
 
 void ag_runtime_share_store(ag_Runtime *rt, const char *ns) {
   free(rt->shared_store);
-  rt->shared_store = ns ? strdup(ns) : NULL;
+  rt->shared_store = ag_strdup(ns);
 }
 
 lispy_State *ag_runtime_lispy(ag_Runtime *rt) { return rt->L; }
