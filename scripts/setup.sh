@@ -10,7 +10,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PACKAGES=(build-essential cmake pkg-config libcjson-dev libutf8proc-dev
-          libpcre2-dev libedit-dev lua5.4 python3 valgrind tmux clang zsh fish)
+          libpcre2-dev libedit-dev lua5.4 python3 valgrind tmux clang clang-format zsh fish)
 
 build=1
 for arg in "$@"; do
