@@ -71,17 +71,17 @@ static void ag_stem_run_name(const char *path, char *out, size_t len) {
   for (char *c = out; *c; c++) if (*c == '_') *c = '-';
 }
 
-/* Record run's parameter names after the context. */
+/* Record run's parameter names after the context: the names of its
+** parameter list as written (a LisPy function's only). */
 static void ag_run_params(ag_Agent *a, lispy_Value run) {
-  if (!lx_is(run, LX_CLOSURE)) return;
-  const lx_Proto *p = lx_as_closure(run)->proto;
-  int64_t n = lx_list_length(p->params);
+  lispy_Value params = lispy_fn_params(run);
+  int64_t n = lispy_list_length(params);
   if (n <= 1) return;
   a->run_params = calloc((size_t)n, sizeof(char *));
-  lispy_Value it = lx_cdr(p->params);
-  for (; lx_is(it, LX_PAIR); it = lx_cdr(it))
-    a->run_params[a->nrun_params++] = strdup(lispy_to_cstring(lx_car(it), NULL));
-  a->run_rest = p->has_rest;
+  lispy_Value it = lispy_cdr(params);
+  for (; lispy_type(it) == LISPY_TPAIR; it = lispy_cdr(it))
+    a->run_params[a->nrun_params++] = strdup(lispy_to_cstring(lispy_car(it), NULL));
+  lispy_fn_nparams(run, &a->run_rest);
 }
 
 static void ag_find_run(ag_Runtime *rt, ag_Agent *a) {
@@ -106,9 +106,10 @@ static void ag_find_run(ag_Runtime *rt, ag_Agent *a) {
 static void ag_load_error(ag_Runtime *rt, ag_Agent *a) {
   lispy_Value e = lispy_last_error(rt->L);
   int line = 1, col = 1;
-  if (lx_is(e, LX_ERROR) && lx_as_error(e)->pos.line) {
-    line = (int)lx_as_error(e)->pos.line;
-    col = lx_as_error(e)->pos.col;
+  lispy_SrcPos at = lispy_error_pos(e);
+  if (at.line) {
+    line = (int)at.line;
+    col = at.col;
   }
   ag_diags_add(&a->diags, a->path, line, col, AG_ERROR, "A001",
                "fix the error; the other agents still load",

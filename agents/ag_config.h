@@ -3,7 +3,9 @@
 **
 ** Each value can be overridden at build time (-DNAME=value). Every entry
 ** says what it bounds, why this value, and its hard ceiling. The limits of
-** the language core (fuel, memory, depth, time) live in lispy/lx_config.h.
+** the language core (fuel, memory, depth, time) live in lispy/lx_config.h;
+** the ones agents/ relies on are stated in lispy.h (LISPY_MAX_PARAMS,
+** LISPY_MAX_DEPTH).
 */
 #ifndef AG_CONFIG_H
 #define AG_CONFIG_H
@@ -75,9 +77,9 @@ _Static_assert(AG_SCHEMA_MAX_DEPTH >= 1 && AG_SCHEMA_MAX_DEPTH <= 10000,
 
 /* PCRE2 limits of one schema `pattern` match: steps (match limit),
 ** backtracking depth, and heap in KiB. They equal lispy's own regex limits
-** (LX_REGEX_MATCH_LIMIT, LX_REGEX_DEPTH_LIMIT in lispy/lx_config.h and
-** RX_HEAP_LIMIT_KIB in lispy/lx_lib_regex.c) on purpose, so a pattern an agent can run with regex-match
-** also validates, and the reverse; they are kept apart because schema
+** (LX_REGEX_MATCH_LIMIT, LX_REGEX_DEPTH_LIMIT and LX_REGEX_HEAP_LIMIT_KIB
+** in lispy/lx_config.h) on purpose, so a pattern an agent can run with
+** regex-match also validates, and the reverse; they are kept apart because schema
 ** matching is host code outside the sandbox (no fuel) and agents/ must not
 ** lean on lispy's internals. A match past a limit makes the value invalid
 ** (fail closed). Ceilings: UINT32_MAX each (PCRE2's uint32_t). */
@@ -177,9 +179,9 @@ _Static_assert(AG_SCHEMA_EQ_MAX_DEPTH <= 10000, "AG_SCHEMA_EQ_MAX_DEPTH above th
 #endif
 _Static_assert(AGL_MAX_SCHEMA_DEPTH <= AG_SCHEMA_MAX_DEPTH, "lint walks deeper than the schema compiler");
 
-/* Parameters of `run` lint looks at: above LX_MAX_LOCALS, so every
-** parameter a compiled `run` can have is seen. Ceiling: none (a fixed
-** array on the stack of this many pointers). */
+/* Parameters of `run` lint looks at: at least LISPY_MAX_PARAMS (lispy.h;
+** asserted in ag_lint.c), so every parameter a compiled `run` can have is
+** seen. Ceiling: none (a fixed array on the stack of this many pointers). */
 #ifndef AGL_MAX_PARAMS
 #define AGL_MAX_PARAMS 256
 #endif

@@ -136,7 +136,7 @@ static const char *ag_store_namespace(const ag_Runtime *rt) {
 
 /* One C function serves every method; its row index is the native data. */
 static lispy_Value ag_ctx_method(lispy_State *L, int argc, lispy_Value *argv) {
-  const ag_MethodSpec *m = &ag_methods[lispy_native_data(L).as.i];
+  const ag_MethodSpec *m = &ag_methods[lispy_to_int(lispy_native_data(L))];
   ag_Runtime *rt = lispy_host_ptr(argv[0], "context");
   if (rt) ag_refuse_at_load(rt, m->lispy_name);
   rt = ag_ctx_arg(L, argv[0], m->lispy_name);

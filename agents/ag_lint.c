@@ -418,6 +418,8 @@ static void agl_lint_calls(agl_Lint *x) {
 ** ======================================================================== */
 
 /* What the linter knows of run: the compiled function and its source. */
+_Static_assert(AGL_MAX_PARAMS >= LISPY_MAX_PARAMS, "lint must see every parameter of run");
+
 typedef struct agl_RunInfo {
   const char *name;           /* "run", "agent-run", "basic-agent-run" */
   const agl_Fn *fn;           /* its source definition, or NULL */
@@ -446,15 +448,16 @@ static void agl_run_info(agl_Lint *x, agl_RunInfo *ri, char *stem, size_t stemle
   }
   ri->fn = agl_source_fn(x->src, ri->name);
   lispy_Value f = lispy_deref(x->L, x->a->run_ref);
-  if (!lx_is(f, LX_CLOSURE)) {
+  int nparams = lispy_fn_nparams(f, &ri->rest);
+  if (nparams < 0) {
     ri->rest = true;        /* a native run: accept anything */
     return;
   }
-  lx_Proto *p = lx_as_closure(f)->proto;
-  ri->rest = p->has_rest;
-  lispy_Value l = p->params;
-  for (int i = 0; i < p->nparams && i < AGL_MAX_PARAMS && lx_is(l, LX_PAIR); i++, l = lx_cdr(l)) {
-    ri->params[i] = lx_is(lx_car(l), LX_SYMBOL) ? lx_as_symbol(lx_car(l))->name->data : "?";
+  lispy_Value l = lispy_fn_params(f);
+  for (int i = 0; i < nparams && i < AGL_MAX_PARAMS && lispy_type(l) == LISPY_TPAIR;
+       i++, l = lispy_cdr(l)) {
+    const char *name = lispy_symbol_name(lispy_car(l));
+    ri->params[i] = name ? name : "?";
     ri->nparams = i + 1;
   }
 }
@@ -598,7 +601,8 @@ static bool agl_lint_presence(agl_Lint *x) {
 static void agl_lint_legacy_params(agl_Lint *x) {
   lispy_Value v;
   if (agl_source_def(x->src, "AGENT") || agl_source_def(x->src, "DESCRIPTOR") ||
-      !lispy_env_get_own(x->L, x->a->env, "agent-parameters", &v) || lx_is(v, LX_DICT))
+      !lispy_env_get_own(x->L, x->a->env, "agent-parameters", &v) ||
+      lispy_type(v) == LISPY_TDICT)
     return;
   const agl_Def *d = agl_source_def(x->src, "agent-parameters");
   agl_emit(x, d ? d->value.vpos : x->here, AG_ERROR, "A202",

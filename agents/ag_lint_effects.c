@@ -28,11 +28,6 @@ typedef struct ae_Walk {
   size_t found;            /* load-time host calls seen so far */
 } ae_Walk;
 
-/* The name of a symbol, else NULL. */
-static const char *ae_symname(lispy_Value v) {
-  return lx_is(v, LX_SYMBOL) ? lispy_to_cstring(v, NULL) : NULL;
-}
-
 static bool ae_is(const char *s, const char *name) {
   return s != NULL && strcmp(s, name) == 0;
 }
@@ -49,7 +44,7 @@ static bool ae_effect(ae_Walk *w, const char *name) {
 /* One A407 diagnostic, up to AG_LINT_MAX_EFFECT_DIAGS per file. */
 static void ae_report(ae_Walk *w, lispy_Value form, const char *name) {
   if (++w->found > AG_LINT_MAX_EFFECT_DIAGS) return;
-  lx_SrcPos pos = lx_as_pair(form)->pos;
+  lispy_SrcPos pos = lispy_car_pos(form);
   bool inv = ae_is(name, "invoke");
   ag_diags_add(&w->a->diags, w->path, (int)pos.line, pos.col, AG_ERROR, "A407",
                inv ? "remove it: agents never call agents (the shell and hosts invoke them)"
@@ -62,48 +57,48 @@ static void ae_walk(ae_Walk *w, lispy_Value form);
 
 /* Walk every item of the list from `items` on (a body, arguments). */
 static void ae_walk_items(ae_Walk *w, lispy_Value items) {
-  for (; lx_is(items, LX_PAIR); items = lx_cdr(items)) ae_walk(w, lx_car(items));
+  for (; lispy_type(items) == LISPY_TPAIR; items = lispy_cdr(items)) ae_walk(w, lispy_car(items));
 }
 
 /* (define (f ...) body) and (defn f ...) define functions: nothing in them
 ** runs at load. (define x value): the value does. (defmacro ...): the
 ** macro body runs whenever a use of it compiles, at load. */
 static void ae_walk_define(ae_Walk *w, const char *head, lispy_Value rest) {
-  if (!lx_is(rest, LX_PAIR)) return;
+  if (lispy_type(rest) != LISPY_TPAIR) return;
   bool macro = ae_is(head, "defmacro") || ae_is(head, "define-macro");
   if (ae_is(head, "defn")) return;
-  if (lx_is(lx_car(rest), LX_PAIR) && !macro) return;  /* (define (f ...) ...) */
-  ae_walk_items(w, lx_cdr(rest));
+  if (lispy_type(lispy_car(rest)) == LISPY_TPAIR && !macro) return;  /* (define (f ...) ...) */
+  ae_walk_items(w, lispy_cdr(rest));
 }
 
 /* One form of load-time code. Recursion follows the data's nesting, which
-** the reader already bounds (LX_MAX_C_DEPTH); lists are walked in a loop. */
+** the reader already bounds (LISPY_MAX_DEPTH); lists are walked in a loop. */
 static void ae_walk(ae_Walk *w, lispy_Value form) {
-  if (lx_is(form, LX_VECTOR)) {
-    lx_Vector *v = lx_as_vector(form);
-    for (size_t i = 0; i < v->len; i++) ae_walk(w, v->items[i]);
+  if (lispy_type(form) == LISPY_TVECTOR) {
+    for (size_t i = 0, n = lispy_vector_length(form); i < n; i++)
+      ae_walk(w, lispy_vector_item(form, i));
     return;
   }
-  if (lx_is(form, LX_DICT)) {
+  if (lispy_type(form) == LISPY_TDICT) {
     lispy_Value k, v;
-    for (size_t it = 0; lx_dict_next(lx_as_dict(form), &it, &k, &v);) {
+    for (size_t it = 0; lispy_dict_next(form, &it, &k, &v);) {
       ae_walk(w, k);
       ae_walk(w, v);
     }
     return;
   }
-  if (!lx_is(form, LX_PAIR)) return;
-  const char *head = ae_symname(lx_car(form));
+  if (lispy_type(form) != LISPY_TPAIR) return;
+  const char *head = lispy_symbol_name(lispy_car(form));
   if (ae_is(head, "quote") || ae_is(head, "quasiquote") || ae_is(head, "fn") ||
       ae_is(head, "lambda"))
     return;
   if (ae_is(head, "define") || ae_is(head, "def") || ae_is(head, "defn") ||
       ae_is(head, "defmacro") || ae_is(head, "define-macro")) {
-    ae_walk_define(w, head, lx_cdr(form));
+    ae_walk_define(w, head, lispy_cdr(form));
     return;
   }
   if (head && ae_effect(w, head)) ae_report(w, form, head);
-  ae_walk_items(w, lx_is(lx_car(form), LX_PAIR) ? form : lx_cdr(form));
+  ae_walk_items(w, lispy_type(lispy_car(form)) == LISPY_TPAIR ? form : lispy_cdr(form));
 }
 
 void ag_lint_effects(ag_Runtime *rt, ag_Agent *a, const char *src, size_t len) {

@@ -39,28 +39,35 @@ static void agl_grow(void **items, size_t n, size_t *cap, size_t elem) {
   *items = agl_xrealloc(*items, *cap * elem);
 }
 
-static agl_Pos agl_pos(lx_SrcPos p) {
+static agl_Pos agl_pos(lispy_SrcPos p) {
   agl_Pos r = {(int)p.line, (int)p.col};
   return r;
 }
 
-/* Symbol name, or NULL when v is not a symbol. */
-static const char *agl_symname(lispy_Value v) {
-  return lx_is(v, LX_SYMBOL) ? lx_as_symbol(v)->name->data : NULL;
+/* Where the car of cell was read. */
+static agl_Pos agl_car_pos(lispy_Value cell) {
+  return agl_pos(lispy_car_pos(cell));
+}
+
+static bool agl_is(lispy_Value v, lispy_Type t) {
+  return lispy_type(v) == t;
 }
 
 static bool agl_is_sym(lispy_Value v, const char *name) {
-  const char *s = agl_symname(v);
+  const char *s = lispy_symbol_name(v);
   return s && strcmp(s, name) == 0;
 }
 
-/* The n-th cell of list v (0-based), or NULL when shorter. */
-static lx_Pair *agl_cell(lispy_Value v, size_t n) {
-  while (lx_is(v, LX_PAIR)) {
-    if (n-- == 0) return lx_as_pair(v);
-    v = lx_cdr(v);
+/* The n-th cell of list v (0-based) in *cell; false when shorter. */
+static bool agl_cell(lispy_Value v, size_t n, lispy_Value *cell) {
+  while (agl_is(v, LISPY_TPAIR)) {
+    if (n-- == 0) {
+      *cell = v;
+      return true;
+    }
+    v = lispy_cdr(v);
   }
-  return NULL;
+  return false;
 }
 
 /* ========================================================================
@@ -109,59 +116,59 @@ static void agl_value(agl_Node *n, lispy_Value v, agl_Pos pos, bool quoted, int 
 /* A key read as a keyword or a string names a JSON key; anything else
 ** (a symbol to be evaluated, a number) stays unnamed. */
 static const char *agl_keyname(lispy_Value k) {
-  return lx_isstrlike(k) ? lx_strlike(k)->data : NULL;
+  bool named = agl_is(k, LISPY_TSTRING) || agl_is(k, LISPY_TKEYWORD);
+  return named ? lispy_to_cstring(k, NULL) : NULL;
 }
 
-/* {k v ...}: per entry slot i, pos[2i] is the key and pos[2i+1] the value. */
-static void agl_value_dict(agl_Node *n, lx_Dict *d, bool quoted, int depth) {
+/* {k v ...}: each entry with where its key and its value were read. */
+static void agl_value_dict(agl_Node *n, lispy_Value d, bool quoted, int depth) {
   lispy_Value k, v;
   n->kind = AGL_OBJ;
-  for (size_t it = 0; lx_dict_next(d, &it, &k, &v);) {
-    size_t slot = it - 1;
-    agl_Pos kp = d->pos ? agl_pos(d->pos[2 * slot]) : (agl_Pos){0, 0};
-    agl_Pos vp = d->pos ? agl_pos(d->pos[2 * slot + 1]) : (agl_Pos){0, 0};
-    agl_value(agl_node_add(n, agl_keyname(k), kp), v, vp, quoted, depth + 1);
+  for (size_t it = 0; lispy_dict_next(d, &it, &k, &v);) {
+    lispy_SrcPos kp, vp;
+    lispy_dict_pos(d, it, &kp, &vp);
+    agl_value(agl_node_add(n, agl_keyname(k), agl_pos(kp)), v, agl_pos(vp), quoted, depth + 1);
   }
 }
 
-static void agl_value_vector(agl_Node *n, lx_Vector *vec, bool quoted, int depth) {
+static void agl_value_vector(agl_Node *n, lispy_Value vec, bool quoted, int depth) {
   n->kind = AGL_ARR;
-  for (size_t i = 0; i < vec->len; i++) {
-    agl_Pos p = vec->pos ? agl_pos(vec->pos[i]) : (agl_Pos){0, 0};
-    agl_value(agl_node_add(n, NULL, p), vec->items[i], p, quoted, depth + 1);
+  for (size_t i = 0, len = lispy_vector_length(vec); i < len; i++) {
+    agl_Pos p = agl_pos(lispy_vector_pos(vec, i));
+    agl_value(agl_node_add(n, NULL, p), lispy_vector_item(vec, i), p, quoted, depth + 1);
   }
 }
 
 /* The items of a list (from its first cell on) as array items. */
 static void agl_value_items(agl_Node *n, lispy_Value list, bool quoted, int depth) {
   n->kind = AGL_ARR;
-  for (; lx_is(list, LX_PAIR); list = lx_cdr(list)) {
-    agl_Pos p = agl_pos(lx_as_pair(list)->pos);
-    agl_value(agl_node_add(n, NULL, p), lx_car(list), p, quoted, depth + 1);
+  for (; agl_is(list, LISPY_TPAIR); list = lispy_cdr(list)) {
+    agl_Pos p = agl_car_pos(list);
+    agl_value(agl_node_add(n, NULL, p), lispy_car(list), p, quoted, depth + 1);
   }
 }
 
 /* Alternating keys and values after a (dict ...) head. */
 static void agl_value_pairs(agl_Node *n, lispy_Value list, int depth) {
   n->kind = AGL_OBJ;
-  while (lx_is(list, LX_PAIR) && lx_is(lx_cdr(list), LX_PAIR)) {
-    lx_Pair *kc = lx_as_pair(list), *vc = lx_as_pair(lx_cdr(list));
-    agl_Node *k = agl_node_add(n, agl_keyname(kc->car), agl_pos(kc->pos));
-    agl_value(k, vc->car, agl_pos(vc->pos), false, depth + 1);
-    list = vc->cdr;
+  while (agl_is(list, LISPY_TPAIR) && agl_is(lispy_cdr(list), LISPY_TPAIR)) {
+    lispy_Value kc = list, vc = lispy_cdr(list);
+    agl_Node *k = agl_node_add(n, agl_keyname(lispy_car(kc)), agl_car_pos(kc));
+    agl_value(k, lispy_car(vc), agl_car_pos(vc), false, depth + 1);
+    list = lispy_cdr(vc);
   }
 }
 
 /* A call form: the dict and list constructors become containers. */
 static void agl_value_call(agl_Node *n, lispy_Value form, int depth) {
-  lispy_Value head = lx_car(form), args = lx_cdr(form);
+  lispy_Value head = lispy_car(form), args = lispy_cdr(form);
   if (agl_is_sym(head, "dict") || agl_is_sym(head, "make-dict") ||
       agl_is_sym(head, "hash-map"))
     agl_value_pairs(n, args, depth);
   else if (agl_is_sym(head, "list") || agl_is_sym(head, "vector"))
     agl_value_items(n, args, false, depth);
-  else if (agl_is_sym(head, "quote") && lx_is(args, LX_PAIR))
-    agl_value(n, lx_car(args), n->vpos, true, depth + 1);
+  else if (agl_is_sym(head, "quote") && agl_is(args, LISPY_TPAIR))
+    agl_value(n, lispy_car(args), n->vpos, true, depth + 1);
 }
 
 /* Fill n from the expression v read at pos. Quoted data reads lists as
@@ -169,12 +176,13 @@ static void agl_value_call(agl_Node *n, lispy_Value form, int depth) {
 static void agl_value(agl_Node *n, lispy_Value v, agl_Pos pos, bool quoted, int depth) {
   n->vpos = pos;
   if (depth > AGL_MAX_DEPTH) return;
-  if (lx_is(v, LX_DICT)) agl_value_dict(n, lx_as_dict(v), quoted, depth);
-  else if (lx_is(v, LX_VECTOR)) agl_value_vector(n, lx_as_vector(v), quoted, depth);
-  else if (lx_is(v, LX_EMPTY)) n->kind = quoted ? AGL_ARR : AGL_LEAF;
-  else if (lx_is(v, LX_PAIR) && quoted) agl_value_items(n, v, true, depth);
-  else if (lx_is(v, LX_PAIR)) agl_value_call(n, v, depth);
-  else if (lx_is(v, LX_SYMBOL) && !quoted) n->ref = agl_strndup(agl_symname(v), strlen(agl_symname(v)));
+  if (agl_is(v, LISPY_TDICT)) agl_value_dict(n, v, quoted, depth);
+  else if (agl_is(v, LISPY_TVECTOR)) agl_value_vector(n, v, quoted, depth);
+  else if (agl_is(v, LISPY_TEMPTY)) n->kind = quoted ? AGL_ARR : AGL_LEAF;
+  else if (agl_is(v, LISPY_TPAIR) && quoted) agl_value_items(n, v, true, depth);
+  else if (agl_is(v, LISPY_TPAIR)) agl_value_call(n, v, depth);
+  else if (agl_is(v, LISPY_TSYMBOL) && !quoted)
+    n->ref = agl_strndup(lispy_symbol_name(v), strlen(lispy_symbol_name(v)));
 }
 
 /* ========================================================================
@@ -288,21 +296,23 @@ static void agl_fn_param(agl_Fn *f, const char *name, agl_Pos pos, size_t *cap) 
 /* Parameters as a list: (a b), (a b . r), (a & r). */
 static void agl_fn_list_params(agl_Fn *f, lispy_Value list) {
   size_t cap = 0;
-  for (; lx_is(list, LX_PAIR); list = lx_cdr(list)) {
-    lx_Pair *c = lx_as_pair(list);
-    if (agl_is_sym(c->car, "&")) { f->rest = true; return; }
-    if (agl_symname(c->car)) agl_fn_param(f, agl_symname(c->car), agl_pos(c->pos), &cap);
+  for (; agl_is(list, LISPY_TPAIR); list = lispy_cdr(list)) {
+    lispy_Value p = lispy_car(list);
+    if (agl_is_sym(p, "&")) { f->rest = true; return; }
+    if (lispy_symbol_name(p)) agl_fn_param(f, lispy_symbol_name(p), agl_car_pos(list), &cap);
   }
-  if (!lx_is(list, LX_EMPTY)) f->rest = true;
+  if (!agl_is(list, LISPY_TEMPTY)) f->rest = true;
 }
 
 /* Parameters as a vector: [a b], [a & r]. */
-static void agl_fn_vec_params(agl_Fn *f, lx_Vector *v) {
+static void agl_fn_vec_params(agl_Fn *f, lispy_Value v) {
   size_t cap = 0;
-  for (size_t i = 0; i < v->len; i++) {
-    if (agl_is_sym(v->items[i], "&")) { f->rest = true; return; }
-    agl_Pos p = v->pos ? agl_pos(v->pos[i]) : f->params_pos;
-    if (agl_symname(v->items[i])) agl_fn_param(f, agl_symname(v->items[i]), p, &cap);
+  for (size_t i = 0, n = lispy_vector_length(v); i < n; i++) {
+    lispy_Value item = lispy_vector_item(v, i);
+    if (agl_is_sym(item, "&")) { f->rest = true; return; }
+    agl_Pos p = agl_pos(lispy_vector_pos(v, i));
+    if (!p.line) p = f->params_pos;
+    if (lispy_symbol_name(item)) agl_fn_param(f, lispy_symbol_name(item), p, &cap);
   }
 }
 
@@ -316,23 +326,29 @@ static void agl_add_fn(agl_Source *s, const char *name, agl_Pos npos,
   f->name = agl_strndup(name, strlen(name));
   f->pos = npos;
   f->params_pos = ppos;
-  if (lx_is(params, LX_VECTOR)) agl_fn_vec_params(f, lx_as_vector(params));
-  else if (lx_is(params, LX_SYMBOL)) f->rest = true;
+  if (agl_is(params, LISPY_TVECTOR)) agl_fn_vec_params(f, params);
+  else if (agl_is(params, LISPY_TSYMBOL)) f->rest = true;
   else agl_fn_list_params(f, params);
 }
 
 /* (lambda params ...), (fn [params] ...), (fn name [params] ...): the cell
-** holding the parameter list, or NULL when expr is no function literal. */
-static lx_Pair *agl_lambda_params(lispy_Value expr) {
-  if (!lx_is(expr, LX_PAIR)) return NULL;
-  lispy_Value head = lx_car(expr);
-  if (!agl_is_sym(head, "lambda") && !agl_is_sym(head, "fn")) return NULL;
-  lx_Pair *p = agl_cell(expr, 1);
-  if (p && agl_is_sym(head, "fn") && lx_is(p->car, LX_SYMBOL)) {
-    lx_Pair *q = agl_cell(expr, 2);
-    if (q && (lx_is(q->car, LX_VECTOR) || lx_islist(q->car))) return q;
+** holding the parameter list in *cell, or false when expr is no function
+** literal. */
+static bool agl_lambda_params(lispy_Value expr, lispy_Value *cell) {
+  if (!agl_is(expr, LISPY_TPAIR)) return false;
+  lispy_Value head = lispy_car(expr);
+  if (!agl_is_sym(head, "lambda") && !agl_is_sym(head, "fn")) return false;
+  lispy_Value p, q;
+  if (!agl_cell(expr, 1, &p)) return false;
+  if (agl_is_sym(head, "fn") && agl_is(lispy_car(p), LISPY_TSYMBOL) && agl_cell(expr, 2, &q)) {
+    lispy_Type t = lispy_type(lispy_car(q));
+    if (t == LISPY_TVECTOR || t == LISPY_TPAIR || t == LISPY_TEMPTY) {
+      *cell = q;
+      return true;
+    }
   }
-  return p;
+  *cell = p;
+  return true;
 }
 
 /* ========================================================================
@@ -350,52 +366,61 @@ static void agl_add_def(agl_Source *s, const char *name, agl_Pos npos,
 }
 
 /* (define (name . params) body...) */
-static void agl_define_fn_form(agl_Source *s, lx_Pair *target) {
-  lispy_Value sig = target->car;
-  lx_Pair *namecell = lx_as_pair(sig);
-  if (!agl_symname(namecell->car)) return;
-  agl_add_fn(s, agl_symname(namecell->car), agl_pos(namecell->pos),
-             namecell->cdr, agl_pos(target->pos));
+static void agl_define_fn_form(agl_Source *s, lispy_Value target) {
+  lispy_Value namecell = lispy_car(target);
+  if (!lispy_symbol_name(lispy_car(namecell))) return;
+  agl_add_fn(s, lispy_symbol_name(lispy_car(namecell)), agl_car_pos(namecell),
+             lispy_cdr(namecell), agl_car_pos(target));
+}
+
+/* The cell after target holding a definition's value or parameters,
+** skipping a docstring that more follows; false when there is none. */
+static bool agl_after_doc(lispy_Value target, lispy_Value *cell) {
+  lispy_Value p = lispy_cdr(target);
+  if (!agl_is(p, LISPY_TPAIR)) return false;
+  if (agl_is(lispy_car(p), LISPY_TSTRING) && agl_is(lispy_cdr(p), LISPY_TPAIR)) p = lispy_cdr(p);
+  *cell = p;
+  return true;
 }
 
 /* (defn name "doc"? [params] body...) */
-static void agl_defn_form(agl_Source *s, lx_Pair *target) {
-  lx_Pair *p = lx_is(target->cdr, LX_PAIR) ? lx_as_pair(target->cdr) : NULL;
-  if (p && lx_is(p->car, LX_STRING) && lx_is(p->cdr, LX_PAIR)) p = lx_as_pair(p->cdr);
-  if (!p) return;
-  agl_add_fn(s, agl_symname(target->car), agl_pos(target->pos), p->car, agl_pos(p->pos));
+static void agl_defn_form(agl_Source *s, lispy_Value target) {
+  lispy_Value p;
+  if (!agl_after_doc(target, &p)) return;
+  agl_add_fn(s, lispy_symbol_name(lispy_car(target)), agl_car_pos(target), lispy_car(p),
+             agl_car_pos(p));
 }
 
 /* (define name "doc"? expr): a value, maybe a function literal. */
-static void agl_define_value_form(agl_Source *s, lx_Pair *target) {
-  lx_Pair *p = lx_is(target->cdr, LX_PAIR) ? lx_as_pair(target->cdr) : NULL;
-  if (p && lx_is(p->car, LX_STRING) && lx_is(p->cdr, LX_PAIR)) p = lx_as_pair(p->cdr);
-  const char *name = agl_symname(target->car);
-  agl_Pos npos = agl_pos(target->pos);
-  if (!p) {
+static void agl_define_value_form(agl_Source *s, lispy_Value target) {
+  lispy_Value p, params;
+  const char *name = lispy_symbol_name(lispy_car(target));
+  agl_Pos npos = agl_car_pos(target);
+  if (!agl_after_doc(target, &p)) {
     agl_add_def(s, name, npos, lispy_nil(), npos);
     return;
   }
-  lx_Pair *params = agl_lambda_params(p->car);
-  if (params) agl_add_fn(s, name, npos, params->car, agl_pos(params->pos));
-  else agl_add_def(s, name, npos, p->car, agl_pos(p->pos));
+  if (agl_lambda_params(lispy_car(p), &params))
+    agl_add_fn(s, name, npos, lispy_car(params), agl_car_pos(params));
+  else agl_add_def(s, name, npos, lispy_car(p), agl_car_pos(p));
 }
 
 /* Any defining form at top level; (begin ...) is looked into. */
 static void agl_toplevel(agl_Source *s, lispy_Value form, int depth) {
-  if (!lx_is(form, LX_PAIR) || depth > AGL_MAX_DEPTH) return;
-  lispy_Value head = lx_car(form);
-  lx_Pair *target = agl_cell(form, 1);
+  if (!agl_is(form, LISPY_TPAIR) || depth > AGL_MAX_DEPTH) return;
+  lispy_Value head = lispy_car(form), target;
+  bool has_target = agl_cell(form, 1, &target);
   if (agl_is_sym(head, "begin") || agl_is_sym(head, "do")) {
-    for (lispy_Value f = lx_cdr(form); lx_is(f, LX_PAIR); f = lx_cdr(f))
-      agl_toplevel(s, lx_car(f), depth + 1);
+    for (lispy_Value f = lispy_cdr(form); agl_is(f, LISPY_TPAIR); f = lispy_cdr(f))
+      agl_toplevel(s, lispy_car(f), depth + 1);
     return;
   }
-  if (!target || !(agl_is_sym(head, "define") || agl_is_sym(head, "def") ||
-                   agl_is_sym(head, "defn")))
+  if (!has_target || !(agl_is_sym(head, "define") || agl_is_sym(head, "def") ||
+                       agl_is_sym(head, "defn")))
     return;
-  if (lx_is(target->car, LX_PAIR) && !agl_is_sym(head, "defn")) agl_define_fn_form(s, target);
-  else if (!agl_symname(target->car)) return;
+  if (agl_is(lispy_car(target), LISPY_TPAIR) && !agl_is_sym(head, "defn"))
+    agl_define_fn_form(s, target);
+  else if (!lispy_symbol_name(lispy_car(target))) return;
   else if (agl_is_sym(head, "defn")) agl_defn_form(s, target);
   else agl_define_value_form(s, target);
 }
@@ -417,25 +442,25 @@ static void agl_scan(agl_Source *s, lispy_Value v, int depth);
 /* A list: record it when its head is context-..., then scan its items
 ** (iteratively along the spine, recursively into each item). */
 static void agl_scan_list(agl_Source *s, lispy_Value v, int depth) {
-  const char *head = agl_symname(lx_car(v));
+  const char *head = lispy_symbol_name(lispy_car(v));
   if (head && strcmp(head, "quote") == 0) return;
   if (head && strncmp(head, "context-", 8) == 0) {
-    int64_t n = lx_list_length(v);
-    agl_add_call(s, head, agl_pos(lx_as_pair(v)->pos), n < 0 ? -1 : (int)n - 1);
+    int64_t n = lispy_list_length(v);
+    agl_add_call(s, head, agl_car_pos(v), n < 0 ? -1 : (int)n - 1);
   }
-  for (; lx_is(v, LX_PAIR); v = lx_cdr(v)) agl_scan(s, lx_car(v), depth + 1);
+  for (; agl_is(v, LISPY_TPAIR); v = lispy_cdr(v)) agl_scan(s, lispy_car(v), depth + 1);
 }
 
 static void agl_scan(agl_Source *s, lispy_Value v, int depth) {
   if (depth > AGL_MAX_DEPTH) return;
-  if (lx_is(v, LX_PAIR)) {
+  if (agl_is(v, LISPY_TPAIR)) {
     agl_scan_list(s, v, depth);
-  } else if (lx_is(v, LX_VECTOR)) {
-    for (size_t i = 0; i < lx_as_vector(v)->len; i++)
-      agl_scan(s, lx_as_vector(v)->items[i], depth + 1);
-  } else if (lx_is(v, LX_DICT)) {
+  } else if (agl_is(v, LISPY_TVECTOR)) {
+    for (size_t i = 0, n = lispy_vector_length(v); i < n; i++)
+      agl_scan(s, lispy_vector_item(v, i), depth + 1);
+  } else if (agl_is(v, LISPY_TDICT)) {
     lispy_Value k, x;
-    for (size_t it = 0; lx_dict_next(lx_as_dict(v), &it, &k, &x);) {
+    for (size_t it = 0; lispy_dict_next(v, &it, &k, &x);) {
       agl_scan(s, k, depth + 1);
       agl_scan(s, x, depth + 1);
     }

@@ -265,11 +265,6 @@ void cp_add_values(cp_Engine *e, const char *agent, const char *key, const char 
 ** Symbols
 ** ======================================================================== */
 
-/* The name of a symbol value, or NULL. */
-static const char *cp_symbol_name(lispy_Value v) {
-  return lx_is(v, LX_SYMBOL) ? lx_as_symbol(v)->name->data : NULL;
-}
-
 /* Special forms, context methods and the base environment (once). */
 static void cp_base_build(cp_Engine *e, lispy_State *L) {
   size_t n;
@@ -279,8 +274,8 @@ static void cp_base_build(cp_Engine *e, lispy_State *L) {
   for (size_t i = 0; i < n; i++) cp_index_add(&e->base, m[i].lispy_name, m[i].params, CP_CONTEXT);
   /* Copy the names out before anything else can allocate (and collect). */
   lispy_Value names = lispy_env_names(L, lispy_base_env(L));
-  for (; lx_is(names, LX_PAIR); names = lx_cdr(names)) {
-    const char *s = cp_symbol_name(lx_car(names));
+  for (; lispy_type(names) == LISPY_TPAIR; names = lispy_cdr(names)) {
+    const char *s = lispy_symbol_name(lispy_car(names));
     if (s) cp_index_add(&e->base, s, "builtin", CP_BUILTIN);
   }
   cp_index_sort(&e->base);
@@ -296,12 +291,12 @@ static int cp_str_cmp(const void *a, const void *b) {
 static void cp_user_refresh(cp_Engine *e, lispy_State *L) {
   lispy_Value names = lispy_env_names(L, e->env);
   size_t count = 0;
-  for (lispy_Value p = names; lx_is(p, LX_PAIR); p = lx_cdr(p)) count++;
+  for (lispy_Value p = names; lispy_type(p) == LISPY_TPAIR; p = lispy_cdr(p)) count++;
   if (count == e->user_seen && (count == 0 || e->user)) return;
   cp_user_clear(e);
   e->user = count ? calloc(count, sizeof *e->user) : NULL;
-  for (; e->user && lx_is(names, LX_PAIR); names = lx_cdr(names)) {
-    const char *s = cp_symbol_name(lx_car(names));
+  for (; e->user && lispy_type(names) == LISPY_TPAIR; names = lispy_cdr(names)) {
+    const char *s = lispy_symbol_name(lispy_car(names));
     if (s && (e->user[e->nuser] = strdup(s))) e->nuser++;
   }
   qsort(e->user, e->nuser, sizeof *e->user, cp_str_cmp);

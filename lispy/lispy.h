@@ -3,8 +3,10 @@
 **
 ** A host creates a state, sets the limits every evaluation runs under,
 ** evaluates source or calls functions, and converts values to and from
-** cJSON. Everything an outside embedder needs is here; the agents/ layer
-** uses nothing else.
+** cJSON. Everything an outside embedder needs is here; agents/,
+** completions/ and repl/ use nothing else. The state, environments and
+** heap objects are opaque (their layout is lispy/'s own): a host reads
+** values through the accessors below, in the style of lua.h.
 **
 ** Value lifetime: a lispy_Value returned by the API stays valid until the
 ** next call that may evaluate code or allocate. Keep one longer with
@@ -27,12 +29,63 @@
 extern "C" {
 #endif
 
-#include "lx_object.h"
+/* ---- Types ------------------------------------------------------------ */
+typedef struct lispy_State lispy_State;  /* an interpreter (opaque) */
+typedef struct lispy_Env lispy_Env;      /* a global environment (opaque) */
 
-typedef struct lx_State lispy_State;
-typedef lx_Value lispy_Value;       /* 16-byte tagged value; use accessors */
-typedef struct lx_Env lispy_Env;     /* a global environment */
-typedef lx_NativeFn lispy_NativeFn;  /* lispy_Value fn(L, argc, argv) */
+/* A value: 16 bytes, passed and returned by value. Immediates (nil, '(),
+** booleans, numbers) are held inline, everything else points into the
+** collected heap. The members are the library's: a host must not read or
+** set them, only use the functions below (lispy_type, lispy_car, ...). */
+typedef struct lispy_Value {
+  uint32_t tag;                 /* private: the type */
+  union {
+    int64_t i;
+    double f;
+    bool b;
+    struct lispy_Obj *o;        /* heap objects (opaque) */
+  } as;                         /* private: the payload */
+} lispy_Value;
+
+/* A C function callable from LisPy (lispy_register): argv holds argc
+** arguments; it returns its result or raises with lispy_raise. */
+typedef lispy_Value (*lispy_NativeFn)(lispy_State *L, int argc, lispy_Value *argv);
+
+/* The type of a value, as lispy_type returns it. */
+typedef enum lispy_Type {
+  LISPY_TNIL = 0,  /* nil: JSON null, false in conditions */
+  LISPY_TEMPTY,    /* '(): the empty list, true in conditions */
+  LISPY_TBOOL,
+  LISPY_TINT,      /* int64 */
+  LISPY_TFLOAT,
+  LISPY_TSTRING,   /* immutable UTF-8 */
+  LISPY_TSYMBOL,
+  LISPY_TKEYWORD,
+  LISPY_TPAIR,     /* a cons cell: a non-empty list */
+  LISPY_TVECTOR,
+  LISPY_TDICT,
+  LISPY_TCLOSURE,  /* a function written in LisPy */
+  LISPY_TNATIVE,   /* a C function (a builtin, lispy_register) */
+  LISPY_TERROR,    /* an error value (lispy_error_kind ...) */
+  LISPY_THOST      /* a host object (lispy_host_new) */
+} lispy_Type;
+
+/* Where a datum was read. Line and column are 1-based; 0 means unknown
+** (data made at run time). file is an id lispy_file_name turns into a
+** name; 0 means none. */
+typedef struct lispy_SrcPos {
+  uint32_t line;
+  uint16_t col;
+  uint16_t file;
+} lispy_SrcPos;
+
+/* ---- Limits of the language a host may rely on ------------------------- */
+/* Fixed parameters of one LisPy function (a rest parameter may follow);
+** a definition with more is a compile error. */
+#define LISPY_MAX_PARAMS 250
+/* Nesting of the data lispy_read returns (deeper input is a syntax error)
+** and of the values the printer, equality and the JSON bridge walk. */
+#define LISPY_MAX_DEPTH 1000
 
 /* ---- Status codes returned by the API -------------------------------- */
 enum {
@@ -135,15 +188,33 @@ int lispy_read(lispy_State *L, const char *src, size_t len, size_t *pos,
                const char *filename, lispy_Value *out);
 
 /* Source positions: read data keeps where each item was read (a pair's
-** car, each vector item, each dict entry's key and value). The name of
-** the file a position points into: */
-const char *lispy_file_name(lispy_State *L, lx_SrcPos pos);
+** car, each vector item, each dict entry's key and value); the functions
+** below return {0} for data made at run time or a value of another type. */
+/* Where the car of pair was read. */
+lispy_SrcPos lispy_car_pos(lispy_Value pair);
+/* Where item i of vector vec was read. */
+lispy_SrcPos lispy_vector_pos(lispy_Value vec, size_t i);
+/* Where the key and the value (either pointer may be NULL) of the entry
+** that lispy_dict_next(dict, &iter, ...) last returned were read, iter as
+** that call left it. */
+void lispy_dict_pos(lispy_Value dict, size_t iter, lispy_SrcPos *key,
+                    lispy_SrcPos *value);
+/* The name of the file a position points into ("<unknown>" for none). */
+const char *lispy_file_name(lispy_State *L, lispy_SrcPos pos);
 
 /* Names of the special forms (define, let, try, ...); *n gets the count. */
 const char *const *lispy_special_forms(size_t *n);
 /* Doc string and parameter synopsis of a function value (NULL if none). */
 const char *lispy_doc(lispy_Value fn);
 const char *lispy_params(lispy_State *L, lispy_Value fn, char *buf, size_t len);
+/* Fixed parameters of a LisPy function (at most LISPY_MAX_PARAMS), with
+** *rest (may be NULL) set when a rest parameter follows them; -1 for any
+** other value (builtins included). */
+int         lispy_fn_nparams(lispy_Value fn, bool *rest);
+/* The parameter list of a LisPy function as its definition wrote it:
+** (a b), (a b . r), (a & r) (a vector [a & r] as that list) or a lone
+** symbol r; nil for any other value. */
+lispy_Value lispy_fn_params(lispy_Value fn);
 
 /* ---- Errors ------------------------------------------------------------ */
 lispy_Value  lispy_last_error(lispy_State *L);
@@ -154,6 +225,8 @@ const char  *lispy_error_message(lispy_Value err);
 /* The stack trace of err: a list of {function file line col} dicts ('()
 ** when none). */
 lispy_Value  lispy_error_trace(lispy_Value err);
+/* Where err was raised ({0} when unknown or err is no error). */
+lispy_SrcPos lispy_error_pos(lispy_Value err);
 /* Raise from a native function (does not return). */
 _Noreturn void lispy_raise(lispy_State *L, const char *kind,
                            const char *message);
@@ -173,10 +246,33 @@ void        lispy_dict_put(lispy_State *L, lispy_Value dict, const char *key,
                            lispy_Value value);
 bool        lispy_dict_get(lispy_State *L, lispy_Value dict, const char *key,
                            lispy_Value *out);
+lispy_Type  lispy_type(lispy_Value v);
 const char *lispy_type_name(lispy_Value v);
-bool        lispy_is_function(lispy_Value v);
-/* String or keyword contents; NULL otherwise. */
+bool        lispy_is_function(lispy_Value v);   /* closure or native */
+/* Contents of a string, or name of a keyword (without the colon) or a
+** symbol; NULL otherwise. *len (may be NULL) gets its bytes. */
 const char *lispy_to_cstring(lispy_Value v, size_t *len);
+/* Name of a symbol; NULL for any other value (keywords included). */
+const char *lispy_symbol_name(lispy_Value v);
+/* The number of an integer; 0 for any other value (floats included). */
+int64_t     lispy_to_int(lispy_Value v);
+
+/* Lists: the car / cdr of a pair, nil when v is no pair. */
+lispy_Value lispy_car(lispy_Value v);
+lispy_Value lispy_cdr(lispy_Value v);
+/* Items of a proper list ('() has 0); -1 when v is improper, cyclic or no
+** list. */
+int64_t     lispy_list_length(lispy_Value v);
+/* Vectors: the item count (0 when v is no vector) and item i (nil when v
+** is no vector or i is out of range). */
+size_t      lispy_vector_length(lispy_Value v);
+lispy_Value lispy_vector_item(lispy_Value v, size_t i);
+/* Dicts, in insertion order: start with *iter = 0; each call sets *key
+** and *value (either may be NULL) to the next entry and returns true, or
+** returns false at the end (at once when v is no dict). The dict must not
+** change while it is walked. */
+bool        lispy_dict_next(lispy_Value dict, size_t *iter, lispy_Value *key,
+                            lispy_Value *value);
 
 /* Printed form (readable: strings quoted); malloc'd, caller frees. */
 char       *lispy_repr(lispy_State *L, lispy_Value v, bool readable);
@@ -199,7 +295,8 @@ int         lispy_from_json(lispy_State *L, const cJSON *json,
 ** run under the limits (fuel, time; the text or the cJSON tree counts
 ** against the memory limit): inside the running evaluation's budget when
 ** one runs, else under a fresh budget from lispy_set_limits. 0 restores
-** the default (LX_DEFAULT_JSON_CAP); values above 1 GiB are clamped. */
+** the default (64 MiB: LX_DEFAULT_JSON_CAP of lx_config.h); values above
+** 1 GiB are clamped. */
 void        lispy_set_json_cap(lispy_State *L, size_t bytes);
 
 /* Text the host owns and may reuse: data is malloc'd (free it with free()),

@@ -14,31 +14,46 @@
 #include <stdint.h>
 #include <stdbool.h>
 
+#include "lispy.h"
 #include "lx_config.h"
 
-typedef struct lx_State lx_State;
+/* The public types of lispy.h under their internal names: the same types,
+** so the API passes them on without conversion. */
+typedef struct lispy_State lx_State;
+typedef lispy_Value lx_Value;
+typedef lispy_SrcPos lx_SrcPos;
+typedef lispy_NativeFn lx_NativeFn;
+typedef struct lispy_Env lx_Env;
+typedef struct lispy_Obj lx_Obj;
+
+/* The limits lispy.h states are these knobs. */
+_Static_assert(LISPY_MAX_PARAMS == LX_MAX_LOCALS, "lispy.h's LISPY_MAX_PARAMS must equal LX_MAX_LOCALS");
+_Static_assert(LISPY_MAX_DEPTH == LX_MAX_C_DEPTH, "lispy.h's LISPY_MAX_DEPTH must equal LX_MAX_C_DEPTH");
+_Static_assert(sizeof(lx_Value) == 16, "a value is 16 bytes");
 
 /* ========================================================================
 ** Type tags
 ** ======================================================================== */
 
+/* The public types take lispy.h's values (lispy_type returns the tag);
+** the internal ones follow them. */
 typedef enum lx_Type {
-  LX_NIL = 0,   /* nil: JSON null, false in conditions */
-  LX_EMPTY,     /* '(): the empty list, true in conditions */
-  LX_BOOL,
-  LX_INT,       /* int64; arithmetic overflow is an error */
-  LX_FLOAT,
+  LX_NIL = LISPY_TNIL,         /* nil: JSON null, false in conditions */
+  LX_EMPTY = LISPY_TEMPTY,     /* '(): the empty list, true in conditions */
+  LX_BOOL = LISPY_TBOOL,
+  LX_INT = LISPY_TINT,         /* int64; arithmetic overflow is an error */
+  LX_FLOAT = LISPY_TFLOAT,
   /* ---- heap objects from here on ---- */
-  LX_STRING,
-  LX_SYMBOL,
-  LX_KEYWORD,
-  LX_PAIR,
-  LX_VECTOR,
-  LX_DICT,
-  LX_CLOSURE,   /* a LisPy function */
-  LX_NATIVE,    /* a C builtin */
-  LX_ERROR,     /* an error value: kind, message, data, trace */
-  LX_HOST,      /* opaque host object (e.g. the agent context) */
+  LX_STRING = LISPY_TSTRING,
+  LX_SYMBOL = LISPY_TSYMBOL,
+  LX_KEYWORD = LISPY_TKEYWORD,
+  LX_PAIR = LISPY_TPAIR,
+  LX_VECTOR = LISPY_TVECTOR,
+  LX_DICT = LISPY_TDICT,
+  LX_CLOSURE = LISPY_TCLOSURE, /* a LisPy function */
+  LX_NATIVE = LISPY_TNATIVE,   /* a C builtin */
+  LX_ERROR = LISPY_TERROR,     /* an error value: kind, message, data, trace */
+  LX_HOST = LISPY_THOST,       /* opaque host object (e.g. the agent context) */
   LX_PROTO,     /* internal: compiled function prototype */
   LX_BOX,       /* internal: mutable cell (globals, captured set! vars) */
   LX_ENV,       /* internal: a global environment */
@@ -47,30 +62,15 @@ typedef enum lx_Type {
 
 #define LX_FIRST_OBJ LX_STRING
 
-typedef struct lx_Obj lx_Obj;
-
-typedef struct lx_Value {
-  uint32_t tag;            /* an lx_Type */
-  union {
-    int64_t i;             /* LX_INT */
-    double f;              /* LX_FLOAT */
-    bool b;                /* LX_BOOL */
-    lx_Obj *o;             /* every heap type */
-  } as;
-} lx_Value;
-
-/* A source position. Line and column are 1-based; 0 means unknown. */
-typedef struct lx_SrcPos {
-  uint32_t line;
-  uint16_t col;
-  uint16_t file;           /* index into the state's file-name table; 0 = none */
-} lx_SrcPos;
+/* A value (lispy_Value, lispy.h): tag is an lx_Type; as.i holds LX_INT,
+** as.f LX_FLOAT, as.b LX_BOOL, as.o every heap type. A source position
+** (lispy_SrcPos): file indexes the state's file-name table (0 = none). */
 
 /* ========================================================================
 ** Heap objects
 ** ======================================================================== */
 
-struct lx_Obj {
+struct lispy_Obj {
   lx_Obj *gc_next;         /* all objects form one singly linked list */
   uint8_t type;            /* an lx_Type */
   uint8_t marked;          /* GC mark bit */
@@ -146,7 +146,6 @@ static inline size_t lx_dict_block_size(size_t cap, size_t index_cap) {
 }
 
 typedef struct lx_Proto lx_Proto;
-typedef struct lx_Env lx_Env;
 
 typedef struct lx_Closure {
   lx_Obj h;
@@ -154,8 +153,6 @@ typedef struct lx_Closure {
   uint32_t nupvals;
   lx_Value upvals[];       /* captured values (boxes for mutated variables) */
 } lx_Closure;
-
-typedef lx_Value (*lx_NativeFn)(lx_State *L, int argc, lx_Value *argv);
 
 typedef struct lx_Native {
   lx_Obj h;
@@ -202,7 +199,7 @@ typedef struct lx_Box {
 
 /* A global environment: symbol -> box. Agents get their own, whose parent is
 ** the shared base environment of builtins and prelude. */
-struct lx_Env {
+struct lispy_Env {
   lx_Obj h;
   lx_Dict *table;          /* symbol -> lx_Box */
   lx_Env *parent;          /* NULL for the base environment */

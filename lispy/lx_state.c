@@ -132,7 +132,7 @@ const char *lx_file_name(lx_State *L, uint16_t id) {
   return id <= L->nfiles ? L->files[id - 1] : "<unknown>";
 }
 
-const char *lispy_file_name(lispy_State *L, lx_SrcPos pos) {
+const char *lispy_file_name(lispy_State *L, lispy_SrcPos pos) {
   return lx_file_name(L, pos.file);
 }
 
@@ -708,6 +708,11 @@ lispy_Value lispy_error_trace(lispy_Value err) {
   return lx_as_error(err)->trace;
 }
 
+lispy_SrcPos lispy_error_pos(lispy_Value err) {
+  lx_SrcPos none = {0, 0, 0};
+  return lx_is(err, LX_ERROR) ? lx_as_error(err)->pos : none;
+}
+
 _Noreturn void lispy_raise(lispy_State *L, const char *kind, const char *message) {
   lx_error_kind(L, kind, lx_nil(), "%s", message);
 }
@@ -723,6 +728,7 @@ lispy_Value lispy_float(double f) { return lx_float(f); }
 lispy_Value lispy_string(lispy_State *L, const char *s, size_t len) { return lx_string(L, s, len); }
 lispy_Value lispy_keyword(lispy_State *L, const char *name) { return lx_keyword(L, name, strlen(name)); }
 lispy_Value lispy_dict(lispy_State *L) { return lx_obj(lx_dict_new(L, 0)); }
+lispy_Type lispy_type(lispy_Value v) { return (lispy_Type)v.tag; }
 const char *lispy_type_name(lispy_Value v) { return lx_type_name(v); }
 bool lispy_is_function(lispy_Value v) { return lx_is(v, LX_CLOSURE) || lx_is(v, LX_NATIVE); }
 

@@ -43,7 +43,7 @@ typedef struct lx_Jump {
 ** unless they run code of their own environment. Marks live in C locals
 ** of the functions that push them and are popped on every exit. */
 typedef struct lx_EnvMark {
-  struct lx_Env *env;      /* never NULL; the base only while the prelude
+  lx_Env *env;             /* never NULL; the base only while the prelude
                               loads (before base_frozen) */
   size_t frames;           /* L->nframes when the region began */
   struct lx_EnvMark *prev; /* the enclosing region, or NULL */
@@ -65,7 +65,7 @@ typedef struct lx_Budget {
 ** The state
 ** ======================================================================== */
 
-struct lx_State {
+struct lispy_State {
   /* ---- memory and collector ---- */
   size_t mem_used;         /* bytes currently allocated through lx_mem_* */
   size_t mem_peak;         /* high-water mark */

@@ -82,8 +82,8 @@ void rp_shell_print_error(rp_Shell *sh, const char *src) {
   char *nl = strchr(text, '\n');
   if (nl) *nl = '\0';
   rp_shell_printf_color(sh, RP_RED, "%s\n", text);
-  if (lx_is(e, LX_ERROR) && lx_as_error(e)->pos.line && src)
-    rp_show_caret(sh, src, (int)lx_as_error(e)->pos.line, lx_as_error(e)->pos.col);
+  lispy_SrcPos at = lispy_error_pos(e);
+  if (at.line && src) rp_show_caret(sh, src, (int)at.line, at.col);
   if (nl) rp_shell_printf_color(sh, RP_DIM, "%s\n", nl + 1);
   free(text);
   lispy_env_set(sh->L, sh->env, "*e", e);
@@ -113,11 +113,11 @@ static int rp_defines(rp_Shell *sh, const char *text, size_t len) {
   size_t pos = 0;
   lispy_Value form;
   while (lispy_read(sh->L, text, len, &pos, "<repl>", &form) == LISPY_OK) {
-    if (!lx_is(form, LX_PAIR) || !lx_is(lx_cdr(form), LX_PAIR)) continue;
-    const char *head = lispy_to_cstring(lx_car(form), NULL);
+    if (lispy_type(form) != LISPY_TPAIR || lispy_type(lispy_cdr(form)) != LISPY_TPAIR) continue;
+    const char *head = lispy_to_cstring(lispy_car(form), NULL);
     if (!head || (strcmp(head, "define") && strcmp(head, "def") && strcmp(head, "defn"))) continue;
-    lispy_Value target = lx_car(lx_cdr(form));
-    if (lx_is(target, LX_PAIR)) target = lx_car(target);
+    lispy_Value target = lispy_car(lispy_cdr(form));
+    if (lispy_type(target) == LISPY_TPAIR) target = lispy_car(target);
     const char *name = lispy_to_cstring(target, NULL);
     if (!name) continue;
     for (int i = 0; desc[i]; i++) what |= strcmp(name, desc[i]) == 0 ? 1 : 0;

@@ -2,8 +2,10 @@
 ** test_api.c -- the embedding API (lispy.h) as an outside embedder uses it:
 ** state lifecycle, isolated environments, native functions, host objects
 ** and their finalizers, calling closures, references across collections,
-** the JSON bridge, error text, incremental reading, output capture, and
-** values handed to the API staying alive while the API works on them.
+** the JSON bridge, error text, the accessors that read values (types,
+** lists, vectors, dicts, functions, source positions), incremental
+** reading, output capture, and values handed to the API staying alive
+** while the API works on them.
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,7 +96,7 @@ static lispy_Value nat_add3(lispy_State *L, int argc, lispy_Value *argv) {
   int64_t sum = 0;
   for (int i = 0; i < argc; i++) {
     if (strcmp(lispy_type_name(argv[i]), "integer") != 0) lispy_raise(L, "runtime", "add3: integers only");
-    sum += argv[i].as.i;
+    sum += lispy_to_int(argv[i]);
   }
   return lispy_int(sum);
 }
@@ -158,8 +160,8 @@ static void test_values(lispy_State *L) {
   lispy_Value d;
   CHECK(eval_value(L, "{:a 1 \"b\" 2}", "api", &d) == LISPY_OK);
   lispy_Value out;
-  CHECK(lispy_dict_get(L, d, "a", &out) && out.as.i == 1);
-  CHECK(lispy_dict_get(L, d, "b", &out) && out.as.i == 2);
+  CHECK(lispy_dict_get(L, d, "a", &out) && lispy_to_int(out) == 1);
+  CHECK(lispy_dict_get(L, d, "b", &out) && lispy_to_int(out) == 2);
   CHECK(!lispy_dict_get(L, d, "c", &out));
   CHECK(!lispy_dict_get(L, lispy_int(1), "a", &out));
   /* lispy_error_kind / message tolerate non-errors */
@@ -192,7 +194,7 @@ static void test_env_isolation(lispy_State *L) {
   check_error(L, B, "secret", "secret");
   check_error(L, NULL, "secret", "secret");
   lispy_Value v;
-  CHECK(lispy_env_get(L, A, "secret", &v) && v.as.i == 42);
+  CHECK(lispy_env_get(L, A, "secret", &v) && lispy_to_int(v) == 42);
   CHECK(!lispy_env_get(L, B, "secret", &v));
   /* builtins and the prelude are visible in both */
   check_eval(L, A, "(car '(1 2))", "1");
@@ -579,6 +581,179 @@ static void test_error_text(lispy_State *L) {
   free(text);
 }
 
+/* ==== Reading values: types, lists, vectors, dicts, functions, positions ==== */
+
+/* The one datum of src, read (not evaluated) as file; nil on failure. */
+static lispy_Value read_one(lispy_State *L, const char *src, const char *file) {
+  size_t pos = 0;
+  lispy_Value v = lispy_nil();
+  CHECK(lispy_read(L, src, strlen(src), &pos, file, &v) == LISPY_OK);
+  return v;
+}
+
+/* src evaluates to a value of type t. */
+static void check_type(lispy_State *L, const char *src, lispy_Type t) {
+  lispy_Value v;
+  CHECK(eval_value(L, src, "api", &v) == LISPY_OK);
+  if (lispy_type(v) != t) fprintf(stderr, "%s: type %d, want %d\n", src, (int)lispy_type(v), (int)t);
+  CHECK(lispy_type(v) == t);
+}
+
+/* p is line:col (and, when file is not NULL, in that file). */
+static void check_pos(lispy_State *L, lispy_SrcPos p, unsigned line, unsigned col,
+                      const char *file) {
+  if (p.line != line || p.col != col)
+    fprintf(stderr, "position %u:%u, want %u:%u\n", (unsigned)p.line, (unsigned)p.col, line, col);
+  CHECK(p.line == line && p.col == col);
+  if (file) CHECK_STR(lispy_file_name(L, p), file);
+}
+
+static void test_types(lispy_State *L) {
+  check_type(L, "nil", LISPY_TNIL);
+  check_type(L, "'()", LISPY_TEMPTY);
+  check_type(L, "true", LISPY_TBOOL);
+  check_type(L, "7", LISPY_TINT);
+  check_type(L, "1.5", LISPY_TFLOAT);
+  check_type(L, "\"s\"", LISPY_TSTRING);
+  check_type(L, "'sym", LISPY_TSYMBOL);
+  check_type(L, ":kw", LISPY_TKEYWORD);
+  check_type(L, "'(1)", LISPY_TPAIR);
+  check_type(L, "[1]", LISPY_TVECTOR);
+  check_type(L, "{}", LISPY_TDICT);
+  check_type(L, "(fn [] 1)", LISPY_TCLOSURE);
+  check_type(L, "car", LISPY_TNATIVE);
+  check_type(L, "(make-error \"x\")", LISPY_TERROR);
+  CHECK(lispy_type(lispy_host_new(L, "probe", NULL, NULL)) == LISPY_THOST);
+  CHECK(lispy_type(lispy_nil()) == LISPY_TNIL && lispy_type(lispy_float(2)) == LISPY_TFLOAT);
+  /* integers, and 0 for anything else */
+  CHECK(lispy_to_int(lispy_int(-5)) == -5);
+  CHECK(lispy_to_int(lispy_float(2.0)) == 0 && lispy_to_int(lispy_nil()) == 0);
+}
+
+static void test_lists_and_symbols(lispy_State *L) {
+  lispy_Value v = read_one(L, "(a :b \"c\" . d)", "api");
+  CHECK(lispy_type(v) == LISPY_TPAIR);
+  CHECK_STR(lispy_symbol_name(lispy_car(v)), "a");
+  lispy_Value kw = lispy_car(lispy_cdr(v)), str = lispy_car(lispy_cdr(lispy_cdr(v)));
+  CHECK(lispy_symbol_name(kw) == NULL && lispy_symbol_name(str) == NULL);
+  CHECK_STR(lispy_to_cstring(kw, NULL), "b");
+  CHECK_STR(lispy_to_cstring(lispy_car(v), NULL), "a");
+  CHECK_STR(lispy_symbol_name(lispy_cdr(lispy_cdr(lispy_cdr(v)))), "d");
+  CHECK(lispy_symbol_name(lispy_int(1)) == NULL);
+  CHECK(lispy_list_length(v) == -1);  /* improper */
+  /* car and cdr of anything but a pair are nil */
+  CHECK(lispy_type(lispy_car(lispy_int(1))) == LISPY_TNIL);
+  CHECK(lispy_type(lispy_cdr(lispy_nil())) == LISPY_TNIL);
+  CHECK(lispy_type(lispy_car(read_one(L, "()", "api"))) == LISPY_TNIL);
+  CHECK(lispy_list_length(read_one(L, "(1 2 3)", "api")) == 3);
+  CHECK(lispy_list_length(read_one(L, "()", "api")) == 0);
+  CHECK(lispy_list_length(lispy_nil()) == -1 && lispy_list_length(lispy_int(3)) == -1);
+}
+
+static void test_vectors_and_dicts(lispy_State *L) {
+  lispy_Value v = read_one(L, "[1 :x \"s\"]", "api");
+  CHECK(lispy_vector_length(v) == 3);
+  CHECK(lispy_to_int(lispy_vector_item(v, 0)) == 1);
+  CHECK(lispy_type(lispy_vector_item(v, 1)) == LISPY_TKEYWORD);
+  CHECK(lispy_type(lispy_vector_item(v, 3)) == LISPY_TNIL);  /* out of range */
+  CHECK(lispy_vector_length(lispy_int(1)) == 0);
+  CHECK(lispy_vector_length(read_one(L, "(1 2)", "api")) == 0);
+  CHECK(lispy_type(lispy_vector_item(lispy_nil(), 0)) == LISPY_TNIL);
+  /* dicts in insertion order, past removed entries */
+  lispy_Value d;
+  CHECK(eval_value(L, "(let [d {:a 1 :b 2 :c 3}] (dict-remove! d :b) d)", "api", &d) == LISPY_OK);
+  lispy_Value key, value;
+  char keys[8] = "";
+  int64_t sum = 0;
+  for (size_t it = 0; lispy_dict_next(d, &it, &key, &value);) {
+    strcat(keys, lispy_to_cstring(key, NULL));
+    sum += lispy_to_int(value);
+  }
+  CHECK_STR(keys, "ac");
+  CHECK(sum == 4);
+  size_t it = 0;
+  CHECK(lispy_dict_next(d, &it, NULL, NULL) && lispy_dict_next(d, &it, NULL, &value) &&
+        lispy_to_int(value) == 3 && !lispy_dict_next(d, &it, &key, &value));
+  it = 0;
+  CHECK(!lispy_dict_next(lispy_int(1), &it, &key, &value));
+  CHECK(!lispy_dict_next(v, &it, &key, &value));  /* a vector is no dict */
+}
+
+static void test_functions(lispy_State *L) {
+  lispy_Value f;
+  bool rest = false;
+  CHECK(eval_value(L, "(define (f ctx a . r) \"Doc.\" r) f", "api", &f) == LISPY_OK);
+  CHECK(lispy_fn_nparams(f, &rest) == 2 && rest);
+  CHECK_STR(lispy_doc(f), "Doc.");
+  lispy_Value ps = lispy_fn_params(f);
+  CHECK_STR(lispy_symbol_name(lispy_car(ps)), "ctx");
+  CHECK_STR(lispy_symbol_name(lispy_cdr(lispy_cdr(ps))), "r");
+  CHECK(lispy_list_length(ps) == -1);
+  CHECK(eval_value(L, "(fn [x y] x)", "api", &f) == LISPY_OK);
+  CHECK(lispy_fn_nparams(f, &rest) == 2 && !rest);
+  CHECK(lispy_list_length(lispy_fn_params(f)) == 2);  /* the vector, as a list */
+  CHECK(lispy_doc(f) == NULL);
+  CHECK(eval_value(L, "(fn [a & more] a)", "api", &f) == LISPY_OK);
+  CHECK(lispy_fn_nparams(f, NULL) == 1);
+  CHECK(lispy_list_length(lispy_fn_params(f)) == 3);  /* as written: (a & more) */
+  CHECK(eval_value(L, "(lambda args args)", "api", &f) == LISPY_OK);
+  CHECK(lispy_fn_nparams(f, &rest) == 0 && rest);
+  CHECK_STR(lispy_symbol_name(lispy_fn_params(f)), "args");
+  /* builtins and other values have no parameter list */
+  CHECK(lispy_env_get(L, NULL, "car", &f));
+  rest = false;
+  CHECK(lispy_fn_nparams(f, &rest) == -1 && !rest);
+  CHECK(lispy_type(lispy_fn_params(f)) == LISPY_TNIL);
+  CHECK(lispy_doc(f) != NULL);
+  CHECK(lispy_fn_nparams(lispy_int(1), NULL) == -1);
+  CHECK(lispy_type(lispy_fn_params(lispy_nil())) == LISPY_TNIL);
+}
+
+static void test_positions(lispy_State *L) {
+  const char *src = "(define x\n"
+                    "  [10 20]\n"
+                    "  {:k \"v\"})";
+  lispy_Value form = read_one(L, src, "pos.lispy");
+  int ref = lispy_ref(L, form);
+  check_pos(L, lispy_car_pos(form), 1, 2, "pos.lispy");                 /* define */
+  check_pos(L, lispy_car_pos(lispy_cdr(form)), 1, 9, NULL);             /* x */
+  lispy_Value vec = lispy_car(lispy_cdr(lispy_cdr(form)));
+  check_pos(L, lispy_car_pos(lispy_cdr(lispy_cdr(form))), 2, 3, NULL);  /* [ */
+  check_pos(L, lispy_vector_pos(vec, 0), 2, 4, "pos.lispy");
+  check_pos(L, lispy_vector_pos(vec, 1), 2, 7, NULL);
+  check_pos(L, lispy_vector_pos(vec, 2), 0, 0, NULL);                   /* out of range */
+  lispy_Value dict = lispy_car(lispy_cdr(lispy_cdr(lispy_cdr(form))));
+  lispy_SrcPos kp, vp;
+  size_t it = 0;
+  lispy_dict_pos(dict, it, &kp, &vp);                                   /* nothing returned yet */
+  check_pos(L, kp, 0, 0, NULL);
+  CHECK(lispy_dict_next(dict, &it, NULL, NULL));
+  lispy_dict_pos(dict, it, &kp, &vp);
+  check_pos(L, kp, 3, 4, "pos.lispy");
+  check_pos(L, vp, 3, 7, NULL);
+  lispy_dict_pos(dict, it, NULL, &vp);
+  check_pos(L, vp, 3, 7, NULL);
+  lispy_unref(L, ref);
+  /* wrong types and data made at run time have no position */
+  check_pos(L, lispy_car_pos(lispy_int(1)), 0, 0, NULL);
+  check_pos(L, lispy_vector_pos(lispy_nil(), 0), 0, 0, NULL);
+  lispy_dict_pos(lispy_int(1), 1, &kp, &vp);
+  check_pos(L, kp, 0, 0, NULL);
+  check_pos(L, vp, 0, 0, NULL);
+  lispy_Value made;
+  CHECK(eval_value(L, "(list 1 2)", "api", &made) == LISPY_OK);
+  check_pos(L, lispy_car_pos(made), 0, 0, NULL);
+  CHECK(eval_value(L, "(vector 1 2)", "api", &made) == LISPY_OK);
+  check_pos(L, lispy_vector_pos(made, 0), 0, 0, NULL);
+  CHECK_STR(lispy_file_name(L, lispy_car_pos(made)), "<unknown>");
+  /* where an error was raised */
+  CHECK(eval_value(L, "(+ 1\n   (car 5))", "err.lispy", &made) == LISPY_ERROR);
+  lispy_SrcPos ep = lispy_error_pos(lispy_last_error(L));
+  CHECK(ep.line == 2 && ep.col >= 4);
+  CHECK_STR(lispy_file_name(L, ep), "err.lispy");
+  check_pos(L, lispy_error_pos(lispy_int(1)), 0, 0, NULL);
+}
+
 /* ==== Incremental reading and output ================================================================= */
 
 static void test_read_incremental(lispy_State *L) {
@@ -678,8 +853,8 @@ static void test_api_keeps_arguments_alive(void) {
   lispy_dict_put(L, d, "one", lispy_int(1));
   lispy_dict_put(L, d, "two", lispy_int(2));
   dref = lispy_ref(L, d);
-  CHECK(lispy_dict_get(L, lispy_deref(L, dref), "one", &got) && got.as.i == 1);
-  CHECK(lispy_dict_get(L, lispy_deref(L, dref), "two", &got) && got.as.i == 2);
+  CHECK(lispy_dict_get(L, lispy_deref(L, dref), "one", &got) && lispy_to_int(got) == 1);
+  CHECK(lispy_dict_get(L, lispy_deref(L, dref), "two", &got) && lispy_to_int(got) == 2);
   lispy_unref(L, dref);
 
   /* lispy_repr of an evaluation's result */
@@ -731,6 +906,11 @@ int main(void) {
   test_call_json(L);
   test_call_json_text(L);
   test_error_text(L);
+  test_types(L);
+  test_lists_and_symbols(L);
+  test_vectors_and_dicts(L);
+  test_functions(L);
+  test_positions(L);
   test_read_incremental(L);
   test_output(L);
   lispy_close(L);
