@@ -21,6 +21,17 @@
 #endif
 _Static_assert(AG_MAX_AGENT_FILE_BYTES <= (1u << 30), "agent file cap too large");
 
+/* Agent folders one command line may name with --agents (lispy's options
+** hold them in a fixed array, copied by `lispy complete`). Past it the
+** command stops with a usage error (status 2) instead of dropping the
+** rest; a longer list goes in LISPY_AGENTS_PATH, which has no bound. 64 is
+** far more than anyone types. Ceiling: 65536 (8 bytes a folder in the
+** options, a stack object). */
+#ifndef AG_MAX_AGENT_DIRS
+#define AG_MAX_AGENT_DIRS 64
+#endif
+_Static_assert(AG_MAX_AGENT_DIRS >= 1 && AG_MAX_AGENT_DIRS <= 65536, "AG_MAX_AGENT_DIRS out of range");
+
 /* ---- Values leaving the sandbox ------------------------------------------- */
 
 /* Largest JSON text an agent's result, error data or descriptor may become

@@ -17,7 +17,7 @@ typedef struct rp_Options {
   int nfiles;
   char **args;             /* the subcommand's positional arguments */
   int nargs;
-  const char *agent_dirs[64]; /* --agents DIR (repeatable) */
+  const char *agent_dirs[AG_MAX_AGENT_DIRS]; /* --agents DIR (repeatable) */
   int nagent_dirs;
   const char *mock;        /* --mock FILE */
   const char *format;      /* --format */
@@ -33,6 +33,7 @@ typedef struct rp_Options {
 int     rp_agents_main(const rp_Options *o);
 int     rp_cmd_run_agent(const rp_Options *o);
 ag_Runtime *rp_runtime(const rp_Options *o);
+bool    rp_agent_dir_add(rp_Options *o, const char *dir);
 void    rp_add_dirs(ag_Runtime *rt, const rp_Options *o);
 void    rp_scan(ag_Runtime *rt, bool show_diags);
 cJSON  *rp_parse_call_args(const ag_Agent *a, char **argv, int argc, char *err, size_t errlen);

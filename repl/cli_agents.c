@@ -25,6 +25,19 @@
 ** Set-up
 ** ======================================================================== */
 
+/* Record one --agents folder. False, with the message printed, when
+** AG_MAX_AGENT_DIRS are given already: the caller ends with status 2 (a
+** usage error), so no folder is ever dropped silently. */
+bool rp_agent_dir_add(rp_Options *o, const char *dir) {
+  if (o->nagent_dirs == AG_MAX_AGENT_DIRS) {
+    fprintf(stderr, "lispy: at most %d --agents folders (use fewer, or LISPY_AGENTS_PATH)\n",
+            AG_MAX_AGENT_DIRS);
+    return false;
+  }
+  o->agent_dirs[o->nagent_dirs++] = dir;
+  return true;
+}
+
 /* Folders from --agents, else LISPY_AGENTS_PATH, else ./agents. */
 void rp_add_dirs(ag_Runtime *rt, const rp_Options *o) {
   for (int i = 0; i < o->nagent_dirs; i++) ag_registry_add_dir(rt, o->agent_dirs[i]);

@@ -35,8 +35,9 @@ static void rp_comp_sink(void *ud, const char *s, size_t len) {
   (void)ud, (void)s, (void)len;
 }
 
-static void rp_comp_add_dir(rp_Comp *c, const char *dir) {
-  if (c->opt.nagent_dirs < 64) c->opt.agent_dirs[c->opt.nagent_dirs++] = dir;
+/* One more agent folder; false (message printed) past AG_MAX_AGENT_DIRS. */
+static bool rp_comp_add_dir(rp_Comp *c, const char *dir) {
+  return rp_agent_dir_add(&c->opt, dir);
 }
 
 /* The engine over the scanned registry (NULL if the runtime fails). */
@@ -55,22 +56,23 @@ static cp_Engine *rp_comp_engine(rp_Comp *c) {
   return c->engine;
 }
 
-/* Split o->args into our options and the positional words. */
-static bool rp_comp_parse(rp_Comp *c, const rp_Options *o) {
+/* Split o->args into our options and the positional words: 0, or the
+** exit status (1 out of memory, 2 too many --agents). */
+static int rp_comp_parse(rp_Comp *c, const rp_Options *o) {
   c->opt = *o;
   c->pos = calloc((size_t)o->nargs + 1, sizeof *c->pos);
-  if (!c->pos) return false;
-  bool words = false;
-  for (int i = 0; i < o->nargs; i++) {
+  if (!c->pos) return 1;
+  bool words = false, ok = true;
+  for (int i = 0; ok && i < o->nargs; i++) {
     const char *a = o->args[i];
     if (words) c->pos[c->npos++] = o->args[i];
     else if (strcmp(a, "--") == 0) words = true;
     else if (strcmp(a, "--cli") == 0) c->cli = true;
-    else if (strcmp(a, "--agents") == 0 && i + 1 < o->nargs) rp_comp_add_dir(c, o->args[++i]);
-    else if (strncmp(a, "--agents=", 9) == 0) rp_comp_add_dir(c, a + 9);
+    else if (strcmp(a, "--agents") == 0 && i + 1 < o->nargs) ok = rp_comp_add_dir(c, o->args[++i]);
+    else if (strncmp(a, "--agents=", 9) == 0) ok = rp_comp_add_dir(c, a + 9);
     else c->pos[c->npos++] = o->args[i];
   }
-  return true;
+  return ok ? 0 : 2;
 }
 
 static void rp_comp_print(const cp_Result *r) {
@@ -190,13 +192,13 @@ typedef struct rp_Words {
   int nargs;
 } rp_Words;
 
-static void rp_comp_walk(rp_Comp *c, char **w, int n, rp_Words *s) {
+static bool rp_comp_walk(rp_Comp *c, char **w, int n, rp_Words *s) {
   for (int i = 0; i < n; i++) {
     if (s->pending) {
-      if (strcmp(s->pending, "--agents") == 0) rp_comp_add_dir(c, w[i]);
+      if (strcmp(s->pending, "--agents") == 0 && !rp_comp_add_dir(c, w[i])) return false;
       s->pending = NULL;
     } else if (strncmp(w[i], "--agents=", 9) == 0) {
-      rp_comp_add_dir(c, w[i] + 9);
+      if (!rp_comp_add_dir(c, w[i] + 9)) return false;
     } else if (rp_comp_valued(w[i])) {
       s->pending = w[i];
     } else if (w[i][0] == '-' && w[i][1]) {
@@ -207,6 +209,7 @@ static void rp_comp_walk(rp_Comp *c, char **w, int n, rp_Words *s) {
       s->args[s->nargs++] = w[i];
     }
   }
+  return true;
 }
 
 /* `lispy call NAME ... key=CUR`: an enum's choices, or true/false. */
@@ -261,7 +264,10 @@ static int rp_comp_cli(rp_Comp *c) {
     w++, n--;  /* the program name, if the shell passed it */
   rp_Words s = {NULL, NULL, calloc((size_t)n + 1, sizeof(char *)), 0};
   if (!s.args) return 1;
-  rp_comp_walk(c, w, n - 1, &s);
+  if (!rp_comp_walk(c, w, n - 1, &s)) {
+    free(s.args);
+    return 2;
+  }
   const char *cur = w[n - 1], *eq = strchr(cur, '=');
   cp_Result r = {0};
   if (s.pending) {
@@ -292,8 +298,8 @@ static int rp_comp_cli(rp_Comp *c) {
 int rp_cmd_complete(const rp_Options *o) {
   rp_Comp c;
   memset(&c, 0, sizeof c);
-  if (!rp_comp_parse(&c, o)) return 1;
-  int rc = c.cli ? rp_comp_cli(&c) : rp_comp_line(&c);
+  int rc = rp_comp_parse(&c, o);
+  if (rc == 0) rc = c.cli ? rp_comp_cli(&c) : rp_comp_line(&c);
   cp_engine_free(c.engine);
   if (c.rt) ag_runtime_free(c.rt);
   free(c.pos);

@@ -99,12 +99,7 @@ static bool rp_takes_value(const char *name) {
 
 static bool rp_valued(rp_Options *o, const char *name, const char *value) {
   if (strcmp(name, "--agents") == 0) {
-    if (o->nagent_dirs == (int)(sizeof o->agent_dirs / sizeof *o->agent_dirs)) {
-      fprintf(stderr, "lispy: at most %zu --agents folders (use fewer, or LISPY_AGENTS_PATH)\n",
-              sizeof o->agent_dirs / sizeof *o->agent_dirs);
-      exit(2);
-    }
-    o->agent_dirs[o->nagent_dirs++] = value;
+    if (!rp_agent_dir_add(o, value)) exit(2);
   } else if (strcmp(name, "--mock") == 0) {
     o->mock = value;
   } else if (strcmp(name, "--format") == 0) {
