@@ -9,22 +9,10 @@
 ** through LisPy (lispy_from_json, then lispy_to_json_text) unchanged.
 */
 #include <math.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "ag_schema.h"
+#include "fuzz.h"
 #include "lispy.h"
-
-/* A finding: libFuzzer saves the input that aborts (asserts may be off). */
-#define REQUIRE(cond)                                               \
-  do {                                                              \
-    if (!(cond)) {                                                  \
-      fprintf(stderr, "fuzz_schema: %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-      abort();                                                      \
-    }                                                               \
-  } while (0)
 
 static lispy_State *L;
 
@@ -50,9 +38,9 @@ static void check_round_trip(const cJSON *instance) {
   lispy_Text text = {0};
   char why[200];
   int rc = lispy_to_json_text(L, v, &text, why, sizeof why);
-  REQUIRE(rc == LISPY_OK);
+  FZ_REQUIRE(rc == LISPY_OK);
   cJSON *back = cJSON_Parse(text.data);
-  REQUIRE(back != NULL && cJSON_Compare(back, instance, true));
+  FZ_REQUIRE(back != NULL && cJSON_Compare(back, instance, true));
   cJSON_Delete(back);
   free(text.data);
 }
@@ -60,17 +48,17 @@ static void check_round_trip(const cJSON *instance) {
 static void check_schema(const cJSON *schema, cJSON *instance) {
   ag_Schema *fast = ag_schema_compile_ex(schema, 0, NULL);
   ag_Schema *full = ag_schema_compile_ex(schema, AG_SCHEMA_FULL_WALK, NULL);
-  REQUIRE((fast == NULL) == (full == NULL));
+  FZ_REQUIRE((fast == NULL) == (full == NULL));
   if (fast != NULL) {
     bool ok = ag_schema_validate(fast, instance, NULL);
-    REQUIRE(ok == ag_schema_validate(full, instance, NULL));
+    FZ_REQUIRE(ok == ag_schema_validate(full, instance, NULL));
     char *before = cJSON_PrintUnformatted(instance);
     bool needs = ag_schema_needs_fill(fast, instance), needs_too = !needs;
-    REQUIRE(ag_schema_validate_fill(fast, instance, NULL, &needs_too) == ok);
-    REQUIRE(ok ? needs_too == needs : !needs_too);
+    FZ_REQUIRE(ag_schema_validate_fill(fast, instance, NULL, &needs_too) == ok);
+    FZ_REQUIRE(ok ? needs_too == needs : !needs_too);
     ag_schema_fill_defaults(fast, instance);
     char *after = cJSON_PrintUnformatted(instance);
-    REQUIRE(needs == (strcmp(before, after) != 0));
+    FZ_REQUIRE(needs == (strcmp(before, after) != 0));
     free(before);
     free(after);
   }
@@ -78,13 +66,9 @@ static void check_schema(const cJSON *schema, cJSON *instance) {
   ag_schema_free(full);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (L == NULL) L = lispy_open();
-  char *text = malloc(size + 1);
-  memcpy(text, data, size);
-  text[size] = '\0';
+  char *text = fz_cstring(data, size);
   cJSON *pair = cJSON_Parse(text);
   free(text);
   if (cJSON_GetArraySize(pair) == 2) {

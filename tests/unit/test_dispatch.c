@@ -20,24 +20,6 @@
 #include "agents.h"
 #include "check.h"
 
-/* ==== A tiny check harness ================================================ */
-
-
-/* An envelope whose error kind is `kind` (or ok when kind is NULL); the
-** envelope is printed on mismatch. */
-#define CHECK_ENV(env, kind)                                                \
-  do {                                                                      \
-    if (env_is((env), (kind))) {                                            \
-      passed++;                                                             \
-    } else {                                                                \
-      char *s_ = cJSON_PrintUnformatted(env);                               \
-      fprintf(stderr, "%s:%d: want %s, got %s\n", __FILE__, __LINE__,       \
-              (kind) ? (kind) : "ok", s_ ? s_ : "(null)");                  \
-      free(s_);                                                             \
-      failed++;                                                             \
-    }                                                                       \
-  } while (0)
-
 /* ==== Envelope helpers ====================================================== */
 
 static const char *err_field(const cJSON *env, const char *key) {
@@ -58,19 +40,6 @@ static const cJSON *env_value(const cJSON *env) {
   return cJSON_GetObjectItemCaseSensitive(env, "value");
 }
 
-/* The envelope's value printed compactly (malloc'd), "" when absent. */
-static char *value_text(const cJSON *env) {
-  const cJSON *v = env_value(env);
-  return v ? cJSON_PrintUnformatted(v) : strdup("");
-}
-
-#define CHECK_VALUE(env, want)                                              \
-  do {                                                                      \
-    char *t_ = value_text(env);                                             \
-    CHECK_STR(t_, want);                                                    \
-    free(t_);                                                               \
-  } while (0)
-
 static bool contains(const char *s, const char *part) {
   return s && strstr(s, part) != NULL;
 }
@@ -87,23 +56,19 @@ static cJSON *call(ag_Runtime *rt, const char *name, const char *args_json) {
   return env;
 }
 
-/* The well-behaved agent still answers correctly. */
-static void check_good(ag_Runtime *rt, int line) {
+/* What the well-behaved agent answers now, for CHECK_STR(..., "42"): its
+** value's compact text when the envelope is ok, else "not ok: " and the
+** whole envelope (static storage: valid until the next call). */
+static const char *good_answer(ag_Runtime *rt) {
+  static char text[1024];
   cJSON *env = call(rt, "add", "{\"a\": 2, \"b\": 40}");
-  char *t = value_text(env);
-  if (env_is(env, NULL) && strcmp(t, "42") == 0) {
-    passed++;
-  } else {
-    char *s = cJSON_PrintUnformatted(env);
-    fprintf(stderr, "%s:%d: the good agent failed after a hostile call: %s\n",
-            __FILE__, line, s ? s : "(null)");
-    free(s);
-    failed++;
-  }
+  bool ok = env_is(env, NULL);
+  char *t = cJSON_PrintUnformatted(ok ? env_value(env) : env);
+  snprintf(text, sizeof text, "%s%s", ok ? "" : "not ok: ", t ? t : "(null)");
   free(t);
   cJSON_Delete(env);
+  return text;
 }
-#define CHECK_GOOD(rt) check_good((rt), __LINE__)
 
 /* Limits used between hostile calls: generous but bounded. */
 static void normal_limits(ag_Runtime *rt) {
@@ -115,16 +80,16 @@ static void normal_limits(ag_Runtime *rt) {
 
 static void test_not_found(ag_Runtime *rt) {
   cJSON *env = call(rt, "no_such_agent", "{}");
-  CHECK_ENV(env, "not_found");
+  CHECK_JSON_THAT(env, env_is(env, "not_found"));
   CHECK(contains(err_field(env, "message"), "no_such_agent"));
   cJSON_Delete(env);
 
   /* A file that loads but fails lint (no run) is not callable. */
   env = call(rt, "norun", "{}");
-  CHECK_ENV(env, "not_found");
+  CHECK_JSON_THAT(env, env_is(env, "not_found"));
   CHECK(contains(err_field(env, "message"), "norun"));
   cJSON_Delete(env);
-  CHECK_GOOD(rt);
+  CHECK_STR(good_answer(rt), "42");
 }
 
 /* ==== invalid_args ============================================================ */
@@ -145,25 +110,25 @@ static bool has_error_path(const cJSON *env, const char *path) {
 
 static void test_invalid_args(ag_Runtime *rt) {
   cJSON *env = call(rt, "summarize", "{\"thread_id\": 5}");
-  CHECK_ENV(env, "invalid_args");
+  CHECK_JSON_THAT(env, env_is(env, "invalid_args"));
   CHECK(has_error_path(env, "/thread_id"));
   cJSON_Delete(env);
 
   env = call(rt, "summarize", "{}");
-  CHECK_ENV(env, "invalid_args");
+  CHECK_JSON_THAT(env, env_is(env, "invalid_args"));
   CHECK(has_error_path(env, "/thread_id"));
   CHECK(contains(err_field(env, "message"), "required"));
   cJSON_Delete(env);
 
   env = call(rt, "summarize", "{\"thread_id\": \"t1\", \"style\": \"medium\"}");
-  CHECK_ENV(env, "invalid_args");
+  CHECK_JSON_THAT(env, env_is(env, "invalid_args"));
   CHECK(has_error_path(env, "/style"));
   CHECK(contains(err_field(env, "message"), "medium"));
   cJSON_Delete(env);
 
   /* Several problems are listed at once. */
   env = call(rt, "summarize", "{\"thread_id\": 5, \"max_words\": \"ten\", \"style\": \"huge\"}");
-  CHECK_ENV(env, "invalid_args");
+  CHECK_JSON_THAT(env, env_is(env, "invalid_args"));
   CHECK(has_error_path(env, "/thread_id"));
   CHECK(has_error_path(env, "/max_words"));
   CHECK(has_error_path(env, "/style"));
@@ -172,88 +137,88 @@ static void test_invalid_args(ag_Runtime *rt) {
 
   /* Arguments that are not an object at all. */
   env = call(rt, "summarize", "[1, 2]");
-  CHECK_ENV(env, "invalid_args");
+  CHECK_JSON_THAT(env, env_is(env, "invalid_args"));
   cJSON_Delete(env);
 
   /* The good agent: missing and wrong-typed integers. */
   env = call(rt, "add", "{\"a\": 1.5}");
-  CHECK_ENV(env, "invalid_args");
+  CHECK_JSON_THAT(env, env_is(env, "invalid_args"));
   CHECK(has_error_path(env, "/a"));
   CHECK(has_error_path(env, "/b"));
   cJSON_Delete(env);
-  CHECK_GOOD(rt);
+  CHECK_STR(good_answer(rt), "42");
 }
 
 /* ==== Defaults, the legacy convention, private globals ======================= */
 
 static void test_defaults(ag_Runtime *rt) {
   cJSON *env = call(rt, "words", "{}");
-  CHECK_ENV(env, NULL);
-  CHECK_VALUE(env, "100");
+  CHECK_JSON_THAT(env, env_is(env, NULL));
+  CHECK_JSON(env_value(env), "100");
   cJSON_Delete(env);
 
   env = call(rt, "words", NULL);  /* no arguments at all */
-  CHECK_ENV(env, NULL);
-  CHECK_VALUE(env, "100");
+  CHECK_JSON_THAT(env, env_is(env, NULL));
+  CHECK_JSON(env_value(env), "100");
   cJSON_Delete(env);
 
   env = call(rt, "words", "{\"max_words\": 7}");
-  CHECK_VALUE(env, "7");
+  CHECK_JSON(env_value(env), "7");
   cJSON_Delete(env);
 
   env = call(rt, "summarize", "{\"thread_id\": \"t1\"}");
-  CHECK_ENV(env, NULL);
-  CHECK_VALUE(env, "[\"t1\",100,\"short\"]");
+  CHECK_JSON_THAT(env, env_is(env, NULL));
+  CHECK_JSON(env_value(env), "[\"t1\",100,\"short\"]");
   cJSON_Delete(env);
 
   /* Arguments are mapped by name, whatever their order in the object. */
   env = call(rt, "summarize", "{\"style\": \"long\", \"max_words\": 3, \"thread_id\": \"t2\"}");
-  CHECK_VALUE(env, "[\"t2\",3,\"long\"]");
+  CHECK_JSON(env_value(env), "[\"t2\",3,\"long\"]");
   cJSON_Delete(env);
 }
 
 static void test_legacy(ag_Runtime *rt) {
   cJSON *env = call(rt, "legacy_post", "{\"channel\": \"general\", \"title\": \"Hi\"}");
-  CHECK_ENV(env, NULL);
+  CHECK_JSON_THAT(env, env_is(env, NULL));
   const cJSON *v = env_value(env);
   const cJSON *ch = cJSON_GetObjectItemCaseSensitive(v, "channel");
-  CHECK(cJSON_IsString(ch) && strcmp(ch->valuestring, "general") == 0);
+  CHECK_JSON(ch, "\"general\"");
   const cJSON *title = cJSON_GetObjectItemCaseSensitive(v, "title");
-  CHECK(cJSON_IsString(title) && strcmp(title->valuestring, "Hi") == 0);
+  CHECK_JSON(title, "\"Hi\"");
   CHECK(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "string_keys")));
   cJSON_Delete(env);
 
   /* Legacy parameters are all optional. */
   env = call(rt, "legacy_post", "{}");
-  CHECK_ENV(env, NULL);
+  CHECK_JSON_THAT(env, env_is(env, NULL));
   ch = cJSON_GetObjectItemCaseSensitive(env_value(env), "channel");
-  CHECK(cJSON_IsString(ch) && strcmp(ch->valuestring, "") == 0);
+  CHECK_JSON(ch, "\"\"");
   cJSON_Delete(env);
 
   /* ... but still typed as strings. */
   env = call(rt, "legacy_post", "{\"channel\": 3}");
-  CHECK_ENV(env, "invalid_args");
+  CHECK_JSON_THAT(env, env_is(env, "invalid_args"));
   cJSON_Delete(env);
 
   /* The run function named after the file: legacy-stem-agent-run. */
   env = call(rt, "legacy_stem", "{\"channel\": \"dev\"}");
-  CHECK_ENV(env, NULL);
-  CHECK_VALUE(env, "\"#dev\"");
+  CHECK_JSON_THAT(env, env_is(env, NULL));
+  CHECK_JSON(env_value(env), "\"#dev\"");
   cJSON_Delete(env);
 }
 
 static void test_private_globals(ag_Runtime *rt) {
   cJSON *env = call(rt, "secret_keeper", "{}");
-  CHECK_ENV(env, NULL);
-  CHECK_VALUE(env, "\"s3cr3t\"");
+  CHECK_JSON_THAT(env, env_is(env, NULL));
+  CHECK_JSON(env_value(env), "\"s3cr3t\"");
   cJSON_Delete(env);
 
   env = call(rt, "snoop", "{}");
-  CHECK_ENV(env, "runtime");
+  CHECK_JSON_THAT(env, env_is(env, "runtime"));
   CHECK(contains(err_field(env, "message"), "unbound"));
   CHECK(contains(err_field(env, "message"), "secret"));
   cJSON_Delete(env);
-  CHECK_GOOD(rt);
+  CHECK_STR(good_answer(rt), "42");
 }
 
 /* ==== context_version ========================================================= */
@@ -274,7 +239,7 @@ static ag_Agent *agent_named(ag_Runtime *rt, const char *name) {
 static void check_context_agent(ag_Runtime *rt, const char *name, const char *code,
                                 const char *word) {
   cJSON *env = call(rt, name, "{}");
-  CHECK(env_is(env, "context_version") || env_is(env, "not_found"));
+  CHECK_JSON_THAT(env, env_is(env, "context_version") || env_is(env, "not_found"));
   if (env_is(env, "not_found"))
     printf("note: %s gives not_found (lint %s), not context_version\n", name, code);
   cJSON_Delete(env);
@@ -288,10 +253,10 @@ static void check_context_agent(ag_Runtime *rt, const char *name, const char *co
   ag_diags_free(&a->diags);
   ag_diags_init(&a->diags);
   env = ag_invoke_agent(rt, a, NULL, NULL);
-  CHECK_ENV(env, "context_version");
+  CHECK_JSON_THAT(env, env_is(env, "context_version"));
   CHECK(contains(err_field(env, "message"), word));
   cJSON_Delete(env);
-  CHECK_GOOD(rt);
+  CHECK_STR(good_answer(rt), "42");
 }
 
 static void test_context_version(ag_Runtime *rt) {
@@ -303,7 +268,7 @@ static void test_context_version(ag_Runtime *rt) {
 
 static void test_runtime(ag_Runtime *rt) {
   cJSON *env = call(rt, "boom", "{\"mode\": \"error\"}");
-  CHECK_ENV(env, "runtime");
+  CHECK_JSON_THAT(env, env_is(env, "runtime"));
   CHECK_STR(err_field(env, "message"), "boom");
   const cJSON *err = cJSON_GetObjectItem(env, "error");
   const cJSON *code = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItem(err, "data"), "code");
@@ -314,22 +279,22 @@ static void test_runtime(ag_Runtime *rt) {
   CHECK(cJSON_IsString(file) && contains(file->valuestring, "boom_agent.lispy"));
   CHECK(cJSON_IsNumber(line) && line->valuedouble == 9);
   cJSON_Delete(env);
-  CHECK_GOOD(rt);
+  CHECK_STR(good_answer(rt), "42");
 
   /* Throwing a value that is not an error. */
   env = call(rt, "boom", "{\"mode\": \"throw\"}");
-  CHECK_ENV(env, "runtime");
+  CHECK_JSON_THAT(env, env_is(env, "runtime"));
   CHECK(contains(err_field(env, "message"), "42"));
   cJSON_Delete(env);
-  CHECK_GOOD(rt);
+  CHECK_STR(good_answer(rt), "42");
 
   /* A result JSON cannot carry. */
   env = call(rt, "boom", "{\"mode\": \"function\"}");
-  CHECK_ENV(env, "runtime");
+  CHECK_JSON_THAT(env, env_is(env, "runtime"));
   CHECK(contains(err_field(env, "message"), "JSON"));
   CHECK(contains(err_field(env, "message"), "function"));
   cJSON_Delete(env);
-  CHECK_GOOD(rt);
+  CHECK_STR(good_answer(rt), "42");
 }
 
 /* ==== limit ==================================================================== */
@@ -346,18 +311,15 @@ static void check_limit(ag_Runtime *rt, const char *agent, const char *mode,
   const char *got = err_field(env, "limit");
   bool ok = which ? env_is(env, "limit") && got && strstr(which, got) != NULL
                   : env_is(env, NULL);
-  if (ok) {
-    passed++;
-  } else {
-    char *s = cJSON_PrintUnformatted(env);
-    fprintf(stderr, "%s:%d: %s %s: want %s, got %s\n", __FILE__, line, agent, mode,
-            which ? which : "ok", s ? s : "(null)");
-    free(s);
-    failed++;
-  }
+  char *s = cJSON_PrintUnformatted(env);
+  CHECK_AT(line, ok, "%s %s: want %s, got %s", agent, mode, which ? which : "ok",
+           s ? s : "(null)");
+  free(s);
   cJSON_Delete(env);
   normal_limits(rt);
-  check_good(rt, line);
+  const char *good = good_answer(rt);
+  CHECK_AT(line, strcmp(good, "42") == 0, "after %s %s the good agent answered %s", agent, mode,
+           good);
 }
 
 /* Output sink counting bytes. */
@@ -432,11 +394,11 @@ static void test_interrupt(ag_Runtime *rt) {
   pthread_join(th, NULL);
   printf("interrupt ended the loop after %.3f s\n", took);
   CHECK(took >= 0.09 && took < 5.0 * time_scale());
-  CHECK_ENV(env, "interrupted");
+  CHECK_JSON_THAT(env, env_is(env, "interrupted"));
   cJSON_Delete(env);
   normal_limits(rt);
-  CHECK_GOOD(rt);
-  CHECK_GOOD(rt);  /* the interrupt flag does not linger */
+  CHECK_STR(good_answer(rt), "42");
+  CHECK_STR(good_answer(rt), "42");  /* the interrupt flag does not linger */
 }
 
 /* ==== trace ====================================================================== */
@@ -446,26 +408,26 @@ static void test_trace(ag_Runtime *rt) {
   ag_CallOptions opt = {true};
   cJSON *args = cJSON_Parse("{\"topic\": \"lisp\"}");
   cJSON *env = ag_invoke(rt, "tracer", args, &opt);
-  CHECK_ENV(env, NULL);
-  CHECK_VALUE(env, "\"A family of languages.\"");
+  CHECK_JSON_THAT(env, env_is(env, NULL));
+  CHECK_JSON(env_value(env), "\"A family of languages.\"");
   const cJSON *trace = cJSON_GetObjectItemCaseSensitive(env, "trace");
-  CHECK(cJSON_GetArraySize(trace) == 2);
+  CHECK_INT(cJSON_GetArraySize(trace), 2);
   const cJSON *t0 = cJSON_GetArrayItem(trace, 0), *t1 = cJSON_GetArrayItem(trace, 1);
   const cJSON *m0 = cJSON_GetObjectItemCaseSensitive(t0, "method");
-  CHECK(cJSON_IsString(m0) && strcmp(m0->valuestring, "llm") == 0);
+  CHECK_JSON(m0, "\"llm\"");
   const cJSON *a0 = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(t0, "args"), 0);
-  CHECK(cJSON_IsString(a0) && strcmp(a0->valuestring, "Tell me about lisp") == 0);
+  CHECK_JSON(a0, "\"Tell me about lisp\"");
   const cJSON *r0 = cJSON_GetObjectItemCaseSensitive(t0, "result");
-  CHECK(cJSON_IsString(r0) && strcmp(r0->valuestring, "A family of languages.") == 0);
+  CHECK_JSON(r0, "\"A family of languages.\"");
   const cJSON *m1 = cJSON_GetObjectItemCaseSensitive(t1, "method");
-  CHECK(cJSON_IsString(m1) && strcmp(m1->valuestring, "save") == 0);
-  CHECK(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(t1, "args")) == 2);
+  CHECK_JSON(m1, "\"save\"");
+  CHECK_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(t1, "args")), 2);
   CHECK(cJSON_HasObjectItem(t1, "result"));
   cJSON_Delete(env);
 
   /* Without the option there is no trace. */
   env = ag_invoke(rt, "tracer", args, NULL);
-  CHECK_ENV(env, NULL);
+  CHECK_JSON_THAT(env, env_is(env, NULL));
   CHECK(!cJSON_HasObjectItem(env, "trace"));
   cJSON_Delete(env);
   cJSON_Delete(args);
@@ -490,9 +452,7 @@ static void check_text_matches(ag_Runtime *rt, const char *name, const char *arg
   }
   bool same = parsed && cJSON_Compare(tree, parsed, true) &&
               ok == cJSON_IsTrue(cJSON_GetObjectItem(tree, "ok"));
-  if (!same) fprintf(stderr, "%s:%d: %s: text %s differs from the tree\n", __FILE__, line, name,
-                     text.data ? text.data : "(none)");
-  CHECK(same);
+  CHECK_AT(line, same, "%s: text %s differs from the tree", name, text.data ? text.data : "(none)");
   free(text.data);
   cJSON_Delete(parsed);
   cJSON_Delete(tree);
@@ -525,7 +485,7 @@ static void test_text_envelopes(ag_Runtime *rt) {
 static void test_shared_results(ag_Runtime *rt) {
   double t0 = now_s();
   cJSON *env = call(rt, "shared", "{\"mode\": \"result\", \"n\": 28}");
-  CHECK(env_is(env, "limit"));
+  CHECK_JSON_THAT(env, env_is(env, "limit"));
   CHECK(contains(err_field(env, "limit"), "memory") || contains(err_field(env, "limit"), "result"));
   cJSON_Delete(env);
   cJSON *args = cJSON_Parse("{\"mode\": \"result\", \"n\": 28}");
@@ -536,7 +496,7 @@ static void test_shared_results(ag_Runtime *rt) {
   free(text.data);
   cJSON_Delete(args);
   env = call(rt, "shared", "{\"mode\": \"error\", \"n\": 28}");
-  CHECK(env_is(env, "runtime"));
+  CHECK_JSON_THAT(env, env_is(env, "runtime"));
   CHECK(contains(err_field(env, "message"), "shared boom"));
   CHECK(contains(err_field(env, "data_error"), "memory limit"));
   const cJSON *err = cJSON_GetObjectItem(env, "error");
@@ -545,11 +505,9 @@ static void test_shared_results(ag_Runtime *rt) {
   cJSON_Delete(env);
   CHECK(now_s() - t0 < 2.0 * time_scale());
   env = call(rt, "shared", "{\"mode\": \"result\", \"n\": 2}");  /* small: fine */
-  char *v = value_text(env);
-  CHECK_STR(v, "[[\"leaf\",\"leaf\"],[\"leaf\",\"leaf\"]]");
-  free(v);
+  CHECK_JSON(env_value(env), "[[\"leaf\",\"leaf\"],[\"leaf\",\"leaf\"]]");
   cJSON_Delete(env);
-  CHECK_GOOD(rt);
+  CHECK_STR(good_answer(rt), "42");
 }
 
 /* ==== main ========================================================================== */
@@ -569,7 +527,7 @@ int main(int argc, char **argv) {
   ag_ScanReport rep;
   ag_registry_scan(rt, &rep);
   CHECK(rep.nadded >= 14);
-  CHECK(rep.nbroken == 3);  /* norun, future, teleport */
+  CHECK_SIZE(rep.nbroken, 3);  /* norun, future, teleport */
   if (rep.nadded == 0) fprintf(stderr, "no agents in tests/agents/dispatch: run from the project root\n");
   ag_scan_report_free(&rep);
 
@@ -586,7 +544,7 @@ int main(int argc, char **argv) {
   test_context_version(rt);
   test_text_envelopes(rt);
   test_shared_results(rt);
-  CHECK_GOOD(rt);
+  CHECK_STR(good_answer(rt), "42");
 
   ag_runtime_free(rt);
   printf("%d passed, %d failed\n", passed, failed);

@@ -24,7 +24,7 @@
 #include <time.h>
 
 #include "agents.h"
-#include "measure.h"
+#include "check.h"
 
 /* ========================================================================
 ** The rules (keep in step with docs/lint.md)
@@ -70,10 +70,6 @@ static Rule *rule(const char *code) {
   return NULL;
 }
 
-static int failures = 0;
-
-#define FAIL(...) do { failures++; printf("FAIL: " __VA_ARGS__); printf("\n"); } while (0)
-
 /* ========================================================================
 ** Reading expectations
 ** ======================================================================== */
@@ -115,12 +111,12 @@ static void read_expects(const char *path, const char *src, Expects *e) {
     }
     Expect x = {{0}, 0, 0, false};
     if (sscanf(q, "%7s %d:%d", x.code, &x.line, &x.col) != 3 || e->n == 32) {
-      FAIL("%s: malformed expectation near \"%.30s\"", path, q);
+      CHECK_FAIL("%s: malformed expectation near \"%.30s\"", path, q);
       continue;
     }
     e->items[e->n++] = x;
     if (rule(x.code)) rule(x.code)->seen = true;
-    else FAIL("%s: expects unknown code %s", path, x.code);
+    else CHECK_FAIL("%s: expects unknown code %s", path, x.code);
   }
 }
 
@@ -152,11 +148,11 @@ static bool match(Expects *e, const ag_Diag *g) {
 static bool check_severity(const char *path, const ag_Diag *g) {
   const Rule *r = rule(g->code);
   if (!r) {
-    if (strncmp(g->code, "A0", 2) != 0) FAIL("%s: unknown code %s", path, g->code);
+    if (strncmp(g->code, "A0", 2) != 0) CHECK_FAIL("%s: unknown code %s", path, g->code);
     return true;
   }
   if (r->sev != g->severity) {
-    FAIL("%s: %s reported as %s, the table says %s", path, g->code,
+    CHECK_FAIL("%s: %s reported as %s, the table says %s", path, g->code,
          ag_severity_name(g->severity), ag_severity_name(r->sev));
     return false;
   }
@@ -167,28 +163,31 @@ static void check_file(ag_Runtime *rt, const char *path) {
   size_t len;
   char *src = slurp(path, &len);
   if (!src) {
-    FAIL("%s: cannot read", path);
+    CHECK_FAIL("%s: cannot read", path);
     return;
   }
   Expects e;
   read_expects(path, src, &e);
   free(src);
   ag_Agent *a = ag_agent_load_file(rt, path);
-  int before = failures;
+  int before = failed;
   for (size_t i = 0; i < a->diags.n; i++) {
     const ag_Diag *g = &a->diags.items[i];
     check_severity(path, g);
     bool expected = match(&e, g);
     if (!expected && (g->severity != AG_NOTE || e.clean))
-      FAIL("%s: unexpected %s[%s] at %d:%d: %s", path, ag_severity_name(g->severity),
+      CHECK_FAIL("%s: unexpected %s[%s] at %d:%d: %s", path, ag_severity_name(g->severity),
            g->code, g->line, g->col, g->message);
   }
   for (size_t i = 0; i < e.n; i++)
     if (!e.items[i].met)
-      FAIL("%s: expected %s at %d:%d, not reported", path, e.items[i].code,
+      CHECK_FAIL("%s: expected %s at %d:%d, not reported", path, e.items[i].code,
            e.items[i].line, e.items[i].col);
-  if (failures == before) printf("ok   %s (%zu diagnostics)\n", path, a->diags.n);
-  if (failures != before || getenv("LINT_TEST_VERBOSE")) print_diags(a);
+  if (failed == before) {
+    passed++;
+    printf("ok   %s (%zu diagnostics)\n", path, a->diags.n);
+  }
+  if (failed != before || getenv("LINT_TEST_VERBOSE")) print_diags(a);
   ag_agent_free(a);
 }
 
@@ -200,7 +199,7 @@ static int cmp_str(const void *x, const void *y) {
 static void check_dir(ag_Runtime *rt, const char *dir) {
   DIR *d = opendir(dir);
   if (!d) {
-    FAIL("cannot open %s (run from the project root)", dir);
+    CHECK_FAIL("cannot open %s (run from the project root)", dir);
     return;
   }
   char *names[256];
@@ -229,13 +228,13 @@ static void check_dir(ag_Runtime *rt, const char *dir) {
 static void check_coverage(const char *docs) {
   size_t len;
   char *text = slurp(docs, &len);
-  if (!text) FAIL("cannot read %s", docs);
+  if (!text) CHECK_FAIL("cannot read %s", docs);
   for (size_t i = 0; i < NRULES; i++) {
     if (!rules[i].seen && !rules[i].future)
-      FAIL("rule %s has no test file in tests/lint", rules[i].code);
+      CHECK_FAIL("rule %s has no test file in tests/lint", rules[i].code);
     char heading[32];
     snprintf(heading, sizeof heading, "\n### %s", rules[i].code);
-    if (text && !strstr(text, heading)) FAIL("rule %s is not documented in %s", rules[i].code, docs);
+    if (text && !strstr(text, heading)) CHECK_FAIL("rule %s is not documented in %s", rules[i].code, docs);
   }
   free(text);
 }
@@ -281,14 +280,14 @@ static void check_doc_section(ag_Runtime *rt, const Rule *r, const char *sec, co
   const char *f = strstr(sec, "<!-- file: ");
   if (f && f < end) sscanf(f + strlen("<!-- file: "), "%127s", path);
   char *bad = doc_block(sec, end, "**Bad**"), *fix = doc_block(sec, end, "**Fix**");
-  if (!bad || !fix) FAIL("docs: %s needs a Bad and a Fix example", r->code);
+  if (!bad || !fix) CHECK_FAIL("docs: %s needs a Bad and a Fix example", r->code);
   if (bad && fix && !r->future) {
     size_t n, serious;
     doc_lint(rt, bad, path, r->code, &n, &serious);
-    if (n == 0) FAIL("docs: the Bad example of %s does not report %s", r->code, r->code);
+    if (n == 0) CHECK_FAIL("docs: the Bad example of %s does not report %s", r->code, r->code);
     doc_lint(rt, fix, path, r->code, &n, &serious);
     if (n || serious)
-      FAIL("docs: the Fix example of %s still reports %s (%zu), or %zu errors/warnings", r->code,
+      CHECK_FAIL("docs: the Fix example of %s still reports %s (%zu), or %zu errors/warnings", r->code,
            r->code, n, serious);
   }
   free(bad);
@@ -325,17 +324,17 @@ static void check_repl_source(ag_Runtime *rt) {
       "            :parameters {:type \"object\" :properties {:x {:type \"strng\"}}}})\n"
       "(defn run [context x] x)\n";
   ag_Agent *a = ag_agent_load_source(rt, src, strlen(src), "<repl>");
-  if (count_code(a, "A501")) FAIL("<repl>: file-name rule applied to a shell definition");
-  if (count_code(a, "A204") != 1) FAIL("<repl>: expected one A204");
+  if (count_code(a, "A501")) CHECK_FAIL("<repl>: file-name rule applied to a shell definition");
+  if (count_code(a, "A204") != 1) CHECK_FAIL("<repl>: expected one A204");
   for (size_t i = 0; i < a->diags.n; i++)
     if (strcmp(a->diags.items[i].code, "A204") == 0 &&
         (a->diags.items[i].line != 2 || a->diags.items[i].col != 64 || !a->diags.items[i].hint ||
          !strstr(a->diags.items[i].hint, "\"string\"")))
-      FAIL("<repl>: A204 at %d:%d hint %s", a->diags.items[i].line, a->diags.items[i].col,
+      CHECK_FAIL("<repl>: A204 at %d:%d hint %s", a->diags.items[i].line, a->diags.items[i].col,
            a->diags.items[i].hint ? a->diags.items[i].hint : "(none)");
   cJSON *j = ag_diags_json(&a->diags);
   char *text = cJSON_PrintUnformatted(j);
-  if (!text || !strstr(text, "\"code\":\"A204\"")) FAIL("<repl>: JSON diagnostics: %s", text);
+  if (!text || !strstr(text, "\"code\":\"A204\"")) CHECK_FAIL("<repl>: JSON diagnostics: %s", text);
   free(text);
   cJSON_Delete(j);
   ag_agent_free(a);
@@ -349,9 +348,9 @@ static void check_odd_sources(ag_Runtime *rt) {
   size_t n0 = a->diags.n;
   ag_lint(rt, a, NULL, 0);
   ag_lint(rt, a, "(define AGENT (dict :name", 25);
-  if (a->diags.n != 3 * n0 || n0 == 0) FAIL("odd sources: %zu then %zu diagnostics", n0, a->diags.n);
+  if (a->diags.n != 3 * n0 || n0 == 0) CHECK_FAIL("odd sources: %zu then %zu diagnostics", n0, a->diags.n);
   for (size_t i = n0; i < a->diags.n; i++)
-    if (a->diags.items[i].line < 1) FAIL("odd sources: line %d", a->diags.items[i].line);
+    if (a->diags.items[i].line < 1) CHECK_FAIL("odd sources: line %d", a->diags.items[i].line);
   ag_agent_free(a);
 }
 
@@ -383,20 +382,20 @@ static void check_scale(ag_Runtime *rt, int n) {
   double t0 = now_s();
   ag_Agent *a = ag_agent_load_source(rt, src, len, "big_agent.lispy");
   double dt = now_s() - t0;
-  if (count_code(a, "A206") != 1000) FAIL("scale: %zu A206, want 1000", count_code(a, "A206"));
-  if (count_code(a, "A305") != 1000) FAIL("scale: %zu A305, want 1000", count_code(a, "A305"));
-  if (count_code(a, "A212") != 1000) FAIL("scale: %zu A212, want 1000", count_code(a, "A212"));
-  if (count_code(a, "A110") != 1 || count_code(a, "A111") != 1) FAIL("scale: no A110 / A111");
+  CHECK_SIZE(count_code(a, "A206"), 1000);
+  CHECK_SIZE(count_code(a, "A305"), 1000);
+  CHECK_SIZE(count_code(a, "A212"), 1000);
+  if (count_code(a, "A110") != 1 || count_code(a, "A111") != 1) CHECK_FAIL("scale: no A110 / A111");
   for (size_t i = 0; i < a->diags.n; i++)
     if (strcmp(a->diags.items[i].code, "A110") == 0 &&
         strncmp(a->diags.items[i].message, "19000 more errors", 17) != 0)
-      FAIL("scale: A110 says %s", a->diags.items[i].message);
+      CHECK_FAIL("scale: A110 says %s", a->diags.items[i].message);
   for (size_t i = 1; i < a->diags.n; i++)   /* sorted by position */
     if (a->diags.items[i - 1].line > a->diags.items[i].line) {
-      FAIL("scale: diagnostics out of order at %zu", i);
+      CHECK_FAIL("scale: diagnostics out of order at %zu", i);
       break;
     }
-  if (dt > 10.0 * time_scale()) FAIL("scale: lint of %d properties took %.2f s", n, dt);  /* was 106 s */
+  if (dt > 10.0 * time_scale()) CHECK_FAIL("scale: lint of %d properties took %.2f s", n, dt);  /* was 106 s */
   printf("scale: %d properties, %d unknown required names and keywords: %zu diagnostics in %.3f s\n",
          n, n, a->diags.n, dt);
   ag_agent_free(a);
@@ -408,6 +407,7 @@ int main(int argc, char **argv) {
   const char *root = argc > 1 ? argv[1] : ".";
   snprintf(dir, sizeof dir, "%s/tests/lint", root);
   snprintf(docs, sizeof docs, "%s/docs/lint.md", root);
+  setvbuf(stdout, NULL, _IOLBF, 0);  /* failures (stderr) stay beside their file's lines */
   ag_Runtime *rt = ag_runtime_new();
   if (getenv("LISPY_GC_STRESS")) lispy_gc_stress(ag_runtime_lispy(rt), true);
   check_dir(rt, dir);
@@ -417,6 +417,6 @@ int main(int argc, char **argv) {
   check_odd_sources(rt);
   check_scale(rt, 20000);
   ag_runtime_free(rt);
-  printf("%s: %d failure%s\n", failures ? "FAILED" : "passed", failures, failures == 1 ? "" : "s");
-  return failures ? 1 : 0;
+  printf("test_lint: %d passed, %d failed\n", passed, failed);
+  return failed ? 1 : 0;
 }

@@ -15,23 +15,6 @@
 #include "lx_lib.h"
 #include "check.h"
 
-/* ==== A tiny check harness ================================================ */
-
-
-/* A position equals (line, col). */
-#define CHECK_POS(pos, l, c)                                                \
-  do {                                                                      \
-    lx_SrcPos p_ = (pos);                                                   \
-    if (p_.line == (l) && p_.col == (c)) {                                  \
-      passed++;                                                             \
-    } else {                                                                \
-      fprintf(stderr, "%s:%d: position %u:%u, want %u:%u\n", __FILE__,      \
-              __LINE__, (unsigned)p_.line, (unsigned)p_.col,                \
-              (unsigned)(l), (unsigned)(c));                                \
-      failed++;                                                             \
-    }                                                                       \
-  } while (0)
-
 /* ==== Helpers ================================================================ */
 
 static lispy_State *L;
@@ -136,7 +119,7 @@ static void check_style(const char *src, size_t n, const char *const heads[]) {
   lx_ReadStatus st;
   lx_Vector *v = read_all(&R, src, strlen(src), &st);
   CHECK(st == LX_READ_EOF);
-  CHECK(v->len == n);
+  CHECK_SIZE(v->len, n);
   for (size_t i = 0; i < v->len && i < n; i++) {
     lx_Value form = v->items[i];
     CHECK(lx_is(form, LX_PAIR) && lx_is(lx_car(form), LX_SYMBOL));
@@ -294,9 +277,9 @@ static void test_strings(void) {
   CHECK(lx_is(s, LX_STRING));
   if (lx_is(s, LX_STRING)) {
     lx_String *str = lx_as_string(s);
-    CHECK(str->len == sizeof want - 1);
+    CHECK_SIZE(str->len, sizeof want - 1);
     CHECK(memcmp(str->data, want, sizeof want - 1) == 0);
-    CHECK(str->nchars == 18);
+    CHECK_SIZE(str->nchars, 18);
   }
   check_read("\"\"", "\"\"");
   check_read("\"multi\nline\"", "\"multi\\nline\"");
@@ -397,7 +380,7 @@ static void test_quotes(void) {
   CHECK(lx_is(q, LX_PAIR) && lx_eq(lx_car(q), L->sym_quasiquote));
   if (lx_is(q, LX_PAIR) && lx_list_length(q) == 2) {
     lx_Value body = lx_car(lx_cdr(q));
-    CHECK(lx_list_length(body) == 3);
+    CHECK_INT(lx_list_length(body), 3);
     if (lx_list_length(body) == 3) {
       lx_Value b = lx_car(lx_cdr(body)), c = lx_car(lx_cdr(lx_cdr(body)));
       CHECK(lx_is(b, LX_PAIR) && lx_eq(lx_car(b), L->sym_unquote));
@@ -599,11 +582,11 @@ static void test_lispy_read(void) {
   /* at the end: only white space and a comment remain */
   pos = 20;
   int rc = lispy_read(L, src, len, &pos, "inc", &v);
-  CHECK(rc == LISPY_OK);
+  CHECK_INT(rc, LISPY_OK);
   pos = strlen("(a 1)\n  [b]  ; done\n{:c 3}");
   rc = lispy_read(L, src, len, &pos, "inc", &v);
-  CHECK(rc == LISPY_EOF);
-  CHECK(pos == len);
+  CHECK_INT(rc, LISPY_EOF);
+  CHECK_SIZE(pos, len);
   CHECK(lx_is(v, LX_NIL));
 
   /* a shell feeding lines: incomplete until the form closes */
@@ -614,7 +597,7 @@ static void test_lispy_read(void) {
     strcat(buf, lines[i]);
     pos = 0;
     rc = lispy_read(L, buf, strlen(buf), &pos, "shell", &v);
-    CHECK(rc == status[i]);
+    CHECK_INT(rc, status[i]);
   }
   char *s = lispy_repr(L, v, true);
   CHECK_STR(s, "(define (sq x) (* x x))");
