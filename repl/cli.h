@@ -5,6 +5,7 @@
 #define RP_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "agents.h"
 #include "lispy.h"
@@ -38,6 +39,15 @@ void    rp_add_dirs(ag_Runtime *rt, const rp_Options *o);
 void    rp_scan(ag_Runtime *rt, bool show_diags);
 cJSON  *rp_parse_call_args(const ag_Agent *a, char **argv, int argc, char *err, size_t errlen);
 void    rp_param_summary(const ag_Agent *a, char *out, size_t len);
+
+/* cli_util.c: the C library's allocators, but a failure prints "lispy:
+** out of memory" (stderr) before the NULL comes back; rp_strdup keeps NULL. */
+void    rp_out_of_memory(void);
+void   *rp_malloc(size_t size);
+void   *rp_calloc(size_t n, size_t size);
+void   *rp_realloc(void *p, size_t size);
+char   *rp_strdup(const char *s);
+char   *rp_strndup(const char *s, size_t n);
 
 /* cli_test.c: lispy test [PATH...] -- conformance cases; exit 1 on failure. */
 int     rp_cmd_test(ag_Runtime *rt, const rp_Options *o);

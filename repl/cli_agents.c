@@ -47,7 +47,8 @@ void rp_add_dirs(ag_Runtime *rt, const rp_Options *o) {
     ag_registry_add_dir(rt, "agents");
     return;
   }
-  char *copy = strdup(env);
+  char *copy = rp_strdup(env);
+  if (!copy) exit(1);  /* going on without the folders would answer wrongly */
   for (char *save = NULL, *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save))
     ag_registry_add_dir(rt, d);
   free(copy);
@@ -370,9 +371,13 @@ static int rp_cmd_tools(ag_Runtime *rt, const rp_Options *o) {
     cJSON_AddItemToArray(arr, json ? cJSON_Duplicate(a->descriptor, 1) : ag_agent_tool(a, o->strict));
   }
   char *s = cJSON_Print(arr);
+  cJSON_Delete(arr);
+  if (!s) {
+    rp_out_of_memory();
+    return 1;
+  }
   printf("%s\n", s);
   free(s);
-  cJSON_Delete(arr);
   return 0;
 }
 

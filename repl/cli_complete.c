@@ -60,7 +60,7 @@ static cp_Engine *rp_comp_engine(rp_Comp *c) {
 ** exit status (1 out of memory, 2 too many --agents). */
 static int rp_comp_parse(rp_Comp *c, const rp_Options *o) {
   c->opt = *o;
-  c->pos = calloc((size_t)o->nargs + 1, sizeof *c->pos);
+  c->pos = rp_calloc((size_t)o->nargs + 1, sizeof *c->pos);
   if (!c->pos) return 1;
   bool words = false, ok = true;
   for (int i = 0; ok && i < o->nargs; i++) {
@@ -234,13 +234,15 @@ static void rp_comp_call(rp_Comp *c, const rp_Words *s, const char *cur, cp_Resu
     rp_comp_call_value(e, s->args[0], cur, out);
     return;
   }
-  const char **given = calloc((size_t)s->nargs + 1, sizeof *given);
-  char **copies = calloc((size_t)s->nargs + 1, sizeof *copies);
-  for (int i = 1, k = 0; given && copies && i < s->nargs; i++) {
+  const char **given = rp_calloc((size_t)s->nargs + 1, sizeof *given);
+  char **copies = given ? rp_calloc((size_t)s->nargs + 1, sizeof *copies) : NULL;
+  bool ok = copies != NULL;
+  for (int i = 1, k = 0; ok && i < s->nargs; i++) {
     const char *eq = strchr(s->args[i], '=');
-    if (eq && (copies[k] = strndup(s->args[i], (size_t)(eq - s->args[i])))) given[k] = copies[k], k++;
+    if (eq && (ok = (copies[k] = rp_strndup(s->args[i], (size_t)(eq - s->args[i]))) != NULL))
+      given[k] = copies[k], k++;
   }
-  if (given && copies) cp_add_params(e, s->args[0], cur, "", "=", given, out);
+  if (ok) cp_add_params(e, s->args[0], cur, "", "=", given, out);
   for (int i = 0; copies && copies[i]; i++) free(copies[i]);
   free(copies);
   free(given);
@@ -262,7 +264,7 @@ static int rp_comp_cli(rp_Comp *c) {
   int n = c->npos ? c->npos : 1;
   if (n > 1 && (strcmp(w[0], "lispy") == 0 || (strlen(w[0]) > 6 && strcmp(w[0] + strlen(w[0]) - 6, "/lispy") == 0)))
     w++, n--;  /* the program name, if the shell passed it */
-  rp_Words s = {NULL, NULL, calloc((size_t)n + 1, sizeof(char *)), 0};
+  rp_Words s = {NULL, NULL, rp_calloc((size_t)n + 1, sizeof(char *)), 0};
   if (!s.args) return 1;
   if (!rp_comp_walk(c, w, n - 1, &s)) {
     free(s.args);

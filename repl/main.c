@@ -119,7 +119,8 @@ static bool rp_is_command(const char *a) {
 
 static void rp_parse_args(rp_Options *o, int argc, char **argv) {
   o->limits = lispy_default_limits();
-  o->args = calloc((size_t)argc + 1, sizeof(char *));
+  o->args = rp_calloc((size_t)argc + 1, sizeof(char *));
+  if (!o->args) exit(1);
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     char name[32];
@@ -185,6 +186,10 @@ static void rp_stdout(void *ud, const char *s, size_t len) {
 
 static void rp_report(lispy_State *L) {
   char *text = lispy_error_text(L, lispy_last_error(L));
+  if (!text) {
+    rp_out_of_memory();
+    return;
+  }
   fflush(stdout);
   fprintf(stderr, "%s\n", text);
   free(text);
@@ -192,6 +197,10 @@ static void rp_report(lispy_State *L) {
 
 static int rp_print_result(lispy_State *L, lispy_Value v) {
   char *s = lispy_repr(L, v, true);
+  if (!s) {
+    rp_out_of_memory();
+    return 1;
+  }
   printf("%s\n", s);
   free(s);
   return 0;

@@ -69,6 +69,10 @@ static void rp_show_caret(rp_Shell *sh, const char *src, int line, int col) {
 
 void rp_shell_print_value(rp_Shell *sh, lispy_Value v) {
   char *s = lispy_pprint(sh->L, v, 78);
+  if (!s) {
+    rp_out_of_memory();
+    return;
+  }
   rp_shell_printf_color(sh, RP_GREEN, "=> ");
   printf("%s\n", s);
   free(s);
@@ -79,6 +83,10 @@ void rp_shell_print_value(rp_Shell *sh, lispy_Value v) {
 void rp_shell_print_error(rp_Shell *sh, const char *src) {
   lispy_Value e = lispy_last_error(sh->L);
   char *text = lispy_error_text(sh->L, e);
+  if (!text) {
+    rp_out_of_memory();
+    return;
+  }
   char *nl = strchr(text, '\n');
   if (nl) *nl = '\0';
   rp_shell_printf_color(sh, RP_RED, "%s\n", text);
@@ -128,7 +136,7 @@ static int rp_defines(rp_Shell *sh, const char *text, size_t len) {
 
 static void rp_set_src(char **slot, const char *text) {
   free(*slot);
-  *slot = strdup(text);
+  *slot = rp_strdup(text);  /* NULL (said so): as if not typed yet */
 }
 
 /* Drop the diagnostics that only say the other half is not typed yet. */
@@ -151,7 +159,8 @@ static void rp_filter_diags(rp_Shell *sh, ag_Diags *d) {
 /* Re-extract and lint the prompt's agent; register it when clean. */
 static void rp_update_agent(rp_Shell *sh) {
   size_t n1 = sh->desc_src ? strlen(sh->desc_src) : 0, n2 = sh->run_src ? strlen(sh->run_src) : 0;
-  char *src = malloc(n1 + n2 + 2);
+  char *src = rp_malloc(n1 + n2 + 2);
+  if (!src) return;
   snprintf(src, n1 + n2 + 2, "%s%s%s", sh->desc_src ? sh->desc_src : "", n1 ? "\n" : "",
            sh->run_src ? sh->run_src : "");
   ag_Agent *a = ag_agent_from_env(sh->rt, sh->env, src, strlen(src), "<repl>");
@@ -230,15 +239,17 @@ static void rp_pending_clear(rp_Shell *sh) {
   sh->npending = 0;
 }
 
-static void rp_pending_add(rp_Shell *sh, const char *line) {
+/* Append line to the pending text; false (said so) when memory runs out. */
+static bool rp_pending_add(rp_Shell *sh, const char *line) {
   size_t n = strlen(line);
-  char *p = realloc(sh->pending, sh->npending + n + 2);
-  if (!p) return;
+  char *p = rp_realloc(sh->pending, sh->npending + n + 2);
+  if (!p) return false;
   memcpy(p + sh->npending, line, n);
   p[sh->npending + n] = '\n';
   p[sh->npending + n + 1] = '\0';
   sh->pending = p;
   sh->npending += n + 1;
+  return true;
 }
 
 static bool rp_blank(const char *s) {
@@ -256,7 +267,10 @@ static void rp_shell_input(rp_Shell *sh, const char *line) {
     return;
   }
   if (!sh->pending && rp_blank(line)) return;
-  rp_pending_add(sh, line);
+  if (!rp_pending_add(sh, line)) {  /* the unfinished form is dropped */
+    rp_pending_clear(sh);
+    return;
+  }
   int st = rp_input_status(sh);
   if (st == LISPY_INCOMPLETE) return;
   if (st == LISPY_EOF) {
@@ -279,13 +293,14 @@ static cp_Result rp_last;  /* the candidates of the last Tab, for listing */
 ** line); the engine may see a different word start: adjust candidates to
 ** libedit's word. */
 static char *rp_adjust(const char *line, size_t cp_start, size_t rl_start, const char *cand) {
-  if (cp_start == rl_start) return strdup(cand);
+  if (cp_start == rl_start) return rp_strdup(cand);
   if (cp_start < rl_start) {
     size_t skip = rl_start - cp_start;
-    return strlen(cand) >= skip ? strdup(cand + skip) : strdup("");
+    return rp_strdup(strlen(cand) >= skip ? cand + skip : "");
   }
   size_t extra = cp_start - rl_start, n = strlen(cand);
-  char *s = malloc(extra + n + 1);
+  char *s = rp_malloc(extra + n + 1);
+  if (!s) return NULL;
   memcpy(s, line + rl_start, extra);
   memcpy(s + extra, cand, n + 1);
   return s;
@@ -331,6 +346,25 @@ static size_t rp_common_len(const char *const *s, size_t n) {
   return common;
 }
 
+/* Free a list of rp_matches whose slot 0 is still empty. */
+static void rp_matches_free(char **m) {
+  for (size_t i = 1; m[i]; i++) free(m[i]);
+  free(m);
+}
+
+/* The list libedit takes: slot 0 left for the common prefix, then the
+** candidates of rp_last adjusted to libedit's word (which starts at byte
+** start), then NULL. NULL, all freed, when memory runs out. */
+static char **rp_matches(size_t start) {
+  char **m = rp_calloc(rp_last.n + 2, sizeof *m);
+  for (size_t i = 0; m && i < rp_last.n; i++)
+    if (!(m[i + 1] = rp_adjust(rl_line_buffer, rp_last.start, start, rp_last.items[i].text))) {
+      rp_matches_free(m);
+      return NULL;
+    }
+  return m;
+}
+
 static char **rp_complete(const char *text, int start, int end) {
   rp_Shell *sh = rp_sh;
   static char last_line[1024];
@@ -346,18 +380,19 @@ static char **rp_complete(const char *text, int start, int end) {
   bool again = end == last_end && strncmp(last_line, rl_line_buffer, sizeof last_line - 1) == 0;
   snprintf(last_line, sizeof last_line, "%s", rl_line_buffer);
   last_end = end;
-  char **m = calloc(rp_last.n + 2, sizeof *m);
-  for (size_t i = 0; i < rp_last.n; i++)
-    m[i + 1] = rp_adjust(rl_line_buffer, rp_last.start, (size_t)start, rp_last.items[i].text);
+  char **m = rp_matches((size_t)start);
+  if (!m) return NULL;
   size_t common = rp_common_len((const char *const *)m + 1, rp_last.n);
   /* Nothing more to insert: list right away (also on a second Tab). */
   if (rp_last.n > 1 && (again || common <= (size_t)(end - start))) {
-    for (size_t i = 1; i <= rp_last.n; i++) free(m[i]);
-    free(m);
+    rp_matches_free(m);
     rp_list_candidates(sh, &rp_last);
     return NULL;
   }
-  m[0] = strndup(m[1], common);
+  if (!(m[0] = rp_strndup(m[1], common))) {
+    rp_matches_free(m);
+    return NULL;
+  }
   const char *last = rp_last.items[0].text;
   rl_completion_append_character = rp_last.n == 1 && last[strlen(last) - 1] != '=' &&
                                    last[strlen(last) - 1] != '/' ? ' ' : '\0';

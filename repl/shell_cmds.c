@@ -58,6 +58,14 @@ static ag_Agent *rp_agent_arg(rp_Shell *sh, const char *name) {
   return NULL;
 }
 
+/* An agent's source file, read again (malloc'd; NULL with why set). The
+** file may have become a FIFO or grown since it loaded: the read never
+** blocks and stops at AG_MAX_AGENT_FILE_BYTES. */
+static char *rp_agent_source(const ag_Agent *a, char *why, size_t whylen) {
+  size_t len;
+  return ag_read_file_why(a->path, AG_MAX_AGENT_FILE_BYTES, &len, why, whylen);
+}
+
 static double rp_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -108,9 +116,9 @@ static void rp_param_table(rp_Shell *sh, const ag_Agent *a) {
 
 /* Context methods the agent's source calls, found by scanning it. */
 static void rp_methods_used(const ag_Agent *a) {
-  size_t len, n;
-  char why[600];  /* the file may have become a FIFO since it loaded: never block */
-  char *src = ag_read_file_why(a->path, AG_MAX_AGENT_FILE_BYTES, &len, why, sizeof why);
+  size_t n;
+  char why[600];
+  char *src = rp_agent_source(a, why, sizeof why);
   const ag_MethodSpec *m = ag_context_methods(&n);
   printf("  context methods used:");
   int used = 0;
@@ -180,7 +188,8 @@ static void rp_cmd_call(rp_Shell *sh, char *args) {
   if (cJSON_GetArraySize(trace) > 0) rp_shell_printf_color(sh, RP_DIM, "context calls:\n");
   cJSON_ArrayForEach(c, trace) {
     char *s = cJSON_PrintUnformatted(c);
-    rp_shell_printf_color(sh, RP_DIM, "  %s\n", s);
+    if (s) rp_shell_printf_color(sh, RP_DIM, "  %s\n", s);
+    else rp_out_of_memory();
     free(s);
   }
   cJSON_Delete(trace);
@@ -246,9 +255,8 @@ static void rp_cmd_source(rp_Shell *sh, char *args) {
     printf("%s%s\n", sh->desc_src ? sh->desc_src : "", sh->run_src ? sh->run_src : "");
     return;
   }
-  size_t len;
-  char why[600];  /* the file may have become a FIFO since it loaded: never block */
-  char *src = ag_read_file_why(a->path, AG_MAX_AGENT_FILE_BYTES, &len, why, sizeof why);
+  char why[600];
+  char *src = rp_agent_source(a, why, sizeof why);
   if (!src) {
     printf("cannot read %s: %s\n", a->path, why);
     return;
@@ -437,7 +445,8 @@ const char *const rp_meta_names[] = {":help", ":agents", ":describe", ":call", "
 const size_t rp_meta_count = sizeof rp_meta_names / sizeof rp_meta_names[0];
 
 void rp_shell_command(rp_Shell *sh, const char *line) {
-  char *copy = strdup(line);
+  char *copy = rp_strdup(line);
+  if (!copy) return;
   char *args = copy;
   char *name = rp_next_word(&args);
   size_t n = strlen(name);
