@@ -65,6 +65,10 @@ void *lx_tr_alloc(lx_Compiler *C, size_t size) {
 /* A syntax error at the form being compiled. */
 _Noreturn void lx_tr_error(lx_Compiler *C, lx_SrcPos pos, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Raises a "syntax" error (never returns): the message is cut at 400
+** bytes, the position is pos, or the form being compiled when pos has no
+** line, and the trace is empty (the error is the compiler's, not a call's).
+** lx_compile's pcall catches it and frees the arena before passing it on. */
 _Noreturn void lx_tr_error(lx_Compiler *C, lx_SrcPos pos, const char *fmt, ...) {
   char msg[400];
   va_list ap;
@@ -83,6 +87,7 @@ lx_SrcPos lx_tr_pos(lx_Compiler *C, lx_Value form) {
   return C->pos;
 }
 
+/* The name of a symbol (sym must be one). */
 const char *lx_tr_symname(lx_Value sym) {
   return lx_as_symbol(sym)->name->data;
 }
@@ -103,6 +108,8 @@ lx_Node *lx_tr_node(lx_Compiler *C, lx_NodeKind kind, lx_SrcPos pos, int nkids) 
   return n;
 }
 
+/* A node pushing the constant v (which the caller keeps reachable: the
+** form, a snapshot or the protected region). */
 lx_Node *lx_tr_const(lx_Compiler *C, lx_Value v, lx_SrcPos pos) {
   lx_Node *n = lx_tr_node(C, N_CONST, pos, 0);
   n->value = v;
@@ -121,6 +128,8 @@ lx_Value *lx_tr_items(lx_Compiler *C, lx_Value list, int *count, const char *wha
   return items;
 }
 
+/* A node for an inlined primitive: opcode op applied to one operand (b
+** NULL) or two. */
 lx_Node *lx_tr_prim(lx_Compiler *C, int op, lx_SrcPos pos, lx_Node *a, lx_Node *b) {
   lx_Node *n = lx_tr_node(C, N_PRIM, pos, b ? 2 : 1);
   n->op = op;
@@ -142,6 +151,8 @@ static lx_Snapshot tr_snapshot_new(lx_Compiler *C, size_t n, lx_SrcPos pos) {
   return s;
 }
 
+/* Snapshot the items of a vector literal, each with the position it was
+** read at (pos when it has none). See lx_Snapshot. */
 lx_Snapshot lx_tr_snapshot_vector(lx_Compiler *C, lx_Vector *v, lx_SrcPos pos) {
   lx_Snapshot s = tr_snapshot_new(C, v->len, pos);
   for (size_t i = 0; i < v->len; i++) {
@@ -152,6 +163,9 @@ lx_Snapshot lx_tr_snapshot_vector(lx_Compiler *C, lx_Vector *v, lx_SrcPos pos) {
   return s;
 }
 
+/* Snapshot a dict literal as key, value, key, value ... in the dict's
+** iteration order, each with its read position (pos when it has none):
+** d->pos holds two positions per entry, indexed by the entry's slot. */
 lx_Snapshot lx_tr_snapshot_dict(lx_Compiler *C, lx_Dict *d, lx_SrcPos pos) {
   lx_Snapshot s = tr_snapshot_new(C, d->count * 2, pos);
   lx_Value k, v;
@@ -172,6 +186,9 @@ lx_Snapshot lx_tr_snapshot_dict(lx_Compiler *C, lx_Dict *d, lx_SrcPos pos) {
 ** Scopes and variable resolution
 ** ======================================================================== */
 
+/* Bind name (which must be a symbol) as a new local of the function being
+** parsed, innermost in the scope chain; its slot comes later, from
+** codegen. Callers restore C->scope when the binding's scope ends. */
 lx_Var *lx_tr_bind(lx_Compiler *C, lx_Value name, lx_SrcPos pos) {
   if (!lx_is(name, LX_SYMBOL))
     lx_tr_error(C, pos, "expected a variable name (symbol), got %s",
@@ -216,6 +233,11 @@ void lx_tr_capture(lx_Compiler *C, lx_Var *v) {
   }
 }
 
+/* A variable reference: a lexical variable (captured into every function
+** between here and its owner when it is an outer function's), the running
+** closure itself for a named function's own name that is never assigned,
+** or else the global box of sym in the compile env (created unbound if
+** new, so a reference may precede its definition). */
 static lx_Node *tr_varref(lx_Compiler *C, lx_Value sym, lx_SrcPos pos) {
   lx_Var *v = lx_tr_lookup(C, sym);
   if (v) {
@@ -241,6 +263,8 @@ lx_Value lx_tr_nth(lx_Compiler *C, lx_Value form, int i, const char *what) {
   return lx_car(x);
 }
 
+/* form without its first i elements (what is left of an improper list if
+** it ends first). */
 lx_Value lx_tr_tail(lx_Value form, int i) {
   for (int k = 0; k < i && lx_is(form, LX_PAIR); k++) form = lx_cdr(form);
   return form;
@@ -250,6 +274,7 @@ lx_Value lx_tr_sym(lx_Compiler *C, const char *name) {
   return lx_csymbol(C->L, name);
 }
 
+/* A fresh list of the n (at most 8) values given; for desugaring. */
 lx_Value lx_tr_list(lx_Compiler *C, int n, ...) {
   lx_Value items[8];
   va_list ap;
@@ -326,6 +351,10 @@ static int tr_prim_op(lx_Compiler *C, lx_Value head, int nargs) {
   return -1;
 }
 
+/* A call form: a call of an unshadowed constant builtin that the VM
+** inlines (tr_prims, matched by name and argument count) becomes one
+** primitive node; anything else a generic call of its head with its
+** arguments. */
 static lx_Node *tr_call(lx_Compiler *C, lx_Value form, lx_SrcPos pos) {
   int n;
   lx_Value *it = lx_tr_items(C, form, &n, "call");
@@ -355,6 +384,8 @@ static lx_Node *tr_vector_lit(lx_Compiler *C, lx_Vector *v, lx_SrcPos pos) {
   return n;
 }
 
+/* {k v ...}: like tr_vector_lit; keys are evaluated too, and both halves
+** of an entry fall back to the value's read position. */
 static lx_Node *tr_dict_lit(lx_Compiler *C, lx_Dict *d, lx_SrcPos pos) {
   lx_Snapshot s = lx_tr_snapshot_dict(C, d, pos);
   lx_Node *n = lx_tr_node(C, N_DICT, pos, s.n);
@@ -366,6 +397,12 @@ static lx_Node *tr_dict_lit(lx_Compiler *C, lx_Dict *d, lx_SrcPos pos) {
   return n;
 }
 
+/* The tree pass over one form: a symbol is a variable reference, a vector
+** or dict literal builds a fresh object, a list is macro-expanded and then
+** a special form (unless the head names a local) or a call, anything else
+** evaluates to itself. top says definitions are allowed here. C->pos is
+** the form's position while it is parsed (for errors) and restored after.
+** Recursive, so guarded by the C depth limit. */
 lx_Node *lx_tr_expr(lx_Compiler *C, lx_Value form, bool top) {
   lx_State *L = C->L;
   lx_c_enter(L);
@@ -418,12 +455,16 @@ static void tr_free(lx_Compiler *C) {
   C->nbufs = 0;
 }
 
+/* Arguments and result of tr_compile_protected. */
 typedef struct lx_CompileCall {
-  lx_Compiler *C;
-  lx_Value form;
-  lx_Value result;
+  lx_Compiler *C;          /* the compiler, set up by lx_compile */
+  lx_Value form;           /* the form (kept reachable by the caller) */
+  lx_Value result;         /* the compiled closure */
 } lx_CompileCall;
 
+/* The two passes over one top-level form, under lx_compile's pcall: the
+** form becomes the body of a "<toplevel>" function of no parameters, whose
+** prototype is wrapped in a closure with no upvalues. */
 static void tr_compile_protected(lx_State *L, void *ud) {
   lx_CompileCall *cc = ud;
   lx_Compiler *C = cc->C;
@@ -460,6 +501,11 @@ lx_Value lx_compile(lx_State *L, lx_Env *env, lx_Value form, lx_SrcPos pos) {
   return cc.result;
 }
 
+/* One step of (macroexpand-1 form) for env: when form is a call of a
+** global macro, call the macro on the unevaluated arguments and return
+** its expansion with *expanded set; otherwise form itself. Unlike the
+** compiler's expansion, lexical shadowing is not seen (there is no scope
+** here). Charged for the arguments copied. */
 lx_Value lx_macroexpand_1(lx_State *L, lx_Env *env, lx_Value form, bool *expanded) {
   *expanded = false;
   if (!lx_is(form, LX_PAIR) || !lx_is(lx_car(form), LX_SYMBOL)) return form;

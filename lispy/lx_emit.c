@@ -28,6 +28,10 @@ static void cg_grow(lx_Compiler *C, void **p, size_t *cap, size_t elem) {
   *cap = ncap;
 }
 
+/* Append one instruction with its source position to the current buffer
+** and return its index (what cg_patch later fixes up). An operand outside
+** the signed 24 bits is a compile error, not a silent wrap. The caller
+** accounts the stack effect (cg_push, C->depth). */
 static size_t cg_emit(lx_Compiler *C, int op, int32_t arg, lx_SrcPos pos) {
   lx_CodeBuf *cb = C->cb;
   if (cb->n == cb->capcode) cg_grow(C, (void **)&cb->code, &cb->capcode, sizeof *cb->code);
@@ -82,12 +86,18 @@ static int cg_const(lx_Compiler *C, lx_Value v) {
   return (int)cb->nconsts++;
 }
 
+/* Point the jump at `at` to the next instruction to be emitted (offsets
+** count from the instruction after the jump). */
 static void cg_patch(lx_Compiler *C, size_t at) {
   int32_t off = (int32_t)(C->cb->n - at - 1);
   lx_Instr i = C->cb->code[at];
   C->cb->code[at] = LX_MKI(LX_OP(i), (uint32_t)off & LX_MAX_ARG);
 }
 
+/* Whether v lives in a box: only a captured variable that is assigned
+** (set!) or bound before its value exists (letrec) needs one, so that the
+** closure and the frame share its changes; every other variable is
+** copied into closures by value. */
 static bool cg_boxed(const lx_Var *v) {
   return v->captured && (v->mutated || v->letrec);
 }
@@ -107,6 +117,8 @@ static int cg_upval(lx_Compiler *C, lx_FnInfo *f, const lx_Var *v) {
   return cg_upval_index(f, v);
 }
 
+/* Push the constant v: small integers, nil, '(), true and false have
+** their own opcodes; anything else goes through the constant table. */
 static void cg_const_node(lx_Compiler *C, lx_Value v, lx_SrcPos pos) {
   if (lx_is(v, LX_INT) && v.as.i >= -LX_MAX_SARG && v.as.i <= LX_MAX_SARG)
     cg_emit(C, LX_OP_INT, (int32_t)v.as.i, pos);
@@ -117,6 +129,9 @@ static void cg_const_node(lx_Compiler *C, lx_Value v, lx_SrcPos pos) {
   cg_push(C, 1);
 }
 
+/* Push the value of the local variable v as seen from f: a slot of f's
+** own frame, or one of f's upvalues when v belongs to an enclosing
+** function; through the box when v is boxed. */
 static void cg_local(lx_Compiler *C, lx_FnInfo *f, lx_Var *v, lx_SrcPos pos) {
   bool boxed = cg_boxed(v);
   if (v->owner == f) {
@@ -130,6 +145,9 @@ static void cg_local(lx_Compiler *C, lx_FnInfo *f, lx_Var *v, lx_SrcPos pos) {
   cg_push(C, 1);
 }
 
+/* Assign the top of the stack (kept) to v. A variable of an enclosing
+** function is assigned through its box: being captured and mutated, it is
+** always boxed. */
 static void cg_setlocal(lx_Compiler *C, lx_FnInfo *f, lx_Var *v, lx_SrcPos pos) {
   if (v->owner == f)
     cg_emit(C, cg_boxed(v) ? LX_OP_SETLOCALBOX : LX_OP_SETLOCAL, v->slot, pos);
@@ -143,6 +161,9 @@ static void cg_bind_slot(lx_Compiler *C, lx_Var *v, lx_SrcPos pos) {
   if (cg_boxed(v)) cg_emit(C, LX_OP_BOX, v->slot, pos);
 }
 
+/* let: each init is evaluated onto the stack and becomes its variable's
+** slot (in order, so an init sees only earlier slots); the body's value
+** then slides down over them. */
 static void cg_let(lx_Compiler *C, lx_FnInfo *f, lx_Node *n, bool tail) {
   for (int i = 0; i < n->nvars; i++) {
     cg_expr(C, f, n->kids[i], false);
@@ -153,6 +174,9 @@ static void cg_let(lx_Compiler *C, lx_FnInfo *f, lx_Node *n, bool tail) {
   C->depth -= n->nvars;
 }
 
+/* letrec: every variable gets a nil slot (boxed if captured) before any
+** init runs; kids[0] is a sequence lx_specials.c builds of the inits'
+** assignments followed by the body, whose value slides over the slots. */
 static void cg_letrec(lx_Compiler *C, lx_FnInfo *f, lx_Node *n, bool tail) {
   for (int i = 0; i < n->nvars; i++) {
     cg_emit(C, LX_OP_NIL, 0, n->pos);
@@ -164,6 +188,9 @@ static void cg_letrec(lx_Compiler *C, lx_FnInfo *f, lx_Node *n, bool tail) {
   C->depth -= n->nvars;
 }
 
+/* if: JUMPF pops the test; each branch leaves one value, so the depth is
+** counted once for the two (the then branch's push is undone before the
+** else branch is generated). */
 static void cg_if(lx_Compiler *C, lx_FnInfo *f, lx_Node *n, bool tail) {
   cg_expr(C, f, n->kids[0], false);
   size_t jf = cg_emit(C, LX_OP_JUMPF, 0, n->pos);
@@ -176,6 +203,9 @@ static void cg_if(lx_Compiler *C, lx_FnInfo *f, lx_Node *n, bool tail) {
   cg_patch(C, jend);
 }
 
+/* and/or: AND/OR keep the deciding value and jump to the end, or pop it
+** and go on to the next operand; the last operand is in tail position. At
+** most LX_MAX_ANDOR operands (the jumps to patch live in a C array). */
 static void cg_andor(lx_Compiler *C, lx_FnInfo *f, lx_Node *n, bool tail) {
   size_t jumps[LX_MAX_ANDOR];
   int nj = 0;
@@ -192,6 +222,7 @@ static void cg_andor(lx_Compiler *C, lx_FnInfo *f, lx_Node *n, bool tail) {
   for (int i = 0; i < nj; i++) cg_patch(C, jumps[i]);
 }
 
+/* begin: every value but the last is popped; an empty body is nil. */
 static void cg_seq(lx_Compiler *C, lx_FnInfo *f, lx_Node *n, bool tail) {
   for (int i = 0; i < n->nkids; i++) {
     bool last = i == n->nkids - 1;
@@ -204,6 +235,8 @@ static void cg_seq(lx_Compiler *C, lx_FnInfo *f, lx_Node *n, bool tail) {
   if (n->nkids == 0) cg_const_node(C, lx_nil(), n->pos);
 }
 
+/* A call: the function and its arguments pushed in order, then CALL (or
+** TAILCALL in tail position), which leaves one value in their place. */
 static void cg_call(lx_Compiler *C, lx_FnInfo *f, lx_Node *n, bool tail) {
   for (int i = 0; i < n->nkids; i++) cg_expr(C, f, n->kids[i], false);
   int argc = n->nkids - 1;
@@ -255,6 +288,11 @@ static void cg_try(lx_Compiler *C, lx_FnInfo *f, lx_Node *n) {
   cg_patch(C, jend);
 }
 
+/* A lambda: its prototype is generated first (lx_cg_function), then its
+** capture list is filled relative to the parent: captures[i] is the
+** parent's slot << 1 for the parent's own variable, or the parent's
+** upvalue index << 1 | 1 for one captured further out. CLOSURE then
+** builds the closure from protos[n]. */
 static void cg_lambda(lx_Compiler *C, lx_FnInfo *parent, lx_Node *n) {
   lx_Proto *p = lx_cg_function(C, n->fn);
   lx_FnInfo *child = n->fn;
@@ -270,6 +308,9 @@ static void cg_lambda(lx_Compiler *C, lx_FnInfo *parent, lx_Node *n) {
   cg_push(C, 1);
 }
 
+/* Generate n, leaving exactly one value on the stack; tail says n's value
+** is the function's result (calls become tail calls). Recursive over the
+** tree, so guarded by the C depth limit, and charged per node. */
 static void cg_expr(lx_Compiler *C, lx_FnInfo *f, lx_Node *n, bool tail) {
   lx_c_enter(C->L);
   lx_tr_work(C, 1 + n->nkids / 8);
@@ -324,6 +365,10 @@ static void *cg_copy(lx_State *L, const void *src, size_t n, size_t elem) {
   return p;
 }
 
+/* Make the prototype of f from its finished code buffer: every array is
+** copied into accounted memory the proto owns (the buffer itself is freed
+** by the driver). nslots is the deepest point plus a margin of 2. The
+** captures array is allocated here but filled by cg_lambda in the parent. */
 static lx_Proto *cg_finish(lx_Compiler *C, lx_FnInfo *f, lx_CodeBuf *cb) {
   lx_State *L = C->L;
   lx_Proto *p = (lx_Proto *)lx_obj_new(L, LX_PROTO, sizeof(lx_Proto));
@@ -351,6 +396,10 @@ static lx_Proto *cg_finish(lx_Compiler *C, lx_FnInfo *f, lx_CodeBuf *cb) {
   return p;
 }
 
+/* See lx_compiler.h. Each function gets its own code buffer, registered in
+** C->bufs so the driver frees it even when an error unwinds (at most
+** LX_MAX_FN_NESTING live at once); the parent's buffer and stack depth
+** are saved and restored around it. Parameters take the first slots. */
 lx_Proto *lx_cg_function(lx_Compiler *C, lx_FnInfo *f) {
   if (C->nbufs == LX_MAX_FN_NESTING)
     lx_tr_error(C, f->pos, "functions nested too deeply (limit %d)", LX_MAX_FN_NESTING);

@@ -13,6 +13,9 @@
 ** Error values
 ** ======================================================================== */
 
+/* A new error value of kind with message and data (the caller keeps those
+** reachable), no position and no trace yet: lx_throw attaches them. The
+** kind string is made after the object, inside the protected region. */
 lx_Value lx_error_new(lx_State *L, const char *kind, lx_Value message,
                       lx_Value data) {
   lx_Obj *saved = lx_protect_begin(L);
@@ -84,6 +87,10 @@ void lx_error_attach_trace(lx_State *L, lx_Error *e) {
 ** Raising
 ** ======================================================================== */
 
+/* Unwind to the innermost lx_pcall with err. An error value gets its
+** position and trace from the frames live now, unless it has a trace
+** already (a rethrow keeps the original one). Raising with no protected
+** call around is a bug in the C code: it aborts. */
 _Noreturn void lx_throw(lx_State *L, lx_Value err) {
   L->thrown = err;  /* rooted before the trace allocates */
   if (lx_is(err, LX_ERROR)) lx_error_attach_trace(L, lx_as_error(err));
@@ -94,6 +101,8 @@ _Noreturn void lx_throw(lx_State *L, lx_Value err) {
   longjmp(L->jump->buf, 1);
 }
 
+/* Raise an error of kind with data and a message formatted into 512 bytes
+** (longer messages are cut). */
 static _Noreturn void lx_error_va(lx_State *L, const char *kind, lx_Value data,
                                   const char *fmt, va_list ap) {
   char msg[512];
@@ -104,12 +113,14 @@ static _Noreturn void lx_error_va(lx_State *L, const char *kind, lx_Value data,
   lx_throw(L, err);
 }
 
+/* Raise a "runtime" error (lx_state.h). */
 _Noreturn void lx_error(lx_State *L, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   lx_error_va(L, "runtime", lx_nil(), fmt, ap);
 }
 
+/* Raise an error of the given kind with data (lx_state.h). */
 _Noreturn void lx_error_kind(lx_State *L, const char *kind, lx_Value data,
                              const char *fmt, ...) {
   va_list ap;
@@ -147,6 +158,7 @@ _Noreturn void lx_limit_error(lx_State *L, const char *which) {
   lx_throw(L, err);
 }
 
+/* lx_short_repr's protected run: the value in, its printed form out. */
 typedef struct lx_ShortRepr { lx_Value in, out; } lx_ShortRepr;
 
 static void lx_short_repr_protected(lx_State *L, void *ud) {
@@ -177,6 +189,7 @@ lx_Value lx_short_repr(lx_State *L, lx_Value v) {
   return lx_stringf(L, "%.*s...", (int)cut, s->data);
 }
 
+/* Raise "FN: expected WHAT, got <short printed form of got>" (runtime). */
 _Noreturn void lx_type_error(lx_State *L, const char *fn, const char *what,
                              lx_Value got) {
   lx_Obj *saved = lx_protect_begin(L);
@@ -238,11 +251,15 @@ bool lx_pcall(lx_State *L, lx_ProtectedFn fn, void *ud, lx_Value *err) {
 ** Rendering
 ** ======================================================================== */
 
+/* Append "file:line:col". */
 static void lx_format_pos(lx_State *L, lx_Buf *b, lx_SrcPos pos) {
   lx_buf_adds(b, lx_file_name(L, pos.file));
   lx_buf_addf(b, ":%u:%u", (unsigned)pos.line, (unsigned)pos.col);
 }
 
+/* Append one "\n  at FUNCTION (file:line:col)" line per trace entry,
+** skipping entries that are not dicts (a trace is data a host may have
+** made); missing fields print as nil or 0. */
 static void lx_format_trace(lx_State *L, lx_Buf *b, lx_Value trace) {
   for (; lx_is(trace, LX_PAIR); trace = lx_cdr(trace)) {
     lx_Value fn = lx_nil(), file = lx_nil(), line = lx_nil(), col = lx_nil();

@@ -114,6 +114,9 @@ static bool lx_pool_refill(lx_State *L, size_t cls) {
   return true;
 }
 
+/* A block of the size class of size from its free list, carving a new
+** chunk when the list is empty; NULL when malloc fails. Not counted: the
+** callers account the bytes. */
 static void *lx_pool_get(lx_State *L, size_t size) {
   size_t cls = (size - 1) / 16;
   if (!L->pool_free[cls] && !lx_pool_refill(L, cls)) return NULL;
@@ -122,6 +125,8 @@ static void *lx_pool_get(lx_State *L, size_t size) {
   return b;
 }
 
+/* Return a block to the free list of its size class (size must be what
+** it was allocated with). */
 static void lx_pool_put(lx_State *L, void *p, size_t size) {
   size_t cls = (size - 1) / 16;
   lx_Block *b = p;
@@ -129,6 +134,7 @@ static void lx_pool_put(lx_State *L, void *p, size_t size) {
   L->pool_free[cls] = b;
 }
 
+/* Free every chunk and forget the free lists (the state is closing). */
 static void lx_pool_free_all(lx_State *L) {
   while (L->pool_chunks) {
     lx_Chunk *next = ((lx_Chunk *)L->pool_chunks)->next;
@@ -220,6 +226,7 @@ static void lx_pool_trim(lx_State *L) {
   L->pool_chunks = keep;
 }
 
+/* A pooled block for small sizes, malloc otherwise; NULL on failure. */
 static void *lx_raw_alloc(lx_State *L, size_t size) {
   return lx_pooled(size) ? lx_pool_get(L, size) : malloc(size);
 }
@@ -232,6 +239,13 @@ static inline bool lx_mem_fast(lx_State *L, size_t size) {
          !L->gc_stress && (L->budget.mem_limit == 0 || used <= L->budget.mem_base + L->budget.mem_limit);
 }
 
+/* Allocate size bytes (at least 1), counted in mem_used. The fast path
+** pops a pooled block when nothing is due; otherwise lx_mem_make_room may
+** collect first, so every value the caller holds must be reachable (on
+** the stack, pinned, or in a protected region), and may raise the
+** "memory" limit. When malloc itself fails the allocator collects once and
+** retries, then raises "memory" too. Free with lx_mem_free and the same
+** size: the blocks carry no size of their own. */
 void *lx_mem_alloc(lx_State *L, size_t size) {
   if (size == 0) size = 1;
   if (lx_mem_fast(L, size)) {
@@ -255,6 +269,10 @@ void *lx_mem_alloc(lx_State *L, size_t size) {
   return p;
 }
 
+/* Resize p from old_size to new_size bytes (p may be NULL), with
+** lx_mem_alloc's rules: growing may collect and may raise "memory". A
+** block moving into or out of the pools is copied by hand. A failed
+** shrink cannot be reported sensibly and aborts. */
 void *lx_mem_realloc(lx_State *L, void *p, size_t old_size, size_t new_size) {
   if (new_size > old_size) lx_mem_make_room(L, new_size - old_size);
   if (new_size == 0) new_size = 1;
@@ -280,6 +298,7 @@ void *lx_mem_realloc(lx_State *L, void *p, size_t old_size, size_t new_size) {
   return np;
 }
 
+/* Release p (may be NULL), allocated with exactly size bytes. */
 void lx_mem_free(lx_State *L, void *p, size_t size) {
   if (p == NULL) return;
   if (size == 0) size = 1;
@@ -306,6 +325,9 @@ lx_Obj *lx_obj_new(lx_State *L, lx_Type type, size_t size) {
 ** Marking
 ** ======================================================================== */
 
+/* Push o on the mark stack. It is plain malloc'd, outside the accounting
+** (growing it must never collect or raise in the middle of marking); out
+** of memory here aborts. */
 static void lx_gray_push(lx_State *L, lx_Obj *o) {
   if (L->ngray == L->gray_cap) {
     size_t ncap = L->gray_cap ? L->gray_cap * 2 : 256;
@@ -319,6 +341,8 @@ static void lx_gray_push(lx_State *L, lx_Obj *o) {
 
 static void lx_measure_obj(lx_State *L, lx_Obj *o);
 
+/* Mark o (may be NULL) and queue it for blackening, unless marked
+** already; while lx_gc_env_size runs it counts o instead. */
 static void lx_mark_obj(lx_State *L, lx_Obj *o) {
   if (o == NULL || o->marked) return;
   if (L->measure_env != NULL) {  /* lx_gc_env_size borrows the marking */
@@ -333,10 +357,13 @@ static inline void lx_mark(lx_State *L, lx_Value v) {
   if (v.tag >= LX_FIRST_OBJ && v.tag < LX_NTYPES) lx_mark_obj(L, v.as.o);
 }
 
+/* Mark n values (the non-objects among them are skipped). */
 static void lx_mark_values(lx_State *L, const lx_Value *vs, size_t n) {
   for (size_t i = 0; i < n; i++) lx_mark(L, vs[i]);
 }
 
+/* Mark what a prototype refers to: constants, inner prototypes, name, doc,
+** parameter list and its environment. */
 static void lx_mark_proto(lx_State *L, lx_Proto *p) {
   lx_mark_values(L, p->consts, p->nconsts);
   for (uint32_t i = 0; i < p->nprotos; i++) lx_mark_obj(L, &p->protos[i]->h);
@@ -399,6 +426,10 @@ static void lx_blacken(lx_State *L, lx_Obj *o) {
   }
 }
 
+/* Mark every root (see the file's header): the whole value stack up to
+** its capacity, the frames' closures, the environments, host references,
+** pins, errors in flight, the reader's quote symbols and, while a C region
+** is protected, every object newer than its mark. */
 static void lx_mark_roots(lx_State *L) {
   lx_mark_values(L, L->stack, L->stack_cap);
   for (size_t i = 0; i < L->nframes; i++)
@@ -421,6 +452,7 @@ static void lx_mark_roots(lx_State *L) {
   }
 }
 
+/* Blacken until the mark stack is empty: everything reachable is marked. */
 static void lx_propagate(lx_State *L) {
   while (L->ngray > 0) lx_blacken(L, L->gray[--L->ngray]);
 }
@@ -429,6 +461,7 @@ static void lx_propagate(lx_State *L) {
 ** Sweeping
 ** ======================================================================== */
 
+/* Free a prototype's arrays (the sizes its counts say: see cg_finish). */
 static void lx_free_proto(lx_State *L, lx_Proto *p) {
   lx_mem_free(L, p->code, p->ncode * sizeof *p->code);
   lx_mem_free(L, p->lines, p->ncode * sizeof *p->lines);
@@ -506,6 +539,10 @@ static void lx_sweep_symbols(lx_State *L) {
   }
 }
 
+/* Free every unmarked object and clear the marks of the others. When the
+** protected region's mark object is freed the mark moves to the next
+** older object (or "whole list"), so the region still covers the same
+** objects. */
 static void lx_sweep(lx_State *L) {
   lx_Obj **link = &L->objects;
   while (*link) {
@@ -537,6 +574,10 @@ static void lx_mem_release(lx_State *L) {
 #endif
 }
 
+/* A full collection: mark, drop dead symbols, sweep; the next one is due
+** when the heap grows to LX_GC_GROWTH times what survived (at least
+** LX_GC_MIN_THRESHOLD). Reentry (an allocation while collecting) is a
+** no-op. After a memory limit it also gives memory back (lx_mem_release). */
 void lx_gc_collect(lx_State *L) {
   if (L->gc_running) return;
   L->gc_running = true;

@@ -101,7 +101,7 @@ static inline void json_poll(lx_State *L, unsigned *count) {
 ** ======================================================================== */
 
 typedef struct JsonCheck {
-  lx_State *L;
+  lx_State *L;             /* allocates messages, raises the bound */
   bool charge;             /* charge fuel per element */
   bool for_cjson;          /* refuse strings with NUL bytes; count tree bytes */
   lx_Value msg;            /* failure message (string) once failed */
@@ -144,6 +144,7 @@ static bool check_text(JsonCheck *C, const lx_String *s) {
   return true;
 }
 
+/* NaN and the infinities have no JSON form. */
 static bool check_float(JsonCheck *C, double f) {
   if (isnan(f)) return check_fail(C, lx_cstring(C->L, "cannot encode NaN"));
   if (isinf(f)) return check_fail(C, lx_cstring(C->L, "cannot encode infinity"));
@@ -160,6 +161,7 @@ static bool check_list(JsonCheck *C, lx_Value v) {
   return true;
 }
 
+/* Every item; the index of a failing one joins the path. */
 static bool check_vector(JsonCheck *C, const lx_Vector *vec) {
   for (size_t i = 0; i < vec->len; i++)
     if (!check_value(C, vec->items[i])) return check_segment(C, lx_int((int64_t)i));
@@ -182,6 +184,8 @@ static bool check_key(JsonCheck *C, lx_Dict *d, lx_Value k) {
   return true;
 }
 
+/* Every key (check_key) and value; the key of a failing value joins the
+** path. */
 static bool check_dict(JsonCheck *C, lx_Dict *d) {
   lx_Value k, v;
   for (size_t it = 0; lx_dict_next(d, &it, &k, &v);) {
@@ -251,6 +255,8 @@ static void json_check_bounded(lx_State *L, lx_Value v, bool charge, bool for_cj
   lx_protect_end(L, saved);
 }
 
+/* See lx_json.h: the check with no JSON cap, bounded by the memory limit's
+** room only when a cJSON tree (outside the heap) is to follow. */
 void lx_json_check(lx_State *L, lx_Value v, bool charge, bool for_cjson) {
   json_check_bounded(L, v, charge, for_cjson, json_bound(L, false, for_cjson));
 }
@@ -287,6 +293,9 @@ static cJSON *build_array(lx_Value v) {
   return arr;
 }
 
+/* An object of d's entries in insertion order, integer keys written as
+** their decimal text (lx_json_check ruled out clashes); NULL, with
+** everything built so far freed, when out of memory. */
 static cJSON *build_object(const lx_Dict *d) {
   cJSON *obj = cJSON_CreateObject();
   lx_Value k, v;
@@ -349,8 +358,8 @@ cJSON *lx_value_to_json(lx_State *L, lx_Value v) {
 ** ======================================================================== */
 
 typedef struct JsonWriter {
-  lx_State *L;
-  lx_Buf *b;
+  lx_State *L;             /* charged, polled, raises */
+  lx_Buf *b;               /* where the text goes */
   lx_Value root;           /* the value being written */
   int indent;              /* spaces per level; 0 = compact */
   bool charge;             /* charge fuel per element and per 64 bytes */
@@ -468,6 +477,9 @@ static inline void write_sep(JsonWriter *W, bool first, int level) {
   for (int i = 0; i < level * W->indent; i++) lx_buf_addc(W->b, ' ');
 }
 
+/* A list or vector as a JSON array ('() is []), items indented one level
+** deeper in pretty mode and the closing bracket on its own line unless
+** empty. An improper list goes to the checker, which raises. */
 static void write_array(JsonWriter *W, lx_Value v, int level) {
   bool first = true;
   lx_buf_addc(W->b, '[');
@@ -491,6 +503,8 @@ static void write_array(JsonWriter *W, lx_Value v, int level) {
   lx_buf_addc(W->b, ']');
 }
 
+/* A dict as a JSON object in insertion order, laid out like write_array;
+** pretty mode puts ": " between key and value. */
 static void write_object(JsonWriter *W, const lx_Dict *d, int level) {
   lx_Value k, v;
   bool first = true;
@@ -542,6 +556,8 @@ static void json_write_bounded(lx_Buf *b, lx_Value v, int indent, bool charge,
   write_value(&W, v, 0);
 }
 
+/* See lx_json.h: json-encode's writer, bounded only by the memory limit
+** (the buffer is in the heap, so the limit applies as it grows). */
 void lx_json_write(lx_Buf *b, lx_Value v, int indent, bool charge) {
   json_write_bounded(b, v, indent, charge, json_bound(b->L, false, false));
 }
@@ -551,7 +567,7 @@ void lx_json_write(lx_Buf *b, lx_Value v, int indent, bool charge) {
 ** ======================================================================== */
 
 typedef struct JsonConv {
-  lx_State *L;
+  lx_State *L;             /* allocates the values, raises */
   bool charge;             /* charge fuel per element */
 } JsonConv;
 
@@ -601,6 +617,7 @@ static lx_Value conv_raw(JsonConv *C, const char *text) {
   lx_error(C->L, "json: cannot convert raw JSON text");
 }
 
+/* A JSON array as a proper list built front to back ('() when empty). */
 static lx_Value conv_array(JsonConv *C, const cJSON *j) {
   lx_Value head = lx_empty(), tail = lx_empty();
   for (const cJSON *it = j->child; it != NULL; it = it->next) {
@@ -612,6 +629,8 @@ static lx_Value conv_array(JsonConv *C, const cJSON *j) {
   return head;
 }
 
+/* A JSON object as a dict with string keys, sized for its members up
+** front; a repeated name keeps its first place and its last value. */
 static lx_Value conv_object(JsonConv *C, const cJSON *j) {
   size_t n = 0;
   for (const cJSON *it = j->child; it != NULL; it = it->next) n++;
@@ -645,6 +664,9 @@ static lx_Value conv_value(JsonConv *C, const cJSON *j) {
   return v;
 }
 
+/* Every object made is protected until the conversion returns; the value
+** is the caller's to root. Raises on invalid UTF-8, on a number cJSON read
+** as infinity, and past the depth guard. */
 lx_Value lx_json_to_value(lx_State *L, const cJSON *j, bool charge) {
   JsonConv C = { L, charge };
   lx_Obj *saved = lx_protect_begin(L);
@@ -712,6 +734,7 @@ void lx_json_write_text(lx_State *L, lispy_Text *t, lx_Value v) {
   lx_buf_text_done(&b);
 }
 
+/* lispy_to_json_text's protected run: write v's text, v rooted meanwhile. */
 static void to_text_body(lx_State *L, void *ud) {
   JsonCall *c = ud;
   root_value(L, c->value);
@@ -727,15 +750,20 @@ static void conversion_failed(lx_Value err, char *why, size_t whylen) {
   if (why != NULL && whylen > 0) snprintf(why, whylen, "%s", msg);
 }
 
+/* lispy_from_json's protected run (uncharged: see lispy_from_json). */
 static void from_json_body(lx_State *L, void *ud) {
   JsonCall *c = ud;
   c->value = lx_json_to_value(L, c->in, false);
 }
 
+/* Re-raise err from a native, as it is (kind, data and trace kept). */
 _Noreturn void lispy_rethrow(lispy_State *L, lispy_Value err) {
   lx_throw(L, err);
 }
 
+/* An API evaluation (to_json_body). On failure why gets the error's
+** message, "out of memory" when cJSON's malloc failed; the caller owns
+** the tree (cJSON_Delete). */
 cJSON *lispy_to_json(lispy_State *L, lispy_Value v, char *why, size_t whylen) {
   JsonCall c = { v, NULL, NULL, NULL };
   if (lx_api_run(L, to_json_body, &c) != LISPY_OK) {
@@ -746,6 +774,8 @@ cJSON *lispy_to_json(lispy_State *L, lispy_Value v, char *why, size_t whylen) {
   return c.out;
 }
 
+/* An API evaluation (to_text_body); on failure out's text is dropped back
+** to where it was (out->len never moved) and why gets the message. */
 int lispy_to_json_text(lispy_State *L, lispy_Value v, lispy_Text *out, char *why,
                        size_t whylen) {
   JsonCall c = { v, NULL, NULL, out };
@@ -755,6 +785,9 @@ int lispy_to_json_text(lispy_State *L, lispy_Value v, lispy_Text *out, char *why
   return LISPY_ERROR;
 }
 
+/* Not an API evaluation: a plain protected run, uncharged, inside the
+** running evaluation's memory limit when there is one. *out is not
+** rooted; on failure it is nil and the error is in lispy_last_error. */
 int lispy_from_json(lispy_State *L, const cJSON *json, lispy_Value *out) {
   JsonCall c = { lx_nil(), json, NULL, NULL };
   lx_Value err;

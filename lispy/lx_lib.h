@@ -73,7 +73,7 @@ int      lx_num_cmp(lx_State *L, const char *fn, lx_Value a, lx_Value b);
 ** ======================================================================== */
 
 typedef struct lx_Buf {
-  lx_State *L;
+  lx_State *L;             /* the state whose heap holds the store */
   char *data;              /* the bytes, NUL-terminated once any were added */
   size_t len;              /* bytes used */
   size_t cap;              /* bytes data can hold, not counting the NUL */
@@ -149,9 +149,9 @@ void     lx_format_float(double f, char *out, size_t outlen);
 typedef enum { LX_READ_OK, LX_READ_ERROR, LX_READ_INCOMPLETE, LX_READ_EOF } lx_ReadStatus;
 
 typedef struct lx_Reader {
-  lx_State *L;
-  const char *src;
-  size_t len, pos;
+  lx_State *L;             /* allocates the data read, raises its errors */
+  const char *src;         /* the text (not NUL-terminated, not owned) */
+  size_t len, pos;         /* bytes of src; offset of the next byte to read */
   uint32_t line, col;      /* of src[pos] */
   uint16_t file;           /* file id for positions */
   lx_SrcPos datum_pos;     /* position of the datum just read */

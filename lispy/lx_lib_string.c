@@ -155,6 +155,9 @@ static size_t check_pos(lx_State *L, const char *fn, const char *role,
   return (size_t)i;
 }
 
+/* (substring s start [end]): indexes are code points, end nil or omitted
+** means the length. The walk to start and over the slice is charged as it
+** goes (the slice twice: walked and copied). */
 static lx_Value bi_substring(lx_State *L, int argc, lx_Value *argv) {
   lx_String *s = lx_check_string(L, "substring", argv[0]);
   size_t start = check_pos(L, "substring", "start", argv[1], s->nchars);
@@ -193,6 +196,8 @@ static lx_Value bi_char_at(lx_State *L, int argc, lx_Value *argv) {
   return string_ref(L, "char-at", argv);
 }
 
+/* (string->list s): built back to front so each cons is the final one;
+** a tick per code point. */
 static lx_Value bi_string_to_list(lx_State *L, int argc, lx_Value *argv) {
   lx_String *s = lx_check_string(L, "string->list", argv[0]);
   lx_Value out = lx_empty();
@@ -292,6 +297,8 @@ static void downcase_cp(lx_Buf *b, const lx_String *s, int32_t cp, size_t i,
   buf_add_cp(b, utf8proc_tolower(cp));
 }
 
+/* (string-upcase s): full mappings (upcase_cp); charged 2 parts a byte as
+** it goes (the decode and the output). */
 static lx_Value bi_string_upcase(lx_State *L, int argc, lx_Value *argv) {
   lx_String *s = lx_check_string(L, "string-upcase", argv[0]);
   lx_Buf b;
@@ -304,6 +311,8 @@ static lx_Value bi_string_upcase(lx_State *L, int argc, lx_Value *argv) {
   return lx_buf_finish(&b);
 }
 
+/* (string-downcase s): full mappings (downcase_cp: dotted I, final sigma);
+** charged like string-upcase. */
 static lx_Value bi_string_downcase(lx_State *L, int argc, lx_Value *argv) {
   lx_String *s = lx_check_string(L, "string-downcase", argv[0]);
   lx_Buf b;
@@ -331,6 +340,10 @@ static bool title_word_char(int32_t cp) {
   return c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_ND;
 }
 
+/* (string-titlecase s): the first cased letter of each word title-cased,
+** the rest of the word downcased; text outside words is copied. A word
+** starts at a letter or digit (title_word_start) and runs through
+** title_word_char, so "1st" keeps its lowercase "st". */
 static lx_Value bi_string_titlecase(lx_State *L, int argc, lx_Value *argv) {
   lx_String *s = lx_check_string(L, "string-titlecase", argv[0]);
   lx_Buf b;
@@ -404,6 +417,9 @@ static lx_Value bi_string_split(lx_State *L, int argc, lx_Value *argv) {
   return split_sep(L, s, sep);
 }
 
+/* (string-join strings [sep]), also (string-join sep strings): the total
+** size is summed first (a result past 4 GiB is a memory limit), charged
+** once, and the result filled in one allocation. */
 static lx_Value bi_string_join(lx_State *L, int argc, lx_Value *argv) {
   lx_Value seq = argv[0], sepv = argc > 1 ? argv[1] : lx_nil();
   /* Clojure order (join sep coll) is accepted too. */
@@ -480,6 +496,9 @@ static lx_Value bi_string_trim_right(lx_State *L, int argc, lx_Value *argv) {
 ** Searching and replacing
 ** ======================================================================== */
 
+/* (string-replace s old new): every non-overlapping occurrence, left to
+** right; an empty old is an error (it would match everywhere). The search
+** and the copies are charged as they go. */
 static lx_Value bi_string_replace(lx_State *L, int argc, lx_Value *argv) {
   lx_String *s = lx_check_string(L, "string-replace", argv[0]);
   lx_String *old = lx_check_string(L, "string-replace", argv[1]);
@@ -581,6 +600,8 @@ static lx_Value bi_string_repeat(lx_State *L, int argc, lx_Value *argv) {
   return lx_obj(out);
 }
 
+/* (string-reverse s): code points in reverse order (combining marks end up
+** before their base); charged as it goes. */
 static lx_Value bi_string_reverse(lx_State *L, int argc, lx_Value *argv) {
   lx_String *s = lx_check_string(L, "string-reverse", argv[0]);
   lx_Buf b;
@@ -744,6 +765,9 @@ static int check_radix(lx_State *L, const char *fn, lx_Value v) {
   return (int)r;
 }
 
+/* (string->number s [radix]): with a radix, integer digits in it first;
+** radix 10 (or none) also accepts every literal parse_number does (0x,
+** floats). nil when s is not a number; charged for the bytes of s. */
 static lx_Value bi_string_to_number(lx_State *L, int argc, lx_Value *argv) {
   lx_String *s = lx_check_string(L, "string->number", argv[0]);
   charge_bytes(L, s->len);
@@ -769,6 +793,8 @@ static lx_Value int_to_string(lx_State *L, int64_t i, int radix) {
   return lx_string(L, tmp + n, sizeof tmp - n);
 }
 
+/* (number->string n [radix]): integers in any radix 2..36, floats only in
+** radix 10, printed as the printer prints them (lx_format_float). */
 static lx_Value bi_number_to_string(lx_State *L, int argc, lx_Value *argv) {
   int radix = 10;
   if (argc > 1 && !lx_is(argv[1], LX_NIL))
@@ -803,6 +829,8 @@ static lx_Value bi_string_to_symbol(lx_State *L, int argc, lx_Value *argv) {
   return lx_symbol(L, s->data, s->len);
 }
 
+/* (keyword name): a keyword is returned as is; a string or symbol is
+** interned without one leading colon, charged for the hashing. */
 static lx_Value bi_keyword(lx_State *L, int argc, lx_Value *argv) {
   if (lx_is(argv[0], LX_KEYWORD)) return argv[0];
   lx_String *s = lx_check_strlike(L, "keyword", argv[0]);
@@ -925,6 +953,8 @@ static lx_Value bi_string_normalize(lx_State *L, int argc, lx_Value *argv) {
   return lx_buf_finish(&b);
 }
 
+/* (string-width s): terminal columns by utf8proc_charwidth (controls and
+** marks 0, wide 2); charged as it goes. */
 static lx_Value bi_string_width(lx_State *L, int argc, lx_Value *argv) {
   lx_String *s = lx_check_string(L, "string-width", argv[0]);
   int64_t w = 0;
@@ -971,6 +1001,9 @@ static void format_directive(lx_State *L, lx_Buf *b, char d, size_t pos,
   add_printed(L, b, v, lower == 's');
 }
 
+/* (format fmt arg ...): copies fmt, expanding each ~ directive
+** (format_directive); positions in messages are code point indexes. Every
+** argument must be used: extra ones are an error, as are missing ones. */
 static lx_Value bi_format(lx_State *L, int argc, lx_Value *argv) {
   lx_String *f = lx_check_string(L, "format", argv[0]);
   lx_Buf b;

@@ -66,6 +66,8 @@ void lx_string_seal(lx_String *s) {
   s->h.flags &= (uint16_t)~(LX_STRING_HASHED | LX_STRING_JSON_KNOWN | LX_STRING_JSON_PLAIN);
 }
 
+/* A sealed copy of s[0..len), NUL-terminated; s must be valid UTF-8 (the
+** code-point count assumes it). */
 lx_String *lx_string_new(lx_State *L, const char *s, size_t len) {
   lx_String *str = (lx_String *)lx_obj_new(L, LX_STRING, sizeof(lx_String) + len + 1);
   if (len) memcpy(str->data, s, len);
@@ -94,6 +96,9 @@ lx_Value lx_cstring(lx_State *L, const char *s) {
   return lx_string(L, s, strlen(s));
 }
 
+/* A string from printf-style arguments: formatted on the C stack when it
+** fits 256 bytes, else formatted a second time straight into a string of
+** the exact size. */
 lx_Value lx_stringf(lx_State *L, const char *fmt, ...) {
   char small[256];
   va_list ap;
@@ -114,6 +119,8 @@ lx_Value lx_stringf(lx_State *L, const char *fmt, ...) {
 ** Symbols and keywords (interned together; the type tells them apart)
 ** ======================================================================== */
 
+/* Double the symbol table (256 chains to start), relinking every symbol
+** into its new chain; the hashes come from the names' caches. */
 static void lx_symtab_grow(lx_State *L) {
   size_t ncap = L->symtab_cap ? L->symtab_cap * 2 : 256;
   lx_Symbol **nt = lx_mem_alloc(L, ncap * sizeof *nt);
@@ -133,6 +140,11 @@ static void lx_symtab_grow(lx_State *L) {
   L->symtab_cap = ncap;
 }
 
+/* The unique symbol or keyword (type) named name[0..len): found in its
+** hash chain, or made and linked in, the table kept at most 3/4 full.
+** Symbols and keywords of one name are distinct objects in the same
+** table. The new name and symbol are protected until linked: the table
+** is weak (see lx_gc.c), so it does not keep them alive by itself. */
 static lx_Value lx_intern(lx_State *L, lx_Type type, const char *name, size_t len) {
   uint32_t h = lx_hash_bytes(name, len);
   if (L->symtab_cap) {
@@ -210,6 +222,8 @@ int64_t lx_list_length(lx_Value list) {
 ** Vectors
 ** ======================================================================== */
 
+/* An empty vector with room for cap items before it grows; the vector is
+** protected while its item array is allocated. */
 lx_Vector *lx_vector_new(lx_State *L, size_t cap) {
   lx_Obj *saved = lx_protect_begin(L);
   lx_Vector *v = (lx_Vector *)lx_obj_new(L, LX_VECTOR, sizeof(lx_Vector));
@@ -225,6 +239,9 @@ lx_Vector *lx_vector_new(lx_State *L, size_t cap) {
   return v;
 }
 
+/* Append x, doubling the item array when full (4 to start). Growing may
+** collect: v and x must be reachable (rooted or protected) already. A
+** vector read from source drops its item positions on its first push. */
 void lx_vector_push(lx_State *L, lx_Vector *v, lx_Value x) {
   if (v->pos) {  /* reader positions no longer match once it grows */
     lx_mem_free(L, v->pos, v->cap * sizeof *v->pos);
@@ -337,6 +354,8 @@ static void lx_dict_rehash(lx_State *L, lx_Dict *d, size_t want) {
   d->used = d->count = n;
 }
 
+/* Look key up by value (lx_key_equal); *out (may be NULL) gets its value.
+** Hashing a long string key not hashed before is charged. */
 bool lx_dict_get(lx_State *L, lx_Dict *d, lx_Value key, lx_Value *out) {
   if (d->count == 0) return false;
   size_t slot;
@@ -345,6 +364,11 @@ bool lx_dict_get(lx_State *L, lx_Dict *d, lx_Value key, lx_Value *out) {
   return e >= 0;
 }
 
+/* Set key to value: an existing entry keeps its place, a new one goes at
+** the end (insertion order). A full entry block is rebuilt first, at twice
+** the size when more than half of it is live, else at the same size (just
+** dropping tombstones). May collect and is charged: key and value must be
+** reachable already. */
 void lx_dict_set(lx_State *L, lx_Dict *d, lx_Value key, lx_Value value) {
   uint32_t h = lx_key_hash(L, key);
   size_t slot = 0;
@@ -415,6 +439,8 @@ lx_Dict *lx_dict_copy(lx_State *L, const lx_Dict *d) {
   return c;
 }
 
+/* lx_dict_get with a C string key (allocates the key string, so it may
+** collect, unless d is empty). */
 bool lx_dict_getc(lx_State *L, lx_Dict *d, const char *key, lx_Value *out) {
   if (d->count == 0) return false;
   return lx_dict_get(L, d, lx_cstring(L, key), out);
@@ -428,6 +454,9 @@ void lx_dict_setc(lx_State *L, lx_Dict *d, const char *key, lx_Value value) {
 ** Functions, host objects, boxes, environments
 ** ======================================================================== */
 
+/* A builtin function object. name, params and doc are kept as pointers,
+** not copied: they must outlive the state (string literals). max_args -1
+** means variadic. */
 lx_Value lx_native_new(lx_State *L, const char *name, lx_NativeFn fn,
                        int min_args, int max_args, const char *params,
                        const char *doc) {
@@ -442,6 +471,9 @@ lx_Value lx_native_new(lx_State *L, const char *name, lx_NativeFn fn,
   return lx_obj(n);
 }
 
+/* A host object wrapping ptr; type_name is kept as a pointer (a literal),
+** and finalize (may be NULL) runs on ptr when the object is collected or
+** the state closes. */
 lx_Value lx_host_new(lx_State *L, const char *type_name, void *ptr,
                      void (*finalize)(void *)) {
   lx_Host *h = (lx_Host *)lx_obj_new(L, LX_HOST, sizeof(lx_Host));
@@ -459,6 +491,9 @@ lx_Box *lx_box_new(lx_State *L, lx_Value v, lx_Symbol *name) {
   return b;
 }
 
+/* An environment object with an empty table under parent, named name
+** ("user" when NULL). Its random generator is zero: the caller seeds it
+** (lx_rng_seed). The env is protected while its table and name are made. */
 lx_Env *lx_env_new(lx_State *L, lx_Env *parent, const char *name) {
   lx_Obj *saved = lx_protect_begin(L);
   lx_Env *e = (lx_Env *)lx_obj_new(L, LX_ENV, sizeof(lx_Env));

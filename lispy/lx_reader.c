@@ -62,6 +62,7 @@ static _Noreturn void lx_reader_too_deep(lx_Reader *R, uint32_t line, uint32_t c
 ** Characters
 ** ======================================================================== */
 
+/* The byte at the read position, or -1 at the end of input. */
 static int lx_reader_peek(const lx_Reader *R) {
   return R->pos < R->len ? (unsigned char)R->src[R->pos] : -1;
 }
@@ -87,12 +88,15 @@ static void lx_reader_advance(lx_Reader *R) {
   R->col++;
 }
 
+/* Whether c (a byte, or -1 for the end) ends an atom: white space, the
+** brackets, quote marks, ';' and ','. */
 static bool lx_reader_is_delim(int c) {
   if (c == 0) return false;  /* NUL is no delimiter: atoms reject it */
   return c == -1 || c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
          c == '\f' || c == '\v' || strchr("()[]{}\";`,", c) != NULL;
 }
 
+/* Whether the next two bytes are two[0] two[1]. */
 static bool lx_reader_at(const lx_Reader *R, const char *two) {
   return R->pos + 1 < R->len && R->src[R->pos] == two[0] && R->src[R->pos + 1] == two[1];
 }
@@ -167,6 +171,8 @@ static void lx_reader_skip(lx_Reader *R) {
 ** Strings
 ** ======================================================================== */
 
+/* Append code point cp as UTF-8; surrogates and values past U+10FFFF are
+** a syntax error. */
 static void lx_reader_add_cp(lx_Reader *R, lx_Buf *b, int64_t cp) {
   if (cp < 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
     lx_reader_error(R, "invalid Unicode code point in \\u escape%s", NULL);
@@ -197,6 +203,8 @@ static void lx_reader_unicode_escape(lx_Reader *R, lx_Buf *b) {
   lx_reader_add_cp(R, b, cp);
 }
 
+/* The escape after a backslash in a string (R is at the character after
+** it): \n \t \r \0 \" \\ and \u; anything else is a syntax error. */
 static void lx_reader_escape(lx_Reader *R, lx_Buf *b) {
   int c = lx_reader_peek(R);
   char out;
@@ -219,6 +227,10 @@ static void lx_reader_escape(lx_Reader *R, lx_Buf *b) {
   lx_buf_addc(b, out);
 }
 
+/* A "string" literal, R at the opening quote. Raw bytes are copied one
+** code point at a time (lx_reader_advance validates the UTF-8); end of
+** input before the closing quote is "incomplete", so a shell asks for
+** more lines. */
 static lx_Value lx_reader_string(lx_Reader *R) {
   uint32_t line = R->line, col = R->col;
   lx_reader_advance(R);  /* opening quote */
@@ -272,6 +284,8 @@ static bool lx_reader_number(lx_Reader *R, const char *tok, size_t len, lx_Value
   return true;
 }
 
+/* #t #true true, #f #false false and nil (*ok true), or not a constant
+** (*ok false). Any other token starting with # is a syntax error. */
 static lx_Value lx_reader_constant(lx_Reader *R, const char *tok, bool *ok) {
   static const char *names[] = {"#t", "#true", "true", "#f", "#false", "false", "nil"};
   *ok = true;
@@ -283,6 +297,8 @@ static lx_Value lx_reader_constant(lx_Reader *R, const char *tok, bool *ok) {
   return lx_nil();
 }
 
+/* Read a token up to the next delimiter: a number, a constant, a :keyword
+** (":" alone is a symbol) or else a symbol. NUL bytes are refused. */
 static lx_Value lx_reader_atom(lx_Reader *R) {
   size_t start = R->pos;
   while (!lx_reader_is_delim(lx_reader_peek(R))) lx_reader_advance(R);
@@ -304,15 +320,22 @@ static lx_Value lx_reader_atom(lx_Reader *R) {
 ** Compound data
 ** ======================================================================== */
 
+/* The current position as a source position (column clamped to 16 bits). */
 static lx_SrcPos lx_reader_here(const lx_Reader *R) {
   return (lx_SrcPos){R->line, (uint16_t)(R->col > 65535 ? 65535 : R->col), R->file};
 }
 
+/* Input ended inside a form opened with `open` at line:col: an
+** "incomplete" error, so a shell asks for more lines. */
 static _Noreturn void lx_reader_unclosed(lx_Reader *R, uint32_t line, uint32_t col, char open) {
   char what[2] = {open, 0};
   lx_reader_fail(R, true, line, col, "unclosed '%s' (input ended inside this form)", what);
 }
 
+/* A list after its '(' (opened at line:col), built front to back through
+** its tail; each pair records where its item was read. (a . b) sets the
+** last cdr; a '.' first, two datums after it, or a ']' or '}' closing are
+** syntax errors. */
 static lx_Value lx_reader_list(lx_Reader *R, uint32_t line, uint32_t col) {
   lx_Value head = lx_empty(), tail = lx_empty();
   for (;;) {
@@ -377,6 +400,7 @@ static lx_Vector *lx_reader_items(lx_Reader *R, char open, char close,
   return v;
 }
 
+/* A [vector] after its '[', with item positions (lx_reader_items). */
 static lx_Value lx_reader_vector(lx_Reader *R, uint32_t line, uint32_t col) {
   return lx_obj(lx_reader_items(R, '[', ']', line, col));
 }
@@ -472,6 +496,9 @@ static lx_Value lx_reader_datum(lx_Reader *R) {
 ** Entry points
 ** ======================================================================== */
 
+/* Set R to read src[0..len) from the start, positions naming filename
+** ("<input>" when NULL; registering it may allocate). A UTF-8 BOM and a
+** first line starting with #! are skipped. */
 void lx_reader_init(lx_Reader *R, lx_State *L, const char *src, size_t len,
                     const char *filename) {
   R->L = L;
@@ -491,12 +518,15 @@ void lx_reader_init(lx_Reader *R, lx_State *L, const char *src, size_t len,
     while (R->pos < len && src[R->pos] != '\n') R->pos++;
 }
 
+/* Arguments and result of lx_reader_protected. */
 typedef struct lx_ReadCall {
-  lx_Reader *R;
-  lx_Value out;
-  bool eof;
+  lx_Reader *R;            /* the reader */
+  lx_Value out;            /* the datum read */
+  bool eof;                /* no datum left: out is nil */
 } lx_ReadCall;
 
+/* Skip to the next datum and read it (rc->eof at the end of input),
+** recording where it starts in R->datum_pos. Runs under lx_pcall. */
 static void lx_reader_protected(lx_State *L, void *ud) {
   lx_ReadCall *rc = ud;
   lx_Reader *R = rc->R;
@@ -510,6 +540,9 @@ static void lx_reader_protected(lx_State *L, void *ud) {
   (void)L;
 }
 
+/* Every object the reader makes is protected until it returns (the datum
+** then belongs to the caller, who must root it). An "incomplete" error is
+** reported as LX_READ_INCOMPLETE and its kind turned into "syntax". */
 lx_ReadStatus lx_reader_next(lx_Reader *R, lx_Value *out) {
   lx_State *L = R->L;
   lx_ReadCall rc = {R, lx_nil(), false};

@@ -24,6 +24,7 @@ static lx_Node *sf_quote(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top)
   return lx_tr_const(C, lx_tr_nth(C, form, 1, "quote: expected (quote datum)"), pos);
 }
 
+/* An if node; a missing else branch (e NULL) is nil. */
 static lx_Node *sf_make_if(lx_Compiler *C, lx_SrcPos pos, lx_Node *c, lx_Node *t, lx_Node *e) {
   lx_Node *n = lx_tr_node(C, N_IF, pos, 3);
   n->kids[0] = c;
@@ -44,6 +45,8 @@ static lx_Node *sf_begin(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top)
   return sf_seq(C, lx_cdr(form), pos, top);
 }
 
+/* (and ...) / (or ...): no operand is true / false, one operand is
+** itself; more become one N_AND / N_OR node. k is the node kind. */
 static lx_Node *sf_andor(lx_Compiler *C, lx_Value form, lx_SrcPos pos, lx_NodeKind k) {
   int n;
   lx_Value *it = lx_tr_items(C, form, &n, k == N_AND ? "and" : "or");
@@ -62,6 +65,8 @@ static lx_Node *sf_or(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) {
   return sf_andor(C, form, pos, N_OR);
 }
 
+/* (when test body...) is (if test (begin body...)); (unless test
+** body...) is (if test nil (begin body...)). */
 static lx_Node *sf_whenunless(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool unless) {
   lx_Node *test = lx_tr_expr(C, lx_tr_nth(C, form, 1, "when/unless: missing test"), false);
   lx_Node *body = sf_seq(C, lx_tr_tail(form, 2), pos, false);
@@ -79,11 +84,13 @@ static lx_Node *sf_unless(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top
 
 /* ---- cond and case ------------------------------------------------------- */
 
+/* Whether v is the symbol called name (uninterned ones included). */
 static bool sf_is_sym(lx_Value v, const char *name) {
   return lx_is(v, LX_SYMBOL) && lx_as_symbol(v)->name &&
          strcmp(lx_tr_symname(v), name) == 0;
 }
 
+/* The else marker of cond and case: the symbol else or the keyword :else. */
 static bool sf_is_else(lx_Value v) {
   return sf_is_sym(v, "else") || (lx_is(v, LX_KEYWORD) && strcmp(lx_as_symbol(v)->name->data, "else") == 0);
 }
@@ -103,6 +110,10 @@ static lx_Node *sf_cond_clause(lx_Compiler *C, lx_Value clause, lx_Node *rest) {
   return sf_make_if(C, pos, test, sf_seq(C, lx_cdr(clause), pos, false), rest);
 }
 
+/* (cond (test body...) ...) or, when any clause is not a list, Clojure's
+** (cond t1 e1 t2 e2 :else e3). The nested ifs are built from the last
+** clause back (so later clauses are compiled first); no clause matching
+** gives nil. */
 static lx_Node *sf_cond(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) {
   int n;
   lx_Value *it = lx_tr_items(C, form, &n, "cond");
@@ -120,6 +131,7 @@ static lx_Node *sf_cond(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) 
   return acc;
 }
 
+/* A node reading the local variable v. */
 static lx_Node *sf_local(lx_Compiler *C, lx_Var *v, lx_SrcPos pos) {
   lx_Node *n = lx_tr_node(C, N_LOCAL, pos, 0);
   n->var = v;
@@ -140,6 +152,7 @@ static lx_Node *sf_case_test(lx_Compiler *C, lx_Var *key, lx_Value datums, lx_Sr
   return or;
 }
 
+/* (let ((v init)) body) as a node, for a variable already bound. */
 static lx_Node *sf_let1(lx_Compiler *C, lx_Var *v, lx_Node *init, lx_Node *body, lx_SrcPos pos) {
   lx_Node *n = lx_tr_node(C, N_LET, pos, 2);
   n->vars = lx_tr_alloc(C, sizeof(lx_Var *));
@@ -151,7 +164,10 @@ static lx_Node *sf_let1(lx_Compiler *C, lx_Var *v, lx_Node *init, lx_Node *body,
 }
 
 /* (case key ((d...) body...) ... (else body...)) and Clojure's
-** (case key d1 e1 d2 e2 default). */
+** (case key d1 e1 d2 e2 default). The key is evaluated once into a
+** hidden variable; each clause tests it with equal? against its datums
+** (sf_case_test), the ifs built from the last clause back. No match and
+** no default gives nil. */
 static lx_Node *sf_case(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) {
   int n;
   lx_Value *it = lx_tr_items(C, form, &n, "case");
@@ -180,6 +196,10 @@ static lx_Node *sf_case(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) 
 
 /* ---- set! ------------------------------------------------------------------ */
 
+/* (set! name value): a lexical variable is marked mutated (so codegen
+** boxes it if it is captured) and captured when it belongs to an outer
+** function; otherwise the global box of name in the compile env (created
+** unbound if new: assigning an undefined global fails when it runs). */
 static lx_Node *sf_set(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) {
   int n;
   lx_Value *it = lx_tr_items(C, form, &n, "set!");
@@ -232,6 +252,12 @@ static void sf_params(lx_Compiler *C, lx_FnInfo *f, lx_Value params, lx_SrcPos p
   memcpy(f->params, vars, (size_t)n * sizeof(lx_Var *));
 }
 
+/* A lambda node: a new function whose parameters and body are parsed with
+** it as the current function, the scope, function and top-level flag of
+** the caller restored afterwards. A leading string in a body of two or
+** more forms is the doc string. name may be nil (anonymous); self, when
+** not NULL, is the variable a named function or named let binds to it
+** (references to it inside become N_SELF). */
 static lx_Node *sf_lambda_ex(lx_Compiler *C, lx_Value params, lx_Value body,
                              lx_Value name, lx_SrcPos pos, lx_Var *self) {
   lx_FnInfo *f = lx_tr_alloc(C, sizeof(lx_FnInfo));
@@ -259,6 +285,7 @@ static lx_Node *sf_lambda_ex(lx_Compiler *C, lx_Value params, lx_Value body,
   return n;
 }
 
+/* An anonymous or named lambda with no self variable. */
 static lx_Node *sf_make_lambda(lx_Compiler *C, lx_Value params, lx_Value body,
                           lx_Value name, lx_SrcPos pos) {
   return sf_lambda_ex(C, params, body, name, pos, NULL);
@@ -309,14 +336,17 @@ static lx_Node *sf_lambda(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top
 
 /* ---- define, def, defn, define-macro, defmacro ---------------------------- */
 
+/* A defining form taken apart (sf_define_parts). */
 typedef struct lx_DefParts {
   lx_Value name;           /* symbol being defined */
   lx_Value expr;           /* value expression, or */
   lx_Value params, body;   /* a function's parameters and body */
-  bool is_fn, is_macro;
-  lx_SrcPos pos;
+  bool is_fn, is_macro;    /* a function (params, body) / a macro */
+  lx_SrcPos pos;           /* the defining form's position */
 } lx_DefParts;
 
+/* Whether form is one of the defining forms (define, def, defn,
+** define-macro, defmacro): what a body's internal definitions are. */
 static bool sf_is_define_form(lx_Value form) {
   if (!lx_is(form, LX_PAIR) || !lx_is(lx_car(form), LX_SYMBOL)) return false;
   static const char *names[] = {"define", "def", "defn", "define-macro", "defmacro", NULL};
@@ -371,6 +401,10 @@ static lx_Node *sf_define_value(lx_Compiler *C, const lx_DefParts *d, lx_Var *se
   return v;
 }
 
+/* A top-level definition: (define ...) and every other defining form,
+** where top allows it. The box is env's own (created unbound now, so
+** references compiled later in the same form resolve to it); the node
+** defines it, as a macro for define-macro and defmacro. */
 static lx_Node *sf_define(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) {
   if (!top)
     lx_tr_error(C, pos, "%s is only allowed at the top level or at the start of a body",
@@ -424,7 +458,10 @@ static int sf_bindings(lx_Compiler *C, lx_Value b, lx_Value **names, lx_Value **
   return n;
 }
 
-/* let (parallel) or let* (sequential): same code, different scoping. */
+/* let (parallel) or let* (sequential): same code, different scoping. let
+** binds its variables after all inits are parsed, so inits see the outer
+** scope; let* (and a let with [bindings], Clojure's) binds each one after
+** its own init, so later inits see earlier variables. */
 static lx_Node *sf_make_let(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool sequential) {
   lx_Value *names, *inits;
   int n = sf_bindings(C, lx_tr_nth(C, form, 1, "let: expected (let (bindings...) body...)"),
@@ -444,6 +481,8 @@ static lx_Node *sf_make_let(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool s
   return node;
 }
 
+/* A node assigning value to the local variable v (what letrec inits and
+** internal definitions become). */
 static lx_Node *sf_setvar(lx_Compiler *C, lx_Var *v, lx_Node *value, lx_SrcPos pos) {
   lx_Node *n = lx_tr_node(C, N_SETLOCAL, pos, 1);
   n->var = v;
@@ -470,6 +509,8 @@ static lx_Node *sf_named_let(lx_Compiler *C, lx_Value form, lx_SrcPos pos) {
   return rec;
 }
 
+/* (let name bindings body...) is a named let; a [vector] of bindings is
+** sequential like let*; otherwise a parallel let. */
 static lx_Node *sf_let(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) {
   lx_Value second = lx_tr_nth(C, form, 1, "let: expected (let (bindings...) body...)");
   if (lx_is(second, LX_SYMBOL)) return sf_named_let(C, form, pos);
@@ -480,6 +521,9 @@ static lx_Node *sf_letstar(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool to
   return sf_make_let(C, form, pos, true);
 }
 
+/* (letrec ((v init) ...) body...): every variable is bound (nil) before
+** any init is parsed, so inits may refer to each other; the inits become
+** assignments in order, followed by the body. */
 static lx_Node *sf_letrec(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) {
   lx_Value *names, *inits;
   int n = sf_bindings(C, lx_tr_nth(C, form, 1, "letrec: expected (letrec (bindings...) body...)"),
@@ -502,6 +546,11 @@ static lx_Node *sf_letrec(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top
 
 /* ---- try / catch / finally ------------------------------------------------- */
 
+/* (try body... [(catch e handler...)] [(finally cleanup...)]): body forms
+** come first, then the clauses in either order (a repeated clause
+** replaces the earlier one). Clojure's (catch Type e ...) is accepted and
+** the type ignored. The catch variable is scoped to the handler. See
+** cg_try for the code. */
 static lx_Node *sf_try(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) {
   int n;
   lx_Value *it = lx_tr_items(C, form, &n, "try");
@@ -600,6 +649,7 @@ static lx_Node *sf_builtin(lx_Compiler *C, const char *name, lx_SrcPos pos) {
   return lx_tr_const(C, b->value, pos);
 }
 
+/* A call of the builtin fn (sf_builtin) with one operand (b NULL) or two. */
 static lx_Node *sf_call2(lx_Compiler *C, const char *fn, lx_SrcPos pos, lx_Node *a, lx_Node *b) {
   lx_Node *n = lx_tr_node(C, N_CALL, pos, b ? 3 : 2);
   n->kids[0] = sf_builtin(C, fn, pos);
@@ -758,11 +808,14 @@ static lx_Node *sf_quasiquote(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool
   return sf_qq(C, lx_tr_nth(C, form, 1, "quasiquote: expected `datum"), 1, pos);
 }
 
+/* , and ,@ reach the compiler only outside a quasiquote (sf_qq handles
+** them inside): always an error. */
 static lx_Node *sf_unquote(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) {
   lx_tr_error(C, pos, "%s outside of a quasiquote (hint: use ` before the template)",
            lx_tr_symname(lx_car(form)));
 }
 
+/* catch and finally outside a try (sf_try takes them as its clauses). */
 static lx_Node *sf_catch(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) {
   lx_tr_error(C, pos, "%s is only allowed inside (try ...)", lx_tr_symname(lx_car(form)));
 }
@@ -793,6 +846,7 @@ void lx_compiler_init(lx_State *L) {
   }
 }
 
+/* The names in table order, in a static array filled on each call. */
 const char *const *lispy_special_forms(size_t *n) {
   static const char *names[SF_NSPECIALS];
   for (size_t i = 0; i < SF_NSPECIALS; i++) names[i] = sf_specials[i].name;
@@ -800,6 +854,8 @@ const char *const *lispy_special_forms(size_t *n) {
   return names;
 }
 
+/* The handler from the table index lx_compiler_init stored in the
+** symbol's flags (0: not a special form). */
 sf_Fn lx_sf_lookup(lx_Value head) {
   if (!lx_is(head, LX_SYMBOL) || head.as.o->flags == 0) return NULL;
   return sf_specials[head.as.o->flags - 1].fn;

@@ -26,6 +26,10 @@ lx_Box *lx_env_find(lx_State *L, lx_Env *env, lx_Value sym) {
   return NULL;
 }
 
+/* The box for sym in env's own table, never a parent's: created unbound
+** (nil, without LX_BOX_DEFINED) when missing, so the compiler can point
+** code at it before the definition runs. The new box stays protected until
+** lx_dict_set, which may collect, has stored it. */
 lx_Box *lx_env_own_box(lx_State *L, lx_Env *env, lx_Value sym) {
   lx_Value box;
   if (lx_dict_get(L, env->table, sym, &box)) return lx_as_box(box);
@@ -47,6 +51,10 @@ void lx_env_define(lx_State *L, lx_Env *env, lx_Value sym, lx_Value v) {
   b->h.flags |= LX_BOX_DEFINED;
 }
 
+/* See lx_state.h. Walks the frames top down; each lx_EnvMark bounds the
+** frames of one region: the first frame whose closure was compiled outside
+** the base wins, else the region's own env answers. Only the prelude, while
+** it loads, may see a mark for the base. */
 lx_Env *lx_code_env(lx_State *L) {
   size_t i = L->nframes;
   for (const lx_EnvMark *m = L->env_marks;; m = m->prev) {
@@ -63,10 +71,11 @@ lx_Env *lx_code_env(lx_State *L) {
   return L->env;
 }
 
+/* Arguments and result of lx_compile_for's protected run. */
 typedef struct lx_CompileFor {
-  lx_Env *env;
-  lx_Value form;
-  lx_SrcPos pos;
+  lx_Env *env;             /* compile for this environment */
+  lx_Value form;           /* the form (rooted by the caller) */
+  lx_SrcPos pos;           /* where it was read */
   lx_Value out;            /* the compiled thunk */
 } lx_CompileFor;
 
@@ -75,6 +84,10 @@ static void lx_compile_for_protected(lx_State *L, void *ud) {
   c->out = lx_compile(L, c->env, c->form, c->pos);
 }
 
+/* The mark lives in this C frame; the compilation runs under lx_pcall so
+** the mark is popped before an error is passed on (lx_throw), and
+** L->env_marks never points into a dead frame. Returns the thunk that runs
+** the compiled form. */
 lx_Value lx_compile_for(lx_State *L, lx_Env *env, lx_Value form, lx_SrcPos pos) {
   if (env == L->base_env && L->base_frozen)
     lx_error(L, "the base environment (builtins and prelude) is read-only "
@@ -101,6 +114,10 @@ void lx_defnative(lx_State *L, const char *name, lx_NativeFn fn, int min_args,
 ** File names (for source positions)
 ** ======================================================================== */
 
+/* The id of a file name for lx_SrcPos.file (1-based; 0 is "<unknown>"),
+** registering a copy on first sight (accounted memory, freed by
+** lispy_close). The table holds 65535 names: once it is full every new
+** name shares the id 65535, which lx_file_name shows as "<many files>". */
 uint16_t lx_file_id(lx_State *L, const char *name) {
   lx_Obj *saved = lx_protect_begin(L);
   lx_Value key = lx_cstring(L, name), id;
@@ -150,6 +167,12 @@ void lx_output(lx_State *L, const char *s, size_t len) {
 ** Budgets: each outermost API evaluation starts with fresh limits
 ** ======================================================================== */
 
+/* Entering an API evaluation. Only the outermost one (api_depth 0 -> 1)
+** starts a fresh budget from the host's limits: fuel and timeout 0 mean
+** unlimited, depth 0 the default; memory counts from the heap in use now;
+** the output count and a pending interrupt are cleared. A nested one (a
+** native calling back into the API) runs inside the enclosing budget.
+** Always paired with lx_budget_end. */
 static void lx_budget_begin(lx_State *L) {
   if (L->api_depth++ > 0) return;
   const lispy_Limits *lim = &L->limits;
@@ -212,11 +235,12 @@ static void lx_predeclare(lx_State *L, lx_Env *env, lx_Value form) {
   if (lx_is(target, LX_SYMBOL)) lx_env_own_box(L, env, target);
 }
 
+/* Arguments and result of lx_eval_source. */
 typedef struct lx_SourceCall {
-  lx_Env *env;
-  const char *src, *filename;
-  size_t len;
-  lx_Value result;
+  lx_Env *env;             /* evaluate in it */
+  const char *src, *filename; /* the text, and the name its positions carry */
+  size_t len;              /* bytes of src */
+  lx_Value result;         /* value of the last form (nil if none) */
 } lx_SourceCall;
 
 /* Read every form first (a syntax error anywhere runs nothing), keep them
@@ -298,6 +322,11 @@ int lispy_eval_string(lispy_State *L, lispy_Env *env, const char *src,
   return rc;
 }
 
+/* Read all of path with plain malloc (the text is never a LisPy value, so
+** it stays outside the accounted heap), then evaluate it as
+** lispy_eval_string does, path naming the positions. An unopenable file
+** sets an "io" error in lispy_last_error; running out of memory while
+** reading returns LISPY_ERROR without setting one. */
 int lispy_eval_file(lispy_State *L, lispy_Env *env, const char *path,
                     lispy_Value *result) {
   FILE *f = fopen(path, "rb");
@@ -326,8 +355,9 @@ int lispy_eval_file(lispy_State *L, lispy_Env *env, const char *path,
   return rc;
 }
 
+/* Arguments and results of a host call (lispy_call_json*). */
 typedef struct lx_CallCall {
-  lx_Value fn;
+  lx_Value fn;             /* the function called */
   int argc;                /* values in argv */
   const lx_Value *argv;
   int njson;               /* trees in json, converted after argv */
@@ -335,7 +365,7 @@ typedef struct lx_CallCall {
   lispy_Text *text;        /* where to write the result as JSON, or NULL */
   bool converted;          /* the JSON arguments are on the stack */
   bool returned;           /* fn returned: a failure now is the writing's */
-  lx_Value result;
+  lx_Value result;         /* fn's value (unrooted once the call is over) */
 } lx_CallCall;
 
 /* Push fn and its arguments, converting the JSON ones in place on the
@@ -391,6 +421,12 @@ int lispy_call_json(lispy_State *L, lispy_Value fn, int argc, const lispy_Value 
   return rc == LISPY_OK || cc.converted ? rc : LISPY_BADJSON;
 }
 
+/* Sorts a failure into the header's codes: LISPY_BADJSON when an argument
+** could not be converted (fn never ran), LISPY_NOTJSON when fn returned a
+** value JSON cannot hold, LISPY_ERROR for fn's own errors and every limit
+** (a result past the JSON cap or the memory limit is a limit). The writer
+** moves out->len only on success, so terminating there again drops any
+** partial text. */
 int lispy_call_json_text(lispy_State *L, lispy_Value fn, int argc, const lispy_Value *argv,
                          int njson, const cJSON *const *json, lispy_Text *out) {
   assert(argc >= 0 && njson >= 0 && out != NULL);
@@ -410,6 +446,12 @@ typedef struct lx_ReadApi {
   int status;
 } lx_ReadApi;
 
+/* Not an API evaluation: no budget, and *out is not rooted (the caller
+** roots it before allocating again). The reader restarts at the top of
+** src (skipping a BOM and a #! line) and counts lines and columns
+** (columns in code points) up to *pos, so positions are those of the
+** whole text. On LISPY_ERROR and LISPY_INCOMPLETE lispy_last_error holds
+** the syntax error. */
 int lispy_read(lispy_State *L, const char *src, size_t len, size_t *pos,
                const char *filename, lispy_Value *out) {
   lx_Reader R;
@@ -431,6 +473,8 @@ int lispy_read(lispy_State *L, const char *src, size_t len, size_t *pos,
 ** Lifecycle
 ** ======================================================================== */
 
+/* The reader's quote symbols, interned once at open (lx_State's note:
+** the collector marks these four fields as one array). */
 static void lx_intern_common(lx_State *L) {
   L->sym_quote = lx_csymbol(L, "quote");
   L->sym_quasiquote = lx_csymbol(L, "quasiquote");
@@ -445,6 +489,12 @@ static void lx_freeze_base(lx_State *L) {
     v.as.o->flags |= LX_BOX_CONST;
 }
 
+/* Build the state under lx_pcall: the roots, the base and user
+** environments, the builtins, then the prelude. The base is frozen twice:
+** before the prelude so the compiler may inline the builtins it calls
+** (constant boxes), and after it so the prelude's own definitions are
+** read-only too; from then on (base_frozen) no LisPy code may define,
+** set or compile in the base. */
 static void lx_open_protected(lx_State *L, void *ud) {
   (void)ud;
   L->permanent = lx_vector_new(L, 64);
@@ -473,6 +523,11 @@ lispy_Limits lispy_default_limits(void) {
   return l;
 }
 
+/* The stack and frames are plain calloc'd (they exist before the heap)
+** but are counted in mem_used. Start-up runs under lx_pcall with the
+** unlimited budget set here, api_depth held at 1 as inside an evaluation
+** (any API call it makes is a nested one and keeps that budget). A failure
+** prints the error to stderr and returns NULL, as does out of memory. */
 lispy_State *lispy_open(void) {
   lx_State *L = calloc(1, sizeof *L);
   if (!L) return NULL;
@@ -509,6 +564,8 @@ lispy_State *lispy_open(void) {
   return L;
 }
 
+/* Free every object (finalizers of host objects run), then the tables the
+** state owns, then the pools (lx_mem_shutdown). L may be NULL. */
 void lispy_close(lispy_State *L) {
   if (!L) return;
   lx_gc_free_all(L);
@@ -603,6 +660,9 @@ static void lx_unpin(lx_State *L, int n) {
 
 lispy_Env *lispy_base_env(lispy_State *L) { return L->base_env; }
 
+/* A new environment under the base, registered in L->envs (a GC root
+** until lispy_env_free) and seeded from the state's seed so its random
+** numbers are reproducible. */
 lispy_Env *lispy_env_new(lispy_State *L, const char *name) {
   lx_Obj *saved = lx_protect_begin(L);
   lx_Env *e = lx_env_new(L, L->base_env, name);
@@ -657,6 +717,8 @@ void lispy_env_set(lispy_State *L, lispy_Env *env, const char *name, lispy_Value
   lx_unpin(L, 1);
 }
 
+/* Only bindings that have been defined: a box created unbound (a name
+** compiled before its define ran) is not listed. The list is unrooted. */
 lispy_Value lispy_env_names(lispy_State *L, lispy_Env *env) {
   lx_Obj *saved = lx_protect_begin(L);
   lx_Value list = lx_empty(), k, v;
@@ -673,6 +735,7 @@ lispy_Value lispy_env_names(lispy_State *L, lispy_Env *env) {
 
 lispy_Value lispy_last_error(lispy_State *L) { return L->last_error; }
 
+/* lispy_error_text's protected run: the error in, its text out. */
 typedef struct lx_Render { lx_Value in, out; } lx_Render;
 
 static void lx_render_protected(lx_State *L, void *ud) {
@@ -680,6 +743,9 @@ static void lx_render_protected(lx_State *L, void *ud) {
   r->out = lx_error_format(L, r->in);
 }
 
+/* Rendered under lx_pcall so a failure to format (a limit, out of
+** memory) yields a fixed message instead of unwinding the host. The
+** result is strdup'd: the caller frees it (NULL if strdup fails). */
 char *lispy_error_text(lispy_State *L, lispy_Value err) {
   lx_pin(L, err);
   lx_Obj *saved = lx_protect_begin(L);
@@ -741,6 +807,8 @@ void lispy_dict_put(lispy_State *L, lispy_Value dict, const char *key, lispy_Val
   lx_unpin(L, 2);
 }
 
+/* False for a non-dict. dict is pinned because looking up a C string key
+** makes a string, which may collect. *out is unrooted. */
 bool lispy_dict_get(lispy_State *L, lispy_Value dict, const char *key, lispy_Value *out) {
   if (!lx_is(dict, LX_DICT)) return false;
   lx_pin(L, dict);
@@ -758,6 +826,7 @@ const char *lispy_to_cstring(lispy_Value v, size_t *len) {
   return s->data;
 }
 
+/* lispy_repr's protected run: value in, string out, strings quoted or not. */
 typedef struct lx_ReprCall { lx_Value in, out; bool readable; } lx_ReprCall;
 
 static void lx_repr_protected(lx_State *L, void *ud) {
@@ -765,6 +834,7 @@ static void lx_repr_protected(lx_State *L, void *ud) {
   r->out = lx_repr(L, r->in, r->readable);
 }
 
+/* lispy_pprint's protected run: value in, string out, lines to fit width. */
 typedef struct lx_PprintCall { lx_Value in, out; int width; } lx_PprintCall;
 
 static void lx_pprint_protected(lx_State *L, void *ud) {
@@ -893,6 +963,9 @@ void lispy_host_set_fields(lispy_State *L, lispy_Value host, lispy_Value dict) {
   if (lx_is(host, LX_HOST)) lx_as_host(host)->fields = dict;
 }
 
+/* Define fn in env, or in the base when env is NULL; a builtin defined in
+** the base is constant (LX_BOX_CONST) like every builtin there. data is
+** pinned while the native object is made. */
 void lispy_register_data(lispy_State *L, lispy_Env *env, const char *name,
                          lispy_NativeFn fn, int min_args, int max_args,
                          const char *params, const char *doc, lispy_Value data) {

@@ -40,6 +40,9 @@ void lx_vm_reserve(lx_State *L, size_t need) {
   L->stack_hi = need;
 }
 
+/* A new frame on top (fields for the caller to fill): past the budget's
+** depth a "depth" limit error; the frame array doubles when full (may
+** collect: the frames already pushed are roots). */
 static lx_Frame *lx_vm_push_frame(lx_State *L) {
   if (L->nframes >= L->budget.depth) lx_limit_error(L, "depth");
   if (L->nframes == L->frames_cap) {
@@ -51,12 +54,16 @@ static lx_Frame *lx_vm_push_frame(lx_State *L) {
   return &L->frames[L->nframes++];
 }
 
+/* See lx_state.h: seconds on LX_DEADLINE_CLOCK (a coarse monotonic clock). */
 double lx_deadline_clock(void) {
   struct timespec ts;
   clock_gettime(LX_DEADLINE_CLOCK, &ts);
   return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* See lx_state.h. Fuel first, then a pending interrupt (cleared as it is
+** raised), then, when the poll countdown has run out, the clock: it is
+** read once per LX_CLOCK_POLL_UNITS units of work, never per call. */
 void lx_budget_check(lx_State *L) {
   if (L->budget.fuel < 0) lx_limit_error(L, "fuel");
   if (L->interrupt) {
@@ -70,10 +77,12 @@ void lx_budget_check(lx_State *L) {
   }
 }
 
+/* A closure's name for messages, "<lambda>" when anonymous. */
 static const char *lx_fn_name(const lx_Proto *p) {
   return lx_is(p->name, LX_STRING) ? lx_as_string(p->name)->data : "<lambda>";
 }
 
+/* Raise "NAME: expected [at least] N argument(s), got ARGC". */
 static _Noreturn void lx_arity_error(lx_State *L, const lx_Proto *p, int argc) {
   lx_error(L, "%s: expected %s%d argument%s, got %d", lx_fn_name(p),
            p->has_rest ? "at least " : "", p->nparams, p->nparams == 1 ? "" : "s", argc);
@@ -128,6 +137,9 @@ static lx_Value lx_vm_native(lx_State *L, size_t fnslot, int argc) {
   return r;
 }
 
+/* See lx_state.h: the request rides in L->tc_fn / L->tc_args (GC roots),
+** and the returned marker value (tag LX_TAILCALL_TAG) tells the VM to
+** spread and call it in the native's place (lx_vm_spread). */
 lx_Value lx_tailcall(lx_State *L, lx_Value fn, lx_Value args) {
   L->tc_fn = fn;
   L->tc_args = args;
@@ -152,16 +164,20 @@ static int lx_vm_spread(lx_State *L, size_t fnslot) {
   return (int)n;
 }
 
+/* Raise "not a function: <short printed form>". */
 static _Noreturn void lx_not_callable(lx_State *L, lx_Value v) {
   lx_Value shown = lx_short_repr(L, v);
   lx_error(L, "not a function: %s", lx_as_string(shown)->data);
 }
 
+/* Raise "unbound variable: NAME" for a global read before it is defined. */
 static _Noreturn void lx_unbound(lx_State *L, lx_Box *b) {
   lx_error_kind(L, "runtime", lx_nil(), "unbound variable: %s",
                 b->name ? b->name->name->data : "?");
 }
 
+/* set! of a global: the box must be defined already and must not be a
+** builtin's (constant). */
 static void lx_vm_setglobal(lx_State *L, lx_Box *b, lx_Value v) {
   if (!(b->h.flags & LX_BOX_DEFINED))
     lx_error(L, "set!: unbound variable: %s (hint: define it first)", b->name->name->data);
@@ -181,6 +197,9 @@ static void lx_vm_defglobal(lx_State *L, lx_Box *b, lx_Value v, uint16_t macro) 
   b->h.flags = (uint16_t)((b->h.flags & ~LX_BOX_MACRO) | LX_BOX_DEFINED | macro);
 }
 
+/* Install a try handler for the running frame: on an error the stack is
+** cut back to sp, the error pushed and execution resumes at target
+** (lx_vm_handle). The handler array grows as needed (may collect). */
 static void lx_vm_push_handler(lx_State *L, size_t sp, const lx_Instr *target) {
   if (L->nhandlers == L->handlers_cap) {
     size_t ncap = L->handlers_cap ? L->handlers_cap * 2 : 16;
@@ -194,6 +213,10 @@ static void lx_vm_push_handler(lx_State *L, size_t sp, const lx_Instr *target) {
   h->target = target;
 }
 
+/* A closure of p made by the running closure parent in the frame at base:
+** each capture (see cg_lambda) copies a slot of the frame or one of the
+** parent's upvalues. Captured variables that change are boxes, so the
+** copy shares them. */
 static lx_Value lx_vm_closure(lx_State *L, const lx_Closure *parent, lx_Proto *p,
                               const lx_Value *base) {
   lx_Closure *c = (lx_Closure *)lx_obj_new(L, LX_CLOSURE,
@@ -226,6 +249,9 @@ static lx_Value lx_vm_dict(lx_State *L, const lx_Value *items, size_t n) {
   return lx_obj(d);
 }
 
+/* See lx_state.h. The same accounting as lx_charge, but it only reports:
+** on an expired deadline the poll countdown is left at 0 so the caller's
+** lx_budget_check reads the clock again and raises. */
 bool lx_budget_pay(lx_State *L, int64_t steps) {
   lx_Budget *b = &L->budget;
   b->fuel = steps <= b->fuel ? b->fuel - steps : -1;
@@ -240,13 +266,15 @@ bool lx_budget_pay(lx_State *L, int64_t steps) {
   return true;
 }
 
+/* See lx_state.h: forces the clock read by zeroing the poll countdown. */
 void lx_vm_poll(lx_State *L) {
   L->budget.clock_poll = 0;
   lx_budget_check(L);
 }
 
 /* Comparison for the inlined < <= > >=: any NaN makes every ordering
-** false, so NaN compares as "unordered" (2 fails <, <=, > and >= alike). */
+** false, so NaN compares as "unordered" (1 for < and <=, -1 for > and >=,
+** which fails each of them). */
 static int lx_vm_compare(lx_State *L, const char *op, lx_Value a, lx_Value b) {
   int c = lx_num_cmp(L, op, a, b);
   bool nan = (a.tag == LX_FLOAT && isnan(a.as.f)) || (b.tag == LX_FLOAT && isnan(b.as.f));
@@ -655,6 +683,11 @@ lx_Value lx_vm_call(lx_State *L, lx_Value fn, int argc, const lx_Value *argv) {
   return lx_vm_call_slot(L, fnslot, argc);
 }
 
+/* See lx_state.h. A closure runs in a nested VM run (lx_vm_execute) to
+** completion; a native is called directly, its tail-call requests (apply,
+** eval) followed in a loop. At most LX_MAX_NESTED_RUNS C-level re-entries
+** ("depth" limit past them). Pops the function and arguments: L->sp is
+** fnslot on return. */
 lx_Value lx_vm_call_slot(lx_State *L, size_t fnslot, int argc) {
   if (L->nested_runs >= LX_MAX_NESTED_RUNS) lx_limit_error(L, "depth");
   assert(L->sp == fnslot + 1 + (size_t)argc);
