@@ -4,8 +4,12 @@
 **
 **   test_schema_suite [DIR]
 **
-** DIR defaults to ../shared/testdata/json-schema-test-suite/tests/draft2020-12
-** (relative to the project root, the tests' working directory). Every *.json
+** ctest passes DIR from the CMake cache variable LISPY_SHARED_DIR
+** (default: the folder `shared` beside the source tree) as
+** LISPY_SHARED_DIR/testdata/json-schema-test-suite/tests/draft2020-12.
+** Run by hand without DIR, it reads ../shared/... relative to the working
+** directory (the project root). A missing suite fails the test, naming
+** the path and the variable: it is never skipped. Every *.json
 ** file of DIR (run with `format` as an annotation, the specification's
 ** default that the suite assumes there) and of DIR/optional/format (run
 ** with `format` asserted, as agents use it) is an array of groups
@@ -236,6 +240,15 @@ int main(int argc, char **argv) {
   const char *dir = argc > 1 ? argv[1] : DEFAULT_DIR;
   char formats[4096];
   Counts total = {0, 0, 0, 0};
+  DIR *d = opendir(dir);
+  if (d == NULL) {
+    printf("FAIL: the JSON-Schema-Test-Suite is not at %s; configure with\n"
+           "  cmake -DLISPY_SHARED_DIR=<folder holding testdata/json-schema-test-suite>\n"
+           "(default: the folder shared beside the source tree), or pass the\n"
+           "suite's draft2020-12 folder as the argument\n", dir);
+    return 1;
+  }
+  closedir(d);
   snprintf(formats, sizeof formats, "%s/optional/format", dir);
   if (!run_dir(dir, "", AG_SCHEMA_FORMAT_ANNOTATION, &total)) {
     printf("FAIL %s: no test files\n", dir);
