@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-# tests/check_includes.py ROOT -- the include graph of lispy's layers.
+# tests/check_includes.py ROOT -- the include graph of lispy's layers, and
+# the language's internal names kept inside lispy/.
 #
 # The four folders are layers that only point down:
 #   lispy/ <- agents/ <- completions/ <- repl/
@@ -12,7 +13,12 @@
 # A quoted include is looked up as the compiler does with the build's
 # include path: the including file's folder first, then the four folders.
 # One that names no file of the tree is an error too, since its folder
-# cannot be told. The tests (tests/) may include internals and are not read.
+# cannot be told. Then, since lispy.h is the whole language API:
+#   (c) no file of agents/, completions/ or repl/ uses an lx_ or LX_
+#       identifier (lispy/'s internal names), once comments and string and
+#       character literals are blanked out (prose may name lispy/'s knobs)
+#       and #include lines left to (a) and (b).
+# The tests (tests/) may use internals and are not read.
 #
 # Prints one line per violation, "path:line: rule (x): ...", and exits 1 if
 # there is any, 0 otherwise. Run by ctest as static_includes; its own test
@@ -25,6 +31,8 @@ import sys
 LAYERS = ["lispy", "agents", "completions", "repl"]   # lowest first
 PUBLIC = {"lispy": "lispy.h", "agents": "agents.h", "completions": "completions.h"}
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^">]+)[">]')
+INTERNAL = re.compile(r'\b(?:lx|LX)_\w*')
+SEALED = ("agents", "completions", "repl")   # folders rule (c) reads
 
 
 def folder_of(root, path):
@@ -81,6 +89,46 @@ def check_includes(root, path, text, report):
              % (name, theirs, PUBLIC.get(theirs, "nothing")))
 
 
+def blank_comments_and_literals(text):
+  """text with every comment and string or character literal replaced by
+  spaces, newlines kept (so line numbers stay), as the C lexer sees them."""
+  out, i, n = [], 0, len(text)
+  while i < n:
+    c, nxt = text[i], text[i + 1] if i + 1 < n else ""
+    if c == "/" and nxt in "/*":
+      end = text.find("*/", i + 2) + 2 if nxt == "*" else i
+      if nxt == "/":           # to the end of the line, past \-continuations
+        while end < n and text[end] != "\n":
+          end += 2 if text[end] == "\\" else 1
+      if end < i + 2:
+        end = n                # an unclosed /* runs to the end
+      out.append(re.sub(r"[^\n]", " ", text[i:end]))
+      i = end
+    elif c in "\"'":
+      end = i + 1              # to the closing quote (or the line's end)
+      while end < n and text[end] not in (c, "\n"):
+        end += 2 if text[end] == "\\" else 1
+      end = min(end + 1 if end < n and text[end] == c else end, n)
+      out.append(re.sub(r"[^\n]", " ", text[i:end]))
+      i = end
+    else:
+      out.append(c)
+      i += 1
+  return "".join(out)
+
+
+def check_names(root, path, text, report):
+  """Rule (c) for one file of a sealed folder."""
+  if folder_of(root, path) not in SEALED:
+    return
+  for lineno, line in enumerate(blank_comments_and_literals(text).splitlines(), 1):
+    if INCLUDE.match(line):
+      continue
+    names = sorted(set(INTERNAL.findall(line)))
+    if names:
+      report(path, lineno, "c", "%s: internal to lispy/; use lispy.h" % ", ".join(names))
+
+
 def main(argv):
   if len(argv) != 2:
     sys.stderr.write("usage: check_includes.py ROOT\n")
@@ -96,6 +144,7 @@ def main(argv):
     with open(path, encoding="utf-8", errors="replace") as f:
       text = f.read()
     check_includes(root, path, text, report)
+    check_names(root, path, text, report)
     n += 1
   for line in found:
     print(line)
