@@ -32,8 +32,6 @@ static const ag_MethodSpec ag_methods[] = {
    "Record a log line (level: \"info\" by default) the host can show."},
 };
 
-static const char *const ag_fields[] = {"agent_id", "identity", "channel", "now", "locale"};
-
 const ag_MethodSpec *ag_context_methods(size_t *n) {
   *n = sizeof ag_methods / sizeof ag_methods[0];
   return ag_methods;
@@ -44,11 +42,6 @@ const ag_MethodSpec *ag_context_method(const char *name) {
     if (strcmp(ag_methods[i].name, name) == 0 || strcmp(ag_methods[i].lispy_name, name) == 0)
       return &ag_methods[i];
   return NULL;
-}
-
-const char *const *ag_context_fields(size_t *n) {
-  *n = sizeof ag_fields / sizeof ag_fields[0];
-  return ag_fields;
 }
 
 double ag_now_ms(void) {

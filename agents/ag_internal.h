@@ -97,9 +97,6 @@ double ag_now_ms(void);
 uint64_t ag_hash_bytes(const char *s, size_t len);
 /* Bytes a JSON tree (j and its siblings after it) holds in host memory. */
 size_t ag_json_weight(const cJSON *j);
-/* The text of a regular file of at most AG_MAX_AGENT_FILE_BYTES, malloc'd
-** and NUL-terminated; NULL if unreadable. Never blocks (FIFOs, devices). */
-char  *ag_read_file(const char *path, size_t *len);
 /* strdup that keeps NULL (NULL in, NULL out), for optional strings. */
 char  *ag_strdup(const char *s);
 

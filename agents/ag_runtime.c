@@ -154,11 +154,6 @@ char *ag_read_file_why(const char *path, size_t max, size_t *len, char *why, siz
   return text;
 }
 
-char *ag_read_file(const char *path, size_t *len) {
-  char why[600];
-  return ag_read_file_why(path, AG_MAX_AGENT_FILE_BYTES, len, why, sizeof why);
-}
-
 ag_Runtime *ag_runtime_new(void) {
   ag_Runtime *rt = calloc(1, sizeof *rt);
   if (!rt) return NULL;

@@ -92,8 +92,6 @@ typedef struct ag_MethodSpec {
 const ag_MethodSpec *ag_context_methods(size_t *n);
 /* By method name ("llm") or binding name ("context-llm"); NULL if none. */
 const ag_MethodSpec *ag_context_method(const char *name);
-/* Data fields every context has (agent_id, identity, ...). */
-const char *const *ag_context_fields(size_t *n);
 
 /* A backend performs context methods. JSON in, JSON out. */
 typedef struct ag_Backend {

@@ -247,7 +247,6 @@ static inline lx_Value lx_obj(void *o) {
 }
 
 #define lx_is(v, t)      ((v).tag == (t))
-#define lx_isobj(v)      ((v).tag >= LX_FIRST_OBJ)
 #define lx_isnumber(v)   ((v).tag == LX_INT || (v).tag == LX_FLOAT)
 #define lx_islist(v)     ((v).tag == LX_PAIR || (v).tag == LX_EMPTY)
 #define lx_isstrlike(v)  ((v).tag == LX_STRING || (v).tag == LX_KEYWORD)
@@ -263,7 +262,6 @@ static inline lx_Value lx_obj(void *o) {
 #define lx_as_error(v)   ((lx_Error *)(v).as.o)
 #define lx_as_host(v)    ((lx_Host *)(v).as.o)
 #define lx_as_box(v)     ((lx_Box *)(v).as.o)
-#define lx_as_proto(v)   ((lx_Proto *)(v).as.o)
 
 #define lx_car(v)        (lx_as_pair(v)->car)
 #define lx_cdr(v)        (lx_as_pair(v)->cdr)

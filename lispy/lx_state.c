@@ -439,13 +439,6 @@ int lispy_call_json_text(lispy_State *L, lispy_Value fn, int argc, const lispy_V
   return cc.returned && !limit ? LISPY_NOTJSON : rc;  /* too big is a limit */
 }
 
-typedef struct lx_ReadApi {
-  const char *src, *filename;
-  size_t len, *pos;
-  lx_Value out;
-  int status;
-} lx_ReadApi;
-
 /* Not an API evaluation: no budget, and *out is not rooted (the caller
 ** roots it before allocating again). The reader restarts at the top of
 ** src (skipping a BOM and a #! line) and counts lines and columns
