@@ -127,6 +127,7 @@ static lx_Value seq_tail(const SeqCursor *c) {
   return c->vec != NULL ? lx_empty() : c->list;
 }
 
+/* Lists ('() included) and vectors: what equal_seq compares item by item. */
 static bool is_seq(lx_Value v) {
   return v.tag == LX_PAIR || v.tag == LX_EMPTY || v.tag == LX_VECTOR;
 }
@@ -135,6 +136,9 @@ static bool is_seq(lx_Value v) {
 ** Identity
 ** ======================================================================== */
 
+/* Identity (eq?): immediates by value, heap objects by address, so two
+** equal strings that are different objects are not eq?. Floats compare
+** with ==: NaN is not eq? to itself, and 0.0 is eq? to -0.0. */
 bool lx_eq(lx_Value a, lx_Value b) {
   if (a.tag != b.tag) return false;
   switch (a.tag) {
@@ -211,6 +215,10 @@ static bool equal_rec(lx_State *L, lx_Value a, lx_Value b, bool keys, int depth)
   return r;
 }
 
+/* Structural equality (equal?, =): numbers by value across int and float,
+** strings by contents, lists and vectors alike item by item, dicts by
+** their entries in any order. Charged per node and item; L may be NULL
+** (then nothing is charged). */
 bool lx_equal(lx_State *L, lx_Value a, lx_Value b) {
   return equal_rec(L, a, b, false, 0);
 }
@@ -296,6 +304,9 @@ static uint32_t hash_rec(lx_State *L, lx_Value v, int depth) {
   return h;
 }
 
+/* A hash agreeing with lx_key_equal: equal keys hash alike (1 and 1.0, a
+** list and a vector of the same items, a string and a keyword of one
+** name). Charged like lx_equal. */
 uint32_t lx_hash(lx_State *L, lx_Value v) {
   return hash_rec(L, v, 0);
 }
@@ -379,6 +390,7 @@ static int compare_rec(lx_State *L, lx_Value a, lx_Value b) {
   return c;
 }
 
+/* sort's order: -1, 0 or 1 (compare_rec); raises on incomparable values. */
 int lx_compare(lx_State *L, lx_Value a, lx_Value b) {
   return compare_rec(L, a, b);
 }
@@ -387,6 +399,9 @@ int lx_compare(lx_State *L, lx_Value a, lx_Value b) {
 ** Type names
 ** ======================================================================== */
 
+/* The LisPy name of v's type, as messages and (type-of x) say it: '() and
+** pairs are both "list", closures and builtins both "function", a host
+** object its own type name. */
 const char *lx_type_name(lx_Value v) {
   switch (v.tag) {
     case LX_NIL: return "nil";

@@ -40,6 +40,9 @@ static int64_t int_arg(lx_State *L, const char *fn, lx_Value v) {
 ** Shared arithmetic (lx_lib.h)
 ** ======================================================================== */
 
+/* a + b for the + builtin and the VM's slow path: integers stay integers
+** (overflow is an error, never a wrap or a silent float), any float makes
+** the result a float. Non-numbers raise a type error naming "+". */
 lx_Value lx_num_add(lx_State *L, lx_Value a, lx_Value b) {
   num_check(L, "+", a);
   num_check(L, "+", b);
@@ -51,6 +54,7 @@ lx_Value lx_num_add(lx_State *L, lx_Value a, lx_Value b) {
   return lx_float(num_to_double(a) + num_to_double(b));
 }
 
+/* a - b, with lx_num_add's rules. */
 lx_Value lx_num_sub(lx_State *L, lx_Value a, lx_Value b) {
   num_check(L, "-", a);
   num_check(L, "-", b);
@@ -62,6 +66,7 @@ lx_Value lx_num_sub(lx_State *L, lx_Value a, lx_Value b) {
   return lx_float(num_to_double(a) - num_to_double(b));
 }
 
+/* a * b, with lx_num_add's rules. */
 lx_Value lx_num_mul(lx_State *L, lx_Value a, lx_Value b) {
   num_check(L, "*", a);
   num_check(L, "*", b);
@@ -102,6 +107,10 @@ static int cmp_int_float(int64_t i, double f) {
   return i < fi ? -1 : i > fi ? 1 : 0;
 }
 
+/* -1, 0 or 1 for a < b, a = b, a > b, exact between integers and floats
+** (cmp_int_float). A NaN never answers 0 (1, or -1 when a is the NaN and
+** b an integer): callers that need "unordered" check for NaN themselves
+** (lx_vm_compare, chain). Non-numbers raise naming fn. */
 int lx_num_cmp(lx_State *L, const char *fn, lx_Value a, lx_Value b) {
   num_check(L, fn, a);
   num_check(L, fn, b);
@@ -118,12 +127,14 @@ int lx_num_cmp(lx_State *L, const char *fn, lx_Value a, lx_Value b) {
 ** Arithmetic builtins
 ** ======================================================================== */
 
+/* (+ x ...): 0 for no arguments, folded left to right. */
 static lx_Value bi_add(lx_State *L, int argc, lx_Value *argv) {
   lx_Value acc = lx_int(0);
   for (int i = 0; i < argc; i++) acc = lx_num_add(L, acc, argv[i]);
   return acc;
 }
 
+/* (* x ...): 1 for no arguments, folded left to right. */
 static lx_Value bi_mul(lx_State *L, int argc, lx_Value *argv) {
   lx_Value acc = lx_int(1);
   for (int i = 0; i < argc; i++) acc = lx_num_mul(L, acc, argv[i]);
@@ -659,6 +670,8 @@ static lx_Value bi_random(lx_State *L, int argc, lx_Value *argv) {
   return lx_int((int64_t)rng_below(L, (uint64_t)argv[0].as.i));
 }
 
+/* (random-seed! n): restart the generator of the calling code's own
+** environment only (other agents' numbers do not change). */
 static lx_Value bi_random_seed(lx_State *L, int argc, lx_Value *argv) {
   lx_rng_seed(lx_code_env(L)->rng, (uint64_t)int_arg(L, "random-seed!", argv[0]));
   return lx_nil();

@@ -35,17 +35,24 @@ static lx_Env *lx_caller_env(lx_State *L) {
   return lx_code_env(L);
 }
 
+/* (eval form): compile form for the caller's environment (lx_compile_for:
+** its macros expand for that env; the frozen base is refused), then have
+** the VM run the thunk as a tail call, so the evaluation is charged and
+** limited like the code around it and its errors carry its frames. */
 static lx_Value bi_eval(lx_State *L, int argc, lx_Value *argv) {
   lx_SrcPos pos = {0, 0, 0};
   lx_Value fn = lx_compile_for(L, lx_caller_env(L), argv[0], pos);
   return lx_tailcall(L, fn, lx_empty());
 }
 
+/* (macroexpand-1 form): see lx_macroexpand_1. */
 static lx_Value bi_macroexpand_1(lx_State *L, int argc, lx_Value *argv) {
   bool expanded;
   return lx_macroexpand_1(L, lx_caller_env(L), argv[0], &expanded);
 }
 
+/* (macroexpand form): lx_macroexpand_1 until the head is no macro call,
+** at most 1000 steps (then an error: the expansion does not terminate). */
 static lx_Value bi_macroexpand(lx_State *L, int argc, lx_Value *argv) {
   lx_Value form = argv[0];
   bool expanded = true;
@@ -83,6 +90,8 @@ static lx_Value bi_read_string(lx_State *L, int argc, lx_Value *argv) {
 ** Documentation
 ** ======================================================================== */
 
+/* A builtin's registered doc (copied into a string), a closure's doc
+** string, else nil. */
 lx_Value lx_doc_of(lx_State *L, lx_Value fn) {
   if (lx_is(fn, LX_NATIVE)) {
     lx_Native *n = lx_as_native(fn);
@@ -107,6 +116,9 @@ static lx_Value bi_doc(lx_State *L, int argc, lx_Value *argv) {
 ** Output (to the host's bounded sink, never straight to stdout)
 ** ======================================================================== */
 
+/* Write v to the host's output sink: a string as is when !readable, else
+** its printed form (readable: strings quoted). The sink is bounded per
+** evaluation (lx_output raises the "output" limit). */
 static void lx_emit(lx_State *L, lx_Value v, bool readable) {
   lx_Value s = lx_is(v, LX_STRING) && !readable ? v : lx_repr(L, v, readable);
   lx_output(L, lx_as_string(s)->data, lx_as_string(s)->len);
@@ -142,6 +154,7 @@ static lx_Value bi_println(lx_State *L, int argc, lx_Value *argv) {
   return lx_nil();
 }
 
+/* Register this file's builtins in the base environment. */
 void lx_lib_eval_open(lx_State *L) {
   lx_defnative(L, "apply", bi_apply, 1, -1, "(f arg... args)",
                "Call f with the given arguments followed by the items of the last list.");

@@ -262,6 +262,9 @@ static bool jp_next(JsonParser *P, char close, const char *what) {
   jp_fail(P, P->p, what);
 }
 
+/* [v, ...] as a proper list built front to back ('() when empty), P->p at
+** the '['. The depth counted by jp_enter is given back here; on an error
+** the protected call that catches it restores the count. */
 static lx_Value jp_array(JsonParser *P) {
   jp_enter(P);
   lx_Value head = lx_empty(), tail = lx_empty();
@@ -276,6 +279,8 @@ static lx_Value jp_array(JsonParser *P) {
   return head;
 }
 
+/* {"k": v, ...} as a dict with string keys in document order, P->p at the
+** '{'; a repeated key keeps its first place and its last value. */
 static lx_Value jp_object(JsonParser *P) {
   jp_enter(P);
   lx_Dict *d = lx_dict_new(P->L, 0);

@@ -631,10 +631,13 @@ static lx_Value vector_of(lx_State *L, const lx_Value *items, size_t n) {
   return lx_obj(v);
 }
 
+/* (vector x ...): a new vector of the arguments. */
 static lx_Value bi_vector(lx_State *L, int argc, lx_Value *argv) {
   return vector_of(L, argv, (size_t)argc);
 }
 
+/* (make-vector n [fill]): n slots of fill (nil by default), charged for n
+** items up front, before the allocation. */
 static lx_Value bi_make_vector(lx_State *L, int argc, lx_Value *argv) {
   int64_t n = lx_check_int(L, "make-vector", argv[0]);
   if (n < 0) lx_type_error(L, "make-vector", "a nonnegative integer", argv[0]);
@@ -646,6 +649,7 @@ static lx_Value bi_make_vector(lx_State *L, int argc, lx_Value *argv) {
   return lx_obj(v);
 }
 
+/* (vector-ref v i): the item at i; an index out of range is an error. */
 static lx_Value bi_vector_ref(lx_State *L, int argc, lx_Value *argv) {
   lx_Vector *v = lx_check_vector(L, "vector-ref", argv[0]);
   return v->items[lx_check_index(L, "vector-ref", argv[1], v->len)];

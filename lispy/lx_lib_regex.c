@@ -129,6 +129,18 @@ static uint32_t rx_limit(lx_State *L, uint64_t want) {
   return (uint32_t)lim;
 }
 
+static size_t next_char(const lx_String *s, size_t off);
+/* The last start position of the window beginning at off: PCRE2 resets
+** its match-step count at every start position, so a search that fails
+** everywhere below the limit would do positions x limit steps uncharged
+** and unpolled. Windows of LX_REGEX_WINDOW_STEPS / limit positions bound
+** one pcre2_match call's work; the deadline is polled between them. */
+static size_t rx_window_end(const Rx *rx, size_t off, uint32_t lim) {
+  size_t w = LX_REGEX_WINDOW_STEPS / (lim ? lim : 1);
+  if (w < 1) w = 1;
+  return off + w < rx->subject->len ? off + w : rx->subject->len;
+}
+
 /* Match at byte offset off; returns the PCRE2 result (> 0) or 0 when there
 ** is no match. Charges fuel for the bytes scanned and for the match steps
 ** (backtracking): PCRE2 does not report how many it took, so the match runs
@@ -137,19 +149,9 @@ static uint32_t rx_limit(lx_State *L, uint64_t want) {
 ** full, the last one for the limit before it (a lower bound of its steps).
 ** So the fuel charged is within a small factor of the work done, the work
 ** is at most 1.12 times what the last attempt needed, and the deadline is
-** polled between attempts. */
-/* The last start position of the window beginning at off: PCRE2 resets
-** its match-step count at every start position, so a search that fails
-** everywhere below the limit would do positions x limit steps uncharged
-** and unpolled. Windows of LX_REGEX_WINDOW_STEPS / limit positions bound
-** one pcre2_match call's work; the deadline is polled between them. */
-static size_t next_char(const lx_String *s, size_t off);
-static size_t rx_window_end(const Rx *rx, size_t off, uint32_t lim) {
-  size_t w = LX_REGEX_WINDOW_STEPS / (lim ? lim : 1);
-  if (w < 1) w = 1;
-  return off + w < rx->subject->len ? off + w : rx->subject->len;
-}
-
+** polled between attempts. An unanchored search runs window by window
+** (rx_window_end). PCRE2 errors raise (rx_fail), as does a \K that moves
+** the match start outside the match. */
 static int rx_exec(lx_State *L, Rx *rx, size_t start, uint32_t opts) {
   uint64_t want = LX_REGEX_FIRST_STEPS, last = 0;
   size_t off = start;
@@ -243,6 +245,7 @@ static void rx_each(lx_State *L, Rx *rx, RxVisit visit, void *ud) {
 ** regex-match, regex-test?, regex-match-all
 ** ======================================================================== */
 
+/* regex-match's work: the first match's value (rx_match_value), or nil. */
 static void do_match(lx_State *L, void *ud) {
   Rx *rx = ud;
   int rc = rx_exec(L, rx, 0, 0);
@@ -255,6 +258,7 @@ static lx_Value bi_regex_match(lx_State *L, int argc, lx_Value *argv) {
   return rx_run(L, &rx, do_match);
 }
 
+/* regex-test? and regex-matches?: whether there is a match anywhere. */
 static void do_test(lx_State *L, void *ud) {
   Rx *rx = ud;
   rx->result = lx_bool(rx_exec(L, rx, 0, 0) != 0);
@@ -277,6 +281,7 @@ static void visit_collect(lx_State *L, Rx *rx, int rc, void *ud) {
   lx_vector_push(L, (lx_Vector *)ud, rx_match_value(L, rx, rc));
 }
 
+/* regex-match-all's work: every match's value, in order, as a list. */
 static void do_match_all(lx_State *L, void *ud) {
   Rx *rx = ud;
   lx_Vector *all = lx_vector_new(L, 8);
@@ -311,6 +316,8 @@ static void visit_split(lx_State *L, Rx *rx, int rc, void *ud) {
   p->last = ov[1];
 }
 
+/* regex-split's work: the pieces between non-empty matches, the text
+** after the last one included (empty matches do not cut). */
 static void do_split(lx_State *L, void *ud) {
   Rx *rx = ud;
   RxPieces p = { lx_vector_new(L, 8), NULL, 0 };
@@ -411,6 +418,11 @@ static void do_replace_fn(lx_State *L, void *ud) {
   rx_replace_each(L, ud, visit_replace_fn);
 }
 
+/* (regex-replace pattern s replacement): a template string goes through
+** pcre2_substitute match by match, a function is called with each match's
+** value and must return a string. The replacement's type is checked
+** before the pattern is compiled, so nothing is left to free on that
+** error. */
 static lx_Value bi_regex_replace(lx_State *L, int argc, lx_Value *argv) {
   lx_Value rep = argv[2];
   if (!lx_is(rep, LX_STRING) && !lx_is(rep, LX_CLOSURE) && !lx_is(rep, LX_NATIVE))
@@ -425,6 +437,10 @@ static lx_Value bi_regex_replace(lx_State *L, int argc, lx_Value *argv) {
 ** regex-quote
 ** ======================================================================== */
 
+/* (regex-quote s): s with every printable ASCII character that is not a
+** letter, digit or '_' backslash-escaped and NUL written \x{0}, so the
+** pattern matches s literally; other bytes (UTF-8, controls) are copied
+** as they are. Charged for the length of s. */
 static lx_Value bi_regex_quote(lx_State *L, int argc, lx_Value *argv) {
   lx_String *s = lx_check_string(L, "regex-quote", argv[0]);
   lx_charge(L, 1 + (int64_t)(s->len / 32));

@@ -30,6 +30,8 @@ lx_String *lx_check_string(lx_State *L, const char *fn, lx_Value v) {
   return lx_as_string(v);
 }
 
+/* The text of a string, or the name of a keyword or symbol (no colon);
+** anything else raises a type error naming fn. */
 lx_String *lx_check_strlike(lx_State *L, const char *fn, lx_Value v) {
   if (lx_is(v, LX_STRING)) return lx_as_string(v);
   if (lx_is(v, LX_KEYWORD) || lx_is(v, LX_SYMBOL)) return lx_as_symbol(v)->name;
@@ -61,6 +63,7 @@ void lx_check_callable(lx_State *L, const char *fn, lx_Value v) {
     lx_type_error(L, fn, "a function", v);
 }
 
+/* An integer index in [0, limit), else "FN: index I out of range". */
 size_t lx_check_index(lx_State *L, const char *fn, lx_Value v, size_t limit) {
   int64_t i = lx_check_int(L, fn, v);
   if (i < 0 || (uint64_t)i >= limit)
@@ -68,6 +71,9 @@ size_t lx_check_index(lx_State *L, const char *fn, lx_Value v, size_t limit) {
   return (size_t)i;
 }
 
+/* A fresh vector of the items of a list or vector (nil: empty), which the
+** caller may reorder or fill without touching seq; anything else raises.
+** Charged for the items copied. */
 lx_Vector *lx_seq_to_vector(lx_State *L, const char *fn, lx_Value seq) {
   if (lx_is(seq, LX_VECTOR)) {
     lx_Vector *src = lx_as_vector(seq);
@@ -88,6 +94,11 @@ lx_Vector *lx_seq_to_vector(lx_State *L, const char *fn, lx_Value seq) {
   return v;
 }
 
+/* The byte offset of the first needle in hay at or after off, or -1. The
+** search runs memmem over windows of LX_COPY_CHUNK bytes (overlapping by
+** needle->len - 1, so no match is missed), charging the bytes each window
+** scanned before going on: a search of a huge string stays within the
+** fuel and polls the deadline. An empty needle matches at off. */
 ptrdiff_t lx_find_bytes(lx_State *L, const lx_String *hay, size_t off,
                         const lx_String *needle) {
   if (needle->len == 0) return off <= hay->len ? (ptrdiff_t)off : -1;
@@ -103,6 +114,7 @@ ptrdiff_t lx_find_bytes(lx_State *L, const lx_String *hay, size_t off,
   return -1;
 }
 
+/* Define each builtin of a library's table in the base environment. */
 void lx_register_fns(lx_State *L, const lx_LibFn *fns, size_t n) {
   for (size_t i = 0; i < n; i++)
     lx_defnative(L, fns[i].name, fns[i].fn, fns[i].min, fns[i].max, fns[i].params, fns[i].doc);
@@ -112,10 +124,12 @@ void lx_register_fns(lx_State *L, const lx_LibFn *fns, size_t n) {
 ** String buffer
 ** ======================================================================== */
 
+/* An empty buffer: no storage until the first byte is added. */
 void lx_buf_init(lx_State *L, lx_Buf *b) {
   *b = (lx_Buf){L, NULL, 0, 0, NULL, NULL};
 }
 
+/* See lx_lib.h: the buffer writes straight into t's storage. */
 void lx_buf_init_text(lx_State *L, lx_Buf *b, lispy_Text *t) {
   *b = (lx_Buf){L, t->data, t->len, t->cap ? t->cap - 1 : 0, NULL, t};
 }
@@ -166,6 +180,9 @@ void lx_buf_add_int(lx_Buf *b, int64_t i) {
   for (size_t k = 0; k < n; k++) out[k] = p[k];  /* a few bytes: no memcpy call */
 }
 
+/* Append printf-style text: formatted on the C stack when it fits 256
+** bytes, else a second time straight into the grown buffer. An encoding
+** error appends nothing. */
 void lx_buf_addf(lx_Buf *b, const char *fmt, ...) {
   char small[256];
   va_list ap;
@@ -184,6 +201,8 @@ void lx_buf_addf(lx_Buf *b, const char *fmt, ...) {
   b->len += (size_t)n;
 }
 
+/* The buffer's bytes as a new sealed string (a copy: the store is left to
+** the collector). */
 lx_Value lx_buf_finish(lx_Buf *b) {
   return lx_string(b->L, lx_buf_data(b), b->len);
 }

@@ -21,7 +21,7 @@
 ** ======================================================================== */
 
 typedef struct Printer {
-  lx_State *L;
+  lx_State *L;             /* charged per item; the C depth guard */
   lx_Buf *b;               /* output */
   bool readable;           /* write (true) or display (false) */
   size_t limit;            /* stop once b->len passes this (pretty printer) */
@@ -153,6 +153,7 @@ static void print_list(Printer *P, lx_Value v) {
   lx_buf_addc(P->b, ')');
 }
 
+/* [a b c]: a step of fuel per item; stops early once past the limit. */
 static void print_vector(Printer *P, const lx_Vector *vec) {
   lx_buf_addc(P->b, '[');
   for (size_t i = 0; i < vec->len; i++) {
@@ -203,6 +204,7 @@ static const lx_String *closure_name(const lx_Closure *c) {
   return NULL;
 }
 
+/* #<function NAME>, or #<function> for an anonymous one. */
 static void print_closure(Printer *P, const lx_Closure *c) {
   const lx_String *name = closure_name(c);
   lx_buf_adds(P->b, "#<function");
@@ -240,6 +242,10 @@ static void print_internal(Printer *P, lx_Value v) {
 ** Dispatch and entry points
 ** ======================================================================== */
 
+/* One value, by type: the printed forms the reader reads back where they
+** exist (nil, (), #t/#f, numbers, strings when readable, symbols,
+** :keywords, containers), #<...> forms for functions, errors, host and
+** internal objects. */
 static void print_value(Printer *P, lx_Value v) {
   switch (v.tag) {
     case LX_NIL: lx_buf_adds(P->b, "nil"); break;
@@ -265,6 +271,9 @@ static void print_value(Printer *P, lx_Value v) {
   }
 }
 
+/* Append the printed form of v to b (readable: strings quoted and
+** escaped). Charged per item; the caller keeps v rooted and b's store
+** protected. */
 void lx_print(lx_State *L, lx_Buf *b, lx_Value v, bool readable) {
   Printer P = { L, b, readable, SIZE_MAX, false };
   print_value(&P, v);
@@ -293,6 +302,7 @@ typedef struct Pretty {
 
 static void pp_value(Pretty *Q, lx_Value v, int col);
 
+/* A newline, then col spaces. */
 static void pp_newline(Pretty *Q, int col) {
   lx_buf_addc(Q->p.b, '\n');
   for (int i = 0; i < col; i++) lx_buf_addc(Q->p.b, ' ');
@@ -354,6 +364,7 @@ static void pp_list(Pretty *Q, lx_Value v, int col) {
   lx_buf_addc(Q->p.b, ')');
 }
 
+/* A vector too wide for the line: one item per line under the first. */
 static void pp_vector(Pretty *Q, const lx_Vector *vec, int col) {
   lx_buf_addc(Q->p.b, '[');
   for (size_t i = 0; i < vec->len; i++) {
@@ -406,6 +417,8 @@ static void pp_value(Pretty *Q, lx_Value v, int col) {
   lx_c_leave(Q->p.L);
 }
 
+/* Append v pretty-printed in readable form, broken to fit width columns
+** (80 when width <= 0) where a container does not fit on the line. */
 void lx_pprint(lx_State *L, lx_Buf *b, lx_Value v, int width) {
   Pretty Q = { { L, b, true, SIZE_MAX, false }, width > 0 ? width : 80 };
   pp_value(&Q, v, 0);
