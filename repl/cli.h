@@ -49,6 +49,24 @@ void   *rp_realloc(void *p, size_t size);
 char   *rp_strdup(const char *s);
 char   *rp_strndup(const char *s, size_t n);
 
+/* cli_commands.c: the subcommands, one row each (see there). */
+typedef int (*rp_Handler)(ag_Runtime *rt, const rp_Options *o);
+typedef struct rp_Command {
+  const char *name;        /* "run", "call", ... */
+  const char *usage;       /* its usage lines, after "lispy [options] " */
+  const char *help;        /* one line, for completion menus */
+  rp_Handler handler;      /* an agent command's body, or NULL (main.c) */
+} rp_Command;
+extern const rp_Command rp_commands[];   /* ends with a NULL name */
+const rp_Command *rp_command_find(const char *name);
+
+/* cli_agents.c: the agent commands' bodies. */
+int     rp_cli_call(ag_Runtime *rt, const rp_Options *o);
+int     rp_cli_lint(ag_Runtime *rt, const rp_Options *o);
+int     rp_cli_list(ag_Runtime *rt, const rp_Options *o);
+int     rp_cli_tools(ag_Runtime *rt, const rp_Options *o);
+int     rp_cli_watch(ag_Runtime *rt, const rp_Options *o);
+
 /* cli_test.c: lispy test [PATH...] -- conformance cases; exit 1 on failure. */
 int     rp_cmd_test(ag_Runtime *rt, const rp_Options *o);
 

@@ -232,7 +232,7 @@ void rp_scan(ag_Runtime *rt, bool show_diags) {
   ag_scan_report_free(&r);
 }
 
-static int rp_cmd_call(ag_Runtime *rt, const rp_Options *o) {
+int rp_cli_call(ag_Runtime *rt, const rp_Options *o) {
   if (o->nargs < 1) {
     fprintf(stderr, "lispy: call needs an agent name (see lispy list)\n");
     return 2;
@@ -279,7 +279,7 @@ static bool rp_is_dir(const char *path) {
 }
 
 /* lint PATH...: files are loaded one by one, folders scanned. */
-static int rp_cmd_lint(ag_Runtime *rt, const rp_Options *o) {
+int rp_cli_lint(ag_Runtime *rt, const rp_Options *o) {
   ag_Diags all;
   ag_diags_init(&all);
   for (int i = 0; i < o->nargs; i++) {
@@ -345,7 +345,8 @@ static const char *rp_status(ag_Runtime *rt, ag_Agent *a) {
   return ag_diags_count(&a->diags, AG_WARNING) ? "ok (warnings)" : "ok";
 }
 
-static int rp_cmd_list(ag_Runtime *rt) {
+int rp_cli_list(ag_Runtime *rt, const rp_Options *o) {
+  (void)o;
   rp_scan(rt, false);
   printf("%-24s %-44s %-36s %s\n", "NAME", "PARAMS", "FILE", "STATUS");
   for (size_t i = 0; i < ag_registry_count(rt); i++) {
@@ -361,7 +362,7 @@ static int rp_cmd_list(ag_Runtime *rt) {
   return 0;
 }
 
-static int rp_cmd_tools(ag_Runtime *rt, const rp_Options *o) {
+int rp_cli_tools(ag_Runtime *rt, const rp_Options *o) {
   rp_scan(rt, false);
   bool json = o->format && strcmp(o->format, "json") == 0;
   cJSON *arr = cJSON_CreateArray();
@@ -408,7 +409,8 @@ static void rp_print_report(const ag_ScanReport *r) {
 
 /* lispy watch: re-scan whenever a file in the folders changes (inotify),
 ** printing what was added, changed or removed; until interrupted. */
-static int rp_cmd_watch(ag_Runtime *rt) {
+int rp_cli_watch(ag_Runtime *rt, const rp_Options *o) {
+  (void)o;
   ag_ScanReport r;
   ag_registry_scan(rt, &r);
   rp_print_report(&r);
@@ -441,14 +443,8 @@ int rp_agents_main(const rp_Options *o) {
   if (!rt) return 1;
   bool explicit_paths = (strcmp(o->command, "lint") == 0 || strcmp(o->command, "test") == 0) && o->nargs > 0;
   if (!explicit_paths) rp_add_dirs(rt, o);
-  int rc;
-  if (strcmp(o->command, "call") == 0) rc = rp_cmd_call(rt, o);
-  else if (strcmp(o->command, "lint") == 0) rc = rp_cmd_lint(rt, o);
-  else if (strcmp(o->command, "list") == 0) rc = rp_cmd_list(rt);
-  else if (strcmp(o->command, "tools") == 0) rc = rp_cmd_tools(rt, o);
-  else if (strcmp(o->command, "test") == 0) rc = rp_cmd_test(rt, o);
-  else if (strcmp(o->command, "watch") == 0) rc = rp_cmd_watch(rt);
-  else rc = 2;
+  const rp_Command *c = rp_command_find(o->command);  /* the table's handler */
+  int rc = c && c->handler ? c->handler(rt, o) : 2;
   ag_runtime_free(rt);
   return rc;
 }

@@ -121,18 +121,6 @@ static int rp_comp_line(rp_Comp *c) {
 ** A lispy command line
 ** ======================================================================== */
 
-/* name<TAB>help pairs, NULL-terminated. */
-static const char *const rp_subcommands[] = {
-  "run", "evaluate LisPy files, or run one agent file",
-  "call", "call an agent of the registry",
-  "lint", "lint agent files and folders",
-  "list", "table of the registry's agents",
-  "tools", "the agents as OpenAI tools",
-  "test", "run agents' conformance cases",
-  "watch", "re-scan the agent folders on every change",
-  "complete", "completion candidates (for shells)",
-  NULL};
-
 static const char *const rp_options[] = {
   "--agents", "an agent folder (repeatable)",
   "--mock", "mock context fixture (JSON)",
@@ -180,8 +168,7 @@ static void rp_comp_value(const char *opt, const char *val, const char *before, 
 
 /* Is name a subcommand? */
 static bool rp_comp_is_command(const char *name) {
-  for (int i = 0; rp_subcommands[i]; i += 2) if (strcmp(rp_subcommands[i], name) == 0) return true;
-  return false;
+  return rp_command_find(name) != NULL;
 }
 
 /* What the words before the last one say. */
@@ -283,7 +270,8 @@ static int rp_comp_cli(rp_Comp *c) {
   } else if (cur[0] == '-') {
     rp_comp_table(rp_options, cur, &r);
   } else if (!s.cmd) {
-    rp_comp_table(rp_subcommands, cur, &r);
+    for (const rp_Command *k = rp_commands; k->name; k++)  /* the subcommands' table */
+      if (strncmp(k->name, cur, strlen(cur)) == 0) cp_result_add(&r, k->name, k->help);
   } else {
     rp_comp_args(c, &s, cur, &r);
   }

@@ -25,19 +25,12 @@
 ** Options
 ** ======================================================================== */
 
+/* The usage text. The subcommands' lines come from rp_commands, the
+** first after "usage: ", the others indented under it. */
 static void rp_usage(FILE *out) {
+  for (const rp_Command *c = rp_commands; c->name; c++)
+    fprintf(out, "%s lispy [options] %s", c == rp_commands ? "usage:" : "      ", c->usage);
   fprintf(out,
-          "usage: lispy [options] run FILE...   evaluate LisPy files in order\n"
-          "       lispy [options] run FILE_agent.lispy ['{json}' | key=value...]\n"
-          "                                     run one agent file, print its envelope\n"
-          "       lispy [options] call NAME ['{json}' | key=value...]\n"
-          "                                     call an agent of the registry\n"
-          "       lispy [options] lint [PATH...] [--format json] [--notes]\n"
-          "       lispy [options] list          table of the registry's agents\n"
-          "       lispy [options] tools [--format openai|json] [--strict]\n"
-          "       lispy [options] test [PATH...]  run agents' conformance cases\n"
-          "       lispy [options] watch         re-scan the agent folders on every change\n"
-          "       lispy [options] complete LINE [CURSOR]   completion candidates (for scripts)\n"
           "       lispy [options] -e EXPR       evaluate EXPR and print the result\n"
           "       lispy [options]               read forms from standard input\n"
           "       lispy --version | --help\n"
@@ -111,10 +104,7 @@ static bool rp_valued(rp_Options *o, const char *name, const char *value) {
 }
 
 static bool rp_is_command(const char *a) {
-  static const char *cmds[] = {"run", "call", "lint", "list", "tools", "test", "watch",
-                               "complete", NULL};
-  for (int i = 0; cmds[i]; i++) if (strcmp(a, cmds[i]) == 0) return true;
-  return false;
+  return rp_command_find(a) != NULL;
 }
 
 static void rp_parse_args(rp_Options *o, int argc, char **argv) {
