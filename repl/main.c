@@ -90,6 +90,9 @@ static bool rp_takes_value(const char *name) {
          strcmp(name, "--format") == 0 || rp_limit_name(name) != NULL;
 }
 
+/* Store the value of option name; false if name takes no value. --agents
+** adds a folder (rp_agent_dir_add: a 65th, past AG_MAX_AGENT_DIRS, is an
+** error, exit 2); limits go through rp_limit_option. */
 static bool rp_valued(rp_Options *o, const char *name, const char *value) {
   if (strcmp(name, "--agents") == 0) {
     if (!rp_agent_dir_add(o, value)) exit(2);
@@ -103,10 +106,18 @@ static bool rp_valued(rp_Options *o, const char *name, const char *value) {
   return true;
 }
 
+/* Is a a subcommand (a row of rp_commands, cli_commands.c)? */
 static bool rp_is_command(const char *a) {
   return rp_command_find(a) != NULL;
 }
 
+/* The argument parser: one pass over argv into o. Options may come before
+** or after the subcommand: --version and --help act at once; -e EXPR; flags
+** (rp_flag); valued options as --name=VALUE or --name VALUE (rp_valued:
+** --agents repeatable, limits parsed strictly); the first word that names a
+** subcommand becomes o->command and later words its arguments. After
+** "complete" every word is data (the line being completed), options too.
+** Anything else is an error with status 2, as is a bad or missing value. */
 static void rp_parse_args(rp_Options *o, int argc, char **argv) {
   o->limits = lispy_default_limits();
   o->args = rp_calloc((size_t)argc + 1, sizeof(char *));

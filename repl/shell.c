@@ -287,6 +287,11 @@ static void rp_shell_input(rp_Shell *sh, const char *line) {
 ** Tab completion (the engine is in completions/)
 ** ======================================================================== */
 
+/* The Tab-completion state, all of it here: rp_last holds the candidates
+** of the most recent Tab (freed and refilled by each one), so that
+** rp_matches can hand libedit copies and rp_list_candidates can show them
+** with their help; rp_complete keeps the line and cursor of that Tab in two
+** statics, to tell a second Tab on the same text (list) from a new one. */
 static cp_Result rp_last;  /* the candidates of the last Tab, for listing */
 
 /* libedit completes the word it sees (text starts at byte `start` of the
@@ -365,6 +370,12 @@ static char **rp_matches(size_t start) {
   return m;
 }
 
+/* libedit's completion hook. Asks the engine for the candidates at the
+** cursor (the whole line, not libedit's word: the engine knows LisPy's
+** words, paths and meta-commands) and either returns them for libedit to
+** insert the common prefix, or, when there is nothing to insert or on a
+** second Tab at the same place, lists them with their help and returns
+** NULL. last_line/last_end remember the previous Tab for that test. */
 static char **rp_complete(const char *text, int start, int end) {
   rp_Shell *sh = rp_sh;
   static char last_line[1024];

@@ -15,7 +15,8 @@ typedef struct rp_Shell {
   ag_Runtime *rt;
   lispy_State *L;
   lispy_Env *env;          /* where the shell evaluates ("repl") */
-  cp_Engine *cp;           /* Tab completion */
+  cp_Engine *cp;           /* Tab completion: the engine and its caches
+                              (the last Tab's candidates: rp_last, shell.c) */
   const rp_Options *opt;
   bool tty;                /* stdin is a terminal: prompts, editing */
   bool color;              /* ANSI colours (terminal and no NO_COLOR) */
