@@ -12,7 +12,7 @@
 
 typedef struct rp_Options {
   lispy_Limits limits;
-  const char *command;     /* "run", "call", "lint", "list", "tools", or NULL */
+  const char *command;     /* a name of rp_commands (cli_commands.c), or NULL */
   const char *expr;        /* -e */
   char **files;            /* run FILE... */
   int nfiles;
