@@ -98,7 +98,7 @@ const char *lx_tr_symname(lx_Value sym) {
 
 /* A node with room for nkids operands: one unit of work, plus its operands. */
 lx_Node *lx_tr_node(lx_Compiler *C, lx_NodeKind kind, lx_SrcPos pos, int nkids) {
-  lx_tr_work(C, 1 + nkids / 8);
+  lx_tr_work(C, 1 + nkids / LX_COMPILE_NODE_KIDS);
   lx_Node *n = lx_tr_alloc(C, sizeof(lx_Node));
   n->kind = kind;
   n->pos = pos;
@@ -209,7 +209,7 @@ lx_Var *lx_tr_lookup(lx_Compiler *C, lx_Value sym) {
   lx_Var *v = C->scope;
   for (; v; v = v->next, steps++)
     if (v->name.as.o == sym.as.o) break;
-  if (steps >= 16) lx_tr_work(C, steps / 16);
+  if (steps >= LX_FUEL_ITEMS) lx_tr_work(C, steps / LX_FUEL_ITEMS);
   return v;
 }
 
@@ -218,12 +218,13 @@ lx_Var *lx_tr_lookup(lx_Compiler *C, lx_Value sym) {
 void lx_tr_capture(lx_Compiler *C, lx_Var *v) {
   v->captured = true;
   for (lx_FnInfo *f = C->fn; f && f != v->owner; f = f->parent) {
-    lx_tr_work(C, 1 + f->nupvars / 16);
+    lx_tr_work(C, 1 + f->nupvars / LX_FUEL_ITEMS);
     bool have = false;
     for (int i = 0; i < f->nupvars; i++) have |= f->upvars[i] == v;
     if (have) continue;
     if (f->nupvars == f->capupvars) {
-      int ncap = f->capupvars ? f->capupvars * 2 : 8;
+      enum { UPVARS_INIT = 8 };  /* most closures capture a few variables */
+      int ncap = f->capupvars ? f->capupvars * 2 : UPVARS_INIT;
       lx_Var **nu = lx_tr_alloc(C, (size_t)ncap * sizeof *nu);
       if (f->nupvars) memcpy(nu, f->upvars, (size_t)f->nupvars * sizeof *nu);
       f->upvars = nu;
@@ -274,9 +275,12 @@ lx_Value lx_tr_sym(lx_Compiler *C, const char *name) {
   return lx_csymbol(C->L, name);
 }
 
-/* A fresh list of the n (at most 8) values given; for desugaring. */
+/* A fresh list of the n (at most TR_LIST_MAX) values given; for
+** desugaring, whose lists are short (the longest has 4 items). */
+enum { TR_LIST_MAX = 8 };
 lx_Value lx_tr_list(lx_Compiler *C, int n, ...) {
-  lx_Value items[8];
+  lx_Value items[TR_LIST_MAX];
+  assert(n >= 0 && n <= TR_LIST_MAX);
   va_list ap;
   va_start(ap, n);
   for (int i = 0; i < n; i++) items[i] = va_arg(ap, lx_Value);

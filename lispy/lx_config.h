@@ -111,8 +111,8 @@ _Static_assert(LX_MAX_FN_NESTING <= LX_MAX_C_DEPTH, "nesting is bounded by the C
 #ifndef LX_MAX_ANDOR
 #define LX_MAX_ANDOR           256
 #endif
-/* Successive macro expansions of one form's head before the compiler
-** decides the expansion does not terminate. Each runs LisPy code under the
+/* Successive macro expansions of one form's head before the compiler (or
+** macroexpand) decides the expansion does not terminate. Each runs LisPy code under the
 ** fuel limit anyway; this turns a macro expanding to itself into a clear
 ** error. Hard ceiling: none (fuel bounds it). */
 #ifndef LX_MAX_MACRO_EXPANSIONS
@@ -123,6 +123,53 @@ _Static_assert(LX_MAX_FN_NESTING <= LX_MAX_C_DEPTH, "nesting is bounded by the C
 ** and stack use small for templates of any length. Hard ceiling: 4096. */
 #ifndef LX_QQ_RUN
 #define LX_QQ_RUN              256
+#endif
+
+/* ---- Calls, errors and the API ------------------------------------------
+** (apply f list) spreads at most this many arguments onto the value stack
+** (a slot each); a longer list is an error rather than a huge stack. It is
+** at least LX_MAX_CALL_ARGS, what a written call may pass. Ceiling:
+** INT_MAX / 2 (argument counts are ints). */
+#ifndef LX_MAX_APPLY_ARGS
+#define LX_MAX_APPLY_ARGS      100000
+#endif
+_Static_assert(LX_MAX_APPLY_ARGS >= LX_MAX_CALL_ARGS && LX_MAX_APPLY_ARGS <= (1 << 30),
+               "apply must take what a written call can pass");
+/* An error's trace keeps the LX_TRACE_INNER innermost and LX_TRACE_OUTER
+** outermost frames, so a runaway recursion gives a short trace that still
+** shows where it started and where it ended. Ceiling: LX_DEFAULT_DEPTH
+** (past it the trace is the whole stack). */
+#ifndef LX_TRACE_INNER
+#define LX_TRACE_INNER         32
+#endif
+#ifndef LX_TRACE_OUTER
+#define LX_TRACE_OUTER         8
+#endif
+/* A value quoted in an error message is printed on a private budget of
+** LX_SHORT_REPR_FUEL steps and cut to LX_SHORT_REPR_BYTES bytes ("..."
+** included), so a huge value costs little and cannot fail the raise; 60
+** bytes keep a message on one line. Ceiling: a few KB of message. */
+#ifndef LX_SHORT_REPR_BYTES
+#define LX_SHORT_REPR_BYTES    60
+#endif
+#ifndef LX_SHORT_REPR_FUEL
+#define LX_SHORT_REPR_FUEL     200
+#endif
+_Static_assert(LX_SHORT_REPR_BYTES > 3 && LX_SHORT_REPR_BYTES <= 4096,
+               "a short repr holds at least the \"...\"");
+/* Near the memory limit, a limit-driven collection runs again only after
+** the heap grew by 1/LX_GC_LIMIT_SHARE of the limit: with mostly live data,
+** collecting at every allocation would take quadratic time, and 1/16
+** wastes at most that share of the limit. Ceiling: 1024. */
+#ifndef LX_GC_LIMIT_SHARE
+#define LX_GC_LIMIT_SHARE      16
+#endif
+_Static_assert(LX_GC_LIMIT_SHARE >= 1 && LX_GC_LIMIT_SHARE <= 1024, "LX_GC_LIMIT_SHARE out of range");
+/* Values an API function pins at once while it allocates (a fixed array
+** of the state); the API nests a few deep at most. Ceiling: none but
+** the state's size. */
+#ifndef LX_MAX_PINS
+#define LX_MAX_PINS            16
 #endif
 
 /* ---- JSON leaving the state -------------------------------------------- */
@@ -162,6 +209,32 @@ _Static_assert(LX_DEFAULT_JSON_CAP <= (1u << 30), "JSON cap too large");
 _Static_assert(LX_FUEL_BYTES % LX_FUEL_ITEMS == 0, "an item is a whole number of byte parts");
 _Static_assert(LX_FUEL_ITEMS >= 1 && LX_FUEL_ITEMS <= 256 && LX_FUEL_BYTES <= 4096,
                "a fuel step must stay under a microsecond of work");
+/* Builtins that hand a whole string to a parser before anything else
+** happens (read-string, json-parse, regex-quote) charge a step per
+** LX_FUEL_SCAN_BYTES bytes up front, and compiling a regex pattern a step
+** per LX_FUEL_PATTERN_BYTES: parsing a byte costs more than copying it
+** (32 and 16 bytes take about as long as one call). Ceiling: LX_FUEL_BYTES,
+** a scan is never cheaper than a copy. */
+#ifndef LX_FUEL_SCAN_BYTES
+#define LX_FUEL_SCAN_BYTES     32
+#endif
+#ifndef LX_FUEL_PATTERN_BYTES
+#define LX_FUEL_PATTERN_BYTES  16
+#endif
+_Static_assert(LX_FUEL_SCAN_BYTES >= 1 && LX_FUEL_SCAN_BYTES <= LX_FUEL_BYTES &&
+               LX_FUEL_PATTERN_BYTES >= 1 && LX_FUEL_PATTERN_BYTES <= LX_FUEL_BYTES,
+               "a scanned byte costs at least what a copied byte does");
+/* Compile work is fuel too: a tree node costs one step (in the tree pass
+** and again in code generation) plus one per LX_COMPILE_NODE_KIDS operands,
+** and a search of the scope or of a function's upvalues one per
+** LX_FUEL_ITEMS entries, so a huge or hostile form stops at the fuel and
+** time limits while it compiles. 8 operands cost about one call. Ceiling:
+** LX_FUEL_ITEMS (an operand is never cheaper than an item). */
+#ifndef LX_COMPILE_NODE_KIDS
+#define LX_COMPILE_NODE_KIDS   8
+#endif
+_Static_assert(LX_COMPILE_NODE_KIDS >= 1 && LX_COMPILE_NODE_KIDS <= LX_FUEL_ITEMS,
+               "LX_COMPILE_NODE_KIDS out of range");
 /* Builtins copying or searching many bytes (string-repeat, substring
 ** search) do so and charge this many at a time, so the deadline is polled
 ** between chunks (a MiB takes well under a millisecond). Ceiling: 16 MiB. */

@@ -22,8 +22,9 @@
 
 /* Double a code-buffer array in accounted memory; *cap changes only once
 ** the array has moved, so the driver's tr_free always frees it with its true size. */
+enum { CG_INIT_CAP = 32 };  /* first size of a code-buffer array: a small function's */
 static void cg_grow(lx_Compiler *C, void **p, size_t *cap, size_t elem) {
-  size_t ncap = *cap ? *cap * 2 : 32;
+  size_t ncap = *cap ? *cap * 2 : CG_INIT_CAP;
   *p = lx_mem_realloc(C->L, *p, *cap * elem, ncap * elem);
   *cap = ncap;
 }
@@ -62,7 +63,8 @@ static size_t cg_const_slot(const lx_CodeBuf *cb, lx_Value v) {
 /* Rebuild the constant index at twice the size (kept above 2 * nconsts,
 ** so the probe above always meets an empty slot). */
 static void cg_const_rehash(lx_Compiler *C, lx_CodeBuf *cb) {
-  size_t ncap = cb->capcindex ? cb->capcindex * 2 : 64;
+  enum { CINDEX_INIT = 64 };  /* first index size: a power of two (probes mask with it) */
+  size_t ncap = cb->capcindex ? cb->capcindex * 2 : CINDEX_INIT;
   int32_t *old = cb->cindex;
   size_t oldcap = cb->capcindex;
   cb->cindex = lx_mem_alloc(C->L, ncap * sizeof *cb->cindex);
@@ -113,7 +115,7 @@ static void cg_expr(lx_Compiler *C, lx_FnInfo *f, lx_Node *n, bool tail);
 
 /* cg_upval_index, charged: a function may capture thousands of variables. */
 static int cg_upval(lx_Compiler *C, lx_FnInfo *f, const lx_Var *v) {
-  if (f->nupvars >= 16) lx_tr_work(C, f->nupvars / 16);
+  if (f->nupvars >= LX_FUEL_ITEMS) lx_tr_work(C, f->nupvars / LX_FUEL_ITEMS);
   return cg_upval_index(f, v);
 }
 
@@ -313,7 +315,7 @@ static void cg_lambda(lx_Compiler *C, lx_FnInfo *parent, lx_Node *n) {
 ** tree, so guarded by the C depth limit, and charged per node. */
 static void cg_expr(lx_Compiler *C, lx_FnInfo *f, lx_Node *n, bool tail) {
   lx_c_enter(C->L);
-  lx_tr_work(C, 1 + n->nkids / 8);
+  lx_tr_work(C, 1 + n->nkids / LX_COMPILE_NODE_KIDS);
   switch (n->kind) {
   case N_CONST: cg_const_node(C, n->value, n->pos); break;
   case N_LOCAL: cg_local(C, f, n->var, n->pos); break;

@@ -67,7 +67,8 @@ static lx_SrcPos lx_frame_pos(const lx_Frame *f) {
 }
 
 /* Record where the error happened and the frames leading there (at most
-** 32 innermost and 8 outermost frames: a runaway recursion stays short). */
+** LX_TRACE_INNER innermost and LX_TRACE_OUTER outermost frames: a runaway
+** recursion stays short). */
 void lx_error_attach_trace(lx_State *L, lx_Error *e) {
   if (!lx_is(e->trace, LX_NIL) || L->nframes == 0) return;
   lx_Obj *saved = lx_protect_begin(L);
@@ -75,7 +76,7 @@ void lx_error_attach_trace(lx_State *L, lx_Error *e) {
   lx_Value trace = lx_empty();
   size_t n = L->nframes;
   for (size_t k = 0; k < n; k++) {
-    if (k >= 8 && k + 32 < n) continue;
+    if (k >= LX_TRACE_OUTER && k + LX_TRACE_INNER < n) continue;
     const lx_Frame *f = &L->frames[k];
     trace = lx_cons(L, lx_trace_entry(L, f->fn, lx_frame_pos(f)), trace);
   }
@@ -166,12 +167,12 @@ static void lx_short_repr_protected(lx_State *L, void *ud) {
   r->out = lx_repr(L, r->in, true);
 }
 
-/* The printed form of v for an error message, at most ~60 characters.
+/* The printed form of v for an error message, at most LX_SHORT_REPR_BYTES bytes.
 ** Printing runs on a small private fuel budget, so a huge or deeply nested
 ** value costs little and cannot itself fail the raise. */
 lx_Value lx_short_repr(lx_State *L, lx_Value v) {
   int64_t fuel = L->budget.fuel;
-  L->budget.fuel = 200;
+  L->budget.fuel = LX_SHORT_REPR_FUEL;
   lx_ShortRepr r = {v, lx_nil()};
   lx_Value ignored;
   bool ok = lx_pcall(L, lx_short_repr_protected, &r, &ignored);
@@ -183,8 +184,8 @@ lx_Value lx_short_repr(lx_State *L, lx_Value v) {
     L->interrupt = 1;
   if (!ok) return lx_stringf(L, "a large %s", lx_type_name(v));
   lx_String *s = lx_as_string(r.out);
-  if (s->len <= 60) return r.out;
-  size_t cut = 57;
+  if (s->len <= LX_SHORT_REPR_BYTES) return r.out;
+  size_t cut = LX_SHORT_REPR_BYTES - 3;  /* room for the "..." */
   while (cut > 0 && ((unsigned char)s->data[cut] & 0xC0) == 0x80) cut--;
   return lx_stringf(L, "%.*s...", (int)cut, s->data);
 }

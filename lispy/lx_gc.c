@@ -43,11 +43,11 @@ static void lx_mem_make_room(lx_State *L, size_t n) {
   bool may_collect = !L->gc_inhibit;
   if (may_collect && (L->gc_stress || L->mem_used + n > L->gc_threshold)) lx_gc_collect(L);
   if (lx_mem_over(L, n)) {
-    /* Collect only if the heap grew by 1/16 of the limit since the last
+    /* Collect only if the heap grew by 1/LX_GC_LIMIT_SHARE of the limit since the last
     ** limit-driven collection: near the limit with mostly live data,
     ** collecting at every allocation would take quadratic time. */
     size_t grew = L->mem_used > L->limit_gc_floor ? L->mem_used - L->limit_gc_floor : 0;
-    if (may_collect && grew >= L->budget.mem_limit / 16) {
+    if (may_collect && grew >= L->budget.mem_limit / LX_GC_LIMIT_SHARE) {
       lx_gc_collect(L);
       L->limit_gc_floor = L->mem_used;
     }

@@ -362,7 +362,7 @@ typedef struct JsonWriter {
   lx_Buf *b;               /* where the text goes */
   lx_Value root;           /* the value being written */
   int indent;              /* spaces per level; 0 = compact */
-  bool charge;             /* charge fuel per element and per 64 bytes */
+  bool charge;             /* charge fuel per element and per LX_FUEL_BYTES bytes */
   bool verified;           /* lx_json_check has accepted root */
   JsonBound bound;         /* what the text written may come to */
   size_t start;            /* b->len when writing began */
@@ -440,7 +440,7 @@ static void write_escaped(JsonWriter *W, const char *s, size_t len, size_t plain
 ** and kept in its flags: strings are immutable, and keys (interned
 ** keyword names) are written again and again. */
 static inline void write_str(JsonWriter *W, lx_String *s) {
-  if (W->charge) lx_charge(W->L, (int64_t)(s->len >> 6));
+  if (W->charge) lx_charge(W->L, (int64_t)(s->len / LX_FUEL_BYTES));
   write_within(W, s->len);
   if (!(s->h.flags & LX_STRING_JSON_KNOWN)) {
     bool plain = json_plain_prefix(s->data, s->len) == s->len;
@@ -591,7 +591,7 @@ static uint32_t conv_check_utf8(lx_State *L, const char *s, size_t len) {
 /* The check counts the code points, so the string needs no sealing. */
 static lx_Value conv_string(JsonConv *C, const char *s) {
   size_t len = strlen(s);
-  if (C->charge) lx_charge(C->L, (int64_t)(len >> 6));
+  if (C->charge) lx_charge(C->L, (int64_t)(len / LX_FUEL_BYTES));
   uint32_t nchars = conv_check_utf8(C->L, s, len);
   lx_String *str = lx_string_uninit(C->L, len);
   memcpy(str->data, s, len);

@@ -57,7 +57,7 @@ static lx_Value bi_macroexpand(lx_State *L, int argc, lx_Value *argv) {
   lx_Value form = argv[0];
   bool expanded = true;
   for (int guard = 0; expanded; guard++) {
-    if (guard > 1000) lx_error(L, "macroexpand: expansion does not terminate");
+    if (guard > LX_MAX_MACRO_EXPANSIONS) lx_error(L, "macroexpand: expansion does not terminate");
     form = lx_macroexpand_1(L, lx_caller_env(L), form, &expanded);
   }
   return form;
@@ -77,7 +77,7 @@ static lx_Value bi_gensym(lx_State *L, int argc, lx_Value *argv) {
 /* (read-string "(+ 1 2)") => the list (+ 1 2); errors on bad syntax. */
 static lx_Value bi_read_string(lx_State *L, int argc, lx_Value *argv) {
   lx_String *s = lx_check_string(L, "read-string", argv[0]);
-  lx_charge(L, 1 + (int64_t)s->len / 32);
+  lx_charge(L, 1 + (int64_t)(s->len / LX_FUEL_SCAN_BYTES));
   lx_Reader R;
   lx_reader_init(&R, L, s->data, s->len, "<read-string>");
   lx_Value out;

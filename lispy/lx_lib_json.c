@@ -180,7 +180,7 @@ static lx_Value jp_string(JsonParser *P) {
       len += (size_t)n;
     }
   }
-  lx_charge(P->L, (int64_t)((size_t)(q - s) >> 6));
+  lx_charge(P->L, (int64_t)((size_t)(q - s) / LX_FUEL_BYTES));
   lx_String *str = lx_string_uninit(P->L, len);
   char *o = str->data;
   for (const char *r = s; r < q;) {
@@ -228,7 +228,7 @@ static lx_Value jp_number(JsonParser *P) {
     memcpy(small, s, n);
     small[n] = '\0';
   } else {
-    lx_charge(P->L, (int64_t)(n >> 6));
+    lx_charge(P->L, (int64_t)(n / LX_FUEL_BYTES));
     text = lx_as_string(lx_string(P->L, s, n))->data;  /* a long one: on the heap */
   }
   if (integral) {
@@ -323,7 +323,7 @@ static lx_Value jp_value(JsonParser *P) {
 static lx_Value bi_json_parse(lx_State *L, int argc, lx_Value *argv) {
   (void)argc;
   lx_String *s = lx_check_string(L, "json-parse", argv[0]);
-  lx_charge(L, 1 + (int64_t)(s->len >> 5));
+  lx_charge(L, 1 + (int64_t)(s->len / LX_FUEL_SCAN_BYTES));
   JsonParser P = { L, s, s->data, s->data + s->len, 0 };
   lx_Obj *saved = lx_protect_begin(L);
   lx_Value v = jp_value(&P);

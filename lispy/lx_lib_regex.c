@@ -78,7 +78,7 @@ static void rx_open(lx_State *L, Rx *rx, const char *fn, lx_Value pattern,
   rx->subject = lx_check_string(L, fn, subject);
   rx->result = lx_nil();
   rx->arg = lx_nil();
-  lx_charge(L, 1 + (int64_t)(pat->len / 16));
+  lx_charge(L, 1 + (int64_t)(pat->len / LX_FUEL_PATTERN_BYTES));
   int err;
   PCRE2_SIZE off;
   rx->code = pcre2_compile((PCRE2_SPTR)pat->data, pat->len,
@@ -443,7 +443,7 @@ static lx_Value bi_regex_replace(lx_State *L, int argc, lx_Value *argv) {
 ** as they are. Charged for the length of s. */
 static lx_Value bi_regex_quote(lx_State *L, int argc, lx_Value *argv) {
   lx_String *s = lx_check_string(L, "regex-quote", argv[0]);
-  lx_charge(L, 1 + (int64_t)(s->len / 32));
+  lx_charge(L, 1 + (int64_t)(s->len / LX_FUEL_SCAN_BYTES));
   lx_Buf b;
   lx_buf_init(L, &b);
   for (size_t i = 0; i < s->len; i++) {

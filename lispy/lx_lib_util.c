@@ -80,7 +80,7 @@ lx_Vector *lx_seq_to_vector(lx_State *L, const char *fn, lx_Value seq) {
     lx_Vector *v = lx_vector_new(L, src->len);
     if (src->len) memcpy(v->items, src->items, src->len * sizeof(lx_Value));
     v->len = src->len;
-    lx_charge(L, 1 + (int64_t)src->len / 16);
+    lx_charge(L, lx_items_cost(src->len));
     return v;
   }
   if (lx_is(seq, LX_NIL)) return lx_vector_new(L, 0);

@@ -94,7 +94,7 @@ static const char *char_escape(unsigned char c) {
 
 /* "..." with escapes, copying runs of plain bytes in one go. */
 static void print_string(Printer *P, const lx_String *s) {
-  lx_charge(P->L, 1 + (int64_t)(s->len >> 6));
+  lx_charge(P->L, lx_bytes_cost(s->len));
   lx_buf_addc(P->b, '"');
   size_t run = 0;
   for (size_t i = 0; i < s->len; i++) {

@@ -447,12 +447,12 @@ static lx_Value lx_reader_quote(lx_Reader *R, lx_Value sym, uint32_t line, uint3
 
 /* Reading is work like any other: every LX_READ_POLL_DATUMS datums or
 ** LX_READ_POLL_BYTES bytes it is charged as fuel (a unit per datum and per
-** 64 bytes; lx_charge polls the deadline and interrupt as units add up),
+** LX_FUEL_BYTES bytes; lx_charge polls the deadline and interrupt as units add up),
 ** so read-string of a huge text stops at the limits. */
 static void lx_reader_charge(lx_Reader *R) {
   size_t bytes = R->pos > R->charged ? R->pos - R->charged : 0;
   R->charged = R->pos;
-  int64_t units = (int64_t)R->datums + (int64_t)(bytes / 64);
+  int64_t units = (int64_t)R->datums + (int64_t)(bytes / LX_FUEL_BYTES);
   R->datums = 0;
   lx_charge(R->L, units);
 }

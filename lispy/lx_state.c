@@ -639,7 +639,7 @@ void lispy_seed(lispy_State *L, uint64_t seed) {
 ** ======================================================================== */
 
 static void lx_pin(lx_State *L, lx_Value v) {
-  assert(L->npins < 16);
+  assert(L->npins < LX_MAX_PINS);
   L->pins[L->npins++] = v;
 }
 

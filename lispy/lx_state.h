@@ -143,7 +143,7 @@ struct lispy_State {
   uint64_t seed;           /* every new env's random generator starts
                               from it (lispy_seed) */
   size_t json_cap;         /* largest JSON leaving the state (lispy_set_json_cap) */
-  lx_Value pins[16];       /* API arguments pinned while the API allocates */
+  lx_Value pins[LX_MAX_PINS]; /* API arguments pinned while the API allocates */
   int npins;
 
   /* ---- the reader's quote symbols (interned at open; the collector marks

@@ -155,7 +155,7 @@ static int lx_vm_spread(lx_State *L, size_t fnslot) {
   lx_Value fn = L->tc_fn, args = L->tc_args;
   int64_t n = lx_list_length(args);
   if (n < 0) lx_type_error(L, "apply", "a proper list of arguments", args);
-  if (n > 100000) lx_error(L, "apply: too many arguments (%lld)", (long long)n);
+  if (n > LX_MAX_APPLY_ARGS) lx_error(L, "apply: too many arguments (%lld)", (long long)n);
   lx_charge(L, lx_items_cost((size_t)n));  /* the spread (and a rest list) */
   lx_vm_reserve(L, fnslot + (size_t)n + 8);
   L->stack[fnslot] = fn;
