@@ -13,6 +13,7 @@
 ** The interface
 ** ======================================================================== */
 
+/* clang-format off */
 static const ag_MethodSpec ag_methods[] = {
   {"llm", "context-llm", "(ctx prompt)", 1, 1, "string", 1,
    "Ask the language model; returns its reply as a string."},
@@ -31,6 +32,7 @@ static const ag_MethodSpec ag_methods[] = {
   {"log", "context-log", "(ctx message [level])", 1, 2, "nil", 1,
    "Record a log line (level: \"info\" by default) the host can show."},
 };
+/* clang-format on */
 
 const ag_MethodSpec *ag_context_methods(size_t *n) {
   *n = sizeof ag_methods / sizeof ag_methods[0];

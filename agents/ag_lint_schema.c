@@ -25,6 +25,7 @@
 /* JSON Schema keywords. "Did you mean" suggests only the first
 ** AGL_SUGGESTED_KEYWORDS (the ones agents use); the rest are standard but
 ** rare, and merely not reported as unknown. */
+/* clang-format off */
 static const char *const agl_keywords[] = {
   "type", "properties", "required", "additionalProperties", "enum", "const",
   "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
@@ -37,20 +38,24 @@ static const char *const agl_keywords[] = {
   "readOnly", "writeOnly", "deprecated", "unevaluatedProperties",
   "unevaluatedItems", "contentEncoding", "contentMediaType",
 };
+/* clang-format on */
 
 static const char *const agl_types[] = {
   "string", "number", "integer", "boolean", "object", "array", "null",
 };
 
 /* Type names from other languages, and the JSON Schema name to use. */
+/* clang-format off */
 static const char *const agl_type_aliases[][2] = {
   {"str", "string"}, {"text", "string"}, {"int", "integer"}, {"long", "integer"},
   {"float", "number"}, {"double", "number"}, {"bool", "boolean"},
   {"list", "array"}, {"vector", "array"}, {"dict", "object"}, {"map", "object"},
   {"hash", "object"}, {"none", "null"}, {"nil", "null"},
 };
+/* clang-format on */
 
 /* Keywords OpenAI structured outputs (strict mode) does not accept. */
+/* clang-format off */
 static const char *const agl_strict_unsupported[] = {
   "default", "minLength", "maxLength", "uniqueItems", "allOf", "oneOf", "not",
   "if", "then", "else", "patternProperties", "propertyNames", "minProperties",
@@ -58,6 +63,7 @@ static const char *const agl_strict_unsupported[] = {
   "unevaluatedProperties", "unevaluatedItems", "dependentRequired",
   "dependentSchemas",
 };
+/* clang-format on */
 
 /* String formats strict mode supports. */
 static const char *const agl_strict_formats[] = {

@@ -113,6 +113,7 @@ static void sc_map_put(ag_ScCompiler *c, const cJSON *key, ag_ScNode *val) {
 /* ==== Regular expressions ================================================= */
 
 /* ECMAScript long General_Category names PCRE2 only knows by short name. */
+/* clang-format off */
 static const char *const sc_GC_NAMES[][2] = {
     {"Cased_Letter", "LC"},        {"Close_Punctuation", "Pe"},
     {"Connector_Punctuation", "Pc"}, {"Control", "Cc"},
@@ -137,6 +138,7 @@ static const char *const sc_GC_NAMES[][2] = {
     {"Titlecase_Letter", "Lt"},    {"Unassigned", "Cn"},
     {"Uppercase_Letter", "Lu"},
 };
+/* clang-format on */
 
 /* The PCRE2 spelling of the \p{...} property name[0..n). */
 static void sc_rx_property(ag_ScBuf *out, const char *name, size_t n) {
@@ -470,6 +472,7 @@ static const struct {
 };
 
 /* JSON Schema keywords we know of but do not implement. */
+/* clang-format off */
 static const char *const sc_UNSUPPORTED[] = {
     "$anchor", "$dynamicAnchor", "$dynamicRef", "$recursiveAnchor",
     "$recursiveRef", "$vocabulary", "if", "then", "else", "dependentSchemas",
@@ -477,6 +480,7 @@ static const char *const sc_UNSUPPORTED[] = {
     "unevaluatedItems", "contains", "minContains", "maxContains",
     "propertyNames", "additionalItems",
 };
+/* clang-format on */
 
 /* Compile one keyword of n; others (annotations, unknown) are ignored. */
 static void sc_compile_keyword(ag_ScCompiler *c, ag_ScNode *n, const cJSON *kw) {

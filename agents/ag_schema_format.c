@@ -325,6 +325,7 @@ static bool sc_in_ranges(const CpRange *r, size_t n, uint32_t cp, char *value) {
 #define NRANGES(t) (sizeof(t) / sizeof((t)[0]))
 
 /* RFC 5892 section 2.6 Exceptions: P(VALID), O (CONTEXTO), D(ISALLOWED). */
+/* clang-format off */
 static const CpRange sc_IDNA_EXCEPTIONS[] = {
     {0x00DF, 0x00DF, 'P'}, {0x03C2, 0x03C2, 'P'}, {0x06FD, 0x06FE, 'P'},
     {0x0F0B, 0x0F0B, 'P'}, {0x3007, 0x3007, 'P'}, {0x00B7, 0x00B7, 'O'},
@@ -333,6 +334,7 @@ static const CpRange sc_IDNA_EXCEPTIONS[] = {
     {0x07FA, 0x07FA, 'D'}, {0x302E, 0x302F, 'D'}, {0x3031, 0x3035, 'D'},
     {0x303B, 0x303B, 'D'},
 };
+/* clang-format on */
 
 /* IgnorableBlocks (2.4) and OldHangulJamo (2.9): DISALLOWED. */
 static const CpRange sc_IDNA_DISALLOWED_BLOCKS[] = {
@@ -390,13 +392,16 @@ static IdnaClass sc_idna_class(uint32_t cp) {
 /* ==== IDNA2008 contextual rules (RFC 5892 appendix A) ===================== */
 
 /* Scripts by block ranges (enough for the contextual rules). */
+/* clang-format off */
 static const CpRange sc_SCRIPT_GREEK[] = {
     {0x0370, 0x0373, 0}, {0x0376, 0x037D, 0}, {0x037F, 0x0384, 0},
     {0x0386, 0x0386, 0}, {0x0388, 0x03E1, 0}, {0x03F0, 0x03FF, 0},
     {0x1D26, 0x1D2A, 0}, {0x1F00, 0x1FFE, 0}, {0x10140, 0x1018E, 0},
 };
+/* clang-format on */
 static const CpRange sc_SCRIPT_HEBREW[] = {{0x0591, 0x05F4, 0}, {0xFB1D, 0xFB4F, 0}};
 /* Hiragana, Katakana (without U+30FB itself) and Han. */
+/* clang-format off */
 static const CpRange sc_SCRIPT_KANA_HAN[] = {
     {0x3005, 0x3005, 0},   {0x3007, 0x3007, 0},   {0x3021, 0x3029, 0},
     {0x3038, 0x303B, 0},   {0x3041, 0x3096, 0},   {0x309D, 0x309F, 0},
@@ -405,9 +410,11 @@ static const CpRange sc_SCRIPT_KANA_HAN[] = {
     {0x4E00, 0x9FFF, 0},   {0xF900, 0xFAFF, 0},   {0xFF66, 0xFF6F, 0},
     {0xFF71, 0xFF9D, 0},   {0x1B000, 0x1B11F, 0}, {0x20000, 0x3134F, 0},
 };
+/* clang-format on */
 
 /* Joining_Type of the Arabic-script letters (ArabicShaping.txt): D(ual),
 ** R(ight), L(eft), U (non-joining), C (join causing). */
+/* clang-format off */
 static const CpRange sc_JOINING_TYPES[] = {
     {0x0620, 0x0620, 'D'}, {0x0621, 0x0621, 'U'}, {0x0622, 0x0625, 'R'},
     {0x0626, 0x0626, 'D'}, {0x0627, 0x0627, 'R'}, {0x0628, 0x0628, 'D'},
@@ -432,6 +439,7 @@ static const CpRange sc_JOINING_TYPES[] = {
     {0x1807, 0x1807, 'D'}, {0x180A, 0x180A, 'C'}, {0x1820, 0x1878, 'D'},
     {0x200D, 0x200D, 'C'},
 };
+/* clang-format on */
 
 /* The Joining_Type of cp: table above, T(ransparent) for marks and format
 ** characters, U otherwise. */

@@ -107,6 +107,8 @@ typedef struct lispy_Limits {
 
 typedef void (*lispy_OutputFn)(void *ud, const char *s, size_t len);
 
+/* The declarations below are aligned by hand, as a table. */
+/* clang-format off */
 /* ---- State ------------------------------------------------------------ */
 lispy_State *lispy_open(void);                 /* NULL if out of memory */
 void         lispy_close(lispy_State *L);
@@ -355,6 +357,7 @@ void       *lispy_host_ptr(lispy_Value v, const char *type_name);
 void        lispy_freeze(lispy_State *L, lispy_Value v);
 /* Data fields of a host object, readable from LisPy with (get obj :key). */
 void        lispy_host_set_fields(lispy_State *L, lispy_Value host, lispy_Value dict);
+/* clang-format on */
 
 #ifdef __cplusplus
 }

@@ -682,6 +682,7 @@ static lx_Value bi_random_seed(lx_State *L, int argc, lx_Value *argv) {
 ** ======================================================================== */
 
 /* One registration record. */
+/* clang-format off */
 static const lx_LibFn core_fns[] = {
   {"+", bi_add, 0, -1, "(x ...)", "Sum of the numbers; integers overflow with an error."},
   {"-", bi_sub, 1, -1, "(x y ...)", "Subtract left to right; (- x) negates."},
@@ -763,6 +764,7 @@ static const lx_LibFn core_fns[] = {
   {"random", bi_random, 0, 1, "([n])", "Random float in [0,1), integer in [0,n), or float in [0,n) for float n."},
   {"random-seed!", bi_random_seed, 1, 1, "(n)", "Reseed the random number generator of the calling code's environment."},
 };
+/* clang-format on */
 
 void lx_lib_core_open(lx_State *L) {
   lx_register_fns(L, core_fns, sizeof core_fns / sizeof core_fns[0]);

@@ -320,6 +320,7 @@ static lx_Value bi_dict_remove_x(lx_State *L, int argc, lx_Value *argv) {
 ** ======================================================================== */
 
 /* One registration record. */
+/* clang-format off */
 static const lx_LibFn dict_fns[] = {
   {"dict", bi_dict, 0, -1, "(k v ...)", "A new dict from alternating keys and values."},
   {"make-dict", bi_dict, 0, -1, "(k v ...)", "A new dict from alternating keys and values (alias of dict)."},
@@ -345,6 +346,7 @@ static const lx_LibFn dict_fns[] = {
   {"dict-set!", bi_dict_set_x, 3, -1, "(d key value ...)", "Set keys in the dict itself (mutates); returns it."},
   {"dict-remove!", bi_dict_remove_x, 2, -1, "(d key ...)", "Remove keys from the dict itself (mutates); returns it."},
 };
+/* clang-format on */
 
 void lx_lib_dict_open(lx_State *L) {
   lx_register_fns(L, dict_fns, sizeof dict_fns / sizeof dict_fns[0]);

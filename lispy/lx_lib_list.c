@@ -822,6 +822,7 @@ static lx_Value bi_cdrs(lx_State *L, int argc, lx_Value *argv) {
 ** ======================================================================== */
 
 /* One registration record. */
+/* clang-format off */
 static const lx_LibFn list_fns[] = {
   {"cons", bi_cons, 2, 2, "(x xs)", "A new pair: x in front of the list xs."},
   {"car", bi_car, 1, 1, "(pair)", "First item of a pair."},
@@ -877,6 +878,7 @@ static const lx_LibFn list_fns[] = {
   {"%cars", bi_cars, 1, 1, "(lists)", "Internal: the first item of each list, or #f if one is empty."},
   {"%cdrs", bi_cdrs, 1, 1, "(lists)", "Internal: the rest of each list."},
 };
+/* clang-format on */
 
 void lx_lib_list_open(lx_State *L) {
   lx_register_fns(L, list_fns, sizeof list_fns / sizeof list_fns[0]);

@@ -461,6 +461,7 @@ static lx_Value bi_regex_quote(lx_State *L, int argc, lx_Value *argv) {
 ** Registration
 ** ======================================================================== */
 
+/* clang-format off */
 static const lx_LibFn regex_fns[] = {
   {"regex-match", bi_regex_match, 2, 2, "(pattern s)",
    "First match of pattern in s: nil, the matched string, or (whole group1 ...) if the pattern has groups."},
@@ -477,6 +478,7 @@ static const lx_LibFn regex_fns[] = {
   {"regex-quote", bi_regex_quote, 1, 1, "(s)",
    "A pattern that matches the string s literally."},
 };
+/* clang-format on */
 
 void lx_lib_regex_open(lx_State *L) {
   lx_register_fns(L, regex_fns, sizeof regex_fns / sizeof regex_fns[0]);

@@ -1039,6 +1039,7 @@ static lx_Value bi_str(lx_State *L, int argc, lx_Value *argv) {
 ** Registration
 ** ======================================================================== */
 
+/* clang-format off */
 static const lx_LibFn string_fns[] = {
   {"string-length", bi_string_length, 1, 1, "(s)",
    "Number of characters (Unicode code points) in s."},
@@ -1119,6 +1120,7 @@ static const lx_LibFn string_fns[] = {
   {"str", bi_str, 0, -1, "(x ...)",
    "Concatenate the display text of all arguments (nil adds nothing)."},
 };
+/* clang-format on */
 
 void lx_lib_string_open(lx_State *L) {
   lx_register_fns(L, string_fns, sizeof string_fns / sizeof string_fns[0]);

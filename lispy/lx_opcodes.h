@@ -9,6 +9,7 @@
 #ifndef LX_OPCODES_H
 #define LX_OPCODES_H
 
+/* clang-format off */
 #define LX_OPCODES(X) \
   X(CONST)       /* push consts[A] */                                    \
   X(INT)         /* push small integer sA */                             \
@@ -45,6 +46,7 @@
   X(ADD) X(SUB) X(MUL) X(DIV) X(ADDI)                                    \
   X(LT) X(LE) X(GT) X(GE) X(EQUAL) X(EQ)                                 \
   X(CONS) X(CAR) X(CDR) X(NOT) X(NULLP) X(PAIRP)
+/* clang-format on */
 
 typedef enum lx_Opcode {
 #define LX_OP_ENUM(name) LX_OP_##name,

@@ -14,6 +14,7 @@
 /* In the order of `lispy --help`. usage is what follows "lispy [options] "
 ** on the usage lines, continuation lines included; handler is NULL where
 ** main.c runs the command itself (run, complete). */
+/* clang-format off */
 const rp_Command rp_commands[] = {
   {"run",
    "run FILE...   evaluate LisPy files in order\n"
@@ -36,7 +37,9 @@ const rp_Command rp_commands[] = {
    "re-scan the agent folders on every change", rp_cli_watch},
   {"complete", "complete LINE [CURSOR]   completion candidates (for scripts)\n",
    "completion candidates (for shells)", NULL},
-  {NULL, NULL, NULL, NULL}};
+  {NULL, NULL, NULL, NULL},
+};
+/* clang-format on */
 
 /* The row named name, or NULL. */
 const rp_Command *rp_command_find(const char *name) {

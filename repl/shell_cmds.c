@@ -400,6 +400,7 @@ static void rp_cmd_quit(rp_Shell *sh, char *args) {
 ** The table
 ** ======================================================================== */
 
+/* clang-format off */
 static const rp_Cmd rp_cmds[] = {
   {":help", "[CMD]", "this list, or more on one command", "Without CMD lists every command.", rp_cmd_help},
   {":agents", "", "table of agents: name, params, source, lint status",
@@ -423,6 +424,7 @@ static const rp_Cmd rp_cmds[] = {
   {":test", "[NAME]", "run agents' conformance cases", "Runs NAME_agent.test.json beside each agent file (see docs/testing.md).", rp_meta_test},
   {":quit", "", "leave the shell (also Ctrl-D)", "History is saved in ~/.lispy_history.", rp_cmd_quit},
 };
+/* clang-format on */
 static const size_t rp_ncmds = sizeof rp_cmds / sizeof rp_cmds[0];
 
 static void rp_cmd_help(rp_Shell *sh, char *args) {

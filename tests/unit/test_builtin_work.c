@@ -98,6 +98,7 @@ static const char *SETUP =
     "(define dag-b (dag 40))";
 
 /* One call each, under WORK_FUEL: every one costs more. */
+/* clang-format off */
 static const char *FUEL_CASES[] = {
   /* equality, ordering, hashing */
   "(= big-list big-list2)", "(equal? big-list big-list2)", "(equal? dag-a dag-b)",
@@ -139,16 +140,20 @@ static const char *FUEL_CASES[] = {
   "(regex-test? \"z\" big-str)", "(regex-quote big-str)",
   "(regex-test? \"^(a|aa)+$\" (string-append (string-repeat \"a\" 26) \"!\"))",
 };
+/* clang-format on */
 
 /* One call each on 100,000 items (the most apply passes), under
 ** WORK_FUEL / 10. */
+/* clang-format off */
 static const char *SMALL_FUEL_CASES[] = {
   "(apply + mid-list)", "(apply max mid-list)", "(apply dict mid-list)",
   "(apply list mid-list)", "(apply (fn xs (length xs)) mid-list)",
   "(select-keys big-dict mid-list)",
 };
+/* clang-format on */
 
 /* Called in a loop with no fuel limit: the deadline must stop each. */
+/* clang-format off */
 static const char *TIME_CASES[] = {
   "(sort big-list)", "(= big-list big-list2)", "(equal? dag-a dag-b)", "(dict dag-a 1)",
   "(reverse big-list)", "(unique mid-list)", "(string-upcase big-str)",
@@ -158,6 +163,7 @@ static const char *TIME_CASES[] = {
   "(regex-replace \"(a|aa)+b|a\" (string-repeat \"aaaaaaaaaaaaaaaaaa! \" 20000) \"x\")",
   "(regex-match-all \"a\" big-str)", "(apply + mid-list)", "(substring uni-str 999990)",
 };
+/* clang-format on */
 
 static void check_alive(const char *label) {
   set_limits(0, 0, 0);
@@ -208,11 +214,13 @@ static void *interrupter(void *arg) {
 }
 
 /* One long builtin call each (seconds of work), no fuel or time limit. */
+/* clang-format off */
 static const char *INTERRUPT_CASES[] = {
   "(equal? dag-a dag-b)", "(dict dag-a 1)",
   "(let loop () (sort big-list) (loop))",
   "(string-normalize (string-repeat hard-str 20) \"NFD\")",
 };
+/* clang-format on */
 
 static void test_interrupt(void) {
   for (size_t i = 0; i < sizeof INTERRUPT_CASES / sizeof INTERRUPT_CASES[0]; i++) {

@@ -80,6 +80,7 @@ static bool state_at_rest(void) {
 /* ==== GC stress workload ====================================================== */
 
 /* Each entry: an expression and its readable printed value. */
+/* clang-format off */
 static const char *const WORKLOAD[][2] = {
   /* lists */
   {"(let loop ((i 0) (acc '())) (if (< i 200) (loop (+ i 1) (cons (* i i) acc)) (sum acc)))",
@@ -121,6 +122,7 @@ static const char *const WORKLOAD[][2] = {
   {"(eq? (string->symbol (string-append \"gc-\" \"sym\")) 'gc-sym)", "#t"},
   {"(eval '(let ((x 4)) (* x x)))", "16"},
 };
+/* clang-format on */
 
 static void test_stress_workload(void) {
   size_t n = sizeof WORKLOAD / sizeof WORKLOAD[0];
