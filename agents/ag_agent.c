@@ -21,7 +21,7 @@ static bool ag_own_global(ag_Runtime *rt, ag_Agent *a, const char *name, lispy_V
 cJSON *ag_descriptor_json(ag_Runtime *rt, lispy_Value v, char *why, size_t whylen) {
   lispy_set_json_cap(rt->L, AG_MAX_DESCRIPTOR_BYTES);
   cJSON *j = lispy_to_json(rt->L, v, why, whylen);
-  lispy_set_json_cap(rt->L, AG_MAX_RESULT_BYTES);  /* the runtime's cap (ag_runtime_new) */
+  lispy_set_json_cap(rt->L, AG_MAX_RESULT_BYTES); /* the runtime's cap (ag_runtime_new) */
   return j;
 }
 
@@ -68,7 +68,8 @@ static void ag_stem_run_name(const char *path, char *out, size_t len) {
   base = base ? base + 1 : path;
   size_t n = strcspn(base, ".");
   snprintf(out, len, "%.*s-run", (int)n, base);
-  for (char *c = out; *c; c++) if (*c == '_') *c = '-';
+  for (char *c = out; *c; c++)
+    if (*c == '_') *c = '-';
 }
 
 /* Record run's parameter names after the context: the names of its
@@ -112,8 +113,8 @@ static void ag_load_error(ag_Runtime *rt, ag_Agent *a) {
     col = at.col;
   }
   ag_diags_add(&a->diags, a->path, line, col, AG_ERROR, "A001",
-               "fix the error; the other agents still load",
-               "agent file failed to load: %s", lispy_error_message(e));
+               "fix the error; the other agents still load", "agent file failed to load: %s",
+               lispy_error_message(e));
 }
 
 /* Why this host cannot run the agent ("agent needs context version 3;
@@ -173,7 +174,7 @@ ag_Agent *ag_agent_load_source(ag_Runtime *rt, const char *src, size_t len, cons
   a->env = lispy_env_new(rt->L, path);
   a->owns_env = true;
   ag_Agent *outer = rt->loading;
-  rt->loading = a;  /* the top level runs: no invoke, no context */
+  rt->loading = a; /* the top level runs: no invoke, no context */
   int rc = lispy_eval_string(rt->L, a->env, src, len, path, NULL);
   rt->loading = outer;
   if (rc != LISPY_OK) {
@@ -198,7 +199,7 @@ ag_Agent *ag_agent_from_env(ag_Runtime *rt, lispy_Env *env, const char *src, siz
 
 ag_Agent *ag_agent_unreadable(ag_Runtime *rt, const char *path, const char *why) {
   ag_Agent *a = ag_agent_new(rt, path);
-  a->hash = ag_hash_bytes(why, strlen(why));  /* the same failure is no change */
+  a->hash = ag_hash_bytes(why, strlen(why)); /* the same failure is no change */
   ag_diags_add(&a->diags, path, 0, 0, AG_ERROR, "A002",
                "agents are regular files (symlinks to them are followed) of at most the size cap",
                "cannot read the agent file: %s", why);
@@ -219,7 +220,7 @@ void ag_agent_free(ag_Agent *a) {
   if (!a) return;
   if (a->run_ref >= 0) lispy_unref(a->L, a->run_ref);
   if (a->ctx_ref >= 0) lispy_unref(a->L, a->ctx_ref);
-  if (a->owns_env) lispy_env_free(a->L, a->env);  /* the next GC frees its globals */
+  if (a->owns_env) lispy_env_free(a->L, a->env); /* the next GC frees its globals */
   free(a->name);
   free(a->path);
   free(a->incompatible);

@@ -34,7 +34,8 @@ static cJSON *ag_budget_refusal(const ag_Budget *b) {
   snprintf(msg, sizeof msg,
            "memory limit: this agent's globals hold %zu bytes, all of its %zu-byte budget "
            "(its state counts against the memory limit between calls); reload the agent "
-           "to reset it, or keep less in globals", b->held, b->saved.memory);
+           "to reset it, or keep less in globals",
+           b->held, b->saved.memory);
   cJSON *env = ag_envelope_error("limit", msg);
   cJSON_AddStringToObject(cJSON_GetObjectItem(env, "error"), "limit", "memory");
   return env;
@@ -45,7 +46,7 @@ static cJSON *ag_budget_refusal(const ag_Budget *b) {
 bool ag_budget_begin(ag_Runtime *rt, ag_Agent *a, ag_Budget *b, cJSON **refused) {
   *b = (ag_Budget){lispy_get_limits(rt->L), 0, NULL, 0};
   *refused = NULL;
-  if (b->saved.memory == 0 || a->env == NULL) return true;  /* unlimited */
+  if (b->saved.memory == 0 || a->env == NULL) return true; /* unlimited */
   b->held = ag_state_bytes(rt, a, b->saved.memory);
   if (b->held >= b->saved.memory) {
     *refused = ag_budget_refusal(b);

@@ -30,7 +30,8 @@ _Static_assert(AG_MAX_AGENT_FILE_BYTES <= (1u << 30), "agent file cap too large"
 #ifndef AG_MAX_AGENT_DIRS
 #define AG_MAX_AGENT_DIRS 64
 #endif
-_Static_assert(AG_MAX_AGENT_DIRS >= 1 && AG_MAX_AGENT_DIRS <= 65536, "AG_MAX_AGENT_DIRS out of range");
+_Static_assert(AG_MAX_AGENT_DIRS >= 1 && AG_MAX_AGENT_DIRS <= 65536,
+               "AG_MAX_AGENT_DIRS out of range");
 
 /* ---- Values leaving the sandbox ------------------------------------------- */
 
@@ -188,7 +189,8 @@ _Static_assert(AG_SCHEMA_EQ_MAX_DEPTH <= 10000, "AG_SCHEMA_EQ_MAX_DEPTH above th
 #ifndef AGL_MAX_SCHEMA_DEPTH
 #define AGL_MAX_SCHEMA_DEPTH 64
 #endif
-_Static_assert(AGL_MAX_SCHEMA_DEPTH <= AG_SCHEMA_MAX_DEPTH, "lint walks deeper than the schema compiler");
+_Static_assert(AGL_MAX_SCHEMA_DEPTH <= AG_SCHEMA_MAX_DEPTH,
+               "lint walks deeper than the schema compiler");
 
 /* Parameters of `run` lint looks at: at least LISPY_MAX_PARAMS (lispy.h;
 ** asserted in ag_lint.c), so every parameter a compiled `run` can have is

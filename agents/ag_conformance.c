@@ -26,8 +26,8 @@
 
 /* Where two JSON values first differ. */
 typedef struct ag_ConfDiff {
-  char path[256];              /* JSON pointer of the first difference ("" at the root) */
-  const cJSON *exp, *got;      /* the values found there (NULL: absent) */
+  char path[256];         /* JSON pointer of the first difference ("" at the root) */
+  const cJSON *exp, *got; /* the values found there (NULL: absent) */
 } ag_ConfDiff;
 
 static bool ag_conf_same(const cJSON *a, const cJSON *b, ag_ConfDiff *d, size_t n);
@@ -85,9 +85,11 @@ static bool ag_conf_same_object(const cJSON *a, const cJSON *b, ag_ConfDiff *d, 
     if (!y) return ag_conf_differ(d, m, x, NULL);
     if (!ag_conf_same(x, y, d, m)) return false;
   }
-  cJSON_ArrayForEach(x, b)
-    if (!cJSON_GetObjectItemCaseSensitive(a, x->string))
-      return ag_conf_differ(d, ag_conf_push(d, n, x->string), NULL, x);
+  cJSON_ArrayForEach(x, b) if (!cJSON_GetObjectItemCaseSensitive(
+                                   a, x->string)) return ag_conf_differ(d,
+                                                                        ag_conf_push(d, n,
+                                                                                     x->string),
+                                                                        NULL, x);
   return true;
 }
 
@@ -180,8 +182,8 @@ static cJSON *ag_conf_read_json(const char *path, char *why, size_t len) {
 
 /* Append {check, message, expected, got} to failures (NULL values are
 ** left out). */
-static void ag_conf_fail(cJSON *failures, const char *check, const char *message,
-                         const cJSON *exp, const cJSON *got) {
+static void ag_conf_fail(cJSON *failures, const char *check, const char *message, const cJSON *exp,
+                         const cJSON *got) {
   cJSON *f = cJSON_CreateObject();
   cJSON_AddStringToObject(f, "check", check);
   cJSON_AddStringToObject(f, "message", message);
@@ -262,13 +264,15 @@ static void ag_conf_file_failure(const char *path, const char *why, const ag_Con
 ** Validating test files
 ** ======================================================================== */
 
-static const char *const ag_conf_file_keys[] = {"description", "agent", "mock", "limits", "cases", NULL};
+static const char *const ag_conf_file_keys[] = {"description", "agent", "mock",
+                                                "limits",      "cases", NULL};
 static const char *const ag_conf_case_keys[] = {
-  "name", "description", "args", "context", "limits", "expect",
-  "expect_logs", "expect_store", "expect_calls", NULL};
+    "name",   "description", "args",         "context",      "limits",
+    "expect", "expect_logs", "expect_store", "expect_calls", NULL};
 static const char *const ag_conf_expect_keys[] = {"value", "error", "message", NULL};
-static const char *const ag_conf_context_keys[] = {
-  "fields", "threads", "posts", "agents", "records", "llm", "llm_default", "store", "stores", "logs", NULL};
+static const char *const ag_conf_context_keys[] = {"fields",  "threads", "posts",       "agents",
+                                                   "records", "llm",     "llm_default", "store",
+                                                   "stores",  "logs",    NULL};
 static const char *const ag_conf_limit_keys[] = {"fuel", "memory", "depth", "timeout", NULL};
 
 /* false (with why) when obj has a member not in keys: typos must not pass
@@ -288,8 +292,8 @@ static bool ag_conf_known_keys(const cJSON *obj, const char *const *keys, const 
 }
 
 /* A member that, when present, must satisfy is (cJSON_IsObject, ...). */
-static bool ag_conf_typed(const cJSON *obj, cJSON_bool (*is)(const cJSON *const),
-                          const char *key, const char *type, char *why, size_t len) {
+static bool ag_conf_typed(const cJSON *obj, cJSON_bool (*is)(const cJSON *const), const char *key,
+                          const char *type, char *why, size_t len) {
   const cJSON *v = ag_conf_get(obj, key);
   if (!v || is(v)) return true;
   snprintf(why, len, "\"%s\" must be %s", key, type);
@@ -361,18 +365,18 @@ static bool ag_conf_case_ok(const cJSON *c, char *why, size_t len) {
     snprintf(why, len, "a case must be a JSON object");
     return false;
   }
-  return ag_conf_known_keys(c, ag_conf_case_keys, "a case", why, len)
-      && ag_conf_typed(c, cJSON_IsString, "name", "a string", why, len)
-      && ag_conf_typed(c, cJSON_IsObject, "args", "an object", why, len)
-      && ag_conf_typed(c, cJSON_IsObject, "context", "an object", why, len)
-      && ag_conf_known_keys(ag_conf_get(c, "context"), ag_conf_context_keys, "context", why, len)
-      && ag_conf_limits_ok(ag_conf_get(c, "limits"), why, len)
-      && ag_conf_expect_ok(ag_conf_get(c, "expect"), why, len)
-      && ag_conf_typed(c, cJSON_IsArray, "expect_logs", "an array", why, len)
-      && ag_conf_items_ok(ag_conf_get(c, "expect_logs"), "expect_logs", NULL, why, len)
-      && ag_conf_typed(c, cJSON_IsObject, "expect_store", "an object", why, len)
-      && ag_conf_typed(c, cJSON_IsArray, "expect_calls", "an array", why, len)
-      && ag_conf_items_ok(ag_conf_get(c, "expect_calls"), "expect_calls", "method", why, len);
+  return ag_conf_known_keys(c, ag_conf_case_keys, "a case", why, len) &&
+         ag_conf_typed(c, cJSON_IsString, "name", "a string", why, len) &&
+         ag_conf_typed(c, cJSON_IsObject, "args", "an object", why, len) &&
+         ag_conf_typed(c, cJSON_IsObject, "context", "an object", why, len) &&
+         ag_conf_known_keys(ag_conf_get(c, "context"), ag_conf_context_keys, "context", why, len) &&
+         ag_conf_limits_ok(ag_conf_get(c, "limits"), why, len) &&
+         ag_conf_expect_ok(ag_conf_get(c, "expect"), why, len) &&
+         ag_conf_typed(c, cJSON_IsArray, "expect_logs", "an array", why, len) &&
+         ag_conf_items_ok(ag_conf_get(c, "expect_logs"), "expect_logs", NULL, why, len) &&
+         ag_conf_typed(c, cJSON_IsObject, "expect_store", "an object", why, len) &&
+         ag_conf_typed(c, cJSON_IsArray, "expect_calls", "an array", why, len) &&
+         ag_conf_items_ok(ag_conf_get(c, "expect_calls"), "expect_calls", "method", why, len);
 }
 
 /* true when the file's top level is well-formed, else false with why. */
@@ -390,10 +394,10 @@ static bool ag_conf_doc_ok(const cJSON *doc, char *why, size_t len) {
     snprintf(why, len, "\"cases\" is missing: the test file needs an array of cases");
     return false;
   }
-  return ag_conf_known_keys(doc, ag_conf_file_keys, "the test file", why, len)
-      && ag_conf_typed(doc, cJSON_IsString, "agent", "a path", why, len)
-      && ag_conf_limits_ok(ag_conf_get(doc, "limits"), why, len)
-      && ag_conf_typed(doc, cJSON_IsArray, "cases", "an array", why, len);
+  return ag_conf_known_keys(doc, ag_conf_file_keys, "the test file", why, len) &&
+         ag_conf_typed(doc, cJSON_IsString, "agent", "a path", why, len) &&
+         ag_conf_limits_ok(ag_conf_get(doc, "limits"), why, len) &&
+         ag_conf_typed(doc, cJSON_IsArray, "cases", "an array", why, len);
 }
 
 /* ========================================================================
@@ -432,7 +436,7 @@ static cJSON *ag_conf_fixture(const cJSON *base, const cJSON *context) {
 static lispy_Limits ag_conf_limits(lispy_Limits base, const cJSON *spec) {
   static const char *const names[] = {"fuel", "memory", "depth", "timeout"};
   char why[200];
-  for (size_t i = 0; i < sizeof names / sizeof *names; i++) {  /* checked by ag_conf_limits_ok */
+  for (size_t i = 0; i < sizeof names / sizeof *names; i++) { /* checked by ag_conf_limits_ok */
     const cJSON *v = ag_conf_get(spec, names[i]);
     if (cJSON_IsNumber(v)) ag_limit_set_number(&base, names[i], v->valuedouble, why, sizeof why);
   }
@@ -512,8 +516,8 @@ static bool ag_conf_log_matches(const cJSON *want, const cJSON *log) {
   if (cJSON_IsString(want))
     return cJSON_IsString(msg) && strstr(msg->valuestring, want->valuestring) != NULL;
   const cJSON *level = ag_conf_get(want, "level"), *text = ag_conf_get(want, "message");
-  return (!level || ag_conformance_json_equal(level, ag_conf_get(log, "level")))
-      && (!text || ag_conformance_json_equal(text, msg));
+  return (!level || ag_conformance_json_equal(level, ag_conf_get(log, "level"))) &&
+         (!text || ag_conformance_json_equal(text, msg));
 }
 
 /* The logs, one expected entry per captured line, in order. */
@@ -538,8 +542,7 @@ static void ag_conf_check_store(const cJSON *want, const cJSON *store, cJSON *fa
   const cJSON *w;
   cJSON_ArrayForEach(w, want) {
     const cJSON *got = ag_conf_get(store, w->string);
-    if (cJSON_IsNull(w) ? (!got || cJSON_IsNull(got)) : ag_conformance_json_equal(w, got))
-      continue;
+    if (cJSON_IsNull(w) ? (!got || cJSON_IsNull(got)) : ag_conformance_json_equal(w, got)) continue;
     char *e = ag_conf_show(w), *g = ag_conf_show(got), msg[1024];
     snprintf(msg, sizeof msg, "store key \"%s\": expected %s, got %s", w->string, e, g);
     free(e);
@@ -573,8 +576,8 @@ static bool ag_conf_call_matches(const cJSON *want, const cJSON *call) {
   const cJSON *method = cJSON_IsObject(call) ? ag_conf_get(call, "method") : call;
   if (cJSON_IsString(want)) return ag_conformance_json_equal(want, method);
   const cJSON *args = ag_conf_get(want, "args");
-  return ag_conformance_json_equal(ag_conf_get(want, "method"), method)
-      && (!args || ag_conformance_json_equal(args, ag_conf_get(call, "args")));
+  return ag_conformance_json_equal(ag_conf_get(want, "method"), method) &&
+         (!args || ag_conformance_json_equal(args, ag_conf_get(call, "args")));
 }
 
 /* Every context call, in order. */
@@ -608,9 +611,12 @@ static void ag_conf_check(ag_Runtime *rt, const cJSON *c, const cJSON *env, cons
   ag_Backend *b = ag_runtime_backend(rt);
   cJSON *state = b->describe ? b->describe(b->self) : NULL;
   const cJSON *want;
-  if ((want = ag_conf_get(c, "expect_logs"))) ag_conf_check_logs(want, ag_conf_get(state, "logs"), failures);
-  if ((want = ag_conf_get(c, "expect_store"))) ag_conf_check_store(want, ag_conf_store(state, name), failures);
-  if ((want = ag_conf_get(c, "expect_calls"))) ag_conf_check_calls(want, ag_conf_get(env, "trace"), failures);
+  if ((want = ag_conf_get(c, "expect_logs")))
+    ag_conf_check_logs(want, ag_conf_get(state, "logs"), failures);
+  if ((want = ag_conf_get(c, "expect_store")))
+    ag_conf_check_store(want, ag_conf_store(state, name), failures);
+  if ((want = ag_conf_get(c, "expect_calls")))
+    ag_conf_check_calls(want, ag_conf_get(env, "trace"), failures);
   cJSON_Delete(state);
 }
 
@@ -621,14 +627,14 @@ static void ag_conf_check(ag_Runtime *rt, const cJSON *c, const cJSON *env, cons
 /* One test file being run. */
 typedef struct ag_ConfFile {
   ag_Runtime *rt;
-  const char *path;            /* the test file */
-  char *agent_path;            /* the agent file it tests */
-  cJSON *doc;                  /* the parsed test file */
-  cJSON *base;                 /* the base mock fixture, or NULL */
+  const char *path; /* the test file */
+  char *agent_path; /* the agent file it tests */
+  cJSON *doc;       /* the parsed test file */
+  cJSON *base;      /* the base mock fixture, or NULL */
   const ag_ConfOptions *o;
   ag_ConfReport *r;
-  cJSON *cases;                /* this file's case results in the JSON report */
-  size_t passed, failed;       /* this file's counts */
+  cJSON *cases;          /* this file's case results in the JSON report */
+  size_t passed, failed; /* this file's counts */
 } ag_ConfFile;
 
 /* Install a fresh mock for the case; false (recorded) on a bad fixture. */

@@ -61,8 +61,8 @@ static ag_Runtime *ag_ctx_arg(lispy_State *L, lispy_Value v, const char *fn) {
   ag_Runtime *rt = lispy_host_ptr(v, "context");
   if (!rt) {
     char msg[200];
-    snprintf(msg, sizeof msg, "%s: expected a context as the first argument, got %s",
-             fn, lispy_type_name(v));
+    snprintf(msg, sizeof msg, "%s: expected a context as the first argument, got %s", fn,
+             lispy_type_name(v));
     lispy_raise(L, "runtime", msg);
   }
   return rt;
@@ -71,8 +71,7 @@ static ag_Runtime *ag_ctx_arg(lispy_State *L, lispy_Value v, const char *fn) {
 /* The arguments after the context as a JSON array; NULL (with msg) when
 ** one is not JSON. A conversion stopped by a limit (a value too big for
 ** the memory limit or the JSON cap, fuel, time) re-raises that limit. */
-static cJSON *ag_ctx_args(lispy_State *L, int argc, lispy_Value *argv,
-                          char *msg, size_t msglen) {
+static cJSON *ag_ctx_args(lispy_State *L, int argc, lispy_Value *argv, char *msg, size_t msglen) {
   cJSON *arr = cJSON_CreateArray();
   for (int i = 1; i < argc; i++) {
     char why[200];
@@ -96,7 +95,7 @@ static void ag_ctx_record(ag_Runtime *rt, const char *method, const cJSON *args,
   if (!cc || !cc->trace) return;
   size_t w = ag_json_weight(args) + (result ? ag_json_weight(result) : 0);
   if (cc->trace_dropped || cc->trace_bytes + w > AG_MAX_TRACE_BYTES) {
-    cc->trace_dropped++;  /* ag_run appends the count at the end */
+    cc->trace_dropped++; /* ag_run appends the count at the end */
     return;
   }
   cc->trace_bytes += w;
@@ -113,11 +112,14 @@ void ag_refuse_at_load(ag_Runtime *rt, const char *what) {
   if (!rt->loading) return;
   char msg[300];
   if (strcmp(what, "invoke") == 0)
-    snprintf(msg, sizeof msg, "invoke: an agent file's top level cannot call agents (it runs "
+    snprintf(msg, sizeof msg,
+             "invoke: an agent file's top level cannot call agents (it runs "
              "when the file loads; agents never call agents: the shell and hosts do)");
   else
-    snprintf(msg, sizeof msg, "%s: an agent file's top level cannot use the context (it runs "
-             "when the file loads; hint: call it inside run)", what);
+    snprintf(msg, sizeof msg,
+             "%s: an agent file's top level cannot use the context (it runs "
+             "when the file loads; hint: call it inside run)",
+             what);
   lispy_raise(rt->L, "runtime", msg);
 }
 
@@ -179,7 +181,7 @@ static lispy_Value ag_invoke_native(lispy_State *L, int argc, lispy_Value *argv)
   char why[300];
   cJSON *args = argc > 1 ? lispy_to_json(L, argv[1], why, sizeof why) : cJSON_CreateObject();
   if (!args && strcmp(lispy_error_kind(lispy_last_error(L)), "limit") == 0)
-    lispy_rethrow(L, lispy_last_error(L));  /* too big for the memory limit or the cap */
+    lispy_rethrow(L, lispy_last_error(L)); /* too big for the memory limit or the cap */
   if (!args) lispy_raise(L, "runtime", "invoke: the arguments must be JSON data (a dict)");
   if (cJSON_IsNull(args)) {
     cJSON_Delete(args);
@@ -199,8 +201,8 @@ void ag_context_register(ag_Runtime *rt) {
   lispy_State *L = rt->L;
   for (size_t i = 0; i < sizeof ag_methods / sizeof ag_methods[0]; i++) {
     const ag_MethodSpec *m = &ag_methods[i];
-    lispy_register_data(L, NULL, m->lispy_name, ag_ctx_method, 1 + m->min_args,
-                        1 + m->max_args, m->params, m->doc, lispy_int((int64_t)i));
+    lispy_register_data(L, NULL, m->lispy_name, ag_ctx_method, 1 + m->min_args, 1 + m->max_args,
+                        m->params, m->doc, lispy_int((int64_t)i));
   }
   lispy_register(L, NULL, "context-version", ag_ctx_version, 1, 1, "(ctx)",
                  "The version of the context interface this host provides.");
@@ -216,11 +218,11 @@ void ag_context_register(ag_Runtime *rt) {
 lispy_Value ag_context_value(ag_Runtime *rt, const ag_Agent *a) {
   lispy_State *L = rt->L;
   lispy_Value ctx = lispy_host_new(L, "context", rt, NULL);
-  int ref = lispy_ref(L, ctx);  /* pinned while the fields convert */
+  int ref = lispy_ref(L, ctx); /* pinned while the fields convert */
   cJSON *fields = rt->backend.fields(rt->backend.self, a && a->name ? a->name : "");
   lispy_Value dict;
   if (fields && lispy_from_json(L, fields, &dict) == LISPY_OK) {
-    lispy_freeze(L, dict);  /* cached across calls: agents may not change it */
+    lispy_freeze(L, dict); /* cached across calls: agents may not change it */
     lispy_host_set_fields(L, ctx, dict);
   }
   cJSON_Delete(fields);

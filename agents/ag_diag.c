@@ -10,9 +10,7 @@
 #include "ag_internal.h"
 
 /* strdup that keeps NULL (NULL in, NULL out), for optional strings. */
-char *ag_strdup(const char *s) {
-  return s ? strdup(s) : NULL;
-}
+char *ag_strdup(const char *s) { return s ? strdup(s) : NULL; }
 
 void ag_diags_init(ag_Diags *d) {
   d->items = NULL;
@@ -29,9 +27,8 @@ void ag_diags_free(ag_Diags *d) {
   ag_diags_init(d);
 }
 
-void ag_diags_add(ag_Diags *d, const char *path, int line, int col,
-                  ag_Severity sev, const char *code, const char *hint,
-                  const char *fmt, ...) {
+void ag_diags_add(ag_Diags *d, const char *path, int line, int col, ag_Severity sev,
+                  const char *code, const char *hint, const char *fmt, ...) {
   if (d->n == d->cap) {
     size_t ncap = d->cap ? d->cap * 2 : 8;
     ag_Diag *ni = realloc(d->items, ncap * sizeof *ni);

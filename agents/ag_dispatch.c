@@ -71,8 +71,8 @@ static cJSON *ag_validation_limit(const ag_SchemaErrors *errs) {
 ** and a default applies, *filled is a copy of args with the defaults in
 ** (else NULL). Filling walks no more than the validation did. Returns the
 ** error envelope or NULL. */
-static cJSON *ag_check_args(ag_Runtime *rt, ag_Agent *a, const cJSON *args,
-                            double deadline_ms, cJSON **filled) {
+static cJSON *ag_check_args(ag_Runtime *rt, ag_Agent *a, const cJSON *args, double deadline_ms,
+                            cJSON **filled) {
   *filled = NULL;
   if (!a->schema) return NULL;
   ag_SchemaErrors errs;
@@ -131,7 +131,9 @@ static cJSON *ag_error_envelope(ag_Runtime *rt) {
   int ref = lispy_ref(rt->L, e);
   const char *kind = lispy_error_kind(e);
   bool limit = strcmp(kind, "limit") == 0, intr = strcmp(kind, "interrupted") == 0;
-  cJSON *env = ag_envelope_error(limit ? "limit" : intr ? "interrupted" : "runtime",
+  cJSON *env = ag_envelope_error(limit  ? "limit"
+                                 : intr ? "interrupted"
+                                        : "runtime",
                                  lispy_error_message(e));
   cJSON *err = cJSON_GetObjectItem(env, "error");
   char why[200];
@@ -143,7 +145,7 @@ static cJSON *ag_error_envelope(ag_Runtime *rt) {
     cJSON_AddStringToObject(err, "lispy_kind", kind);
     if (data && !cJSON_IsNull(data)) cJSON_AddItemToObject(err, "data", data), data = NULL;
     cJSON *trace = cJSON_DetachItemFromObject(full, "trace");
-    if (!full) {  /* the data was too big (or not JSON): keep the trace at least */
+    if (!full) { /* the data was too big (or not JSON): keep the trace at least */
       cJSON_AddStringToObject(err, "data_error", why);
       trace = lispy_to_json(rt->L, lispy_error_trace(e), why, sizeof why);
     }
@@ -161,13 +163,13 @@ static cJSON *ag_error_envelope(ag_Runtime *rt) {
 /* What one dispatch came to: an error envelope, or run's value (held, or
 ** already written into the caller's text). */
 typedef struct ag_Outcome {
-  cJSON *env;              /* the error envelope; NULL when run returned */
-  lispy_Value result;      /* run's value when env is NULL and text is NULL
+  cJSON *env;         /* the error envelope; NULL when run returned */
+  lispy_Value result; /* run's value when env is NULL and text is NULL
                               (unrooted: use it before LisPy runs again) */
-  lispy_Text *text;        /* the text path: when env is NULL, the ok
+  lispy_Text *text;   /* the text path: when env is NULL, the ok
                               envelope's head and run's value are here */
-  size_t start;            /* where this envelope starts in text */
-  cJSON *trace;            /* the context calls, when asked and run ran */
+  size_t start;       /* where this envelope starts in text */
+  cJSON *trace;       /* the context calls, when asked and run ran */
 } ag_Outcome;
 
 /* The text path's call: the ok envelope's head, then run's value written
@@ -200,13 +202,13 @@ static void ag_run(ag_Runtime *rt, ag_Agent *a, const cJSON *args, bool trace, a
   lispy_Value ctx = ag_agent_context(rt, a), run = a->run;
   ag_CallCtx cc = {a, trace ? cJSON_CreateArray() : NULL, 0, 0};
   rt->call = &cc;
-  lispy_set_call_env(rt->L, a->env);  /* even a run that is a builtin acts for a */
+  lispy_set_call_env(rt->L, a->env); /* even a run that is a builtin acts for a */
   int rc = o->text ? ag_call_text(rt->L, run, &ctx, njson, json, o)
                    : lispy_call_json(rt->L, run, 1, &ctx, njson, json, &o->result);
-  lispy_set_call_env(rt->L, NULL);  /* agents never nest: the host's own calls follow */
+  lispy_set_call_env(rt->L, NULL); /* agents never nest: the host's own calls follow */
   rt->call = NULL;
   ag_budget_end(rt, &budget);
-  if (cc.trace_dropped) {  /* the trace hit AG_MAX_TRACE_BYTES */
+  if (cc.trace_dropped) { /* the trace hit AG_MAX_TRACE_BYTES */
     cJSON *d = cJSON_CreateObject();
     cJSON_AddNumberToObject(d, "dropped", (double)cc.trace_dropped);
     cJSON_AddItemToArray(cc.trace, d);
@@ -214,14 +216,11 @@ static void ag_run(ag_Runtime *rt, ag_Agent *a, const cJSON *args, bool trace, a
   o->trace = cc.trace;
   if (rc == LISPY_OK) return;
   const char *why = lispy_error_message(lispy_last_error(rt->L));
-  if (rc == AG_TEXT_OOM)
-    o->env = ag_envelope_error("runtime", ag_text_oom);
+  if (rc == AG_TEXT_OOM) o->env = ag_envelope_error("runtime", ag_text_oom);
   else if (rc == LISPY_BADJSON)
     o->env = ag_envelope_errorf("invalid_args", "arguments could not be converted: %s", why);
-  else if (rc == LISPY_NOTJSON)
-    o->env = ag_not_json(why);
-  else
-    o->env = ag_error_envelope(rt);
+  else if (rc == LISPY_NOTJSON) o->env = ag_not_json(why);
+  else o->env = ag_error_envelope(rt);
   ag_budget_note(&budget, o->env);
 }
 
@@ -243,14 +242,15 @@ static void ag_run_within(ag_Runtime *rt, ag_Agent *a, const cJSON *args, bool t
 /* Everything up to run's value: the checks in the order of DESIGN.md,
 ** defaults filled into a copy only when one applies, then the call. On
 ** the text path (text not NULL) an ok envelope is left half written. */
-static void ag_dispatch(ag_Runtime *rt, ag_Agent *a, const cJSON *args,
-                        const ag_CallOptions *opt, lispy_Text *text, ag_Outcome *o) {
+static void ag_dispatch(ag_Runtime *rt, ag_Agent *a, const cJSON *args, const ag_CallOptions *opt,
+                        lispy_Text *text, ag_Outcome *o) {
   *o = (ag_Outcome){NULL, lispy_nil(), text, text ? text->len : 0, NULL};
-  if (a->incompatible) {  /* before lint: say why precisely */
+  if (a->incompatible) { /* before lint: say why precisely */
     o->env = ag_envelope_error("context_version", a->incompatible);
   } else if (!ag_agent_ok(a)) {
-    o->env = ag_envelope_errorf("not_found", "agent %s is not callable: it failed to load or lint (see lispy lint)",
-                                a->name ? a->name : a->path);
+    o->env = ag_envelope_errorf(
+        "not_found", "agent %s is not callable: it failed to load or lint (see lispy lint)",
+        a->name ? a->name : a->path);
   } else if (args && !cJSON_IsObject(args)) {
     o->env = ag_envelope_error("invalid_args", "arguments must be a JSON object");
   } else {
@@ -258,8 +258,9 @@ static void ag_dispatch(ag_Runtime *rt, ag_Agent *a, const cJSON *args,
     const cJSON *given = args ? args : empty;
     double t0 = ag_now_ms(), timeout_ms = rt->limits.timeout * 1e3;
     o->env = ag_check_args(rt, a, given, timeout_ms > 0 ? t0 + timeout_ms : 0, &filled);
-    if (!o->env) ag_run_within(rt, a, filled ? filled : given, opt && opt->trace,
-                               timeout_ms > 0 ? timeout_ms - (ag_now_ms() - t0) : 0, o);
+    if (!o->env)
+      ag_run_within(rt, a, filled ? filled : given, opt && opt->trace,
+                    timeout_ms > 0 ? timeout_ms - (ag_now_ms() - t0) : 0, o);
     cJSON_Delete(filled);
     cJSON_Delete(empty);
   }
@@ -325,19 +326,18 @@ cJSON *ag_invoke(ag_Runtime *rt, const char *name, const cJSON *args, const ag_C
   return ag_invoke_agent(rt, a, args, opt);
 }
 
-bool ag_invoke_agent_text(ag_Runtime *rt, ag_Agent *a, const cJSON *args,
-                          const ag_CallOptions *opt, lispy_Text *out) {
+bool ag_invoke_agent_text(ag_Runtime *rt, ag_Agent *a, const cJSON *args, const ag_CallOptions *opt,
+                          lispy_Text *out) {
   ag_Outcome o;
   ag_dispatch(rt, a, args, opt, out, &o);
   return ag_outcome_text(rt, &o);
 }
 
-bool ag_invoke_text(ag_Runtime *rt, const char *name, const cJSON *args,
-                    const ag_CallOptions *opt, lispy_Text *out) {
+bool ag_invoke_text(ag_Runtime *rt, const char *name, const cJSON *args, const ag_CallOptions *opt,
+                    lispy_Text *out) {
   ag_Agent *a = ag_registry_find(rt, name);
   if (a) return ag_invoke_agent_text(rt, a, args, opt, out);
-  ag_Outcome o = {ag_registry_not_found(rt, name), lispy_nil(),
-                  out, out->len, NULL};
+  ag_Outcome o = {ag_registry_not_found(rt, name), lispy_nil(), out, out->len, NULL};
   return ag_outcome_text(rt, &o);
 }
 

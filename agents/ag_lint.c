@@ -24,14 +24,14 @@
 #include "ag_config.h"
 #include "ag_lint_internal.h"
 
-#define AGL_NAME_MAX 64           /* ^[a-zA-Z0-9_-]{1,64}$ */
+#define AGL_NAME_MAX 64 /* ^[a-zA-Z0-9_-]{1,64}$ */
 
 /* ========================================================================
 ** Vocabulary
 ** ======================================================================== */
 
 static const char *const agl_desc_keys[] = {
-  "name", "description", "parameters", "requires_context_version", "requires", "strict",
+    "name", "description", "parameters", "requires_context_version", "requires", "strict",
 };
 
 bool agl_in(const char *s, const char *const *set, size_t n) {
@@ -45,11 +45,11 @@ bool agl_in(const char *s, const char *const *set, size_t n) {
 ** ======================================================================== */
 
 /* Add one diagnostic at p (line 0: the descriptor's position). */
-__attribute__((format(printf, 6, 7)))
-void agl_emit(agl_Lint *x, agl_Pos p, ag_Severity sev, const char *code,
-              const char *hint, const char *fmt, ...) {
+__attribute__((format(printf, 6, 7))) void agl_emit(agl_Lint *x, agl_Pos p, ag_Severity sev,
+                                                    const char *code, const char *hint,
+                                                    const char *fmt, ...) {
   assert(sev <= AG_NOTE);
-  if (x->listed[sev] >= AG_LINT_MAX_DIAGS) {  /* counted, not listed */
+  if (x->listed[sev] >= AG_LINT_MAX_DIAGS) { /* counted, not listed */
     ++*(sev == AG_ERROR ? &x->dropped_errors : &x->dropped_other);
     return;
   }
@@ -101,8 +101,7 @@ static int agl_lev(const char *a, size_t la, const char *b, size_t lb) {
 ** others spend the file's suggestion budget (x->suggest_cells), and once
 ** it is spent there are no more suggestions: a generated descriptor with
 ** thousands of unknown names lints in linear time. */
-const char *agl_suggest(agl_Lint *x, const char *word, const char *const *cands,
-                        size_t n) {
+const char *agl_suggest(agl_Lint *x, const char *word, const char *const *cands, size_t n) {
   size_t lw = strlen(word);
   if (lw > 64) return NULL;
   const char *best = NULL;
@@ -172,8 +171,7 @@ bool agl_matches_type(const cJSON *v, const cJSON *type) {
   if (cJSON_IsString(type)) return agl_has_type(v, type->valuestring);
   if (!cJSON_IsArray(type)) return true;
   const cJSON *t;
-  cJSON_ArrayForEach(t, type)
-    if (cJSON_IsString(t) && agl_has_type(v, t->valuestring)) return true;
+  cJSON_ArrayForEach(t, type) if (cJSON_IsString(t) && agl_has_type(v, t->valuestring)) return true;
   return false;
 }
 
@@ -244,9 +242,9 @@ static bool agl_blank(const char *s) {
 
 static void agl_lint_description(agl_Lint *x) {
   const cJSON *v = agl_get(x->desc, "description");
-  const char *hint = "say what the agent does in one sentence; the model reads it to decide when to call it";
-  if (!v)
-    agl_emit(x, x->here, AG_ERROR, "A104", hint, "descriptor has no :description");
+  const char *hint =
+      "say what the agent does in one sentence; the model reads it to decide when to call it";
+  if (!v) agl_emit(x, x->here, AG_ERROR, "A104", hint, "descriptor has no :description");
   else if (!cJSON_IsString(v))
     agl_emit(x, agl_at_value(x, x->root, "description", x->here), AG_ERROR, "A104", hint,
              ":description must be a string, got %s", agl_json_type(v));
@@ -267,8 +265,10 @@ static void agl_lint_desc_keys(agl_Lint *x) {
       snprintf(hint, sizeof hint, "did you mean :%s?", s);
       agl_emit(x, at, AG_WARNING, "A106", hint, "unknown descriptor key :%s", it->string);
     } else {
-      agl_emit(x, at, AG_NOTE, "A109", "the host only reads :name :description :parameters :requires_context_version :requires",
-               "descriptor key :%s is ignored", it->string);
+      agl_emit(
+          x, at, AG_NOTE, "A109",
+          "the host only reads :name :description :parameters :requires_context_version :requires",
+          "descriptor key :%s is ignored", it->string);
     }
   }
 }
@@ -281,17 +281,20 @@ static void agl_lint_version(agl_Lint *x) {
   if (!agl_is_integer(v) || v->valuedouble < 1) {
     char b[64];
     agl_brief(v, b, sizeof b);
-    agl_emit(x, at, AG_ERROR, "A107", "write a context version number, e.g. :requires_context_version 1",
+    agl_emit(x, at, AG_ERROR, "A107",
+             "write a context version number, e.g. :requires_context_version 1",
              ":requires_context_version must be a positive integer, got %s", b);
     return;
   }
   x->declared_version = v->valuedouble > 1e6 ? 1000000 : (int)v->valuedouble;
   if (x->declared_version > AG_CONTEXT_VERSION) {
     char hint[128];
-    snprintf(hint, sizeof hint, "this host provides context version %d; lower the requirement or upgrade the host",
+    snprintf(hint, sizeof hint,
+             "this host provides context version %d; lower the requirement or upgrade the host",
              AG_CONTEXT_VERSION);
-    agl_emit(x, at, AG_ERROR, "A401", hint, "agent requires context version %d, above the host's %d",
-             x->declared_version, AG_CONTEXT_VERSION);
+    agl_emit(x, at, AG_ERROR, "A401", hint,
+             "agent requires context version %d, above the host's %d", x->declared_version,
+             AG_CONTEXT_VERSION);
   }
 }
 
@@ -314,7 +317,8 @@ static const char *agl_suggest_method(agl_Lint *x, const char *word) {
 static void agl_check_method_version(agl_Lint *x, const ag_MethodSpec *m, agl_Pos at,
                                      const char *written) {
   if (m->version > AG_CONTEXT_VERSION) {
-    agl_emit(x, at, AG_ERROR, "A403", "check (context-has? context ...) before calling it, or upgrade the host",
+    agl_emit(x, at, AG_ERROR, "A403",
+             "check (context-has? context ...) before calling it, or upgrade the host",
              "%s needs context version %d; this host provides %d", written, m->version,
              AG_CONTEXT_VERSION);
   } else if (x->declared_version > 0 && m->version > x->declared_version) {
@@ -347,7 +351,8 @@ static void agl_lint_requires(agl_Lint *x) {
   const agl_Node *node = agl_child(x->src, x->root, "requires");
   if (!v) return;
   if (!cJSON_IsArray(v)) {
-    agl_emit(x, agl_vpos(node, x->here), AG_ERROR, "A108", "e.g. :requires [\"llm\" \"fetch_thread\"]",
+    agl_emit(x, agl_vpos(node, x->here), AG_ERROR, "A108",
+             "e.g. :requires [\"llm\" \"fetch_thread\"]",
              ":requires must be a list of context method names, got %s", agl_json_type(v));
     return;
   }
@@ -359,18 +364,16 @@ static void agl_lint_requires(agl_Lint *x) {
     if (!cJSON_IsString(it))
       agl_emit(x, at, AG_ERROR, "A108", "write method names as strings, e.g. \"llm\"",
                ":requires item is a %s, not a method name", agl_json_type(it));
-    else if (!m)
-      agl_unknown_method(x, it->valuestring, at, false);
-    else
-      agl_check_method_version(x, m, at, it->valuestring);
+    else if (!m) agl_unknown_method(x, it->valuestring, at, false);
+    else agl_check_method_version(x, m, at, it->valuestring);
   }
 }
 
 /* Does :requires list method m (by either spelling)? */
 static bool agl_requires_lists(const cJSON *req, const ag_MethodSpec *m) {
   const cJSON *it;
-  cJSON_ArrayForEach(it, req)
-    if (cJSON_IsString(it) && ag_context_method(it->valuestring) == m) return true;
+  cJSON_ArrayForEach(it, req) if (cJSON_IsString(it) &&
+                                  ag_context_method(it->valuestring) == m) return true;
   return false;
 }
 
@@ -388,9 +391,8 @@ static void agl_lint_method_call(agl_Lint *x, size_t i, const ag_MethodSpec *m) 
   char hint[160];
   snprintf(hint, sizeof hint, "usage: (%s %s", c->name, m->params[0] == '(' ? m->params + 1 : ")");
   if (c->nargs >= 0 && (after < m->min_args || after > m->max_args))
-    agl_emit(x, c->pos, AG_WARNING, "A406", hint,
-             "%s takes %s but is called with %d argument%s", c->name, m->params, c->nargs,
-             c->nargs == 1 ? "" : "s");
+    agl_emit(x, c->pos, AG_WARNING, "A406", hint, "%s takes %s but is called with %d argument%s",
+             c->name, m->params, c->nargs, c->nargs == 1 ? "" : "s");
   agl_check_method_version(x, m, c->pos, c->name);
   const cJSON *req = agl_get(x->desc, "requires");
   if (cJSON_IsArray(req) && !agl_requires_lists(req, m) && !agl_seen_call(x->src, i, m)) {
@@ -409,7 +411,8 @@ static void agl_lint_calls(agl_Lint *x) {
     if (agl_source_defines(x->src, c->name)) continue;
     const ag_MethodSpec *m = ag_context_method(c->name);
     if (m) agl_lint_method_call(x, i, m);
-    else if (!lispy_env_get(x->L, x->a->env, c->name, NULL)) agl_unknown_method(x, c->name, c->pos, true);
+    else if (!lispy_env_get(x->L, x->a->env, c->name, NULL))
+      agl_unknown_method(x, c->name, c->pos, true);
   }
 }
 
@@ -421,8 +424,8 @@ static void agl_lint_calls(agl_Lint *x) {
 _Static_assert(AGL_MAX_PARAMS >= LISPY_MAX_PARAMS, "lint must see every parameter of run");
 
 typedef struct agl_RunInfo {
-  const char *name;           /* "run", "agent-run", "basic-agent-run" */
-  const agl_Fn *fn;           /* its source definition, or NULL */
+  const char *name;                   /* "run", "agent-run", "basic-agent-run" */
+  const agl_Fn *fn;                   /* its source definition, or NULL */
   const char *params[AGL_MAX_PARAMS]; /* fixed parameter names (compiled) */
   int nparams;
   bool rest;
@@ -444,13 +447,14 @@ static void agl_run_info(agl_Lint *x, agl_RunInfo *ri, char *stem, size_t stemle
   ri->name = "run";
   if (x->a->legacy) {
     agl_stem_run(x->path, stem, stemlen);
-    ri->name = agl_source_fn(x->src, "agent-run") || !agl_source_fn(x->src, stem) ? "agent-run" : stem;
+    ri->name =
+        agl_source_fn(x->src, "agent-run") || !agl_source_fn(x->src, stem) ? "agent-run" : stem;
   }
   ri->fn = agl_source_fn(x->src, ri->name);
   lispy_Value f = lispy_deref(x->L, x->a->run_ref);
   int nparams = lispy_fn_nparams(f, &ri->rest);
   if (nparams < 0) {
-    ri->rest = true;        /* a native run: accept anything */
+    ri->rest = true; /* a native run: accept anything */
     return;
   }
   lispy_Value l = lispy_fn_params(f);
@@ -498,8 +502,8 @@ static bool agl_run_context_param(agl_Lint *x, const agl_RunInfo *ri, const cJSO
              "run takes no parameters, but it is called with the context first");
     return false;
   }
-  if (ri->nparams > 0 && agl_get(props, ri->params[0]) &&
-      strcmp(ri->params[0], "context") != 0 && strcmp(ri->params[0], "ctx") != 0) {
+  if (ri->nparams > 0 && agl_get(props, ri->params[0]) && strcmp(ri->params[0], "context") != 0 &&
+      strcmp(ri->params[0], "ctx") != 0) {
     char hint[160];
     snprintf(hint, sizeof hint, "add the context first: (run context %s ...)", ri->params[0]);
     agl_emit(x, agl_param_pos(x, ri, 0), AG_ERROR, "A302", hint,
@@ -519,7 +523,8 @@ static void agl_run_params_known(agl_Lint *x, const agl_RunInfo *ri, const cJSON
     if (sug) snprintf(hint, sizeof hint, "did you mean %s?", sug);
     else snprintf(hint, sizeof hint, "declare it in :parameters :properties, or remove it");
     agl_emit(x, agl_param_pos(x, ri, i), AG_ERROR, "A303", hint,
-             "run parameter %s is not a property of :parameters, so it is always nil", ri->params[i]);
+             "run parameter %s is not a property of :parameters, so it is always nil",
+             ri->params[i]);
   }
 }
 
@@ -551,7 +556,8 @@ static void agl_lint_run(agl_Lint *x) {
   }
   if (x->a->legacy) {
     if (ri.nparams != 2 && !(ri.rest && ri.nparams <= 2))
-      agl_emit(x, agl_param_pos(x, &ri, -1), AG_ERROR, "A306", "(define (agent-run context kwargs) ...)",
+      agl_emit(x, agl_param_pos(x, &ri, -1), AG_ERROR, "A306",
+               "(define (agent-run context kwargs) ...)",
                "legacy run is called as (%s context kwargs) but takes %d parameter%s", ri.name,
                ri.nparams, ri.nparams == 1 ? "" : "s");
     return;
@@ -587,7 +593,8 @@ static bool agl_lint_presence(agl_Lint *x) {
     char why[200] = "";
     cJSON *j = ag_descriptor_json(x->rt, v, why, sizeof why);
     cJSON_Delete(j);
-    agl_emit(x, at, AG_ERROR, "A105", "keep only JSON data in AGENT: strings, numbers, booleans, nil, lists, dicts",
+    agl_emit(x, at, AG_ERROR, "A105",
+             "keep only JSON data in AGENT: strings, numbers, booleans, nil, lists, dicts",
              "descriptor cannot be converted to JSON: %s", why[0] ? why : lispy_type_name(v));
   } else {
     agl_emit(x, x->here, AG_ERROR, "A100",
@@ -601,8 +608,7 @@ static bool agl_lint_presence(agl_Lint *x) {
 static void agl_lint_legacy_params(agl_Lint *x) {
   lispy_Value v;
   if (agl_source_def(x->src, "AGENT") || agl_source_def(x->src, "DESCRIPTOR") ||
-      !lispy_env_get_own(x->L, x->a->env, "agent-parameters", &v) ||
-      lispy_type(v) == LISPY_TDICT)
+      !lispy_env_get_own(x->L, x->a->env, "agent-parameters", &v) || lispy_type(v) == LISPY_TDICT)
     return;
   const agl_Def *d = agl_source_def(x->src, "agent-parameters");
   agl_emit(x, d ? d->value.vpos : x->here, AG_ERROR, "A202",
@@ -631,13 +637,12 @@ static bool agl_ends_with(const char *s, const char *suffix) {
 static void agl_lint_file_name(agl_Lint *x) {
   const char *base = strrchr(x->path, '/');
   base = base ? base + 1 : x->path;
-  if (!agl_ends_with(base, ".lispy")) return;   /* "<repl>" and the like */
+  if (!agl_ends_with(base, ".lispy")) return; /* "<repl>" and the like */
   const cJSON *name = agl_get(x->desc, "name");
   char want[160], got[160], hint[200];
   if (cJSON_IsString(name) && agl_valid_name(name->valuestring))
     agl_file_stem(name->valuestring, x->a->legacy, want, sizeof want);
-  else
-    snprintf(want, sizeof want, "%s", "NAME");
+  else snprintf(want, sizeof want, "%s", "NAME");
   snprintf(hint, sizeof hint, "rename the file to %s_agent.lispy", want);
   agl_Pos top = {1, 1};
   if (!agl_ends_with(base, "_agent.lispy")) {
@@ -655,7 +660,8 @@ static void agl_lint_file_name(agl_Lint *x) {
 /* One descriptor definition only (files: a shell redefines at will). */
 static void agl_lint_duplicates(agl_Lint *x) {
   if (!agl_ends_with(x->path, ".lispy")) return;
-  size_t na = agl_source_def_count(x->src, "AGENT"), nd = agl_source_def_count(x->src, "DESCRIPTOR");
+  size_t na = agl_source_def_count(x->src, "AGENT"),
+         nd = agl_source_def_count(x->src, "DESCRIPTOR");
   if (na + nd < 2) return;
   const agl_Def *d = agl_source_def(x->src, nd && na ? "DESCRIPTOR" : na ? "AGENT" : "DESCRIPTOR");
   if (na && nd)
@@ -663,7 +669,8 @@ static void agl_lint_duplicates(agl_Lint *x) {
              "both AGENT and DESCRIPTOR are defined");
   else
     agl_emit(x, d->pos, AG_WARNING, "A502", "keep one definition",
-             "%s is defined %zu times; the last definition wins", na ? "AGENT" : "DESCRIPTOR", na + nd);
+             "%s is defined %zu times; the last definition wins", na ? "AGENT" : "DESCRIPTOR",
+             na + nd);
 }
 
 /* ========================================================================
@@ -678,8 +685,8 @@ static void agl_lint_dropped(agl_Lint *x) {
   if (x->dropped_errors)
     ag_diags_add(d, x->path, x->here.line, x->here.col, AG_ERROR, "A110",
                  "fix the errors listed first; the rest are often the same mistake",
-                 "%zu more error%s not listed (lint lists %d errors per file)",
-                 x->dropped_errors, x->dropped_errors == 1 ? "" : "s", AG_LINT_MAX_DIAGS);
+                 "%zu more error%s not listed (lint lists %d errors per file)", x->dropped_errors,
+                 x->dropped_errors == 1 ? "" : "s", AG_LINT_MAX_DIAGS);
   if (x->dropped_other)
     ag_diags_add(d, x->path, x->here.line, x->here.col, AG_NOTE, "A111",
                  "fix the ones listed first; the rest are often the same",
@@ -742,7 +749,7 @@ static void agl_lint_descriptor(agl_Lint *x) {
   agl_lint_parameters(x);
   agl_lint_legacy_params(x);
   agl_lint_validator(x, errors_before);
-  if (!x->legacy_style)   /* the legacy style cannot say more */
+  if (!x->legacy_style) /* the legacy style cannot say more */
     agl_strict_schema(x, agl_get(x->desc, "parameters"), agl_child(x->src, x->root, "parameters"),
                       agl_at_value(x, x->root, "parameters", x->here), 0);
   agl_lint_run(x);

@@ -22,15 +22,13 @@
 
 /* One walk over a file's forms. */
 typedef struct ae_Walk {
-  ag_Agent *a;             /* the agent: diagnostics, and its own names */
+  ag_Agent *a; /* the agent: diagnostics, and its own names */
   lispy_State *L;
-  const char *path;        /* for diagnostics */
-  size_t found;            /* load-time host calls seen so far */
+  const char *path; /* for diagnostics */
+  size_t found;     /* load-time host calls seen so far */
 } ae_Walk;
 
-static bool ae_is(const char *s, const char *name) {
-  return s != NULL && strcmp(s, name) == 0;
-}
+static bool ae_is(const char *s, const char *name) { return s != NULL && strcmp(s, name) == 0; }
 
 /* Does calling name reach the host from LisPy: invoke, or a context
 ** method by its binding name (context-llm ...)? A name the file defines
@@ -50,7 +48,8 @@ static void ae_report(ae_Walk *w, lispy_Value form, const char *name) {
                inv ? "remove it: agents never call agents (the shell and hosts invoke them)"
                    : "move the call into run (or a function run calls)",
                "%s is called when the file loads: an agent file's top level cannot call "
-               "agents or use the context", name);
+               "agents or use the context",
+               name);
 }
 
 static void ae_walk(ae_Walk *w, lispy_Value form);
@@ -67,7 +66,7 @@ static void ae_walk_define(ae_Walk *w, const char *head, lispy_Value rest) {
   if (lispy_type(rest) != LISPY_TPAIR) return;
   bool macro = ae_is(head, "defmacro") || ae_is(head, "define-macro");
   if (ae_is(head, "defn")) return;
-  if (lispy_type(lispy_car(rest)) == LISPY_TPAIR && !macro) return;  /* (define (f ...) ...) */
+  if (lispy_type(lispy_car(rest)) == LISPY_TPAIR && !macro) return; /* (define (f ...) ...) */
   ae_walk_items(w, lispy_cdr(rest));
 }
 
@@ -107,8 +106,8 @@ void ag_lint_effects(ag_Runtime *rt, ag_Agent *a, const char *src, size_t len) {
   while (src && pos < len) {
     lispy_Value form;
     int rc = lispy_read(w.L, src, len, &pos, w.path, &form);
-    if (rc != LISPY_OK) break;  /* the end, or a syntax error reported elsewhere */
-    ae_walk(&w, form);  /* allocates nothing: form stays valid */
+    if (rc != LISPY_OK) break; /* the end, or a syntax error reported elsewhere */
+    ae_walk(&w, form);         /* allocates nothing: form stays valid */
   }
   if (w.found > AG_LINT_MAX_EFFECT_DIAGS)
     ag_diags_add(&a->diags, w.path, 0, 0, AG_ERROR, "A407", "fix the calls above, then lint again",

@@ -18,28 +18,28 @@
 #include "ag_internal.h"
 #include "ag_lint_locate.h"
 
-#define AGL_COUNT(a) (sizeof (a) / sizeof (a)[0])
+#define AGL_COUNT(a) (sizeof(a) / sizeof(a)[0])
 
 /* ========================================================================
 ** The state of one lint pass
 ** ======================================================================== */
 
 typedef struct agl_Lint {
-  ag_Agent *a;                /* the agent being linted */
-  ag_Runtime *rt;             /* its runtime */
+  ag_Agent *a;    /* the agent being linted */
+  ag_Runtime *rt; /* its runtime */
   lispy_State *L;
-  const agl_Source *src;      /* positions read back from the source */
-  const char *path;           /* for diagnostics */
-  const cJSON *desc;          /* the descriptor object, or NULL */
-  const agl_Node *root;       /* its position tree, or NULL */
-  agl_Pos here;               /* the descriptor's position (fallback) */
-  int declared_version;       /* requires_context_version, 0 when absent */
-  int64_t suggest_cells;      /* edit-distance work left for suggestions
+  const agl_Source *src; /* positions read back from the source */
+  const char *path;      /* for diagnostics */
+  const cJSON *desc;     /* the descriptor object, or NULL */
+  const agl_Node *root;  /* its position tree, or NULL */
+  agl_Pos here;          /* the descriptor's position (fallback) */
+  int declared_version;  /* requires_context_version, 0 when absent */
+  int64_t suggest_cells; /* edit-distance work left for suggestions
                                  (AG_LINT_SUGGEST_CELLS per file) */
-  size_t listed[3];           /* diagnostics listed, per ag_Severity */
-  size_t dropped_errors;      /* errors past AG_LINT_MAX_DIAGS (A110) */
-  size_t dropped_other;       /* warnings and notes past it (A111) */
-  bool legacy_style;          /* no AGENT / DESCRIPTOR: the legacy defines */
+  size_t listed[3];      /* diagnostics listed, per ag_Severity */
+  size_t dropped_errors; /* errors past AG_LINT_MAX_DIAGS (A110) */
+  size_t dropped_other;  /* warnings and notes past it (A111) */
+  bool legacy_style;     /* no AGENT / DESCRIPTOR: the legacy defines */
 } agl_Lint;
 
 /* ========================================================================
@@ -50,9 +50,9 @@ typedef struct agl_Lint {
 bool agl_in(const char *s, const char *const *set, size_t n);
 /* Add one diagnostic at p (line 0: the descriptor's position); past
 ** AG_LINT_MAX_DIAGS of its severity it is only counted (A110/A111). */
-__attribute__((format(printf, 6, 7)))
-void agl_emit(agl_Lint *x, agl_Pos p, ag_Severity sev, const char *code, const char *hint,
-              const char *fmt, ...);
+__attribute__((format(printf, 6, 7))) void agl_emit(agl_Lint *x, agl_Pos p, ag_Severity sev,
+                                                    const char *code, const char *hint,
+                                                    const char *fmt, ...);
 /* A compact rendering of a JSON value for messages (truncated to n). */
 void agl_brief(const cJSON *v, char *buf, size_t n);
 /* "Did you mean": the closest of the n candidates, or of obj's keys, or

@@ -45,13 +45,9 @@ static agl_Pos agl_pos(lispy_SrcPos p) {
 }
 
 /* Where the car of cell was read. */
-static agl_Pos agl_car_pos(lispy_Value cell) {
-  return agl_pos(lispy_car_pos(cell));
-}
+static agl_Pos agl_car_pos(lispy_Value cell) { return agl_pos(lispy_car_pos(cell)); }
 
-static bool agl_is(lispy_Value v, lispy_Type t) {
-  return lispy_type(v) == t;
-}
+static bool agl_is(lispy_Value v, lispy_Type t) { return lispy_type(v) == t; }
 
 static bool agl_is_sym(lispy_Value v, const char *name) {
   const char *s = lispy_symbol_name(v);
@@ -85,7 +81,7 @@ static void agl_node_free(agl_Node *n) {
 
 /* Append an empty child with the given key (may be NULL) to n. */
 static agl_Node *agl_node_add(agl_Node *n, const char *key, agl_Pos kpos) {
-  free(n->index);  /* an index made before this entry would miss it */
+  free(n->index); /* an index made before this entry would miss it */
   n->index = NULL;
   agl_grow((void **)&n->kids, n->nkids, &n->cap, sizeof *n->kids);
   agl_Node *k = &n->kids[n->nkids++];
@@ -162,8 +158,7 @@ static void agl_value_pairs(agl_Node *n, lispy_Value list, int depth) {
 /* A call form: the dict and list constructors become containers. */
 static void agl_value_call(agl_Node *n, lispy_Value form, int depth) {
   lispy_Value head = lispy_car(form), args = lispy_cdr(form);
-  if (agl_is_sym(head, "dict") || agl_is_sym(head, "make-dict") ||
-      agl_is_sym(head, "hash-map"))
+  if (agl_is_sym(head, "dict") || agl_is_sym(head, "make-dict") || agl_is_sym(head, "hash-map"))
     agl_value_pairs(n, args, depth);
   else if (agl_is_sym(head, "list") || agl_is_sym(head, "vector"))
     agl_value_items(n, args, false, depth);
@@ -238,7 +233,7 @@ const agl_Node *agl_child(const agl_Source *s, const agl_Node *n, const char *ke
       if (strcmp(n->kids[n->index[i] - 1].key, key) == 0) return &n->kids[n->index[i] - 1];
     return NULL;
   }
-  for (size_t i = n->nkids; i-- > 0;)   /* the last duplicate wins */
+  for (size_t i = n->nkids; i-- > 0;) /* the last duplicate wins */
     if (n->kids[i].key && strcmp(n->kids[i].key, key) == 0) return &n->kids[i];
   return NULL;
 }
@@ -298,7 +293,10 @@ static void agl_fn_list_params(agl_Fn *f, lispy_Value list) {
   size_t cap = 0;
   for (; agl_is(list, LISPY_TPAIR); list = lispy_cdr(list)) {
     lispy_Value p = lispy_car(list);
-    if (agl_is_sym(p, "&")) { f->rest = true; return; }
+    if (agl_is_sym(p, "&")) {
+      f->rest = true;
+      return;
+    }
     if (lispy_symbol_name(p)) agl_fn_param(f, lispy_symbol_name(p), agl_car_pos(list), &cap);
   }
   if (!agl_is(list, LISPY_TEMPTY)) f->rest = true;
@@ -309,7 +307,10 @@ static void agl_fn_vec_params(agl_Fn *f, lispy_Value v) {
   size_t cap = 0;
   for (size_t i = 0, n = lispy_vector_length(v); i < n; i++) {
     lispy_Value item = lispy_vector_item(v, i);
-    if (agl_is_sym(item, "&")) { f->rest = true; return; }
+    if (agl_is_sym(item, "&")) {
+      f->rest = true;
+      return;
+    }
     agl_Pos p = agl_pos(lispy_vector_pos(v, i));
     if (!p.line) p = f->params_pos;
     if (lispy_symbol_name(item)) agl_fn_param(f, lispy_symbol_name(item), p, &cap);
@@ -318,8 +319,8 @@ static void agl_fn_vec_params(agl_Fn *f, lispy_Value v) {
 
 /* Record function name (read at npos) with parameter list params read at
 ** ppos. A lone symbol as parameter list collects every argument. */
-static void agl_add_fn(agl_Source *s, const char *name, agl_Pos npos,
-                       lispy_Value params, agl_Pos ppos) {
+static void agl_add_fn(agl_Source *s, const char *name, agl_Pos npos, lispy_Value params,
+                       agl_Pos ppos) {
   agl_grow((void **)&s->fns, s->nfns, &s->capfns, sizeof *s->fns);
   agl_Fn *f = &s->fns[s->nfns++];
   memset(f, 0, sizeof *f);
@@ -355,8 +356,8 @@ static bool agl_lambda_params(lispy_Value expr, lispy_Value *cell) {
 ** Top-level definitions
 ** ======================================================================== */
 
-static void agl_add_def(agl_Source *s, const char *name, agl_Pos npos,
-                        lispy_Value expr, agl_Pos epos) {
+static void agl_add_def(agl_Source *s, const char *name, agl_Pos npos, lispy_Value expr,
+                        agl_Pos epos) {
   agl_grow((void **)&s->defs, s->ndefs, &s->capdefs, sizeof *s->defs);
   agl_Def *d = &s->defs[s->ndefs++];
   memset(d, 0, sizeof *d);
@@ -369,8 +370,8 @@ static void agl_add_def(agl_Source *s, const char *name, agl_Pos npos,
 static void agl_define_fn_form(agl_Source *s, lispy_Value target) {
   lispy_Value namecell = lispy_car(target);
   if (!lispy_symbol_name(lispy_car(namecell))) return;
-  agl_add_fn(s, lispy_symbol_name(lispy_car(namecell)), agl_car_pos(namecell),
-             lispy_cdr(namecell), agl_car_pos(target));
+  agl_add_fn(s, lispy_symbol_name(lispy_car(namecell)), agl_car_pos(namecell), lispy_cdr(namecell),
+             agl_car_pos(target));
 }
 
 /* The cell after target holding a definition's value or parameters,
@@ -415,8 +416,8 @@ static void agl_toplevel(agl_Source *s, lispy_Value form, int depth) {
       agl_toplevel(s, lispy_car(f), depth + 1);
     return;
   }
-  if (!has_target || !(agl_is_sym(head, "define") || agl_is_sym(head, "def") ||
-                       agl_is_sym(head, "defn")))
+  if (!has_target ||
+      !(agl_is_sym(head, "define") || agl_is_sym(head, "def") || agl_is_sym(head, "defn")))
     return;
   if (agl_is(lispy_car(target), LISPY_TPAIR) && !agl_is_sym(head, "defn"))
     agl_define_fn_form(s, target);
@@ -472,8 +473,8 @@ static void agl_scan(agl_Source *s, lispy_Value v, int depth) {
 ** ======================================================================== */
 
 /* Copy definition name's value tree into parent under key. */
-static agl_Node *agl_legacy_field(agl_Source *s, agl_Node *parent,
-                                  const char *key, const char *name) {
+static agl_Node *agl_legacy_field(agl_Source *s, agl_Node *parent, const char *key,
+                                  const char *name) {
   const agl_Def *d = agl_source_def(s, name);
   if (!d) return NULL;
   agl_Node *k = agl_node_add(parent, NULL, d->pos);
@@ -521,14 +522,13 @@ static void agl_legacy_tree(agl_Source *s) {
 ** Reading the file
 ** ======================================================================== */
 
-void agl_source_read(lispy_State *L, const char *src, size_t len,
-                     const char *path, agl_Source *s) {
+void agl_source_read(lispy_State *L, const char *src, size_t len, const char *path, agl_Source *s) {
   memset(s, 0, sizeof *s);
   size_t pos = 0;
   while (src && pos < len) {
     lispy_Value form;
     int rc = lispy_read(L, src, len, &pos, path, &form);
-    if (rc != LISPY_OK) break;  /* the end, or a syntax error: stop there */
+    if (rc != LISPY_OK) break; /* the end, or a syntax error: stop there */
     agl_toplevel(s, form, 0);
     agl_scan(s, form, 0);
   }

@@ -24,35 +24,35 @@
 ** ======================================================================== */
 
 typedef struct agl_Pos {
-  int line, col;              /* 1-based; line 0 means unknown */
+  int line, col; /* 1-based; line 0 means unknown */
 } agl_Pos;
 
 typedef enum agl_Kind {
-  AGL_LEAF,                   /* anything that is not a literal container */
-  AGL_OBJ,                    /* (dict ...), (make-dict ...), {...} */
-  AGL_ARR                     /* '(...), (list ...), [...] */
+  AGL_LEAF, /* anything that is not a literal container */
+  AGL_OBJ,  /* (dict ...), (make-dict ...), {...} */
+  AGL_ARR   /* '(...), (list ...), [...] */
 } agl_Kind;
 
 typedef struct agl_Node {
-  char *key;                  /* key within the parent object, else NULL */
-  agl_Pos kpos;               /* where the key was read */
-  agl_Pos vpos;               /* where the value was read */
+  char *key;    /* key within the parent object, else NULL */
+  agl_Pos kpos; /* where the key was read */
+  agl_Pos vpos; /* where the value was read */
   agl_Kind kind;
-  char *ref;                  /* leaf that is a bare symbol: its name */
-  struct agl_Node *kids;      /* object entries or array items, in order */
+  char *ref;             /* leaf that is a bare symbol: its name */
+  struct agl_Node *kids; /* object entries or array items, in order */
   size_t nkids, cap;
-  size_t *index;              /* object with many entries: a hash table of
+  size_t *index;    /* object with many entries: a hash table of
                                  kid numbers + 1 by key (0: free), built on
                                  the first lookup, so that looking up every
                                  key stays linear (agl_child); or NULL */
-  size_t index_cap;           /* its slots (a power of two) */
+  size_t index_cap; /* its slots (a power of two) */
 } agl_Node;
 
 /* A named tree: a top-level (define NAME literal) other code may refer to. */
 typedef struct agl_Def {
-  char *name;                 /* the symbol defined */
-  agl_Pos pos;                /* where the name was read */
-  agl_Node value;             /* the value expression's tree */
+  char *name;     /* the symbol defined */
+  agl_Pos pos;    /* where the name was read */
+  agl_Node value; /* the value expression's tree */
 } agl_Def;
 
 /* ========================================================================
@@ -60,26 +60,26 @@ typedef struct agl_Def {
 ** ======================================================================== */
 
 typedef struct agl_Param {
-  char *name;                 /* parameter symbol */
-  agl_Pos pos;                /* where it was read */
+  char *name;  /* parameter symbol */
+  agl_Pos pos; /* where it was read */
 } agl_Param;
 
 /* A top-level function definition: (define (f a b) ...), (defn f [a b]),
 ** (define f (lambda (a b) ...)), (def f (fn [a b] ...)). */
 typedef struct agl_Fn {
-  char *name;                 /* the function's name */
-  agl_Pos pos;                /* where the name was read */
-  agl_Pos params_pos;         /* where the parameter list starts */
-  agl_Param *params;          /* fixed parameters, in order */
+  char *name;         /* the function's name */
+  agl_Pos pos;        /* where the name was read */
+  agl_Pos params_pos; /* where the parameter list starts */
+  agl_Param *params;  /* fixed parameters, in order */
   size_t nparams;
-  bool rest;                  /* takes a rest parameter (. r or & r) */
+  bool rest; /* takes a rest parameter (. r or & r) */
 } agl_Fn;
 
 /* A call whose head is a symbol starting with "context-". */
 typedef struct agl_Call {
-  char *name;                 /* "context-llm" */
-  agl_Pos pos;                /* where the head symbol was read */
-  int nargs;                  /* arguments, the context included */
+  char *name;  /* "context-llm" */
+  agl_Pos pos; /* where the head symbol was read */
+  int nargs;   /* arguments, the context included */
 } agl_Call;
 
 /* ========================================================================
@@ -87,21 +87,20 @@ typedef struct agl_Call {
 ** ======================================================================== */
 
 typedef struct agl_Source {
-  agl_Def *defs;              /* every top-level (define NAME expr) */
+  agl_Def *defs; /* every top-level (define NAME expr) */
   size_t ndefs, capdefs;
-  agl_Fn *fns;                /* every top-level function definition */
+  agl_Fn *fns; /* every top-level function definition */
   size_t nfns, capfns;
-  agl_Call *calls;            /* every (context-...) call, in source order */
+  agl_Call *calls; /* every (context-...) call, in source order */
   size_t ncalls, capcalls;
-  agl_Node legacy;            /* the legacy defines as one descriptor tree
+  agl_Node legacy; /* the legacy defines as one descriptor tree
                                  (AGL_OBJ when agent-name or
                                  agent-parameters is defined) */
 } agl_Source;
 
 /* Read src (without evaluating) and fill *s; never fails (positions
 ** simply stay unknown for what could not be read). */
-void agl_source_read(lispy_State *L, const char *src, size_t len,
-                     const char *path, agl_Source *s);
+void agl_source_read(lispy_State *L, const char *src, size_t len, const char *path, agl_Source *s);
 void agl_source_free(agl_Source *s);
 
 /* The last top-level definition of name (value trees), or NULL. */

@@ -41,7 +41,7 @@ static const char *const agl_keywords[] = {
 /* clang-format on */
 
 static const char *const agl_types[] = {
-  "string", "number", "integer", "boolean", "object", "array", "null",
+    "string", "number", "integer", "boolean", "object", "array", "null",
 };
 
 /* Type names from other languages, and the JSON Schema name to use. */
@@ -67,7 +67,7 @@ static const char *const agl_strict_unsupported[] = {
 
 /* String formats strict mode supports. */
 static const char *const agl_strict_formats[] = {
-  "date-time", "time", "date", "duration", "email", "hostname", "ipv4", "ipv6", "uuid",
+    "date-time", "time", "date", "duration", "email", "hostname", "ipv4", "ipv6", "uuid",
 };
 
 /* ========================================================================
@@ -103,7 +103,8 @@ static void agl_lint_type_name(agl_Lint *x, const char *t, agl_Pos at) {
     if (strcmp(t, agl_type_aliases[i][0]) == 0) sug = agl_type_aliases[i][1];
   if (!sug) sug = agl_suggest(x, t, agl_types, AGL_COUNT(agl_types));
   if (sug) snprintf(hint, sizeof hint, "did you mean \"%s\"?", sug);
-  else snprintf(hint, sizeof hint, "use one of string, number, integer, boolean, object, array, null");
+  else
+    snprintf(hint, sizeof hint, "use one of string, number, integer, boolean, object, array, null");
   agl_emit(x, at, AG_ERROR, "A204", hint, "unknown type \"%.60s\"", t);
 }
 
@@ -126,13 +127,15 @@ static void agl_lint_type(agl_Lint *x, const cJSON *s, const agl_Node *n, agl_Po
   cJSON_ArrayForEach(it, t) {
     agl_Pos iat = agl_vpos(agl_item(x->src, tn, i++), tat);
     if (cJSON_IsString(it)) agl_lint_type_name(x, it->valuestring, iat);
-    else agl_emit(x, iat, AG_ERROR, "A204", NULL, ":type list item is a %s, not a type name",
-                  agl_json_type(it));
+    else
+      agl_emit(x, iat, AG_ERROR, "A204", NULL, ":type list item is a %s, not a type name",
+               agl_json_type(it));
   }
 }
 
 /* properties: a dict of name -> schema dict. */
-static void agl_lint_properties(agl_Lint *x, const cJSON *s, const agl_Node *n, agl_Pos at, int depth) {
+static void agl_lint_properties(agl_Lint *x, const cJSON *s, const agl_Node *n, agl_Pos at,
+                                int depth) {
   const cJSON *p = agl_get(s, "properties");
   const agl_Node *pn = agl_child(x->src, n, "properties");
   agl_Pos pat = agl_vpos(pn, at);
@@ -152,7 +155,8 @@ static void agl_lint_properties(agl_Lint *x, const cJSON *s, const agl_Node *n, 
     char hint[160];
     snprintf(hint, sizeof hint, "write a schema dict, e.g. :%s {:type \"%s\"}", it->string,
              cJSON_IsString(it) && agl_in(it->valuestring, agl_types, AGL_COUNT(agl_types))
-                 ? it->valuestring : "string");
+                 ? it->valuestring
+                 : "string");
     agl_emit(x, agl_vpos(kn, pat), AG_ERROR, "A203", hint,
              "property %s: schema must be a dict, got %s", it->string, agl_json_type(it));
   }
@@ -180,7 +184,9 @@ static void agl_lint_required(agl_Lint *x, const cJSON *s, const agl_Node *n, ag
       const char *sug = agl_suggest_key(x, it->valuestring, props);
       char hint[160];
       if (sug) snprintf(hint, sizeof hint, "did you mean \"%s\"?", sug);
-      else snprintf(hint, sizeof hint, "add %s to :properties or drop it from :required", it->valuestring);
+      else
+        snprintf(hint, sizeof hint, "add %s to :properties or drop it from :required",
+                 it->valuestring);
       agl_emit(x, iat, AG_ERROR, "A206", hint, ":required names unknown property \"%.60s\"",
                it->valuestring);
     }
@@ -201,8 +207,7 @@ static void agl_wrong_type(agl_Lint *x, const cJSON *v, const cJSON *type, agl_P
 
 static bool agl_enum_has(const cJSON *e, const cJSON *v) {
   const cJSON *it;
-  cJSON_ArrayForEach(it, e)
-    if (cJSON_Compare(it, v, true)) return true;
+  cJSON_ArrayForEach(it, e) if (cJSON_Compare(it, v, true)) return true;
   return false;
 }
 
@@ -274,11 +279,13 @@ static void agl_lint_schema_dict(agl_Lint *x, const cJSON *s, const agl_Node *n,
   }
 }
 
-static void agl_lint_subschemas(agl_Lint *x, const cJSON *s, const agl_Node *n, agl_Pos at, int depth) {
+static void agl_lint_subschemas(agl_Lint *x, const cJSON *s, const agl_Node *n, agl_Pos at,
+                                int depth) {
   static const char *const lists[] = {"anyOf", "oneOf", "allOf", "prefixItems"};
   static const char *const singles[] = {"items", "not"};
   for (size_t i = 0; i < AGL_COUNT(lists); i++) agl_lint_schema_list(x, s, n, at, lists[i], depth);
-  for (size_t i = 0; i < AGL_COUNT(singles); i++) agl_lint_subschema(x, s, n, at, singles[i], depth);
+  for (size_t i = 0; i < AGL_COUNT(singles); i++)
+    agl_lint_subschema(x, s, n, at, singles[i], depth);
   if (cJSON_IsObject(agl_get(s, "additionalProperties")))
     agl_lint_subschema(x, s, n, at, "additionalProperties", depth);
   agl_lint_schema_dict(x, s, n, at, "$defs", depth);
@@ -321,9 +328,10 @@ void agl_lint_parameters(agl_Lint *x) {
     agl_emit(x, at, AG_ERROR, "A202", "add :type \"object\" to :parameters",
              ":parameters has no :type; it must be \"object\"");
   else if (!cJSON_IsString(t) || strcmp(t->valuestring, "object") != 0)
-    agl_emit(x, agl_at_value(x, pn, "type", at), AG_ERROR, "A202",
-             "arguments arrive as one object: use :type \"object\" and put the values in :properties",
-             ":parameters must have :type \"object\"");
+    agl_emit(
+        x, agl_at_value(x, pn, "type", at), AG_ERROR, "A202",
+        "arguments arrive as one object: use :type \"object\" and put the values in :properties",
+        ":parameters must have :type \"object\"");
   agl_lint_schema(x, p, pn, at, 0);
 }
 
@@ -365,7 +373,7 @@ void agl_lint_validator(agl_Lint *x, size_t errors_before) {
   bool quiet = ag_diags_count(&x->a->diags, AG_ERROR) > errors_before;
   for (size_t i = 0; !sch && !quiet && i < ag_schema_errors_count(&errs); i++) {
     const char *ptr = ag_schema_error_pointer(&errs, i);
-    size_t plen = strlen(ptr);   /* long pointers: keep the end */
+    size_t plen = strlen(ptr); /* long pointers: keep the end */
     agl_emit(x, agl_vpos(agl_pointer_node(x, pn, ptr), at), AG_ERROR, "A210",
              "fix the keyword's value (see docs/lint.md#a210)", "invalid schema at %s%s: %.400s",
              plen > 80 ? "..." : "", plen ? ptr + (plen > 80 ? plen - 77 : 0) : "/",
@@ -398,9 +406,10 @@ static void agl_strict_object(agl_Lint *x, const cJSON *s, const agl_Node *n, ag
     snprintf(missing + used, sizeof missing - used, "%s%s", nmiss++ ? ", " : "", it->string);
     const cJSON *t = agl_get(it, "type");
     if (nmiss == 1)
-      snprintf(hint, sizeof hint, "list them in :required and allow null to keep them optional, "
-               "e.g. :%.40s {:type [\"%.20s\" \"null\"]}", it->string,
-               cJSON_IsString(t) ? t->valuestring : "string");
+      snprintf(hint, sizeof hint,
+               "list them in :required and allow null to keep them optional, "
+               "e.g. :%.40s {:type [\"%.20s\" \"null\"]}",
+               it->string, cJSON_IsString(t) ? t->valuestring : "string");
   }
   ag_names_free(&required);
   if (nmiss)
@@ -409,25 +418,28 @@ static void agl_strict_object(agl_Lint *x, const cJSON *s, const agl_Node *n, ag
   const cJSON *ap = agl_get(s, "additionalProperties");
   if (!cJSON_IsFalse(ap))
     agl_emit(x, ap ? agl_at_value(x, n, "additionalProperties", at) : at, AG_NOTE, "A602",
-             "add :additionalProperties false", "strict mode: objects need :additionalProperties false");
+             "add :additionalProperties false",
+             "strict mode: objects need :additionalProperties false");
 }
 
 /* Keywords strict mode rejects, formats it does not know, missing types. */
 static void agl_strict_keywords(agl_Lint *x, const cJSON *s, const agl_Node *n, agl_Pos at) {
   const cJSON *it, *f = agl_get(s, "format");
-  cJSON_ArrayForEach(it, s)
-    if (agl_in(it->string, agl_strict_unsupported, AGL_COUNT(agl_strict_unsupported)))
+  cJSON_ArrayForEach(
+      it, s) if (agl_in(it->string, agl_strict_unsupported, AGL_COUNT(agl_strict_unsupported)))
       agl_emit(x, agl_at_key(x, n, it->string, at), AG_NOTE, "A603",
                "strict mode drops or rejects it; describe the constraint in :description instead",
                "strict mode does not support :%s", it->string);
-  if (cJSON_IsString(f) && !agl_in(f->valuestring, agl_strict_formats, AGL_COUNT(agl_strict_formats)))
+  if (cJSON_IsString(f) &&
+      !agl_in(f->valuestring, agl_strict_formats, AGL_COUNT(agl_strict_formats)))
     agl_emit(x, agl_at_value(x, n, "format", at), AG_NOTE, "A603",
              "supported: date-time time date duration email hostname ipv4 ipv6 uuid",
              "strict mode does not support format \"%.60s\"", f->valuestring);
 }
 
 /* Each schema of a properties dict must say its type. */
-static void agl_strict_properties(agl_Lint *x, const cJSON *s, const agl_Node *n, agl_Pos at, int depth) {
+static void agl_strict_properties(agl_Lint *x, const cJSON *s, const agl_Node *n, agl_Pos at,
+                                  int depth) {
   const cJSON *props = agl_get(s, "properties"), *it;
   const agl_Node *pn = agl_child(x->src, n, "properties");
   if (!cJSON_IsObject(props)) return;

@@ -11,25 +11,25 @@
 
 typedef struct ag_LlmRule {
   char *pattern, *reply;
-  pcre2_code *re;          /* case-insensitive, UTF */
+  pcre2_code *re; /* case-insensitive, UTF */
 } ag_LlmRule;
 
 /* Bytes a namespace's store holds, kept beside the store so that a save
 ** costs the size of what it saves, not of the whole store. */
 typedef struct ag_StoreUse {
-  char *ns;                /* the namespace (an agent's name) */
-  size_t bytes;            /* ag_json_weight of its keys and values */
+  char *ns;     /* the namespace (an agent's name) */
+  size_t bytes; /* ag_json_weight of its keys and values */
 } ag_StoreUse;
 
 typedef struct ag_Mock {
-  cJSON *fixture;          /* as loaded, for reset */
-  cJSON *state;            /* working copy: fields, threads, ..., store, logs */
+  cJSON *fixture; /* as loaded, for reset */
+  cJSON *state;   /* working copy: fields, threads, ..., store, logs */
   ag_LlmRule *rules;
   size_t nrules, caprules;
-  ag_StoreUse *use;        /* per-namespace store size (AG_MAX_STORE_BYTES) */
+  ag_StoreUse *use; /* per-namespace store size (AG_MAX_STORE_BYTES) */
   size_t nuse, capuse;
-  size_t log_bytes;        /* what state.logs holds (AG_MAX_LOG_BYTES) */
-  size_t logs_dropped;     /* oldest lines dropped to stay under the cap */
+  size_t log_bytes;    /* what state.logs holds (AG_MAX_LOG_BYTES) */
+  size_t logs_dropped; /* oldest lines dropped to stay under the cap */
 } ag_Mock;
 
 static const char *const ag_tables[] = {"threads", "posts", "agents", "records"};
@@ -53,7 +53,10 @@ static bool ag_mock_rule_add(ag_Mock *m, const char *pattern, const char *reply,
   if (m->nrules == m->caprules) {
     size_t ncap = m->caprules ? m->caprules * 2 : 8;
     ag_LlmRule *nr = realloc(m->rules, ncap * sizeof *nr);
-    if (!nr) { pcre2_code_free(re); return false; }
+    if (!nr) {
+      pcre2_code_free(re);
+      return false;
+    }
     m->rules = nr;
     m->caprules = ncap;
   }
@@ -123,8 +126,8 @@ static bool ag_mock_key(const cJSON *id, char *buf, size_t len) {
   return true;
 }
 
-static cJSON *ag_mock_fetch(ag_Mock *m, const char *table, const char *what,
-                            const cJSON *args, char **err) {
+static cJSON *ag_mock_fetch(ag_Mock *m, const char *table, const char *what, const cJSON *args,
+                            char **err) {
   char key[256], msg[400];
   if (!ag_mock_key(cJSON_GetArrayItem(args, 0), key, sizeof key)) {
     snprintf(msg, sizeof msg, "the %s id must be a string or a number", what);
@@ -192,7 +195,7 @@ static void ag_mock_use_free(ag_Mock *m) {
 /* The weight of one store entry (its key and value). */
 static size_t ag_mock_entry_weight(const cJSON *item) {
   if (!item) return 0;
-  cJSON one = *item;  /* a shallow copy without its siblings */
+  cJSON one = *item; /* a shallow copy without its siblings */
   one.next = one.prev = NULL;
   return ag_json_weight(&one);
 }
@@ -214,12 +217,13 @@ static cJSON *ag_mock_save(ag_Mock *m, const char *ns, const cJSON *args, char *
     *err = strdup("out of memory saving the value");
     return NULL;
   }
-  size_t add = ag_json_weight(item) + strlen(key->valuestring) + 1;  /* with its key */
+  size_t add = ag_json_weight(item) + strlen(key->valuestring) + 1; /* with its key */
   size_t old = ag_mock_entry_weight(cJSON_GetObjectItemCaseSensitive(store, key->valuestring));
   if (use->bytes - old + add > AG_MAX_STORE_BYTES) {
     cJSON_Delete(item);
     char msg[300];
-    snprintf(msg, sizeof msg, "the agent's store is full: it holds %zu bytes and this value "
+    snprintf(msg, sizeof msg,
+             "the agent's store is full: it holds %zu bytes and this value "
              "needs %zu more; the quota is %u bytes (hint: save less, or overwrite old keys)",
              use->bytes, add, AG_MAX_STORE_BYTES);
     *err = strdup(msg);
@@ -252,10 +256,10 @@ static cJSON *ag_mock_log(ag_Mock *m, const cJSON *args, char **err) {
   cJSON *e = cJSON_CreateObject();
   cJSON_AddStringToObject(e, "level", cJSON_IsString(level) ? level->valuestring : "info");
   size_t w = ag_json_weight(msg);
-  if (w > AG_MAX_LOG_BYTES / 4) {  /* one line may not push out all the others */
+  if (w > AG_MAX_LOG_BYTES / 4) { /* one line may not push out all the others */
     char note[120];
-    snprintf(note, sizeof note, "(a log line of %zu bytes, over the limit of %u, was dropped)",
-             w, AG_MAX_LOG_BYTES / 4);
+    snprintf(note, sizeof note, "(a log line of %zu bytes, over the limit of %u, was dropped)", w,
+             AG_MAX_LOG_BYTES / 4);
     cJSON_AddStringToObject(e, "message", note);
   } else if (cJSON_IsString(msg)) {
     cJSON_AddStringToObject(e, "message", msg->valuestring);
@@ -264,7 +268,7 @@ static cJSON *ag_mock_log(ag_Mock *m, const cJSON *args, char **err) {
   }
   cJSON_AddItemToArray(logs, e);
   m->log_bytes += ag_mock_entry_weight(e);
-  while (m->log_bytes > AG_MAX_LOG_BYTES && logs->child != e) {  /* drop the oldest */
+  while (m->log_bytes > AG_MAX_LOG_BYTES && logs->child != e) { /* drop the oldest */
     cJSON *old = cJSON_DetachItemViaPointer(logs, logs->child);
     m->log_bytes -= ag_mock_entry_weight(old);
     m->logs_dropped++;
@@ -279,14 +283,14 @@ static cJSON *ag_mock_log(ag_Mock *m, const cJSON *args, char **err) {
 ** ======================================================================== */
 
 static cJSON *ag_mock_call(void *self, const char *ns, const char *method, const cJSON *args,
-                          char **err) {
+                           char **err) {
   ag_Mock *m = self;
   if (strcmp(method, "llm") == 0) return ag_mock_llm(m, args, err);
   if (strcmp(method, "save") == 0) return ag_mock_save(m, ns, args, err);
   if (strcmp(method, "load") == 0) return ag_mock_load(m, ns, args, err);
   if (strcmp(method, "log") == 0) return ag_mock_log(m, args, err);
   for (size_t i = 0; i < sizeof ag_tables / sizeof ag_tables[0]; i++) {
-    const char *what = method + 6;  /* "fetch_thread" -> "thread" */
+    const char *what = method + 6; /* "fetch_thread" -> "thread" */
     if (strncmp(method, "fetch_", 6) == 0 && strncmp(ag_tables[i], what, strlen(what)) == 0)
       return ag_mock_fetch(m, ag_tables[i], what, args, err);
   }
@@ -341,9 +345,7 @@ static bool ag_mock_init_state(ag_Mock *m, char **err) {
   return true;
 }
 
-static void ag_mock_reset(void *self) {
-  ag_mock_init_state(self, NULL);
-}
+static void ag_mock_reset(void *self) { ag_mock_init_state(self, NULL); }
 
 static void ag_mock_destroy(void *self) {
   ag_Mock *m = self;
@@ -367,8 +369,8 @@ bool ag_mock_new(const cJSON *fixture, ag_Backend *out, char **err) {
     ag_mock_destroy(m);
     return false;
   }
-  *out = (ag_Backend){"mock", m, ag_mock_call, ag_mock_fields, ag_mock_describe,
-                      ag_mock_reset, ag_mock_destroy};
+  *out = (ag_Backend){
+      "mock", m, ag_mock_call, ag_mock_fields, ag_mock_describe, ag_mock_reset, ag_mock_destroy};
   return true;
 }
 

@@ -43,7 +43,7 @@ ag_Names ag_names(const cJSON *src, bool keys) {
 }
 
 bool ag_names_has(const ag_Names *set, const char *name) {
-  if (!set->slots) {  /* out of memory: scan */
+  if (!set->slots) { /* out of memory: scan */
     const cJSON *it;
     cJSON_ArrayForEach(it, set->src) {
       const char *s = set->keys ? it->string : cJSON_IsString(it) ? it->valuestring : NULL;

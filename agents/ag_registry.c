@@ -18,7 +18,8 @@
 #define AG_SUFFIX "_agent.lispy"
 
 void ag_registry_add_dir(ag_Runtime *rt, const char *dir) {
-  for (size_t i = 0; i < rt->ndirs; i++) if (strcmp(rt->dirs[i], dir) == 0) return;
+  for (size_t i = 0; i < rt->ndirs; i++)
+    if (strcmp(rt->dirs[i], dir) == 0) return;
   char **nd = realloc(rt->dirs, (rt->ndirs + 1) * sizeof *nd);
   if (!nd) return;
   rt->dirs = nd;
@@ -32,7 +33,10 @@ const char *ag_registry_dir(const ag_Runtime *rt, size_t i) { return rt->dirs[i]
 ** Globbing
 ** ======================================================================== */
 
-typedef struct ag_Paths { char **items; size_t n, cap; } ag_Paths;
+typedef struct ag_Paths {
+  char **items;
+  size_t n, cap;
+} ag_Paths;
 
 static void ag_paths_add(ag_Paths *p, char *path) {
   if (p->n == p->cap) {
@@ -57,10 +61,11 @@ static bool ag_has_suffix(const char *name) {
 /* Every *_agent.lispy in the folders, sorted, each path once. */
 static void ag_glob(ag_Runtime *rt, ag_Paths *out, ag_Diags *diags) {
   for (size_t i = 0; i < rt->ndirs; i++) {
-    DIR *d = opendir(rt->dirs[i]);  /* O_DIRECTORY|O_NONBLOCK: a FIFO fails, never blocks */
+    DIR *d = opendir(rt->dirs[i]); /* O_DIRECTORY|O_NONBLOCK: a FIFO fails, never blocks */
     if (!d) {
-      ag_diags_add(diags, rt->dirs[i], 0, 0, AG_WARNING, "A004", "check --agents and LISPY_AGENTS_PATH",
-                   "agent folder cannot be read: %s", strerror(errno));
+      ag_diags_add(diags, rt->dirs[i], 0, 0, AG_WARNING, "A004",
+                   "check --agents and LISPY_AGENTS_PATH", "agent folder cannot be read: %s",
+                   strerror(errno));
       continue;
     }
     struct dirent *e;
@@ -127,11 +132,11 @@ static void ag_scan_one(ag_Runtime *rt, size_t nsorted, const char *path, ag_Sca
   uint64_t hash = src ? ag_hash_bytes(src, len) : ag_hash_bytes(why, strlen(why));
   if (old && old->hash == hash) {
     free(src);
-    return;  /* unchanged (or failing to read the same way) */
+    return; /* unchanged (or failing to read the same way) */
   }
   ag_Agent *a = src ? ag_agent_load_source(rt, src, len, path) : ag_agent_unreadable(rt, path, why);
   free(src);
-  rt->registry_gen++;  /* the index must not keep a freed agent */
+  rt->registry_gen++; /* the index must not keep a freed agent */
   if (old) {
     ag_agent_free(old);
     rt->files[idx] = a;
@@ -192,7 +197,7 @@ void ag_registry_scan(ag_Runtime *rt, ag_ScanReport *r) {
   ag_diags_init(&r->diags);
   ag_Paths paths = {NULL, 0, 0};
   ag_glob(rt, &paths, &r->diags);
-  size_t nsorted = rt->nfiles;  /* files added by this scan go after these */
+  size_t nsorted = rt->nfiles; /* files added by this scan go after these */
   if (nsorted > 1) qsort(rt->files, nsorted, sizeof *rt->files, ag_cmp_agent_path);
   for (size_t i = 0; i < paths.n; i++) ag_scan_one(rt, nsorted, paths.items[i], r);
   ag_scan_removed(rt, &paths, r);
@@ -205,7 +210,8 @@ void ag_registry_scan(ag_Runtime *rt, ag_ScanReport *r) {
     ag_Agent *a = rt->files[i];
     for (size_t k = 0; k < a->diags.n; k++) {
       const ag_Diag *g = &a->diags.items[k];
-      ag_diags_add(&r->diags, g->path, g->line, g->col, g->severity, g->code, g->hint, "%s", g->message);
+      ag_diags_add(&r->diags, g->path, g->line, g->col, g->severity, g->code, g->hint, "%s",
+                   g->message);
     }
     r->nbroken += !ag_agent_ok(a);
   }
@@ -282,8 +288,7 @@ static const ag_Agent *ag_registry_by_stem(const ag_Runtime *rt, const char *nam
   for (size_t i = 0; i < rt->nfiles; i++) {
     const char *base = strrchr(rt->files[i]->path, '/');
     base = base ? base + 1 : rt->files[i]->path;
-    if (strncmp(base, name, n) == 0 && strcmp(base + n, "_agent.lispy") == 0)
-      return rt->files[i];
+    if (strncmp(base, name, n) == 0 && strcmp(base + n, "_agent.lispy") == 0) return rt->files[i];
   }
   return NULL;
 }
@@ -297,8 +302,10 @@ static cJSON *ag_registry_broken(const ag_Agent *a, const char *name) {
       break;
     }
   char msg[2400];
-  snprintf(msg, sizeof msg, "agent \"%.300s\" is not callable: %.600s failed to load or lint: "
-           "%.800s (hint: lispy lint %.300s)", name, a->path, why, a->path);
+  snprintf(msg, sizeof msg,
+           "agent \"%.300s\" is not callable: %.600s failed to load or lint: "
+           "%.800s (hint: lispy lint %.300s)",
+           name, a->path, why, a->path);
   return ag_envelope_error("not_found", msg);
 }
 
@@ -348,7 +355,7 @@ void ag_registry_put(ag_Runtime *rt, ag_Agent *a) {
 void ag_registry_remove_defined(ag_Runtime *rt) {
   rt->registry_gen++;
   for (size_t i = 0; i < rt->ndefined; i++) ag_agent_free(rt->defined[i]);
-  if (rt->ndefined) lispy_gc(rt->L);  /* their environments go at once, as on a rescan */
+  if (rt->ndefined) lispy_gc(rt->L); /* their environments go at once, as on a rescan */
   rt->ndefined = 0;
 }
 

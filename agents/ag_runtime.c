@@ -17,7 +17,7 @@
 #include "ag_internal.h"
 
 uint64_t ag_hash_bytes(const char *s, size_t len) {
-  uint64_t h = 1469598103934665603ULL;  /* FNV-1a 64 */
+  uint64_t h = 1469598103934665603ULL; /* FNV-1a 64 */
   for (size_t i = 0; i < len; i++) {
     h ^= (unsigned char)s[i];
     h *= 1099511628211ULL;
@@ -83,7 +83,8 @@ static bool ag_file_acceptable(const struct stat *st, size_t max, char *why, siz
   if ((uintmax_t)st->st_size > max) {
     char cap[64];
     ag_format_bytes(max, cap, sizeof cap);
-    snprintf(why, len, "it is %jd bytes, above the agent file cap of %s", (intmax_t)st->st_size, cap);
+    snprintf(why, len, "it is %jd bytes, above the agent file cap of %s", (intmax_t)st->st_size,
+             cap);
     return false;
   }
   return true;
@@ -94,7 +95,7 @@ static bool ag_file_acceptable(const struct stat *st, size_t max, char *why, siz
 ** the size fstat saw: the buffer starts there, so one read usually does. */
 static char *ag_read_fd(int fd, size_t max, size_t hint, size_t *len, char *why, size_t whylen) {
   size_t cap = hint < 4096 ? 4096 : hint + 1, n = 0;
-  if (cap > max + 1) cap = max + 1;  /* room for one byte past the cap */
+  if (cap > max + 1) cap = max + 1; /* room for one byte past the cap */
   char *buf = malloc(cap + 1);
   for (;;) {
     if (!buf) {
@@ -108,7 +109,7 @@ static char *ag_read_fd(int fd, size_t max, size_t hint, size_t *len, char *why,
       free(buf);
       return NULL;
     }
-    if (n == cap) {  /* n <= max here, so cap < max + 1 can grow */
+    if (n == cap) { /* n <= max here, so cap < max + 1 can grow */
       size_t ncap = cap > (max + 1) / 2 ? max + 1 : cap * 2;
       char *nb = realloc(buf, ncap + 1);
       if (!nb) free(buf);
@@ -168,7 +169,7 @@ ag_Runtime *ag_runtime_new(void) {
   rt->limits = lispy_default_limits();
   rt->backend_gen = 1;
   lispy_set_limits(rt->L, &rt->limits);
-  lispy_set_json_cap(rt->L, AG_MAX_RESULT_BYTES);  /* results, error data, descriptors */
+  lispy_set_json_cap(rt->L, AG_MAX_RESULT_BYTES); /* results, error data, descriptors */
   ag_context_register(rt);
   return rt;
 }
@@ -219,8 +220,10 @@ static const char *ag_limit_expects(const char *name) {
   if (strcmp(name, "memory") == 0)
     return "a whole number of bytes (0: unlimited), optionally with k, m or g (KiB, MiB, GiB)";
   if (strcmp(name, "fuel") == 0)
-    return "a whole number of steps (0: unlimited), optionally with k, m or g (thousand, million, billion)";
-  return "a whole number of nested calls (0: the default), optionally with k, m or g (thousand, million, billion)";
+    return "a whole number of steps (0: unlimited), optionally with k, m or g (thousand, million, "
+           "billion)";
+  return "a whole number of nested calls (0: the default), optionally with k, m or g (thousand, "
+         "million, billion)";
 }
 
 static void ag_limit_store(lispy_Limits *l, const char *name, uint64_t v) {
@@ -236,15 +239,19 @@ static uint64_t ag_suffix_scale(const char *name, const char *s) {
   if (*s == '\0') return 1;
   if (s[1] != '\0') return 0;
   switch (*s) {
-  case 'k': case 'K': return base;
-  case 'm': case 'M': return base * base;
-  case 'g': case 'G': return base * base * base;
-  default: return 0;
+    case 'k':
+    case 'K': return base;
+    case 'm':
+    case 'M': return base * base;
+    case 'g':
+    case 'G': return base * base * base;
+    default: return 0;
   }
 }
 
 /* digits [k|m|g], within the limit's range. */
-static bool ag_parse_whole(lispy_Limits *l, const char *name, const char *text, char *why, size_t len) {
+static bool ag_parse_whole(lispy_Limits *l, const char *name, const char *text, char *why,
+                           size_t len) {
   uint64_t v = 0, max = ag_limit_max(name);
   const char *p = text;
   bool overflow = false;
@@ -273,15 +280,18 @@ static bool ag_parse_seconds(lispy_Limits *l, const char *text, char *why, size_
   p += int_digits;
   if (int_digits && *p == '.') {
     size_t frac = strspn(p + 1, "0123456789");
-    p = frac ? p + 1 + frac : text;  /* "2." is not a number */
+    p = frac ? p + 1 + frac : text; /* "2." is not a number */
   }
   double scale = strcmp(p, "ms") == 0 ? 1e-3 : (*p == '\0' || strcmp(p, "s") == 0) ? 1 : 0;
   if (!int_digits || p == text || scale == 0) {
-    snprintf(why, len, "expected seconds as a decimal number (2, 0.25; 0: no limit), "
-             "optionally with s or ms; got '%.80s'", text);
+    snprintf(why, len,
+             "expected seconds as a decimal number (2, 0.25; 0: no limit), "
+             "optionally with s or ms; got '%.80s'",
+             text);
     return false;
   }
-  double v = int_digits > 20 ? INFINITY : strtod(text, NULL) * scale;  /* the prefix is plain decimal */
+  double v =
+      int_digits > 20 ? INFINITY : strtod(text, NULL) * scale; /* the prefix is plain decimal */
   if (!(v <= AG_MAX_TIMEOUT_SECONDS)) {
     snprintf(why, len, "'%.80s' is too large (at most %.0f seconds)", text, AG_MAX_TIMEOUT_SECONDS);
     return false;
@@ -310,7 +320,8 @@ bool ag_limit_set_number(lispy_Limits *l, const char *name, double v, char *why,
   if (!ag_limit_known(name, why, whylen)) return false;
   if (strcmp(name, "timeout") == 0) {
     if (!(v >= 0 && v <= AG_MAX_TIMEOUT_SECONDS)) {
-      snprintf(why, whylen, "limit \"timeout\" must be seconds from 0 to %.0f", AG_MAX_TIMEOUT_SECONDS);
+      snprintf(why, whylen, "limit \"timeout\" must be seconds from 0 to %.0f",
+               AG_MAX_TIMEOUT_SECONDS);
       return false;
     }
     l->timeout = v;

@@ -134,9 +134,7 @@ void ag_schema_errors_free(ag_SchemaErrors *errs) {
   errs->deadline_ms = deadline_ms;
 }
 
-size_t ag_schema_errors_count(const ag_SchemaErrors *errs) {
-  return errs ? errs->count : 0;
-}
+size_t ag_schema_errors_count(const ag_SchemaErrors *errs) { return errs ? errs->count : 0; }
 
 const char *ag_schema_error_pointer(const ag_SchemaErrors *errs, size_t i) {
   return errs && i < errs->count ? errs->items[i].pointer : NULL;
@@ -154,7 +152,7 @@ char *ag_schema_errors_join(const ag_SchemaErrors *errs, const char *sep) {
   }
   if (errs && errs->dropped > 0)
     ag_sc_buf_put_owned(&b, ag_sc_format("%s... and %zu more error%s", errs->count ? sep : "",
-                             errs->dropped, errs->dropped == 1 ? "" : "s"));
+                                         errs->dropped, errs->dropped == 1 ? "" : "s"));
   return ag_sc_buf_take(&b);
 }
 
@@ -222,7 +220,7 @@ char *ag_sc_show(const cJSON *v) {
   char *text = cJSON_PrintUnformatted(v);
   if (text == NULL) ag_sc_out_of_memory();
   size_t len = strlen(text), cut = 2 * AG_SCHEMA_SHOW_CHARS;
-  if (len > cut + 3) {  /* room for the "..." that replaces the rest */
+  if (len > cut + 3) { /* room for the "..." that replaces the rest */
     while (cut > 0 && ((unsigned char)text[cut] & 0xC0) == 0x80) cut--;
     strcpy(text + cut, "...");
   }
@@ -234,9 +232,7 @@ char *ag_sc_show(const cJSON *v) {
 /* Whether two names are equal, the first bytes compared before strcmp:
 ** names mostly differ there, and every call validates, fills and maps
 ** its arguments by name. */
-bool ag_sc_same_name(const char *a, const char *b) {
-  return a[0] == b[0] && strcmp(a, b) == 0;
-}
+bool ag_sc_same_name(const char *a, const char *b) { return a[0] == b[0] && strcmp(a, b) == 0; }
 
 /* Like cJSON_GetObjectItemCaseSensitive, faster (ag_sc_same_name). */
 const cJSON *ag_json_member(const cJSON *obj, const char *name) {
@@ -284,4 +280,3 @@ size_t ag_schema_unsupported_count(const ag_Schema *s) { return s ? s->nunsup : 
 const ag_SchemaUnsupported *ag_schema_unsupported_at(const ag_Schema *s, size_t i) {
   return s && i < s->nunsup ? &s->unsup[i] : NULL;
 }
-

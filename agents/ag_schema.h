@@ -62,22 +62,22 @@
 
 /* One problem: where it is and what it is. */
 typedef struct ag_SchemaError {
-  char *pointer;  /* JSON pointer of the failing value ("" = root) */
-  char *message;  /* e.g. "expected integer, got string" */
+  char *pointer; /* JSON pointer of the failing value ("" = root) */
+  char *message; /* e.g. "expected integer, got string" */
 } ag_SchemaError;
 
 /* A growable list of problems. Initialize with ag_schema_errors_init;
 ** read it through the accessors below. */
 typedef struct ag_SchemaErrors {
-  ag_SchemaError *items;  /* recorded errors, in discovery order */
-  size_t count;           /* number of recorded errors */
-  size_t cap;             /* allocated slots in items */
-  size_t max;             /* record at most this many (AG_SCHEMA_MAX_ERRORS) */
-  size_t dropped;         /* errors found beyond max (counted, not kept) */
+  ag_SchemaError *items; /* recorded errors, in discovery order */
+  size_t count;          /* number of recorded errors */
+  size_t cap;            /* allocated slots in items */
+  size_t max;            /* record at most this many (AG_SCHEMA_MAX_ERRORS) */
+  size_t dropped;        /* errors found beyond max (counted, not kept) */
   /* The work validation may do (set after ag_schema_errors_init): */
-  uint64_t max_steps;     /* schema applications; AG_SCHEMA_MAX_STEPS */
-  double deadline_ms;     /* ag_now_ms() past which it stops; 0: none */
-  const char *limit;      /* out: "fuel" or "time" when a bound stopped the
+  uint64_t max_steps; /* schema applications; AG_SCHEMA_MAX_STEPS */
+  double deadline_ms; /* ag_now_ms() past which it stops; 0: none */
+  const char *limit;  /* out: "fuel" or "time" when a bound stopped the
                              validation (the instance is then not valid) */
 } ag_SchemaErrors;
 
@@ -107,23 +107,24 @@ typedef struct ag_Schema ag_Schema;
 ag_Schema *ag_schema_compile(const cJSON *schema, ag_SchemaErrors *errs);
 
 /* Options of ag_schema_compile_ex (bits). */
-#define AG_SCHEMA_FORMAT_ANNOTATION 1u /* `format` only annotates (the
+#define AG_SCHEMA_FORMAT_ANNOTATION \
+  1u /* `format` only annotates (the
                                           specification's default) */
-#define AG_SCHEMA_FULL_WALK 2u         /* never take the one-pass fast path
+#define AG_SCHEMA_FULL_WALK \
+  2u /* never take the one-pass fast path
                                           (ag_schema_fast): for tests that
                                           compare the two */
 
 /* ag_schema_compile with options (0: same as ag_schema_compile). */
-ag_Schema *ag_schema_compile_ex(const cJSON *schema, unsigned options,
-                                ag_SchemaErrors *errs);
+ag_Schema *ag_schema_compile_ex(const cJSON *schema, unsigned options, ag_SchemaErrors *errs);
 /* Free s (NULL is fine). */
 void ag_schema_free(ag_Schema *s);
 
 /* One unsupported keyword found in the schema. */
 typedef struct ag_SchemaUnsupported {
-  const char *keyword;  /* e.g. "contains", "$ref" */
-  const char *pointer;  /* JSON pointer of the keyword inside the schema */
-  const char *detail;   /* extra explanation, e.g. "non-local reference
+  const char *keyword; /* e.g. "contains", "$ref" */
+  const char *pointer; /* JSON pointer of the keyword inside the schema */
+  const char *detail;  /* extra explanation, e.g. "non-local reference
                            \"http://x/y.json\"", or NULL */
 } ag_SchemaUnsupported;
 
@@ -133,8 +134,7 @@ const char *ag_schema_unsupported(const ag_Schema *s);
 /* Number of unsupported keyword occurrences, and occurrence i (< count;
 ** NULL when out of range). */
 size_t ag_schema_unsupported_count(const ag_Schema *s);
-const ag_SchemaUnsupported *ag_schema_unsupported_at(const ag_Schema *s,
-                                                     size_t i);
+const ag_SchemaUnsupported *ag_schema_unsupported_at(const ag_Schema *s, size_t i);
 
 /* ==== Validation ========================================================== */
 
@@ -142,8 +142,7 @@ const ag_SchemaUnsupported *ag_schema_unsupported_at(const ag_Schema *s,
 ** EVERY problem found to errs (may be NULL), each with the JSON pointer of
 ** the failing value, e.g. "/max_words: expected integer, got string",
 ** "/city: missing required property", ": unexpected property \"foo\"". */
-bool ag_schema_validate(const ag_Schema *s, const cJSON *instance,
-                        ag_SchemaErrors *errs);
+bool ag_schema_validate(const ag_Schema *s, const cJSON *instance, ag_SchemaErrors *errs);
 /* Whether s is "flat" (an object of scalar properties, as most agents
 ** take): valid instances are then confirmed in one pass over their
 ** members, and only invalid ones take the full walk that explains. */
@@ -162,8 +161,8 @@ bool ag_schema_needs_fill(const ag_Schema *s, const cJSON *instance);
 /* ag_schema_validate, and when instance is valid, whether
 ** ag_schema_fill_defaults would insert anything into it (*needs_fill;
 ** for a flat schema known from the same pass). A dispatcher's check. */
-bool ag_schema_validate_fill(const ag_Schema *s, const cJSON *instance,
-                             ag_SchemaErrors *errs, bool *needs_fill);
+bool ag_schema_validate_fill(const ag_Schema *s, const cJSON *instance, ag_SchemaErrors *errs,
+                             bool *needs_fill);
 
 /* The member of object obj named name, or NULL (cJSON's lookup, faster). */
 const cJSON *ag_json_member(const cJSON *obj, const char *name);

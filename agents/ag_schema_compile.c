@@ -26,25 +26,25 @@ static ag_ScNode *ag_sc_node_new(ag_Schema *s, const cJSON *src) {
 
 /* A "$ref" waiting for the structural pass to end. */
 typedef struct ag_ScPendingRef {
-  ag_ScNode *node;      /* node holding the $ref */
+  ag_ScNode *node; /* node holding the $ref */
   const char *ref; /* the reference text (in the owned document) */
   char *where;     /* JSON pointer of the $ref keyword in the schema */
   bool nested;     /* inside a nested $id resource (unsupported) */
 } ag_ScPendingRef;
 
 typedef struct ag_ScCompiler {
-  ag_Schema *s;                 /* schema being built */
-  ag_SchemaErrors *errs;        /* where schema problems go (may be NULL) */
-  size_t nerr;                  /* problems found (recorded or not) */
-  ag_ScBuf path;                     /* JSON pointer of the value being compiled */
-  int depth;                    /* nesting of sc_compile_schema calls */
-  int resources;                /* nested $id resources around the path */
-  const cJSON **map_keys;       /* open-addressing map: schema value ... */
-  ag_ScNode **map_vals;              /* ... -> its node */
-  size_t map_cap, map_n;        /* slots (power of 2) / used slots */
-  ag_ScPendingRef *refs;             /* $refs to resolve */
-  size_t nrefs, cap_refs;       /* used / allocated slots of refs */
-  pcre2_compile_context *cctx;  /* ECMAScript-ish regex options */
+  ag_Schema *s;                /* schema being built */
+  ag_SchemaErrors *errs;       /* where schema problems go (may be NULL) */
+  size_t nerr;                 /* problems found (recorded or not) */
+  ag_ScBuf path;               /* JSON pointer of the value being compiled */
+  int depth;                   /* nesting of sc_compile_schema calls */
+  int resources;               /* nested $id resources around the path */
+  const cJSON **map_keys;      /* open-addressing map: schema value ... */
+  ag_ScNode **map_vals;        /* ... -> its node */
+  size_t map_cap, map_n;       /* slots (power of 2) / used slots */
+  ag_ScPendingRef *refs;       /* $refs to resolve */
+  size_t nrefs, cap_refs;      /* used / allocated slots of refs */
+  pcre2_compile_context *cctx; /* ECMAScript-ish regex options */
 } ag_ScCompiler;
 
 /* Record a problem of the schema at the current path. */
@@ -162,8 +162,7 @@ static char *sc_rx_translate(const char *src) {
   ag_ScBuf out = {0};
   for (const char *p = src; *p;) {
     const char *close = NULL;
-    if (p[0] == '\\' && (p[1] == 'p' || p[1] == 'P') && p[2] == '{')
-      close = strchr(p + 3, '}');
+    if (p[0] == '\\' && (p[1] == 'p' || p[1] == 'P') && p[2] == '{') close = strchr(p + 3, '}');
     if (close != NULL) {
       ag_sc_buf_putn(&out, p, 3);
       sc_rx_property(&out, p + 3, (size_t)(close - (p + 3)));
@@ -184,10 +183,10 @@ static pcre2_code *sc_rx_compile(ag_ScCompiler *c, const char *src) {
   char *pat = sc_rx_translate(src);
   int code;
   PCRE2_SIZE off;
-  pcre2_code *re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
-                                 PCRE2_UTF | PCRE2_ALT_BSUX | PCRE2_DOLLAR_ENDONLY |
-                                     PCRE2_USE_OFFSET_LIMIT,
-                                 &code, &off, c->cctx);
+  pcre2_code *re =
+      pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
+                    PCRE2_UTF | PCRE2_ALT_BSUX | PCRE2_DOLLAR_ENDONLY | PCRE2_USE_OFFSET_LIMIT,
+                    &code, &off, c->cctx);
   free(pat);
   if (re == NULL) {
     PCRE2_UCHAR msg[256];
@@ -233,7 +232,7 @@ static void sc_kw_type(ag_ScCompiler *c, ag_ScNode *n, size_t arg, const cJSON *
   }
   if (!ok)
     sc_cerr(c, "must be one of \"null\", \"boolean\", \"object\", \"array\", \"number\", "
-            "\"string\", \"integer\" or a non-empty array of them");
+               "\"string\", \"integer\" or a non-empty array of them");
 }
 
 /* "enum" (an array), "const" and "default" (any value): kept as is. */
@@ -316,8 +315,7 @@ static void sc_kw_schema(ag_ScCompiler *c, ag_ScNode *n, size_t arg, const cJSON
 static void sc_kw_items(ag_ScCompiler *c, ag_ScNode *n, size_t arg, const cJSON *v) {
   if (cJSON_IsArray(v))
     sc_note_unsupported(c, "items", ag_sc_strdup("array form of items (use prefixItems)"));
-  else
-    sc_kw_schema(c, n, arg, v);
+  else sc_kw_schema(c, n, arg, v);
 }
 
 /* allOf, anyOf, oneOf, prefixItems: a non-empty array of schemas. */
@@ -432,9 +430,9 @@ static void sc_kw_string(ag_ScCompiler *c, ag_ScNode *n, size_t arg, const cJSON
 
 /* The keywords we implement. */
 static const struct {
-  const char *name; /* keyword */
-  ag_ScKeywordFn fn;     /* its compiler */
-  size_t arg;       /* passed to fn */
+  const char *name;  /* keyword */
+  ag_ScKeywordFn fn; /* its compiler */
+  size_t arg;        /* passed to fn */
 } KEYWORDS[] = {
     {"type", sc_kw_type, 0},
     {"enum", sc_kw_value, offsetof(ag_ScNode, enum_vals)},
@@ -497,12 +495,12 @@ static void sc_compile_keyword(ag_ScCompiler *c, ag_ScNode *n, const cJSON *kw) 
 /* The names met so far in one object: a hash set over borrowed strings,
 ** or a scan of the earlier members while the object is small (cap 0). */
 typedef struct ag_ScNameSet {
-  const char **slots;    /* cap slots, NULL when free */
-  size_t cap;            /* a power of two, at least twice the members */
+  const char **slots; /* cap slots, NULL when free */
+  size_t cap;         /* a power of two, at least twice the members */
 } ag_ScNameSet;
 
 static size_t sc_name_hash(const char *s) {
-  uint64_t h = 1469598103934665603ull;  /* FNV-1a */
+  uint64_t h = 1469598103934665603ull; /* FNV-1a */
   for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
   return (size_t)h;
 }
@@ -610,8 +608,7 @@ static const cJSON *sc_pointer_step(const cJSON *j, const char *tok, size_t n) {
   if (cJSON_IsObject(j)) {
     r = cJSON_GetObjectItemCaseSensitive(j, key.data);
   } else if (cJSON_IsArray(j) && key.len > 0 && key.len < 10 &&
-             strspn(key.data, "0123456789") == key.len &&
-             (key.data[0] != '0' || key.len == 1)) {
+             strspn(key.data, "0123456789") == key.len && (key.data[0] != '0' || key.len == 1)) {
     r = cJSON_GetArrayItem(j, atoi(key.data));
   }
   free(key.data);
@@ -708,10 +705,12 @@ static pcre2_match_context *sc_match_context(void) {
 static bool sc_node_fills(const ag_ScNode *n) {
   if (n->boolean >= 0) return false;
   if (n->ref && n->ref->fills) return true;
-  for (size_t i = 0; i < n->all.n; i++) if (n->all.items[i]->fills) return true;
+  for (size_t i = 0; i < n->all.n; i++)
+    if (n->all.items[i]->fills) return true;
   for (size_t i = 0; i < n->nprops; i++)
     if (n->props[i].schema->fills || ag_sc_default_of(n->props[i].schema)) return true;
-  for (size_t i = 0; i < n->prefix.n; i++) if (n->prefix.items[i]->fills) return true;
+  for (size_t i = 0; i < n->prefix.n; i++)
+    if (n->prefix.items[i]->fills) return true;
   return n->items && n->items->fills;
 }
 
@@ -729,8 +728,7 @@ ag_Schema *ag_schema_compile(const cJSON *schema, ag_SchemaErrors *errs) {
   return ag_schema_compile_ex(schema, 0, errs);
 }
 
-ag_Schema *ag_schema_compile_ex(const cJSON *schema, unsigned options,
-                                ag_SchemaErrors *errs) {
+ag_Schema *ag_schema_compile_ex(const cJSON *schema, unsigned options, ag_SchemaErrors *errs) {
   ag_ScCompiler c = {0};
   if (schema == NULL) {
     if (ag_sc_errs_room(errs)) ag_sc_errs_add(errs, ag_sc_strdup(""), ag_sc_strdup("no schema"));
@@ -756,4 +754,3 @@ ag_Schema *ag_schema_compile_ex(const cJSON *schema, unsigned options,
   }
   return s;
 }
-

@@ -75,4 +75,3 @@ void ag_schema_fill_defaults(const ag_Schema *s, cJSON *instance) {
 bool ag_schema_needs_fill(const ag_Schema *s, const cJSON *instance) {
   return s != NULL && instance != NULL && sc_fill(s->root, (cJSON *)instance, 0, true);
 }
-

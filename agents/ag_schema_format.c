@@ -29,9 +29,7 @@
 
 static bool sc_is_digit(char c) { return c >= '0' && c <= '9'; }
 
-static bool sc_is_alpha(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
+static bool sc_is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
 static bool sc_is_hex(char c) {
   return sc_is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
@@ -65,9 +63,7 @@ static bool sc_scan_letter_ci(const char **p, char c) {
 
 /* ==== date, time, date-time =============================================== */
 
-static bool sc_is_leap_year(int y) {
-  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
+static bool sc_is_leap_year(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
 static int sc_days_in_month(int y, int m) {
   static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -92,8 +88,8 @@ static bool sc_scan_offset(const char **p, int *minutes) {
   if (**p != '+' && **p != '-') return false;
   sign = **p == '+' ? 1 : -1;
   (*p)++;
-  if (!sc_scan_digits(p, 2, &h) || !sc_scan_char(p, ':') || !sc_scan_digits(p, 2, &m) ||
-      h > 23 || m > 59)
+  if (!sc_scan_digits(p, 2, &h) || !sc_scan_char(p, ':') || !sc_scan_digits(p, 2, &m) || h > 23 ||
+      m > 59)
     return false;
   *minutes = sign * (h * 60 + m);
   return true;
@@ -111,8 +107,7 @@ static bool sc_scan_time(const char **p) {
     while (sc_is_digit(**p)) (*p)++;
   }
   if (!sc_scan_offset(p, &off)) return false;
-  if (s == 60 && ((h * 60 + m - off) % 1440 + 1440) % 1440 != 23 * 60 + 59)
-    return false;
+  if (s == 60 && ((h * 60 + m - off) % 1440 + 1440) % 1440 != 23 * 60 + 59) return false;
   return true;
 }
 
@@ -259,8 +254,7 @@ static uint32_t sc_pc_adapt(uint32_t delta, uint32_t numpoints, bool first) {
 /* Decode one generalized variable-length integer starting at *pos into
 ** *i (RFC 3492 section 6.2, inner loop); false on bad or missing digits
 ** and on overflow. */
-static bool sc_pc_read_delta(const char *in, size_t len, size_t *pos, uint32_t bias,
-                          uint32_t *i) {
+static bool sc_pc_read_delta(const char *in, size_t len, size_t *pos, uint32_t bias, uint32_t *i) {
   uint32_t w = 1;
   for (uint32_t k = PC_BASE;; k += PC_BASE) {
     if (*pos >= len) return false;
@@ -338,8 +332,8 @@ static const CpRange sc_IDNA_EXCEPTIONS[] = {
 
 /* IgnorableBlocks (2.4) and OldHangulJamo (2.9): DISALLOWED. */
 static const CpRange sc_IDNA_DISALLOWED_BLOCKS[] = {
-    {0x20D0, 0x20FF, 0},   {0x1D100, 0x1D1FF, 0}, {0x1D200, 0x1D24F, 0},
-    {0x1100, 0x11FF, 0},   {0xA960, 0xA97F, 0},   {0xD7B0, 0xD7FF, 0},
+    {0x20D0, 0x20FF, 0}, {0x1D100, 0x1D1FF, 0}, {0x1D200, 0x1D24F, 0},
+    {0x1100, 0x11FF, 0}, {0xA960, 0xA97F, 0},   {0xD7B0, 0xD7FF, 0},
 };
 
 /* Whether cp changes under NFKC_Casefold (RFC 5892 2.3 Unstable). */
@@ -347,9 +341,8 @@ static bool sc_idna_unstable(uint32_t cp) {
   utf8proc_uint8_t src[8], *dst = NULL;
   utf8proc_ssize_t n = utf8proc_encode_char((utf8proc_int32_t)cp, src);
   utf8proc_ssize_t m = utf8proc_map(src, n, &dst,
-                                    UTF8PROC_STABLE | UTF8PROC_COMPOSE |
-                                        UTF8PROC_COMPAT | UTF8PROC_CASEFOLD |
-                                        UTF8PROC_IGNORE);
+                                    UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT |
+                                        UTF8PROC_CASEFOLD | UTF8PROC_IGNORE);
   bool unstable = m != n || memcmp(src, dst, (size_t)n) != 0;
   free(dst);
   return unstable;
@@ -358,8 +351,7 @@ static bool sc_idna_unstable(uint32_t cp) {
 /* IgnorableProperties (2.5): default ignorable, white space, noncharacter. */
 static bool sc_idna_ignorable(uint32_t cp, utf8proc_category_t cat) {
   if (utf8proc_get_property((utf8proc_int32_t)cp)->ignorable) return true;
-  if (cat == UTF8PROC_CATEGORY_ZS || cat == UTF8PROC_CATEGORY_ZL ||
-      cat == UTF8PROC_CATEGORY_ZP)
+  if (cat == UTF8PROC_CATEGORY_ZS || cat == UTF8PROC_CATEGORY_ZL || cat == UTF8PROC_CATEGORY_ZP)
     return true;
   return (cp >= 0xFDD0 && cp <= 0xFDEF) || (cp & 0xFFFE) == 0xFFFE;
 }
@@ -368,8 +360,7 @@ static bool sc_idna_ignorable(uint32_t cp, utf8proc_category_t cat) {
 static bool sc_idna_letter_digit(utf8proc_category_t cat) {
   return cat == UTF8PROC_CATEGORY_LL || cat == UTF8PROC_CATEGORY_LU ||
          cat == UTF8PROC_CATEGORY_LO || cat == UTF8PROC_CATEGORY_ND ||
-         cat == UTF8PROC_CATEGORY_LM || cat == UTF8PROC_CATEGORY_MN ||
-         cat == UTF8PROC_CATEGORY_MC;
+         cat == UTF8PROC_CATEGORY_LM || cat == UTF8PROC_CATEGORY_MN || cat == UTF8PROC_CATEGORY_MC;
 }
 
 /* The derived property of cp, in the order of RFC 5892 section 3
@@ -380,8 +371,7 @@ static IdnaClass sc_idna_class(uint32_t cp) {
     return v == 'P' ? ID_PVALID : v == 'O' ? ID_CONTEXTO : ID_DISALLOWED;
   utf8proc_category_t cat = utf8proc_category((utf8proc_int32_t)cp);
   if (cat == UTF8PROC_CATEGORY_CN) return ID_DISALLOWED;
-  if ((cp >= 'a' && cp <= 'z') || (cp >= '0' && cp <= '9') || cp == '-')
-    return ID_PVALID;
+  if ((cp >= 'a' && cp <= 'z') || (cp >= '0' && cp <= '9') || cp == '-') return ID_PVALID;
   if (cp == 0x200C || cp == 0x200D) return ID_CONTEXTJ;
   if (sc_idna_unstable(cp) || sc_idna_ignorable(cp, cat) ||
       sc_in_ranges(sc_IDNA_DISALLOWED_BLOCKS, NRANGES(sc_IDNA_DISALLOWED_BLOCKS), cp, NULL))
@@ -500,9 +490,7 @@ static bool sc_context_ok(const uint32_t *cp, size_t n, size_t i) {
 
 /* ==== IDNA2008 labels ===================================================== */
 
-static int sc_bidi(uint32_t cp) {
-  return utf8proc_get_property((utf8proc_int32_t)cp)->bidi_class;
-}
+static int sc_bidi(uint32_t cp) { return utf8proc_get_property((utf8proc_int32_t)cp)->bidi_class; }
 
 /* Whether bidi class c is in the 0-terminated list. */
 static bool sc_bidi_in(int c, const int *list) {
@@ -514,11 +502,17 @@ static bool sc_bidi_in(int c, const int *list) {
 /* The Bidi rule (RFC 5893 section 2), applied to labels containing
 ** right-to-left characters (R, AL or AN). */
 static bool sc_bidi_ok(const uint32_t *cp, size_t n) {
-  static const int rtl_set[] = {UTF8PROC_BIDI_CLASS_R,  UTF8PROC_BIDI_CLASS_AL,
-                                UTF8PROC_BIDI_CLASS_AN, UTF8PROC_BIDI_CLASS_EN,
-                                UTF8PROC_BIDI_CLASS_ES, UTF8PROC_BIDI_CLASS_CS,
-                                UTF8PROC_BIDI_CLASS_ET, UTF8PROC_BIDI_CLASS_ON,
-                                UTF8PROC_BIDI_CLASS_BN, UTF8PROC_BIDI_CLASS_NSM, 0};
+  static const int rtl_set[] = {UTF8PROC_BIDI_CLASS_R,
+                                UTF8PROC_BIDI_CLASS_AL,
+                                UTF8PROC_BIDI_CLASS_AN,
+                                UTF8PROC_BIDI_CLASS_EN,
+                                UTF8PROC_BIDI_CLASS_ES,
+                                UTF8PROC_BIDI_CLASS_CS,
+                                UTF8PROC_BIDI_CLASS_ET,
+                                UTF8PROC_BIDI_CLASS_ON,
+                                UTF8PROC_BIDI_CLASS_BN,
+                                UTF8PROC_BIDI_CLASS_NSM,
+                                0};
   static const int rtl_end[] = {UTF8PROC_BIDI_CLASS_R, UTF8PROC_BIDI_CLASS_AL,
                                 UTF8PROC_BIDI_CLASS_EN, UTF8PROC_BIDI_CLASS_AN, 0};
   static const int rtl_mark[] = {UTF8PROC_BIDI_CLASS_R, UTF8PROC_BIDI_CLASS_AL,
@@ -580,8 +574,7 @@ static bool sc_check_label(const char *p, size_t n) {
   if (n == 0 || n > 63 || p[0] == '-' || p[n - 1] == '-') return false;
   for (size_t i = 0; i < n; i++)
     if (!sc_is_alpha(p[i]) && !sc_is_digit(p[i]) && p[i] != '-') return false;
-  if (n > 4 && (p[0] | 0x20) == 'x' && (p[1] | 0x20) == 'n' && p[2] == '-' &&
-      p[3] == '-') {
+  if (n > 4 && (p[0] | 0x20) == 'x' && (p[1] | 0x20) == 'n' && p[2] == '-' && p[3] == '-') {
     uint32_t cp[PC_MAXLABEL];
     size_t ncp;
     return sc_pc_decode(p + 4, n - 4, cp, &ncp) && ncp > 0 && sc_check_ulabel(cp, ncp);
@@ -666,10 +659,9 @@ static const struct {
   const char *name; /* format keyword value */
   FormatCheck check;
 } FORMATS[] = {
-    {"date-time", sc_check_date_time}, {"date", sc_check_date}, {"time", sc_check_time},
-    {"duration", sc_check_duration},   {"email", sc_check_email},
-    {"hostname", sc_check_hostname},   {"ipv4", sc_check_ipv4},
-    {"ipv6", sc_check_ipv6},           {"uuid", sc_check_uuid},
+    {"date-time", sc_check_date_time}, {"date", sc_check_date},   {"time", sc_check_time},
+    {"duration", sc_check_duration},   {"email", sc_check_email}, {"hostname", sc_check_hostname},
+    {"ipv4", sc_check_ipv4},           {"ipv6", sc_check_ipv6},   {"uuid", sc_check_uuid},
 };
 
 static FormatCheck sc_find_format(const char *format) {

@@ -37,27 +37,32 @@ typedef struct ag_ScNode ag_ScNode;
 
 /* A "properties" entry. */
 typedef struct ag_ScProp {
-  const char *name; /* property name (in the owned document) */
-  ag_ScNode *schema;     /* its schema */
+  const char *name;  /* property name (in the owned document) */
+  ag_ScNode *schema; /* its schema */
 } ag_ScProp;
 
 /* A "patternProperties" entry. */
 typedef struct ag_ScPatProp {
   const char *source; /* the regex text (in the owned document) */
   pcre2_code *re;     /* compiled regex, NULL after a compile error */
-  ag_ScNode *schema;       /* schema of the matching properties */
+  ag_ScNode *schema;  /* schema of the matching properties */
 } ag_ScPatProp;
 
 /* A list of subschemas: allOf, anyOf, oneOf, prefixItems. */
 typedef struct ag_ScNodeList {
   ag_ScNode **items; /* the subschemas, in order */
-  size_t n;     /* how many */
+  size_t n;          /* how many */
 } ag_ScNodeList;
 
 /* JSON types, as bits ("integer" is a number that is integral). */
 enum {
-  T_NULL = 1, T_BOOLEAN = 2, T_OBJECT = 4, T_ARRAY = 8,
-  T_NUMBER = 16, T_STRING = 32, T_INTEGER = 64
+  T_NULL = 1,
+  T_BOOLEAN = 2,
+  T_OBJECT = 4,
+  T_ARRAY = 8,
+  T_NUMBER = 16,
+  T_STRING = 32,
+  T_INTEGER = 64
 };
 
 /* Numeric keywords present in a node. */
@@ -65,62 +70,62 @@ enum { H_MIN = 1, H_MAX = 2, H_XMIN = 4, H_XMAX = 8, H_MULT = 16 };
 
 /* One compiled subschema. Counts are doubles, -1 when absent. */
 struct ag_ScNode {
-  const cJSON *src;         /* this schema in the owned document */
-  int boolean;              /* 1 / 0: the schema true / false; -1: object */
-  unsigned types;           /* T_* allowed by "type"; 0: no "type" */
-  const cJSON *enum_vals;   /* "enum" array, or NULL */
-  const cJSON *const_val;   /* "const" value, or NULL */
-  const cJSON *dflt;        /* "default" value, or NULL */
-  unsigned has;             /* H_* bits of the numeric keywords present */
-  double min, max;          /* "minimum", "maximum" */
-  double xmin, xmax;        /* "exclusiveMinimum", "exclusiveMaximum" */
-  double mult;              /* "multipleOf" (> 0) */
-  double min_len, max_len;  /* "minLength", "maxLength" (code points) */
+  const cJSON *src;            /* this schema in the owned document */
+  int boolean;                 /* 1 / 0: the schema true / false; -1: object */
+  unsigned types;              /* T_* allowed by "type"; 0: no "type" */
+  const cJSON *enum_vals;      /* "enum" array, or NULL */
+  const cJSON *const_val;      /* "const" value, or NULL */
+  const cJSON *dflt;           /* "default" value, or NULL */
+  unsigned has;                /* H_* bits of the numeric keywords present */
+  double min, max;             /* "minimum", "maximum" */
+  double xmin, xmax;           /* "exclusiveMinimum", "exclusiveMaximum" */
+  double mult;                 /* "multipleOf" (> 0) */
+  double min_len, max_len;     /* "minLength", "maxLength" (code points) */
   double min_items, max_items; /* "minItems", "maxItems" */
   double min_props, max_props; /* "minProperties", "maxProperties" */
-  bool unique;              /* "uniqueItems" */
-  const char *pattern_src;  /* "pattern" text, or NULL */
-  pcre2_code *pattern;      /* its compiled form */
-  const char *format;       /* "format", or NULL */
-  ag_ScProp *props;              /* "properties", sorted by name */
-  size_t nprops;            /* number of props */
-  ag_ScPatProp *pprops;          /* "patternProperties" */
-  size_t npprops;           /* number of pprops */
-  ag_ScNode *additional;         /* "additionalProperties", or NULL */
-  const cJSON *required;    /* "required" (array of strings), or NULL */
-  ag_ScNodeList prefix;          /* "prefixItems" */
-  ag_ScNode *items;              /* "items", or NULL */
-  ag_ScNode *ref;                /* target of "$ref", or NULL */
-  ag_ScNode *not_;               /* "not", or NULL */
-  ag_ScNodeList all, any, one;   /* "allOf", "anyOf", "oneOf" */
-  bool fills;               /* filling defaults may insert something into
+  bool unique;                 /* "uniqueItems" */
+  const char *pattern_src;     /* "pattern" text, or NULL */
+  pcre2_code *pattern;         /* its compiled form */
+  const char *format;          /* "format", or NULL */
+  ag_ScProp *props;            /* "properties", sorted by name */
+  size_t nprops;               /* number of props */
+  ag_ScPatProp *pprops;        /* "patternProperties" */
+  size_t npprops;              /* number of pprops */
+  ag_ScNode *additional;       /* "additionalProperties", or NULL */
+  const cJSON *required;       /* "required" (array of strings), or NULL */
+  ag_ScNodeList prefix;        /* "prefixItems" */
+  ag_ScNode *items;            /* "items", or NULL */
+  ag_ScNode *ref;              /* target of "$ref", or NULL */
+  ag_ScNode *not_;             /* "not", or NULL */
+  ag_ScNodeList all, any, one; /* "allOf", "anyOf", "oneOf" */
+  bool fills;                  /* filling defaults may insert something into
                                a value here or below (see mark_fills) */
 };
 
 struct ag_Schema {
-  cJSON *doc;                   /* owned copy of the schema document */
-  ag_ScNode *root;                   /* compiled document root */
-  ag_ScNode **nodes;                 /* every node, for freeing */
-  size_t nnodes, cap_nodes;     /* used / allocated slots of nodes */
-  ag_SchemaUnsupported *unsup;  /* unsupported keywords (strings owned) */
-  size_t nunsup, cap_unsup;     /* used / allocated slots of unsup */
-  char *root_id;                /* root "$id" without a final '#', or NULL */
-  unsigned options;             /* AG_SCHEMA_* compile options */
-  pcre2_match_context *mctx;    /* match limits shared by all patterns */
-  bool flat;                    /* the fast path applies (ag_sc_flat_schema) */
-  uint64_t flat_required;       /* its required properties, as bits */
-  uint64_t flat_defaults;       /* its properties with a default, as bits */
+  cJSON *doc;                  /* owned copy of the schema document */
+  ag_ScNode *root;             /* compiled document root */
+  ag_ScNode **nodes;           /* every node, for freeing */
+  size_t nnodes, cap_nodes;    /* used / allocated slots of nodes */
+  ag_SchemaUnsupported *unsup; /* unsupported keywords (strings owned) */
+  size_t nunsup, cap_unsup;    /* used / allocated slots of unsup */
+  char *root_id;               /* root "$id" without a final '#', or NULL */
+  unsigned options;            /* AG_SCHEMA_* compile options */
+  pcre2_match_context *mctx;   /* match limits shared by all patterns */
+  bool flat;                   /* the fast path applies (ag_sc_flat_schema) */
+  uint64_t flat_required;      /* its required properties, as bits */
+  uint64_t flat_defaults;      /* its properties with a default, as bits */
 };
 
 /* Grow the array arr (with capacity cap) to hold at least need elements. */
-#define GROW(arr, cap, need)                                  \
-  do {                                                        \
-    if ((need) > (cap)) {                                     \
-      size_t nc_ = (cap) ? (cap) * 2 : 8;                     \
-      while (nc_ < (need)) nc_ *= 2;                          \
-      (arr) = ag_sc_realloc((arr), nc_ * sizeof *(arr));     \
-      (cap) = nc_;                                            \
-    }                                                         \
+#define GROW(arr, cap, need)                             \
+  do {                                                   \
+    if ((need) > (cap)) {                                \
+      size_t nc_ = (cap) ? (cap)*2 : 8;                  \
+      while (nc_ < (need)) nc_ *= 2;                     \
+      (arr) = ag_sc_realloc((arr), nc_ * sizeof *(arr)); \
+      (cap) = nc_;                                       \
+    }                                                    \
   } while (0)
 
 /* ==== Shared functions ==================================================== */

@@ -14,16 +14,17 @@
 static unsigned ag_sc_type_of(const cJSON *x) {
   if (x == NULL) return 0;
   switch (x->type & 0xFF) {
-  case cJSON_NULL: return T_NULL;
-  case cJSON_False: case cJSON_True: return T_BOOLEAN;
-  case cJSON_Object: return T_OBJECT;
-  case cJSON_Array: return T_ARRAY;
-  case cJSON_String: return T_STRING;
-  case cJSON_Number: {
-    double d = x->valuedouble;
-    return T_NUMBER | (isfinite(d) && d == floor(d) ? T_INTEGER : 0);
-  }
-  default: return 0;
+    case cJSON_NULL: return T_NULL;
+    case cJSON_False:
+    case cJSON_True: return T_BOOLEAN;
+    case cJSON_Object: return T_OBJECT;
+    case cJSON_Array: return T_ARRAY;
+    case cJSON_String: return T_STRING;
+    case cJSON_Number: {
+      double d = x->valuedouble;
+      return T_NUMBER | (isfinite(d) && d == floor(d) ? T_INTEGER : 0);
+    }
+    default: return 0;
   }
 }
 
@@ -44,17 +45,18 @@ static bool sc_object_equal(const cJSON *a, const cJSON *b, int depth) {
 ** order, objects regardless of member order; true is not 1. */
 static bool ag_sc_json_equal(const cJSON *a, const cJSON *b, int depth) {
   unsigned ta = ag_sc_type_of(a) & ~(unsigned)T_INTEGER;
-  if (ta != (ag_sc_type_of(b) & ~(unsigned)T_INTEGER) || depth > AG_SCHEMA_EQ_MAX_DEPTH) return false;
+  if (ta != (ag_sc_type_of(b) & ~(unsigned)T_INTEGER) || depth > AG_SCHEMA_EQ_MAX_DEPTH)
+    return false;
   switch (ta) {
-  case T_BOOLEAN: return cJSON_IsTrue(a) == cJSON_IsTrue(b);
-  case T_NUMBER: return a->valuedouble == b->valuedouble;
-  case T_STRING: return strcmp(a->valuestring, b->valuestring) == 0;
-  case T_OBJECT: return sc_object_equal(a, b, depth);
-  case T_ARRAY:
-    for (a = a->child, b = b->child; a && b; a = a->next, b = b->next)
-      if (!ag_sc_json_equal(a, b, depth + 1)) return false;
-    return a == NULL && b == NULL;
-  default: return true;
+    case T_BOOLEAN: return cJSON_IsTrue(a) == cJSON_IsTrue(b);
+    case T_NUMBER: return a->valuedouble == b->valuedouble;
+    case T_STRING: return strcmp(a->valuestring, b->valuestring) == 0;
+    case T_OBJECT: return sc_object_equal(a, b, depth);
+    case T_ARRAY:
+      for (a = a->child, b = b->child; a && b; a = a->next, b = b->next)
+        if (!ag_sc_json_equal(a, b, depth + 1)) return false;
+      return a == NULL && b == NULL;
+    default: return true;
   }
 }
 
@@ -102,19 +104,19 @@ typedef struct ag_ScSeg {
 } ag_ScSeg;
 
 typedef struct ag_ScValidator {
-  const ag_Schema *s;     /* the compiled schema */
-  ag_SchemaErrors *errs;  /* where errors go (a scratch list in probes) */
-  ag_ScSeg *segs;              /* path of the current instance value */
+  const ag_Schema *s;    /* the compiled schema */
+  ag_SchemaErrors *errs; /* where errors go (a scratch list in probes) */
+  ag_ScSeg *segs;        /* path of the current instance value */
   size_t nsegs, capsegs;
-  ag_ScSeg small[8];           /* segs until the path gets deeper */
-  int depth;              /* nested schema applications */
-  pcre2_match_data *md;   /* scratch space for pattern matches */
-  bool regex_dead;        /* a match limit was hit: skip further patterns */
-  bool incomplete;        /* a limit stopped some check (even in sc_probe) */
-  uint64_t steps;         /* schema applications so far */
-  uint64_t max_steps;     /* ... and how many are allowed */
-  double deadline_ms;     /* ag_now_ms() bound; 0: none */
-  const char *stopped;    /* "fuel" or "time" once a bound was hit: every
+  ag_ScSeg small[8];    /* segs until the path gets deeper */
+  int depth;            /* nested schema applications */
+  pcre2_match_data *md; /* scratch space for pattern matches */
+  bool regex_dead;      /* a match limit was hit: skip further patterns */
+  bool incomplete;      /* a limit stopped some check (even in sc_probe) */
+  uint64_t steps;       /* schema applications so far */
+  uint64_t max_steps;   /* ... and how many are allowed */
+  double deadline_ms;   /* ag_now_ms() bound; 0: none */
+  const char *stopped;  /* "fuel" or "time" once a bound was hit: every
                              further application fails at once */
 } ag_ScValidator;
 
@@ -190,9 +192,9 @@ static bool sc_probe(ag_ScValidator *v, const ag_ScNode *n, const cJSON *x, char
   bool ok = sc_vnode(v, n, x);
   v->errs = saved;
   if (first)
-    *first = scratch.count ? ag_sc_format("%s: %s", scratch.items[0].pointer,
-                                    scratch.items[0].message)
-                           : NULL;
+    *first = scratch.count
+                 ? ag_sc_format("%s: %s", scratch.items[0].pointer, scratch.items[0].message)
+                 : NULL;
   ag_schema_errors_free(&scratch);
   return ok;
 }
@@ -219,12 +221,12 @@ static bool sc_vwindow(ag_ScValidator *v) {
 
 static int sc_rx_match(ag_ScValidator *v, const pcre2_code *re, const char *s) {
   if (v->regex_dead || re == NULL) return -1;
-  if (v->md == NULL) {  /* made on the first pattern, not for every call */
+  if (v->md == NULL) { /* made on the first pattern, not for every call */
     v->md = pcre2_match_data_create(1, NULL);
     if (v->md == NULL) ag_sc_out_of_memory();
   }
   size_t len = strlen(s), off = 0;
-  uint32_t opts = 0;  /* the first call checks the UTF-8, the others need not */
+  uint32_t opts = 0; /* the first call checks the UTF-8, the others need not */
   int rc;
   for (;;) {
     size_t end = len - off > RX_WINDOW_POSITIONS ? off + RX_WINDOW_POSITIONS : len;
@@ -233,13 +235,12 @@ static int sc_rx_match(ag_ScValidator *v, const pcre2_code *re, const char *s) {
     if (rc != PCRE2_ERROR_NOMATCH || end >= len) break;
     if (!sc_vwindow(v)) return -1;
     off = end + 1;
-    while (off < len && ((unsigned char)s[off] & 0xC0) == 0x80) off++;  /* a code point */
+    while (off < len && ((unsigned char)s[off] & 0xC0) == 0x80) off++; /* a code point */
     opts = PCRE2_NO_UTF_CHECK;
   }
   if (rc >= 0) return 1;
   if (rc == PCRE2_ERROR_NOMATCH) return 0;
-  if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
-      rc == PCRE2_ERROR_HEAPLIMIT)
+  if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT || rc == PCRE2_ERROR_HEAPLIMIT)
     v->regex_dead = v->incomplete = true;
   return -1;
 }
@@ -250,8 +251,12 @@ static int sc_rx_match(ag_ScValidator *v, const pcre2_code *re, const char *s) {
 static const char *sc_type_name(const cJSON *x) {
   unsigned t = ag_sc_type_of(x);
   if (t & T_INTEGER) return "integer";
-  return t == T_NULL ? "null" : t == T_BOOLEAN ? "boolean" : t == T_OBJECT ? "object"
-       : t == T_ARRAY ? "array" : t == T_NUMBER ? "number" : "string";
+  return t == T_NULL      ? "null"
+         : t == T_BOOLEAN ? "boolean"
+         : t == T_OBJECT  ? "object"
+         : t == T_ARRAY   ? "array"
+         : t == T_NUMBER  ? "number"
+                          : "string";
 }
 
 /* "a", "a or b", "a, b or c" for the type bits. */
@@ -320,8 +325,7 @@ static bool sc_check_enum_const(ag_ScValidator *v, const ag_ScNode *n, const cJS
 /* Whether d is a multiple of m (> 0), with a tolerance for binary
 ** fractions such as 0.0075 / 0.0001. */
 static bool sc_is_multiple(double d, double m) {
-  if (d == floor(d) && m == floor(m) && fabs(d) < 9007199254740992.0)
-    return fmod(d, m) == 0;
+  if (d == floor(d) && m == floor(m) && fabs(d) < 9007199254740992.0) return fmod(d, m) == 0;
   double q = d / m;
   if (!isfinite(q)) return false;
   return fabs(q - round(q)) <= 1e-9 * fmax(1.0, fabs(round(q)));
@@ -357,7 +361,7 @@ static bool sc_check_number(ag_ScValidator *v, const ag_ScNode *n, const cJSON *
 static long sc_utf8_length(const char *s) {
   const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
   long count = 0;
-  while (*p != 0 && *p < 0x80) p++, count++;  /* ASCII needs no decoding */
+  while (*p != 0 && *p < 0x80) p++, count++; /* ASCII needs no decoding */
   if (*p == 0) return count;
   utf8proc_ssize_t left = (utf8proc_ssize_t)strlen((const char *)p);
   while (left > 0) {
@@ -517,7 +521,7 @@ static bool sc_check_required(ag_ScValidator *v, const ag_ScNode *n, const cJSON
 
 /* patternProperties for member m; *matched tells whether one applied. */
 static bool sc_check_pattern_props(ag_ScValidator *v, const ag_ScNode *n, const cJSON *m,
-                                bool *matched) {
+                                   bool *matched) {
   bool ok = true;
   for (size_t i = 0; i < n->npprops; i++) {
     int r = sc_rx_match(v, n->pprops[i].re, m->string);
@@ -580,7 +584,7 @@ static bool sc_check_object(ag_ScValidator *v, const ag_ScNode *n, const cJSON *
 /* The error for anyOf / oneOf when no alternative matches: each failing
 ** alternative explained by its first problem. */
 static bool sc_no_alternative(ag_ScValidator *v, const ag_ScNodeList *list, const char *kw,
-                           const cJSON *x) {
+                              const cJSON *x) {
   if (v->errs == NULL || v->errs->count >= v->errs->max) {
     sc_verr(v, "does not match any alternative of %s", kw); /* counted, dropped */
     return false;
@@ -589,8 +593,8 @@ static bool sc_no_alternative(ag_ScValidator *v, const ag_ScNodeList *list, cons
   for (size_t i = 0; i < list->n && i < AG_SCHEMA_SHOW_BRANCHES; i++) {
     char *first = NULL;
     sc_probe(v, list->items[i], x, &first);
-    ag_sc_buf_put_owned(&why, ag_sc_format("%s[%zu] %s", i ? "; " : "", i + 1,
-                               first ? first : "(no detail)"));
+    ag_sc_buf_put_owned(
+        &why, ag_sc_format("%s[%zu] %s", i ? "; " : "", i + 1, first ? first : "(no detail)"));
     free(first);
   }
   if (list->n > AG_SCHEMA_SHOW_BRANCHES) ag_sc_buf_puts(&why, "; ...");
@@ -610,8 +614,8 @@ static bool sc_check_one(ag_ScValidator *v, const ag_ScNode *n, const cJSON *x) 
   for (size_t i = 0; i < n->one.n; i++) {
     if (!sc_probe(v, n->one.items[i], x, NULL)) continue;
     if (hits++ == 1) {
-      sc_verr(v, "matches alternatives %zu and %zu of oneOf (exactly one must match)",
-           first + 1, i + 1);
+      sc_verr(v, "matches alternatives %zu and %zu of oneOf (exactly one must match)", first + 1,
+              i + 1);
       return false;
     }
     first = i;
@@ -646,8 +650,8 @@ static bool sc_flat_leaf(const ag_ScNode *n) {
   if (n->boolean >= 0) return true;
   return n->pattern_src == NULL && n->nprops == 0 && n->npprops == 0 && n->additional == NULL &&
          n->required == NULL && n->min_props < 0 && n->max_props < 0 && n->prefix.n == 0 &&
-         n->items == NULL && n->min_items < 0 && n->max_items < 0 && !n->unique &&
-         n->ref == NULL && n->not_ == NULL && n->all.n == 0 && n->any.n == 0 && n->one.n == 0;
+         n->items == NULL && n->min_items < 0 && n->max_items < 0 && !n->unique && n->ref == NULL &&
+         n->not_ == NULL && n->all.n == 0 && n->any.n == 0 && n->one.n == 0;
 }
 
 /* Whether s is flat; if so sets the bits (by index in the root's sorted
@@ -655,8 +659,8 @@ static bool sc_flat_leaf(const ag_ScNode *n) {
 bool ag_sc_flat_schema(ag_Schema *s) {
   const ag_ScNode *r = s->root;
   if (r->boolean >= 0 || (r->types & ~(unsigned)T_OBJECT) != 0 || r->enum_vals || r->const_val ||
-      r->npprops || r->min_props >= 0 || r->max_props >= 0 || r->nprops > 64 || r->ref ||
-      r->not_ || r->all.n || r->any.n || r->one.n || (r->additional && r->additional->boolean < 0))
+      r->npprops || r->min_props >= 0 || r->max_props >= 0 || r->nprops > 64 || r->ref || r->not_ ||
+      r->all.n || r->any.n || r->one.n || (r->additional && r->additional->boolean < 0))
     return false;
   s->flat_required = s->flat_defaults = 0;
   for (size_t i = 0; i < r->nprops; i++) {
@@ -692,7 +696,7 @@ bool ag_schema_fast(const ag_Schema *s) { return s != NULL && s->flat; }
 static bool sc_flat_valid(const ag_Schema *s, const cJSON *x, bool *fill) {
   const ag_ScNode *r = s->root;
   if (!cJSON_IsObject(x)) return false;
-  ag_ScValidator q;  /* records nothing (no errs, so no path): small[] unused */
+  ag_ScValidator q; /* records nothing (no errs, so no path): small[] unused */
   q.s = s;
   q.errs = NULL;
   q.segs = NULL;
@@ -710,7 +714,7 @@ static bool sc_flat_valid(const ag_Schema *s, const cJSON *x, bool *fill) {
     seen |= 1ull << i;
     if (!sc_flat_leaf_valid(&q, r->props[i].schema, m)) return false;
   }
-  assert(q.md == NULL);  /* flat leaves have no pattern */
+  assert(q.md == NULL); /* flat leaves have no pattern */
   if ((seen & s->flat_required) != s->flat_required) return false;
   *fill = (seen & s->flat_defaults) != s->flat_defaults;
   return true;
@@ -770,19 +774,19 @@ static bool sc_validate_walk(const ag_Schema *s, const cJSON *instance, ag_Schem
   v.errs = errs;
   v.segs = v.small;
   v.capsegs = sizeof v.small / sizeof v.small[0];
-  v.max_steps = errs ? errs->max_steps : AG_SCHEMA_MAX_STEPS;  /* errs may be NULL */
+  v.max_steps = errs ? errs->max_steps : AG_SCHEMA_MAX_STEPS; /* errs may be NULL */
   v.deadline_ms = errs ? errs->deadline_ms : 0;
   bool ok = sc_vnode(&v, s->root, instance);
-  if (v.stopped) {  /* what was found so far may be an artefact: say why */
+  if (v.stopped) { /* what was found so far may be an artefact: say why */
     if (errs) {
       ag_schema_errors_free(errs);
       errs->limit = v.stopped;
     }
     sc_vpath_pop(&v, 0);
     sc_verr(&v, "could not be checked: validating them took more than %s",
-         v.stopped[0] == 'f' ? "the allowed work (the schema is too costly; hint: "
-                               "avoid $refs repeated inside anyOf/allOf)"
-                             : "the time limit");
+            v.stopped[0] == 'f' ? "the allowed work (the schema is too costly; hint: "
+                                  "avoid $refs repeated inside anyOf/allOf)"
+                                : "the time limit");
     ok = false;
   } else if (ok && v.incomplete) { /* a limit hit in "not" or an alternative: fail closed */
     sc_vpath_pop(&v, 0);
@@ -794,15 +798,14 @@ static bool sc_validate_walk(const ag_Schema *s, const cJSON *instance, ag_Schem
   return ok;
 }
 
-bool ag_schema_validate(const ag_Schema *s, const cJSON *instance,
-                        ag_SchemaErrors *errs) {
+bool ag_schema_validate(const ag_Schema *s, const cJSON *instance, ag_SchemaErrors *errs) {
   bool fill;
   if (s != NULL && s->flat && instance != NULL && sc_flat_valid(s, instance, &fill)) return true;
   return sc_validate_walk(s, instance, errs);
 }
 
-bool ag_schema_validate_fill(const ag_Schema *s, const cJSON *instance,
-                             ag_SchemaErrors *errs, bool *needs_fill) {
+bool ag_schema_validate_fill(const ag_Schema *s, const cJSON *instance, ag_SchemaErrors *errs,
+                             bool *needs_fill) {
   *needs_fill = false;
   if (s != NULL && s->flat && instance != NULL && sc_flat_valid(s, instance, needs_fill))
     return true;
@@ -810,4 +813,3 @@ bool ag_schema_validate_fill(const ag_Schema *s, const cJSON *instance,
   *needs_fill = ag_schema_needs_fill(s, instance);
   return true;
 }
-

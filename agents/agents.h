@@ -40,12 +40,12 @@
 typedef enum ag_Severity { AG_ERROR, AG_WARNING, AG_NOTE } ag_Severity;
 
 typedef struct ag_Diag {
-  char *path;              /* file, or "<repl>" */
-  int line, col;           /* 1-based; 0 when unknown */
+  char *path;    /* file, or "<repl>" */
+  int line, col; /* 1-based; 0 when unknown */
   ag_Severity severity;
-  char code[8];            /* e.g. "A101" (see docs/lint.md) */
+  char code[8]; /* e.g. "A101" (see docs/lint.md) */
   char *message;
-  char *hint;              /* may be NULL */
+  char *hint; /* may be NULL */
 } ag_Diag;
 
 typedef struct ag_Diags {
@@ -53,16 +53,16 @@ typedef struct ag_Diags {
   size_t n, cap;
 } ag_Diags;
 
-void   ag_diags_init(ag_Diags *d);
-void   ag_diags_free(ag_Diags *d);
-void   ag_diags_add(ag_Diags *d, const char *path, int line, int col,
-                    ag_Severity sev, const char *code, const char *hint,
-                    const char *fmt, ...) __attribute__((format(printf, 8, 9)));
+void ag_diags_init(ag_Diags *d);
+void ag_diags_free(ag_Diags *d);
+void ag_diags_add(ag_Diags *d, const char *path, int line, int col, ag_Severity sev,
+                  const char *code, const char *hint, const char *fmt, ...)
+    __attribute__((format(printf, 8, 9)));
 size_t ag_diags_count(const ag_Diags *d, ag_Severity sev);
 /* "path:line:col: error[A101]: message" and, indented, "hint: ...". */
 /* Print "path:line:col: severity[CODE]: message" and the hint line, the
 ** control characters of path, message and hint escaped (ag_plain_text). */
-void   ag_diag_print(FILE *out, const ag_Diag *d, bool color);
+void ag_diag_print(FILE *out, const ag_Diag *d, bool color);
 /* s with terminal controls escaped for printing (a C0 byte but tab, DEL
 ** and UTF-8 C1 as \xNN / \u00NN), into out (len bytes, NUL-terminated,
 ** truncated to fit); its length. For text a hostile agent chose: names,
@@ -79,13 +79,13 @@ const char *ag_severity_name(ag_Severity s);
 #define AG_CONTEXT_VERSION 1
 
 typedef struct ag_MethodSpec {
-  const char *name;        /* "fetch_thread" */
-  const char *lispy_name;  /* "context-fetch-thread" */
-  const char *params;      /* "(ctx thread-id)" */
-  int min_args, max_args;  /* not counting the context */
-  const char *result;      /* "string", "dict", "any", "nil" */
-  int version;             /* context version that introduced it */
-  const char *doc;         /* one line */
+  const char *name;       /* "fetch_thread" */
+  const char *lispy_name; /* "context-fetch-thread" */
+  const char *params;     /* "(ctx thread-id)" */
+  int min_args, max_args; /* not counting the context */
+  const char *result;     /* "string", "dict", "any", "nil" */
+  int version;            /* context version that introduced it */
+  const char *doc;        /* one line */
 } ag_MethodSpec;
 
 /* Every method; *n gets the count. */
@@ -95,15 +95,14 @@ const ag_MethodSpec *ag_context_method(const char *name);
 
 /* A backend performs context methods. JSON in, JSON out. */
 typedef struct ag_Backend {
-  const char *name;        /* "mock" */
+  const char *name; /* "mock" */
   void *self;
   /* Perform method with args (a JSON array) for the store namespace ns
   ** (the calling agent's name, or the one the host shares: see
   ** ag_runtime_share_store; "" outside agent calls): save and load see
   ** only ns's entries. The caller frees the result. NULL means failure,
   ** with *err a malloc'd message. */
-  cJSON *(*call)(void *self, const char *ns, const char *method, const cJSON *args,
-                 char **err);
+  cJSON *(*call)(void *self, const char *ns, const char *method, const cJSON *args, char **err);
   /* Data fields (object) for a call to agent `agent`; the caller frees. */
   cJSON *(*fields)(void *self, const char *agent);
   /* Inspect the backend's state (fixtures, store, logs, LLM rules). */
@@ -130,33 +129,33 @@ void ag_mock_add_llm_rule(ag_Backend *b, const char *pattern, const char *reply)
 ** Agents
 ** ======================================================================== */
 
-typedef struct ag_Schema ag_Schema;   /* agents/ag_schema.h */
+typedef struct ag_Schema ag_Schema; /* agents/ag_schema.h */
 
 typedef struct ag_Agent {
-  lispy_State *L;          /* the state holding env and run_ref */
-  char *name;              /* from the descriptor; NULL when missing */
-  char *path;              /* source file, or "<repl>" */
-  uint64_t hash;           /* content hash of the source */
-  cJSON *descriptor;       /* {name, description, parameters, ...} or NULL */
-  lispy_Env *env;          /* the agent's private globals */
-  bool owns_env;           /* env was made for this agent: freed with it
+  lispy_State *L;       /* the state holding env and run_ref */
+  char *name;           /* from the descriptor; NULL when missing */
+  char *path;           /* source file, or "<repl>" */
+  uint64_t hash;        /* content hash of the source */
+  cJSON *descriptor;    /* {name, description, parameters, ...} or NULL */
+  lispy_Env *env;       /* the agent's private globals */
+  bool owns_env;        /* env was made for this agent: freed with it
                               (not the shell's, which outlives its agents) */
-  size_t state_bytes;      /* heap env held when last measured (0: never) */
-  uint64_t state_since;    /* bytes its calls allocated since then */
-  int run_ref;             /* lispy_ref of the run function, -1 if none */
-  lispy_Value run;         /* that function (pinned by run_ref) */
-  bool legacy;             /* run is called as (run context kwargs) */
-  char **run_params;       /* run's parameter names after the context */
+  size_t state_bytes;   /* heap env held when last measured (0: never) */
+  uint64_t state_since; /* bytes its calls allocated since then */
+  int run_ref;          /* lispy_ref of the run function, -1 if none */
+  lispy_Value run;      /* that function (pinned by run_ref) */
+  bool legacy;          /* run is called as (run context kwargs) */
+  char **run_params;    /* run's parameter names after the context */
   int nrun_params;
-  bool run_rest;           /* run takes a rest parameter */
-  int line;                /* line of the descriptor definition */
-  ag_Schema *schema;       /* compiled parameters, NULL if invalid */
-  char *incompatible;      /* why this host's context cannot run it
+  bool run_rest;      /* run takes a rest parameter */
+  int line;           /* line of the descriptor definition */
+  ag_Schema *schema;  /* compiled parameters, NULL if invalid */
+  char *incompatible; /* why this host's context cannot run it
                               (requires...), or NULL */
-  int ctx_ref;             /* cached context value (lispy_ref), -1 if none */
-  lispy_Value ctx;         /* that value (pinned by ctx_ref) */
-  unsigned ctx_gen;        /* backend generation the cached context is from */
-  ag_Diags diags;          /* load-time lint and load errors */
+  int ctx_ref;        /* cached context value (lispy_ref), -1 if none */
+  lispy_Value ctx;    /* that value (pinned by ctx_ref) */
+  unsigned ctx_gen;   /* backend generation the cached context is from */
+  ag_Diags diags;     /* load-time lint and load errors */
 } ag_Agent;
 
 typedef struct ag_Runtime ag_Runtime;
@@ -167,33 +166,32 @@ typedef struct ag_Runtime ag_Runtime;
 ** "broken symbolic link to 'x' (...)", "it is N bytes, above the agent
 ** file cap of 4 MiB"). Never blocks: a FIFO or device is not opened for
 ** reading. Agent files are read with max = AG_MAX_AGENT_FILE_BYTES. */
-char     *ag_read_file_why(const char *path, size_t max, size_t *len, char *why, size_t whylen);
+char *ag_read_file_why(const char *path, size_t max, size_t *len, char *why, size_t whylen);
 
 /* Load and lint an agent; never NULL (problems are in ->diags). */
 ag_Agent *ag_agent_load_file(ag_Runtime *rt, const char *path);
-ag_Agent *ag_agent_load_source(ag_Runtime *rt, const char *src, size_t len,
-                               const char *path);
+ag_Agent *ag_agent_load_source(ag_Runtime *rt, const char *src, size_t len, const char *path);
 /* An agent from definitions already evaluated in env (the shell): no
 ** evaluation, just extraction and lint against src (the definitions'
 ** text, for positions). Never NULL. */
-ag_Agent *ag_agent_from_env(ag_Runtime *rt, lispy_Env *env, const char *src,
-                            size_t len, const char *path);
-void      ag_agent_free(ag_Agent *a);
+ag_Agent *ag_agent_from_env(ag_Runtime *rt, lispy_Env *env, const char *src, size_t len,
+                            const char *path);
+void ag_agent_free(ag_Agent *a);
 /* Loaded, with a name and a run function, and no lint errors. */
-bool      ag_agent_ok(const ag_Agent *a);
+bool ag_agent_ok(const ag_Agent *a);
 
 /* Lint an agent that has been evaluated (called by the loader; the shell
 ** calls it again after each definition). src is the source text. */
-void      ag_lint(ag_Runtime *rt, ag_Agent *a, const char *src, size_t len);
+void ag_lint(ag_Runtime *rt, ag_Agent *a, const char *src, size_t len);
 
 /* ========================================================================
 ** Runtime and registry
 ** ======================================================================== */
 
-ag_Runtime  *ag_runtime_new(void);
-void         ag_runtime_free(ag_Runtime *rt);
+ag_Runtime *ag_runtime_new(void);
+void ag_runtime_free(ag_Runtime *rt);
 lispy_State *ag_runtime_lispy(ag_Runtime *rt);
-void         ag_runtime_set_limits(ag_Runtime *rt, const lispy_Limits *limits);
+void ag_runtime_set_limits(ag_Runtime *rt, const lispy_Limits *limits);
 lispy_Limits ag_runtime_limits(const ag_Runtime *rt);
 /* Set the limit called name ("fuel", "memory", "depth" or "timeout") of l
 ** from text, strictly (the CLI's --fuel etc. and the shell's :limits):
@@ -203,40 +201,38 @@ lispy_Limits ag_runtime_limits(const ag_Runtime *rt);
 ** with an optional s or ms suffix, at most AG_MAX_TIMEOUT_SECONDS. Signs,
 ** exponents, nan, inf, fractions of whole numbers, overflow and trailing
 ** text are refused: false, l unchanged, why saying what was expected. */
-bool         ag_limit_parse(lispy_Limits *l, const char *name, const char *text,
-                            char *why, size_t whylen);
+bool ag_limit_parse(lispy_Limits *l, const char *name, const char *text, char *why, size_t whylen);
 /* The same from a JSON number (conformance files): whole and in range for
 ** fuel, memory and depth; finite, non-negative and capped for timeout. */
-bool         ag_limit_set_number(lispy_Limits *l, const char *name, double v,
-                                 char *why, size_t whylen);
+bool ag_limit_set_number(lispy_Limits *l, const char *name, double v, char *why, size_t whylen);
 /* Replace the context backend (the runtime owns it from then on). */
-void         ag_runtime_set_backend(ag_Runtime *rt, ag_Backend backend);
-ag_Backend  *ag_runtime_backend(ag_Runtime *rt);
+void ag_runtime_set_backend(ag_Runtime *rt, ag_Backend backend);
+ag_Backend *ag_runtime_backend(ag_Runtime *rt);
 /* Make every agent use the store namespace ns (copied), as when agents
 ** share a store on purpose; NULL (the default) gives each agent its own
 ** namespace, its name. */
-void         ag_runtime_share_store(ag_Runtime *rt, const char *ns);
+void ag_runtime_share_store(ag_Runtime *rt, const char *ns);
 /* Say the backend's data fields changed (e.g. after ag_mock_set_field):
 ** contexts cached per agent are rebuilt on the next call. */
-void         ag_runtime_backend_changed(ag_Runtime *rt);
+void ag_runtime_backend_changed(ag_Runtime *rt);
 
 /* Folders to glob for *_agent.lispy. */
-void   ag_registry_add_dir(ag_Runtime *rt, const char *dir);
+void ag_registry_add_dir(ag_Runtime *rt, const char *dir);
 size_t ag_registry_dir_count(const ag_Runtime *rt);
 const char *ag_registry_dir(const ag_Runtime *rt, size_t i);
 
 typedef struct ag_ScanReport {
-  char **added, **changed, **removed;   /* agent file paths */
+  char **added, **changed, **removed; /* agent file paths */
   size_t nadded, nchanged, nremoved;
-  size_t nbroken;          /* files that failed to load or lint */
-  ag_Diags diags;          /* every diagnostic of this scan */
+  size_t nbroken; /* files that failed to load or lint */
+  ag_Diags diags; /* every diagnostic of this scan */
 } ag_ScanReport;
 
 /* Glob the folders, load new and changed files (by content), drop removed
 ** ones. Two files declaring one name: an error naming both; neither is
 ** callable by that name until fixed. */
-void   ag_registry_scan(ag_Runtime *rt, ag_ScanReport *report);
-void   ag_scan_report_free(ag_ScanReport *r);
+void ag_registry_scan(ag_Runtime *rt, ag_ScanReport *report);
+void ag_scan_report_free(ag_ScanReport *r);
 size_t ag_registry_count(const ag_Runtime *rt);
 ag_Agent *ag_registry_at(ag_Runtime *rt, size_t i);
 /* A callable agent by name (shell definitions shadow files). */
@@ -247,14 +243,14 @@ ag_Agent *ag_registry_find(ag_Runtime *rt, const char *name);
 cJSON *ag_registry_not_found(ag_Runtime *rt, const char *name);
 /* Register an agent defined outside the folders (the shell); the registry
 ** owns it and it shadows a file agent of the same name until removed. */
-void   ag_registry_put(ag_Runtime *rt, ag_Agent *a);
-void   ag_registry_remove_defined(ag_Runtime *rt);
+void ag_registry_put(ag_Runtime *rt, ag_Agent *a);
+void ag_registry_remove_defined(ag_Runtime *rt);
 /* File watching (inotify): a descriptor that becomes readable when a file
 ** in the folders is created, written, moved or deleted; -1 on failure.
 ** ag_registry_watch_drain consumes the events and says whether any
 ** concerned an agent file (then call ag_registry_scan). */
-int    ag_registry_watch_open(const ag_Runtime *rt);
-bool   ag_registry_watch_drain(int fd);
+int ag_registry_watch_open(const ag_Runtime *rt);
+bool ag_registry_watch_drain(int fd);
 
 /* Changes whenever the set of agents changes (scan, put, remove): caches
 ** such as the completion index compare it to know when to rebuild. */
@@ -265,21 +261,19 @@ unsigned ag_registry_generation(const ag_Runtime *rt);
 ** ======================================================================== */
 
 typedef struct ag_CallOptions {
-  bool trace;              /* add "trace": [context calls] to the envelope */
+  bool trace; /* add "trace": [context calls] to the envelope */
 } ag_CallOptions;
 
 /* invoke(name, args) -> envelope (caller frees). args: a JSON object. */
-cJSON *ag_invoke(ag_Runtime *rt, const char *name, const cJSON *args,
-                 const ag_CallOptions *opt);
-cJSON *ag_invoke_agent(ag_Runtime *rt, ag_Agent *a, const cJSON *args,
-                       const ag_CallOptions *opt);
+cJSON *ag_invoke(ag_Runtime *rt, const char *name, const cJSON *args, const ag_CallOptions *opt);
+cJSON *ag_invoke_agent(ag_Runtime *rt, ag_Agent *a, const cJSON *args, const ag_CallOptions *opt);
 /* The same envelope as compact JSON text appended to out, run's value
 ** written straight from LisPy (no tree): what `lispy call` prints and a
 ** server sends. Returns whether the envelope is ok. */
-bool   ag_invoke_text(ag_Runtime *rt, const char *name, const cJSON *args,
-                      const ag_CallOptions *opt, lispy_Text *out);
-bool   ag_invoke_agent_text(ag_Runtime *rt, ag_Agent *a, const cJSON *args,
-                            const ag_CallOptions *opt, lispy_Text *out);
+bool ag_invoke_text(ag_Runtime *rt, const char *name, const cJSON *args, const ag_CallOptions *opt,
+                    lispy_Text *out);
+bool ag_invoke_agent_text(ag_Runtime *rt, ag_Agent *a, const cJSON *args, const ag_CallOptions *opt,
+                          lispy_Text *out);
 /* Build error envelopes the same way everywhere. */
 cJSON *ag_envelope_error(const char *kind, const char *message);
 
@@ -301,14 +295,14 @@ cJSON *ag_agent_tool(const ag_Agent *a, bool strict);
 ** ======================================================================== */
 
 typedef struct ag_ConfOptions {
-  const char *mock;        /* base fixture for test files naming none (--mock), or NULL */
-  FILE *out;               /* PASS/FAIL lines and diffs; NULL: silent */
+  const char *mock; /* base fixture for test files naming none (--mock), or NULL */
+  FILE *out;        /* PASS/FAIL lines and diffs; NULL: silent */
 } ag_ConfOptions;
 
 typedef struct ag_ConfReport {
-  size_t passed, failed;   /* cases; a malformed or missing test file counts as one failure */
-  size_t nfiles;           /* test files run */
-  cJSON *json;             /* {"files": [...], "untested": [...], "passed": N, "failed": N} */
+  size_t passed, failed; /* cases; a malformed or missing test file counts as one failure */
+  size_t nfiles;         /* test files run */
+  cJSON *json;           /* {"files": [...], "untested": [...], "passed": N, "failed": N} */
 } ag_ConfReport;
 
 void ag_conformance_init(ag_ConfReport *r);

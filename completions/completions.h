@@ -29,26 +29,26 @@
 #include "agents.h"
 
 typedef struct cp_Candidate {
-  char *text;              /* what replaces the word being completed */
-  char *help;              /* shown when listing (type, "builtin", ...) or NULL */
+  char *text; /* what replaces the word being completed */
+  char *help; /* shown when listing (type, "builtin", ...) or NULL */
 } cp_Candidate;
 
 typedef struct cp_Result {
   cp_Candidate *items;
   size_t n, cap;
-  size_t start;            /* byte offset in the line where the word begins */
+  size_t start; /* byte offset in the line where the word begins */
 } cp_Result;
 
 typedef struct cp_Engine cp_Engine;
 
 /* meta: the shell's meta-command names with their colon (":call", ...). */
 cp_Engine *cp_engine_new(ag_Runtime *rt, const char *const *meta, size_t nmeta);
-void       cp_engine_free(cp_Engine *e);
+void cp_engine_free(cp_Engine *e);
 /* Candidates for the word before cursor (a byte offset into line), sorted,
 ** unique; agents defined a moment ago appear at once. *out is overwritten
 ** (cp_result_free a previous result first); free it with cp_result_free. */
-void       cp_complete(cp_Engine *e, const char *line, size_t cursor, cp_Result *out);
-void       cp_result_free(cp_Result *r);
+void cp_complete(cp_Engine *e, const char *line, size_t cursor, cp_Result *out);
+void cp_result_free(cp_Result *r);
 
 /* ========================================================================
 ** Extensions (used by the shell and `lispy complete`)
@@ -69,14 +69,13 @@ void cp_add_agents(cp_Engine *e, const char *prefix, cp_Result *out);
 /* agent's parameters starting with prefix, required first, each written
 ** as before + key + after (":" "" or "" "="), skipping the names in
 ** `given` (NULL-terminated, may be NULL); help "string, required"; */
-void cp_add_params(cp_Engine *e, const char *agent, const char *prefix,
-                   const char *before, const char *after,
-                   const char *const *given, cp_Result *out);
+void cp_add_params(cp_Engine *e, const char *agent, const char *prefix, const char *before,
+                   const char *after, const char *const *given, cp_Result *out);
 /* values of an agent's parameter that start with prefix: its enum, or
 ** true/false for a boolean; json: written as JSON ("\"celsius\""), else
 ** strings bare (celsius); each written as before + value + after; */
-void cp_add_values(cp_Engine *e, const char *agent, const char *key, const char *prefix,
-                   bool json, const char *before, const char *after, cp_Result *out);
+void cp_add_values(cp_Engine *e, const char *agent, const char *key, const char *prefix, bool json,
+                   const char *before, const char *after, cp_Result *out);
 /* file paths starting with word: folders (with a trailing '/') and, when
 ** lispy_only, only *.lispy files (else every file). */
 void cp_add_paths(const char *word, bool lispy_only, cp_Result *out);

@@ -18,28 +18,28 @@
 ** The scan
 ** ======================================================================== */
 
-#define CP_MAX_FRAMES 64   /* deeper brackets are counted, not described */
+#define CP_MAX_FRAMES 64 /* deeper brackets are counted, not described */
 
 typedef enum cp_Item { CP_SYM, CP_KEY, CP_STR, CP_FORM } cp_Item;
 typedef enum cp_Where { CP_IN_WORD, CP_IN_STRING, CP_IN_COMMENT } cp_Where;
 
 typedef struct cp_Frame {
-  char open;               /* '(' '[' or '{' */
-  int nitems;              /* items completed in it so far */
-  char head[32];           /* its first item when that is a symbol */
-  char arg1[128];          /* its second item when that is a string */
+  char open;      /* '(' '[' or '{' */
+  int nitems;     /* items completed in it so far */
+  char head[32];  /* its first item when that is a symbol */
+  char arg1[128]; /* its second item when that is a string */
   bool has_arg1;
-  char keys[256];          /* dict keys seen, NUL-separated */
+  char keys[256]; /* dict keys seen, NUL-separated */
   size_t keys_len;
-  char last_key[64];       /* the key of the value being typed */
-  bool has_last_key;       /* ... when that key is a string or keyword */
+  char last_key[64]; /* the key of the value being typed */
+  bool has_last_key; /* ... when that key is a string or keyword */
 } cp_Frame;
 
 typedef struct cp_Scan {
   cp_Frame frames[CP_MAX_FRAMES];
-  size_t depth;            /* open brackets (may exceed CP_MAX_FRAMES) */
+  size_t depth; /* open brackets (may exceed CP_MAX_FRAMES) */
   cp_Where where;
-  size_t word;             /* start of the word, or of the string's quote */
+  size_t word; /* start of the word, or of the string's quote */
 } cp_Scan;
 
 /* The innermost open frame (NULL at top level or past the limit). */
@@ -96,7 +96,7 @@ static void cp_push(cp_Scan *s, char open) {
 
 /* Close a bracket: the form is an item of the enclosing frame. */
 static void cp_pop(cp_Scan *s) {
-  if (s->depth == 0) return;  /* a stray closer */
+  if (s->depth == 0) return; /* a stray closer */
   s->depth--;
   cp_item(s, CP_FORM, "", 0);
 }
@@ -122,14 +122,25 @@ static void cp_scan(cp_Scan *s, const char *text, size_t len) {
   s->depth = 0;
   while (i < len) {
     char c = text[i];
-    if (isspace((unsigned char)c) || c == ',' || c == '\'' || c == '`') { i++; continue; }
+    if (isspace((unsigned char)c) || c == ',' || c == '\'' || c == '`') {
+      i++;
+      continue;
+    }
     if (c == ';') {
       const char *nl = memchr(text + i, '\n', len - i);
-      if (!nl) { s->where = CP_IN_COMMENT; s->word = i; return; }
+      if (!nl) {
+        s->where = CP_IN_COMMENT;
+        s->word = i;
+        return;
+      }
       i = (size_t)(nl - text) + 1;
     } else if (c == '"') {
       size_t j = cp_string_end(text, len, i);
-      if (j >= len) { s->where = CP_IN_STRING; s->word = i; return; }
+      if (j >= len) {
+        s->where = CP_IN_STRING;
+        s->word = i;
+        return;
+      }
       cp_item(s, CP_STR, text + i + 1, j - i - 1);
       i = j + 1;
     } else if (c == '(' || c == '[' || c == '{') {
@@ -139,11 +150,11 @@ static void cp_scan(cp_Scan *s, const char *text, size_t len) {
       cp_pop(s);
       i++;
     } else if (c == '#' && i + 1 < len && strchr("([{", text[i + 1])) {
-      i++;  /* #( #[ #{: the bracket opens next */
+      i++; /* #( #[ #{: the bracket opens next */
     } else {
       size_t j = i;
       while (j < len && !cp_delim(text[j])) j++;
-      if (j >= len) break;  /* the word at the cursor */
+      if (j >= len) break; /* the word at the cursor */
       cp_item(s, c == ':' ? CP_KEY : CP_SYM, text + i, j - i);
       i = j;
     }
@@ -161,7 +172,8 @@ static void cp_scan(cp_Scan *s, const char *text, size_t len) {
 static const char *cp_invoke_dict(cp_Scan *s) {
   cp_Frame *f = cp_top(s, 0), *p = cp_top(s, 1);
   if (!f || !p || !cp_at_key(f)) return NULL;
-  if (p->open != '(' || strcmp(p->head, "invoke") != 0 || !p->has_arg1 || p->nitems != 2) return NULL;
+  if (p->open != '(' || strcmp(p->head, "invoke") != 0 || !p->has_arg1 || p->nitems != 2)
+    return NULL;
   return p->arg1;
 }
 
@@ -169,9 +181,11 @@ static const char *cp_invoke_dict(cp_Scan *s) {
 ** with *key its key; NULL otherwise. */
 static const char *cp_invoke_value(cp_Scan *s, const char **key) {
   cp_Frame *f = cp_top(s, 0), *p = cp_top(s, 1);
-  if (!f || !p || cp_at_key(f) || !f->has_last_key || (f->open != '{' && f->open != '(')) return NULL;
+  if (!f || !p || cp_at_key(f) || !f->has_last_key || (f->open != '{' && f->open != '('))
+    return NULL;
   if (f->open == '(' && strcmp(f->head, "dict") != 0) return NULL;
-  if (p->open != '(' || strcmp(p->head, "invoke") != 0 || !p->has_arg1 || p->nitems != 2) return NULL;
+  if (p->open != '(' || strcmp(p->head, "invoke") != 0 || !p->has_arg1 || p->nitems != 2)
+    return NULL;
   *key = f->last_key;
   return p->arg1;
 }
@@ -197,8 +211,8 @@ static void cp_dict_params(cp_Engine *e, cp_Scan *s, const char *agent, const ch
 }
 
 /* Inside a string: agent names after (invoke ", keys in its dict. */
-static void cp_in_string(cp_Engine *e, cp_Scan *s, const char *text, size_t len,
-                         const char *after, cp_Result *out) {
+static void cp_in_string(cp_Engine *e, cp_Scan *s, const char *text, size_t len, const char *after,
+                         cp_Result *out) {
   char prefix[256];
   cp_copy(prefix, sizeof prefix, text + s->word + 1, len - s->word - 1);
   const char *close = after[0] == '"' ? "" : "\"";
@@ -222,8 +236,8 @@ static bool cp_numeric(const char *w) {
   return isdigit((unsigned char)*w);
 }
 
-void cp_complete_code(cp_Engine *e, const char *text, size_t len,
-                      const char *after, cp_Result *out) {
+void cp_complete_code(cp_Engine *e, const char *text, size_t len, const char *after,
+                      cp_Result *out) {
   cp_Scan *s = calloc(1, sizeof *s);
   if (!s) return;
   cp_scan(s, text, len);
@@ -233,13 +247,13 @@ void cp_complete_code(cp_Engine *e, const char *text, size_t len,
   cp_Frame *f = cp_top(s, 0);
   const char *agent = cp_invoke_dict(s), *key = NULL, *vagent = cp_invoke_value(s, &key);
   if (s->where == CP_IN_STRING) {
-    cp_in_string(e, s, text, len, after, out);  /* already in order */
+    cp_in_string(e, s, text, len, after, out); /* already in order */
   } else if (s->where == CP_IN_COMMENT) {
     /* nothing */
   } else if (agent && (!word[0] || word[0] == ':')) {
-    cp_dict_params(e, s, agent, word[0] ? word + 1 : "", ":", "", out);  /* required first */
+    cp_dict_params(e, s, agent, word[0] ? word + 1 : "", ":", "", out); /* required first */
   } else if (vagent && !word[0]) {
-    cp_add_values(e, vagent, key, "", true, "", "", out);  /* in the enum's order */
+    cp_add_values(e, vagent, key, "", true, "", "", out); /* in the enum's order */
   } else if (!word[0]) {
     if (f && f->open == '(' && f->nitems == 0) cp_add_symbols(e, "", out);
     cp_result_sort(out);

@@ -79,7 +79,7 @@ static void cp_agents_refresh(cp_Engine *e) {
   for (size_t i = 0; i < n; i++) {
     ag_Agent *a = ag_registry_at(e->rt, i);
     if (!a || !a->name || !*a->name) continue;
-    cp_Entry *en = cp_index_add(&e->agents, a->name, NULL, CP_AGENT);  /* help: when listed */
+    cp_Entry *en = cp_index_add(&e->agents, a->name, NULL, CP_AGENT); /* help: when listed */
     if (en) en->agent = a;
   }
   cp_index_sort(&e->agents);
@@ -95,7 +95,7 @@ void cp_add_agents_quoted(cp_Engine *e, const char *prefix, const char *suffix, 
   for (size_t i = cp_index_lower(&e->agents, prefix); i < e->agents.n; i++) {
     cp_Entry *en = &e->agents.items[i];
     if (strncmp(en->name, prefix, plen) != 0) break;
-    if (!en->help) {  /* made once per index build, when first listed */
+    if (!en->help) { /* made once per index build, when first listed */
       cp_agent_help(en->agent, help, sizeof help);
       en->help = strdup(help);
     }
@@ -121,7 +121,8 @@ void cp_add_agents(cp_Engine *e, const char *prefix, cp_Result *out) {
 static ag_Agent *cp_find_agent(cp_Engine *e, const char *name) {
   cp_agents_refresh(e);
   size_t i = cp_index_lower(&e->agents, name);
-  if (i < e->agents.n && strcmp(e->agents.items[i].name, name) == 0) return e->agents.items[i].agent;
+  if (i < e->agents.n && strcmp(e->agents.items[i].name, name) == 0)
+    return e->agents.items[i].agent;
   return NULL;
 }
 
@@ -140,7 +141,8 @@ static void cp_type_text(const cJSON *prop, char *buf, size_t len) {
     int w = snprintf(buf + used, len - used, "%s%s", used ? "|" : "", it->valuestring);
     if (w > 0) used += (size_t)w < len - used ? (size_t)w : len - used - 1;
   }
-  if (!buf[0]) snprintf(buf, len, "%s", cJSON_GetObjectItemCaseSensitive(prop, "enum") ? "enum" : "any");
+  if (!buf[0])
+    snprintf(buf, len, "%s", cJSON_GetObjectItemCaseSensitive(prop, "enum") ? "enum" : "any");
 }
 
 /* " (a|b|c)" for a property with an enum, else "". */
@@ -155,7 +157,10 @@ static void cp_enum_text(const cJSON *prop, char *buf, size_t len) {
     const char *t = cJSON_IsString(it) ? it->valuestring : v ? v : "?";
     int w = snprintf(buf + used, len - used, "%s%s", used ? "|" : " (", t);
     free(v);
-    if (w < 0 || (size_t)w >= len - used) { used = len - 1; break; }
+    if (w < 0 || (size_t)w >= len - used) {
+      used = len - 1;
+      break;
+    }
     used += (size_t)w;
   }
   if (used + 2 < len) snprintf(buf + used, len - used, ")");
@@ -168,7 +173,8 @@ static void cp_param_help(const cJSON *prop, bool required, char *buf, size_t le
   char type[64], choices[80];
   cp_type_text(prop, type, sizeof type);
   cp_enum_text(prop, choices, sizeof choices);
-  const cJSON *def = cJSON_IsObject(prop) ? cJSON_GetObjectItemCaseSensitive(prop, "default") : NULL;
+  const cJSON *def =
+      cJSON_IsObject(prop) ? cJSON_GetObjectItemCaseSensitive(prop, "default") : NULL;
   if (required || !def) {
     snprintf(buf, len, "%s%s%s", type, choices, required ? ", required" : "");
     return;
@@ -188,15 +194,15 @@ static bool cp_given(const char *const *given, const char *name) {
 /* Is name listed in the schema's "required" array? */
 static bool cp_is_required(const cJSON *required, const char *name) {
   const cJSON *it;
-  cJSON_ArrayForEach(it, required)
-    if (cJSON_IsString(it) && strcmp(it->valuestring, name) == 0) return true;
+  cJSON_ArrayForEach(it, required) if (cJSON_IsString(it) &&
+                                       strcmp(it->valuestring, name) == 0) return true;
   return false;
 }
 
 /* Append one parameter candidate (before + key + after) if it fits. */
-static void cp_param_add(const char *key, const cJSON *prop, bool required,
-                         const char *prefix, const char *before, const char *after,
-                         const char *const *given, cp_Result *out) {
+static void cp_param_add(const char *key, const cJSON *prop, bool required, const char *prefix,
+                         const char *before, const char *after, const char *const *given,
+                         cp_Result *out) {
   if (strncmp(key, prefix, strlen(prefix)) != 0 || cp_given(given, key)) return;
   size_t n = strlen(before) + strlen(key) + strlen(after) + 1;
   char *text = malloc(n), help[160];
@@ -207,21 +213,19 @@ static void cp_param_add(const char *key, const cJSON *prop, bool required,
   free(text);
 }
 
-void cp_add_params(cp_Engine *e, const char *agent, const char *prefix,
-                   const char *before, const char *after,
-                   const char *const *given, cp_Result *out) {
+void cp_add_params(cp_Engine *e, const char *agent, const char *prefix, const char *before,
+                   const char *after, const char *const *given, cp_Result *out) {
   ag_Agent *a = e->rt && agent ? cp_find_agent(e, agent) : NULL;
   const cJSON *params = a ? cJSON_GetObjectItemCaseSensitive(a->descriptor, "parameters") : NULL;
   const cJSON *props = cJSON_GetObjectItemCaseSensitive(params, "properties");
   const cJSON *required = cJSON_GetObjectItemCaseSensitive(params, "required");
   const cJSON *it;
-  cJSON_ArrayForEach(it, required) {  /* required first, in their order */
+  cJSON_ArrayForEach(it, required) { /* required first, in their order */
     if (!cJSON_IsString(it)) continue;
     const cJSON *prop = cJSON_GetObjectItemCaseSensitive(props, it->valuestring);
     cp_param_add(it->valuestring, prop, true, prefix, before, after, given, out);
   }
-  cJSON_ArrayForEach(it, props)
-    if (it->string && !cp_is_required(required, it->string))
+  cJSON_ArrayForEach(it, props) if (it->string && !cp_is_required(required, it->string))
       cp_param_add(it->string, it, false, prefix, before, after, given, out);
 }
 
@@ -242,12 +246,12 @@ static void cp_value_add(const cJSON *v, const char *prefix, bool json, const ch
   free(printed);
 }
 
-void cp_add_values(cp_Engine *e, const char *agent, const char *key, const char *prefix,
-                   bool json, const char *before, const char *after, cp_Result *out) {
+void cp_add_values(cp_Engine *e, const char *agent, const char *key, const char *prefix, bool json,
+                   const char *before, const char *after, cp_Result *out) {
   ag_Agent *a = e->rt && agent ? cp_find_agent(e, agent) : NULL;
   const cJSON *params = a ? cJSON_GetObjectItemCaseSensitive(a->descriptor, "parameters") : NULL;
-  const cJSON *prop = cJSON_GetObjectItemCaseSensitive(
-      cJSON_GetObjectItemCaseSensitive(params, "properties"), key);
+  const cJSON *prop =
+      cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(params, "properties"), key);
   const cJSON *en = cJSON_IsObject(prop) ? cJSON_GetObjectItemCaseSensitive(prop, "enum") : NULL;
   const cJSON *type = cJSON_IsObject(prop) ? cJSON_GetObjectItemCaseSensitive(prop, "type") : NULL;
   const cJSON *it;
@@ -323,7 +327,7 @@ void cp_add_symbols(cp_Engine *e, const char *prefix, cp_Result *out) {
   if (!L) return;
   if (!e->base_built) cp_base_build(e, L);
   cp_user_refresh(e, L);
-  cp_add_user(e, L, prefix, out);  /* first: a redefinition wins the help */
+  cp_add_user(e, L, prefix, out); /* first: a redefinition wins the help */
   cp_index_complete(&e->base, prefix, out);
 }
 

@@ -8,9 +8,7 @@
 #include "cp_internal.h"
 
 /* strdup that keeps NULL. */
-static char *cp_dup(const char *s) {
-  return s ? strdup(s) : NULL;
-}
+static char *cp_dup(const char *s) { return s ? strdup(s) : NULL; }
 
 /* ========================================================================
 ** Candidate lists

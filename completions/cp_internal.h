@@ -13,34 +13,34 @@
 
 /* What a symbol is; lower kinds win when two entries share a name. */
 typedef enum cp_Kind {
-  CP_SPECIAL,              /* special form */
-  CP_CONTEXT,              /* context method (help = its parameters) */
-  CP_BUILTIN,              /* builtin or prelude definition */
-  CP_AGENT                 /* agent name (help = description) */
+  CP_SPECIAL, /* special form */
+  CP_CONTEXT, /* context method (help = its parameters) */
+  CP_BUILTIN, /* builtin or prelude definition */
+  CP_AGENT    /* agent name (help = description) */
 } cp_Kind;
 
 typedef struct cp_Entry {
-  char *name;              /* malloc'd */
-  char *help;              /* malloc'd or NULL */
+  char *name; /* malloc'd */
+  char *help; /* malloc'd or NULL */
   cp_Kind kind;
-  size_t seq;              /* order of addition: the first of equals wins */
-  ag_Agent *agent;         /* CP_AGENT: the agent (valid until the registry
+  size_t seq;      /* order of addition: the first of equals wins */
+  ag_Agent *agent; /* CP_AGENT: the agent (valid until the registry
                               generation changes) */
 } cp_Entry;
 
 typedef struct cp_Index {
-  cp_Entry *items;         /* sorted by name once cp_index_sort ran */
+  cp_Entry *items; /* sorted by name once cp_index_sort ran */
   size_t n, cap;
 } cp_Index;
 
 /* Add an entry (the strings are copied); returns it, or NULL. */
 cp_Entry *cp_index_add(cp_Index *x, const char *name, const char *help, cp_Kind kind);
-void   cp_index_sort(cp_Index *x);
-void   cp_index_clear(cp_Index *x);
+void cp_index_sort(cp_Index *x);
+void cp_index_clear(cp_Index *x);
 /* First entry whose name is >= prefix (binary search). */
 size_t cp_index_lower(const cp_Index *x, const char *prefix);
 /* Append the entries starting with prefix to out. */
-void   cp_index_complete(const cp_Index *x, const char *prefix, cp_Result *out);
+void cp_index_complete(const cp_Index *x, const char *prefix, cp_Result *out);
 
 /* ========================================================================
 ** The engine (cp_engine.c)
@@ -48,17 +48,17 @@ void   cp_index_complete(const cp_Index *x, const char *prefix, cp_Result *out);
 
 struct cp_Engine {
   ag_Runtime *rt;
-  char **meta;             /* meta-command names (":call"), malloc'd copies */
+  char **meta; /* meta-command names (":call"), malloc'd copies */
   size_t nmeta;
-  lispy_Env *env;          /* user globals come from here (NULL: default) */
-  cp_Index agents;         /* agent names, rebuilt when the generation moves */
-  unsigned agents_gen;     /* registry generation agents was built from */
+  lispy_Env *env;      /* user globals come from here (NULL: default) */
+  cp_Index agents;     /* agent names, rebuilt when the generation moves */
+  unsigned agents_gen; /* registry generation agents was built from */
   bool agents_built;
-  cp_Index base;           /* special forms, context methods, builtins */
+  cp_Index base; /* special forms, context methods, builtins */
   bool base_built;
-  char **user;             /* sorted user global names */
+  char **user; /* sorted user global names */
   size_t nuser;
-  size_t user_seen;        /* name count user was built from */
+  size_t user_seen; /* name count user was built from */
 };
 
 /* Like cp_add_agents, with suffix after each name (a closing quote). */
@@ -71,10 +71,9 @@ void cp_add_symbols(cp_Engine *e, const char *prefix, cp_Result *out);
 ** ======================================================================== */
 
 /* Code: prefix is the line up to the cursor; after is the rest. */
-void cp_complete_code(cp_Engine *e, const char *prefix, size_t len,
-                      const char *after, cp_Result *out);
+void cp_complete_code(cp_Engine *e, const char *prefix, size_t len, const char *after,
+                      cp_Result *out);
 /* A ":command ..." line (prefix starts at the colon, at offset off). */
-void cp_complete_meta(cp_Engine *e, const char *prefix, size_t len,
-                      size_t off, cp_Result *out);
+void cp_complete_meta(cp_Engine *e, const char *prefix, size_t len, size_t off, cp_Result *out);
 
 #endif

@@ -11,9 +11,9 @@
 #define CP_MAX_WORDS 64
 
 typedef struct cp_Words {
-  size_t start[CP_MAX_WORDS];  /* offsets of the words */
+  size_t start[CP_MAX_WORDS]; /* offsets of the words */
   size_t end[CP_MAX_WORDS];
-  size_t n;                    /* the last one is the word at the cursor */
+  size_t n; /* the last one is the word at the cursor */
 } cp_Words;
 
 /* Split p[0..len) on blanks; the word at the cursor may be empty. */
@@ -43,7 +43,10 @@ static const char *cp_command(cp_Engine *e, const char *word) {
   size_t n = strlen(word), hits = 0;
   for (size_t i = 0; i < e->nmeta; i++) {
     if (strcmp(e->meta[i], word) == 0) return e->meta[i];
-    if (strncmp(e->meta[i], word, n) == 0) { found = e->meta[i]; hits++; }
+    if (strncmp(e->meta[i], word, n) == 0) {
+      found = e->meta[i];
+      hits++;
+    }
   }
   return hits == 1 ? found : NULL;
 }
@@ -63,9 +66,7 @@ static void cp_add_words(const char *const *words, const char *prefix, cp_Result
 }
 
 /* Might the word be a path rather than an agent name? */
-static bool cp_pathish(const char *w) {
-  return strchr(w, '/') || w[0] == '.' || w[0] == '~';
-}
+static bool cp_pathish(const char *w) { return strchr(w, '/') || w[0] == '.' || w[0] == '~'; }
 
 /* The keys of the key=value words before the cursor word, into given
 ** (NULL-terminated; the strings are malloc'd in copies). Returns how many. */
@@ -95,7 +96,7 @@ static void cp_call_params(cp_Engine *e, const char *p, const cp_Words *w, const
     cp_add_values(e, agent, key, eq + 1, false, before, "", out);
     return;
   }
-  if (cur[0] == '{' || cur[0] == '(') return;  /* JSON or a dict */
+  if (cur[0] == '{' || cur[0] == '(') return; /* JSON or a dict */
   const char *given[CP_MAX_WORDS + 1];
   char *copies[CP_MAX_WORDS];
   size_t ng = cp_given_keys(p, w, copies, given);
@@ -112,10 +113,10 @@ static void cp_meta_args(cp_Engine *e, const char *cmd, const char *p, const cp_
   bool first = argi == 1;
   if (strcmp(cmd, ":call") == 0 && !first) {
     cp_call_params(e, p, w, cur, out);
-    return;  /* required first: not sorted */
+    return; /* required first: not sorted */
   }
-  if (first && (!strcmp(cmd, ":call") || !strcmp(cmd, ":describe") ||
-                !strcmp(cmd, ":source") || !strcmp(cmd, ":test")))
+  if (first && (!strcmp(cmd, ":call") || !strcmp(cmd, ":describe") || !strcmp(cmd, ":source") ||
+                !strcmp(cmd, ":test")))
     cp_add_agents(e, cur, out);
   else if (first && !strcmp(cmd, ":lint"))
     cp_pathish(cur) ? cp_add_paths(cur, true, out) : cp_add_agents(e, cur, out);
@@ -129,8 +130,8 @@ static void cp_meta_args(cp_Engine *e, const char *cmd, const char *p, const cp_
 }
 
 /* :time EXPR -- the expression completes as code. */
-static void cp_meta_code(cp_Engine *e, const char *p, size_t len, size_t from,
-                         size_t off, cp_Result *out) {
+static void cp_meta_code(cp_Engine *e, const char *p, size_t len, size_t from, size_t off,
+                         cp_Result *out) {
   cp_complete_code(e, p + from, len - from, p + len, out);
   out->start += off + from;
 }
@@ -140,7 +141,7 @@ void cp_complete_meta(cp_Engine *e, const char *p, size_t len, size_t off, cp_Re
   char first[64], cur[512];
   cp_split(p, len, &w);
   size_t k = w.n - 1;
-  if (w.end[k] != len) return;  /* more words than we look at */
+  if (w.end[k] != len) return; /* more words than we look at */
   cp_word(p, &w, k, cur, sizeof cur);
   out->start = off + w.start[k];
   if (k == 0) {

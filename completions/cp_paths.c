@@ -59,7 +59,7 @@ static void cp_path_add(const char *word, size_t dirlen, const char *name, bool 
 void cp_add_paths(const char *word, bool lispy_only, cp_Result *out) {
   const char *slash = strrchr(word, '/');
   size_t dirlen = slash ? (size_t)(slash - word) + 1 : 0;
-  if (!slash && word[0] == '~') return;  /* ~user: not ours */
+  if (!slash && word[0] == '~') return; /* ~user: not ours */
   const char *base = word + dirlen;
   char *dir = cp_open_path(word, dirlen);
   DIR *d = dir ? opendir(dir) : NULL;

@@ -30,21 +30,21 @@ extern "C" {
 #endif
 
 /* ---- Types ------------------------------------------------------------ */
-typedef struct lispy_State lispy_State;  /* an interpreter (opaque) */
-typedef struct lispy_Env lispy_Env;      /* a global environment (opaque) */
+typedef struct lispy_State lispy_State; /* an interpreter (opaque) */
+typedef struct lispy_Env lispy_Env;     /* a global environment (opaque) */
 
 /* A value: 16 bytes, passed and returned by value. Immediates (nil, '(),
 ** booleans, numbers) are held inline, everything else points into the
 ** collected heap. The members are the library's: a host must not read or
 ** set them, only use the functions below (lispy_type, lispy_car, ...). */
 typedef struct lispy_Value {
-  uint32_t tag;                 /* private: the type */
+  uint32_t tag; /* private: the type */
   union {
     int64_t i;
     double f;
     bool b;
-    struct lispy_Obj *o;        /* heap objects (opaque) */
-  } as;                         /* private: the payload */
+    struct lispy_Obj *o; /* heap objects (opaque) */
+  } as;                  /* private: the payload */
 } lispy_Value;
 
 /* A C function callable from LisPy (lispy_register): argv holds argc
@@ -53,21 +53,21 @@ typedef lispy_Value (*lispy_NativeFn)(lispy_State *L, int argc, lispy_Value *arg
 
 /* The type of a value, as lispy_type returns it. */
 typedef enum lispy_Type {
-  LISPY_TNIL = 0,  /* nil: JSON null, false in conditions */
-  LISPY_TEMPTY,    /* '(): the empty list, true in conditions */
+  LISPY_TNIL = 0, /* nil: JSON null, false in conditions */
+  LISPY_TEMPTY,   /* '(): the empty list, true in conditions */
   LISPY_TBOOL,
-  LISPY_TINT,      /* int64 */
+  LISPY_TINT, /* int64 */
   LISPY_TFLOAT,
-  LISPY_TSTRING,   /* immutable UTF-8 */
+  LISPY_TSTRING, /* immutable UTF-8 */
   LISPY_TSYMBOL,
   LISPY_TKEYWORD,
-  LISPY_TPAIR,     /* a cons cell: a non-empty list */
+  LISPY_TPAIR, /* a cons cell: a non-empty list */
   LISPY_TVECTOR,
   LISPY_TDICT,
-  LISPY_TCLOSURE,  /* a function written in LisPy */
-  LISPY_TNATIVE,   /* a C function (a builtin, lispy_register) */
-  LISPY_TERROR,    /* an error value (lispy_error_kind ...) */
-  LISPY_THOST      /* a host object (lispy_host_new) */
+  LISPY_TCLOSURE, /* a function written in LisPy */
+  LISPY_TNATIVE,  /* a C function (a builtin, lispy_register) */
+  LISPY_TERROR,   /* an error value (lispy_error_kind ...) */
+  LISPY_THOST     /* a host object (lispy_host_new) */
 } lispy_Type;
 
 /* Where a datum was read. Line and column are 1-based; 0 means unknown
@@ -85,7 +85,7 @@ typedef struct lispy_SrcPos {
 #define LISPY_MAX_PARAMS 250
 /* Nesting of the data lispy_read returns (deeper input is a syntax error)
 ** and of the values the printer, equality and the JSON bridge walk. */
-#define LISPY_MAX_DEPTH 1000
+#define LISPY_MAX_DEPTH  1000
 
 /* ---- Status codes returned by the API -------------------------------- */
 enum {
@@ -99,10 +99,10 @@ enum {
 
 /* ---- Limits: each evaluation or call runs under a fresh budget --------- */
 typedef struct lispy_Limits {
-  int64_t fuel;       /* steps (calls, loop iterations, builtin work); <=0: none */
-  size_t memory;      /* heap bytes above what was live at the start; 0: none */
-  size_t depth;       /* nested LisPy calls; 0: default */
-  double timeout;     /* wall-clock seconds; 0: none */
+  int64_t fuel;   /* steps (calls, loop iterations, builtin work); <=0: none */
+  size_t memory;  /* heap bytes above what was live at the start; 0: none */
+  size_t depth;   /* nested LisPy calls; 0: default */
+  double timeout; /* wall-clock seconds; 0: none */
 } lispy_Limits;
 
 typedef void (*lispy_OutputFn)(void *ud, const char *s, size_t len);

@@ -30,9 +30,7 @@ const char *lispy_symbol_name(lispy_Value v) {
 ** Vectors and dicts
 ** ======================================================================== */
 
-size_t lispy_vector_length(lispy_Value v) {
-  return lx_is(v, LX_VECTOR) ? lx_as_vector(v)->len : 0;
-}
+size_t lispy_vector_length(lispy_Value v) { return lx_is(v, LX_VECTOR) ? lx_as_vector(v)->len : 0; }
 
 lispy_Value lispy_vector_item(lispy_Value v, size_t i) {
   if (!lx_is(v, LX_VECTOR) || i >= lx_as_vector(v)->len) return lx_nil();

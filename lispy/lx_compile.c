@@ -35,9 +35,7 @@
 
 /* Charge n units of compile work as fuel; lx_charge also polls the
 ** deadline and the interrupt flag as the units add up (LX_CLOCK_POLL_UNITS). */
-void lx_tr_work(lx_Compiler *C, int64_t n) {
-  lx_charge(C->L, n);
-}
+void lx_tr_work(lx_Compiler *C, int64_t n) { lx_charge(C->L, n); }
 
 /* Zeroed arena memory. Chunks come from the accounting allocator, so the
 ** arena counts under the memory limit (an error here leaves the chunk
@@ -88,9 +86,7 @@ lx_SrcPos lx_tr_pos(lx_Compiler *C, lx_Value form) {
 }
 
 /* The name of a symbol (sym must be one). */
-const char *lx_tr_symname(lx_Value sym) {
-  return lx_as_symbol(sym)->name->data;
-}
+const char *lx_tr_symname(lx_Value sym) { return lx_as_symbol(sym)->name->data; }
 
 /* ========================================================================
 ** Nodes
@@ -141,8 +137,9 @@ lx_Node *lx_tr_prim(lx_Compiler *C, int op, lx_SrcPos pos, lx_Node *a, lx_Node *
 /* Room for n items, refusing literals beyond what a node can index. */
 static lx_Snapshot tr_snapshot_new(lx_Compiler *C, size_t n, lx_SrcPos pos) {
   if (n > LX_MAX_LITERAL_ITEMS)
-    lx_tr_error(C, pos, "literal too large to compile: %zu items (limit %d; hint: build it at run time)",
-             n, LX_MAX_LITERAL_ITEMS);
+    lx_tr_error(C, pos,
+                "literal too large to compile: %zu items (limit %d; hint: build it at run time)", n,
+                LX_MAX_LITERAL_ITEMS);
   lx_tr_work(C, 1 + (int64_t)n);
   lx_Snapshot s;
   s.items = lx_vector_new(C->L, n);
@@ -192,7 +189,7 @@ lx_Snapshot lx_tr_snapshot_dict(lx_Compiler *C, lx_Dict *d, lx_SrcPos pos) {
 lx_Var *lx_tr_bind(lx_Compiler *C, lx_Value name, lx_SrcPos pos) {
   if (!lx_is(name, LX_SYMBOL))
     lx_tr_error(C, pos, "expected a variable name (symbol), got %s",
-             lx_as_string(lx_short_repr(C->L, name))->data);
+                lx_as_string(lx_short_repr(C->L, name))->data);
   lx_Var *v = lx_tr_alloc(C, sizeof(lx_Var));
   v->name = name;
   v->owner = C->fn;
@@ -223,7 +220,7 @@ void lx_tr_capture(lx_Compiler *C, lx_Var *v) {
     for (int i = 0; i < f->nupvars; i++) have |= f->upvars[i] == v;
     if (have) continue;
     if (f->nupvars == f->capupvars) {
-      enum { UPVARS_INIT = 8 };  /* most closures capture a few variables */
+      enum { UPVARS_INIT = 8 }; /* most closures capture a few variables */
       int ncap = f->capupvars ? f->capupvars * 2 : UPVARS_INIT;
       lx_Var **nu = lx_tr_alloc(C, (size_t)ncap * sizeof *nu);
       if (f->nupvars) memcpy(nu, f->upvars, (size_t)f->nupvars * sizeof *nu);
@@ -271,9 +268,7 @@ lx_Value lx_tr_tail(lx_Value form, int i) {
   return form;
 }
 
-lx_Value lx_tr_sym(lx_Compiler *C, const char *name) {
-  return lx_csymbol(C->L, name);
-}
+lx_Value lx_tr_sym(lx_Compiler *C, const char *name) { return lx_csymbol(C->L, name); }
 
 /* A fresh list of the n (at most TR_LIST_MAX) values given; for
 ** desugaring, whose lists are short (the longest has 4 items). */
@@ -323,7 +318,8 @@ lx_Value lx_tr_expand(lx_Compiler *C, lx_Value form) {
   for (int guard = 0; lx_is(form, LX_PAIR); guard++) {
     lx_Box *m = tr_macro_box(C, lx_car(form));
     if (!m) break;
-    if (guard > LX_MAX_MACRO_EXPANSIONS) lx_tr_error(C, lx_tr_pos(C, form), "macro expansion does not terminate");
+    if (guard > LX_MAX_MACRO_EXPANSIONS)
+      lx_tr_error(C, lx_tr_pos(C, form), "macro expansion does not terminate");
     int n;
     lx_Value *args = lx_tr_items(C, lx_cdr(form), &n, "macro call");
     lx_SrcPos pos = lx_tr_pos(C, form);
@@ -334,12 +330,16 @@ lx_Value lx_tr_expand(lx_Compiler *C, lx_Value form) {
 }
 
 /* Inlinable builtins: name, opcode, argument count. */
-static const struct { const char *name; int op, nargs; } tr_prims[] = {
-  {"+", LX_OP_ADD, 2}, {"-", LX_OP_SUB, 2}, {"*", LX_OP_MUL, 2}, {"/", LX_OP_DIV, 2},
-  {"<", LX_OP_LT, 2}, {"<=", LX_OP_LE, 2}, {">", LX_OP_GT, 2}, {">=", LX_OP_GE, 2},
-  {"=", LX_OP_EQUAL, 2}, {"equal?", LX_OP_EQUAL, 2}, {"eq?", LX_OP_EQ, 2},
-  {"cons", LX_OP_CONS, 2}, {"car", LX_OP_CAR, 1}, {"cdr", LX_OP_CDR, 1},
-  {"not", LX_OP_NOT, 1}, {"null?", LX_OP_NULLP, 1}, {"pair?", LX_OP_PAIRP, 1},
+static const struct {
+  const char *name;
+  int op, nargs;
+} tr_prims[] = {
+    {"+", LX_OP_ADD, 2},        {"-", LX_OP_SUB, 2},       {"*", LX_OP_MUL, 2},
+    {"/", LX_OP_DIV, 2},        {"<", LX_OP_LT, 2},        {"<=", LX_OP_LE, 2},
+    {">", LX_OP_GT, 2},         {">=", LX_OP_GE, 2},       {"=", LX_OP_EQUAL, 2},
+    {"equal?", LX_OP_EQUAL, 2}, {"eq?", LX_OP_EQ, 2},      {"cons", LX_OP_CONS, 2},
+    {"car", LX_OP_CAR, 1},      {"cdr", LX_OP_CDR, 1},     {"not", LX_OP_NOT, 1},
+    {"null?", LX_OP_NULLP, 1},  {"pair?", LX_OP_PAIRP, 1},
 };
 
 /* The opcode when head names an unshadowed builtin that the VM inlines. */
@@ -415,20 +415,20 @@ lx_Node *lx_tr_expr(lx_Compiler *C, lx_Value form, bool top) {
   C->pos = pos;
   lx_Node *n;
   switch (form.tag) {
-  case LX_SYMBOL: n = tr_varref(C, form, pos); break;
-  case LX_VECTOR: n = tr_vector_lit(C, lx_as_vector(form), pos); break;
-  case LX_DICT: n = tr_dict_lit(C, lx_as_dict(form), pos); break;
-  case LX_PAIR: {
-    form = lx_tr_expand(C, form);
-    if (!lx_is(form, LX_PAIR)) {
-      n = lx_tr_expr(C, form, top);
+    case LX_SYMBOL: n = tr_varref(C, form, pos); break;
+    case LX_VECTOR: n = tr_vector_lit(C, lx_as_vector(form), pos); break;
+    case LX_DICT: n = tr_dict_lit(C, lx_as_dict(form), pos); break;
+    case LX_PAIR: {
+      form = lx_tr_expand(C, form);
+      if (!lx_is(form, LX_PAIR)) {
+        n = lx_tr_expr(C, form, top);
+        break;
+      }
+      sf_Fn sf = lx_tr_lookup(C, lx_car(form)) ? NULL : lx_sf_lookup(lx_car(form));
+      n = sf ? sf(C, form, pos, top) : tr_call(C, form, pos);
       break;
     }
-    sf_Fn sf = lx_tr_lookup(C, lx_car(form)) ? NULL : lx_sf_lookup(lx_car(form));
-    n = sf ? sf(C, form, pos, top) : tr_call(C, form, pos);
-    break;
-  }
-  default: n = lx_tr_const(C, form, pos); break;  /* self-evaluating */
+    default: n = lx_tr_const(C, form, pos); break; /* self-evaluating */
   }
   C->pos = saved_pos;
   lx_c_leave(L);
@@ -461,9 +461,9 @@ static void tr_free(lx_Compiler *C) {
 
 /* Arguments and result of tr_compile_protected. */
 typedef struct lx_CompileCall {
-  lx_Compiler *C;          /* the compiler, set up by lx_compile */
-  lx_Value form;           /* the form (kept reachable by the caller) */
-  lx_Value result;         /* the compiled closure */
+  lx_Compiler *C;  /* the compiler, set up by lx_compile */
+  lx_Value form;   /* the form (kept reachable by the caller) */
+  lx_Value result; /* the compiled closure */
 } lx_CompileCall;
 
 /* The two passes over one top-level form, under lx_compile's pcall: the
@@ -517,7 +517,7 @@ lx_Value lx_macroexpand_1(lx_State *L, lx_Env *env, lx_Value form, bool *expande
   if (!b || !(b->h.flags & LX_BOX_MACRO)) return form;
   int64_t n = lx_list_length(lx_cdr(form));
   if (n < 0) lx_error(L, "macroexpand: improper macro call");
-  lx_charge(L, 1 + n);  /* the arguments walked and copied */
+  lx_charge(L, 1 + n); /* the arguments walked and copied */
   lx_Obj *saved = lx_protect_begin(L);
   lx_Vector *args = lx_seq_to_vector(L, "macroexpand", lx_cdr(form));
   lx_Value r = lx_vm_call(L, b->value, (int)args->len, args->items);

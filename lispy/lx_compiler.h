@@ -30,38 +30,54 @@ _Static_assert(LX_MAX_STACK_SLOTS <= LX_MAX_SARG, "slot numbers must fit an oper
 typedef struct lx_FnInfo lx_FnInfo;
 
 typedef struct lx_Var {
-  lx_Value name;           /* symbol */
-  lx_FnInfo *owner;        /* function whose frame holds it */
-  int slot;                /* stack slot, assigned by codegen */
-  bool captured;           /* referenced from an inner function */
-  bool mutated;            /* target of set! */
-  bool letrec;             /* bound before its value exists */
-  lx_FnInfo *self_fn;      /* letrec var bound to this lambda */
-  struct lx_Var *next;     /* enclosing binding (scope chain) */
+  lx_Value name;       /* symbol */
+  lx_FnInfo *owner;    /* function whose frame holds it */
+  int slot;            /* stack slot, assigned by codegen */
+  bool captured;       /* referenced from an inner function */
+  bool mutated;        /* target of set! */
+  bool letrec;         /* bound before its value exists */
+  lx_FnInfo *self_fn;  /* letrec var bound to this lambda */
+  struct lx_Var *next; /* enclosing binding (scope chain) */
 } lx_Var;
 
 typedef enum {
-  N_CONST, N_LOCAL, N_GLOBAL, N_SETLOCAL, N_SETGLOBAL, N_DEFINE, N_IF,
-  N_SEQ, N_LAMBDA, N_CALL, N_LET, N_LETREC, N_AND, N_OR, N_TRY, N_PRIM,
-  N_VECTOR, N_DICT, N_SELF
+  N_CONST,
+  N_LOCAL,
+  N_GLOBAL,
+  N_SETLOCAL,
+  N_SETGLOBAL,
+  N_DEFINE,
+  N_IF,
+  N_SEQ,
+  N_LAMBDA,
+  N_CALL,
+  N_LET,
+  N_LETREC,
+  N_AND,
+  N_OR,
+  N_TRY,
+  N_PRIM,
+  N_VECTOR,
+  N_DICT,
+  N_SELF
 } lx_NodeKind;
 
 typedef struct lx_Node {
   lx_NodeKind kind;
   lx_SrcPos pos;
-  lx_Value value;          /* CONST: the value; GLOBAL/SET/DEFINE: the box */
-  lx_Var *var;             /* LOCAL, SETLOCAL; TRY: the catch variable */
-  lx_FnInfo *fn;           /* LAMBDA */
-  int op;                  /* PRIM: opcode; DEFINE: 1 for a macro */
-  struct lx_Node **kids;   /* operands, in order */
+  lx_Value value;        /* CONST: the value; GLOBAL/SET/DEFINE: the box */
+  lx_Var *var;           /* LOCAL, SETLOCAL; TRY: the catch variable */
+  lx_FnInfo *fn;         /* LAMBDA */
+  int op;                /* PRIM: opcode; DEFINE: 1 for a macro */
+  struct lx_Node **kids; /* operands, in order */
   int nkids;
-  lx_Var **vars;           /* LET/LETREC: bound variables */
+  lx_Var **vars; /* LET/LETREC: bound variables */
   int nvars;
 } lx_Node;
 
 struct lx_FnInfo {
   lx_FnInfo *parent;
-  lx_Var **upvars;         /* captured variables, in upvalue order */
+  lx_Var **upvars; /* captured variables, in upvalue order */
   int nupvars, capupvars;
   lx_Var **params;
   int nparams;
@@ -71,30 +87,38 @@ struct lx_FnInfo {
   lx_SrcPos pos;
 };
 
-typedef struct lx_Chunk { struct lx_Chunk *next; size_t used, cap; char data[]; } lx_Chunk;
+typedef struct lx_Chunk {
+  struct lx_Chunk *next;
+  size_t used, cap;
+  char data[];
+} lx_Chunk;
 
 /* Growable arrays for code generation (accounted memory, freed by tr_free
 ** also on error). */
 typedef struct lx_CodeBuf {
-  lx_Instr *code; size_t n, capcode;  /* instructions */
-  lx_SrcPos *lines; size_t caplines;  /* position of each instruction */
-  lx_Value *consts; size_t nconsts, capconsts;
-  int32_t *cindex;         /* open-addressed: const hash -> index, -1 empty */
-  size_t capcindex;        /* power of two, > 2 * nconsts (0: none yet) */
-  lx_Proto **protos; size_t nprotos, capprotos;
+  lx_Instr *code;
+  size_t n, capcode; /* instructions */
+  lx_SrcPos *lines;
+  size_t caplines; /* position of each instruction */
+  lx_Value *consts;
+  size_t nconsts, capconsts;
+  int32_t *cindex;  /* open-addressed: const hash -> index, -1 empty */
+  size_t capcindex; /* power of two, > 2 * nconsts (0: none yet) */
+  lx_Proto **protos;
+  size_t nprotos, capprotos;
 } lx_CodeBuf;
 
 typedef struct lx_Compiler {
   lx_State *L;
   lx_Env *env;
   lx_Chunk *arena;
-  lx_Var *scope;           /* innermost binding */
-  lx_FnInfo *fn;           /* function being parsed */
-  bool toplevel;           /* defines are global here */
-  lx_SrcPos pos;           /* position of the form being parsed */
+  lx_Var *scope; /* innermost binding */
+  lx_FnInfo *fn; /* function being parsed */
+  bool toplevel; /* defines are global here */
+  lx_SrcPos pos; /* position of the form being parsed */
   /* codegen */
   lx_CodeBuf *cb;
-  int depth, maxdepth;     /* stack height above the frame base */
+  int depth, maxdepth;                 /* stack height above the frame base */
   lx_CodeBuf *bufs[LX_MAX_FN_NESTING]; /* every live buffer, freed on error */
   int nbufs;
 } lx_Compiler;
@@ -106,9 +130,9 @@ typedef struct lx_Compiler {
 ** original stay alive while the nodes refer to them; the positions are
 ** copied into the arena. */
 typedef struct lx_Snapshot {
-  lx_Vector *items;        /* vector: the items; dict: key, value, key, ... */
-  lx_SrcPos *pos;          /* position of each item (fallback: the literal's) */
-  int n;                   /* number of items */
+  lx_Vector *items; /* vector: the items; dict: key, value, key, ... */
+  lx_SrcPos *pos;   /* position of each item (fallback: the literal's) */
+  int n;            /* number of items */
 } lx_Snapshot;
 
 

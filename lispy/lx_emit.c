@@ -22,7 +22,7 @@
 
 /* Double a code-buffer array in accounted memory; *cap changes only once
 ** the array has moved, so the driver's tr_free always frees it with its true size. */
-enum { CG_INIT_CAP = 32 };  /* first size of a code-buffer array: a small function's */
+enum { CG_INIT_CAP = 32 }; /* first size of a code-buffer array: a small function's */
 static void cg_grow(lx_Compiler *C, void **p, size_t *cap, size_t elem) {
   size_t ncap = *cap ? *cap * 2 : CG_INIT_CAP;
   *p = lx_mem_realloc(C->L, *p, *cap * elem, ncap * elem);
@@ -63,14 +63,15 @@ static size_t cg_const_slot(const lx_CodeBuf *cb, lx_Value v) {
 /* Rebuild the constant index at twice the size (kept above 2 * nconsts,
 ** so the probe above always meets an empty slot). */
 static void cg_const_rehash(lx_Compiler *C, lx_CodeBuf *cb) {
-  enum { CINDEX_INIT = 64 };  /* first index size: a power of two (probes mask with it) */
+  enum { CINDEX_INIT = 64 }; /* first index size: a power of two (probes mask with it) */
   size_t ncap = cb->capcindex ? cb->capcindex * 2 : CINDEX_INIT;
   int32_t *old = cb->cindex;
   size_t oldcap = cb->capcindex;
   cb->cindex = lx_mem_alloc(C->L, ncap * sizeof *cb->cindex);
   cb->capcindex = ncap;
   memset(cb->cindex, 0xFF, ncap * sizeof *cb->cindex);
-  for (size_t i = 0; i < cb->nconsts; i++) cb->cindex[cg_const_slot(cb, cb->consts[i])] = (int32_t)i;
+  for (size_t i = 0; i < cb->nconsts; i++)
+    cb->cindex[cg_const_slot(cb, cb->consts[i])] = (int32_t)i;
   lx_mem_free(C->L, old, oldcap * sizeof *old);
 }
 
@@ -81,8 +82,10 @@ static int cg_const(lx_Compiler *C, lx_Value v) {
   if (2 * (cb->nconsts + 1) >= cb->capcindex) cg_const_rehash(C, cb);
   size_t slot = cg_const_slot(cb, v);
   if (cb->cindex[slot] >= 0) return cb->cindex[slot];
-  if (cb->nconsts >= LX_MAX_CONSTANTS) lx_tr_error(C, C->pos, "function too large to compile (too many constants)");
-  if (cb->nconsts == cb->capconsts) cg_grow(C, (void **)&cb->consts, &cb->capconsts, sizeof(lx_Value));
+  if (cb->nconsts >= LX_MAX_CONSTANTS)
+    lx_tr_error(C, C->pos, "function too large to compile (too many constants)");
+  if (cb->nconsts == cb->capconsts)
+    cg_grow(C, (void **)&cb->consts, &cb->capconsts, sizeof(lx_Value));
   cb->consts[cb->nconsts] = v;
   cb->cindex[slot] = (int32_t)cb->nconsts;
   return (int)cb->nconsts++;
@@ -100,14 +103,13 @@ static void cg_patch(lx_Compiler *C, size_t at) {
 ** (set!) or bound before its value exists (letrec) needs one, so that the
 ** closure and the frame share its changes; every other variable is
 ** copied into closures by value. */
-static bool cg_boxed(const lx_Var *v) {
-  return v->captured && (v->mutated || v->letrec);
-}
+static bool cg_boxed(const lx_Var *v) { return v->captured && (v->mutated || v->letrec); }
 
 /* The upvalue index of v in f (a linear search, charged by the caller's
 ** cg_upval). */
 static int cg_upval_index(lx_FnInfo *f, const lx_Var *v) {
-  for (int i = 0; i < f->nupvars; i++) if (f->upvars[i] == v) return i;
+  for (int i = 0; i < f->nupvars; i++)
+    if (f->upvars[i] == v) return i;
   return -1;
 }
 
@@ -151,10 +153,8 @@ static void cg_local(lx_Compiler *C, lx_FnInfo *f, lx_Var *v, lx_SrcPos pos) {
 ** function is assigned through its box: being captured and mutated, it is
 ** always boxed. */
 static void cg_setlocal(lx_Compiler *C, lx_FnInfo *f, lx_Var *v, lx_SrcPos pos) {
-  if (v->owner == f)
-    cg_emit(C, cg_boxed(v) ? LX_OP_SETLOCALBOX : LX_OP_SETLOCAL, v->slot, pos);
-  else
-    cg_emit(C, LX_OP_SETUPVALBOX, cg_upval(C, f, v), pos);
+  if (v->owner == f) cg_emit(C, cg_boxed(v) ? LX_OP_SETLOCALBOX : LX_OP_SETLOCAL, v->slot, pos);
+  else cg_emit(C, LX_OP_SETUPVALBOX, cg_upval(C, f, v), pos);
 }
 
 /* Give v the slot at the current stack top (already pushed). */
@@ -254,7 +254,7 @@ static void cg_try(lx_Compiler *C, lx_FnInfo *f, lx_Node *n) {
   cg_expr(C, f, body, false);
   cg_emit(C, LX_OP_ENDTRY, 0, n->pos);
   size_t jok = cg_emit(C, LX_OP_JUMP, 0, n->pos);
-  cg_patch(C, try1);  /* error value is on the stack here */
+  cg_patch(C, try1); /* error value is on the stack here */
   size_t try2 = 0;
   if (handler) {
     if (fin) try2 = cg_emit(C, LX_OP_TRY, 0, n->pos);
@@ -264,7 +264,7 @@ static void cg_try(lx_Compiler *C, lx_FnInfo *f, lx_Node *n) {
     C->depth--;
     if (fin) cg_emit(C, LX_OP_ENDTRY, 0, n->pos);
   } else if (!fin) {
-    cg_emit(C, LX_OP_POP, 0, n->pos);  /* (try body): errors give nil */
+    cg_emit(C, LX_OP_POP, 0, n->pos); /* (try body): errors give nil */
     cg_emit(C, LX_OP_NIL, 0, n->pos);
   }
   cg_patch(C, jok);
@@ -300,11 +300,12 @@ static void cg_lambda(lx_Compiler *C, lx_FnInfo *parent, lx_Node *n) {
   lx_FnInfo *child = n->fn;
   for (int i = 0; i < child->nupvars; i++) {
     lx_Var *u = child->upvars[i];
-    p->captures[i] = u->owner == parent ? (uint32_t)u->slot << 1
-                                        : (uint32_t)cg_upval(C, parent, u) << 1 | 1;
+    p->captures[i] =
+        u->owner == parent ? (uint32_t)u->slot << 1 : (uint32_t)cg_upval(C, parent, u) << 1 | 1;
   }
   lx_CodeBuf *cb = C->cb;
-  if (cb->nprotos == cb->capprotos) cg_grow(C, (void **)&cb->protos, &cb->capprotos, sizeof(lx_Proto *));
+  if (cb->nprotos == cb->capprotos)
+    cg_grow(C, (void **)&cb->protos, &cb->capprotos, sizeof(lx_Proto *));
   cb->protos[cb->nprotos] = p;
   cg_emit(C, LX_OP_CLOSURE, (int32_t)cb->nprotos++, n->pos);
   cg_push(C, 1);
@@ -317,44 +318,49 @@ static void cg_expr(lx_Compiler *C, lx_FnInfo *f, lx_Node *n, bool tail) {
   lx_c_enter(C->L);
   lx_tr_work(C, 1 + n->nkids / LX_COMPILE_NODE_KIDS);
   switch (n->kind) {
-  case N_CONST: cg_const_node(C, n->value, n->pos); break;
-  case N_LOCAL: cg_local(C, f, n->var, n->pos); break;
-  case N_SELF: cg_emit(C, LX_OP_SELF, 0, n->pos); cg_push(C, 1); break;
-  case N_GLOBAL:
-    cg_emit(C, LX_OP_GLOBAL, cg_const(C, n->value), n->pos);
-    cg_push(C, 1);
-    break;
-  case N_SETLOCAL:
-    cg_expr(C, f, n->kids[0], false);
-    cg_setlocal(C, f, n->var, n->pos);
-    break;
-  case N_SETGLOBAL:
-    cg_expr(C, f, n->kids[0], false);
-    cg_emit(C, LX_OP_SETGLOBAL, cg_const(C, n->value), n->pos);
-    break;
-  case N_DEFINE:
-    cg_expr(C, f, n->kids[0], false);
-    cg_emit(C, n->op ? LX_OP_DEFMACRO : LX_OP_DEFGLOBAL, cg_const(C, n->value), n->pos);
-    break;
-  case N_IF: cg_if(C, f, n, tail); break;
-  case N_SEQ: cg_seq(C, f, n, tail); break;
-  case N_LAMBDA: cg_lambda(C, f, n); break;
-  case N_CALL: cg_call(C, f, n, tail); break;
-  case N_LET: cg_let(C, f, n, tail); break;
-  case N_LETREC: cg_letrec(C, f, n, tail); break;
-  case N_AND: case N_OR: cg_andor(C, f, n, tail); break;
-  case N_TRY: cg_try(C, f, n); break;
-  case N_PRIM:
-    for (int i = 0; i < n->nkids; i++) cg_expr(C, f, n->kids[i], false);
-    cg_emit(C, n->op, 0, n->pos);
-    C->depth -= n->nkids - 1;
-    break;
-  case N_VECTOR: case N_DICT:
-    for (int i = 0; i < n->nkids; i++) cg_expr(C, f, n->kids[i], false);
-    cg_emit(C, n->kind == N_VECTOR ? LX_OP_VECTOR : LX_OP_DICT,
-            n->kind == N_VECTOR ? n->nkids : n->nkids / 2, n->pos);
-    C->depth -= n->nkids - 1;
-    break;
+    case N_CONST: cg_const_node(C, n->value, n->pos); break;
+    case N_LOCAL: cg_local(C, f, n->var, n->pos); break;
+    case N_SELF:
+      cg_emit(C, LX_OP_SELF, 0, n->pos);
+      cg_push(C, 1);
+      break;
+    case N_GLOBAL:
+      cg_emit(C, LX_OP_GLOBAL, cg_const(C, n->value), n->pos);
+      cg_push(C, 1);
+      break;
+    case N_SETLOCAL:
+      cg_expr(C, f, n->kids[0], false);
+      cg_setlocal(C, f, n->var, n->pos);
+      break;
+    case N_SETGLOBAL:
+      cg_expr(C, f, n->kids[0], false);
+      cg_emit(C, LX_OP_SETGLOBAL, cg_const(C, n->value), n->pos);
+      break;
+    case N_DEFINE:
+      cg_expr(C, f, n->kids[0], false);
+      cg_emit(C, n->op ? LX_OP_DEFMACRO : LX_OP_DEFGLOBAL, cg_const(C, n->value), n->pos);
+      break;
+    case N_IF: cg_if(C, f, n, tail); break;
+    case N_SEQ: cg_seq(C, f, n, tail); break;
+    case N_LAMBDA: cg_lambda(C, f, n); break;
+    case N_CALL: cg_call(C, f, n, tail); break;
+    case N_LET: cg_let(C, f, n, tail); break;
+    case N_LETREC: cg_letrec(C, f, n, tail); break;
+    case N_AND:
+    case N_OR: cg_andor(C, f, n, tail); break;
+    case N_TRY: cg_try(C, f, n); break;
+    case N_PRIM:
+      for (int i = 0; i < n->nkids; i++) cg_expr(C, f, n->kids[i], false);
+      cg_emit(C, n->op, 0, n->pos);
+      C->depth -= n->nkids - 1;
+      break;
+    case N_VECTOR:
+    case N_DICT:
+      for (int i = 0; i < n->nkids; i++) cg_expr(C, f, n->kids[i], false);
+      cg_emit(C, n->kind == N_VECTOR ? LX_OP_VECTOR : LX_OP_DICT,
+              n->kind == N_VECTOR ? n->nkids : n->nkids / 2, n->pos);
+      C->depth -= n->nkids - 1;
+      break;
   }
   lx_c_leave(C->L);
 }
@@ -420,7 +426,8 @@ lx_Proto *lx_cg_function(lx_Compiler *C, lx_FnInfo *f) {
   /* The top-level thunk makes no tail calls, so traces keep its line. */
   cg_expr(C, f, f->body, f->parent != NULL);
   cg_emit(C, LX_OP_RETURN, 0, f->pos);
-  if (C->maxdepth > LX_MAX_STACK_SLOTS) lx_tr_error(C, f->pos, "function needs too many stack slots");
+  if (C->maxdepth > LX_MAX_STACK_SLOTS)
+    lx_tr_error(C, f->pos, "function needs too many stack slots");
   lx_Proto *p = cg_finish(C, f, cb);
   C->cb = saved_cb;
   C->depth = saved_depth;

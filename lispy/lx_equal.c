@@ -77,13 +77,12 @@ static int cmp_int_float(int64_t i, double f) {
   int64_t fi = (int64_t)fl;
   if (i < fi) return -1;
   if (i > fi) return 1;
-  return f > fl ? -1 : 0;   /* i == floor(f): i < f iff f has a fraction */
+  return f > fl ? -1 : 0; /* i == floor(f): i < f iff f has a fraction */
 }
 
 /* Numeric comparison of two numbers: -1, 0, 1, or 2 when unordered (NaN). */
 static int num_cmp(lx_Value a, lx_Value b) {
-  if (a.tag == LX_INT && b.tag == LX_INT)
-    return (a.as.i > b.as.i) - (a.as.i < b.as.i);
+  if (a.tag == LX_INT && b.tag == LX_INT) return (a.as.i > b.as.i) - (a.as.i < b.as.i);
   if (a.tag == LX_INT) return cmp_int_float(a.as.i, b.as.f);
   if (b.tag == LX_INT) {
     int c = cmp_int_float(b.as.i, a.as.f);
@@ -98,9 +97,9 @@ static int num_cmp(lx_Value a, lx_Value b) {
 ** ======================================================================== */
 
 typedef struct SeqCursor {
-  lx_Value list;           /* remaining list (lists only) */
-  lx_Vector *vec;          /* the vector, or NULL for lists */
-  size_t i;                /* next vector index */
+  lx_Value list;  /* remaining list (lists only) */
+  lx_Vector *vec; /* the vector, or NULL for lists */
+  size_t i;       /* next vector index */
 } SeqCursor;
 
 static void seq_init(SeqCursor *c, lx_Value v) {
@@ -123,9 +122,7 @@ static bool seq_next(SeqCursor *c, lx_Value *out) {
 }
 
 /* What follows the items: '() for vectors and proper lists, else the tail. */
-static lx_Value seq_tail(const SeqCursor *c) {
-  return c->vec != NULL ? lx_empty() : c->list;
-}
+static lx_Value seq_tail(const SeqCursor *c) { return c->vec != NULL ? lx_empty() : c->list; }
 
 /* Lists ('() included) and vectors: what equal_seq compares item by item. */
 static bool is_seq(lx_Value v) {
@@ -142,7 +139,8 @@ static bool is_seq(lx_Value v) {
 bool lx_eq(lx_Value a, lx_Value b) {
   if (a.tag != b.tag) return false;
   switch (a.tag) {
-    case LX_NIL: case LX_EMPTY: return true;
+    case LX_NIL:
+    case LX_EMPTY: return true;
     case LX_BOOL: return a.as.b == b.as.b;
     case LX_INT: return a.as.i == b.as.i;
     case LX_FLOAT: return a.as.f == b.as.f;
@@ -158,8 +156,7 @@ static bool equal_rec(lx_State *L, lx_Value a, lx_Value b, bool keys, int depth)
 
 /* Items pairwise equal and tails equal (lists, vectors, improper lists). */
 static bool equal_seq(lx_State *L, lx_Value a, lx_Value b, bool keys, int depth) {
-  if (a.tag == LX_VECTOR && b.tag == LX_VECTOR &&
-      lx_as_vector(a)->len != lx_as_vector(b)->len)
+  if (a.tag == LX_VECTOR && b.tag == LX_VECTOR && lx_as_vector(a)->len != lx_as_vector(b)->len)
     return false;
   SeqCursor ca, cb;
   lx_Value x, y;
@@ -180,7 +177,7 @@ static bool equal_seq(lx_State *L, lx_Value a, lx_Value b, bool keys, int depth)
 /* Same number of keys, and every key of a maps to an equal value in b. */
 static bool equal_dict(lx_State *L, lx_Dict *a, lx_Dict *b, bool keys, int depth) {
   if (a->count != b->count) return false;
-  if (L != NULL) lx_charge(L, lx_items_cost(a->used - a->count));  /* tombstones */
+  if (L != NULL) lx_charge(L, lx_items_cost(a->used - a->count)); /* tombstones */
   lx_Value k, va, vb;
   for (size_t it = 0; lx_dict_next(a, &it, &k, &va);) {
     eq_item(L);
@@ -200,8 +197,7 @@ static bool str_same(lx_State *L, const lx_String *a, const lx_String *b) {
 /* Equality of one level; containers recurse under the depth guard. */
 static bool equal_rec(lx_State *L, lx_Value a, lx_Value b, bool keys, int depth) {
   if (lx_isnumber(a) && lx_isnumber(b)) return num_cmp(a, b) == 0;
-  if (keys && lx_isstrlike(a) && lx_isstrlike(b))
-    return str_same(L, lx_strlike(a), lx_strlike(b));
+  if (keys && lx_isstrlike(a) && lx_isstrlike(b)) return str_same(L, lx_strlike(a), lx_strlike(b));
   if (a.tag == LX_STRING && b.tag == LX_STRING)
     return a.as.o == b.as.o || str_same(L, lx_as_string(a), lx_as_string(b));
   bool seqs = is_seq(a) && is_seq(b);
@@ -219,15 +215,11 @@ static bool equal_rec(lx_State *L, lx_Value a, lx_Value b, bool keys, int depth)
 ** strings by contents, lists and vectors alike item by item, dicts by
 ** their entries in any order. Charged per node and item; L may be NULL
 ** (then nothing is charged). */
-bool lx_equal(lx_State *L, lx_Value a, lx_Value b) {
-  return equal_rec(L, a, b, false, 0);
-}
+bool lx_equal(lx_State *L, lx_Value a, lx_Value b) { return equal_rec(L, a, b, false, 0); }
 
 /* Dict-key equality: like lx_equal, but a string and a keyword with the
 ** same name are the same key (at every level, to agree with lx_hash). */
-bool lx_key_equal(lx_State *L, lx_Value a, lx_Value b) {
-  return equal_rec(L, a, b, true, 0);
-}
+bool lx_key_equal(lx_State *L, lx_Value a, lx_Value b) { return equal_rec(L, a, b, true, 0); }
 
 /* ========================================================================
 ** Hashing
@@ -268,7 +260,7 @@ static uint32_t hash_seq(lx_State *L, lx_Value v, int depth) {
 /* Order-independent: a sum of per-entry hashes. */
 static uint32_t hash_dict(lx_State *L, lx_Dict *d, int depth) {
   uint32_t h = 0x7a3c1d5bu + (uint32_t)d->count;
-  if (L != NULL) lx_charge(L, lx_items_cost(d->used - d->count));  /* tombstones */
+  if (L != NULL) lx_charge(L, lx_items_cost(d->used - d->count)); /* tombstones */
   lx_Value k, val;
   for (size_t it = 0; lx_dict_next(d, &it, &k, &val);) {
     eq_item(L);
@@ -291,15 +283,18 @@ static uint32_t hash_rec(lx_State *L, lx_Value v, int depth) {
       memcpy(&bits, &v.as.f, sizeof bits);
       return mix64(bits ^ 0x5bd1e995u);
     }
-    case LX_STRING: case LX_KEYWORD: return lx_string_hash_charged(L, lx_strlike(v));
+    case LX_STRING:
+    case LX_KEYWORD: return lx_string_hash_charged(L, lx_strlike(v));
     case LX_SYMBOL: return lx_string_hash(lx_as_symbol(v)->name) ^ 0x5f3759dfu;
-    case LX_PAIR: case LX_VECTOR: case LX_DICT: break;
+    case LX_PAIR:
+    case LX_VECTOR:
+    case LX_DICT: break;
     default: return mix64((uint64_t)(uintptr_t)v.as.o);
   }
   if (!eq_enter(L, depth + 1)) return 0x0badu;
   eq_node(L);
-  uint32_t h = v.tag == LX_DICT ? hash_dict(L, lx_as_dict(v), depth + 1)
-                                : hash_seq(L, v, depth + 1);
+  uint32_t h =
+      v.tag == LX_DICT ? hash_dict(L, lx_as_dict(v), depth + 1) : hash_seq(L, v, depth + 1);
   eq_leave(L);
   return h;
 }
@@ -307,9 +302,7 @@ static uint32_t hash_rec(lx_State *L, lx_Value v, int depth) {
 /* A hash agreeing with lx_key_equal: equal keys hash alike (1 and 1.0, a
 ** list and a vector of the same items, a string and a keyword of one
 ** name). Charged like lx_equal. */
-uint32_t lx_hash(lx_State *L, lx_Value v) {
-  return hash_rec(L, v, 0);
-}
+uint32_t lx_hash(lx_State *L, lx_Value v) { return hash_rec(L, v, 0); }
 
 /* ========================================================================
 ** Ordering (for sort)
@@ -320,7 +313,8 @@ uint32_t lx_hash(lx_State *L, lx_Value v) {
 static int kind_rank(lx_Value v) {
   switch (v.tag) {
     case LX_FLOAT: return LX_INT;
-    case LX_PAIR: case LX_VECTOR: return LX_EMPTY;
+    case LX_PAIR:
+    case LX_VECTOR: return LX_EMPTY;
     case LX_NATIVE: return LX_CLOSURE;
     default: return (int)v.tag;
   }
@@ -354,8 +348,7 @@ static int compare_seq(lx_State *L, lx_Value a, lx_Value b) {
     if (c != 0) return c;
   }
   lx_Value ta = seq_tail(&ca), tb = seq_tail(&cb);
-  if (ta.tag == LX_EMPTY || tb.tag == LX_EMPTY)
-    return (ta.tag != LX_EMPTY) - (tb.tag != LX_EMPTY);
+  if (ta.tag == LX_EMPTY || tb.tag == LX_EMPTY) return (ta.tag != LX_EMPTY) - (tb.tag != LX_EMPTY);
   return compare_rec(L, ta, tb);
 }
 
@@ -375,13 +368,15 @@ static int compare_rec(lx_State *L, lx_Value a, lx_Value b) {
   switch (a.tag) {
     case LX_NIL: return 0;
     case LX_BOOL: return (int)a.as.b - (int)b.as.b;
-    case LX_INT: case LX_FLOAT: return compare_numbers(a, b);
-    case LX_STRING: case LX_KEYWORD: return str_cmp(L, lx_strlike(a), lx_strlike(b));
+    case LX_INT:
+    case LX_FLOAT: return compare_numbers(a, b);
+    case LX_STRING:
+    case LX_KEYWORD: return str_cmp(L, lx_strlike(a), lx_strlike(b));
     case LX_SYMBOL: return str_cmp(L, lx_as_symbol(a)->name, lx_as_symbol(b)->name);
-    case LX_EMPTY: case LX_PAIR: case LX_VECTOR: break;
-    default:
-      lx_error(L, "sort: cannot compare %s and %s", lx_type_name(a),
-               lx_type_name(b));
+    case LX_EMPTY:
+    case LX_PAIR:
+    case LX_VECTOR: break;
+    default: lx_error(L, "sort: cannot compare %s and %s", lx_type_name(a), lx_type_name(b));
   }
   lx_c_enter(L);
   eq_node(L);
@@ -391,9 +386,7 @@ static int compare_rec(lx_State *L, lx_Value a, lx_Value b) {
 }
 
 /* sort's order: -1, 0 or 1 (compare_rec); raises on incomparable values. */
-int lx_compare(lx_State *L, lx_Value a, lx_Value b) {
-  return compare_rec(L, a, b);
-}
+int lx_compare(lx_State *L, lx_Value a, lx_Value b) { return compare_rec(L, a, b); }
 
 /* ========================================================================
 ** Type names
@@ -405,7 +398,8 @@ int lx_compare(lx_State *L, lx_Value a, lx_Value b) {
 const char *lx_type_name(lx_Value v) {
   switch (v.tag) {
     case LX_NIL: return "nil";
-    case LX_EMPTY: case LX_PAIR: return "list";
+    case LX_EMPTY:
+    case LX_PAIR: return "list";
     case LX_BOOL: return "boolean";
     case LX_INT: return "integer";
     case LX_FLOAT: return "float";
@@ -414,10 +408,10 @@ const char *lx_type_name(lx_Value v) {
     case LX_KEYWORD: return "keyword";
     case LX_VECTOR: return "vector";
     case LX_DICT: return "dict";
-    case LX_CLOSURE: case LX_NATIVE: return "function";
+    case LX_CLOSURE:
+    case LX_NATIVE: return "function";
     case LX_ERROR: return "error";
-    case LX_HOST:
-      return lx_as_host(v)->type_name ? lx_as_host(v)->type_name : "host";
+    case LX_HOST: return lx_as_host(v)->type_name ? lx_as_host(v)->type_name : "host";
     case LX_PROTO: return "proto";
     case LX_BOX: return "box";
     case LX_ENV: return "environment";

@@ -16,8 +16,7 @@
 /* A new error value of kind with message and data (the caller keeps those
 ** reachable), no position and no trace yet: lx_throw attaches them. The
 ** kind string is made after the object, inside the protected region. */
-lx_Value lx_error_new(lx_State *L, const char *kind, lx_Value message,
-                      lx_Value data) {
+lx_Value lx_error_new(lx_State *L, const char *kind, lx_Value message, lx_Value data) {
   lx_Obj *saved = lx_protect_begin(L);
   lx_Error *e = (lx_Error *)lx_obj_new(L, LX_ERROR, sizeof(lx_Error));
   e->kind = lx_nil();
@@ -93,7 +92,7 @@ void lx_error_attach_trace(lx_State *L, lx_Error *e) {
 ** already (a rethrow keeps the original one). Raising with no protected
 ** call around is a bug in the C code: it aborts. */
 _Noreturn void lx_throw(lx_State *L, lx_Value err) {
-  L->thrown = err;  /* rooted before the trace allocates */
+  L->thrown = err; /* rooted before the trace allocates */
   if (lx_is(err, LX_ERROR)) lx_error_attach_trace(L, lx_as_error(err));
   if (L->jump == NULL) {
     fprintf(stderr, "lispy: error raised outside any protected call\n");
@@ -104,8 +103,8 @@ _Noreturn void lx_throw(lx_State *L, lx_Value err) {
 
 /* Raise an error of kind with data and a message formatted into 512 bytes
 ** (longer messages are cut). */
-static _Noreturn void lx_error_va(lx_State *L, const char *kind, lx_Value data,
-                                  const char *fmt, va_list ap) {
+static _Noreturn void lx_error_va(lx_State *L, const char *kind, lx_Value data, const char *fmt,
+                                  va_list ap) {
   char msg[512];
   vsnprintf(msg, sizeof msg, fmt, ap);
   lx_Obj *saved = lx_protect_begin(L);
@@ -122,8 +121,7 @@ _Noreturn void lx_error(lx_State *L, const char *fmt, ...) {
 }
 
 /* Raise an error of the given kind with data (lx_state.h). */
-_Noreturn void lx_error_kind(lx_State *L, const char *kind, lx_Value data,
-                             const char *fmt, ...) {
+_Noreturn void lx_error_kind(lx_State *L, const char *kind, lx_Value data, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   lx_error_va(L, kind, data, fmt, ap);
@@ -133,13 +131,15 @@ _Noreturn void lx_error_kind(lx_State *L, const char *kind, lx_Value data,
 ** told to let these few bytes through. Fuel, time and interrupts cannot be
 ** caught by `try` (they would just run out again); memory and depth can. */
 _Noreturn void lx_limit_error(lx_State *L, const char *which) {
-  static const struct { const char *which, *msg; } msgs[] = {
-    {"fuel", "fuel exhausted: the evaluation ran too many steps"},
-    {"memory", "memory limit exceeded"},
-    {"depth", "call depth limit exceeded (nesting too deep)"},
-    {"time", "time limit exceeded"},
-    {"interrupted", "interrupted"},
-    {"output", "output limit exceeded (display/print wrote too much)"},
+  static const struct {
+    const char *which, *msg;
+  } msgs[] = {
+      {"fuel", "fuel exhausted: the evaluation ran too many steps"},
+      {"memory", "memory limit exceeded"},
+      {"depth", "call depth limit exceeded (nesting too deep)"},
+      {"time", "time limit exceeded"},
+      {"interrupted", "interrupted"},
+      {"output", "output limit exceeded (display/print wrote too much)"},
   };
   const char *msg = which;
   for (size_t i = 0; i < sizeof msgs / sizeof msgs[0]; i++)
@@ -147,12 +147,12 @@ _Noreturn void lx_limit_error(lx_State *L, const char *which) {
   /* Let these few bytes past the limit; catching the error clears it. */
   L->in_limit_error = true;
   bool interrupted = strcmp(which, "interrupted") == 0;
-  if (strcmp(which, "memory") == 0) L->mem_release_due = true;  /* see lx_mem_release */
+  if (strcmp(which, "memory") == 0) L->mem_release_due = true; /* see lx_mem_release */
   lx_Obj *saved = lx_protect_begin(L);
   lx_Dict *data = lx_dict_new(L, 1);
   lx_dict_setc(L, data, "limit", lx_cstring(L, which));
-  lx_Value err = lx_error_new(L, interrupted ? "interrupted" : "limit",
-                              lx_cstring(L, msg), lx_obj(data));
+  lx_Value err =
+      lx_error_new(L, interrupted ? "interrupted" : "limit", lx_cstring(L, msg), lx_obj(data));
   if (strcmp(which, "memory") != 0 && strcmp(which, "depth") != 0)
     err.as.o->flags |= LX_ERROR_UNCATCHABLE;
   lx_protect_end(L, saved);
@@ -160,7 +160,9 @@ _Noreturn void lx_limit_error(lx_State *L, const char *which) {
 }
 
 /* lx_short_repr's protected run: the value in, its printed form out. */
-typedef struct lx_ShortRepr { lx_Value in, out; } lx_ShortRepr;
+typedef struct lx_ShortRepr {
+  lx_Value in, out;
+} lx_ShortRepr;
 
 static void lx_short_repr_protected(lx_State *L, void *ud) {
   lx_ShortRepr *r = ud;
@@ -179,20 +181,18 @@ lx_Value lx_short_repr(lx_State *L, lx_Value v) {
   L->budget.fuel = fuel;
   /* a pending interrupt the printing consumed (and the pcall swallowed)
   ** must still stop the evaluation */
-  if (!ok && lx_is(ignored, LX_ERROR) &&
-      strcmp(lispy_error_kind(ignored), "interrupted") == 0)
+  if (!ok && lx_is(ignored, LX_ERROR) && strcmp(lispy_error_kind(ignored), "interrupted") == 0)
     L->interrupt = 1;
   if (!ok) return lx_stringf(L, "a large %s", lx_type_name(v));
   lx_String *s = lx_as_string(r.out);
   if (s->len <= LX_SHORT_REPR_BYTES) return r.out;
-  size_t cut = LX_SHORT_REPR_BYTES - 3;  /* room for the "..." */
+  size_t cut = LX_SHORT_REPR_BYTES - 3; /* room for the "..." */
   while (cut > 0 && ((unsigned char)s->data[cut] & 0xC0) == 0x80) cut--;
   return lx_stringf(L, "%.*s...", (int)cut, s->data);
 }
 
 /* Raise "FN: expected WHAT, got <short printed form of got>" (runtime). */
-_Noreturn void lx_type_error(lx_State *L, const char *fn, const char *what,
-                             lx_Value got) {
+_Noreturn void lx_type_error(lx_State *L, const char *fn, const char *what, lx_Value got) {
   lx_Obj *saved = lx_protect_begin(L);
   lx_Value shown = lx_short_repr(L, got);
   lx_Value msg = lx_stringf(L, "%s: expected %s, got %s", fn, what, lx_as_string(shown)->data);

@@ -23,7 +23,7 @@
 #include "lx_lib.h"
 
 #if defined(__GLIBC__)
-#include <malloc.h>       /* malloc_trim */
+#include <malloc.h> /* malloc_trim */
 #endif
 
 /* ========================================================================
@@ -76,32 +76,30 @@ static void lx_mem_panic(size_t n) {
 #define LX_USE_POOL 1
 #endif
 
-typedef struct lx_Block { struct lx_Block *next; } lx_Block;
+typedef struct lx_Block {
+  struct lx_Block *next;
+} lx_Block;
 
 /* A chunk's first block: its header. */
 typedef struct lx_Chunk {
-  struct lx_Chunk *next;   /* all chunks, newest first (L->pool_chunks) */
-  uint32_t cls;            /* size class of its blocks */
-  uint32_t nfree;          /* free blocks, counted only by lx_pool_trim */
+  struct lx_Chunk *next; /* all chunks, newest first (L->pool_chunks) */
+  uint32_t cls;          /* size class of its blocks */
+  uint32_t nfree;        /* free blocks, counted only by lx_pool_trim */
 } lx_Chunk;
 _Static_assert(sizeof(lx_Chunk) <= 16, "the chunk header must fit the smallest block");
 _Static_assert(LX_POOL_CHUNK >= 4096 && LX_POOL_CHUNK <= (1u << 24), "LX_POOL_CHUNK out of range");
 
 /* Blocks a chunk of class cls holds (the first block is the header). */
-static inline size_t lx_chunk_blocks(size_t cls) {
-  return LX_POOL_CHUNK / ((cls + 1) * 16) - 1;
-}
+static inline size_t lx_chunk_blocks(size_t cls) { return LX_POOL_CHUNK / ((cls + 1) * 16) - 1; }
 
-static inline bool lx_pooled(size_t size) {
-  return LX_USE_POOL && size <= LX_POOL_MAX;
-}
+static inline bool lx_pooled(size_t size) { return LX_USE_POOL && size <= LX_POOL_MAX; }
 
 /* Carve a new chunk into blocks of class cls. */
 static bool lx_pool_refill(lx_State *L, size_t cls) {
   size_t bsize = (cls + 1) * 16;
   char *chunk = malloc(LX_POOL_CHUNK);
   if (!chunk) return false;
-  lx_Chunk *c = (lx_Chunk *)chunk;  /* the first block is the header */
+  lx_Chunk *c = (lx_Chunk *)chunk; /* the first block is the header */
   c->next = L->pool_chunks;
   c->cls = (uint32_t)cls;
   c->nfree = 0;
@@ -151,13 +149,11 @@ static void lx_pool_free_all(lx_State *L) {
 ** one window (each spans a whole window's size), and a block lies in the
 ** chunk starting in its own window or in the one before. */
 typedef struct lx_ChunkTable {
-  lx_Chunk **slots;        /* open addressing, NULL when empty */
-  size_t mask;             /* slot count - 1 (a power of two) */
+  lx_Chunk **slots; /* open addressing, NULL when empty */
+  size_t mask;      /* slot count - 1 (a power of two) */
 } lx_ChunkTable;
 
-static inline uintptr_t lx_window(const void *p) {
-  return (uintptr_t)p / LX_POOL_CHUNK;
-}
+static inline uintptr_t lx_window(const void *p) { return (uintptr_t)p / LX_POOL_CHUNK; }
 
 static size_t lx_window_slot(const lx_ChunkTable *t, uintptr_t w) {
   size_t i = (size_t)(w * 0x9e3779b97f4a7c15ULL >> 20) & t->mask;
@@ -170,7 +166,8 @@ static lx_Chunk *lx_chunk_of(const lx_ChunkTable *t, const void *b) {
   uintptr_t w = lx_window(b);
   lx_Chunk *c = t->slots[lx_window_slot(t, w)];
   if (c == NULL || (const char *)c > (const char *)b) c = t->slots[lx_window_slot(t, w - 1)];
-  assert(c && (const char *)b >= (const char *)c && (const char *)b < (const char *)c + LX_POOL_CHUNK);
+  assert(c && (const char *)b >= (const char *)c &&
+         (const char *)b < (const char *)c + LX_POOL_CHUNK);
   return c;
 }
 
@@ -189,9 +186,7 @@ static bool lx_chunk_table(lx_State *L, lx_ChunkTable *t) {
   return true;
 }
 
-static inline bool lx_chunk_empty(const lx_Chunk *c) {
-  return c->nfree == lx_chunk_blocks(c->cls);
-}
+static inline bool lx_chunk_empty(const lx_Chunk *c) { return c->nfree == lx_chunk_blocks(c->cls); }
 
 /* Free every chunk none of whose blocks is in use: count each chunk's
 ** free blocks, drop the blocks of empty chunks from the free lists, then
@@ -199,10 +194,10 @@ static inline bool lx_chunk_empty(const lx_Chunk *c) {
 ** memory limit was hit, when a failed evaluation's garbage has gone. */
 static void lx_pool_trim(lx_State *L) {
   lx_ChunkTable t;
-  if (!lx_chunk_table(L, &t)) return;  /* best effort: keep the pools */
+  if (!lx_chunk_table(L, &t)) return; /* best effort: keep the pools */
   for (size_t cls = 0; cls < LX_POOL_MAX / 16; cls++)
     for (lx_Block *b = L->pool_free[cls]; b; b = b->next) lx_chunk_of(&t, b)->nfree++;
-  for (size_t cls = 0; cls < LX_POOL_MAX / 16; cls++) {  /* relink the rest */
+  for (size_t cls = 0; cls < LX_POOL_MAX / 16; cls++) { /* relink the rest */
     lx_Block *keep = NULL, *next;
     for (lx_Block *b = L->pool_free[cls]; b; b = next) {
       next = b->next;
@@ -236,7 +231,8 @@ static void *lx_raw_alloc(lx_State *L, size_t size) {
 static inline bool lx_mem_fast(lx_State *L, size_t size) {
   size_t used = L->mem_used + size;
   return lx_pooled(size) && L->pool_free[(size - 1) / 16] != NULL && used <= L->gc_threshold &&
-         !L->gc_stress && (L->budget.mem_limit == 0 || used <= L->budget.mem_base + L->budget.mem_limit);
+         !L->gc_stress &&
+         (L->budget.mem_limit == 0 || used <= L->budget.mem_base + L->budget.mem_limit);
 }
 
 /* Allocate size bytes (at least 1), counted in mem_used. The fast path
@@ -278,7 +274,7 @@ void *lx_mem_realloc(lx_State *L, void *p, size_t old_size, size_t new_size) {
   if (new_size == 0) new_size = 1;
   if (p == NULL) old_size = 0;
   void *np;
-  if (lx_pooled(new_size) || (p && lx_pooled(old_size))) {  /* move by hand */
+  if (lx_pooled(new_size) || (p && lx_pooled(old_size))) { /* move by hand */
     np = lx_raw_alloc(L, new_size);
     if (np && p) {
       memcpy(np, p, old_size < new_size ? old_size : new_size);
@@ -345,12 +341,12 @@ static void lx_measure_obj(lx_State *L, lx_Obj *o);
 ** already; while lx_gc_env_size runs it counts o instead. */
 static void lx_mark_obj(lx_State *L, lx_Obj *o) {
   if (o == NULL || o->marked) return;
-  if (L->measure_env != NULL) {  /* lx_gc_env_size borrows the marking */
+  if (L->measure_env != NULL) { /* lx_gc_env_size borrows the marking */
     lx_measure_obj(L, o);
     return;
   }
   o->marked = 1;
-  if (o->type != LX_STRING) lx_gray_push(L, o);  /* strings hold no references */
+  if (o->type != LX_STRING) lx_gray_push(L, o); /* strings hold no references */
 }
 
 static inline void lx_mark(lx_State *L, lx_Value v) {
@@ -376,53 +372,52 @@ static void lx_mark_proto(lx_State *L, lx_Proto *p) {
 /* Mark what object o refers to (o itself is already marked). */
 static void lx_blacken(lx_State *L, lx_Obj *o) {
   switch ((lx_Type)o->type) {
-  case LX_SYMBOL: case LX_KEYWORD:
-    if (((lx_Symbol *)o)->name) lx_mark_obj(L, &((lx_Symbol *)o)->name->h);
-    break;
-  case LX_PAIR:
-    lx_mark(L, ((lx_Pair *)o)->car);
-    lx_mark(L, ((lx_Pair *)o)->cdr);
-    break;
-  case LX_VECTOR:
-    lx_mark_values(L, ((lx_Vector *)o)->items, ((lx_Vector *)o)->len);
-    break;
-  case LX_DICT: {
-    lx_Dict *d = (lx_Dict *)o;
-    for (size_t i = 0; i < d->used; i++) {
-      lx_mark(L, d->entries[i].key);
-      lx_mark(L, d->entries[i].value);
+    case LX_SYMBOL:
+    case LX_KEYWORD:
+      if (((lx_Symbol *)o)->name) lx_mark_obj(L, &((lx_Symbol *)o)->name->h);
+      break;
+    case LX_PAIR:
+      lx_mark(L, ((lx_Pair *)o)->car);
+      lx_mark(L, ((lx_Pair *)o)->cdr);
+      break;
+    case LX_VECTOR: lx_mark_values(L, ((lx_Vector *)o)->items, ((lx_Vector *)o)->len); break;
+    case LX_DICT: {
+      lx_Dict *d = (lx_Dict *)o;
+      for (size_t i = 0; i < d->used; i++) {
+        lx_mark(L, d->entries[i].key);
+        lx_mark(L, d->entries[i].value);
+      }
+      break;
     }
-    break;
-  }
-  case LX_CLOSURE: {
-    lx_Closure *c = (lx_Closure *)o;
-    lx_mark_obj(L, &c->proto->h);
-    lx_mark_values(L, c->upvals, c->nupvals);
-    break;
-  }
-  case LX_NATIVE: lx_mark(L, ((lx_Native *)o)->data); break;
-  case LX_ERROR: {
-    lx_Error *e = (lx_Error *)o;
-    lx_mark(L, e->kind);
-    lx_mark(L, e->message);
-    lx_mark(L, e->data);
-    lx_mark(L, e->trace);
-    break;
-  }
-  case LX_PROTO: lx_mark_proto(L, (lx_Proto *)o); break;
-  case LX_BOX:
-    lx_mark(L, ((lx_Box *)o)->value);
-    if (((lx_Box *)o)->name) lx_mark_obj(L, &((lx_Box *)o)->name->h);
-    break;
-  case LX_ENV: {
-    lx_Env *e = (lx_Env *)o;
-    if (e->table) lx_mark_obj(L, &e->table->h);
-    if (e->parent) lx_mark_obj(L, &e->parent->h);
-    lx_mark(L, e->name);
-    break;
-  }
-  case LX_HOST: lx_mark(L, ((lx_Host *)o)->fields); break;
-  default: break;  /* strings: no references */
+    case LX_CLOSURE: {
+      lx_Closure *c = (lx_Closure *)o;
+      lx_mark_obj(L, &c->proto->h);
+      lx_mark_values(L, c->upvals, c->nupvals);
+      break;
+    }
+    case LX_NATIVE: lx_mark(L, ((lx_Native *)o)->data); break;
+    case LX_ERROR: {
+      lx_Error *e = (lx_Error *)o;
+      lx_mark(L, e->kind);
+      lx_mark(L, e->message);
+      lx_mark(L, e->data);
+      lx_mark(L, e->trace);
+      break;
+    }
+    case LX_PROTO: lx_mark_proto(L, (lx_Proto *)o); break;
+    case LX_BOX:
+      lx_mark(L, ((lx_Box *)o)->value);
+      if (((lx_Box *)o)->name) lx_mark_obj(L, &((lx_Box *)o)->name->h);
+      break;
+    case LX_ENV: {
+      lx_Env *e = (lx_Env *)o;
+      if (e->table) lx_mark_obj(L, &e->table->h);
+      if (e->parent) lx_mark_obj(L, &e->parent->h);
+      lx_mark(L, e->name);
+      break;
+    }
+    case LX_HOST: lx_mark(L, ((lx_Host *)o)->fields); break;
+    default: break; /* strings: no references */
   }
 }
 
@@ -447,8 +442,7 @@ static void lx_mark_roots(lx_State *L) {
   lx_mark_obj(L, L->file_index ? &L->file_index->h : NULL);
   for (size_t i = 0; i < L->nenvs; i++) lx_mark_obj(L, &L->envs[i]->h);
   if (L->protect_mark) {
-    for (lx_Obj *o = L->objects; o && o != L->protect_mark; o = o->gc_next)
-      lx_mark_obj(L, o);
+    for (lx_Obj *o = L->objects; o && o != L->protect_mark; o = o->gc_next) lx_mark_obj(L, o);
   }
 }
 
@@ -473,25 +467,25 @@ static void lx_free_proto(lx_State *L, lx_Proto *p) {
 /* Release what an object owns besides its header block, then the block. */
 static void lx_free_obj(lx_State *L, lx_Obj *o) {
   switch ((lx_Type)o->type) {
-  case LX_VECTOR: {
-    lx_Vector *v = (lx_Vector *)o;
-    lx_mem_free(L, v->items, v->cap * sizeof *v->items);
-    lx_mem_free(L, v->pos, v->cap * sizeof *v->pos);
-    break;
-  }
-  case LX_DICT: {
-    lx_Dict *d = (lx_Dict *)o;
-    lx_mem_free(L, d->entries, lx_dict_block_size(d->cap, d->index_cap));
-    lx_mem_free(L, d->pos, d->cap * 2 * sizeof *d->pos);
-    break;
-  }
-  case LX_PROTO: lx_free_proto(L, (lx_Proto *)o); break;
-  case LX_HOST: {
-    lx_Host *h = (lx_Host *)o;
-    if (h->finalize) h->finalize(h->ptr);
-    break;
-  }
-  default: break;
+    case LX_VECTOR: {
+      lx_Vector *v = (lx_Vector *)o;
+      lx_mem_free(L, v->items, v->cap * sizeof *v->items);
+      lx_mem_free(L, v->pos, v->cap * sizeof *v->pos);
+      break;
+    }
+    case LX_DICT: {
+      lx_Dict *d = (lx_Dict *)o;
+      lx_mem_free(L, d->entries, lx_dict_block_size(d->cap, d->index_cap));
+      lx_mem_free(L, d->pos, d->cap * 2 * sizeof *d->pos);
+      break;
+    }
+    case LX_PROTO: lx_free_proto(L, (lx_Proto *)o); break;
+    case LX_HOST: {
+      lx_Host *h = (lx_Host *)o;
+      if (h->finalize) h->finalize(h->ptr);
+      break;
+    }
+    default: break;
   }
   lx_mem_free(L, o, o->gc_size);
 }
@@ -501,25 +495,25 @@ static void lx_free_obj(lx_State *L, lx_Obj *o) {
 static size_t lx_obj_bytes(const lx_Obj *o) {
   size_t n = o->gc_size;
   switch ((lx_Type)o->type) {
-  case LX_VECTOR: {
-    const lx_Vector *v = (const lx_Vector *)o;
-    if (v->items) n += v->cap * sizeof *v->items;
-    if (v->pos) n += v->cap * sizeof *v->pos;
-    break;
-  }
-  case LX_DICT: {
-    const lx_Dict *d = (const lx_Dict *)o;
-    if (d->entries) n += lx_dict_block_size(d->cap, d->index_cap);
-    if (d->pos) n += d->cap * 2 * sizeof *d->pos;
-    break;
-  }
-  case LX_PROTO: {
-    const lx_Proto *p = (const lx_Proto *)o;
-    n += p->ncode * (sizeof *p->code + sizeof *p->lines) + p->nconsts * sizeof *p->consts +
-         p->nprotos * sizeof *p->protos + p->nupvals * sizeof *p->captures;
-    break;
-  }
-  default: break;
+    case LX_VECTOR: {
+      const lx_Vector *v = (const lx_Vector *)o;
+      if (v->items) n += v->cap * sizeof *v->items;
+      if (v->pos) n += v->cap * sizeof *v->pos;
+      break;
+    }
+    case LX_DICT: {
+      const lx_Dict *d = (const lx_Dict *)o;
+      if (d->entries) n += lx_dict_block_size(d->cap, d->index_cap);
+      if (d->pos) n += d->cap * 2 * sizeof *d->pos;
+      break;
+    }
+    case LX_PROTO: {
+      const lx_Proto *p = (const lx_Proto *)o;
+      n += p->ncode * (sizeof *p->code + sizeof *p->lines) + p->nconsts * sizeof *p->consts +
+           p->nprotos * sizeof *p->protos + p->nupvals * sizeof *p->captures;
+      break;
+    }
+    default: break;
   }
   return n;
 }
@@ -553,7 +547,7 @@ static void lx_sweep(lx_State *L) {
       continue;
     }
     *link = o->gc_next;
-    if (o == L->protect_mark)  /* keep the region's boundary valid */
+    if (o == L->protect_mark) /* keep the region's boundary valid */
       L->protect_mark = o->gc_next ? o->gc_next : LX_PROTECT_ALL(L);
     lx_free_obj(L, o);
   }
@@ -608,10 +602,10 @@ void lx_gc_after_error(lx_State *L) {
 ** code compiled elsewhere (the prelude's functions) -- is not env's. */
 static bool lx_measure_skips(const lx_State *L, const lx_Obj *o) {
   switch ((lx_Type)o->type) {
-  case LX_ENV: return o != &L->measure_env->h;
-  case LX_BOX: return (o->flags & LX_BOX_CONST) != 0;
-  case LX_PROTO: return ((const lx_Proto *)o)->env != L->measure_env;
-  default: return false;
+    case LX_ENV: return o != &L->measure_env->h;
+    case LX_BOX: return (o->flags & LX_BOX_CONST) != 0;
+    case LX_PROTO: return ((const lx_Proto *)o)->env != L->measure_env;
+    default: return false;
   }
 }
 
@@ -643,14 +637,10 @@ size_t lx_gc_env_size(lx_State *L, lx_Env *env) {
   return L->measure_bytes;
 }
 
-size_t lispy_env_size(lispy_State *L, lispy_Env *env) {
-  return env ? lx_gc_env_size(L, env) : 0;
-}
+size_t lispy_env_size(lispy_State *L, lispy_Env *env) { return env ? lx_gc_env_size(L, env) : 0; }
 
 /* Release the pools' chunks: the very last step of closing a state. */
-void lx_mem_shutdown(lx_State *L) {
-  lx_pool_free_all(L);
-}
+void lx_mem_shutdown(lx_State *L) { lx_pool_free_all(L); }
 
 /* Free every object (state shutdown). */
 void lx_gc_free_all(lx_State *L) {
@@ -659,8 +649,8 @@ void lx_gc_free_all(lx_State *L) {
   while (o) {
     lx_Obj *next = o->gc_next;
     /* Pooled objects owning nothing else go when the pools go. */
-    bool owns = o->type == LX_VECTOR || o->type == LX_DICT || o->type == LX_PROTO ||
-                o->type == LX_HOST;
+    bool owns =
+        o->type == LX_VECTOR || o->type == LX_DICT || o->type == LX_PROTO || o->type == LX_HOST;
     if (owns || !lx_pooled(o->gc_size)) lx_free_obj(L, o);
     o = next;
   }

@@ -45,8 +45,8 @@
 
 /* How big a pass may get. */
 typedef struct JsonBound {
-  size_t cap;              /* bytes of JSON text allowed (SIZE_MAX: none) */
-  size_t room;             /* bytes the memory limit still allows the pass
+  size_t cap;  /* bytes of JSON text allowed (SIZE_MAX: none) */
+  size_t room; /* bytes the memory limit still allows the pass
                               to malloc outside the heap (SIZE_MAX: none) */
 } JsonBound;
 
@@ -66,7 +66,7 @@ static size_t json_mem_room(const lx_State *L) {
 ** (leaving), and the memory limit's room when the pass mallocs outside
 ** the heap's accounting (outside: host text, cJSON trees). */
 static JsonBound json_bound(const lx_State *L, bool leaving, bool outside) {
-  JsonBound B = { SIZE_MAX, SIZE_MAX };
+  JsonBound B = {SIZE_MAX, SIZE_MAX};
   if (leaving) B.cap = L->json_cap ? L->json_cap : LX_DEFAULT_JSON_CAP;
   if (outside) B.room = json_mem_room(L);
   return B;
@@ -81,7 +81,8 @@ _Noreturn static void json_too_big(lx_State *L, const JsonBound *B) {
   lx_protect_end(L, saved);
   lx_error_kind(L, "limit", lx_obj(data),
                 "result too large: its JSON passes the %zu-byte cap on values leaving "
-                "the sandbox (hint: return less, or a summary of it)", B->cap);
+                "the sandbox (hint: return less, or a summary of it)",
+                B->cap);
 }
 
 /* Text of `text` bytes and malloc'd bytes `outside` against B: past the
@@ -101,15 +102,15 @@ static inline void json_poll(lx_State *L, unsigned *count) {
 ** ======================================================================== */
 
 typedef struct JsonCheck {
-  lx_State *L;             /* allocates messages, raises the bound */
-  bool charge;             /* charge fuel per element */
-  bool for_cjson;          /* refuse strings with NUL bytes; count tree bytes */
-  lx_Value msg;            /* failure message (string) once failed */
-  lx_Vector *path;         /* path segments, innermost first, on failure */
-  JsonBound bound;         /* raise once the sizes below pass it */
-  size_t text;             /* bytes of compact text so far (a lower bound) */
-  size_t tree;             /* bytes of cJSON tree so far (for_cjson) */
-  unsigned polls;          /* values seen, for json_poll */
+  lx_State *L;     /* allocates messages, raises the bound */
+  bool charge;     /* charge fuel per element */
+  bool for_cjson;  /* refuse strings with NUL bytes; count tree bytes */
+  lx_Value msg;    /* failure message (string) once failed */
+  lx_Vector *path; /* path segments, innermost first, on failure */
+  JsonBound bound; /* raise once the sizes below pass it */
+  size_t text;     /* bytes of compact text so far (a lower bound) */
+  size_t tree;     /* bytes of cJSON tree so far (for_cjson) */
+  unsigned polls;  /* values seen, for json_poll */
 } JsonCheck;
 
 /* Count what one more value or string comes to (text bytes, and tree
@@ -138,7 +139,7 @@ static bool check_segment(JsonCheck *C, lx_Value seg) {
 
 /* A string (or name) that cJSON can carry: no NUL byte when for_cjson. */
 static bool check_text(JsonCheck *C, const lx_String *s) {
-  check_grow(C, s->len + 1, s->len + 1);  /* (with the value's byte) quotes / a NUL */
+  check_grow(C, s->len + 1, s->len + 1); /* (with the value's byte) quotes / a NUL */
   if (C->for_cjson && memchr(s->data, '\0', s->len) != NULL)
     return check_fail(C, lx_cstring(C->L, "cannot encode a string holding a NUL byte"));
   return true;
@@ -156,8 +157,7 @@ static bool check_list(JsonCheck *C, lx_Value v) {
   int64_t i = 0;
   for (; v.tag == LX_PAIR; v = lx_cdr(v), i++)
     if (!check_value(C, lx_car(v))) return check_segment(C, lx_int(i));
-  if (v.tag != LX_EMPTY)
-    return check_fail(C, lx_cstring(C->L, "cannot encode an improper list"));
+  if (v.tag != LX_EMPTY) return check_fail(C, lx_cstring(C->L, "cannot encode an improper list"));
   return true;
 }
 
@@ -202,19 +202,24 @@ static bool check_value(JsonCheck *C, lx_Value v) {
   json_poll(C->L, &C->polls);
   check_grow(C, 1, sizeof(cJSON));
   switch (v.tag) {
-    case LX_NIL: case LX_EMPTY: case LX_BOOL: case LX_INT: return true;
+    case LX_NIL:
+    case LX_EMPTY:
+    case LX_BOOL:
+    case LX_INT: return true;
     case LX_FLOAT: return check_float(C, v.as.f);
-    case LX_STRING: case LX_KEYWORD: return check_text(C, lx_strlike(v));
+    case LX_STRING:
+    case LX_KEYWORD: return check_text(C, lx_strlike(v));
     case LX_SYMBOL: return check_text(C, lx_as_symbol(v)->name);
-    case LX_PAIR: case LX_VECTOR: case LX_DICT: break;
+    case LX_PAIR:
+    case LX_VECTOR:
+    case LX_DICT: break;
     case LX_ERROR: v = lx_error_to_dict(C->L, v); break;
-    default:
-      return check_fail(C, lx_stringf(C->L, "cannot encode %s", lx_type_name(v)));
+    default: return check_fail(C, lx_stringf(C->L, "cannot encode %s", lx_type_name(v)));
   }
   lx_c_enter(C->L);
-  bool ok = v.tag == LX_PAIR ? check_list(C, v)
-          : v.tag == LX_VECTOR ? check_vector(C, lx_as_vector(v))
-          : check_dict(C, lx_as_dict(v));
+  bool ok = v.tag == LX_PAIR     ? check_list(C, v)
+            : v.tag == LX_VECTOR ? check_vector(C, lx_as_vector(v))
+                                 : check_dict(C, lx_as_dict(v));
   lx_c_leave(C->L);
   return ok;
 }
@@ -222,7 +227,10 @@ static bool check_value(JsonCheck *C, lx_Value v) {
 /* Append one JSON pointer segment: "/" then the name with ~ and / escaped. */
 static void add_segment(lx_Buf *b, lx_Value seg) {
   lx_buf_addc(b, '/');
-  if (seg.tag == LX_INT) { lx_buf_addf(b, "%" PRId64, seg.as.i); return; }
+  if (seg.tag == LX_INT) {
+    lx_buf_addf(b, "%" PRId64, seg.as.i);
+    return;
+  }
   const lx_String *s = seg.tag == LX_SYMBOL ? lx_as_symbol(seg)->name : lx_strlike(seg);
   for (size_t i = 0; i < s->len; i++) {
     if (s->data[i] == '~') lx_buf_adds(b, "~0");
@@ -249,7 +257,7 @@ _Noreturn static void check_raise(JsonCheck *C) {
 ** host conversions: the JSON cap too). */
 static void json_check_bounded(lx_State *L, lx_Value v, bool charge, bool for_cjson,
                                JsonBound bound) {
-  JsonCheck C = { L, charge, for_cjson, lx_nil(), NULL, bound, 0, 0, 0 };
+  JsonCheck C = {L, charge, for_cjson, lx_nil(), NULL, bound, 0, 0, 0};
   lx_Obj *saved = lx_protect_begin(L);
   if (!check_value(&C, v)) check_raise(&C);
   lx_protect_end(L, saved);
@@ -318,7 +326,8 @@ static cJSON *build_object(const lx_Dict *d) {
 static cJSON *build_error(const lx_Error *e) {
   cJSON *obj = cJSON_CreateObject();
   const char *names[4] = {"kind", "message", "data", "trace"};
-  lx_Value vals[4] = {e->kind, e->message, e->data, lx_is(e->trace, LX_NIL) ? lx_empty() : e->trace};
+  lx_Value vals[4] = {e->kind, e->message, e->data,
+                      lx_is(e->trace, LX_NIL) ? lx_empty() : e->trace};
   for (int i = 0; obj && i < 4; i++) {
     cJSON *item = build_value(vals[i]);
     if (!item || !cJSON_AddItemToObject(obj, names[i], item)) {
@@ -337,11 +346,12 @@ static cJSON *build_value(lx_Value v) {
     case LX_BOOL: return cJSON_CreateBool(v.as.b);
     case LX_INT: return build_int(v.as.i);
     case LX_FLOAT: return cJSON_CreateNumber(v.as.f);
-    case LX_STRING: case LX_KEYWORD: return cJSON_CreateString(lx_strlike(v)->data);
+    case LX_STRING:
+    case LX_KEYWORD: return cJSON_CreateString(lx_strlike(v)->data);
     case LX_SYMBOL: return cJSON_CreateString(lx_as_symbol(v)->name->data);
     case LX_DICT: return build_object(lx_as_dict(v));
     case LX_ERROR: return build_error(lx_as_error(v));
-    default: return build_array(v);  /* '(), pairs, vectors */
+    default: return build_array(v); /* '(), pairs, vectors */
   }
 }
 
@@ -358,15 +368,15 @@ cJSON *lx_value_to_json(lx_State *L, lx_Value v) {
 ** ======================================================================== */
 
 typedef struct JsonWriter {
-  lx_State *L;             /* charged, polled, raises */
-  lx_Buf *b;               /* where the text goes */
-  lx_Value root;           /* the value being written */
-  int indent;              /* spaces per level; 0 = compact */
-  bool charge;             /* charge fuel per element and per LX_FUEL_BYTES bytes */
-  bool verified;           /* lx_json_check has accepted root */
-  JsonBound bound;         /* what the text written may come to */
-  size_t start;            /* b->len when writing began */
-  unsigned polls;          /* values written, for json_poll */
+  lx_State *L;     /* charged, polled, raises */
+  lx_Buf *b;       /* where the text goes */
+  lx_Value root;   /* the value being written */
+  int indent;      /* spaces per level; 0 = compact */
+  bool charge;     /* charge fuel per element and per LX_FUEL_BYTES bytes */
+  bool verified;   /* lx_json_check has accepted root */
+  JsonBound bound; /* what the text written may come to */
+  size_t start;    /* b->len when writing began */
+  unsigned polls;  /* values written, for json_poll */
 } JsonWriter;
 
 /* Before writing a value or a string of n more bytes: the text so far
@@ -452,7 +462,7 @@ static inline void write_str(JsonWriter *W, lx_String *s) {
 
 /* Strings, keywords and symbols write their text; integers their digits. */
 static void write_name(JsonWriter *W, lx_Value v) {
-  if (v.tag == LX_INT) {  /* a key (rare): its decimal text */
+  if (v.tag == LX_INT) { /* a key (rare): its decimal text */
     char num[24];
     int n = snprintf(num, sizeof num, "%" PRId64, v.as.i);
     write_plain(W, num, (size_t)n);
@@ -494,7 +504,7 @@ static void write_array(JsonWriter *W, lx_Value v, int level) {
       write_sep(W, first, level + 1);
       write_value(W, lx_car(v), level + 1);
     }
-    if (v.tag != LX_EMPTY) {  /* an improper list */
+    if (v.tag != LX_EMPTY) { /* an improper list */
       write_verify(W);
       assert(!"lx_json_check accepted an improper list");
     }
@@ -531,12 +541,18 @@ static void write_value(JsonWriter *W, lx_Value v, int level) {
     case LX_BOOL: lx_buf_adds(W->b, v.as.b ? "true" : "false"); return;
     case LX_INT: lx_buf_add_int(W->b, v.as.i); return;
     case LX_FLOAT:
-      if (!isfinite(v.as.f)) write_verify(W);  /* raises */
+      if (!isfinite(v.as.f)) write_verify(W); /* raises */
       lx_format_float(v.as.f, num, sizeof num);
       lx_buf_adds(W->b, num);
       return;
-    case LX_STRING: case LX_KEYWORD: case LX_SYMBOL: write_name(W, v); return;
-    case LX_EMPTY: case LX_PAIR: case LX_VECTOR: case LX_DICT: case LX_ERROR: break;
+    case LX_STRING:
+    case LX_KEYWORD:
+    case LX_SYMBOL: write_name(W, v); return;
+    case LX_EMPTY:
+    case LX_PAIR:
+    case LX_VECTOR:
+    case LX_DICT:
+    case LX_ERROR: break;
     default:
       write_verify(W);
       assert(!"lx_json_check accepted a value the writer cannot write");
@@ -550,9 +566,8 @@ static void write_value(JsonWriter *W, lx_Value v, int level) {
 }
 
 /* Write v into b under a bound. */
-static void json_write_bounded(lx_Buf *b, lx_Value v, int indent, bool charge,
-                               JsonBound bound) {
-  JsonWriter W = { b->L, b, v, indent, charge, false, bound, b->len, 0 };
+static void json_write_bounded(lx_Buf *b, lx_Value v, int indent, bool charge, JsonBound bound) {
+  JsonWriter W = {b->L, b, v, indent, charge, false, bound, b->len, 0};
   write_value(&W, v, 0);
 }
 
@@ -567,8 +582,8 @@ void lx_json_write(lx_Buf *b, lx_Value v, int indent, bool charge) {
 ** ======================================================================== */
 
 typedef struct JsonConv {
-  lx_State *L;             /* allocates the values, raises */
-  bool charge;             /* charge fuel per element */
+  lx_State *L; /* allocates the values, raises */
+  bool charge; /* charge fuel per element */
 } JsonConv;
 
 static lx_Value conv_value(JsonConv *C, const cJSON *j);
@@ -579,7 +594,10 @@ static uint32_t conv_check_utf8(lx_State *L, const char *s, size_t len) {
   size_t i = 0;
   uint32_t count = 0;
   for (; i < len; count++) {
-    if (p[i] < 0x80) { i++; continue; }
+    if (p[i] < 0x80) {
+      i++;
+      continue;
+    }
     utf8proc_int32_t cp;
     utf8proc_ssize_t n = utf8proc_iterate(p + i, (utf8proc_ssize_t)(len - i), &cp);
     if (n <= 0) lx_error(L, "json: invalid UTF-8 in string");
@@ -650,12 +668,14 @@ static lx_Value conv_value(JsonConv *C, const cJSON *j) {
     case cJSON_NULL: return lx_nil();
     case cJSON_False: return lx_bool(false);
     case cJSON_True: return lx_bool(true);
-    case cJSON_Number:  /* cJSON reads 1e400 as infinity, which JSON cannot carry */
-      if (isinf(j->valuedouble)) lx_error(C->L, "json: number out of range (it overflows to infinity)");
+    case cJSON_Number: /* cJSON reads 1e400 as infinity, which JSON cannot carry */
+      if (isinf(j->valuedouble))
+        lx_error(C->L, "json: number out of range (it overflows to infinity)");
       return conv_number(j->valuedouble);
     case cJSON_String: return conv_string(C, j->valuestring ? j->valuestring : "");
     case cJSON_Raw: return conv_raw(C, j->valuestring ? j->valuestring : "");
-    case cJSON_Array: case cJSON_Object: break;
+    case cJSON_Array:
+    case cJSON_Object: break;
     default: lx_error(C->L, "json: invalid cJSON item");
   }
   lx_c_enter(C->L);
@@ -668,7 +688,7 @@ static lx_Value conv_value(JsonConv *C, const cJSON *j) {
 ** is the caller's to root. Raises on invalid UTF-8, on a number cJSON read
 ** as infinity, and past the depth guard. */
 lx_Value lx_json_to_value(lx_State *L, const cJSON *j, bool charge) {
-  JsonConv C = { L, charge };
+  JsonConv C = {L, charge};
   lx_Obj *saved = lx_protect_begin(L);
   lx_Value v = conv_value(&C, j);
   lx_protect_end(L, saved);
@@ -680,10 +700,10 @@ lx_Value lx_json_to_value(lx_State *L, const cJSON *j, bool charge) {
 ** ======================================================================== */
 
 typedef struct JsonCall {
-  lx_Value value;          /* in: value to encode / out: decoded value */
-  const cJSON *in;         /* in: tree to decode */
-  cJSON *out;              /* out: encoded tree */
-  lispy_Text *text;        /* out: where JSON text is appended */
+  lx_Value value;   /* in: value to encode / out: decoded value */
+  const cJSON *in;  /* in: tree to decode */
+  cJSON *out;       /* out: encoded tree */
+  lispy_Text *text; /* out: where JSON text is appended */
 } JsonCall;
 
 /* The host holds the value it encodes in a C variable only: keep it on
@@ -757,15 +777,13 @@ static void from_json_body(lx_State *L, void *ud) {
 }
 
 /* Re-raise err from a native, as it is (kind, data and trace kept). */
-_Noreturn void lispy_rethrow(lispy_State *L, lispy_Value err) {
-  lx_throw(L, err);
-}
+_Noreturn void lispy_rethrow(lispy_State *L, lispy_Value err) { lx_throw(L, err); }
 
 /* An API evaluation (to_json_body). On failure why gets the error's
 ** message, "out of memory" when cJSON's malloc failed; the caller owns
 ** the tree (cJSON_Delete). */
 cJSON *lispy_to_json(lispy_State *L, lispy_Value v, char *why, size_t whylen) {
-  JsonCall c = { v, NULL, NULL, NULL };
+  JsonCall c = {v, NULL, NULL, NULL};
   if (lx_api_run(L, to_json_body, &c) != LISPY_OK) {
     conversion_failed(L->last_error, why, whylen);
     return NULL;
@@ -776,11 +794,10 @@ cJSON *lispy_to_json(lispy_State *L, lispy_Value v, char *why, size_t whylen) {
 
 /* An API evaluation (to_text_body); on failure out's text is dropped back
 ** to where it was (out->len never moved) and why gets the message. */
-int lispy_to_json_text(lispy_State *L, lispy_Value v, lispy_Text *out, char *why,
-                       size_t whylen) {
-  JsonCall c = { v, NULL, NULL, out };
+int lispy_to_json_text(lispy_State *L, lispy_Value v, lispy_Text *out, char *why, size_t whylen) {
+  JsonCall c = {v, NULL, NULL, out};
   if (lx_api_run(L, to_text_body, &c) == LISPY_OK) return LISPY_OK;
-  if (out->data != NULL) out->data[out->len] = '\0';  /* drop the partial text */
+  if (out->data != NULL) out->data[out->len] = '\0'; /* drop the partial text */
   conversion_failed(L->last_error, why, whylen);
   return LISPY_ERROR;
 }
@@ -789,7 +806,7 @@ int lispy_to_json_text(lispy_State *L, lispy_Value v, lispy_Text *out, char *why
 ** running evaluation's memory limit when there is one. *out is not
 ** rooted; on failure it is nil and the error is in lispy_last_error. */
 int lispy_from_json(lispy_State *L, const cJSON *json, lispy_Value *out) {
-  JsonCall c = { lx_nil(), json, NULL, NULL };
+  JsonCall c = {lx_nil(), json, NULL, NULL};
   lx_Value err;
   if (!lx_pcall(L, from_json_body, &c, &err)) {
     L->last_error = err;

@@ -21,9 +21,7 @@ static void num_check(lx_State *L, const char *fn, lx_Value v) {
 }
 
 /* The value of a number as a double (v must be a number). */
-static double num_to_double(lx_Value v) {
-  return v.tag == LX_INT ? (double)v.as.i : v.as.f;
-}
+static double num_to_double(lx_Value v) { return v.tag == LX_INT ? (double)v.as.i : v.as.f; }
 
 /* Raise "integer overflow in OP". */
 static _Noreturn void overflow(lx_State *L, const char *op) {
@@ -114,8 +112,7 @@ static int cmp_int_float(int64_t i, double f) {
 int lx_num_cmp(lx_State *L, const char *fn, lx_Value a, lx_Value b) {
   num_check(L, fn, a);
   num_check(L, fn, b);
-  if (a.tag == LX_INT && b.tag == LX_INT)
-    return a.as.i < b.as.i ? -1 : a.as.i > b.as.i ? 1 : 0;
+  if (a.tag == LX_INT && b.tag == LX_INT) return a.as.i < b.as.i ? -1 : a.as.i > b.as.i ? 1 : 0;
   if (a.tag == LX_INT) return cmp_int_float(a.as.i, b.as.f);
   if (b.tag == LX_INT) return -cmp_int_float(b.as.i, a.as.f);
   if (a.as.f < b.as.f) return -1;
@@ -159,8 +156,7 @@ static lx_Value bi_div(lx_State *L, int argc, lx_Value *argv) {
 }
 
 /* Check integer division operands: nonzero divisor. */
-static void div_args(lx_State *L, const char *fn, lx_Value *argv,
-                     int64_t *a, int64_t *b) {
+static void div_args(lx_State *L, const char *fn, lx_Value *argv, int64_t *a, int64_t *b) {
   *a = int_arg(L, fn, argv[0]);
   *b = int_arg(L, fn, argv[1]);
   if (*b == 0) lx_error(L, "%s: division by zero", fn);
@@ -200,8 +196,7 @@ static lx_Value bi_abs(lx_State *L, int argc, lx_Value *argv) {
 }
 
 /* min / max: the extreme argument itself (its type is kept). */
-static lx_Value extreme(lx_State *L, const char *fn, int argc, lx_Value *argv,
-                        int want) {
+static lx_Value extreme(lx_State *L, const char *fn, int argc, lx_Value *argv, int want) {
   lx_Value best = argv[0];
   num_check(L, fn, best);
   for (int i = 1; i < argc; i++) {
@@ -247,8 +242,7 @@ static lx_Value float_to_int(lx_State *L, const char *fn, double f) {
 }
 
 /* Apply a rounding function to a number argument. */
-static lx_Value round_with(lx_State *L, const char *fn, lx_Value v,
-                           double (*op)(double)) {
+static lx_Value round_with(lx_State *L, const char *fn, lx_Value v, double (*op)(double)) {
   num_check(L, fn, v);
   if (v.tag == LX_INT) return v;
   return float_to_int(L, fn, op(v.as.f));
@@ -310,15 +304,13 @@ static lx_Value bi_sqrt(lx_State *L, int argc, lx_Value *argv) {
   if (argv[0].tag == LX_INT && argv[0].as.i >= 0 && r < 3037000500.0) {
     int64_t k = (int64_t)r;
     for (int64_t c = k > 0 ? k - 1 : 0, sq; c <= k + 1; c++)
-      if (!__builtin_mul_overflow(c, c, &sq) && sq == argv[0].as.i)
-        return lx_int(c);
+      if (!__builtin_mul_overflow(c, c, &sq) && sq == argv[0].as.i) return lx_int(c);
   }
   return lx_float(r);
 }
 
 /* One-argument float functions share this shape. */
-static lx_Value float_fn(lx_State *L, const char *fn, lx_Value v,
-                         double (*op)(double)) {
+static lx_Value float_fn(lx_State *L, const char *fn, lx_Value v, double (*op)(double)) {
   num_check(L, fn, v);
   return lx_float(op(num_to_double(v)));
 }
@@ -374,8 +366,7 @@ static lx_Value bi_exact(lx_State *L, int argc, lx_Value *argv) {
   num_check(L, "inexact->exact", argv[0]);
   if (argv[0].tag == LX_INT) return argv[0];
   double f = argv[0].as.f;
-  if (f != trunc(f))
-    lx_error(L, "inexact->exact: %g is not an integer (use round)", f);
+  if (f != trunc(f)) lx_error(L, "inexact->exact: %g is not an integer (use round)", f);
   return float_to_int(L, "inexact->exact", f);
 }
 
@@ -439,14 +430,11 @@ static lx_Value bi_not_equals(lx_State *L, int argc, lx_Value *argv) {
 }
 
 /* True if v is a float NaN (NaN makes every ordering test false). */
-static bool is_nan(lx_Value v) {
-  return v.tag == LX_FLOAT && isnan(v.as.f);
-}
+static bool is_nan(lx_Value v) { return v.tag == LX_FLOAT && isnan(v.as.f); }
 
 /* Chain a numeric ordering test over all adjacent pairs; ok[c+1] tells
 ** whether comparison result c satisfies the relation. */
-static lx_Value chain(lx_State *L, const char *fn, int argc, lx_Value *argv,
-                      const bool ok[3]) {
+static lx_Value chain(lx_State *L, const char *fn, int argc, lx_Value *argv, const bool ok[3]) {
   bool result = true;
   num_check(L, fn, argv[0]);
   for (int i = 1; i < argc; i++) {
@@ -513,12 +501,13 @@ static lx_Value bi_somep(lx_State *L, int argc, lx_Value *argv) {
 static lx_Value bi_emptyp(lx_State *L, int argc, lx_Value *argv) {
   lx_Value v = argv[0];
   switch (v.tag) {
-  case LX_NIL: case LX_EMPTY: return lx_bool(true);
-  case LX_PAIR: return lx_bool(false);
-  case LX_STRING: return lx_bool(lx_as_string(v)->len == 0);
-  case LX_VECTOR: return lx_bool(lx_as_vector(v)->len == 0);
-  case LX_DICT: return lx_bool(lx_as_dict(v)->count == 0);
-  default: lx_type_error(L, "empty?", "a collection or string", v);
+    case LX_NIL:
+    case LX_EMPTY: return lx_bool(true);
+    case LX_PAIR: return lx_bool(false);
+    case LX_STRING: return lx_bool(lx_as_string(v)->len == 0);
+    case LX_VECTOR: return lx_bool(lx_as_vector(v)->len == 0);
+    case LX_DICT: return lx_bool(lx_as_dict(v)->count == 0);
+    default: lx_type_error(L, "empty?", "a collection or string", v);
   }
 }
 
@@ -531,7 +520,7 @@ static lx_Value bi_listp(lx_State *L, int argc, lx_Value *argv) {
   if (argv[0].tag == LX_EMPTY) return lx_bool(true);
   if (argv[0].tag != LX_PAIR) return lx_bool(false);
   lx_Value p = argv[0];
-  for (; p.tag == LX_PAIR; p = lx_cdr(p)) lx_tick(L);  /* pairs never form cycles */
+  for (; p.tag == LX_PAIR; p = lx_cdr(p)) lx_tick(L); /* pairs never form cycles */
   return lx_bool(p.tag == LX_EMPTY);
 }
 
@@ -571,9 +560,7 @@ static lx_Value bi_type_of(lx_State *L, int argc, lx_Value *argv) {
   return lx_cstring(L, lx_type_name(argv[0]));
 }
 
-static lx_Value bi_identity(lx_State *L, int argc, lx_Value *argv) {
-  return argv[0];
-}
+static lx_Value bi_identity(lx_State *L, int argc, lx_Value *argv) { return argv[0]; }
 
 /* ========================================================================
 ** Error values
@@ -593,9 +580,7 @@ static lx_Value bi_error(lx_State *L, int argc, lx_Value *argv) {
   lx_throw(L, lx_error_new(L, "runtime", display_string(L, argv[0]), data));
 }
 
-static lx_Value bi_throw(lx_State *L, int argc, lx_Value *argv) {
-  lx_throw(L, argv[0]);
-}
+static lx_Value bi_throw(lx_State *L, int argc, lx_Value *argv) { lx_throw(L, argv[0]); }
 
 static lx_Value bi_make_error(lx_State *L, int argc, lx_Value *argv) {
   lx_Value data = argc > 1 ? argv[1] : lx_nil();
@@ -629,9 +614,7 @@ static lx_Value bi_error_trace(lx_State *L, int argc, lx_Value *argv) {
 ** state (lx_code_env), so agents never share a generator
 ** ======================================================================== */
 
-static uint64_t rotl(uint64_t x, int k) {
-  return (x << k) | (x >> (64 - k));
-}
+static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
 /* Next 64 random bits. */
 static uint64_t rng_next(lx_State *L) {
@@ -648,15 +631,14 @@ static uint64_t rng_next(lx_State *L) {
 }
 
 /* Uniform double in [0, 1) from the top 53 bits. */
-static double rng_double(lx_State *L) {
-  return (double)(rng_next(L) >> 11) * 0x1.0p-53;
-}
+static double rng_double(lx_State *L) { return (double)(rng_next(L) >> 11) * 0x1.0p-53; }
 
 /* Uniform integer in [0, n) without modulo bias (rejection sampling). */
 static uint64_t rng_below(lx_State *L, uint64_t n) {
   uint64_t limit = UINT64_MAX - UINT64_MAX % n;
   uint64_t x;
-  do x = rng_next(L); while (x >= limit);
+  do x = rng_next(L);
+  while (x >= limit);
   return x % n;
 }
 
@@ -665,8 +647,7 @@ static lx_Value bi_random(lx_State *L, int argc, lx_Value *argv) {
   if (argc == 0) return lx_float(rng_double(L));
   num_check(L, "random", argv[0]);
   if (argv[0].tag == LX_FLOAT) return lx_float(rng_double(L) * argv[0].as.f);
-  if (argv[0].as.i <= 0)
-    lx_type_error(L, "random", "a positive integer", argv[0]);
+  if (argv[0].as.i <= 0) lx_type_error(L, "random", "a positive integer", argv[0]);
   return lx_int((int64_t)rng_below(L, (uint64_t)argv[0].as.i));
 }
 

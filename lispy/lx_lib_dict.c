@@ -15,16 +15,12 @@
 ** ======================================================================== */
 
 /* Charge fuel for touching n entries. */
-static void charge_entries(lx_State *L, size_t n) {
-  lx_charge(L, lx_items_cost(n));
-}
+static void charge_entries(lx_State *L, size_t n) { lx_charge(L, lx_items_cost(n)); }
 
 /* Charge for a walk over all of d's entry slots: removed entries leave
 ** tombstones the walk steps over, so the slots used, not the count, are
 ** the work. */
-static void charge_walk(lx_State *L, const lx_Dict *d) {
-  lx_charge(L, lx_items_cost(d->used));
-}
+static void charge_walk(lx_State *L, const lx_Dict *d) { lx_charge(L, lx_items_cost(d->used)); }
 
 /* A dict argument, or NULL for nil (the empty dict). */
 static lx_Dict *dict_or_nil(lx_State *L, const char *fn, lx_Value v) {
@@ -41,10 +37,8 @@ static lx_Dict *copy_arg(lx_State *L, const char *fn, lx_Value v) {
 }
 
 /* Set alternating keys and values from items into d. */
-static void put_pairs(lx_State *L, const char *fn, lx_Dict *d,
-                      const lx_Value *items, int n) {
-  if (n % 2 != 0)
-    lx_error(L, "%s: expected keys and values in pairs, got %d arguments", fn, n);
+static void put_pairs(lx_State *L, const char *fn, lx_Dict *d, const lx_Value *items, int n) {
+  if (n % 2 != 0) lx_error(L, "%s: expected keys and values in pairs, got %d arguments", fn, n);
   charge_entries(L, (size_t)n / 2);
   for (int i = 0; i < n; i += 2) {
     lx_paid_item(L);
@@ -74,34 +68,34 @@ static bool error_field(lx_Value err, lx_Value key, lx_Value *out) {
 
 /* Look key up in coll: dicts by key, vectors and lists by integer index,
 ** errors by field name, nil finds nothing. True if found. */
-static bool lookup(lx_State *L, const char *fn, lx_Value coll, lx_Value key,
-                   lx_Value *out) {
+static bool lookup(lx_State *L, const char *fn, lx_Value coll, lx_Value key, lx_Value *out) {
   switch (coll.tag) {
-  case LX_NIL: return false;
-  case LX_DICT: return lx_dict_get(L, lx_as_dict(coll), key, out);
-  case LX_VECTOR: {
-    lx_Vector *v = lx_as_vector(coll);
-    int64_t i = seq_index(key, v->len);
-    if (i >= 0) *out = v->items[i];
-    return i >= 0;
-  }
-  case LX_EMPTY: case LX_PAIR: {
-    if (key.tag != LX_INT || key.as.i < 0) return false;
-    int64_t k = 0;
-    for (; coll.tag == LX_PAIR && k < key.as.i; k++) {
-      coll = lx_cdr(coll);
-      lx_tick(L);
+    case LX_NIL: return false;
+    case LX_DICT: return lx_dict_get(L, lx_as_dict(coll), key, out);
+    case LX_VECTOR: {
+      lx_Vector *v = lx_as_vector(coll);
+      int64_t i = seq_index(key, v->len);
+      if (i >= 0) *out = v->items[i];
+      return i >= 0;
     }
-    if (coll.tag != LX_PAIR) return false;
-    *out = lx_car(coll);
-    return true;
-  }
-  case LX_ERROR: return error_field(coll, key, out);
-  case LX_HOST: {  /* host objects expose data fields, e.g. the context */
-    lx_Value f = lx_as_host(coll)->fields;
-    return f.tag == LX_DICT && lx_dict_get(L, lx_as_dict(f), key, out);
-  }
-  default: lx_type_error(L, fn, "a dict, list or vector", coll);
+    case LX_EMPTY:
+    case LX_PAIR: {
+      if (key.tag != LX_INT || key.as.i < 0) return false;
+      int64_t k = 0;
+      for (; coll.tag == LX_PAIR && k < key.as.i; k++) {
+        coll = lx_cdr(coll);
+        lx_tick(L);
+      }
+      if (coll.tag != LX_PAIR) return false;
+      *out = lx_car(coll);
+      return true;
+    }
+    case LX_ERROR: return error_field(coll, key, out);
+    case LX_HOST: { /* host objects expose data fields, e.g. the context */
+      lx_Value f = lx_as_host(coll)->fields;
+      return f.tag == LX_DICT && lx_dict_get(L, lx_as_dict(f), key, out);
+    }
+    default: lx_type_error(L, fn, "a dict, list or vector", coll);
   }
 }
 
@@ -158,8 +152,7 @@ static lx_Value bi_get_in(lx_State *L, int argc, lx_Value *argv) {
   lx_Vector *path = path_arg(L, "get-in", argv[1]);
   lx_Value cur = argv[0];
   for (size_t i = 0; i < path->len; i++) {
-    bool coll = cur.tag == LX_DICT || cur.tag == LX_VECTOR || lx_islist(cur) ||
-                cur.tag == LX_ERROR;
+    bool coll = cur.tag == LX_DICT || cur.tag == LX_VECTOR || lx_islist(cur) || cur.tag == LX_ERROR;
     if (!coll || !lookup(L, "get-in", cur, path->items[i], &cur))
       return argc > 2 ? argv[2] : lx_nil();
   }
@@ -183,8 +176,9 @@ static lx_Value list_dict(lx_State *L, const char *fn, lx_Value v, ListWhat w) {
   lx_Value k, val;
   for (size_t it = 0; lx_dict_next(d, &it, &k, &val);) {
     lx_paid_item(L);
-    lx_Value x = w == LIST_KEYS ? k : w == LIST_VALUES ? val
-                 : lx_cons(L, k, lx_cons(L, val, lx_empty()));
+    lx_Value x = w == LIST_KEYS     ? k
+                 : w == LIST_VALUES ? val
+                                    : lx_cons(L, k, lx_cons(L, val, lx_empty()));
     items->items[items->len++] = x;
   }
   return lx_list_from(L, items->items, items->len);
@@ -216,21 +210,18 @@ static lx_Value bi_dict_set(lx_State *L, int argc, lx_Value *argv) {
 /* A copy of the vector argv[0] with items set (index == length appends). */
 static lx_Value vector_assoc(lx_State *L, int argc, lx_Value *argv) {
   lx_Vector *v = lx_seq_to_vector(L, "assoc", argv[0]);
-  if (argc % 2 == 0)
-    lx_error(L, "assoc: expected indexes and values in pairs");
+  if (argc % 2 == 0) lx_error(L, "assoc: expected indexes and values in pairs");
   for (int i = 1; i < argc; i += 2) {
     if (argv[i].tag == LX_INT && (uint64_t)argv[i].as.i == v->len)
       lx_vector_push(L, v, argv[i + 1]);
-    else
-      v->items[lx_check_index(L, "assoc", argv[i], v->len)] = argv[i + 1];
+    else v->items[lx_check_index(L, "assoc", argv[i], v->len)] = argv[i + 1];
   }
   return lx_obj(v);
 }
 
 /* (assoc coll k v ...): a new dict (or vector) with the keys set. */
 static lx_Value bi_assoc(lx_State *L, int argc, lx_Value *argv) {
-  if (argv[0].tag == LX_VECTOR)
-    return vector_assoc(L, argc, argv);
+  if (argv[0].tag == LX_VECTOR) return vector_assoc(L, argc, argv);
   lx_Dict *d = copy_arg(L, "assoc", argv[0]);
   put_pairs(L, "assoc", d, argv + 1, argc - 1);
   return lx_obj(d);
@@ -268,16 +259,14 @@ static lx_Value bi_select_keys(lx_State *L, int argc, lx_Value *argv) {
   lx_Value v;
   for (size_t i = 0; i < ks->len; i++) {
     lx_paid_item(L);
-    if (src != NULL && lx_dict_get(L, src, ks->items[i], &v))
-      lx_dict_set(L, d, ks->items[i], v);
+    if (src != NULL && lx_dict_get(L, src, ks->items[i], &v)) lx_dict_set(L, d, ks->items[i], v);
   }
   return lx_obj(d);
 }
 
 /* assoc-in from step i of path: coll with the value at path[i..] set;
 ** missing or nil levels become new dicts. */
-static lx_Value assoc_path(lx_State *L, lx_Value coll, lx_Vector *path,
-                           size_t i, lx_Value v) {
+static lx_Value assoc_path(lx_State *L, lx_Value coll, lx_Vector *path, size_t i, lx_Value v) {
   if (i == path->len) return v;
   lx_c_enter(L);
   lx_Value key = path->items[i], child = lx_nil();

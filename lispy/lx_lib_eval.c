@@ -31,9 +31,7 @@ static lx_Value bi_apply(lx_State *L, int argc, lx_Value *argv) {
 /* The environment eval, macroexpand and doc work in: that of the code
 ** that wrote the call, even when it comes through a prelude function
 ** (map, for-each, apply ...), never the read-only base (lx_code_env). */
-static lx_Env *lx_caller_env(lx_State *L) {
-  return lx_code_env(L);
-}
+static lx_Env *lx_caller_env(lx_State *L) { return lx_code_env(L); }
 
 /* (eval form): compile form for the caller's environment (lx_compile_for:
 ** its macros expand for that env; the frozen base is refused), then have
@@ -67,7 +65,8 @@ static lx_Value bi_macroexpand(lx_State *L, int argc, lx_Value *argv) {
 ** code's environment's, so one agent's gensyms never shift another's. */
 static lx_Value bi_gensym(lx_State *L, int argc, lx_Value *argv) {
   const char *prefix = argc > 0 ? lx_check_strlike(L, "gensym", argv[0])->data : "g__";
-  lx_Value name = lx_stringf(L, "%s%llu", prefix, (unsigned long long)++lx_code_env(L)->gensym_counter);
+  lx_Value name =
+      lx_stringf(L, "%s%llu", prefix, (unsigned long long)++lx_code_env(L)->gensym_counter);
   lx_Symbol *s = (lx_Symbol *)lx_obj_new(L, LX_SYMBOL, sizeof(lx_Symbol));
   s->name = lx_as_string(name);
   s->next = NULL;
@@ -177,6 +176,5 @@ void lx_lib_eval_open(lx_State *L) {
   lx_defnative(L, "newline", bi_newline, 0, 0, "()", "Write a newline to the output.");
   lx_defnative(L, "print", bi_print, 0, -1, "(x...)",
                "Write the display forms of the arguments, separated by spaces.");
-  lx_defnative(L, "println", bi_println, 0, -1, "(x...)",
-               "Like print, then a newline.");
+  lx_defnative(L, "println", bi_println, 0, -1, "(x...)", "Like print, then a newline.");
 }

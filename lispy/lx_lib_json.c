@@ -36,10 +36,10 @@
 
 typedef struct JsonParser {
   lx_State *L;
-  const lx_String *src;    /* the text (only its start and length are read) */
-  const char *p;           /* next byte */
-  const char *end;         /* one past the last byte */
-  unsigned polls;          /* values read, for polling the deadline */
+  const lx_String *src; /* the text (only its start and length are read) */
+  const char *p;        /* next byte */
+  const char *end;      /* one past the last byte */
+  unsigned polls;       /* values read, for polling the deadline */
 } JsonParser;
 
 /* Raise "json-parse: invalid JSON at line L col C: WHAT near "..."" for
@@ -50,22 +50,24 @@ _Noreturn static void jp_fail(JsonParser *P, const char *at, const char *what) {
   size_t off = (size_t)(at - s->data);
   unsigned line = 1, col = 1;
   for (size_t i = 0; i < off; i++) {
-    if (s->data[i] == '\n') { line++; col = 1; }
-    else if (((unsigned char)s->data[i] & 0xC0) != 0x80) col++;
+    if (s->data[i] == '\n') {
+      line++;
+      col = 1;
+    } else if (((unsigned char)s->data[i] & 0xC0) != 0x80) col++;
   }
   if (off >= s->len)
-    lx_error(P->L, "json-parse: invalid JSON at line %u col %u: unexpected end of input",
-             line, col);
+    lx_error(P->L, "json-parse: invalid JSON at line %u col %u: unexpected end of input", line,
+             col);
   char near[24];
   size_t n = 0;
   for (size_t i = off; i < s->len && n < 16; i++) {
     unsigned char c = (unsigned char)s->data[i];
-    if (n >= 12 && (c & 0xC0) != 0x80) break;   /* stop at a character boundary */
+    if (n >= 12 && (c & 0xC0) != 0x80) break; /* stop at a character boundary */
     near[n++] = (c < 0x20 || c == '"' || c == '\\') ? ' ' : (char)c;
   }
   near[n] = '\0';
-  lx_error(P->L, "json-parse: invalid JSON at line %u col %u: %s near \"%s\"", line, col,
-           what, near);
+  lx_error(P->L, "json-parse: invalid JSON at line %u col %u: %s near \"%s\"", line, col, what,
+           near);
 }
 
 /* Nesting past the C depth guard: a depth limit error naming the cause. */
@@ -76,22 +78,19 @@ _Noreturn static void jp_too_deep(JsonParser *P) {
   lx_dict_setc(L, data, "limit", lx_cstring(L, "depth"));
   lx_protect_end(L, saved);
   lx_error_kind(L, "limit", lx_obj(data),
-                "json-parse: JSON nested too deeply (past the depth limit of %d levels of arrays and objects)",
+                "json-parse: JSON nested too deeply (past the depth limit of %d levels of arrays "
+                "and objects)",
                 LX_MAX_C_DEPTH);
 }
 
-static bool json_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
+static bool json_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 static void jp_space(JsonParser *P) {
   while (P->p < P->end && json_space(*P->p)) P->p++;
 }
 
 /* The next byte, or -1 at the end of input. */
-static int jp_peek(const JsonParser *P) {
-  return P->p < P->end ? (unsigned char)*P->p : -1;
-}
+static int jp_peek(const JsonParser *P) { return P->p < P->end ? (unsigned char)*P->p : -1; }
 
 static bool jp_digit(int c) { return c >= '0' && c <= '9'; }
 
@@ -134,7 +133,8 @@ static size_t jp_escape(JsonParser *P, const char *q, int32_t *cp) {
     *cp = (unsigned char)to[e - from];
     return 2;
   }
-  if (q[1] != 'u') jp_fail(P, q, "invalid escape (use \\\" \\\\ \\/ \\b \\f \\n \\r \\t or \\uXXXX)");
+  if (q[1] != 'u')
+    jp_fail(P, q, "invalid escape (use \\\" \\\\ \\/ \\b \\f \\n \\r \\t or \\uXXXX)");
   uint32_t hi = jp_hex4(P, q);
   if (hi >= 0xDC00 && hi <= 0xDFFF) jp_fail(P, q, "invalid \\u escape (unpaired low surrogate)");
   if (hi < 0xD800 || hi > 0xDBFF) {
@@ -173,8 +173,8 @@ static lx_Value jp_string(JsonParser *P) {
       q++;
       len++;
     } else {
-      utf8proc_ssize_t n = utf8proc_iterate((const utf8proc_uint8_t *)q,
-                                            (utf8proc_ssize_t)(P->end - q), &cp);
+      utf8proc_ssize_t n =
+          utf8proc_iterate((const utf8proc_uint8_t *)q, (utf8proc_ssize_t)(P->end - q), &cp);
       if (n <= 0) jp_fail(P, q, "invalid UTF-8 in a string");
       q += n;
       len += (size_t)n;
@@ -184,7 +184,10 @@ static lx_Value jp_string(JsonParser *P) {
   lx_String *str = lx_string_uninit(P->L, len);
   char *o = str->data;
   for (const char *r = s; r < q;) {
-    if (*r != '\\') { *o++ = *r++; continue; }
+    if (*r != '\\') {
+      *o++ = *r++;
+      continue;
+    }
     r += jp_escape(P, r, &cp);
     o += utf8proc_encode_char(cp, (utf8proc_uint8_t *)o);
   }
@@ -229,7 +232,7 @@ static lx_Value jp_number(JsonParser *P) {
     small[n] = '\0';
   } else {
     lx_charge(P->L, (int64_t)(n / LX_FUEL_BYTES));
-    text = lx_as_string(lx_string(P->L, s, n))->data;  /* a long one: on the heap */
+    text = lx_as_string(lx_string(P->L, s, n))->data; /* a long one: on the heap */
   }
   if (integral) {
     errno = 0;
@@ -257,8 +260,14 @@ static void jp_enter(JsonParser *P) {
 static bool jp_next(JsonParser *P, char close, const char *what) {
   jp_space(P);
   int c = jp_peek(P);
-  if (c == ',') { P->p++; return true; }
-  if (c == close) { P->p++; return false; }
+  if (c == ',') {
+    P->p++;
+    return true;
+  }
+  if (c == close) {
+    P->p++;
+    return false;
+  }
   jp_fail(P, P->p, what);
 }
 
@@ -270,11 +279,11 @@ static lx_Value jp_array(JsonParser *P) {
   lx_Value head = lx_empty(), tail = lx_empty();
   if (jp_peek(P) == ']') P->p++;
   else do {
-    lx_Value cell = lx_cons(P->L, jp_value(P), lx_empty());
-    if (tail.tag == LX_EMPTY) head = cell;
-    else lx_as_pair(tail)->cdr = cell;
-    tail = cell;
-  } while (jp_next(P, ']', "',' or ']' expected"));
+      lx_Value cell = lx_cons(P->L, jp_value(P), lx_empty());
+      if (tail.tag == LX_EMPTY) head = cell;
+      else lx_as_pair(tail)->cdr = cell;
+      tail = cell;
+    } while (jp_next(P, ']', "',' or ']' expected"));
   P->L->c_depth--;
   return head;
 }
@@ -286,14 +295,14 @@ static lx_Value jp_object(JsonParser *P) {
   lx_Dict *d = lx_dict_new(P->L, 0);
   if (jp_peek(P) == '}') P->p++;
   else do {
-    jp_space(P);
-    if (jp_peek(P) != '"') jp_fail(P, P->p, "a string key expected");
-    lx_Value key = jp_string(P);
-    jp_space(P);
-    if (jp_peek(P) != ':') jp_fail(P, P->p, "':' expected");
-    P->p++;
-    lx_dict_set(P->L, d, key, jp_value(P));
-  } while (jp_next(P, '}', "',' or '}' expected"));
+      jp_space(P);
+      if (jp_peek(P) != '"') jp_fail(P, P->p, "a string key expected");
+      lx_Value key = jp_string(P);
+      jp_space(P);
+      if (jp_peek(P) != ':') jp_fail(P, P->p, "':' expected");
+      P->p++;
+      lx_dict_set(P->L, d, key, jp_value(P));
+    } while (jp_next(P, '}', "',' or '}' expected"));
   P->L->c_depth--;
   return lx_obj(d);
 }
@@ -324,7 +333,7 @@ static lx_Value bi_json_parse(lx_State *L, int argc, lx_Value *argv) {
   (void)argc;
   lx_String *s = lx_check_string(L, "json-parse", argv[0]);
   lx_charge(L, 1 + (int64_t)(s->len / LX_FUEL_SCAN_BYTES));
-  JsonParser P = { L, s, s->data, s->data + s->len, 0 };
+  JsonParser P = {L, s, s->data, s->data + s->len, 0};
   lx_Obj *saved = lx_protect_begin(L);
   lx_Value v = jp_value(&P);
   jp_space(&P);

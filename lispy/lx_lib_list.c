@@ -19,17 +19,16 @@
 
 /* A walk over a list, a vector or nil. */
 typedef struct Seq {
-  lx_Value list;           /* remaining list (lists only) */
-  lx_Vector *vec;          /* the vector, or NULL for lists and nil */
-  size_t i;                /* next vector index */
-  lx_Value orig;           /* the sequence, for error messages */
-  const char *fn;          /* builtin name, for error messages */
+  lx_Value list;  /* remaining list (lists only) */
+  lx_Vector *vec; /* the vector, or NULL for lists and nil */
+  size_t i;       /* next vector index */
+  lx_Value orig;  /* the sequence, for error messages */
+  const char *fn; /* builtin name, for error messages */
 } Seq;
 
 /* True for the values the sequence functions accept. */
 static bool is_seq(lx_Value v) {
-  return v.tag == LX_NIL || v.tag == LX_EMPTY || v.tag == LX_PAIR ||
-         v.tag == LX_VECTOR;
+  return v.tag == LX_NIL || v.tag == LX_EMPTY || v.tag == LX_PAIR || v.tag == LX_VECTOR;
 }
 
 /* Start walking v, raising a type error unless it is a sequence. */
@@ -70,8 +69,8 @@ static size_t seq_length(lx_State *L, const char *fn, lx_Value v) {
 /* Builds a list front to back by linking fresh pairs (they are rooted by
 ** the builtin's protected region until it returns). */
 typedef struct ListBuilder {
-  lx_Value head;           /* the list so far ('() when empty) */
-  lx_Pair *tail;           /* last pair, or NULL */
+  lx_Value head; /* the list so far ('() when empty) */
+  lx_Pair *tail; /* last pair, or NULL */
 } ListBuilder;
 
 static void lb_init(ListBuilder *b) {
@@ -94,9 +93,7 @@ static lx_Value lb_finish(ListBuilder *b, lx_Value tail) {
 }
 
 /* Charge fuel for touching n items. */
-static void charge_items(lx_State *L, size_t n) {
-  lx_charge(L, lx_items_cost(n));
-}
+static void charge_items(lx_State *L, size_t n) { lx_charge(L, lx_items_cost(n)); }
 
 /* Copy the items of a sequence into a new list. */
 static lx_Value seq_to_list(lx_State *L, const char *fn, lx_Value v) {
@@ -177,8 +174,7 @@ static lx_Value bi_list(lx_State *L, int argc, lx_Value *argv) {
 /* (list* a b tail): items consed onto the last argument. */
 static lx_Value bi_list_star(lx_State *L, int argc, lx_Value *argv) {
   lx_Value tail = argv[argc - 1];
-  if (tail.tag == LX_NIL || tail.tag == LX_VECTOR)
-    tail = seq_to_list(L, "list*", tail);
+  if (tail.tag == LX_NIL || tail.tag == LX_VECTOR) tail = seq_to_list(L, "list*", tail);
   for (int i = argc - 1; i-- > 0;) tail = lx_cons(L, argv[i], tail);
   return tail;
 }
@@ -295,7 +291,7 @@ static lx_Value bi_range(lx_State *L, int argc, lx_Value *argv) {
   lx_Value r = lx_empty();
   for (uint64_t i = n; i-- > 0;) {
     lx_paid_item(L);
-    uint64_t x = (uint64_t)a + i * (uint64_t)step;  /* wraps back into range */
+    uint64_t x = (uint64_t)a + i * (uint64_t)step; /* wraps back into range */
     r = lx_cons(L, lx_int((int64_t)x), r);
   }
   return r;
@@ -309,14 +305,17 @@ static lx_Value bi_range(lx_State *L, int argc, lx_Value *argv) {
 static lx_Value bi_length(lx_State *L, int argc, lx_Value *argv) {
   lx_Value v = argv[0];
   switch (v.tag) {
-  case LX_STRING: return lx_int(lx_as_string(v)->nchars);
-  case LX_DICT: return lx_int((int64_t)lx_as_dict(v)->count);
-  case LX_NIL: case LX_EMPTY: case LX_VECTOR: case LX_PAIR: {
-    size_t n = seq_length(L, "length", v);
-    if (v.tag == LX_PAIR) charge_items(L, n);
-    return lx_int((int64_t)n);
-  }
-  default: lx_type_error(L, "length", "a list, vector, string or dict", v);
+    case LX_STRING: return lx_int(lx_as_string(v)->nchars);
+    case LX_DICT: return lx_int((int64_t)lx_as_dict(v)->count);
+    case LX_NIL:
+    case LX_EMPTY:
+    case LX_VECTOR:
+    case LX_PAIR: {
+      size_t n = seq_length(L, "length", v);
+      if (v.tag == LX_PAIR) charge_items(L, n);
+      return lx_int((int64_t)n);
+    }
+    default: lx_type_error(L, "length", "a list, vector, string or dict", v);
   }
 }
 
@@ -418,8 +417,7 @@ static lx_Value bi_butlast(lx_State *L, int argc, lx_Value *argv) {
 }
 
 /* take/drop accept (take n xs) and (take xs n); sets *n and *xs. */
-static void count_and_seq(lx_State *L, const char *fn, lx_Value *argv,
-                          size_t *n, lx_Value *xs) {
+static void count_and_seq(lx_State *L, const char *fn, lx_Value *argv, size_t *n, lx_Value *xs) {
   bool seq_first = argv[1].tag == LX_INT && argv[0].tag != LX_INT;
   *n = count_arg(L, fn, argv[seq_first ? 1 : 0]);
   *xs = argv[seq_first ? 0 : 1];
@@ -545,8 +543,8 @@ static lx_Value bi_index_of(lx_State *L, int argc, lx_Value *argv) {
 /* (zip xs ys ...): a list of lists taking one item from each, as long as
 ** the shortest argument. */
 static lx_Value bi_zip(lx_State *L, int argc, lx_Value *argv) {
-  lx_Vector *cols = lx_vector_new(L, (size_t)argc);   /* one vector per arg */
-  lx_Vector *row = lx_vector_new(L, (size_t)argc);    /* scratch row */
+  lx_Vector *cols = lx_vector_new(L, (size_t)argc); /* one vector per arg */
+  lx_Vector *row = lx_vector_new(L, (size_t)argc);  /* scratch row */
   size_t n = argc ? SIZE_MAX : 0;
   for (int i = 0; i < argc; i++) {
     if (!is_seq(argv[i])) lx_type_error(L, "zip", "a list or vector", argv[i]);
@@ -559,8 +557,7 @@ static lx_Value bi_zip(lx_State *L, int argc, lx_Value *argv) {
   lb_init(&b);
   for (size_t k = 0; k < n; k++) {
     lx_paid(L, argc * (LX_FUEL_BYTES / LX_FUEL_ITEMS));
-    for (int i = 0; i < argc; i++)
-      row->items[i] = lx_as_vector(cols->items[i])->items[k];
+    for (int i = 0; i < argc; i++) row->items[i] = lx_as_vector(cols->items[i])->items[k];
     lb_add(L, &b, lx_list_from(L, row->items, (size_t)argc));
   }
   return b.head;
@@ -718,8 +715,7 @@ static lx_Value bi_conj(lx_State *L, int argc, lx_Value *argv) {
   for (int i = 1; i < argc; i++) {
     if (!is_seq(argv[i]) || seq_length(L, "conj", argv[i]) != 2)
       lx_type_error(L, "conj", "a (key value) pair", argv[i]);
-    lx_dict_set(L, d, item_or_nil(L, "conj", argv[i], 0),
-                item_or_nil(L, "conj", argv[i], 1));
+    lx_dict_set(L, d, item_or_nil(L, "conj", argv[i], 0), item_or_nil(L, "conj", argv[i], 1));
   }
   return lx_obj(d);
 }
@@ -736,8 +732,7 @@ static int sort_cmp(lx_State *L, lx_Value a, lx_Value b, bool keyed) {
 
 /* Bottom-up merge sort of a[0..n) using tmp as scratch; stable. Leaves the
 ** result in a. */
-static void merge_sort(lx_State *L, lx_Value *a, lx_Value *tmp, size_t n,
-                       bool keyed) {
+static void merge_sort(lx_State *L, lx_Value *a, lx_Value *tmp, size_t n, bool keyed) {
   lx_Value *src = a, *dst = tmp;
   for (size_t width = 1; width < n; width *= 2) {
     for (size_t lo = 0; lo < n; lo += 2 * width) {
@@ -752,14 +747,15 @@ static void merge_sort(lx_State *L, lx_Value *a, lx_Value *tmp, size_t n,
       while (j < hi) dst[k++] = src[j++];
       charge_items(L, hi - lo);
     }
-    lx_Value *t = src; src = dst; dst = t;
+    lx_Value *t = src;
+    src = dst;
+    dst = t;
   }
   if (src != a) memcpy(a, src, n * sizeof *a);
 }
 
 /* Sort a copy of seq's items into a fresh vector. */
-static lx_Vector *sorted_vector(lx_State *L, const char *fn, lx_Value seq,
-                                bool keyed) {
+static lx_Vector *sorted_vector(lx_State *L, const char *fn, lx_Value seq, bool keyed) {
   if (!is_seq(seq)) lx_type_error(L, fn, "a list or vector", seq);
   lx_Vector *v = lx_seq_to_vector(L, fn, seq);
   lx_Vector *tmp = lx_vector_new(L, v->len);

@@ -29,14 +29,14 @@ static void buf_add(lx_Buf *b, const char *s, size_t len) {
 ** ======================================================================== */
 
 typedef struct Rx {
-  const char *fn;              /* builtin name, for messages */
-  pcre2_code *code;            /* compiled pattern (malloc'd by PCRE2) */
-  pcre2_match_data *md;        /* ovector (malloc'd by PCRE2) */
-  pcre2_match_context *mctx;   /* limits (malloc'd by PCRE2) */
-  const lx_String *subject;    /* the string searched (rooted: an argument) */
-  uint32_t ngroups;            /* capture groups, not counting group 0 */
-  lx_Value arg;                /* extra argument of the operation */
-  lx_Value result;             /* what the operation produced */
+  const char *fn;            /* builtin name, for messages */
+  pcre2_code *code;          /* compiled pattern (malloc'd by PCRE2) */
+  pcre2_match_data *md;      /* ovector (malloc'd by PCRE2) */
+  pcre2_match_context *mctx; /* limits (malloc'd by PCRE2) */
+  const lx_String *subject;  /* the string searched (rooted: an argument) */
+  uint32_t ngroups;          /* capture groups, not counting group 0 */
+  lx_Value arg;              /* extra argument of the operation */
+  lx_Value result;           /* what the operation produced */
 } Rx;
 
 /* Free every PCRE2 object of rx (safe to call twice). */
@@ -51,14 +51,12 @@ static void rx_close(Rx *rx) {
 
 /* PCRE2's text for error code rc, into msg. */
 static const char *rx_message(int rc, PCRE2_UCHAR msg[256]) {
-  if (pcre2_get_error_message(rc, msg, 256) < 0)
-    strcpy((char *)msg, "unknown error");
+  if (pcre2_get_error_message(rc, msg, 256) < 0) strcpy((char *)msg, "unknown error");
   return (const char *)msg;
 }
 
 /* Raise "FN: bad pattern at offset N: message" (N in code points). */
-static _Noreturn void rx_compile_error(lx_State *L, const char *fn,
-                                       const lx_String *pat, int err,
+static _Noreturn void rx_compile_error(lx_State *L, const char *fn, const lx_String *pat, int err,
                                        PCRE2_SIZE off) {
   PCRE2_UCHAR msg[256];
   rx_message(err, msg);
@@ -70,8 +68,7 @@ static _Noreturn void rx_compile_error(lx_State *L, const char *fn,
 
 /* Compile pattern for fn into rx; raises (with nothing left allocated) on a
 ** bad pattern or when PCRE2 runs out of memory. */
-static void rx_open(lx_State *L, Rx *rx, const char *fn, lx_Value pattern,
-                    lx_Value subject) {
+static void rx_open(lx_State *L, Rx *rx, const char *fn, lx_Value pattern, lx_Value subject) {
   lx_String *pat = lx_check_string(L, fn, pattern);
   memset(rx, 0, sizeof *rx);
   rx->fn = fn;
@@ -82,8 +79,8 @@ static void rx_open(lx_State *L, Rx *rx, const char *fn, lx_Value pattern,
   int err;
   PCRE2_SIZE off;
   rx->code = pcre2_compile((PCRE2_SPTR)pat->data, pat->len,
-                           PCRE2_UTF | PCRE2_UCP | PCRE2_NO_UTF_CHECK | PCRE2_USE_OFFSET_LIMIT, &err,
-                           &off, NULL);
+                           PCRE2_UTF | PCRE2_UCP | PCRE2_NO_UTF_CHECK | PCRE2_USE_OFFSET_LIMIT,
+                           &err, &off, NULL);
   if (!rx->code) rx_compile_error(L, fn, pat, err, off);
   rx->md = pcre2_match_data_create_from_pattern(rx->code, NULL);
   rx->mctx = pcre2_match_context_create(NULL);
@@ -107,16 +104,14 @@ static lx_Value rx_run(lx_State *L, Rx *rx, lx_ProtectedFn body) {
 
 /* Raise the error for a failed PCRE2 call (other than "no match"). */
 static _Noreturn void rx_fail(lx_State *L, const Rx *rx, int rc) {
-  if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
-      rc == PCRE2_ERROR_HEAPLIMIT)
+  if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT || rc == PCRE2_ERROR_HEAPLIMIT)
     lx_limit_error(L, "fuel");
   if (rc == PCRE2_ERROR_NOMEMORY) lx_limit_error(L, "memory");
   PCRE2_UCHAR msg[256];
   bool repl = rc == PCRE2_ERROR_NOSUBSTRING || rc == PCRE2_ERROR_UNSET ||
               rc == PCRE2_ERROR_BADREPLACEMENT || rc == PCRE2_ERROR_BADREPESCAPE ||
               rc == PCRE2_ERROR_REPMISSINGBRACE || rc == PCRE2_ERROR_BADSUBSTITUTION;
-  lx_error(L, "%s: %s%s", rx->fn, repl ? "bad replacement string: " : "",
-           rx_message(rc, msg));
+  lx_error(L, "%s: %s%s", rx->fn, repl ? "bad replacement string: " : "", rx_message(rc, msg));
 }
 
 /* The match-step limit of the next attempt: want, but never more than the
@@ -161,16 +156,15 @@ static int rx_exec(lx_State *L, Rx *rx, size_t start, uint32_t opts) {
     size_t end = rx_window_end(rx, off, lim);
     pcre2_set_match_limit(rx->mctx, lim);
     pcre2_set_offset_limit(rx->mctx, end);
-    rc = pcre2_match(rx->code, (PCRE2_SPTR)rx->subject->data,
-                     rx->subject->len, off, opts | PCRE2_NO_UTF_CHECK,
-                     rx->md, rx->mctx);
+    rc = pcre2_match(rx->code, (PCRE2_SPTR)rx->subject->data, rx->subject->len, off,
+                     opts | PCRE2_NO_UTF_CHECK, rx->md, rx->mctx);
     if (rc == PCRE2_ERROR_NOMATCH && end < rx->subject->len && !(opts & PCRE2_ANCHORED)) {
-      lx_charge(L, lx_bytes_cost(end - off) + 1);  /* polls the deadline */
+      lx_charge(L, lx_bytes_cost(end - off) + 1); /* polls the deadline */
       off = next_char(rx->subject, end);          /* the next window; want stays */
       continue;
     }
     if (rc != PCRE2_ERROR_MATCHLIMIT || lim < want) break;
-    lx_charge(L, (int64_t)(lim / LX_FUEL_ITEMS));  /* all spent */
+    lx_charge(L, (int64_t)(lim / LX_FUEL_ITEMS)); /* all spent */
     last = lim;
     want = (uint64_t)lim * 10;
   }
@@ -203,8 +197,7 @@ static lx_Value rx_group(lx_State *L, Rx *rx, int rc, uint32_t i) {
 static lx_Value rx_match_value(lx_State *L, Rx *rx, int rc) {
   if (rx->ngroups == 0) return rx_group(L, rx, rc, 0);
   lx_Value out = lx_empty();
-  for (uint32_t i = rx->ngroups + 1; i-- > 0;)
-    out = lx_cons(L, rx_group(L, rx, rc, i), out);
+  for (uint32_t i = rx->ngroups + 1; i-- > 0;) out = lx_cons(L, rx_group(L, rx, rc, i), out);
   return out;
 }
 
@@ -301,9 +294,9 @@ static lx_Value bi_regex_match_all(lx_State *L, int argc, lx_Value *argv) {
 
 /* State of a split or a function replacement in progress. */
 typedef struct RxPieces {
-  lx_Vector *parts;            /* split: the pieces so far */
-  lx_Buf *buf;                 /* replace: the output so far */
-  size_t last;                 /* byte offset where the unconsumed text starts */
+  lx_Vector *parts; /* split: the pieces so far */
+  lx_Buf *buf;      /* replace: the output so far */
+  size_t last;      /* byte offset where the unconsumed text starts */
 } RxPieces;
 
 /* rx_each visitor: cut the subject at each non-empty match. */
@@ -311,8 +304,7 @@ static void visit_split(lx_State *L, Rx *rx, int rc, void *ud) {
   RxPieces *p = ud;
   PCRE2_SIZE *ov = pcre2_get_ovector_pointer(rx->md);
   if (ov[0] == ov[1]) return;
-  lx_vector_push(L, p->parts, lx_string(L, rx->subject->data + p->last,
-                                        ov[0] - p->last));
+  lx_vector_push(L, p->parts, lx_string(L, rx->subject->data + p->last, ov[0] - p->last));
   p->last = ov[1];
 }
 
@@ -320,10 +312,9 @@ static void visit_split(lx_State *L, Rx *rx, int rc, void *ud) {
 ** after the last one included (empty matches do not cut). */
 static void do_split(lx_State *L, void *ud) {
   Rx *rx = ud;
-  RxPieces p = { lx_vector_new(L, 8), NULL, 0 };
+  RxPieces p = {lx_vector_new(L, 8), NULL, 0};
   rx_each(L, rx, visit_split, &p);
-  lx_vector_push(L, p.parts, lx_string(L, rx->subject->data + p.last,
-                                       rx->subject->len - p.last));
+  lx_vector_push(L, p.parts, lx_string(L, rx->subject->data + p.last, rx->subject->len - p.last));
   rx->result = lx_list_from(L, p.parts->items, p.parts->len);
 }
 
@@ -364,10 +355,9 @@ static void visit_replace_template(lx_State *L, Rx *rx, int rc, void *ud) {
   for (int pass = 0; pass < 2; pass++) {
     char *out = rx_scratch(L, cap + 1);
     PCRE2_SIZE outlen = cap + 1;
-    int r = pcre2_substitute(rx->code, (PCRE2_SPTR)rx->subject->data,
-                             rx->subject->len, 0, opts, rx->md, rx->mctx,
-                             (PCRE2_SPTR)rep->data, rep->len,
-                             (PCRE2_UCHAR *)out, &outlen);
+    int r =
+        pcre2_substitute(rx->code, (PCRE2_SPTR)rx->subject->data, rx->subject->len, 0, opts, rx->md,
+                         rx->mctx, (PCRE2_SPTR)rep->data, rep->len, (PCRE2_UCHAR *)out, &outlen);
     if (r >= 0) {
       lx_charge(L, lx_bytes_cost(outlen));
       buf_add(p->buf, out, outlen);
@@ -386,7 +376,7 @@ static void visit_replace_template(lx_State *L, Rx *rx, int rc, void *ud) {
 static void rx_replace_each(lx_State *L, Rx *rx, RxVisit visit) {
   lx_Buf b;
   lx_buf_init(L, &b);
-  RxPieces p = { NULL, &b, 0 };
+  RxPieces p = {NULL, &b, 0};
   rx_each(L, rx, visit, &p);
   buf_add(&b, rx->subject->data + p.last, rx->subject->len - p.last);
   rx->result = lx_buf_finish(&b);
@@ -414,9 +404,7 @@ static void visit_replace_fn(lx_State *L, Rx *rx, int rc, void *ud) {
 
 /* Replace each match by what a LisPy function returns for it. The function
 ** may itself raise: rx_run frees the PCRE2 objects before re-raising. */
-static void do_replace_fn(lx_State *L, void *ud) {
-  rx_replace_each(L, ud, visit_replace_fn);
-}
+static void do_replace_fn(lx_State *L, void *ud) { rx_replace_each(L, ud, visit_replace_fn); }
 
 /* (regex-replace pattern s replacement): a template string goes through
 ** pcre2_substitute match by match, a function is called with each match's

@@ -9,7 +9,7 @@
 ** over code points, so the deadline and the interrupt are polled during
 ** long work.
 */
-#define _GNU_SOURCE  /* memmem: linear-time substring search */
+#define _GNU_SOURCE /* memmem: linear-time substring search */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -33,8 +33,11 @@ static void buf_add(lx_Buf *b, const char *s, size_t len) {
 static int32_t u8_next(const char *s, size_t *i) {
   const unsigned char *p = (const unsigned char *)s + *i;
   unsigned c = p[0];
-  if (c < 0x80) { (*i)++; return (int32_t)c; }
-  int n = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : 1;  /* continuation bytes */
+  if (c < 0x80) {
+    (*i)++;
+    return (int32_t)c;
+  }
+  int n = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : 1; /* continuation bytes */
   int32_t cp = (int32_t)(c & (0x3Fu >> n));
   for (int k = 1; k <= n; k++) cp = (cp << 6) | (p[k] & 0x3F);
   *i += (size_t)n + 1;
@@ -61,7 +64,7 @@ static size_t u8_count(const char *s, size_t len) {
 /* Byte offset of code point number idx (idx <= nchars) in str; the walk
 ** is charged as it goes. */
 static size_t u8_offset(lx_State *L, const lx_String *str, size_t idx) {
-  if (str->nchars == str->len) return idx;          /* pure ASCII */
+  if (str->nchars == str->len) return idx; /* pure ASCII */
   size_t i = 0;
   for (size_t k = 0; k < idx && i < str->len; k++) {
     size_t at = i;
@@ -83,48 +86,38 @@ static bool u_is_space(int32_t cp) {
   if (cp == ' ' || (cp >= 9 && cp <= 13) || cp == 0x85) return true;
   if (cp < 0xA0) return false;
   utf8proc_category_t c = utf8proc_category(cp);
-  return c == UTF8PROC_CATEGORY_ZS || c == UTF8PROC_CATEGORY_ZL ||
-         c == UTF8PROC_CATEGORY_ZP;
+  return c == UTF8PROC_CATEGORY_ZS || c == UTF8PROC_CATEGORY_ZL || c == UTF8PROC_CATEGORY_ZP;
 }
 
 /* Letters with case (for final-sigma and titlecase word detection). */
 static bool u_is_cased(int32_t cp) {
   utf8proc_category_t c = utf8proc_category(cp);
-  return c == UTF8PROC_CATEGORY_LU || c == UTF8PROC_CATEGORY_LL ||
-         c == UTF8PROC_CATEGORY_LT;
+  return c == UTF8PROC_CATEGORY_LU || c == UTF8PROC_CATEGORY_LL || c == UTF8PROC_CATEGORY_LT;
 }
 
 /* Case-ignorable code points (marks, format chars, modifiers, apostrophes):
 ** skipped when looking at the context of a final sigma. */
 static bool u_is_case_ignorable(int32_t cp) {
-  if (cp == '\'' || cp == '.' || cp == ':' || cp == 0xB7 || cp == 0x2019)
-    return true;
+  if (cp == '\'' || cp == '.' || cp == ':' || cp == 0xB7 || cp == 0x2019) return true;
   utf8proc_category_t c = utf8proc_category(cp);
-  return c == UTF8PROC_CATEGORY_MN || c == UTF8PROC_CATEGORY_ME ||
-         c == UTF8PROC_CATEGORY_CF || c == UTF8PROC_CATEGORY_LM ||
-         c == UTF8PROC_CATEGORY_SK;
+  return c == UTF8PROC_CATEGORY_MN || c == UTF8PROC_CATEGORY_ME || c == UTF8PROC_CATEGORY_CF ||
+         c == UTF8PROC_CATEGORY_LM || c == UTF8PROC_CATEGORY_SK;
 }
 
 /* Fuel for touching n bytes in one short pass. */
-static void charge_bytes(lx_State *L, size_t n) {
-  lx_charge(L, lx_bytes_cost(n));
-}
+static void charge_bytes(lx_State *L, size_t n) { lx_charge(L, lx_bytes_cost(n)); }
 
 /* n bytes of a long loop done (charged a step at a time, polling). */
-static void work_bytes(lx_State *L, size_t n) {
-  lx_work(L, (int64_t)n);
-}
+static void work_bytes(lx_State *L, size_t n) { lx_work(L, (int64_t)n); }
 
 /* A fresh string holding bytes [from, to) of s. */
-static lx_Value sub_bytes(lx_State *L, const lx_String *s, size_t from,
-                          size_t to) {
+static lx_Value sub_bytes(lx_State *L, const lx_String *s, size_t from, size_t to) {
   return lx_string(L, s->data + from, to - from);
 }
 
 /* Find needle in s starting at byte off; returns byte offset or -1. The
 ** bytes scanned are charged. */
-static ptrdiff_t find_bytes(lx_State *L, const lx_String *s, size_t off,
-                            const lx_String *n) {
+static ptrdiff_t find_bytes(lx_State *L, const lx_String *s, size_t off, const lx_String *n) {
   return lx_find_bytes(L, s, off, n);
 }
 
@@ -146,12 +139,11 @@ static lx_Value bi_string_length(lx_State *L, int argc, lx_Value *argv) {
 }
 
 /* An index argument in [0, limit]; errors name the role and the length. */
-static size_t check_pos(lx_State *L, const char *fn, const char *role,
-                        lx_Value v, size_t limit) {
+static size_t check_pos(lx_State *L, const char *fn, const char *role, lx_Value v, size_t limit) {
   int64_t i = lx_check_int(L, fn, v);
   if (i < 0 || (uint64_t)i > limit)
-    lx_error(L, "%s: %s index %lld out of range for string of length %zu",
-             fn, role, (long long)i, limit);
+    lx_error(L, "%s: %s index %lld out of range for string of length %zu", fn, role, (long long)i,
+             limit);
   return (size_t)i;
 }
 
@@ -164,14 +156,13 @@ static lx_Value bi_substring(lx_State *L, int argc, lx_Value *argv) {
   size_t end = s->nchars;
   if (argc > 2 && !lx_is(argv[2], LX_NIL))
     end = check_pos(L, "substring", "end", argv[2], s->nchars);
-  if (end < start)
-    lx_error(L, "substring: end index %zu is before start index %zu", end, start);
+  if (end < start) lx_error(L, "substring: end index %zu is before start index %zu", end, start);
   size_t from = u8_offset(L, s, start);
   size_t to = from;
   for (size_t k = start; k < end; k++) {
     size_t at = to;
     u8_next(s->data, &to);
-    work_bytes(L, 2 * (to - at));  /* the walk and the copy */
+    work_bytes(L, 2 * (to - at)); /* the walk and the copy */
   }
   return sub_bytes(L, s, from, to);
 }
@@ -181,8 +172,7 @@ static lx_Value string_ref(lx_State *L, const char *fn, lx_Value *argv) {
   lx_String *s = lx_check_string(L, fn, argv[0]);
   int64_t i = lx_check_int(L, fn, argv[1]);
   if (i < 0 || (uint64_t)i >= s->nchars)
-    lx_error(L, "%s: index %lld out of range for string of length %u", fn,
-             (long long)i, s->nchars);
+    lx_error(L, "%s: index %lld out of range for string of length %u", fn, (long long)i, s->nchars);
   size_t from = u8_offset(L, s, (size_t)i), to = from;
   u8_next(s->data, &to);
   return sub_bytes(L, s, from, to);
@@ -226,9 +216,11 @@ static lx_Value bi_string_to_list(lx_State *L, int argc, lx_Value *argv) {
 /* Full case folding of cp into out[0..3]; returns the code point count. */
 static int fold_cp(int32_t cp, int32_t out[4]) {
   int bound = 0;
-  utf8proc_ssize_t n = utf8proc_decompose_char(cp, out, 4, UTF8PROC_CASEFOLD,
-                                               &bound);
-  if (n < 1 || n > 4) { out[0] = cp; return 1; }
+  utf8proc_ssize_t n = utf8proc_decompose_char(cp, out, 4, UTF8PROC_CASEFOLD, &bound);
+  if (n < 1 || n > 4) {
+    out[0] = cp;
+    return 1;
+  }
   return (int)n;
 }
 
@@ -246,7 +238,10 @@ static int special_fold(int32_t cp, int32_t out[4]) {
 static void upcase_cp(lx_Buf *b, int32_t cp) {
   int32_t f[4];
   int n = special_fold(cp, f);
-  if (n == 0) { buf_add_cp(b, utf8proc_toupper(cp)); return; }
+  if (n == 0) {
+    buf_add_cp(b, utf8proc_toupper(cp));
+    return;
+  }
   for (int k = 0; k < n; k++) buf_add_cp(b, utf8proc_toupper(f[k]));
 }
 
@@ -257,8 +252,14 @@ static void upcase_cp(lx_Buf *b, int32_t cp) {
 ** "ŉ" -> "ʼN". */
 static void titlecase_cp(lx_Buf *b, int32_t cp) {
   int32_t seq[4];
-  if (utf8proc_category(cp) == UTF8PROC_CATEGORY_LT) { buf_add_cp(b, cp); return; }
-  if (special_fold(cp, seq) == 0) { buf_add_cp(b, utf8proc_totitle(cp)); return; }
+  if (utf8proc_category(cp) == UTF8PROC_CATEGORY_LT) {
+    buf_add_cp(b, cp);
+    return;
+  }
+  if (special_fold(cp, seq) == 0) {
+    buf_add_cp(b, utf8proc_totitle(cp));
+    return;
+  }
   int bound = 0;
   utf8proc_ssize_t n = utf8proc_decompose_char(cp, seq, 4, UTF8PROC_DECOMPOSE, &bound);
   if (n <= 1 || n > 4) n = special_fold(cp, seq);
@@ -279,7 +280,10 @@ static bool final_sigma(const lx_String *s, size_t i, size_t j) {
   bool before = false;
   while (k > 0) {
     cp = u8_prev(s->data, &k);
-    if (!u_is_case_ignorable(cp)) { before = u_is_cased(cp); break; }
+    if (!u_is_case_ignorable(cp)) {
+      before = u_is_cased(cp);
+      break;
+    }
   }
   if (!before) return false;
   for (k = j; k < s->len;) {
@@ -290,10 +294,15 @@ static bool final_sigma(const lx_String *s, size_t i, size_t j) {
 }
 
 /* Append the full lowercase of the code point cp found at s[i..j). */
-static void downcase_cp(lx_Buf *b, const lx_String *s, int32_t cp, size_t i,
-                        size_t j) {
-  if (cp == 0x130) { buf_add(b, "i\xCC\x87", 3); return; } /* i + U+0307 */
-  if (cp == 0x3A3 && final_sigma(s, i, j)) { buf_add_cp(b, 0x3C2); return; }
+static void downcase_cp(lx_Buf *b, const lx_String *s, int32_t cp, size_t i, size_t j) {
+  if (cp == 0x130) {
+    buf_add(b, "i\xCC\x87", 3);
+    return;
+  } /* i + U+0307 */
+  if (cp == 0x3A3 && final_sigma(s, i, j)) {
+    buf_add_cp(b, 0x3C2);
+    return;
+  }
   buf_add_cp(b, utf8proc_tolower(cp));
 }
 
@@ -330,8 +339,7 @@ static lx_Value bi_string_downcase(lx_State *L, int argc, lx_Value *argv) {
 ** letters, marks, digits and apostrophes ("don't" and "1st" stay one word). */
 static bool title_word_start(int32_t cp) {
   utf8proc_category_t c = utf8proc_category(cp);
-  return (c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_LO) ||
-         c == UTF8PROC_CATEGORY_ND;
+  return (c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_LO) || c == UTF8PROC_CATEGORY_ND;
 }
 
 static bool title_word_char(int32_t cp) {
@@ -400,7 +408,7 @@ static lx_Value split_sep(lx_State *L, const lx_String *s, const lx_String *sep)
   size_t start = 0;
   ptrdiff_t hit;
   while ((hit = find_bytes(L, s, start, sep)) >= 0) {
-    work_bytes(L, (size_t)hit - start);  /* the copy */
+    work_bytes(L, (size_t)hit - start); /* the copy */
     lx_vector_push(L, parts, sub_bytes(L, s, start, (size_t)hit));
     lx_tick(L);
     start = (size_t)hit + sep->len;
@@ -424,16 +432,17 @@ static lx_Value bi_string_join(lx_State *L, int argc, lx_Value *argv) {
   lx_Value seq = argv[0], sepv = argc > 1 ? argv[1] : lx_nil();
   /* Clojure order (join sep coll) is accepted too. */
   if (lx_is(seq, LX_STRING) && argc > 1 && !lx_is(sepv, LX_STRING)) {
-    lx_Value t = seq; seq = sepv; sepv = t;
+    lx_Value t = seq;
+    seq = sepv;
+    sepv = t;
   }
   lx_String *sep = lx_is(sepv, LX_NIL) ? NULL : lx_check_string(L, "string-join", sepv);
   lx_Vector *items = lx_seq_to_vector(L, "string-join", seq);
   size_t total = 0, seplen = sep ? sep->len : 0;
-  for (size_t k = 0; k < items->len; k++) {  /* sizes first: one allocation */
+  for (size_t k = 0; k < items->len; k++) { /* sizes first: one allocation */
     lx_Value it = items->items[k];
     if (!lx_is(it, LX_STRING))
-      lx_error(L, "string-join: element %zu is not a string (got %s)", k,
-               lx_type_name(it));
+      lx_error(L, "string-join: element %zu is not a string (got %s)", k, lx_type_name(it));
     total += lx_as_string(it)->len + (k > 0 ? seplen : 0);
     if (total > UINT32_MAX) lx_limit_error(L, "memory");
   }
@@ -458,15 +467,14 @@ static bool trim_member(int32_t cp, const lx_String *set) {
 }
 
 /* Trim code points of the set from the left and/or right of argv[0]. */
-static lx_Value trim(lx_State *L, const char *fn, int argc, lx_Value *argv,
-                     bool left, bool right) {
+static lx_Value trim(lx_State *L, const char *fn, int argc, lx_Value *argv, bool left, bool right) {
   lx_String *s = lx_check_string(L, fn, argv[0]);
   lx_String *set = NULL;
   if (argc > 1 && !lx_is(argv[1], LX_NIL)) set = lx_check_string(L, fn, argv[1]);
   size_t from = 0, to = s->len, cost = set ? set->len + 1 : 4;
   while (left && from < to) {
     size_t i = from;
-    work_bytes(L, cost);  /* a scan of the set per code point */
+    work_bytes(L, cost); /* a scan of the set per code point */
     if (!trim_member(u8_next(s->data, &i), set)) break;
     from = i;
   }
@@ -509,7 +517,7 @@ static lx_Value bi_string_replace(lx_State *L, int argc, lx_Value *argv) {
   size_t start = 0;
   ptrdiff_t hit;
   while ((hit = find_bytes(L, s, start, old)) >= 0) {
-    work_bytes(L, (size_t)hit - start + rep->len);  /* the copies */
+    work_bytes(L, (size_t)hit - start + rep->len); /* the copies */
     buf_add(&b, s->data + start, (size_t)hit - start);
     buf_add(&b, rep->data, rep->len);
     start = (size_t)hit + old->len;
@@ -536,8 +544,7 @@ static lx_Value bi_string_suffix(lx_State *L, int argc, lx_Value *argv) {
   lx_String *s = lx_check_string(L, "string-suffix?", argv[0]);
   lx_String *p = lx_check_string(L, "string-suffix?", argv[1]);
   charge_bytes(L, p->len);
-  return lx_bool(p->len <= s->len &&
-                 memcmp(s->data + s->len - p->len, p->data, p->len) == 0);
+  return lx_bool(p->len <= s->len && memcmp(s->data + s->len - p->len, p->data, p->len) == 0);
 }
 
 static lx_Value bi_string_index(lx_State *L, int argc, lx_Value *argv) {
@@ -545,7 +552,7 @@ static lx_Value bi_string_index(lx_State *L, int argc, lx_Value *argv) {
   lx_String *sub = lx_check_string(L, "string-index", argv[1]);
   ptrdiff_t hit = find_bytes(L, s, 0, sub);
   if (hit < 0) return lx_nil();
-  charge_bytes(L, (size_t)hit);  /* counting the code points before it */
+  charge_bytes(L, (size_t)hit); /* counting the code points before it */
   return lx_int((int64_t)u8_count(s->data, (size_t)hit));
 }
 
@@ -582,8 +589,7 @@ static lx_Value bi_string_repeat(lx_State *L, int argc, lx_Value *argv) {
   if (n < 0) lx_error(L, "string-repeat: count must be >= 0, got %lld", (long long)n);
   if (s->len == 0 || n == 0) return lx_cstring(L, "");
   if ((uint64_t)n > (UINT32_MAX / s->len))
-    lx_error(L, "string-repeat: result too long (%zu x %lld bytes)", s->len,
-             (long long)n);
+    lx_error(L, "string-repeat: result too long (%zu x %lld bytes)", s->len, (long long)n);
   size_t total = s->len * (size_t)n;
   lx_charge(L, lx_bytes_cost(s->len));
   lx_String *out = lx_string_uninit(L, total);
@@ -616,8 +622,7 @@ static lx_Value bi_string_reverse(lx_State *L, int argc, lx_Value *argv) {
 }
 
 /* Pad s to width code points with fill on the left or right. */
-static lx_Value pad(lx_State *L, const char *fn, int argc, lx_Value *argv,
-                    bool left) {
+static lx_Value pad(lx_State *L, const char *fn, int argc, lx_Value *argv, bool left) {
   lx_String *s = lx_check_string(L, fn, argv[0]);
   int64_t width = lx_check_int(L, fn, argv[1]);
   int32_t fill = argc > 2 ? check_char(L, fn, argv[2]) : ' ';
@@ -657,8 +662,8 @@ static int str_cmp(const lx_String *a, const lx_String *b) {
 }
 
 /* Chain comparison: every adjacent pair must satisfy ok(cmp). */
-static lx_Value compare_chain(lx_State *L, const char *fn, int argc,
-                              lx_Value *argv, int want_lo, int want_hi) {
+static lx_Value compare_chain(lx_State *L, const char *fn, int argc, lx_Value *argv, int want_lo,
+                              int want_hi) {
   lx_String *prev = lx_check_string(L, fn, argv[0]);
   bool ok = true;
   for (int k = 1; k < argc; k++) {
@@ -724,7 +729,10 @@ static bool parse_int(const char *p, size_t len, int radix, int64_t *out) {
 static bool float_syntax(const char *p, size_t len) {
   size_t i = 0, mant = 0;
   if (i < len && (p[i] == '+' || p[i] == '-')) i++;
-  while (i < len && p[i] >= '0' && p[i] <= '9') { i++; mant++; }
+  while (i < len && p[i] >= '0' && p[i] <= '9') {
+    i++;
+    mant++;
+  }
   if (i < len && p[i] == '.')
     for (i++; i < len && p[i] >= '0' && p[i] <= '9'; i++) mant++;
   if (mant == 0) return false;
@@ -761,7 +769,8 @@ static lx_Value parse_number(const lx_String *s) {
 /* A radix argument in 2..36. */
 static int check_radix(lx_State *L, const char *fn, lx_Value v) {
   int64_t r = lx_check_int(L, fn, v);
-  if (r < 2 || r > 36) lx_error(L, "%s: radix must be between 2 and 36, got %lld", fn, (long long)r);
+  if (r < 2 || r > 36)
+    lx_error(L, "%s: radix must be between 2 and 36, got %lld", fn, (long long)r);
   return (int)r;
 }
 
@@ -797,8 +806,7 @@ static lx_Value int_to_string(lx_State *L, int64_t i, int radix) {
 ** radix 10, printed as the printer prints them (lx_format_float). */
 static lx_Value bi_number_to_string(lx_State *L, int argc, lx_Value *argv) {
   int radix = 10;
-  if (argc > 1 && !lx_is(argv[1], LX_NIL))
-    radix = check_radix(L, "number->string", argv[1]);
+  if (argc > 1 && !lx_is(argv[1], LX_NIL)) radix = check_radix(L, "number->string", argv[1]);
   if (lx_is(argv[0], LX_INT)) return int_to_string(L, argv[0].as.i, radix);
   double f = lx_check_number(L, "number->string", argv[0]);
   if (radix != 10) lx_error(L, "number->string: radix %d needs an integer, got a float", radix);
@@ -817,15 +825,14 @@ static lx_Value bi_to_string(lx_State *L, int argc, lx_Value *argv) {
 }
 
 static lx_Value bi_symbol_to_string(lx_State *L, int argc, lx_Value *argv) {
-  if (!lx_is(argv[0], LX_SYMBOL))
-    lx_type_error(L, "symbol->string", "a symbol", argv[0]);
+  if (!lx_is(argv[0], LX_SYMBOL)) lx_type_error(L, "symbol->string", "a symbol", argv[0]);
   return lx_obj(lx_as_symbol(argv[0])->name);
 }
 
 static lx_Value bi_string_to_symbol(lx_State *L, int argc, lx_Value *argv) {
   lx_String *s = lx_check_string(L, "string->symbol", argv[0]);
   if (s->len == 0) lx_error(L, "string->symbol: empty name");
-  charge_bytes(L, s->len);  /* interning hashes the name */
+  charge_bytes(L, s->len); /* interning hashes the name */
   return lx_symbol(L, s->data, s->len);
 }
 
@@ -836,9 +843,12 @@ static lx_Value bi_keyword(lx_State *L, int argc, lx_Value *argv) {
   lx_String *s = lx_check_strlike(L, "keyword", argv[0]);
   const char *p = s->data;
   size_t len = s->len;
-  if (len > 0 && p[0] == ':') { p++; len--; }
+  if (len > 0 && p[0] == ':') {
+    p++;
+    len--;
+  }
   if (len == 0) lx_error(L, "keyword: empty name");
-  charge_bytes(L, len);  /* interning hashes the name */
+  charge_bytes(L, len); /* interning hashes the name */
   return lx_keyword(L, p, len);
 }
 
@@ -866,15 +876,16 @@ static void *scratch(lx_State *L, size_t n) {
 /* utf8proc options for a normalization form name (NFC, NFD, NFKC, NFKD). */
 static utf8proc_option_t norm_options(lx_State *L, lx_Value form) {
   lx_String *f = lx_check_strlike(L, "string-normalize", form);
-  static const struct { const char *name; utf8proc_option_t opt; } forms[] = {
-    {"nfc", UTF8PROC_COMPOSE}, {"nfd", UTF8PROC_DECOMPOSE},
-    {"nfkc", UTF8PROC_COMPOSE | UTF8PROC_COMPAT},
-    {"nfkd", UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT}};
+  static const struct {
+    const char *name;
+    utf8proc_option_t opt;
+  } forms[] = {{"nfc", UTF8PROC_COMPOSE},
+               {"nfd", UTF8PROC_DECOMPOSE},
+               {"nfkc", UTF8PROC_COMPOSE | UTF8PROC_COMPAT},
+               {"nfkd", UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT}};
   for (size_t k = 0; k < sizeof forms / sizeof forms[0]; k++)
-    if (strcasecmp(f->data, forms[k].name) == 0)
-      return forms[k].opt | UTF8PROC_STABLE;
-  lx_error(L, "string-normalize: unknown form \"%s\" (use NFC, NFD, NFKC or NFKD)",
-           f->data);
+    if (strcasecmp(f->data, forms[k].name) == 0) return forms[k].opt | UTF8PROC_STABLE;
+  lx_error(L, "string-normalize: unknown form \"%s\" (use NFC, NFD, NFKC or NFKD)", f->data);
 }
 
 /* May a normalization segment start at code point cp? Yes when what cp
@@ -892,15 +903,13 @@ static bool norm_boundary(int32_t cp, utf8proc_option_t opt) {
   int32_t first = n >= 1 && n <= 32 ? d[0] : cp;
   if (first >= 0x1160 && first < 0x1200) return false;
   const utf8proc_property_t *p = utf8proc_get_property(first);
-  return p->combining_class == 0 &&
-         (p->comb_index == UINT16_MAX || p->comb_index < 0x8000);
+  return p->combining_class == 0 && (p->comb_index == UINT16_MAX || p->comb_index < 0x8000);
 }
 
 /* Normalize the segment s[0..len) onto b. Its decomposition (the second
 ** pass sorts each run of combining marks, quadratic in the run's length,
 ** which norm_split bounds) goes to GC-owned scratch memory. */
-static void norm_segment(lx_State *L, lx_Buf *b, const char *s, size_t len,
-                         utf8proc_option_t opt) {
+static void norm_segment(lx_State *L, lx_Buf *b, const char *s, size_t len, utf8proc_option_t opt) {
   const utf8proc_uint8_t *src = (const utf8proc_uint8_t *)s;
   utf8proc_ssize_t n = utf8proc_decompose(src, (utf8proc_ssize_t)len, NULL, 0, opt);
   if (n < 0) lx_error(L, "string-normalize: %s", utf8proc_errmsg(n));
@@ -921,8 +930,7 @@ static void norm_segment(lx_State *L, lx_Buf *b, const char *s, size_t len,
 ** made normalization take seconds outside the limits. */
 static lx_Value bi_string_normalize(lx_State *L, int argc, lx_Value *argv) {
   lx_String *s = lx_check_string(L, "string-normalize", argv[0]);
-  utf8proc_option_t opt = argc > 1 ? norm_options(L, argv[1])
-                                   : UTF8PROC_COMPOSE | UTF8PROC_STABLE;
+  utf8proc_option_t opt = argc > 1 ? norm_options(L, argv[1]) : UTF8PROC_COMPOSE | UTF8PROC_STABLE;
   lx_Buf b;
   lx_buf_init(L, &b);
   size_t seg = 0, run = 0;
@@ -938,15 +946,19 @@ static lx_Value bi_string_normalize(lx_State *L, int argc, lx_Value *argv) {
     }
     if (cp >= 0x80 && utf8proc_get_property(cp)->combining_class != 0) {
       if (++run > LX_MAX_MARK_RUN)
-        lx_error(L, "string-normalize: more than %d combining marks in a row "
-                 "(hint: Unicode's stream-safe text has at most 30)", LX_MAX_MARK_RUN);
-      cost += 2 * (int64_t)run;  /* sums to run * run */
+        lx_error(L,
+                 "string-normalize: more than %d combining marks in a row "
+                 "(hint: Unicode's stream-safe text has at most 30)",
+                 LX_MAX_MARK_RUN);
+      cost += 2 * (int64_t)run; /* sums to run * run */
     } else {
       run = 0;
     }
     if (i - seg > LX_MAX_NORM_SEGMENT)
-      lx_error(L, "string-normalize: %d bytes with no normalization boundary "
-               "(hint: this is not text in use; split it)", LX_MAX_NORM_SEGMENT);
+      lx_error(L,
+               "string-normalize: %d bytes with no normalization boundary "
+               "(hint: this is not text in use; split it)",
+               LX_MAX_NORM_SEGMENT);
   }
   lx_work(L, cost + 4 * (int64_t)(s->len - seg));
   if (s->len > seg) norm_segment(L, &b, s->data + seg, s->len - seg, opt);
@@ -974,30 +986,32 @@ static lx_Value bi_string_width(lx_State *L, int argc, lx_Value *argv) {
 /* Append the printed form of v and charge for its size. */
 static void add_printed(lx_State *L, lx_Buf *b, lx_Value v, bool readable) {
   size_t before = b->len;
-  if (lx_is(v, LX_STRING) && !readable)
-    buf_add(b, lx_as_string(v)->data, lx_as_string(v)->len);
-  else
-    lx_print(L, b, v, readable);
+  if (lx_is(v, LX_STRING) && !readable) buf_add(b, lx_as_string(v)->data, lx_as_string(v)->len);
+  else lx_print(L, b, v, readable);
   charge_bytes(L, b->len - before);
 }
 
 /* Handle one directive d (the char after '~', at code point pos). */
-static void format_directive(lx_State *L, lx_Buf *b, char d, size_t pos,
-                             int argc, lx_Value *argv, int *next) {
+static void format_directive(lx_State *L, lx_Buf *b, char d, size_t pos, int argc, lx_Value *argv,
+                             int *next) {
   char lower = (char)(d >= 'A' && d <= 'Z' ? d + 32 : d);
-  if (lower == 'n' || lower == '%') { lx_buf_addc(b, '\n'); return; }
-  if (lower == '~') { lx_buf_addc(b, '~'); return; }
+  if (lower == 'n' || lower == '%') {
+    lx_buf_addc(b, '\n');
+    return;
+  }
+  if (lower == '~') {
+    lx_buf_addc(b, '~');
+    return;
+  }
   if (lower != 'a' && lower != 's' && lower != 'd') {
     if ((unsigned char)d >= 0x80 || d < ' ')
       lx_error(L, "format: unknown directive at position %zu", pos);
     lx_error(L, "format: unknown directive ~%c at position %zu", d, pos);
   }
-  if (*next >= argc)
-    lx_error(L, "format: no argument left for ~%c at position %zu", d, pos);
+  if (*next >= argc) lx_error(L, "format: no argument left for ~%c at position %zu", d, pos);
   lx_Value v = argv[(*next)++];
   if (lower == 'd' && !lx_isnumber(v))
-    lx_error(L, "format: ~%c at position %zu expects a number, got %s", d,
-             pos, lx_type_name(v));
+    lx_error(L, "format: ~%c at position %zu expects a number, got %s", d, pos, lx_type_name(v));
   add_printed(L, b, v, lower == 's');
 }
 
@@ -1009,12 +1023,15 @@ static lx_Value bi_format(lx_State *L, int argc, lx_Value *argv) {
   lx_Buf b;
   lx_buf_init(L, &b);
   int next = 1;
-  size_t pos = 0;                       /* code point index of f->data[i] */
+  size_t pos = 0; /* code point index of f->data[i] */
   for (size_t i = 0; i < f->len; pos++) {
     size_t at = i;
     int32_t cp = u8_next(f->data, &i);
     work_bytes(L, i - at);
-    if (cp != '~') { buf_add(&b, f->data + at, i - at); continue; }
+    if (cp != '~') {
+      buf_add(&b, f->data + at, i - at);
+      continue;
+    }
     if (i >= f->len)
       lx_error(L, "format: incomplete directive ~ at position %zu (end of string)", pos);
     format_directive(L, &b, f->data[i], pos, argc, argv, &next);
@@ -1022,8 +1039,7 @@ static lx_Value bi_format(lx_State *L, int argc, lx_Value *argv) {
     pos++;
   }
   if (next < argc)
-    lx_error(L, "format: %d extra argument(s): the format string uses %d",
-             argc - next, next - 1);
+    lx_error(L, "format: %d extra argument(s): the format string uses %d", argc - next, next - 1);
   return lx_buf_finish(&b);
 }
 

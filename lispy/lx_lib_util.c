@@ -2,7 +2,7 @@
 ** lx_lib_util.c -- argument checks and the string buffer shared by every
 ** builtin library.
 */
-#define _GNU_SOURCE  /* memmem: linear-time substring search */
+#define _GNU_SOURCE /* memmem: linear-time substring search */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,8 +59,7 @@ int64_t lx_check_list(lx_State *L, const char *fn, lx_Value v) {
 }
 
 void lx_check_callable(lx_State *L, const char *fn, lx_Value v) {
-  if (!lx_is(v, LX_CLOSURE) && !lx_is(v, LX_NATIVE))
-    lx_type_error(L, fn, "a function", v);
+  if (!lx_is(v, LX_CLOSURE) && !lx_is(v, LX_NATIVE)) lx_type_error(L, fn, "a function", v);
 }
 
 /* An integer index in [0, limit), else "FN: index I out of range". */
@@ -99,11 +98,9 @@ lx_Vector *lx_seq_to_vector(lx_State *L, const char *fn, lx_Value seq) {
 ** needle->len - 1, so no match is missed), charging the bytes each window
 ** scanned before going on: a search of a huge string stays within the
 ** fuel and polls the deadline. An empty needle matches at off. */
-ptrdiff_t lx_find_bytes(lx_State *L, const lx_String *hay, size_t off,
-                        const lx_String *needle) {
+ptrdiff_t lx_find_bytes(lx_State *L, const lx_String *hay, size_t off, const lx_String *needle) {
   if (needle->len == 0) return off <= hay->len ? (ptrdiff_t)off : -1;
-  for (size_t at = off; at <= hay->len && hay->len - at >= needle->len;
-       at += LX_COPY_CHUNK) {
+  for (size_t at = off; at <= hay->len && hay->len - at >= needle->len; at += LX_COPY_CHUNK) {
     size_t span = hay->len - at, window = LX_COPY_CHUNK + needle->len - 1;
     if (span > window) span = window;
     const char *hit = memmem(hay->data + at, span, needle->data, needle->len);
@@ -125,9 +122,7 @@ void lx_register_fns(lx_State *L, const lx_LibFn *fns, size_t n) {
 ** ======================================================================== */
 
 /* An empty buffer: no storage until the first byte is added. */
-void lx_buf_init(lx_State *L, lx_Buf *b) {
-  *b = (lx_Buf){L, NULL, 0, 0, NULL, NULL};
-}
+void lx_buf_init(lx_State *L, lx_Buf *b) { *b = (lx_Buf){L, NULL, 0, 0, NULL, NULL}; }
 
 /* See lx_lib.h: the buffer writes straight into t's storage. */
 void lx_buf_init_text(lx_State *L, lx_Buf *b, lispy_Text *t) {
@@ -173,11 +168,12 @@ void lx_buf_grow(lx_Buf *b, size_t need) {
 void lx_buf_add_int(lx_Buf *b, int64_t i) {
   char digits[24], *p = digits + sizeof digits;
   uint64_t u = i < 0 ? 0 - (uint64_t)i : (uint64_t)i;
-  do *--p = (char)('0' + u % 10); while ((u /= 10) != 0);
+  do *--p = (char)('0' + u % 10);
+  while ((u /= 10) != 0);
   if (i < 0) *--p = '-';
   size_t n = (size_t)(digits + sizeof digits - p);
   char *out = lx_buf_extend(b, n);
-  for (size_t k = 0; k < n; k++) out[k] = p[k];  /* a few bytes: no memcpy call */
+  for (size_t k = 0; k < n; k++) out[k] = p[k]; /* a few bytes: no memcpy call */
 }
 
 /* Append printf-style text: formatted on the C stack when it fits 256
@@ -203,6 +199,4 @@ void lx_buf_addf(lx_Buf *b, const char *fmt, ...) {
 
 /* The buffer's bytes as a new sealed string (a copy: the store is left to
 ** the collector). */
-lx_Value lx_buf_finish(lx_Buf *b) {
-  return lx_string(b->L, lx_buf_data(b), b->len);
-}
+lx_Value lx_buf_finish(lx_Buf *b) { return lx_string(b->L, lx_buf_data(b), b->len); }

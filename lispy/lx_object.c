@@ -23,9 +23,7 @@ static uint32_t lx_hash_more(uint32_t h, const char *s, size_t len) {
 }
 
 /* FNV-1a: simple, good enough spread for identifiers and JSON keys. */
-uint32_t lx_hash_bytes(const char *s, size_t len) {
-  return lx_hash_more(2166136261u, s, len);
-}
+uint32_t lx_hash_bytes(const char *s, size_t len) { return lx_hash_more(2166136261u, s, len); }
 
 /* lx_string_hash for strings agent code made: one not hashed yet is hashed
 ** in chunks of LX_HASH_CHUNK bytes, fuel charged per chunk, so hashing a
@@ -63,7 +61,7 @@ static uint32_t lx_utf8_count(const char *s, size_t len) {
 ** most strings are never dict keys. */
 void lx_string_seal(lx_String *s) {
   s->nchars = lx_utf8_count(s->data, s->len);
-  s->h.flags &= (uint16_t)~(LX_STRING_HASHED | LX_STRING_JSON_KNOWN | LX_STRING_JSON_PLAIN);
+  s->h.flags &= (uint16_t) ~(LX_STRING_HASHED | LX_STRING_JSON_KNOWN | LX_STRING_JSON_PLAIN);
 }
 
 /* A sealed copy of s[0..len), NUL-terminated; s must be valid UTF-8 (the
@@ -92,9 +90,7 @@ lx_Value lx_string(lx_State *L, const char *s, size_t len) {
   return lx_obj(lx_string_new(L, s, len));
 }
 
-lx_Value lx_cstring(lx_State *L, const char *s) {
-  return lx_string(L, s, strlen(s));
-}
+lx_Value lx_cstring(lx_State *L, const char *s) { return lx_string(L, s, strlen(s)); }
 
 /* A string from printf-style arguments: formatted on the C stack when it
 ** fits 256 bytes, else formatted a second time straight into a string of
@@ -149,8 +145,7 @@ static lx_Value lx_intern(lx_State *L, lx_Type type, const char *name, size_t le
   uint32_t h = lx_hash_bytes(name, len);
   if (L->symtab_cap) {
     for (lx_Symbol *s = L->symtab[h & (L->symtab_cap - 1)]; s; s = s->next)
-      if (s->h.type == type && s->name->len == len &&
-          memcmp(s->name->data, name, len) == 0)
+      if (s->h.type == type && s->name->len == len && memcmp(s->name->data, name, len) == 0)
         return lx_obj(s);
   }
   lx_Obj *saved = lx_protect_begin(L);
@@ -243,14 +238,13 @@ lx_Vector *lx_vector_new(lx_State *L, size_t cap) {
 ** collect: v and x must be reachable (rooted or protected) already. A
 ** vector read from source drops its item positions on its first push. */
 void lx_vector_push(lx_State *L, lx_Vector *v, lx_Value x) {
-  if (v->pos) {  /* reader positions no longer match once it grows */
+  if (v->pos) { /* reader positions no longer match once it grows */
     lx_mem_free(L, v->pos, v->cap * sizeof *v->pos);
     v->pos = NULL;
   }
   if (v->len == v->cap) {
     size_t ncap = v->cap ? v->cap * 2 : 4;
-    v->items = lx_mem_realloc(L, v->items, v->cap * sizeof(lx_Value),
-                              ncap * sizeof(lx_Value));
+    v->items = lx_mem_realloc(L, v->items, v->cap * sizeof(lx_Value), ncap * sizeof(lx_Value));
     v->cap = ncap;
   }
   v->items[v->len++] = x;
@@ -292,15 +286,15 @@ lx_Dict *lx_dict_new(lx_State *L, size_t cap) {
 /* A key's hash, as lx_hash makes it: strings and keywords (most keys)
 ** straight from their string's cache. */
 static inline uint32_t lx_key_hash(lx_State *L, lx_Value key) {
-  if (key.tag == LX_STRING || key.tag == LX_KEYWORD) return lx_string_hash_charged(L, lx_strlike(key));
+  if (key.tag == LX_STRING || key.tag == LX_KEYWORD)
+    return lx_string_hash_charged(L, lx_strlike(key));
   return lx_hash(L, key);
 }
 
 /* Find key: the number of its entry, or -1. A small dict scans its
 ** entries. Otherwise the index is probed, and *slot is the index slot
 ** holding the key or the empty one where it would go. */
-static long lx_dict_find(lx_State *L, const lx_Dict *d, lx_Value key, uint32_t h,
-                         size_t *slot) {
+static long lx_dict_find(lx_State *L, const lx_Dict *d, lx_Value key, uint32_t h, size_t *slot) {
   if (d->index == NULL) {
     for (size_t i = 0; i < d->used; i++) {
       const lx_DictEntry *en = &d->entries[i];
@@ -315,7 +309,7 @@ static long lx_dict_find(lx_State *L, const lx_Dict *d, lx_Value key, uint32_t h
     if (e < 0) return -1;
     const lx_DictEntry *en = &d->entries[e];
     if (en->hash == h && lx_key_equal(L, en->key, key)) return e;
-    lx_tick(L);  /* keys with colliding hashes make long probe runs */
+    lx_tick(L); /* keys with colliding hashes make long probe runs */
   }
 }
 
@@ -333,7 +327,10 @@ static void lx_dict_rehash(lx_State *L, lx_Dict *d, size_t want) {
     d->entries[n] = old.entries[i];
     if (d->index) {
       size_t slot = d->entries[n].hash & imask;
-      while (d->index[slot] >= 0) { slot = (slot + 1) & imask; probes++; }
+      while (d->index[slot] >= 0) {
+        slot = (slot + 1) & imask;
+        probes++;
+      }
       d->index[slot] = (int32_t)n;
     }
     n++;
@@ -341,12 +338,12 @@ static void lx_dict_rehash(lx_State *L, lx_Dict *d, size_t want) {
       if (!lx_budget_pay(L, (int64_t)(probes / LX_FUEL_ITEMS))) {
         lx_mem_free(L, d->entries, lx_dict_block_size(d->cap, d->index_cap));
         *d = old;
-        lx_budget_check(L);  /* raises the limit lx_budget_pay found */
+        lx_budget_check(L); /* raises the limit lx_budget_pay found */
       }
       probes = 0;
     }
   }
-  if (old.pos) {  /* reader positions are per entry slot: drop them */
+  if (old.pos) { /* reader positions are per entry slot: drop them */
     lx_mem_free(L, old.pos, old.cap * 2 * sizeof *old.pos);
     d->pos = NULL;
   }
@@ -418,7 +415,10 @@ bool lx_dict_remove(lx_State *L, lx_Dict *d, lx_Value key) {
     int32_t moved = d->index[s];
     d->index[s] = -1;
     size_t t = d->entries[moved].hash & mask;
-    while (d->index[t] >= 0) { t = (t + 1) & mask; probes++; }
+    while (d->index[t] >= 0) {
+      t = (t + 1) & mask;
+      probes++;
+    }
     d->index[t] = moved;
     probes++;
   }
@@ -457,9 +457,8 @@ void lx_dict_setc(lx_State *L, lx_Dict *d, const char *key, lx_Value value) {
 /* A builtin function object. name, params and doc are kept as pointers,
 ** not copied: they must outlive the state (string literals). max_args -1
 ** means variadic. */
-lx_Value lx_native_new(lx_State *L, const char *name, lx_NativeFn fn,
-                       int min_args, int max_args, const char *params,
-                       const char *doc) {
+lx_Value lx_native_new(lx_State *L, const char *name, lx_NativeFn fn, int min_args, int max_args,
+                       const char *params, const char *doc) {
   lx_Native *n = (lx_Native *)lx_obj_new(L, LX_NATIVE, sizeof(lx_Native));
   n->fn = fn;
   n->name = name;
@@ -474,8 +473,7 @@ lx_Value lx_native_new(lx_State *L, const char *name, lx_NativeFn fn,
 /* A host object wrapping ptr; type_name is kept as a pointer (a literal),
 ** and finalize (may be NULL) runs on ptr when the object is collected or
 ** the state closes. */
-lx_Value lx_host_new(lx_State *L, const char *type_name, void *ptr,
-                     void (*finalize)(void *)) {
+lx_Value lx_host_new(lx_State *L, const char *type_name, void *ptr, void (*finalize)(void *)) {
   lx_Host *h = (lx_Host *)lx_obj_new(L, LX_HOST, sizeof(lx_Host));
   h->type_name = type_name;
   h->ptr = ptr;
@@ -500,7 +498,7 @@ lx_Env *lx_env_new(lx_State *L, lx_Env *parent, const char *name) {
   e->table = NULL;
   e->parent = parent;
   e->name = lx_nil();
-  memset(e->rng, 0, sizeof e->rng);  /* seeded by the state (lx_rng_seed) */
+  memset(e->rng, 0, sizeof e->rng); /* seeded by the state (lx_rng_seed) */
   e->gensym_counter = 0;
   e->table = lx_dict_new(L, 0);
   e->name = lx_cstring(L, name ? name : "user");

@@ -52,12 +52,12 @@ typedef enum lx_Opcode {
 #define LX_OP_ENUM(name) LX_OP_##name,
   LX_OPCODES(LX_OP_ENUM)
 #undef LX_OP_ENUM
-  LX_OP_COUNT
+      LX_OP_COUNT
 } lx_Opcode;
 
-#define LX_OP(i)   ((lx_Opcode)((i) & 0xff))
-#define LX_ARG(i)  ((uint32_t)(i) >> 8)
-#define LX_SARG(i) ((int32_t)(i) >> 8)
+#define LX_OP(i)      ((lx_Opcode)((i)&0xff))
+#define LX_ARG(i)     ((uint32_t)(i) >> 8)
+#define LX_SARG(i)    ((int32_t)(i) >> 8)
 #define LX_MKI(op, a) ((lx_Instr)(((uint32_t)(a) << 8) | (uint32_t)(op)))
 
 #define LX_MAX_ARG  0xFFFFFF

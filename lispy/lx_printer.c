@@ -21,11 +21,11 @@
 ** ======================================================================== */
 
 typedef struct Printer {
-  lx_State *L;             /* charged per item; the C depth guard */
-  lx_Buf *b;               /* output */
-  bool readable;           /* write (true) or display (false) */
-  size_t limit;            /* stop once b->len passes this (pretty printer) */
-  bool over;               /* the limit was passed: output is incomplete */
+  lx_State *L;   /* charged per item; the C depth guard */
+  lx_Buf *b;     /* output */
+  bool readable; /* write (true) or display (false) */
+  size_t limit;  /* stop once b->len passes this (pretty printer) */
+  bool over;     /* the limit was passed: output is incomplete */
 } Printer;
 
 static void print_value(Printer *P, lx_Value v);
@@ -49,8 +49,14 @@ static bool over_limit(Printer *P) {
 ** +nan.0 notation. The decimal separator is '.' whatever the locale. */
 void lx_format_float(double f, char *out, size_t outlen) {
   if (outlen == 0) return;
-  if (isnan(f)) { snprintf(out, outlen, "+nan.0"); return; }
-  if (isinf(f)) { snprintf(out, outlen, f > 0 ? "+inf.0" : "-inf.0"); return; }
+  if (isnan(f)) {
+    snprintf(out, outlen, "+nan.0");
+    return;
+  }
+  if (isinf(f)) {
+    snprintf(out, outlen, f > 0 ? "+inf.0" : "-inf.0");
+    return;
+  }
   char tmp[400];
   int digits = 1;
   for (; digits <= 17; digits++) {
@@ -111,9 +117,7 @@ static void print_string(Printer *P, const lx_String *s) {
   lx_buf_addc(P->b, '"');
 }
 
-static void print_strlike(Printer *P, const lx_String *s) {
-  lx_buf_add(P->b, s->data, s->len);
-}
+static void print_strlike(Printer *P, const lx_String *s) { lx_buf_add(P->b, s->data, s->len); }
 
 /* ========================================================================
 ** Lists, vectors, dicts
@@ -262,7 +266,9 @@ static void print_value(Printer *P, lx_Value v) {
       lx_buf_addc(P->b, ':');
       print_strlike(P, lx_as_symbol(v)->name);
       break;
-    case LX_PAIR: case LX_VECTOR: case LX_DICT: print_container(P, v); break;
+    case LX_PAIR:
+    case LX_VECTOR:
+    case LX_DICT: print_container(P, v); break;
     case LX_CLOSURE: print_closure(P, lx_as_closure(v)); break;
     case LX_NATIVE: lx_buf_addf(P->b, "#<builtin %s>", lx_as_native(v)->name); break;
     case LX_ERROR: print_error(P, lx_as_error(v)); break;
@@ -275,7 +281,7 @@ static void print_value(Printer *P, lx_Value v) {
 ** escaped). Charged per item; the caller keeps v rooted and b's store
 ** protected. */
 void lx_print(lx_State *L, lx_Buf *b, lx_Value v, bool readable) {
-  Printer P = { L, b, readable, SIZE_MAX, false };
+  Printer P = {L, b, readable, SIZE_MAX, false};
   print_value(&P, v);
 }
 
@@ -296,8 +302,8 @@ lx_Value lx_repr(lx_State *L, lx_Value v, bool readable) {
 ** ======================================================================== */
 
 typedef struct Pretty {
-  Printer p;               /* the flat printer (readable) */
-  int width;               /* target line width */
+  Printer p; /* the flat printer (readable) */
+  int width; /* target line width */
 } Pretty;
 
 static void pp_value(Pretty *Q, lx_Value v, int col);
@@ -319,9 +325,7 @@ static bool pp_flat(Pretty *Q, lx_Value v, int col) {
   bool fits = !Q->p.over && Q->p.b->len <= Q->p.limit;
   Q->p.limit = SIZE_MAX;
   Q->p.over = false;
-  if (!fits) {
-    lx_buf_truncate(Q->p.b, start);
-  }
+  if (!fits) { lx_buf_truncate(Q->p.b, start); }
   return fits;
 }
 
@@ -331,7 +335,7 @@ static lx_Value pp_first_arg(Pretty *Q, lx_Value args, int col) {
   if (args.tag != LX_PAIR) return args;
   lx_buf_addc(Q->p.b, ' ');
   if (pp_flat(Q, lx_car(args), col + 1)) return lx_cdr(args);
-  lx_buf_truncate(Q->p.b, Q->p.b->len - 1);  /* take back the space */
+  lx_buf_truncate(Q->p.b, Q->p.b->len - 1); /* take back the space */
   return args;
 }
 
@@ -381,7 +385,7 @@ static void pp_entry_value(Pretty *Q, lx_Value v, int col, int vcol) {
   lx_buf_addc(Q->p.b, ' ');
   if (pp_flat(Q, v, vcol)) return;
   if (vcol > Q->width / 2 && vcol > col + 3) {
-    Q->p.b->len--;                     /* take back the space */
+    Q->p.b->len--; /* take back the space */
     vcol = col + 2;
     pp_newline(Q, vcol);
   }
@@ -406,7 +410,10 @@ static void pp_dict(Pretty *Q, const lx_Dict *d, int col) {
 /* v at column col: on one line if it fits, else broken by its kind. */
 static void pp_value(Pretty *Q, lx_Value v, int col) {
   bool container = v.tag == LX_PAIR || v.tag == LX_VECTOR || v.tag == LX_DICT;
-  if (!container) { print_value(&Q->p, v); return; }
+  if (!container) {
+    print_value(&Q->p, v);
+    return;
+  }
   if (pp_flat(Q, v, col)) return;
   lx_c_enter(Q->p.L);
   switch (v.tag) {
@@ -420,6 +427,6 @@ static void pp_value(Pretty *Q, lx_Value v, int col) {
 /* Append v pretty-printed in readable form, broken to fit width columns
 ** (80 when width <= 0) where a container does not fit on the line. */
 void lx_pprint(lx_State *L, lx_Buf *b, lx_Value v, int width) {
-  Pretty Q = { { L, b, true, SIZE_MAX, false }, width > 0 ? width : 80 };
+  Pretty Q = {{L, b, true, SIZE_MAX, false}, width > 0 ? width : 80};
   pp_value(&Q, v, 0);
 }

@@ -25,21 +25,19 @@
 
 /* Raise a syntax error at (line, col). Incomplete input is flagged by
 ** kind "incomplete" so lx_reader_next can tell the two apart. */
-static _Noreturn void lx_reader_fail(lx_Reader *R, bool incomplete,
-                                     uint32_t line, uint32_t col,
+static _Noreturn void lx_reader_fail(lx_Reader *R, bool incomplete, uint32_t line, uint32_t col,
                                      const char *fmt, const char *arg) {
   lx_State *L = R->L;
   char msg[300];
   snprintf(msg, sizeof msg, fmt, arg ? arg : "");
-  lx_Value err = lx_error_new(L, incomplete ? "incomplete" : "syntax",
-                              lx_cstring(L, msg), lx_nil());
+  lx_Value err =
+      lx_error_new(L, incomplete ? "incomplete" : "syntax", lx_cstring(L, msg), lx_nil());
   lx_as_error(err)->pos = (lx_SrcPos){line, (uint16_t)(col > 65535 ? 65535 : col), R->file};
   lx_as_error(err)->trace = lx_empty();
   lx_throw(L, err);
 }
 
-#define lx_reader_error(R, fmt, arg) \
-  lx_reader_fail(R, false, (R)->line, (R)->col, fmt, arg)
+#define lx_reader_error(R, fmt, arg) lx_reader_fail(R, false, (R)->line, (R)->col, fmt, arg)
 
 /* Nesting past the C recursion guard: the depth limit error every C walker
 ** raises (kind "limit", data {"limit" "depth"}), with the reader's
@@ -47,9 +45,10 @@ static _Noreturn void lx_reader_fail(lx_Reader *R, bool incomplete,
 static _Noreturn void lx_reader_too_deep(lx_Reader *R, uint32_t line, uint32_t col) {
   lx_State *L = R->L;
   char msg[160];
-  snprintf(msg, sizeof msg,
-           "form nested too deeply: the reader allows at most %d levels of (), [], {} and quote marks",
-           LX_MAX_C_DEPTH);
+  snprintf(
+      msg, sizeof msg,
+      "form nested too deeply: the reader allows at most %d levels of (), [], {} and quote marks",
+      LX_MAX_C_DEPTH);
   lx_Dict *data = lx_dict_new(L, 1);
   lx_dict_setc(L, data, "limit", lx_cstring(L, "depth"));
   lx_Value err = lx_error_new(L, "limit", lx_cstring(L, msg), lx_obj(data));
@@ -91,9 +90,9 @@ static void lx_reader_advance(lx_Reader *R) {
 /* Whether c (a byte, or -1 for the end) ends an atom: white space, the
 ** brackets, quote marks, ';' and ','. */
 static bool lx_reader_is_delim(int c) {
-  if (c == 0) return false;  /* NUL is no delimiter: atoms reject it */
-  return c == -1 || c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
-         c == '\f' || c == '\v' || strchr("()[]{}\";`,", c) != NULL;
+  if (c == 0) return false; /* NUL is no delimiter: atoms reject it */
+  return c == -1 || c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' ||
+         strchr("()[]{}\";`,", c) != NULL;
 }
 
 /* Whether the next two bytes are two[0] two[1]. */
@@ -106,8 +105,7 @@ static void lx_reader_skip_block(lx_Reader *R) {
   uint32_t line = R->line, col = R->col;
   int depth = 0;
   for (;;) {
-    if (R->pos >= R->len)
-      lx_reader_fail(R, true, line, col, "unterminated block comment%s", NULL);
+    if (R->pos >= R->len) lx_reader_fail(R, true, line, col, "unterminated block comment%s", NULL);
     if (lx_reader_at(R, "#|") || lx_reader_at(R, "|#")) {
       depth += R->src[R->pos] == '#' ? 1 : -1;
       R->pos += 2;
@@ -137,14 +135,14 @@ static bool lx_reader_separator_comma(const lx_Reader *R) {
 ** overflowed it). Each skipped datum is read by lx_reader_datum, whose
 ** nesting is under the depth guard like any other datum's. */
 static void lx_reader_skip(lx_Reader *R) {
-  size_t pending = 0;      /* #; seen whose datum is still to be skipped */
-  uint32_t line = 0, col = 0;  /* where the oldest pending #; was */
+  size_t pending = 0;         /* #; seen whose datum is still to be skipped */
+  uint32_t line = 0, col = 0; /* where the oldest pending #; was */
   for (;;) {
     int c = lx_reader_peek(R);
     if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
       lx_reader_advance(R);
     } else if (c == ',' && lx_reader_separator_comma(R)) {
-      lx_reader_advance(R);  /* Clojure-style separator comma */
+      lx_reader_advance(R); /* Clojure-style separator comma */
     } else if (c == ';') {
       while (R->pos < R->len && R->src[R->pos] != '\n') lx_reader_advance(R);
     } else if (c == '#' && R->pos + 1 < R->len && R->src[R->pos + 1] == '|') {
@@ -157,8 +155,7 @@ static void lx_reader_skip(lx_Reader *R) {
       R->pos += 2;
       R->col += 2;
     } else if (pending > 0) {
-      if (c == -1)
-        lx_reader_fail(R, true, line, col, "datum comment #; needs a datum%s", NULL);
+      if (c == -1) lx_reader_fail(R, true, line, col, "datum comment #; needs a datum%s", NULL);
       (void)lx_reader_datum(R);
       pending--;
     } else {
@@ -209,19 +206,20 @@ static void lx_reader_escape(lx_Reader *R, lx_Buf *b) {
   int c = lx_reader_peek(R);
   char out;
   switch (c) {
-  case 'n': out = '\n'; break;
-  case 't': out = '\t'; break;
-  case 'r': out = '\r'; break;
-  case '0': out = '\0'; break;
-  case '"': case '\\': out = (char)c; break;
-  case 'u':
-    lx_reader_advance(R);
-    lx_reader_unicode_escape(R, b);
-    return;
-  default: {
-    char s[2] = {(char)c, 0};
-    lx_reader_error(R, "unknown string escape \\%s (hint: write \\\\ for a backslash)", s);
-  }
+    case 'n': out = '\n'; break;
+    case 't': out = '\t'; break;
+    case 'r': out = '\r'; break;
+    case '0': out = '\0'; break;
+    case '"':
+    case '\\': out = (char)c; break;
+    case 'u':
+      lx_reader_advance(R);
+      lx_reader_unicode_escape(R, b);
+      return;
+    default: {
+      char s[2] = {(char)c, 0};
+      lx_reader_error(R, "unknown string escape \\%s (hint: write \\\\ for a backslash)", s);
+    }
   }
   lx_reader_advance(R);
   lx_buf_addc(b, out);
@@ -233,12 +231,11 @@ static void lx_reader_escape(lx_Reader *R, lx_Buf *b) {
 ** more lines. */
 static lx_Value lx_reader_string(lx_Reader *R) {
   uint32_t line = R->line, col = R->col;
-  lx_reader_advance(R);  /* opening quote */
+  lx_reader_advance(R); /* opening quote */
   lx_Buf b;
   lx_buf_init(R->L, &b);
   for (;;) {
-    if (R->pos >= R->len)
-      lx_reader_fail(R, true, line, col, "unterminated string%s", NULL);
+    if (R->pos >= R->len) lx_reader_fail(R, true, line, col, "unterminated string%s", NULL);
     char c = R->src[R->pos];
     if (c == '"') break;
     if (c == '\\') {
@@ -272,7 +269,9 @@ static bool lx_reader_number(lx_Reader *R, const char *tok, size_t len, lx_Value
   long long n = strtoll(tok, &end, hex ? 16 : 10);
   if ((size_t)(end - tok) == len) {
     if (errno == ERANGE)
-      lx_reader_error(R, "integer literal %s does not fit in 64 bits (hint: write it as a float, e.g. 1e20)", tok);
+      lx_reader_error(
+          R, "integer literal %s does not fit in 64 bits (hint: write it as a float, e.g. 1e20)",
+          tok);
     *out = lx_int(n);
     return true;
   }
@@ -290,7 +289,8 @@ static lx_Value lx_reader_constant(lx_Reader *R, const char *tok, bool *ok) {
   static const char *names[] = {"#t", "#true", "true", "#f", "#false", "false", "nil"};
   *ok = true;
   for (int k = 0; k < 7; k++)
-    if (strcmp(tok, names[k]) == 0) return k < 3 ? lx_bool(true) : k < 6 ? lx_bool(false) : lx_nil();
+    if (strcmp(tok, names[k]) == 0)
+      return k < 3 ? lx_bool(true) : k < 6 ? lx_bool(false) : lx_nil();
   if (tok[0] == '#')
     lx_reader_error(R, "unknown # syntax '%s' (hint: #t, #f, #| comment |#, #; datum)", tok);
   *ok = false;
@@ -304,7 +304,7 @@ static lx_Value lx_reader_atom(lx_Reader *R) {
   while (!lx_reader_is_delim(lx_reader_peek(R))) lx_reader_advance(R);
   size_t len = R->pos - start;
   if (memchr(R->src + start, 0, len)) lx_reader_error(R, "NUL byte in source%s", NULL);
-  lx_Buf tok;  /* a NUL-terminated copy for strtoll/strtod */
+  lx_Buf tok; /* a NUL-terminated copy for strtoll/strtod */
   lx_buf_init(R->L, &tok);
   lx_buf_add(&tok, R->src + start, len);
   const char *t = lx_buf_data(&tok);
@@ -346,7 +346,8 @@ static lx_Value lx_reader_list(lx_Reader *R, uint32_t line, uint32_t col) {
       lx_reader_advance(R);
       return head;
     }
-    if (c == '.' && lx_reader_is_delim(R->pos + 1 < R->len ? (unsigned char)R->src[R->pos + 1] : -1)) {
+    if (c == '.' &&
+        lx_reader_is_delim(R->pos + 1 < R->len ? (unsigned char)R->src[R->pos + 1] : -1)) {
       if (lx_is(head, LX_EMPTY)) lx_reader_error(R, "'.' with nothing before it%s", NULL);
       lx_reader_advance(R);
       lx_reader_skip(R);
@@ -354,7 +355,8 @@ static lx_Value lx_reader_list(lx_Reader *R, uint32_t line, uint32_t col) {
       lx_as_pair(tail)->cdr = lx_reader_datum(R);
       lx_reader_skip(R);
       if (lx_reader_peek(R) == -1) lx_reader_unclosed(R, line, col, '(');
-      if (lx_reader_peek(R) != ')') lx_reader_error(R, "expected ')' after the datum following '.'%s", NULL);
+      if (lx_reader_peek(R) != ')')
+        lx_reader_error(R, "expected ')' after the datum following '.'%s", NULL);
       lx_reader_advance(R);
       return head;
     }
@@ -374,8 +376,8 @@ static lx_Value lx_reader_list(lx_Reader *R, uint32_t line, uint32_t col) {
 
 /* Read items up to `close` into a vector with positions. The positions
 ** collect in a GC-owned buffer so a syntax error midway leaks nothing. */
-static lx_Vector *lx_reader_items(lx_Reader *R, char open, char close,
-                                  uint32_t line, uint32_t col) {
+static lx_Vector *lx_reader_items(lx_Reader *R, char open, char close, uint32_t line,
+                                  uint32_t col) {
   lx_Vector *v = lx_vector_new(R->L, 4);
   lx_Buf pos;
   lx_buf_init(R->L, &pos);
@@ -468,25 +470,43 @@ static lx_Value lx_reader_datum(lx_Reader *R) {
   int c = lx_reader_peek(R);
   lx_Value v;
   switch (c) {
-  case '(': lx_reader_advance(R); v = lx_reader_list(R, line, col); break;
-  case '[': lx_reader_advance(R); v = lx_reader_vector(R, line, col); break;
-  case '{': lx_reader_advance(R); v = lx_reader_map(R, line, col); break;
-  case ')': case ']': case '}': {
-    char s[2] = {(char)c, 0};
-    lx_reader_error(R, "unexpected '%s' (no form is open)", s);
-  }
-  case '"': v = lx_reader_string(R); break;
-  case '\'': lx_reader_advance(R); v = lx_reader_quote(R, L->sym_quote, line, col); break;
-  case '`': lx_reader_advance(R); v = lx_reader_quote(R, L->sym_quasiquote, line, col); break;
-  case ',': case '~': {
-    lx_reader_advance(R);
-    bool splice = lx_reader_peek(R) == '@';
-    if (splice) lx_reader_advance(R);
-    v = lx_reader_quote(R, splice ? L->sym_unquote_splicing : L->sym_unquote, line, col);
-    break;
-  }
-  case 0: lx_reader_error(R, "NUL byte in source%s", NULL);
-  default: v = lx_reader_atom(R); break;
+    case '(':
+      lx_reader_advance(R);
+      v = lx_reader_list(R, line, col);
+      break;
+    case '[':
+      lx_reader_advance(R);
+      v = lx_reader_vector(R, line, col);
+      break;
+    case '{':
+      lx_reader_advance(R);
+      v = lx_reader_map(R, line, col);
+      break;
+    case ')':
+    case ']':
+    case '}': {
+      char s[2] = {(char)c, 0};
+      lx_reader_error(R, "unexpected '%s' (no form is open)", s);
+    }
+    case '"': v = lx_reader_string(R); break;
+    case '\'':
+      lx_reader_advance(R);
+      v = lx_reader_quote(R, L->sym_quote, line, col);
+      break;
+    case '`':
+      lx_reader_advance(R);
+      v = lx_reader_quote(R, L->sym_quasiquote, line, col);
+      break;
+    case ',':
+    case '~': {
+      lx_reader_advance(R);
+      bool splice = lx_reader_peek(R) == '@';
+      if (splice) lx_reader_advance(R);
+      v = lx_reader_quote(R, splice ? L->sym_unquote_splicing : L->sym_unquote, line, col);
+      break;
+    }
+    case 0: lx_reader_error(R, "NUL byte in source%s", NULL);
+    default: v = lx_reader_atom(R); break;
   }
   lx_c_leave(L);
   return v;
@@ -499,8 +519,7 @@ static lx_Value lx_reader_datum(lx_Reader *R) {
 /* Set R to read src[0..len) from the start, positions naming filename
 ** ("<input>" when NULL; registering it may allocate). A UTF-8 BOM and a
 ** first line starting with #! are skipped. */
-void lx_reader_init(lx_Reader *R, lx_State *L, const char *src, size_t len,
-                    const char *filename) {
+void lx_reader_init(lx_Reader *R, lx_State *L, const char *src, size_t len, const char *filename) {
   R->L = L;
   R->src = src;
   R->len = len;
@@ -520,9 +539,9 @@ void lx_reader_init(lx_Reader *R, lx_State *L, const char *src, size_t len,
 
 /* Arguments and result of lx_reader_protected. */
 typedef struct lx_ReadCall {
-  lx_Reader *R;            /* the reader */
-  lx_Value out;            /* the datum read */
-  bool eof;                /* no datum left: out is nil */
+  lx_Reader *R; /* the reader */
+  lx_Value out; /* the datum read */
+  bool eof;     /* no datum left: out is nil */
 } lx_ReadCall;
 
 /* Skip to the next datum and read it (rc->eof at the end of input),

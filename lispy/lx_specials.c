@@ -36,9 +36,10 @@ static lx_Node *sf_make_if(lx_Compiler *C, lx_SrcPos pos, lx_Node *c, lx_Node *t
 static lx_Node *sf_if(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) {
   int n;
   lx_Value *it = lx_tr_items(C, form, &n, "if");
-  if (n < 3 || n > 4) lx_tr_error(C, pos, "if: expected (if test then [else]), got %d parts", n - 1);
+  if (n < 3 || n > 4)
+    lx_tr_error(C, pos, "if: expected (if test then [else]), got %d parts", n - 1);
   return sf_make_if(C, pos, lx_tr_expr(C, it[1], false), lx_tr_expr(C, it[2], false),
-               n == 4 ? lx_tr_expr(C, it[3], false) : NULL);
+                    n == 4 ? lx_tr_expr(C, it[3], false) : NULL);
 }
 
 static lx_Node *sf_begin(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) {
@@ -86,22 +87,23 @@ static lx_Node *sf_unless(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top
 
 /* Whether v is the symbol called name (uninterned ones included). */
 static bool sf_is_sym(lx_Value v, const char *name) {
-  return lx_is(v, LX_SYMBOL) && lx_as_symbol(v)->name &&
-         strcmp(lx_tr_symname(v), name) == 0;
+  return lx_is(v, LX_SYMBOL) && lx_as_symbol(v)->name && strcmp(lx_tr_symname(v), name) == 0;
 }
 
 /* The else marker of cond and case: the symbol else or the keyword :else. */
 static bool sf_is_else(lx_Value v) {
-  return sf_is_sym(v, "else") || (lx_is(v, LX_KEYWORD) && strcmp(lx_as_symbol(v)->name->data, "else") == 0);
+  return sf_is_sym(v, "else") ||
+         (lx_is(v, LX_KEYWORD) && strcmp(lx_as_symbol(v)->name->data, "else") == 0);
 }
 
 /* One clause (test body...) -> node, given the node for what follows. */
 static lx_Node *sf_cond_clause(lx_Compiler *C, lx_Value clause, lx_Node *rest) {
   lx_SrcPos pos = lx_tr_pos(C, clause);
-  if (!lx_is(clause, LX_PAIR)) lx_tr_error(C, pos, "cond: each clause must be a list (test body...)");
+  if (!lx_is(clause, LX_PAIR))
+    lx_tr_error(C, pos, "cond: each clause must be a list (test body...)");
   if (sf_is_else(lx_car(clause))) return sf_seq(C, lx_cdr(clause), pos, false);
   lx_Node *test = lx_tr_expr(C, lx_car(clause), false);
-  if (lx_is(lx_cdr(clause), LX_EMPTY)) {  /* (test): value of test */
+  if (lx_is(lx_cdr(clause), LX_EMPTY)) { /* (test): value of test */
     lx_Node *n = lx_tr_node(C, N_OR, pos, 2);
     n->kids[0] = test;
     n->kids[1] = rest;
@@ -118,13 +120,14 @@ static lx_Node *sf_cond(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) 
   int n;
   lx_Value *it = lx_tr_items(C, form, &n, "cond");
   lx_Node *acc = lx_tr_const(C, lx_nil(), pos);
-  bool clojure = false;  /* Scheme clauses are all lists */
+  bool clojure = false; /* Scheme clauses are all lists */
   for (int i = 1; i < n; i++) clojure |= !lx_is(it[i], LX_PAIR);
-  if (clojure) {  /* (cond t1 e1 t2 e2 :else e3) */
+  if (clojure) { /* (cond t1 e1 t2 e2 :else e3) */
     if ((n - 1) % 2) lx_tr_error(C, pos, "cond: odd number of forms in (cond test expr ...)");
     for (int i = n - 2; i >= 1; i -= 2)
       acc = sf_is_else(it[i]) ? lx_tr_expr(C, it[i + 1], false)
-          : sf_make_if(C, pos, lx_tr_expr(C, it[i], false), lx_tr_expr(C, it[i + 1], false), acc);
+                              : sf_make_if(C, pos, lx_tr_expr(C, it[i], false),
+                                           lx_tr_expr(C, it[i + 1], false), acc);
     return acc;
   }
   for (int i = n - 1; i >= 1; i--) acc = sf_cond_clause(C, it[i], acc);
@@ -146,10 +149,11 @@ static lx_Node *sf_case_test(lx_Compiler *C, lx_Var *key, lx_Value datums, lx_Sr
   lx_Value *it = lx_tr_items(C, datums, &n, "case");
   lx_Node *acc = lx_tr_const(C, lx_bool(false), pos);
   if (n == 0) return acc;
-  lx_Node *or = lx_tr_node(C, N_OR, pos, n);
+  lx_Node * or = lx_tr_node(C, N_OR, pos, n);
   for (int i = 0; i < n; i++)
-    or->kids[i] = lx_tr_prim(C, LX_OP_EQUAL, pos, sf_local(C, key, pos), lx_tr_const(C, it[i], pos));
-  return or;
+    or->kids[i] =
+        lx_tr_prim(C, LX_OP_EQUAL, pos, sf_local(C, key, pos), lx_tr_const(C, it[i], pos));
+  return or ;
 }
 
 /* (let ((v init)) body) as a node, for a variable already bound. */
@@ -175,20 +179,23 @@ static lx_Node *sf_case(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) 
   lx_Node *keyinit = lx_tr_expr(C, it[1], false);
   lx_Var *key = lx_tr_hidden_var(C);
   lx_Node *acc = lx_tr_const(C, lx_nil(), pos);
-  bool clojure = false;  /* Scheme clauses are all lists */
+  bool clojure = false; /* Scheme clauses are all lists */
   for (int i = 2; i < n; i++) clojure |= !lx_is(it[i], LX_PAIR);
   if (clojure) {
     int i = n - 1;
-    if ((n - 2) % 2) acc = lx_tr_expr(C, it[i--], false);  /* default */
+    if ((n - 2) % 2) acc = lx_tr_expr(C, it[i--], false); /* default */
     for (; i >= 3; i -= 2)
-      acc = sf_make_if(C, pos, sf_case_test(C, key, it[i - 1], pos), lx_tr_expr(C, it[i], false), acc);
+      acc = sf_make_if(C, pos, sf_case_test(C, key, it[i - 1], pos), lx_tr_expr(C, it[i], false),
+                       acc);
   } else {
     for (int i = n - 1; i >= 2; i--) {
       lx_SrcPos cpos = lx_tr_pos(C, it[i]);
-      if (!lx_is(it[i], LX_PAIR)) lx_tr_error(C, cpos, "case: each clause must be ((datum...) body...)");
+      if (!lx_is(it[i], LX_PAIR))
+        lx_tr_error(C, cpos, "case: each clause must be ((datum...) body...)");
       lx_Node *body = sf_seq(C, lx_cdr(it[i]), cpos, false);
-      acc = sf_is_else(lx_car(it[i])) ? body
-          : sf_make_if(C, cpos, sf_case_test(C, key, lx_car(it[i]), cpos), body, acc);
+      acc = sf_is_else(lx_car(it[i]))
+                ? body
+                : sf_make_if(C, cpos, sf_case_test(C, key, lx_car(it[i]), cpos), body, acc);
     }
   }
   return sf_let1(C, key, keyinit, acc, pos);
@@ -226,7 +233,8 @@ static lx_Node *sf_set(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) {
 ** lone symbol collecting every argument. */
 static void sf_params(lx_Compiler *C, lx_FnInfo *f, lx_Value params, lx_SrcPos pos) {
   lx_Value list = params;
-  if (lx_is(params, LX_VECTOR)) list = lx_list_from(C->L, lx_as_vector(params)->items, lx_as_vector(params)->len);
+  if (lx_is(params, LX_VECTOR))
+    list = lx_list_from(C->L, lx_as_vector(params)->items, lx_as_vector(params)->len);
   lx_Var *vars[LX_MAX_LOCALS + 1];
   int n = 0;
   f->param_list = list;
@@ -243,7 +251,7 @@ static void sf_params(lx_Compiler *C, lx_FnInfo *f, lx_Value params, lx_SrcPos p
     vars[n++] = lx_tr_bind(C, p, lx_tr_pos(C, list));
     list = lx_cdr(list);
   }
-  if (!lx_is(list, LX_EMPTY)) {  /* rest parameter */
+  if (!lx_is(list, LX_EMPTY)) { /* rest parameter */
     vars[n++] = lx_tr_bind(C, list, pos);
     f->rest = true;
   }
@@ -258,8 +266,8 @@ static void sf_params(lx_Compiler *C, lx_FnInfo *f, lx_Value params, lx_SrcPos p
 ** more forms is the doc string. name may be nil (anonymous); self, when
 ** not NULL, is the variable a named function or named let binds to it
 ** (references to it inside become N_SELF). */
-static lx_Node *sf_lambda_ex(lx_Compiler *C, lx_Value params, lx_Value body,
-                             lx_Value name, lx_SrcPos pos, lx_Var *self) {
+static lx_Node *sf_lambda_ex(lx_Compiler *C, lx_Value params, lx_Value body, lx_Value name,
+                             lx_SrcPos pos, lx_Var *self) {
   lx_FnInfo *f = lx_tr_alloc(C, sizeof(lx_FnInfo));
   f->parent = C->fn;
   f->name = name;
@@ -286,8 +294,8 @@ static lx_Node *sf_lambda_ex(lx_Compiler *C, lx_Value params, lx_Value body,
 }
 
 /* An anonymous or named lambda with no self variable. */
-static lx_Node *sf_make_lambda(lx_Compiler *C, lx_Value params, lx_Value body,
-                          lx_Value name, lx_SrcPos pos) {
+static lx_Node *sf_make_lambda(lx_Compiler *C, lx_Value params, lx_Value body, lx_Value name,
+                               lx_SrcPos pos) {
   return sf_lambda_ex(C, params, body, name, pos, NULL);
 }
 
@@ -296,8 +304,7 @@ static lx_Node *sf_local(lx_Compiler *C, lx_Var *v, lx_SrcPos pos);
 
 /* A letrec of one function: var is set to fn, then `then` is evaluated
 ** (the named fn and the named let; the caller restores the scope). */
-static lx_Node *sf_letrec1(lx_Compiler *C, lx_Var *var, lx_Node *fn, lx_Node *then,
-                           lx_SrcPos pos) {
+static lx_Node *sf_letrec1(lx_Compiler *C, lx_Var *var, lx_Node *fn, lx_Node *then, lx_SrcPos pos) {
   lx_Node *seq = lx_tr_node(C, N_SEQ, pos, 2);
   seq->kids[0] = sf_setvar(C, var, fn, pos);
   seq->kids[1] = then;
@@ -327,7 +334,8 @@ static lx_Node *sf_lambda(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top
   lx_Value body = lx_tr_tail(form, 2);
   lx_Value name = lx_nil();
   if (lx_is(params, LX_SYMBOL) && lx_is(body, LX_PAIR) &&
-      (lx_is(lx_car(body), LX_VECTOR) || lx_is(lx_car(body), LX_PAIR) || lx_is(lx_car(body), LX_EMPTY)) &&
+      (lx_is(lx_car(body), LX_VECTOR) || lx_is(lx_car(body), LX_PAIR) ||
+       lx_is(lx_car(body), LX_EMPTY)) &&
       sf_is_sym(lx_car(form), "fn")) {
     return sf_named_fn(C, params, lx_car(body), lx_cdr(body), pos);
   }
@@ -338,11 +346,11 @@ static lx_Node *sf_lambda(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top
 
 /* A defining form taken apart (sf_define_parts). */
 typedef struct lx_DefParts {
-  lx_Value name;           /* symbol being defined */
-  lx_Value expr;           /* value expression, or */
-  lx_Value params, body;   /* a function's parameters and body */
-  bool is_fn, is_macro;    /* a function (params, body) / a macro */
-  lx_SrcPos pos;           /* the defining form's position */
+  lx_Value name;         /* symbol being defined */
+  lx_Value expr;         /* value expression, or */
+  lx_Value params, body; /* a function's parameters and body */
+  bool is_fn, is_macro;  /* a function (params, body) / a macro */
+  lx_SrcPos pos;         /* the defining form's position */
 } lx_DefParts;
 
 /* Whether form is one of the defining forms (define, def, defn,
@@ -350,7 +358,8 @@ typedef struct lx_DefParts {
 static bool sf_is_define_form(lx_Value form) {
   if (!lx_is(form, LX_PAIR) || !lx_is(lx_car(form), LX_SYMBOL)) return false;
   static const char *names[] = {"define", "def", "defn", "define-macro", "defmacro", NULL};
-  for (int i = 0; names[i]; i++) if (sf_is_sym(lx_car(form), names[i])) return true;
+  for (int i = 0; names[i]; i++)
+    if (sf_is_sym(lx_car(form), names[i])) return true;
   return false;
 }
 
@@ -359,9 +368,10 @@ static lx_DefParts sf_define_parts(lx_Compiler *C, lx_Value form) {
   lx_DefParts d = {lx_nil(), lx_nil(), lx_nil(), lx_nil(), false, false, lx_tr_pos(C, form)};
   const char *kw = lx_tr_symname(lx_car(form));
   d.is_macro = strcmp(kw, "define-macro") == 0 || strcmp(kw, "defmacro") == 0;
-  lx_Value target = lx_tr_nth(C, form, 1, "define: expected (define name value) or (define (name params...) body...)");
+  lx_Value target = lx_tr_nth(
+      C, form, 1, "define: expected (define name value) or (define (name params...) body...)");
   lx_Value rest = lx_tr_tail(form, 2);
-  if (lx_is(target, LX_PAIR)) {  /* (define (name . params) body...) */
+  if (lx_is(target, LX_PAIR)) { /* (define (name . params) body...) */
     d.name = lx_car(target);
     d.params = lx_cdr(target);
     d.body = rest;
@@ -369,18 +379,19 @@ static lx_DefParts sf_define_parts(lx_Compiler *C, lx_Value form) {
   } else if (strcmp(kw, "defn") == 0 || strcmp(kw, "defmacro") == 0) {
     d.name = target;
     if (lx_is(rest, LX_PAIR) && lx_is(lx_car(rest), LX_STRING) && lx_is(lx_cdr(rest), LX_PAIR)) {
-      lx_Value doc = lx_car(rest);  /* (defn f "doc" [x] ...) */
+      lx_Value doc = lx_car(rest); /* (defn f "doc" [x] ...) */
       rest = lx_cdr(rest);
       d.body = lx_cons(C->L, doc, lx_tr_tail(rest, 1));
     } else {
       d.body = lx_tr_tail(rest, 1);
     }
-    if (!lx_is(rest, LX_PAIR)) lx_tr_error(C, d.pos, "%s: expected (%s name [params] body...)", kw, kw);
+    if (!lx_is(rest, LX_PAIR))
+      lx_tr_error(C, d.pos, "%s: expected (%s name [params] body...)", kw, kw);
     if (lx_is(lx_car(rest), LX_PAIR) && lx_is(lx_car(lx_car(rest)), LX_VECTOR))
       lx_tr_error(C, d.pos, "%s: multi-arity functions are not supported (hint: use & rest)", kw);
     d.params = lx_car(rest);
     d.is_fn = true;
-  } else {  /* (define name value) or (def name "doc" value) */
+  } else { /* (define name value) or (def name "doc" value) */
     d.name = target;
     if (lx_is(rest, LX_PAIR) && lx_is(lx_cdr(rest), LX_PAIR) && lx_is(lx_car(rest), LX_STRING))
       rest = lx_cdr(rest);
@@ -408,7 +419,7 @@ static lx_Node *sf_define_value(lx_Compiler *C, const lx_DefParts *d, lx_Var *se
 static lx_Node *sf_define(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) {
   if (!top)
     lx_tr_error(C, pos, "%s is only allowed at the top level or at the start of a body",
-             lx_tr_symname(lx_car(form)));
+                lx_tr_symname(lx_car(form)));
   lx_DefParts d = sf_define_parts(C, form);
   lx_Box *box = lx_env_own_box(C->L, C->env, d.name);
   lx_Node *n = lx_tr_node(C, N_DEFINE, pos, 1);
@@ -464,8 +475,8 @@ static int sf_bindings(lx_Compiler *C, lx_Value b, lx_Value **names, lx_Value **
 ** its own init, so later inits see earlier variables. */
 static lx_Node *sf_make_let(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool sequential) {
   lx_Value *names, *inits;
-  int n = sf_bindings(C, lx_tr_nth(C, form, 1, "let: expected (let (bindings...) body...)"),
-                      &names, &inits, pos);
+  int n = sf_bindings(C, lx_tr_nth(C, form, 1, "let: expected (let (bindings...) body...)"), &names,
+                      &inits, pos);
   lx_Var *saved = C->scope;
   lx_Node *node = lx_tr_node(C, N_LET, pos, n + 1);
   node->vars = lx_tr_alloc(C, (size_t)(n + 1) * sizeof(lx_Var *));
@@ -494,15 +505,17 @@ static lx_Node *sf_setvar(lx_Compiler *C, lx_Var *v, lx_Node *value, lx_SrcPos p
 static lx_Node *sf_named_let(lx_Compiler *C, lx_Value form, lx_SrcPos pos) {
   lx_Value name = lx_car(lx_cdr(form));
   lx_Value *names, *inits;
-  int n = sf_bindings(C, lx_tr_nth(C, form, 2, "named let: expected (let name (bindings...) body...)"),
-                      &names, &inits, pos);
+  int n =
+      sf_bindings(C, lx_tr_nth(C, form, 2, "named let: expected (let name (bindings...) body...)"),
+                  &names, &inits, pos);
   lx_Node *call = lx_tr_node(C, N_CALL, pos, n + 1);
   for (int i = 0; i < n; i++) call->kids[i + 1] = lx_tr_expr(C, inits[i], false);
   lx_Var *saved = C->scope;
   lx_Var *loop = lx_tr_bind(C, name, pos);
   loop->letrec = true;
   lx_Value params = lx_list_from(C->L, names, (size_t)n);
-  lx_Node *fn = sf_lambda_ex(C, params, lx_tr_tail(form, 3), lx_obj(lx_as_symbol(name)->name), pos, loop);
+  lx_Node *fn =
+      sf_lambda_ex(C, params, lx_tr_tail(form, 3), lx_obj(lx_as_symbol(name)->name), pos, loop);
   call->kids[0] = sf_local(C, loop, pos);
   lx_Node *rec = sf_letrec1(C, loop, fn, call, pos);
   C->scope = saved;
@@ -537,7 +550,8 @@ static lx_Node *sf_letrec(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top
     rec->vars[i]->letrec = true;
   }
   lx_Node *seq = lx_tr_node(C, N_SEQ, pos, n + 1);
-  for (int i = 0; i < n; i++) seq->kids[i] = sf_setvar(C, rec->vars[i], lx_tr_expr(C, inits[i], false), pos);
+  for (int i = 0; i < n; i++)
+    seq->kids[i] = sf_setvar(C, rec->vars[i], lx_tr_expr(C, inits[i], false), pos);
   seq->kids[n] = sf_body(C, lx_tr_tail(form, 2), pos);
   rec->kids[0] = seq;
   C->scope = saved;
@@ -560,7 +574,8 @@ static lx_Node *sf_try(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) {
     bool is_catch = lx_is(it[i], LX_PAIR) && sf_is_sym(lx_car(it[i]), "catch");
     bool is_fin = lx_is(it[i], LX_PAIR) && sf_is_sym(lx_car(it[i]), "finally");
     if (!is_catch && !is_fin) {
-      if (body_end < n) lx_tr_error(C, lx_tr_pos(C, it[i]), "try: body forms must come before catch/finally");
+      if (body_end < n)
+        lx_tr_error(C, lx_tr_pos(C, it[i]), "try: body forms must come before catch/finally");
       continue;
     }
     if (body_end == n) body_end = i;
@@ -602,10 +617,12 @@ static lx_Node *sf_dotimes(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool to
   lx_Value next = lx_tr_list(C, 2, loop, lx_tr_list(C, 3, lx_tr_sym(C, "+"), names[0], lx_int(1)));
   lx_Value body = lx_cons(C->L, lx_tr_sym(C, "begin"), lx_tr_tail(form, 2));
   lx_Value test = lx_tr_list(C, 3, lx_tr_sym(C, "<"), names[0], lim);
-  lx_Value when = lx_tr_list(C, 4, lx_tr_sym(C, "if"), test, lx_tr_list(C, 3, lx_tr_sym(C, "begin"), body, next), lx_nil());
+  lx_Value when = lx_tr_list(C, 4, lx_tr_sym(C, "if"), test,
+                             lx_tr_list(C, 3, lx_tr_sym(C, "begin"), body, next), lx_nil());
   lx_Value inner = lx_tr_list(C, 4, lx_tr_sym(C, "let"), loop,
-                           lx_tr_list(C, 1, lx_tr_list(C, 2, names[0], lx_int(0))), when);
-  lx_Value outer = lx_tr_list(C, 3, lx_tr_sym(C, "let"), lx_tr_list(C, 1, lx_tr_list(C, 2, lim, inits[0])), inner);
+                              lx_tr_list(C, 1, lx_tr_list(C, 2, names[0], lx_int(0))), when);
+  lx_Value outer = lx_tr_list(C, 3, lx_tr_sym(C, "let"),
+                              lx_tr_list(C, 1, lx_tr_list(C, 2, lim, inits[0])), inner);
   return lx_tr_expr(C, outer, false);
 }
 
@@ -645,7 +662,8 @@ static lx_Node *sf_thread_last(lx_Compiler *C, lx_Value form, lx_SrcPos pos, boo
 ** definitions cannot hijack desugared code). */
 static lx_Node *sf_builtin(lx_Compiler *C, const char *name, lx_SrcPos pos) {
   lx_Box *b = lx_env_find(C->L, C->L->base_env, lx_tr_sym(C, name));
-  if (!b || !(b->h.flags & LX_BOX_DEFINED)) lx_tr_error(C, pos, "internal: builtin %s is missing", name);
+  if (!b || !(b->h.flags & LX_BOX_DEFINED))
+    lx_tr_error(C, pos, "internal: builtin %s is missing", name);
   return lx_tr_const(C, b->value, pos);
 }
 
@@ -704,7 +722,7 @@ static lx_Node *sf_qq_list(lx_Compiler *C, lx_Value x, int depth, lx_SrcPos pos)
   }
   lx_tr_work(C, 1 + n);
   if (n > INT32_MAX / 4) lx_tr_error(C, pos, "quasiquote: template too long to compile");
-  lx_Node *last = NULL;    /* the final piece when the tail is not () */
+  lx_Node *last = NULL; /* the final piece when the tail is not () */
   if (!lx_is(tail, LX_EMPTY)) {
     last = lx_is(tail, LX_PAIR) ? sf_qq(C, tail, depth, pos) : lx_tr_const(C, tail, pos);
     if (n == 0) return last;
@@ -717,7 +735,7 @@ static lx_Node *sf_qq_list(lx_Compiler *C, lx_Value x, int depth, lx_SrcPos pos)
     lx_Value item = lx_car(x);
     lx_SrcPos ipos = lx_tr_pos(C, x);
     bool splice = sf_qq_splices(C, item, depth);
-    bool final = i == n - 1 && last && !splice;  /* consed onto the tail */
+    bool final = i == n - 1 && last && !splice; /* consed onto the tail */
     if (nrun > 0 && (splice || final || nrun == LX_QQ_RUN)) {
       pieces[npieces++] = sf_calln(C, "list", run_pos, run, nrun);
       nrun = 0;
@@ -733,7 +751,7 @@ static lx_Node *sf_qq_list(lx_Compiler *C, lx_Value x, int depth, lx_SrcPos pos)
   }
   if (nrun > 0) pieces[npieces++] = sf_calln(C, "list", run_pos, run, nrun);
   if (last) pieces[npieces++] = last;
-  if (npieces == 1) return pieces[0];  /* a lone splice is shared as before */
+  if (npieces == 1) return pieces[0]; /* a lone splice is shared as before */
   return sf_calln(C, "append", pos, pieces, npieces);
 }
 
@@ -747,8 +765,9 @@ static bool sf_qq_static(lx_Compiler *C, lx_Value x) {
   while (is_static && lx_is(x, LX_PAIR)) {
     lx_tr_work(C, 1);
     lx_Value h = lx_car(x);
-    if (lx_is(h, LX_SYMBOL) && (h.as.o == L->sym_unquote.as.o ||
-        h.as.o == L->sym_unquote_splicing.as.o || h.as.o == L->sym_quasiquote.as.o))
+    if (lx_is(h, LX_SYMBOL) &&
+        (h.as.o == L->sym_unquote.as.o || h.as.o == L->sym_unquote_splicing.as.o ||
+         h.as.o == L->sym_quasiquote.as.o))
       is_static = false;
     else if (lx_is(h, LX_PAIR) || lx_is(h, LX_VECTOR) || lx_is(h, LX_DICT))
       is_static = sf_qq_static(C, h);
@@ -783,7 +802,8 @@ static lx_Node *sf_qq(lx_Compiler *C, lx_Value x, int depth, lx_SrcPos pos) {
   } else if (sf_is_tagged(x, L->sym_unquote)) {
     lx_Value e = lx_car(lx_cdr(x));
     r = depth == 1 ? lx_tr_expr(C, e, false)
-        : sf_call2(C, "list", pos, lx_tr_const(C, L->sym_unquote, pos), sf_qq(C, e, depth - 1, pos));
+                   : sf_call2(C, "list", pos, lx_tr_const(C, L->sym_unquote, pos),
+                              sf_qq(C, e, depth - 1, pos));
   } else if (sf_is_tagged(x, L->sym_quasiquote)) {
     r = sf_call2(C, "list", pos, lx_tr_const(C, L->sym_quasiquote, pos),
                  sf_qq(C, lx_car(lx_cdr(x)), depth + 1, pos));
@@ -812,7 +832,7 @@ static lx_Node *sf_quasiquote(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool
 ** them inside): always an error. */
 static lx_Node *sf_unquote(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top) {
   lx_tr_error(C, pos, "%s outside of a quasiquote (hint: use ` before the template)",
-           lx_tr_symname(lx_car(form)));
+              lx_tr_symname(lx_car(form)));
 }
 
 /* catch and finally outside a try (sf_try takes them as its clauses). */
@@ -822,17 +842,41 @@ static lx_Node *sf_catch(lx_Compiler *C, lx_Value form, lx_SrcPos pos, bool top)
 
 /* ---- the table ------------------------------------------------------------------ */
 
-static const struct { const char *name; sf_Fn fn; } sf_specials[] = {
-  {"quote", sf_quote}, {"quasiquote", sf_quasiquote}, {"unquote", sf_unquote},
-  {"unquote-splicing", sf_unquote}, {"if", sf_if}, {"define", sf_define},
-  {"def", sf_define}, {"defn", sf_define}, {"define-macro", sf_define},
-  {"defmacro", sf_define}, {"lambda", sf_lambda}, {"fn", sf_lambda},
-  {"let", sf_let}, {"let*", sf_letstar}, {"letrec", sf_letrec},
-  {"letrec*", sf_letrec}, {"cond", sf_cond}, {"case", sf_case},
-  {"when", sf_when}, {"unless", sf_unless}, {"and", sf_and}, {"or", sf_or},
-  {"begin", sf_begin}, {"do", sf_begin}, {"set!", sf_set}, {"try", sf_try},
-  {"catch", sf_catch}, {"finally", sf_catch}, {"dotimes", sf_dotimes},
-  {"->", sf_thread_first}, {"->>", sf_thread_last},
+static const struct {
+  const char *name;
+  sf_Fn fn;
+} sf_specials[] = {
+    {"quote", sf_quote},
+    {"quasiquote", sf_quasiquote},
+    {"unquote", sf_unquote},
+    {"unquote-splicing", sf_unquote},
+    {"if", sf_if},
+    {"define", sf_define},
+    {"def", sf_define},
+    {"defn", sf_define},
+    {"define-macro", sf_define},
+    {"defmacro", sf_define},
+    {"lambda", sf_lambda},
+    {"fn", sf_lambda},
+    {"let", sf_let},
+    {"let*", sf_letstar},
+    {"letrec", sf_letrec},
+    {"letrec*", sf_letrec},
+    {"cond", sf_cond},
+    {"case", sf_case},
+    {"when", sf_when},
+    {"unless", sf_unless},
+    {"and", sf_and},
+    {"or", sf_or},
+    {"begin", sf_begin},
+    {"do", sf_begin},
+    {"set!", sf_set},
+    {"try", sf_try},
+    {"catch", sf_catch},
+    {"finally", sf_catch},
+    {"dotimes", sf_dotimes},
+    {"->", sf_thread_first},
+    {"->>", sf_thread_last},
 };
 #define SF_NSPECIALS (sizeof sf_specials / sizeof sf_specials[0])
 
@@ -875,7 +919,7 @@ static lx_Node *sf_seq(lx_Compiler *C, lx_Value forms, lx_SrcPos pos, bool top) 
 /* Collect a body's forms, expanding macros at their heads and splicing
 ** (begin ...) so that definitions produced either way are seen. */
 static void sf_flatten_body(lx_Compiler *C, lx_Value body, lx_Vector *out) {
-  lx_c_enter(C->L);  /* (begin (begin ...)) from a macro can nest deeply */
+  lx_c_enter(C->L); /* (begin (begin ...)) from a macro can nest deeply */
   for (; lx_is(body, LX_PAIR); body = lx_cdr(body)) {
     lx_tr_work(C, 1);
     lx_Value f = lx_tr_expand(C, lx_car(body));
@@ -917,7 +961,8 @@ static lx_Node *sf_body(lx_Compiler *C, lx_Value body, lx_SrcPos pos) {
   for (size_t i = 0, d = 0; i < forms->len; i++) {
     lx_Value f = forms->items[i];
     if (sf_is_define_form(f)) {
-      seq->kids[i] = sf_setvar(C, rec->vars[d], sf_define_value(C, &parts[d], rec->vars[d]), parts[d].pos);
+      seq->kids[i] =
+          sf_setvar(C, rec->vars[d], sf_define_value(C, &parts[d], rec->vars[d]), parts[d].pos);
       d++;
     } else {
       seq->kids[i] = lx_tr_expr(C, f, false);

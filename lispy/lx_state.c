@@ -64,7 +64,7 @@ lx_Env *lx_code_env(lx_State *L) {
       if (e != L->base_env) return e;
     }
     if (!m) break;
-    assert(m->env != NULL && (m->env != L->base_env || !L->base_frozen));  /* prelude only */
+    assert(m->env != NULL && (m->env != L->base_env || !L->base_frozen)); /* prelude only */
     return m->env;
   }
   assert(L->env != L->base_env);
@@ -73,10 +73,10 @@ lx_Env *lx_code_env(lx_State *L) {
 
 /* Arguments and result of lx_compile_for's protected run. */
 typedef struct lx_CompileFor {
-  lx_Env *env;             /* compile for this environment */
-  lx_Value form;           /* the form (rooted by the caller) */
-  lx_SrcPos pos;           /* where it was read */
-  lx_Value out;            /* the compiled thunk */
+  lx_Env *env;   /* compile for this environment */
+  lx_Value form; /* the form (rooted by the caller) */
+  lx_SrcPos pos; /* where it was read */
+  lx_Value out;  /* the compiled thunk */
 } lx_CompileFor;
 
 static void lx_compile_for_protected(lx_State *L, void *ud) {
@@ -97,13 +97,13 @@ lx_Value lx_compile_for(lx_State *L, lx_Env *env, lx_Value form, lx_SrcPos pos) 
   lx_CompileFor c = {env, form, pos, lx_nil()};
   lx_Value err;
   bool ok = lx_pcall(L, lx_compile_for_protected, &c, &err);
-  L->env_marks = mark.prev;  /* popped on errors too: never dangles */
+  L->env_marks = mark.prev; /* popped on errors too: never dangles */
   if (!ok) lx_throw(L, err);
   return c.out;
 }
 
-void lx_defnative(lx_State *L, const char *name, lx_NativeFn fn, int min_args,
-                  int max_args, const char *params, const char *doc) {
+void lx_defnative(lx_State *L, const char *name, lx_NativeFn fn, int min_args, int max_args,
+                  const char *params, const char *doc) {
   lx_Obj *saved = lx_protect_begin(L);
   lx_Value n = lx_native_new(L, name, fn, min_args, max_args, params, doc);
   lx_env_define(L, L->base_env, lx_csymbol(L, name), n);
@@ -125,7 +125,7 @@ uint16_t lx_file_id(lx_State *L, const char *name) {
   if (lx_dict_get(L, L->file_index, key, &id)) {
     r = (uint16_t)id.as.i;
   } else if (L->nfiles >= 65535) {
-    r = 65535;  /* table full: positions say "<many files>" */
+    r = 65535; /* table full: positions say "<many files>" */
   } else {
     if (L->nfiles == L->files_cap) {
       size_t ncap = L->files_cap ? L->files_cap * 2 : 16;
@@ -136,7 +136,7 @@ uint16_t lx_file_id(lx_State *L, const char *name) {
     char *copy = lx_mem_alloc(L, len + 1);
     memcpy(copy, name, len + 1);
     L->files[L->nfiles++] = copy;
-    r = (uint16_t)L->nfiles;  /* ids start at 1 */
+    r = (uint16_t)L->nfiles; /* ids start at 1 */
     lx_dict_set(L, L->file_index, key, lx_int(r));
   }
   lx_protect_end(L, saved);
@@ -149,9 +149,7 @@ const char *lx_file_name(lx_State *L, uint16_t id) {
   return id <= L->nfiles ? L->files[id - 1] : "<unknown>";
 }
 
-const char *lispy_file_name(lispy_State *L, lispy_SrcPos pos) {
-  return lx_file_name(L, pos.file);
-}
+const char *lispy_file_name(lispy_State *L, lispy_SrcPos pos) { return lx_file_name(L, pos.file); }
 
 /* ========================================================================
 ** Output sink
@@ -207,7 +205,7 @@ static void lx_budget_end(lx_State *L) {
     L->stack_cap = LX_STACK_INIT;
   }
   size_t hi = L->stack_hi < L->stack_cap ? L->stack_hi : L->stack_cap;
-  for (size_t i = L->sp; i < hi; i++) L->stack[i].tag = LX_NIL;  /* what marking reads */
+  for (size_t i = L->sp; i < hi; i++) L->stack[i].tag = LX_NIL; /* what marking reads */
   L->stack_hi = L->sp;
   if (L->frames_cap > 4 * LX_FRAMES_INIT && L->nframes < LX_FRAMES_INIT) {
     L->frames = lx_mem_realloc(L, L->frames, L->frames_cap * sizeof(lx_Frame),
@@ -237,10 +235,10 @@ static void lx_predeclare(lx_State *L, lx_Env *env, lx_Value form) {
 
 /* Arguments and result of lx_eval_source. */
 typedef struct lx_SourceCall {
-  lx_Env *env;             /* evaluate in it */
+  lx_Env *env;                /* evaluate in it */
   const char *src, *filename; /* the text, and the name its positions carry */
-  size_t len;              /* bytes of src */
-  lx_Value result;         /* value of the last form (nil if none) */
+  size_t len;                 /* bytes of src */
+  lx_Value result;            /* value of the last form (nil if none) */
 } lx_SourceCall;
 
 /* Read every form first (a syntax error anywhere runs nothing), keep them
@@ -261,8 +259,10 @@ static void lx_eval_source(lx_State *L, void *ud) {
   }
   if (st != LX_READ_EOF) lx_throw(L, R.error);
   if (sc->env == L->base_env && L->base_frozen)
-    lx_error(L, "%s: the base environment (builtins and prelude) is read-only "
-             "(hint: evaluate in an agent's own or the user environment)", sc->filename);
+    lx_error(L,
+             "%s: the base environment (builtins and prelude) is read-only "
+             "(hint: evaluate in an agent's own or the user environment)",
+             sc->filename);
   for (size_t i = 0; i < forms->len; i++) lx_predeclare(L, sc->env, forms->items[i]);
   size_t slot = L->sp;
   lx_vm_reserve(L, slot + 3);
@@ -277,7 +277,7 @@ static void lx_eval_source(lx_State *L, void *ud) {
     L->stack[L->sp] = lx_nil();
     lx_Value fn = lx_compile_for(L, sc->env, forms->items[i], p);
     sc->result = lx_vm_call(L, fn, 0, NULL);
-    L->stack[slot + 2] = sc->result;  /* keep the last value rooted */
+    L->stack[slot + 2] = sc->result; /* keep the last value rooted */
     L->sp = slot + 3;
   }
   L->sp = slot;
@@ -288,8 +288,8 @@ static lx_Value lx_as_error_value(lx_State *L, lx_Value thrown) {
   if (lx_is(thrown, LX_ERROR)) return thrown;
   lx_Obj *saved = lx_protect_begin(L);
   lx_Value shown = lx_short_repr(L, thrown);
-  lx_Value e = lx_error_new(L, "runtime", lx_stringf(L, "uncaught throw: %s",
-                            lx_as_string(shown)->data), thrown);
+  lx_Value e = lx_error_new(L, "runtime",
+                            lx_stringf(L, "uncaught throw: %s", lx_as_string(shown)->data), thrown);
   lx_protect_end(L, saved);
   return e;
 }
@@ -305,7 +305,7 @@ int lx_api_run(lx_State *L, lx_ProtectedFn fn, void *ud) {
   lx_Value err;
   bool ok = lx_pcall(L, fn, ud, &err);
   if (!ok) {
-    L->last_error = err;  /* rooted while converting */
+    L->last_error = err; /* rooted while converting */
     lx_Value e = err, ignored;
     if (lx_pcall(L, lx_convert_protected, &e, &ignored)) L->last_error = e;
   }
@@ -314,8 +314,8 @@ int lx_api_run(lx_State *L, lx_ProtectedFn fn, void *ud) {
   return ok ? LISPY_OK : LISPY_ERROR;
 }
 
-int lispy_eval_string(lispy_State *L, lispy_Env *env, const char *src,
-                      size_t len, const char *filename, lispy_Value *result) {
+int lispy_eval_string(lispy_State *L, lispy_Env *env, const char *src, size_t len,
+                      const char *filename, lispy_Value *result) {
   lx_SourceCall sc = {env ? env : L->env, src, filename ? filename : "<string>", len, lx_nil()};
   int rc = lx_api_run(L, lx_eval_source, &sc);
   if (result) *result = rc == LISPY_OK ? sc.result : lx_nil();
@@ -327,8 +327,7 @@ int lispy_eval_string(lispy_State *L, lispy_Env *env, const char *src,
 ** lispy_eval_string does, path naming the positions. An unopenable file
 ** sets an "io" error in lispy_last_error; running out of memory while
 ** reading returns LISPY_ERROR without setting one. */
-int lispy_eval_file(lispy_State *L, lispy_Env *env, const char *path,
-                    lispy_Value *result) {
+int lispy_eval_file(lispy_State *L, lispy_Env *env, const char *path, lispy_Value *result) {
   FILE *f = fopen(path, "rb");
   if (!f) {
     lx_Obj *saved = lx_protect_begin(L);
@@ -343,7 +342,11 @@ int lispy_eval_file(lispy_State *L, lispy_Env *env, const char *path,
     len += n;
     if (len == cap) {
       char *nb = realloc(buf, cap * 2);
-      if (!nb) { free(buf); buf = NULL; break; }
+      if (!nb) {
+        free(buf);
+        buf = NULL;
+        break;
+      }
       buf = nb;
       cap *= 2;
     }
@@ -357,15 +360,15 @@ int lispy_eval_file(lispy_State *L, lispy_Env *env, const char *path,
 
 /* Arguments and results of a host call (lispy_call_json*). */
 typedef struct lx_CallCall {
-  lx_Value fn;             /* the function called */
-  int argc;                /* values in argv */
+  lx_Value fn; /* the function called */
+  int argc;    /* values in argv */
   const lx_Value *argv;
-  int njson;               /* trees in json, converted after argv */
+  int njson; /* trees in json, converted after argv */
   const cJSON *const *json;
-  lispy_Text *text;        /* where to write the result as JSON, or NULL */
-  bool converted;          /* the JSON arguments are on the stack */
-  bool returned;           /* fn returned: a failure now is the writing's */
-  lx_Value result;         /* fn's value (unrooted once the call is over) */
+  lispy_Text *text; /* where to write the result as JSON, or NULL */
+  bool converted;   /* the JSON arguments are on the stack */
+  bool returned;    /* fn returned: a failure now is the writing's */
+  lx_Value result;  /* fn's value (unrooted once the call is over) */
 } lx_CallCall;
 
 /* Push fn and its arguments, converting the JSON ones in place on the
@@ -412,8 +415,8 @@ void lispy_set_call_env(lispy_State *L, lispy_Env *env) {
   L->call_env = env == L->base_env ? NULL : env;
 }
 
-int lispy_call_json(lispy_State *L, lispy_Value fn, int argc, const lispy_Value *argv,
-                    int njson, const cJSON *const *json, lispy_Value *result) {
+int lispy_call_json(lispy_State *L, lispy_Value fn, int argc, const lispy_Value *argv, int njson,
+                    const cJSON *const *json, lispy_Value *result) {
   assert(argc >= 0 && njson >= 0);
   lx_CallCall cc = {fn, argc, argv, njson, json, NULL, false, false, lx_nil()};
   int rc = lx_call_run(L, &cc);
@@ -433,10 +436,10 @@ int lispy_call_json_text(lispy_State *L, lispy_Value fn, int argc, const lispy_V
   lx_CallCall cc = {fn, argc, argv, njson, json, out, false, false, lx_nil()};
   int rc = lx_call_run(L, &cc);
   if (rc == LISPY_OK) return rc;
-  if (out->data != NULL) out->data[out->len] = '\0';  /* drop a partial value */
+  if (out->data != NULL) out->data[out->len] = '\0'; /* drop a partial value */
   if (!cc.converted) return LISPY_BADJSON;
   bool limit = strcmp(lispy_error_kind(L->last_error), "limit") == 0;
-  return cc.returned && !limit ? LISPY_NOTJSON : rc;  /* too big is a limit */
+  return cc.returned && !limit ? LISPY_NOTJSON : rc; /* too big is a limit */
 }
 
 /* Not an API evaluation: no budget, and *out is not rooted (the caller
@@ -445,19 +448,24 @@ int lispy_call_json_text(lispy_State *L, lispy_Value fn, int argc, const lispy_V
 ** (columns in code points) up to *pos, so positions are those of the
 ** whole text. On LISPY_ERROR and LISPY_INCOMPLETE lispy_last_error holds
 ** the syntax error. */
-int lispy_read(lispy_State *L, const char *src, size_t len, size_t *pos,
-               const char *filename, lispy_Value *out) {
+int lispy_read(lispy_State *L, const char *src, size_t len, size_t *pos, const char *filename,
+               lispy_Value *out) {
   lx_Reader R;
   lx_reader_init(&R, L, src, len, filename ? filename : "<input>");
-  for (size_t i = R.pos; i < *pos && i < len; i++) {  /* line/col of *pos */
-    if (src[i] == '\n') { R.line++; R.col = 1; }
-    else if (((unsigned char)src[i] & 0xC0) != 0x80) R.col++;
+  for (size_t i = R.pos; i < *pos && i < len; i++) { /* line/col of *pos */
+    if (src[i] == '\n') {
+      R.line++;
+      R.col = 1;
+    } else if (((unsigned char)src[i] & 0xC0) != 0x80) R.col++;
   }
   if (*pos > R.pos) R.pos = *pos;
   lx_ReadStatus st = lx_reader_next(&R, out);
   *pos = R.pos;
   if (st == LX_READ_OK) return LISPY_OK;
-  if (st == LX_READ_EOF) { *pos = len; return LISPY_EOF; }
+  if (st == LX_READ_EOF) {
+    *pos = len;
+    return LISPY_EOF;
+  }
   L->last_error = R.error;
   return st == LX_READ_INCOMPLETE ? LISPY_INCOMPLETE : LISPY_ERROR;
 }
@@ -478,8 +486,7 @@ static void lx_intern_common(lx_State *L) {
 /* Everything in the base environment becomes read-only for LisPy code. */
 static void lx_freeze_base(lx_State *L) {
   lx_Value k, v;
-  for (size_t it = 0; lx_dict_next(L->base_env->table, &it, &k, &v);)
-    v.as.o->flags |= LX_BOX_CONST;
+  for (size_t it = 0; lx_dict_next(L->base_env->table, &it, &k, &v);) v.as.o->flags |= LX_BOX_CONST;
 }
 
 /* Build the state under lx_pcall: the roots, the base and user
@@ -504,7 +511,7 @@ static void lx_open_protected(lx_State *L, void *ud) {
   lx_lib_json_open(L);
   lx_lib_regex_open(L);
   lx_lib_eval_open(L);
-  lx_freeze_base(L);  /* builtins first, so the prelude inlines them */
+  lx_freeze_base(L); /* builtins first, so the prelude inlines them */
   lx_SourceCall sc = {L->base_env, lx_prelude_source, "<prelude>", lx_prelude_len, lx_nil()};
   lx_eval_source(L, &sc);
   lx_freeze_base(L);
@@ -512,7 +519,8 @@ static void lx_open_protected(lx_State *L, void *ud) {
 }
 
 lispy_Limits lispy_default_limits(void) {
-  lispy_Limits l = {LX_DEFAULT_FUEL, LX_DEFAULT_MEMORY, LX_DEFAULT_DEPTH, LX_DEFAULT_TIMEOUT_MS / 1000.0};
+  lispy_Limits l = {LX_DEFAULT_FUEL, LX_DEFAULT_MEMORY, LX_DEFAULT_DEPTH,
+                    LX_DEFAULT_TIMEOUT_MS / 1000.0};
   return l;
 }
 
@@ -591,8 +599,10 @@ void lispy_set_output(lispy_State *L, lispy_OutputFn fn, void *ud) {
 void lx_check_mutable(lx_State *L, const char *fn, lx_Obj *o) {
   if (!(o->flags & LX_FROZEN)) return;
   const char *what = o->type == LX_DICT ? "dict" : "vector";
-  lx_error(L, "%s: the %s is read-only (host data such as the context's fields; "
-           "hint: change a copy, e.g. (dict-set d key value))", fn, what);
+  lx_error(L,
+           "%s: the %s is read-only (host data such as the context's fields; "
+           "hint: change a copy, e.g. (dict-set d key value))",
+           fn, what);
 }
 
 /* Freeze the dicts and vectors of v, depth levels deep at most (the data
@@ -605,7 +615,8 @@ static void lx_freeze(lx_Value v, int depth) {
     for (size_t it = 0; lx_dict_next(lx_as_dict(v), &it, &k, &x);) lx_freeze(x, depth + 1);
   } else if (lx_is(v, LX_VECTOR)) {
     v.as.o->flags |= LX_FROZEN;
-    for (size_t i = 0; i < lx_as_vector(v)->len; i++) lx_freeze(lx_as_vector(v)->items[i], depth + 1);
+    for (size_t i = 0; i < lx_as_vector(v)->len; i++)
+      lx_freeze(lx_as_vector(v)->items[i], depth + 1);
   } else if (lx_is(v, LX_PAIR)) {
     for (; lx_is(v, LX_PAIR); v = lx_cdr(v)) lx_freeze(lx_car(v), depth + 1);
   }
@@ -729,7 +740,9 @@ lispy_Value lispy_env_names(lispy_State *L, lispy_Env *env) {
 lispy_Value lispy_last_error(lispy_State *L) { return L->last_error; }
 
 /* lispy_error_text's protected run: the error in, its text out. */
-typedef struct lx_Render { lx_Value in, out; } lx_Render;
+typedef struct lx_Render {
+  lx_Value in, out;
+} lx_Render;
 
 static void lx_render_protected(lx_State *L, void *ud) {
   lx_Render *r = ud;
@@ -785,7 +798,9 @@ lispy_Value lispy_bool(bool b) { return lx_bool(b); }
 lispy_Value lispy_int(int64_t i) { return lx_int(i); }
 lispy_Value lispy_float(double f) { return lx_float(f); }
 lispy_Value lispy_string(lispy_State *L, const char *s, size_t len) { return lx_string(L, s, len); }
-lispy_Value lispy_keyword(lispy_State *L, const char *name) { return lx_keyword(L, name, strlen(name)); }
+lispy_Value lispy_keyword(lispy_State *L, const char *name) {
+  return lx_keyword(L, name, strlen(name));
+}
 lispy_Value lispy_dict(lispy_State *L) { return lx_obj(lx_dict_new(L, 0)); }
 lispy_Type lispy_type(lispy_Value v) { return (lispy_Type)v.tag; }
 const char *lispy_type_name(lispy_Value v) { return lx_type_name(v); }
@@ -820,7 +835,10 @@ const char *lispy_to_cstring(lispy_Value v, size_t *len) {
 }
 
 /* lispy_repr's protected run: value in, string out, strings quoted or not. */
-typedef struct lx_ReprCall { lx_Value in, out; bool readable; } lx_ReprCall;
+typedef struct lx_ReprCall {
+  lx_Value in, out;
+  bool readable;
+} lx_ReprCall;
 
 static void lx_repr_protected(lx_State *L, void *ud) {
   lx_ReprCall *r = ud;
@@ -828,7 +846,10 @@ static void lx_repr_protected(lx_State *L, void *ud) {
 }
 
 /* lispy_pprint's protected run: value in, string out, lines to fit width. */
-typedef struct lx_PprintCall { lx_Value in, out; int width; } lx_PprintCall;
+typedef struct lx_PprintCall {
+  lx_Value in, out;
+  int width;
+} lx_PprintCall;
 
 static void lx_pprint_protected(lx_State *L, void *ud) {
   lx_PprintCall *p = ud;
@@ -847,14 +868,14 @@ static char *lx_print_for_host(lx_State *L, lx_ProtectedFn fn, void *ud, lx_Valu
   lx_Value last = L->last_error;
   lx_pin(L, last);
   char *text;
-  lx_Obj *saved = lx_protect_begin(L);  /* the printers' buffers: roots */
+  lx_Obj *saved = lx_protect_begin(L); /* the printers' buffers: roots */
   int rc = lx_api_run(L, fn, ud);
   lx_protect_end(L, saved);
   if (rc == LISPY_OK) {
     text = strdup(lx_as_string(*out)->data);
   } else {
     const char *why = lispy_error_message(L->last_error);
-    if (why && strstr(why, "depth limit")) why = "nested too deeply";  /* the usual case */
+    if (why && strstr(why, "depth limit")) why = "nested too deeply"; /* the usual case */
     size_t n = strlen(why ? why : "") + 20;
     text = malloc(n);
     if (text) snprintf(text, n, "#<unprintable: %s>", why ? why : "error");
@@ -894,7 +915,7 @@ int lispy_ref(lispy_State *L, lispy_Value v) {
     L->refs[i] = v;
     return (int)i;
   }
-  if (L->nrefs == L->refs_cap) {  /* grow without collecting: v is unrooted */
+  if (L->nrefs == L->refs_cap) { /* grow without collecting: v is unrooted */
     size_t ncap = L->refs_cap ? L->refs_cap * 2 : 16;
     bool inhibit = L->gc_inhibit;
     L->gc_inhibit = true;
@@ -947,9 +968,7 @@ const char *lispy_params(lispy_State *L, lispy_Value fn, char *buf, size_t len) 
   return buf;
 }
 
-lispy_Value lispy_native_data(lispy_State *L) {
-  return L->native ? L->native->data : lx_nil();
-}
+lispy_Value lispy_native_data(lispy_State *L) { return L->native ? L->native->data : lx_nil(); }
 
 void lispy_host_set_fields(lispy_State *L, lispy_Value host, lispy_Value dict) {
   (void)L;
@@ -959,9 +978,9 @@ void lispy_host_set_fields(lispy_State *L, lispy_Value host, lispy_Value dict) {
 /* Define fn in env, or in the base when env is NULL; a builtin defined in
 ** the base is constant (LX_BOX_CONST) like every builtin there. data is
 ** pinned while the native object is made. */
-void lispy_register_data(lispy_State *L, lispy_Env *env, const char *name,
-                         lispy_NativeFn fn, int min_args, int max_args,
-                         const char *params, const char *doc, lispy_Value data) {
+void lispy_register_data(lispy_State *L, lispy_Env *env, const char *name, lispy_NativeFn fn,
+                         int min_args, int max_args, const char *params, const char *doc,
+                         lispy_Value data) {
   lx_pin(L, data);
   lx_Obj *saved = lx_protect_begin(L);
   lx_Value n = lx_native_new(L, name, fn, min_args, max_args, params, doc);

@@ -17,24 +17,24 @@
 ** ======================================================================== */
 
 typedef struct lx_Frame {
-  lx_Closure *fn;          /* the running closure */
-  const lx_Instr *pc;      /* next instruction (saved on call) */
-  size_t base;             /* stack index of argument 0 */
+  lx_Closure *fn;     /* the running closure */
+  const lx_Instr *pc; /* next instruction (saved on call) */
+  size_t base;        /* stack index of argument 0 */
 } lx_Frame;
 
 /* A `try` in progress: where to resume and what to unwind to. */
 typedef struct lx_Handler {
-  size_t frame;            /* index of the frame that installed it */
-  size_t sp;               /* stack height to restore */
-  const lx_Instr *target;  /* catch code */
+  size_t frame;           /* index of the frame that installed it */
+  size_t sp;              /* stack height to restore */
+  const lx_Instr *target; /* catch code */
 } lx_Handler;
 
 /* One protected C region (see lx_protect). */
 typedef struct lx_Jump {
   jmp_buf buf;
   struct lx_Jump *prev;
-  lx_Obj *protect_mark;    /* saved L->protect_mark */
-  int c_depth;             /* saved C recursion depth */
+  lx_Obj *protect_mark; /* saved L->protect_mark */
+  int c_depth;          /* saved C recursion depth */
 } lx_Jump;
 
 /* A region of the VM's frames run on behalf of one environment: a form
@@ -51,14 +51,14 @@ typedef struct lx_EnvMark {
 
 /* Limits in force for the current evaluation. */
 typedef struct lx_Budget {
-  int64_t fuel;            /* steps left; <0 means exhausted */
-  size_t mem_limit;        /* bytes allowed above mem_base */
-  size_t mem_base;         /* heap in use when the evaluation began */
-  size_t depth;            /* frames allowed */
-  double deadline;         /* monotonic seconds; 0 = none */
-  int64_t clock_poll;      /* units of work left before the next clock read */
-  int64_t ticks;           /* parts of a fuel step left before lx_work charges one */
-  int64_t paid;            /* parts left before lx_paid counts a step of polling */
+  int64_t fuel;       /* steps left; <0 means exhausted */
+  size_t mem_limit;   /* bytes allowed above mem_base */
+  size_t mem_base;    /* heap in use when the evaluation began */
+  size_t depth;       /* frames allowed */
+  double deadline;    /* monotonic seconds; 0 = none */
+  int64_t clock_poll; /* units of work left before the next clock read */
+  int64_t ticks;      /* parts of a fuel step left before lx_work charges one */
+  int64_t paid;       /* parts left before lx_paid counts a step of polling */
 } lx_Budget;
 
 /* ========================================================================
@@ -67,53 +67,53 @@ typedef struct lx_Budget {
 
 struct lispy_State {
   /* ---- memory and collector ---- */
-  size_t mem_used;         /* bytes currently allocated through lx_mem_* */
-  size_t mem_peak;         /* high-water mark */
-  uint64_t mem_allocated;  /* bytes ever allocated (grown, for realloc) */
-  size_t gc_threshold;     /* collect when mem_used passes this */
-  lx_Obj *objects;         /* list of every heap object, newest first */
-  lx_Obj *protect_mark;    /* objects newer than this are roots (C regions) */
+  size_t mem_used;        /* bytes currently allocated through lx_mem_* */
+  size_t mem_peak;        /* high-water mark */
+  uint64_t mem_allocated; /* bytes ever allocated (grown, for realloc) */
+  size_t gc_threshold;    /* collect when mem_used passes this */
+  lx_Obj *objects;        /* list of every heap object, newest first */
+  lx_Obj *protect_mark;   /* objects newer than this are roots (C regions) */
   bool gc_running;
-  bool gc_stress;          /* collect at every allocation (tests) */
-  bool gc_inhibit;         /* allocate without collecting (stack growth) */
-  size_t limit_gc_floor;   /* heap in use after the last limit-driven GC */
-  bool in_limit_error;     /* raising a memory error: don't recurse */
-  bool mem_release_due;    /* a memory limit was hit: the next collection
+  bool gc_stress;                    /* collect at every allocation (tests) */
+  bool gc_inhibit;                   /* allocate without collecting (stack growth) */
+  size_t limit_gc_floor;             /* heap in use after the last limit-driven GC */
+  bool in_limit_error;               /* raising a memory error: don't recurse */
+  bool mem_release_due;              /* a memory limit was hit: the next collection
                               gives free pool chunks back (lx_mem_release) */
-  size_t gc_count;         /* collections run */
+  size_t gc_count;                   /* collections run */
   void *pool_free[LX_POOL_MAX / 16]; /* free small blocks, per 16-byte class */
-  void *pool_chunks;       /* chunks the pools carve (freed at close) */
-  lx_Obj **gray;           /* mark stack */
+  void *pool_chunks;                 /* chunks the pools carve (freed at close) */
+  lx_Obj **gray;                     /* mark stack */
   size_t ngray, gray_cap;
-  lx_Env *measure_env;     /* while lx_gc_env_size runs: whose holdings */
-  size_t measure_bytes;    /* what it has counted so far */
+  lx_Env *measure_env;  /* while lx_gc_env_size runs: whose holdings */
+  size_t measure_bytes; /* what it has counted so far */
 
   /* ---- interning ---- */
-  lx_Symbol **symtab;      /* chained hash table of symbols and keywords */
+  lx_Symbol **symtab; /* chained hash table of symbols and keywords */
   size_t symtab_cap, symtab_count;
 
   /* ---- environments ---- */
-  lx_Env *base_env;        /* builtins + prelude */
-  lx_Env *env;             /* where top-level evaluation happens now */
-  lx_Env **envs;           /* every environment made by lispy_env_new */
+  lx_Env *base_env; /* builtins + prelude */
+  lx_Env *env;      /* where top-level evaluation happens now */
+  lx_Env **envs;    /* every environment made by lispy_env_new */
   size_t nenvs, envs_cap;
-  bool base_frozen;        /* start-up is over: no LisPy code may define,
+  bool base_frozen;             /* start-up is over: no LisPy code may define,
                               set or compile in base_env any more */
   struct lx_EnvMark *env_marks; /* innermost region run for an env (a
                               compilation, a host call), or NULL */
-  lx_Env *call_env;        /* the env host calls act for (lispy_set_call_env),
+  lx_Env *call_env;             /* the env host calls act for (lispy_set_call_env),
                               or NULL */
 
   /* ---- VM ---- */
   lx_Value *stack;
   size_t stack_cap;
-  size_t sp;               /* first free slot */
-  size_t stack_hi;         /* slots at or above this are nil (cleared) */
+  size_t sp;       /* first free slot */
+  size_t stack_hi; /* slots at or above this are nil (cleared) */
   lx_Frame *frames;
   size_t nframes, frames_cap;
   lx_Handler *handlers;
   size_t nhandlers, handlers_cap;
-  int nested_runs;         /* VM re-entries from C */
+  int nested_runs; /* VM re-entries from C */
 
   /* ---- errors ---- */
   lx_Jump *jump;           /* innermost protected region */
@@ -124,25 +124,25 @@ struct lispy_State {
   int c_depth;             /* current C recursion depth (guards) */
 
   /* ---- limits ---- */
-  lispy_Limits limits;     /* host defaults for each evaluation */
+  lispy_Limits limits; /* host defaults for each evaluation */
   lx_Budget budget;
   volatile sig_atomic_t interrupt; /* set from signal handlers */
 
   /* ---- host ---- */
-  char **files;            /* file-name table for lx_SrcPos.file */
+  char **files; /* file-name table for lx_SrcPos.file */
   size_t nfiles, files_cap;
-  lx_Dict *file_index;     /* file name -> id */
-  lx_Vector *permanent;    /* values never collected (special-form symbols) */
-  int api_depth;           /* nesting of public API evaluations */
-  lispy_OutputFn output;   /* display/print sink */
+  lx_Dict *file_index;   /* file name -> id */
+  lx_Vector *permanent;  /* values never collected (special-form symbols) */
+  int api_depth;         /* nesting of public API evaluations */
+  lispy_OutputFn output; /* display/print sink */
   void *output_ud;
-  size_t output_bytes;     /* written in this evaluation */
-  lx_Value *refs;          /* host-held references (lispy_ref) */
+  size_t output_bytes; /* written in this evaluation */
+  lx_Value *refs;      /* host-held references (lispy_ref) */
   size_t nrefs, refs_cap;
-  int64_t ref_free;        /* first free slot in refs (chained), -1 if none */
-  uint64_t seed;           /* every new env's random generator starts
+  int64_t ref_free;           /* first free slot in refs (chained), -1 if none */
+  uint64_t seed;              /* every new env's random generator starts
                               from it (lispy_seed) */
-  size_t json_cap;         /* largest JSON leaving the state (lispy_set_json_cap) */
+  size_t json_cap;            /* largest JSON leaving the state (lispy_set_json_cap) */
   lx_Value pins[LX_MAX_PINS]; /* API arguments pinned while the API allocates */
   int npins;
 
@@ -155,26 +155,26 @@ struct lispy_State {
 ** Memory (lx_gc.c)
 ** ======================================================================== */
 
-void  *lx_mem_alloc(lx_State *L, size_t size);
-void  *lx_mem_realloc(lx_State *L, void *p, size_t old_size, size_t new_size);
-void   lx_mem_free(lx_State *L, void *p, size_t size);
+void *lx_mem_alloc(lx_State *L, size_t size);
+void *lx_mem_realloc(lx_State *L, void *p, size_t old_size, size_t new_size);
+void lx_mem_free(lx_State *L, void *p, size_t size);
 lx_Obj *lx_obj_new(lx_State *L, lx_Type type, size_t size);
 
-void   lx_gc_collect(lx_State *L);
+void lx_gc_collect(lx_State *L);
 /* After a failed outermost evaluation: collect and give memory back to
 ** the OS if it hit the memory limit. */
-void   lx_gc_after_error(lx_State *L);
+void lx_gc_after_error(lx_State *L);
 /* Bytes reachable from env's own definitions (see lispy_env_size). */
 size_t lx_gc_env_size(lx_State *L, lx_Env *env);
-void   lx_gc_free_all(lx_State *L);
-void   lx_mem_shutdown(lx_State *L);
+void lx_gc_free_all(lx_State *L);
+void lx_mem_shutdown(lx_State *L);
 
 /* Protected C regions. While C code (builtins, reader, compiler, JSON) runs,
 ** every object it allocates is a GC root until the region ends, so C code
 ** may hold fresh objects in locals without registering them.
 ** Regions nest; the outermost mark wins. The VM clears the mark when it
 ** resumes executing bytecode. */
-#define LX_PROTECT_ALL(L) ((lx_Obj *)(L))  /* mark meaning "whole list" */
+#define LX_PROTECT_ALL(L) ((lx_Obj *)(L)) /* mark meaning "whole list" */
 static inline lx_Obj *lx_protect_begin(lx_State *L) {
   lx_Obj *saved = L->protect_mark;
   if (saved == NULL) L->protect_mark = L->objects ? L->objects : LX_PROTECT_ALL(L);
@@ -193,22 +193,18 @@ static inline void lx_protect_end(lx_State *L, lx_Obj *saved) {
 /* Raise an error value: unwinds to the innermost lx_try. */
 _Noreturn void lx_throw(lx_State *L, lx_Value err);
 /* Raise a "runtime" error with a formatted message. */
-_Noreturn void lx_error(lx_State *L, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+_Noreturn void lx_error(lx_State *L, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Raise an error of a given kind ("runtime", "limit", ...). */
-_Noreturn void lx_error_kind(lx_State *L, const char *kind, lx_Value data,
-                             const char *fmt, ...)
+_Noreturn void lx_error_kind(lx_State *L, const char *kind, lx_Value data, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 /* Raise a limit error; which is "fuel", "memory", "depth", "time". */
 _Noreturn void lx_limit_error(lx_State *L, const char *which);
 /* Raise a type error: "NAME: expected WHAT, got <printed value>". */
-_Noreturn void lx_type_error(lx_State *L, const char *fn, const char *what,
-                             lx_Value got);
+_Noreturn void lx_type_error(lx_State *L, const char *fn, const char *what, lx_Value got);
 
-lx_Value lx_error_new(lx_State *L, const char *kind, lx_Value message,
-                      lx_Value data);
+lx_Value lx_error_new(lx_State *L, const char *kind, lx_Value message, lx_Value data);
 /* Fill in trace and position of an error from the current VM frames. */
-void     lx_error_attach_trace(lx_State *L, lx_Error *e);
+void lx_error_attach_trace(lx_State *L, lx_Error *e);
 /* Render "file:line:col: error: message\n  trace..." into a string. */
 lx_Value lx_error_format(lx_State *L, lx_Value err);
 
@@ -278,7 +274,7 @@ static inline void lx_work(lx_State *L, int64_t parts) {
 ** and the interrupt are still polled during the loop. */
 static inline void lx_paid(lx_State *L, int64_t parts) {
   lx_Budget *b = &L->budget;
-  b->paid -= parts;  /* its own counter: lx_work's steps must all be charged */
+  b->paid -= parts; /* its own counter: lx_work's steps must all be charged */
   if (b->paid <= 0) {
     int64_t steps = 1 + (-b->paid) / LX_FUEL_BYTES;
     b->paid += steps * LX_FUEL_BYTES;
@@ -288,15 +284,11 @@ static inline void lx_paid(lx_State *L, int64_t parts) {
 }
 
 /* One item of prepaid work (see lx_paid). */
-static inline void lx_paid_item(lx_State *L) {
-  lx_paid(L, LX_FUEL_BYTES / LX_FUEL_ITEMS);
-}
+static inline void lx_paid_item(lx_State *L) { lx_paid(L, LX_FUEL_BYTES / LX_FUEL_ITEMS); }
 
 /* One item of work in a long C loop or recursion (a node compared, hashed,
 ** copied, an element sorted, ...): every LX_FUEL_ITEMS items charge a step. */
-static inline void lx_tick(lx_State *L) {
-  lx_work(L, LX_FUEL_BYTES / LX_FUEL_ITEMS);
-}
+static inline void lx_tick(lx_State *L) { lx_work(L, LX_FUEL_BYTES / LX_FUEL_ITEMS); }
 
 /* lx_string_hash charging fuel in chunks for a long string (lx_object.c);
 ** L may be NULL (then nothing is charged). */
@@ -317,12 +309,12 @@ const char *lx_file_name(lx_State *L, uint16_t id);
 
 /* Look up / create the global box for sym, as the compiler resolves it:
 ** the env's own table, then its parents; created undefined in env if new. */
-lx_Box  *lx_env_resolve(lx_State *L, lx_Env *env, lx_Value sym);
-lx_Box  *lx_env_find(lx_State *L, lx_Env *env, lx_Value sym); /* or NULL */
+lx_Box *lx_env_resolve(lx_State *L, lx_Env *env, lx_Value sym);
+lx_Box *lx_env_find(lx_State *L, lx_Env *env, lx_Value sym); /* or NULL */
 /* The box for sym in env itself (never a parent's), created if missing:
 ** what `define` assigns. */
-lx_Box  *lx_env_own_box(lx_State *L, lx_Env *env, lx_Value sym);
-void     lx_env_define(lx_State *L, lx_Env *env, lx_Value sym, lx_Value v);
+lx_Box *lx_env_own_box(lx_State *L, lx_Env *env, lx_Value sym);
+void lx_env_define(lx_State *L, lx_Env *env, lx_Value sym, lx_Value v);
 
 /* The environment of the LisPy code on whose behalf a builtin runs: the
 ** innermost frame not running base (prelude) code, searched region by
@@ -332,25 +324,25 @@ void     lx_env_define(lx_State *L, lx_Env *env, lx_Value sym, lx_Value v);
 ** gensym and random reached through prelude functions (map, apply,
 ** compose ...) act for the code that wrote the call, or the agent whose
 ** call it is, never for code further down the stack. */
-lx_Env  *lx_code_env(lx_State *L);
+lx_Env *lx_code_env(lx_State *L);
 /* Raise "FN: the dict/vector is read-only" when o is frozen (LX_FROZEN):
 ** the mutating builtins call it before they change anything. */
-void     lx_check_mutable(lx_State *L, const char *fn, lx_Obj *o);
+void lx_check_mutable(lx_State *L, const char *fn, lx_Obj *o);
 
 /* Seed a xoshiro256** state (splitmix64 expands the seed). */
-void     lx_rng_seed(uint64_t rng[4], uint64_t seed);
+void lx_rng_seed(uint64_t rng[4], uint64_t seed);
 
 /* Compile form for env (lx_compile), recording env as the compile env
 ** while macros expand; refuses the frozen base environment. */
 lx_Value lx_compile_for(lx_State *L, lx_Env *env, lx_Value form, lx_SrcPos pos);
 
 /* Seconds on the clock time limits are measured with (LX_DEADLINE_CLOCK). */
-double   lx_deadline_clock(void);
+double lx_deadline_clock(void);
 /* Poll interrupt and deadline now; raises on either (for long builtins
 ** whose work is not counted in fuel units, such as a PCRE2 callout). */
-void     lx_vm_poll(lx_State *L);
+void lx_vm_poll(lx_State *L);
 /* Grow the value stack to at least need slots (never collects). */
-void     lx_vm_reserve(lx_State *L, size_t need);
+void lx_vm_reserve(lx_State *L, size_t need);
 /* Call fn with args from C (re-enters the VM; errors propagate by throw). */
 lx_Value lx_vm_call(lx_State *L, lx_Value fn, int argc, const lx_Value *argv);
 /* Call the function at stack[fnslot] with the argc values above it (sp
@@ -363,23 +355,22 @@ lx_Value lx_tailcall(lx_State *L, lx_Value fn, lx_Value args);
 #define LX_TAILCALL_TAG LX_NTYPES
 
 /* Output sink (bounded). */
-void     lx_output(lx_State *L, const char *s, size_t len);
+void lx_output(lx_State *L, const char *s, size_t len);
 
 /* Registration of builtins into the base environment. */
-void     lx_defnative(lx_State *L, const char *name, lx_NativeFn fn,
-                      int min_args, int max_args, const char *params,
-                      const char *doc);
+void lx_defnative(lx_State *L, const char *name, lx_NativeFn fn, int min_args, int max_args,
+                  const char *params, const char *doc);
 
 /* Compiler set-up: pins the special-form symbols (lx_specials.c). */
 void lx_compiler_init(lx_State *L);
 
 /* Library openers (one per lx_lib_*.c file). */
-void lx_lib_core_open(lx_State *L);    /* type preds, numbers, equality, errors */
-void lx_lib_list_open(lx_State *L);    /* lists and vectors */
-void lx_lib_string_open(lx_State *L);  /* strings, Unicode, format */
-void lx_lib_dict_open(lx_State *L);    /* dicts */
-void lx_lib_json_open(lx_State *L);    /* json-parse, json-encode */
-void lx_lib_regex_open(lx_State *L);   /* PCRE2 */
-void lx_lib_eval_open(lx_State *L);    /* eval, read, macroexpand, doc, gensym */
+void lx_lib_core_open(lx_State *L);   /* type preds, numbers, equality, errors */
+void lx_lib_list_open(lx_State *L);   /* lists and vectors */
+void lx_lib_string_open(lx_State *L); /* strings, Unicode, format */
+void lx_lib_dict_open(lx_State *L);   /* dicts */
+void lx_lib_json_open(lx_State *L);   /* json-parse, json-encode */
+void lx_lib_regex_open(lx_State *L);  /* PCRE2 */
+void lx_lib_eval_open(lx_State *L);   /* eval, read, macroexpand, doc, gensym */
 
 #endif

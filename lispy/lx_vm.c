@@ -32,8 +32,7 @@ void lx_vm_reserve(lx_State *L, size_t need) {
   /* No collection here: callers may hold values not yet on the stack. */
   bool inhibit = L->gc_inhibit;
   L->gc_inhibit = true;
-  L->stack = lx_mem_realloc(L, L->stack, L->stack_cap * sizeof(lx_Value),
-                            ncap * sizeof(lx_Value));
+  L->stack = lx_mem_realloc(L, L->stack, L->stack_cap * sizeof(lx_Value), ncap * sizeof(lx_Value));
   L->gc_inhibit = inhibit;
   for (size_t i = L->stack_cap; i < ncap; i++) L->stack[i] = lx_nil();
   L->stack_cap = ncap;
@@ -47,8 +46,8 @@ static lx_Frame *lx_vm_push_frame(lx_State *L) {
   if (L->nframes >= L->budget.depth) lx_limit_error(L, "depth");
   if (L->nframes == L->frames_cap) {
     size_t ncap = L->frames_cap * 2;
-    L->frames = lx_mem_realloc(L, L->frames, L->frames_cap * sizeof(lx_Frame),
-                               ncap * sizeof(lx_Frame));
+    L->frames =
+        lx_mem_realloc(L, L->frames, L->frames_cap * sizeof(lx_Frame), ncap * sizeof(lx_Frame));
     L->frames_cap = ncap;
   }
   return &L->frames[L->nframes++];
@@ -84,8 +83,8 @@ static const char *lx_fn_name(const lx_Proto *p) {
 
 /* Raise "NAME: expected [at least] N argument(s), got ARGC". */
 static _Noreturn void lx_arity_error(lx_State *L, const lx_Proto *p, int argc) {
-  lx_error(L, "%s: expected %s%d argument%s, got %d", lx_fn_name(p),
-           p->has_rest ? "at least " : "", p->nparams, p->nparams == 1 ? "" : "s", argc);
+  lx_error(L, "%s: expected %s%d argument%s, got %d", lx_fn_name(p), p->has_rest ? "at least " : "",
+           p->nparams, p->nparams == 1 ? "" : "s", argc);
 }
 
 /* Enter the closure at stack[fnslot] with argc arguments above it: check
@@ -123,12 +122,12 @@ static lx_Value lx_vm_native(lx_State *L, size_t fnslot, int argc) {
       lx_error(L, "%s: expected %d argument%s, got %d", n->name, n->min_args,
                n->min_args == 1 ? "" : "s", argc);
     if (argc < n->min_args)
-      lx_error(L, "%s: expected at least %d argument%s, got %d", n->name,
-               n->min_args, n->min_args == 1 ? "" : "s", argc);
-    lx_error(L, "%s: expected at most %d argument%s, got %d", n->name,
-             n->max_args, n->max_args == 1 ? "" : "s", argc);
+      lx_error(L, "%s: expected at least %d argument%s, got %d", n->name, n->min_args,
+               n->min_args == 1 ? "" : "s", argc);
+    lx_error(L, "%s: expected at most %d argument%s, got %d", n->name, n->max_args,
+             n->max_args == 1 ? "" : "s", argc);
   }
-  lx_charge(L, lx_items_cost((size_t)argc));  /* variadic builtins walk argv */
+  lx_charge(L, lx_items_cost((size_t)argc)); /* variadic builtins walk argv */
   L->sp = fnslot + 1 + (size_t)argc;
   lx_Obj *saved = lx_protect_begin(L);
   L->native = n;
@@ -156,10 +155,11 @@ static int lx_vm_spread(lx_State *L, size_t fnslot) {
   int64_t n = lx_list_length(args);
   if (n < 0) lx_type_error(L, "apply", "a proper list of arguments", args);
   if (n > LX_MAX_APPLY_ARGS) lx_error(L, "apply: too many arguments (%lld)", (long long)n);
-  lx_charge(L, lx_items_cost((size_t)n));  /* the spread (and a rest list) */
+  lx_charge(L, lx_items_cost((size_t)n)); /* the spread (and a rest list) */
   lx_vm_reserve(L, fnslot + (size_t)n + 8);
   L->stack[fnslot] = fn;
-  for (int64_t i = 0; i < n; i++, args = lx_cdr(args)) L->stack[fnslot + 1 + (size_t)i] = lx_car(args);
+  for (int64_t i = 0; i < n; i++, args = lx_cdr(args))
+    L->stack[fnslot + 1 + (size_t)i] = lx_car(args);
   L->tc_fn = L->tc_args = lx_nil();
   return (int)n;
 }
@@ -191,8 +191,10 @@ static void lx_vm_setglobal(lx_State *L, lx_Box *b, lx_Value v) {
 ** so reaching one here means code is defining in the base; refuse. */
 static void lx_vm_defglobal(lx_State *L, lx_Box *b, lx_Value v, uint16_t macro) {
   if (b->h.flags & LX_BOX_CONST)
-    lx_error(L, "define: cannot redefine builtin %s (hint: the base environment is read-only; "
-             "define it in your own file)", b->name->name->data);
+    lx_error(L,
+             "define: cannot redefine builtin %s (hint: the base environment is read-only; "
+             "define it in your own file)",
+             b->name->name->data);
   b->value = v;
   b->h.flags = (uint16_t)((b->h.flags & ~LX_BOX_MACRO) | LX_BOX_DEFINED | macro);
 }
@@ -219,8 +221,8 @@ static void lx_vm_push_handler(lx_State *L, size_t sp, const lx_Instr *target) {
 ** copy shares them. */
 static lx_Value lx_vm_closure(lx_State *L, const lx_Closure *parent, lx_Proto *p,
                               const lx_Value *base) {
-  lx_Closure *c = (lx_Closure *)lx_obj_new(L, LX_CLOSURE,
-                                           sizeof(lx_Closure) + p->nupvals * sizeof(lx_Value));
+  lx_Closure *c =
+      (lx_Closure *)lx_obj_new(L, LX_CLOSURE, sizeof(lx_Closure) + p->nupvals * sizeof(lx_Value));
   c->proto = p;
   c->nupvals = p->nupvals;
   for (uint32_t i = 0; i < p->nupvals; i++) {
@@ -260,7 +262,7 @@ bool lx_budget_pay(lx_State *L, int64_t steps) {
   if (b->clock_poll > 0) return true;
   b->clock_poll = LX_CLOCK_POLL_UNITS;
   if (b->deadline > 0 && lx_deadline_clock() > b->deadline) {
-    b->clock_poll = 0;  /* so lx_budget_check reads the clock and raises */
+    b->clock_poll = 0; /* so lx_budget_check reads the clock and raises */
     return false;
   }
   return true;
@@ -279,7 +281,7 @@ static int lx_vm_compare(lx_State *L, const char *op, lx_Value a, lx_Value b) {
   int c = lx_num_cmp(L, op, a, b);
   bool nan = (a.tag == LX_FLOAT && isnan(a.as.f)) || (b.tag == LX_FLOAT && isnan(b.as.f));
   if (!nan) return c;
-  return op[0] == '<' ? 1 : -1;  /* fails both x<0 / x<=0 and x>0 / x>=0 */
+  return op[0] == '<' ? 1 : -1; /* fails both x<0 / x<=0 and x>0 / x>=0 */
 }
 
 /* ========================================================================
@@ -299,25 +301,29 @@ static lx_Value lx_vm_loop(lx_State *L, size_t entry) {
   const lx_Value *k;
   lx_Instr i;
 
-#define LOAD()                                  \
-  do {                                          \
-    frame = &L->frames[L->nframes - 1];         \
-    cl = frame->fn;                             \
-    pc = frame->pc;                             \
-    base = L->stack + frame->base;              \
-    sp = L->stack + L->sp;                      \
-    k = cl->proto->consts;                      \
+#define LOAD()                          \
+  do {                                  \
+    frame = &L->frames[L->nframes - 1]; \
+    cl = frame->fn;                     \
+    pc = frame->pc;                     \
+    base = L->stack + frame->base;      \
+    sp = L->stack + L->sp;              \
+    k = cl->proto->consts;              \
   } while (0)
 #define SAVE() (frame->pc = pc, L->sp = (size_t)(sp - L->stack))
-#define SPI() ((size_t)(sp - L->stack))
+#define SPI()  ((size_t)(sp - L->stack))
 
 #ifdef LX_COMPUTED_GOTO
   static const void *labels[] = {
 #define LX_OP_LABEL(name) &&op_##name,
-    LX_OPCODES(LX_OP_LABEL)
+      LX_OPCODES(LX_OP_LABEL)
 #undef LX_OP_LABEL
   };
-#define DISPATCH() do { i = *pc++; goto *labels[LX_OP(i)]; } while (0)
+#define DISPATCH()          \
+  do {                      \
+    i = *pc++;              \
+    goto *labels[LX_OP(i)]; \
+  } while (0)
 #define CASE(name) op_##name:
 #else
 #define DISPATCH() goto dispatch
@@ -333,26 +339,40 @@ dispatch:
   switch (LX_OP(i)) {
 #endif
 
-  CASE(CONST) *sp++ = k[LX_ARG(i)]; DISPATCH();
-  CASE(INT) *sp++ = lx_int(LX_SARG(i)); DISPATCH();
-  CASE(NIL) *sp++ = lx_nil(); DISPATCH();
-  CASE(TRUE) *sp++ = lx_bool(true); DISPATCH();
-  CASE(FALSE) *sp++ = lx_bool(false); DISPATCH();
-  CASE(EMPTY) *sp++ = lx_empty(); DISPATCH();
-  CASE(LOCAL) *sp++ = base[LX_ARG(i)]; DISPATCH();
-  CASE(SETLOCAL) base[LX_ARG(i)] = sp[-1]; DISPATCH();
+  CASE(CONST) *sp++ = k[LX_ARG(i)];
+  DISPATCH();
+  CASE(INT) *sp++ = lx_int(LX_SARG(i));
+  DISPATCH();
+  CASE(NIL) *sp++ = lx_nil();
+  DISPATCH();
+  CASE(TRUE) *sp++ = lx_bool(true);
+  DISPATCH();
+  CASE(FALSE) *sp++ = lx_bool(false);
+  DISPATCH();
+  CASE(EMPTY) *sp++ = lx_empty();
+  DISPATCH();
+  CASE(LOCAL) *sp++ = base[LX_ARG(i)];
+  DISPATCH();
+  CASE(SETLOCAL) base[LX_ARG(i)] = sp[-1];
+  DISPATCH();
   CASE(BOX) {
     SAVE();
     lx_Box *b = lx_box_new(L, base[LX_ARG(i)], NULL);
     base[LX_ARG(i)] = lx_obj(b);
     DISPATCH();
   }
-  CASE(LOCALBOX) *sp++ = lx_as_box(base[LX_ARG(i)])->value; DISPATCH();
-  CASE(SETLOCALBOX) lx_as_box(base[LX_ARG(i)])->value = sp[-1]; DISPATCH();
-  CASE(UPVAL) *sp++ = cl->upvals[LX_ARG(i)]; DISPATCH();
-  CASE(UPVALBOX) *sp++ = lx_as_box(cl->upvals[LX_ARG(i)])->value; DISPATCH();
-  CASE(SETUPVALBOX) lx_as_box(cl->upvals[LX_ARG(i)])->value = sp[-1]; DISPATCH();
-  CASE(SELF) *sp++ = lx_obj(cl); DISPATCH();
+  CASE(LOCALBOX) *sp++ = lx_as_box(base[LX_ARG(i)])->value;
+  DISPATCH();
+  CASE(SETLOCALBOX) lx_as_box(base[LX_ARG(i)])->value = sp[-1];
+  DISPATCH();
+  CASE(UPVAL) *sp++ = cl->upvals[LX_ARG(i)];
+  DISPATCH();
+  CASE(UPVALBOX) *sp++ = lx_as_box(cl->upvals[LX_ARG(i)])->value;
+  DISPATCH();
+  CASE(SETUPVALBOX) lx_as_box(cl->upvals[LX_ARG(i)])->value = sp[-1];
+  DISPATCH();
+  CASE(SELF) *sp++ = lx_obj(cl);
+  DISPATCH();
   CASE(GLOBAL) {
     lx_Box *b = lx_as_box(k[LX_ARG(i)]);
     if (!(b->h.flags & LX_BOX_DEFINED)) {
@@ -381,14 +401,16 @@ dispatch:
     sp[-1] = lx_obj(b->name);
     DISPATCH();
   }
-  CASE(POP) sp--; DISPATCH();
+  CASE(POP) sp--;
+  DISPATCH();
   CASE(SLIDE) {
     uint32_t n = LX_ARG(i);
     sp[-1 - (int32_t)n] = sp[-1];
     sp -= n;
     DISPATCH();
   }
-  CASE(JUMP) pc += LX_SARG(i); DISPATCH();
+  CASE(JUMP) pc += LX_SARG(i);
+  DISPATCH();
   CASE(JUMPF) {
     sp--;
     if (!lx_truthy(*sp)) pc += LX_SARG(i);
@@ -445,7 +467,7 @@ dispatch:
           DISPATCH();
         }
       slow_call:
-        if (tail) {  /* reuse the frame: move callee and args down */
+        if (tail) { /* reuse the frame: move callee and args down */
           size_t dst = frame->base - 1;
           memmove(&L->stack[dst], &L->stack[fnslot], ((size_t)argc + 1) * sizeof(lx_Value));
           fnslot = dst;
@@ -462,7 +484,7 @@ dispatch:
         L->sp = fnslot + 1 + (size_t)argc;
         continue;
       }
-      frame = &L->frames[L->nframes - 1];  /* natives may move stack/frames */
+      frame = &L->frames[L->nframes - 1]; /* natives may move stack/frames */
       base = L->stack + frame->base;
       sp = L->stack + fnslot;
       *sp++ = r;
@@ -470,7 +492,7 @@ dispatch:
     }
     if (!tail) DISPATCH();
     goto do_return;
-  CASE(TAILCALL)
+    CASE(TAILCALL)
     argc = (int)LX_ARG(i);
     tail = true;
     goto do_call;
@@ -491,8 +513,10 @@ dispatch:
     lx_vm_push_handler(L, SPI(), pc + LX_SARG(i));
     DISPATCH();
   }
-  CASE(ENDTRY) L->nhandlers--; DISPATCH();
-  CASE(RETHROW) SAVE(); lx_throw(L, sp[-1]);
+  CASE(ENDTRY) L->nhandlers--;
+  DISPATCH();
+  CASE(RETHROW) SAVE();
+  lx_throw(L, sp[-1]);
   CASE(VECTOR) {
     uint32_t n = LX_ARG(i);
     SAVE();
@@ -561,15 +585,18 @@ dispatch:
     }
     DISPATCH();
   }
-#define LX_CMP_OP(NAME, OP, STR)                                        \
-  CASE(NAME) {                                                          \
-    lx_Value a = sp[-2], b = sp[-1];                                    \
-    bool r;                                                             \
-    if (a.tag == LX_INT && b.tag == LX_INT) r = a.as.i OP b.as.i;       \
-    else { SAVE(); r = lx_vm_compare(L, STR, a, b) OP 0; }              \
-    sp--;                                                               \
-    sp[-1] = lx_bool(r);                                                \
-    DISPATCH();                                                         \
+#define LX_CMP_OP(NAME, OP, STR)                                  \
+  CASE(NAME) {                                                    \
+    lx_Value a = sp[-2], b = sp[-1];                              \
+    bool r;                                                       \
+    if (a.tag == LX_INT && b.tag == LX_INT) r = a.as.i OP b.as.i; \
+    else {                                                        \
+      SAVE();                                                     \
+      r = lx_vm_compare(L, STR, a, b) OP 0;                       \
+    }                                                             \
+    sp--;                                                         \
+    sp[-1] = lx_bool(r);                                          \
+    DISPATCH();                                                   \
   }
   LX_CMP_OP(LT, <, "<")
   LX_CMP_OP(LE, <=, "<=")
@@ -580,7 +607,10 @@ dispatch:
     lx_Value a = sp[-2], b = sp[-1];
     bool r;
     if (a.tag == LX_INT && b.tag == LX_INT) r = a.as.i == b.as.i;
-    else { SAVE(); r = lx_equal(L, a, b); }
+    else {
+      SAVE();
+      r = lx_equal(L, a, b);
+    }
     sp--;
     sp[-1] = lx_bool(r);
     DISPATCH();
@@ -599,25 +629,34 @@ dispatch:
     DISPATCH();
   }
   CASE(CAR) {
-    if (sp[-1].tag != LX_PAIR) { SAVE(); lx_type_error(L, "car", "a pair", sp[-1]); }
+    if (sp[-1].tag != LX_PAIR) {
+      SAVE();
+      lx_type_error(L, "car", "a pair", sp[-1]);
+    }
     sp[-1] = lx_car(sp[-1]);
     DISPATCH();
   }
   CASE(CDR) {
-    if (sp[-1].tag != LX_PAIR) { SAVE(); lx_type_error(L, "cdr", "a pair", sp[-1]); }
+    if (sp[-1].tag != LX_PAIR) {
+      SAVE();
+      lx_type_error(L, "cdr", "a pair", sp[-1]);
+    }
     sp[-1] = lx_cdr(sp[-1]);
     DISPATCH();
   }
-  CASE(NOT) sp[-1] = lx_bool(!lx_truthy(sp[-1])); DISPATCH();
-  CASE(NULLP) sp[-1] = lx_bool(sp[-1].tag == LX_NIL || sp[-1].tag == LX_EMPTY); DISPATCH();
-  CASE(PAIRP) sp[-1] = lx_bool(sp[-1].tag == LX_PAIR); DISPATCH();
+  CASE(NOT) sp[-1] = lx_bool(!lx_truthy(sp[-1]));
+  DISPATCH();
+  CASE(NULLP) sp[-1] = lx_bool(sp[-1].tag == LX_NIL || sp[-1].tag == LX_EMPTY);
+  DISPATCH();
+  CASE(PAIRP) sp[-1] = lx_bool(sp[-1].tag == LX_PAIR);
+  DISPATCH();
 
 #ifndef LX_COMPUTED_GOTO
   default: break;
-  }
+}
 #endif
-  assert(!"bad opcode");
-  return lx_nil();
+assert(!"bad opcode");
+return lx_nil();
 #undef LOAD
 #undef SAVE
 #undef SPI

@@ -48,7 +48,7 @@ void rp_add_dirs(ag_Runtime *rt, const rp_Options *o) {
     return;
   }
   char *copy = rp_strdup(env);
-  if (!copy) exit(1);  /* going on without the folders would answer wrongly */
+  if (!copy) exit(1); /* going on without the folders would answer wrongly */
   for (char *save = NULL, *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save))
     ag_registry_add_dir(rt, d);
   free(copy);
@@ -89,7 +89,8 @@ static void rp_print_json(const cJSON *j) {
 static const char *rp_prop_type(const ag_Agent *a, const char *key) {
   const cJSON *p = cJSON_GetObjectItemCaseSensitive(a ? a->descriptor : NULL, "parameters");
   const cJSON *t = cJSON_GetObjectItemCaseSensitive(
-      cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(p, "properties"), key), "type");
+      cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(p, "properties"), key),
+      "type");
   return cJSON_IsString(t) ? t->valuestring : NULL;
 }
 
@@ -143,8 +144,7 @@ static cJSON *rp_parse_json_strict(const char *text, const char *what, char *err
     if (depth > CJSON_NESTING_LIMIT)
       snprintf(err, errlen, "%s: nested %d levels deep, and JSON arguments may nest at most %d",
                what, depth, CJSON_NESTING_LIMIT);
-    else
-      snprintf(err, errlen, "%s: not valid JSON (at byte %zu: '%s')", what, at, near);
+    else snprintf(err, errlen, "%s: not valid JSON (at byte %zu: '%s')", what, at, near);
     return NULL;
   }
   end += strspn(end, " \t\r\n");
@@ -165,7 +165,8 @@ static cJSON *rp_parse_json_strict(const char *text, const char *what, char *err
 ** the text is not JSON); otherwise the text is parsed as one whole JSON
 ** value (42, true; "42abc" stays a string). NULL with err set when the
 ** text is JSON whose numbers are out of range. */
-static cJSON *rp_kv_value(const ag_Agent *a, const char *key, const char *text, char *err, size_t errlen) {
+static cJSON *rp_kv_value(const ag_Agent *a, const char *key, const char *text, char *err,
+                          size_t errlen) {
   const char *type = rp_prop_type(a, key);
   if (type && strcmp(type, "string") == 0) return cJSON_CreateString(text);
   cJSON *j = cJSON_ParseWithOpts(text, NULL, true);
@@ -254,7 +255,7 @@ int rp_cmd_run_agent(const rp_Options *o) {
   ag_Runtime *rt = rp_runtime(o);
   if (!rt) return 1;
   ag_Agent *a = ag_agent_load_file(rt, o->files[0]);
-  for (size_t i = 0; i < a->diags.n; i++)  /* notes are for `lispy lint` */
+  for (size_t i = 0; i < a->diags.n; i++) /* notes are for `lispy lint` */
     if (a->diags.items[i].severity != AG_NOTE) ag_diag_print(stderr, &a->diags.items[i], false);
   char err[512] = "";
   cJSON *args = rp_parse_call_args(a, o->files + 1, o->nfiles - 1, err, sizeof err);
@@ -312,7 +313,8 @@ int rp_cli_lint(ag_Runtime *rt, const rp_Options *o) {
       if (o->notes || all.items[k].severity != AG_NOTE) ag_diag_print(stdout, &all.items[k], false);
     size_t notes = ag_diags_count(&all, AG_NOTE);
     printf("%zu error(s), %zu warning(s), %zu note(s)%s\n", ag_diags_count(&all, AG_ERROR),
-           ag_diags_count(&all, AG_WARNING), notes, notes && !o->notes ? " (--notes shows them)" : "");
+           ag_diags_count(&all, AG_WARNING), notes,
+           notes && !o->notes ? " (--notes shows them)" : "");
   }
   int rc = ag_diags_count(&all, AG_ERROR) ? 1 : 0;
   ag_diags_free(&all);
@@ -330,9 +332,11 @@ void rp_param_summary(const ag_Agent *a, char *out, size_t len) {
     const cJSON *t = cJSON_GetObjectItemCaseSensitive(prop, "type");
     bool required = false;
     const cJSON *r;
-    cJSON_ArrayForEach(r, req) required |= cJSON_IsString(r) && strcmp(r->valuestring, prop->string) == 0;
-    n += (size_t)snprintf(out + n, n < len ? len - n : 0, "%s%s (%s%s)", n ? ", " : "", prop->string,
-                          cJSON_IsString(t) ? t->valuestring : "any", required ? ", required" : "");
+    cJSON_ArrayForEach(r, req) required |=
+        cJSON_IsString(r) && strcmp(r->valuestring, prop->string) == 0;
+    n +=
+        (size_t)snprintf(out + n, n < len ? len - n : 0, "%s%s (%s%s)", n ? ", " : "", prop->string,
+                         cJSON_IsString(t) ? t->valuestring : "any", required ? ", required" : "");
     if (n >= len) break;
   }
 }
@@ -340,7 +344,7 @@ void rp_param_summary(const ag_Agent *a, char *out, size_t len) {
 static const char *rp_status(ag_Runtime *rt, ag_Agent *a) {
   if (!ag_agent_ok(a)) return ag_diags_count(&a->diags, AG_ERROR) ? "error" : "broken";
   ag_Agent *found = ag_registry_find(rt, a->name);
-  if (!found) return "duplicate name";  /* A003: two files declare it */
+  if (!found) return "duplicate name"; /* A003: two files declare it */
   if (found != a) return "shadowed";
   return ag_diags_count(&a->diags, AG_WARNING) ? "ok (warnings)" : "ok";
 }
@@ -353,7 +357,7 @@ int rp_cli_list(ag_Runtime *rt, const rp_Options *o) {
     ag_Agent *a = ag_registry_at(rt, i);
     char params[512], name[512], path[1024], plain[512];
     rp_param_summary(a, params, sizeof params);
-    ag_plain_text(params, plain, sizeof plain);  /* names and paths are the agent's: no controls */
+    ag_plain_text(params, plain, sizeof plain); /* names and paths are the agent's: no controls */
     ag_plain_text(a->name ? a->name : "?", name, sizeof name);
     ag_plain_text(a->path, path, sizeof path);
     printf("%-24s %-44s %-36s %s\n", name, plain, path, rp_status(rt, a));
@@ -369,7 +373,8 @@ int rp_cli_tools(ag_Runtime *rt, const rp_Options *o) {
   for (size_t i = 0; i < ag_registry_count(rt); i++) {
     ag_Agent *a = ag_registry_at(rt, i);
     if (!ag_agent_ok(a) || ag_registry_find(rt, a->name) != a) continue;
-    cJSON_AddItemToArray(arr, json ? cJSON_Duplicate(a->descriptor, 1) : ag_agent_tool(a, o->strict));
+    cJSON_AddItemToArray(arr,
+                         json ? cJSON_Duplicate(a->descriptor, 1) : ag_agent_tool(a, o->strict));
   }
   char *s = cJSON_Print(arr);
   cJSON_Delete(arr);
@@ -383,7 +388,8 @@ int rp_cli_tools(ag_Runtime *rt, const rp_Options *o) {
 }
 
 static bool rp_in_list(char **list, size_t n, const char *path) {
-  for (size_t i = 0; i < n; i++) if (strcmp(list[i], path) == 0) return true;
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(list[i], path) == 0) return true;
   return false;
 }
 
@@ -401,8 +407,10 @@ static void rp_print_report(const ag_ScanReport *r) {
   for (size_t i = 0; i < r->nremoved; i++) rp_print_change("removed", r->removed[i]);
   for (size_t i = 0; i < r->diags.n; i++) {
     const ag_Diag *g = &r->diags.items[i];
-    bool fresh = rp_in_list(r->added, r->nadded, g->path) || rp_in_list(r->changed, r->nchanged, g->path);
-    if (g->severity != AG_NOTE && (fresh || strcmp(g->code, "A003") == 0)) ag_diag_print(stdout, g, false);
+    bool fresh =
+        rp_in_list(r->added, r->nadded, g->path) || rp_in_list(r->changed, r->nchanged, g->path);
+    if (g->severity != AG_NOTE && (fresh || strcmp(g->code, "A003") == 0))
+      ag_diag_print(stdout, g, false);
   }
   fflush(stdout);
 }
@@ -427,7 +435,7 @@ int rp_cli_watch(ag_Runtime *rt, const rp_Options *o) {
     struct pollfd p = {fd, POLLIN, 0};
     if (poll(&p, 1, -1) < 0) break;
     bool relevant = ag_registry_watch_drain(fd);
-    usleep(50000);  /* let an editor finish writing, then take it all */
+    usleep(50000); /* let an editor finish writing, then take it all */
     relevant |= ag_registry_watch_drain(fd);
     if (!relevant) continue;
     ag_registry_scan(rt, &r);
@@ -441,9 +449,10 @@ int rp_cli_watch(ag_Runtime *rt, const rp_Options *o) {
 int rp_agents_main(const rp_Options *o) {
   ag_Runtime *rt = rp_runtime(o);
   if (!rt) return 1;
-  bool explicit_paths = (strcmp(o->command, "lint") == 0 || strcmp(o->command, "test") == 0) && o->nargs > 0;
+  bool explicit_paths =
+      (strcmp(o->command, "lint") == 0 || strcmp(o->command, "test") == 0) && o->nargs > 0;
   if (!explicit_paths) rp_add_dirs(rt, o);
-  const rp_Command *c = rp_command_find(o->command);  /* the table's handler */
+  const rp_Command *c = rp_command_find(o->command); /* the table's handler */
   int rc = c && c->handler ? c->handler(rt, o) : 2;
   ag_runtime_free(rt);
   return rc;

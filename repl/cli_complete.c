@@ -18,11 +18,11 @@
 #include "shell.h"
 
 typedef struct rp_Comp {
-  rp_Options opt;          /* the options, plus every --agents seen */
-  bool cli;                /* --cli: complete a lispy command line */
-  char **pos;              /* LINE [CURSOR], or the WORDs */
+  rp_Options opt; /* the options, plus every --agents seen */
+  bool cli;       /* --cli: complete a lispy command line */
+  char **pos;     /* LINE [CURSOR], or the WORDs */
   int npos;
-  ag_Runtime *rt;          /* made and scanned on first need */
+  ag_Runtime *rt; /* made and scanned on first need */
   cp_Engine *engine;
 } rp_Comp;
 
@@ -31,20 +31,16 @@ typedef struct rp_Comp {
 ** ======================================================================== */
 
 /* Agent files may print when they load: not into the candidates. */
-static void rp_comp_sink(void *ud, const char *s, size_t len) {
-  (void)ud, (void)s, (void)len;
-}
+static void rp_comp_sink(void *ud, const char *s, size_t len) { (void)ud, (void)s, (void)len; }
 
 /* One more agent folder; false (message printed) past AG_MAX_AGENT_DIRS. */
-static bool rp_comp_add_dir(rp_Comp *c, const char *dir) {
-  return rp_agent_dir_add(&c->opt, dir);
-}
+static bool rp_comp_add_dir(rp_Comp *c, const char *dir) { return rp_agent_dir_add(&c->opt, dir); }
 
 /* The engine over the scanned registry (NULL if the runtime fails). */
 static cp_Engine *rp_comp_engine(rp_Comp *c) {
   if (c->engine || c->rt) return c->engine;
   rp_Options o = c->opt;
-  o.mock = NULL;  /* completion needs no context */
+  o.mock = NULL; /* completion needs no context */
   c->rt = rp_runtime(&o);
   if (!c->rt) return NULL;
   lispy_set_output(ag_runtime_lispy(c->rt), rp_comp_sink, NULL);
@@ -77,7 +73,8 @@ static int rp_comp_parse(rp_Comp *c, const rp_Options *o) {
 
 static void rp_comp_print(const cp_Result *r) {
   for (size_t i = 0; i < r->n; i++) {
-    if (r->items[i].help && *r->items[i].help) printf("%s\t%s\n", r->items[i].text, r->items[i].help);
+    if (r->items[i].help && *r->items[i].help)
+      printf("%s\t%s\n", r->items[i].text, r->items[i].help);
     else printf("%s\n", r->items[i].text);
   }
 }
@@ -95,7 +92,7 @@ static int rp_comp_line(rp_Comp *c) {
   const char *line = c->pos[0];
   size_t cursor = strlen(line);
   if (c->npos == 2) {
-    const char *s = c->pos[1];  /* digits only: no sign, space, overflow */
+    const char *s = c->pos[1]; /* digits only: no sign, space, overflow */
     size_t n = strspn(s, "0123456789"), v = 0;
     bool overflow = false;
     for (size_t i = 0; i < n; i++) {
@@ -106,7 +103,7 @@ static int rp_comp_line(rp_Comp *c) {
       fprintf(stderr, "lispy complete: CURSOR must be a byte offset (digits), got '%.80s'\n", s);
       return 2;
     }
-    cursor = v;  /* past the end of LINE means its end */
+    cursor = v; /* past the end of LINE means its end */
   }
   cp_Engine *e = rp_comp_engine(c);
   if (!e) return 1;
@@ -121,27 +118,27 @@ static int rp_comp_line(rp_Comp *c) {
 ** A lispy command line
 ** ======================================================================== */
 
-static const char *const rp_options[] = {
-  "--agents", "an agent folder (repeatable)",
-  "--mock", "mock context fixture (JSON)",
-  "--trace", "include the context calls in the envelope",
-  "--format", "output format (json, openai)",
-  "--strict", "strict OpenAI tool schemas",
-  "--notes", "lint: show notes too",
-  "--fuel", "steps an evaluation may take",
-  "--memory", "heap bytes an evaluation may add",
-  "--timeout", "wall-clock seconds per evaluation",
-  "--depth", "nested calls allowed",
-  "-e", "evaluate an expression and print it",
-  "--help", "usage",
-  "--version", "version",
-  NULL};
+static const char *const rp_options[] = {"--agents",  "an agent folder (repeatable)",
+                                         "--mock",    "mock context fixture (JSON)",
+                                         "--trace",   "include the context calls in the envelope",
+                                         "--format",  "output format (json, openai)",
+                                         "--strict",  "strict OpenAI tool schemas",
+                                         "--notes",   "lint: show notes too",
+                                         "--fuel",    "steps an evaluation may take",
+                                         "--memory",  "heap bytes an evaluation may add",
+                                         "--timeout", "wall-clock seconds per evaluation",
+                                         "--depth",   "nested calls allowed",
+                                         "-e",        "evaluate an expression and print it",
+                                         "--help",    "usage",
+                                         "--version", "version",
+                                         NULL};
 
 /* Options whose value is the next word. */
 static bool rp_comp_valued(const char *w) {
-  static const char *const valued[] = {"--agents", "--mock", "--format", "--fuel",
-                                       "--memory", "--timeout", "--depth", "-e", NULL};
-  for (int i = 0; valued[i]; i++) if (strcmp(w, valued[i]) == 0) return true;
+  static const char *const valued[] = {"--agents",  "--mock",  "--format", "--fuel", "--memory",
+                                       "--timeout", "--depth", "-e",       NULL};
+  for (int i = 0; valued[i]; i++)
+    if (strcmp(w, valued[i]) == 0) return true;
   return false;
 }
 
@@ -167,15 +164,13 @@ static void rp_comp_value(const char *opt, const char *val, const char *before, 
 }
 
 /* Is name a subcommand? */
-static bool rp_comp_is_command(const char *name) {
-  return rp_command_find(name) != NULL;
-}
+static bool rp_comp_is_command(const char *name) { return rp_command_find(name) != NULL; }
 
 /* What the words before the last one say. */
 typedef struct rp_Words {
-  const char *cmd;         /* the subcommand, or NULL */
-  const char *pending;     /* a valued option waiting for its value */
-  const char **args;       /* the subcommand's arguments so far */
+  const char *cmd;     /* the subcommand, or NULL */
+  const char *pending; /* a valued option waiting for its value */
+  const char **args;   /* the subcommand's arguments so far */
   int nargs;
 } rp_Words;
 
@@ -189,7 +184,7 @@ static bool rp_comp_walk(rp_Comp *c, char **w, int n, rp_Words *s) {
     } else if (rp_comp_valued(w[i])) {
       s->pending = w[i];
     } else if (w[i][0] == '-' && w[i][1]) {
-      continue;  /* a flag, or --name=value */
+      continue; /* a flag, or --name=value */
     } else if (!s->cmd && rp_comp_is_command(w[i])) {
       s->cmd = w[i];
     } else if (s->cmd) {
@@ -216,7 +211,7 @@ static void rp_comp_call(rp_Comp *c, const rp_Words *s, const char *cur, cp_Resu
     cp_add_agents(e, cur, out);
     return;
   }
-  if (s->args[0][0] == '{' || cur[0] == '{') return;  /* JSON arguments */
+  if (s->args[0][0] == '{' || cur[0] == '{') return; /* JSON arguments */
   if (strchr(cur, '=')) {
     rp_comp_call_value(e, s->args[0], cur, out);
     return;
@@ -249,8 +244,9 @@ static int rp_comp_cli(rp_Comp *c) {
   char *empty[] = {(char *)""};
   char **w = c->npos ? c->pos : empty;
   int n = c->npos ? c->npos : 1;
-  if (n > 1 && (strcmp(w[0], "lispy") == 0 || (strlen(w[0]) > 6 && strcmp(w[0] + strlen(w[0]) - 6, "/lispy") == 0)))
-    w++, n--;  /* the program name, if the shell passed it */
+  if (n > 1 && (strcmp(w[0], "lispy") == 0 ||
+                (strlen(w[0]) > 6 && strcmp(w[0] + strlen(w[0]) - 6, "/lispy") == 0)))
+    w++, n--; /* the program name, if the shell passed it */
   rp_Words s = {NULL, NULL, rp_calloc((size_t)n + 1, sizeof(char *)), 0};
   if (!s.args) return 1;
   if (!rp_comp_walk(c, w, n - 1, &s)) {
@@ -270,7 +266,7 @@ static int rp_comp_cli(rp_Comp *c) {
   } else if (cur[0] == '-') {
     rp_comp_table(rp_options, cur, &r);
   } else if (!s.cmd) {
-    for (const rp_Command *k = rp_commands; k->name; k++)  /* the subcommands' table */
+    for (const rp_Command *k = rp_commands; k->name; k++) /* the subcommands' table */
       if (strncmp(k->name, cur, strlen(cur)) == 0) cp_result_add(&r, k->name, k->help);
   } else {
     rp_comp_args(c, &s, cur, &r);

@@ -107,9 +107,7 @@ static bool rp_valued(rp_Options *o, const char *name, const char *value) {
 }
 
 /* Is a a subcommand (a row of rp_commands, cli_commands.c)? */
-static bool rp_is_command(const char *a) {
-  return rp_command_find(a) != NULL;
-}
+static bool rp_is_command(const char *a) { return rp_command_find(a) != NULL; }
 
 /* The argument parser: one pass over argv into o. Options may come before
 ** or after the subcommand: --version and --help act at once; -e EXPR; flags
@@ -125,7 +123,7 @@ static void rp_parse_args(rp_Options *o, int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     char name[32];
-    if (o->command && strcmp(o->command, "complete") == 0) {  /* the rest is data */
+    if (o->command && strcmp(o->command, "complete") == 0) { /* the rest is data */
       o->args[o->nargs++] = argv[i];
       continue;
     }
@@ -272,7 +270,7 @@ int main(int argc, char **argv) {
     free(o.args);
     return rc;
   }
-  if (!o.command && !o.expr) {  /* the interactive shell */
+  if (!o.command && !o.expr) { /* the interactive shell */
     int rc = rp_shell_main(&o);
     free(o.args);
     return rc;

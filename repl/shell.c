@@ -101,8 +101,8 @@ void rp_shell_print_diags(rp_Shell *sh, const ag_Diags *d, const char *src) {
   static const char *colors[] = {RP_RED, RP_YELLOW, RP_CYAN};
   for (size_t i = 0; i < d->n; i++) {
     const ag_Diag *g = &d->items[i];
-    rp_shell_printf_color(sh, colors[g->severity], "%s:%d:%d: %s[%s]: ", g->path, g->line,
-                          g->col, ag_severity_name(g->severity), g->code);
+    rp_shell_printf_color(sh, colors[g->severity], "%s:%d:%d: %s[%s]: ", g->path, g->line, g->col,
+                          ag_severity_name(g->severity), g->code);
     printf("%s\n", g->message);
     if (src) rp_show_caret(sh, src, g->line, g->col);
     if (g->hint) rp_shell_printf_color(sh, RP_DIM, "     hint: %s\n", g->hint);
@@ -115,8 +115,8 @@ void rp_shell_print_diags(rp_Shell *sh, const ag_Diags *d, const char *src) {
 
 /* What a chunk of input defines: 1 = a descriptor part, 2 = run. */
 static int rp_defines(rp_Shell *sh, const char *text, size_t len) {
-  static const char *desc[] = {"AGENT", "DESCRIPTOR", "agent-name", "agent-description",
-                               "agent-parameters", NULL};
+  static const char *desc[] = {
+      "AGENT", "DESCRIPTOR", "agent-name", "agent-description", "agent-parameters", NULL};
   int what = 0;
   size_t pos = 0;
   lispy_Value form;
@@ -136,7 +136,7 @@ static int rp_defines(rp_Shell *sh, const char *text, size_t len) {
 
 static void rp_set_src(char **slot, const char *text) {
   free(*slot);
-  *slot = rp_strdup(text);  /* NULL (said so): as if not typed yet */
+  *slot = rp_strdup(text); /* NULL (said so): as if not typed yet */
 }
 
 /* Drop the diagnostics that only say the other half is not typed yet. */
@@ -145,10 +145,13 @@ static void rp_filter_diags(rp_Shell *sh, ag_Diags *d) {
   for (size_t i = 0; i < d->n; i++) {
     ag_Diag *g = &d->items[i];
     bool missing_run = strcmp(g->code, "A301") == 0 && !sh->run_src;
-    bool missing_desc = (strcmp(g->code, "A100") == 0 || strcmp(g->code, "A302") == 0) && !sh->desc_src;
-    bool note = g->severity == AG_NOTE;  /* strict-mode advice: :lint shows it */
+    bool missing_desc =
+        (strcmp(g->code, "A100") == 0 || strcmp(g->code, "A302") == 0) && !sh->desc_src;
+    bool note = g->severity == AG_NOTE; /* strict-mode advice: :lint shows it */
     if (missing_run || missing_desc || note) {
-      free(g->path); free(g->message); free(g->hint);
+      free(g->path);
+      free(g->message);
+      free(g->hint);
       continue;
     }
     d->items[keep++] = *g;
@@ -203,7 +206,7 @@ void rp_shell_eval_text(rp_Shell *sh, const char *text, const char *name) {
   rp_evaluating = 1;
   int rc = lispy_eval_string(sh->L, sh->env, text, len, name, &v);
   rp_evaluating = 0;
-  if (rp_sigint && sh->tty) printf("\n");  /* after the echoed ^C */
+  if (rp_sigint && sh->tty) printf("\n"); /* after the echoed ^C */
   rp_sigint = 0;
   if (rc != LISPY_OK) {
     rp_shell_print_error(sh, text);
@@ -229,7 +232,7 @@ static int rp_input_status(rp_Shell *sh) {
       continue;
     }
     if (rc == LISPY_EOF && any) return LISPY_OK;
-    return rc;  /* LISPY_EOF: nothing but blanks and comments */
+    return rc; /* LISPY_EOF: nothing but blanks and comments */
   }
 }
 
@@ -252,14 +255,12 @@ static bool rp_pending_add(rp_Shell *sh, const char *line) {
   return true;
 }
 
-static bool rp_blank(const char *s) {
-  return s[strspn(s, " \t\r\n")] == '\0';
-}
+static bool rp_blank(const char *s) { return s[strspn(s, " \t\r\n")] == '\0'; }
 
 /* One line of input: a :command, or part of LisPy forms. */
 static void rp_shell_input(rp_Shell *sh, const char *line) {
   if (!sh->pending && line[strspn(line, " \t")] == ':') {
-    rp_evaluating = 1;  /* Ctrl-C interrupts :call, :time ... too */
+    rp_evaluating = 1; /* Ctrl-C interrupts :call, :time ... too */
     rp_shell_command(sh, line + strspn(line, " \t"));
     rp_evaluating = 0;
     rp_sigint = 0;
@@ -267,7 +268,7 @@ static void rp_shell_input(rp_Shell *sh, const char *line) {
     return;
   }
   if (!sh->pending && rp_blank(line)) return;
-  if (!rp_pending_add(sh, line)) {  /* the unfinished form is dropped */
+  if (!rp_pending_add(sh, line)) { /* the unfinished form is dropped */
     rp_pending_clear(sh);
     return;
   }
@@ -292,7 +293,7 @@ static void rp_shell_input(rp_Shell *sh, const char *line) {
 ** rp_matches can hand libedit copies and rp_list_candidates can show them
 ** with their help; rp_complete keeps the line and cursor of that Tab in two
 ** statics, to tell a second Tab on the same text (list) from a new one. */
-static cp_Result rp_last;  /* the candidates of the last Tab, for listing */
+static cp_Result rp_last; /* the candidates of the last Tab, for listing */
 
 /* libedit completes the word it sees (text starts at byte `start` of the
 ** line); the engine may see a different word start: adjust candidates to
@@ -381,7 +382,7 @@ static char **rp_complete(const char *text, int start, int end) {
   static char last_line[1024];
   static int last_end = -1;
   (void)text;
-  rl_attempted_completion_over = 1;  /* never fall back to file names */
+  rl_attempted_completion_over = 1; /* never fall back to file names */
   cp_result_free(&rp_last);
   size_t cursor = (size_t)end;
   cp_complete(sh->cp, rl_line_buffer, cursor, &rp_last);
@@ -405,8 +406,8 @@ static char **rp_complete(const char *text, int start, int end) {
     return NULL;
   }
   const char *last = rp_last.items[0].text;
-  rl_completion_append_character = rp_last.n == 1 && last[strlen(last) - 1] != '=' &&
-                                   last[strlen(last) - 1] != '/' ? ' ' : '\0';
+  rl_completion_append_character =
+      rp_last.n == 1 && last[strlen(last) - 1] != '=' && last[strlen(last) - 1] != '/' ? ' ' : '\0';
   return m;
 }
 
@@ -422,7 +423,7 @@ static void rp_history_open(rp_Shell *sh) {
   using_history();
   stifle_history(RP_HISTORY_MAX);
   if (!sh->history[0]) return;
-  int fd = open(sh->history, O_CREAT | O_RDONLY, 0600);  /* private from the start */
+  int fd = open(sh->history, O_CREAT | O_RDONLY, 0600); /* private from the start */
   if (fd >= 0) close(fd);
   read_history(sh->history);
 }
@@ -445,7 +446,7 @@ static void rp_install_sigint(void) {
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = rp_on_sigint;
   sigemptyset(&sa.sa_mask);
-  sa.sa_flags = 0;  /* no SA_RESTART: poll() returns EINTR at the prompt */
+  sa.sa_flags = 0; /* no SA_RESTART: poll() returns EINTR at the prompt */
   sigaction(SIGINT, &sa, NULL);
 }
 
@@ -460,7 +461,7 @@ static const char *rp_prompt(rp_Shell *sh) {
 
 static void rp_on_line(char *line) {
   rp_Shell *sh = rp_sh;
-  if (!line) {  /* Ctrl-D */
+  if (!line) { /* Ctrl-D */
     sh->quit = true;
     printf("\n");
     return;
@@ -551,13 +552,13 @@ int rp_shell_main(const rp_Options *o) {
   ag_ScanReport r;
   ag_registry_scan(sh.rt, &r);
   sh.cp = cp_engine_new(sh.rt, rp_meta_names, rp_meta_count);
-  cp_engine_set_env(sh.cp, sh.env);  /* names defined at the prompt complete */
+  cp_engine_set_env(sh.cp, sh.env); /* names defined at the prompt complete */
   rp_sh = &sh;
   rp_install_sigint();
   if (sh.tty) rp_banner(&sh, &r);
   ag_scan_report_free(&r);
   if (sh.tty) {
-    rp_utf8_locale();  /* before libedit initializes */
+    rp_utf8_locale(); /* before libedit initializes */
     rp_history_open(&sh);
     rp_loop_tty(&sh);
     rp_history_close(&sh);

@@ -13,10 +13,10 @@
 typedef void (*rp_CmdFn)(rp_Shell *sh, char *args);
 
 typedef struct rp_Cmd {
-  const char *name;        /* ":call" */
-  const char *usage;       /* "NAME ARGS" */
-  const char *brief;       /* one line for :help */
-  const char *details;     /* for :help CMD */
+  const char *name;    /* ":call" */
+  const char *usage;   /* "NAME ARGS" */
+  const char *brief;   /* one line for :help */
+  const char *details; /* for :help CMD */
   rp_CmdFn fn;
 } rp_Cmd;
 
@@ -49,7 +49,7 @@ static ag_Agent *rp_agent_arg(rp_Shell *sh, const char *name) {
     printf("no agent named '' (see :agents)\n");
     return NULL;
   }
-  cJSON *env = ag_registry_not_found(sh->rt, name);  /* names both files of a duplicate */
+  cJSON *env = ag_registry_not_found(sh->rt, name); /* names both files of a duplicate */
   const cJSON *msg = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItem(env, "error"), "message");
   char plain[2048];
   ag_plain_text(cJSON_IsString(msg) ? msg->valuestring : name, plain, sizeof plain);
@@ -79,7 +79,7 @@ static double rp_ms(void) {
 static const char *rp_status(rp_Shell *sh, ag_Agent *a) {
   if (!ag_agent_ok(a)) return "error";
   ag_Agent *found = ag_registry_find(sh->rt, a->name);
-  if (!found) return "duplicate name";  /* A003: two files declare it */
+  if (!found) return "duplicate name"; /* A003: two files declare it */
   if (found != a) return "shadowed";
   return ag_diags_count(&a->diags, AG_WARNING) ? "warnings" : "ok";
 }
@@ -99,17 +99,20 @@ static void rp_cmd_agents(rp_Shell *sh, char *args) {
 static void rp_param_table(rp_Shell *sh, const ag_Agent *a) {
   const cJSON *p = cJSON_GetObjectItemCaseSensitive(a->descriptor, "parameters");
   const cJSON *req = cJSON_GetObjectItemCaseSensitive(p, "required"), *prop;
-  rp_shell_printf_color(sh, RP_BOLD, "  %-16s %-10s %-4s %-12s %s\n", "PARAM", "TYPE", "REQ", "DEFAULT", "DESCRIPTION");
+  rp_shell_printf_color(sh, RP_BOLD, "  %-16s %-10s %-4s %-12s %s\n", "PARAM", "TYPE", "REQ",
+                        "DEFAULT", "DESCRIPTION");
   cJSON_ArrayForEach(prop, cJSON_GetObjectItemCaseSensitive(p, "properties")) {
     bool required = false;
     const cJSON *r;
-    cJSON_ArrayForEach(r, req) required |= cJSON_IsString(r) && strcmp(r->valuestring, prop->string) == 0;
+    cJSON_ArrayForEach(r, req) required |=
+        cJSON_IsString(r) && strcmp(r->valuestring, prop->string) == 0;
     const cJSON *t = cJSON_GetObjectItemCaseSensitive(prop, "type");
     const cJSON *d = cJSON_GetObjectItemCaseSensitive(prop, "default");
     const cJSON *desc = cJSON_GetObjectItemCaseSensitive(prop, "description");
     char *dv = d ? cJSON_PrintUnformatted(d) : NULL;
-    printf("  %-16s %-10s %-4s %-12s %s\n", prop->string, cJSON_IsString(t) ? t->valuestring : "any",
-           required ? "yes" : "", dv ? dv : "", cJSON_IsString(desc) ? desc->valuestring : "");
+    printf("  %-16s %-10s %-4s %-12s %s\n", prop->string,
+           cJSON_IsString(t) ? t->valuestring : "any", required ? "yes" : "", dv ? dv : "",
+           cJSON_IsString(desc) ? desc->valuestring : "");
     free(dv);
   }
 }
@@ -142,8 +145,9 @@ static void rp_cmd_describe(rp_Shell *sh, char *args) {
   rp_methods_used(a);
   size_t problems = ag_diags_count(&a->diags, AG_ERROR) + ag_diags_count(&a->diags, AG_WARNING);
   size_t notes = ag_diags_count(&a->diags, AG_NOTE);
-  if (problems || notes) printf("  lint: %zu problem%s, %zu note%s (:lint %s)\n", problems,
-                                problems == 1 ? "" : "s", notes, notes == 1 ? "" : "s", a->name);
+  if (problems || notes)
+    printf("  lint: %zu problem%s, %zu note%s (:lint %s)\n", problems, problems == 1 ? "" : "s",
+           notes, notes == 1 ? "" : "s", a->name);
 }
 
 /* ARGS: JSON, a LisPy dict ({:city "Paris"}), or key=value pairs. */
@@ -296,7 +300,8 @@ static void rp_cmd_doc(rp_Shell *sh, char *args) {
   const char *params = lispy_params(sh->L, v, buf, sizeof buf);
   const char *doc = lispy_doc(v);
   rp_shell_printf_color(sh, RP_BOLD, "(%s", name);
-  printf("%s%s\n", params && strlen(params) > 2 ? " " : "", params && strlen(params) > 2 ? params + 1 : ")");
+  printf("%s%s\n", params && strlen(params) > 2 ? " " : "",
+         params && strlen(params) > 2 ? params + 1 : ")");
   printf("  %s\n", doc ? doc : lispy_is_function(v) ? "(no doc string)" : lispy_type_name(v));
 }
 
@@ -360,7 +365,7 @@ static void rp_cmd_limits(rp_Shell *sh, char *args) {
       printf("usage: :limits [fuel N] [memory BYTES] [depth N] [timeout SECONDS]\n");
       return;
     }
-    if (!ag_limit_parse(&l, k, v, why, sizeof why)) {  /* strict: nan, 1e19, 0.5 refused */
+    if (!ag_limit_parse(&l, k, v, why, sizeof why)) { /* strict: nan, 1e19, 0.5 refused */
       printf("%s: %s\n", k, why);
       return;
     }
@@ -385,7 +390,8 @@ static void rp_meta_test(rp_Shell *sh, char *args) {
     if (strcmp(a->path, "<repl>") == 0 || (name && (!a->name || strcmp(a->name, name)))) continue;
     ag_conformance_run_path(rt, a->path, &co, &r);
   }
-  if (r.nfiles == 0 && r.failed == 0) printf("no conformance cases found%s%s\n", name ? " for " : "", name ? name : "");
+  if (r.nfiles == 0 && r.failed == 0)
+    printf("no conformance cases found%s%s\n", name ? " for " : "", name ? name : "");
   else ag_conformance_summary(stdout, &r);
   ag_conformance_free(&r);
   ag_runtime_free(rt);
@@ -442,8 +448,9 @@ static void rp_cmd_help(rp_Shell *sh, char *args) {
   printf("Tab completes; *1 *2 *3 are recent results, *e the last error. :help CMD for more.\n");
 }
 
-const char *const rp_meta_names[] = {":help", ":agents", ":describe", ":call", ":lint", ":reload", ":load",
-                                     ":source", ":doc", ":ctx", ":trace", ":time", ":limits", ":test", ":quit"};
+const char *const rp_meta_names[] = {":help",   ":agents", ":describe", ":call", ":lint",
+                                     ":reload", ":load",   ":source",   ":doc",  ":ctx",
+                                     ":trace",  ":time",   ":limits",   ":test", ":quit"};
 const size_t rp_meta_count = sizeof rp_meta_names / sizeof rp_meta_names[0];
 
 void rp_shell_command(rp_Shell *sh, const char *line) {
@@ -454,9 +461,16 @@ void rp_shell_command(rp_Shell *sh, const char *line) {
   size_t n = strlen(name);
   const rp_Cmd *found = NULL;
   int prefixes = 0;
-  for (size_t i = 0; i < rp_ncmds; i++) {  /* exact, else a unique prefix */
-    if (strcmp(rp_cmds[i].name, name) == 0) { found = &rp_cmds[i]; prefixes = 1; break; }
-    if (strncmp(rp_cmds[i].name, name, n) == 0) { found = &rp_cmds[i]; prefixes++; }
+  for (size_t i = 0; i < rp_ncmds; i++) { /* exact, else a unique prefix */
+    if (strcmp(rp_cmds[i].name, name) == 0) {
+      found = &rp_cmds[i];
+      prefixes = 1;
+      break;
+    }
+    if (strncmp(rp_cmds[i].name, name, n) == 0) {
+      found = &rp_cmds[i];
+      prefixes++;
+    }
   }
   if (!found || prefixes != 1) printf("unknown command %s (:help lists them)\n", name);
   else found->fn(sh, args);

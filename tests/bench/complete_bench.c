@@ -98,8 +98,13 @@ int main(int argc, char **argv) {
   cp_Engine *e = cp_engine_new(rt, meta, sizeof meta / sizeof meta[0]);
   printf("first_completion_us %.1f  (builds the index of %d names)\n",
          time_rebuild(e, ":call agent_12"), nagents);
-  const char *lines[] = {":call agent_12", "(invoke \"agent_9", ":call agent_4711 ",
-                         "(invoke \"agent_42\" {:", "(string-", ":call zzz", NULL};
+  const char *lines[] = {":call agent_12",
+                         "(invoke \"agent_9",
+                         ":call agent_4711 ",
+                         "(invoke \"agent_42\" {:",
+                         "(string-",
+                         ":call zzz",
+                         NULL};
   double worst = 0;
   for (int i = 0; lines[i]; i++) {
     size_t count;

@@ -56,10 +56,10 @@ static const char *const GREET_AGENT =
 
 /* How a timed loop calls and what it produces. */
 typedef enum {
-  MODE_TREE,        /* ag_invoke on parsed arguments: the envelope as a tree */
-  MODE_TEXT,        /* ag_invoke_text on parsed arguments: envelope text (as
+  MODE_TREE,      /* ag_invoke on parsed arguments: the envelope as a tree */
+  MODE_TEXT,      /* ag_invoke_text on parsed arguments: envelope text (as
                        the Python reference's dispatch returns json.dumps) */
-  MODE_END_TO_END   /* JSON text parsed on every call, envelope text out */
+  MODE_END_TO_END /* JSON text parsed on every call, envelope text out */
 } Mode;
 
 /* One call in the given mode; whether its envelope is ok. */

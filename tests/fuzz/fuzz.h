@@ -18,13 +18,12 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* A finding: abort, so libFuzzer saves the input (asserts may be off). */
-#define FZ_REQUIRE(cond)                                                  \
-  do {                                                                    \
-    if (!(cond)) {                                                        \
-      fprintf(stderr, "%s:%d: fuzz invariant failed: %s\n", __FILE__,     \
-              __LINE__, #cond);                                           \
-      abort();                                                            \
-    }                                                                     \
+#define FZ_REQUIRE(cond)                                                                \
+  do {                                                                                  \
+    if (!(cond)) {                                                                      \
+      fprintf(stderr, "%s:%d: fuzz invariant failed: %s\n", __FILE__, __LINE__, #cond); \
+      abort();                                                                          \
+    }                                                                                   \
   } while (0)
 
 /* The input as a NUL-terminated string (malloc'd; the caller frees). The

@@ -15,7 +15,8 @@
 #include "agents.h"
 #include "fuzz.h"
 
-#define FZ_AGENT_LIMITS {100000, 16u << 20, 200, 1.0}  /* fuel, bytes, depth, s */
+#define FZ_AGENT_LIMITS \
+  { 100000, 16u << 20, 200, 1.0 } /* fuel, bytes, depth, s */
 /* Inputs between fresh runtimes: each loaded file's environment lives until
 ** its state closes; a fresh runtime costs a few ms. */
 #define FZ_RESET_EVERY 500
@@ -33,7 +34,7 @@ static const char fz_benign_src[] =
 
 static ag_Runtime *rt;
 static ag_Agent *benign;
-static char *benign_answer;   /* its envelope before any input ran */
+static char *benign_answer; /* its envelope before any input ran */
 static unsigned runs;
 
 /* The benign agent's envelope as compact JSON text (malloc'd). */
@@ -52,14 +53,12 @@ static void fz_open(void) {
 #ifdef FZ_MOCK_FIXTURE
   ag_Backend b;
   char *err = NULL;
-  if (ag_mock_load_file(FZ_MOCK_FIXTURE, &b, &err))
-    ag_runtime_set_backend(rt, b);
-  free(err);  /* no fixture: the empty mock */
+  if (ag_mock_load_file(FZ_MOCK_FIXTURE, &b, &err)) ag_runtime_set_backend(rt, b);
+  free(err); /* no fixture: the empty mock */
 #endif
   lispy_Limits lim = FZ_AGENT_LIMITS;
   ag_runtime_set_limits(rt, &lim);
-  benign = ag_agent_load_source(rt, fz_benign_src, sizeof fz_benign_src - 1,
-                                "benign_agent.lispy");
+  benign = ag_agent_load_source(rt, fz_benign_src, sizeof fz_benign_src - 1, "benign_agent.lispy");
   FZ_REQUIRE(ag_agent_ok(benign));
   char *answer = fz_benign_call();
   if (benign_answer == NULL) benign_answer = answer;
@@ -132,7 +131,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   char *src = fz_cstring(data, size);
   ag_Agent *a = ag_agent_load_source(rt, src, size, "fuzz_agent.lispy");
   FZ_REQUIRE(a != NULL);
-  for (size_t i = 0; i < a->diags.n; i++)  /* every diagnostic says something */
+  for (size_t i = 0; i < a->diags.n; i++) /* every diagnostic says something */
     FZ_REQUIRE(a->diags.items[i].message != NULL && a->diags.items[i].code[0] != '\0');
   cJSON *tool = ag_agent_tool(a, true);
   cJSON_Delete(tool);

@@ -14,7 +14,8 @@
 /* Small limits, so that hostile loops stop in milliseconds and the
 ** fuzzer spends its time on new code: 100k steps, 16 MiB, depth 200,
 ** one second (libFuzzer's -timeout is well above it). */
-#define FZ_EVAL_LIMITS {100000, 16u << 20, 200, 1.0}
+#define FZ_EVAL_LIMITS \
+  { 100000, 16u << 20, 200, 1.0 }
 /* Inputs between fresh states (each input's environment lives until its
 ** state closes). */
 #define FZ_RESET_EVERY 500
@@ -24,7 +25,9 @@ static unsigned runs;
 
 /* Output of display/print: dropped (the fuzzer wants no terminal). */
 static void fz_discard(void *ud, const char *s, size_t len) {
-  (void)ud; (void)s; (void)len;
+  (void)ud;
+  (void)s;
+  (void)len;
 }
 
 static void fz_open(void) {
@@ -57,8 +60,7 @@ static void fz_check_result(lispy_Value v) {
   char why[200] = "";
   if (lispy_to_json_text(L, lispy_deref(L, ref), &text, why, sizeof why) == LISPY_OK)
     FZ_REQUIRE(text.data != NULL);
-  else
-    FZ_REQUIRE(why[0] != '\0' && text.data == NULL);
+  else FZ_REQUIRE(why[0] != '\0' && text.data == NULL);
   free(text.data);
   lispy_unref(L, ref);
 }
@@ -73,7 +75,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   lispy_Value v;
   if (lispy_eval_string(L, env, (const char *)data, size, "<fuzz>", &v) == LISPY_OK)
     fz_check_result(v);
-  else
-    fz_check_error();
+  else fz_check_error();
   return 0;
 }

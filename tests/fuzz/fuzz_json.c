@@ -17,12 +17,13 @@
 
 /* Limits of the LisPy side: the fuzzer's inputs are small, so any limit
 ** error here is one worth a look at its size (fuel, bytes, depth, s). */
-#define FZ_JSON_LIMITS {1000000, 64u << 20, 400, 2.0}
-#define FZ_RESET_EVERY 5000  /* inputs between fresh states */
+#define FZ_JSON_LIMITS \
+  { 1000000, 64u << 20, 400, 2.0 }
+#define FZ_RESET_EVERY 5000 /* inputs between fresh states */
 
 static lispy_State *L;
 static unsigned runs;
-static int parse_ref, encode_ref;  /* json-parse and json-encode, pinned */
+static int parse_ref, encode_ref; /* json-parse and json-encode, pinned */
 
 static void fz_open(void) {
   L = lispy_open();
@@ -62,7 +63,7 @@ static bool fz_same_tree(const char *text, const cJSON *j) {
 ** (compared as parsed text: integers beyond 2^53 come back as raw items). */
 static void fz_check_c(const cJSON *j) {
   lispy_Value v;
-  if (lispy_from_json(L, j, &v) != LISPY_OK) return;  /* bad UTF-8, depth */
+  if (lispy_from_json(L, j, &v) != LISPY_OK) return; /* bad UTF-8, depth */
   int ref = lispy_ref(L, v);
   lispy_Text text = {0};
   char why[200] = "";
@@ -70,7 +71,7 @@ static void fz_check_c(const cJSON *j) {
   FZ_REQUIRE(fz_same_tree(text.data, j));
   cJSON *tree = lispy_to_json(L, lispy_deref(L, ref), why, sizeof why);
   FZ_REQUIRE(tree != NULL);
-  char *printed = cJSON_PrintUnformatted(tree);  /* big integers are raw items */
+  char *printed = cJSON_PrintUnformatted(tree); /* big integers are raw items */
   FZ_REQUIRE(fz_same_tree(printed, j));
   free(printed);
   cJSON_Delete(tree);
@@ -98,13 +99,11 @@ static char *fz_call_text(int fn_ref, lispy_Value arg, const char **kind) {
 static char *fz_check_lispy(const uint8_t *data, size_t size) {
   lispy_Value parsed;
   lispy_Value s = lispy_string(L, (const char *)data, size);
-  if (lispy_call(L, lispy_deref(L, parse_ref), 1, &s, &parsed) != LISPY_OK)
-    return NULL;
+  if (lispy_call(L, lispy_deref(L, parse_ref), 1, &s, &parsed) != LISPY_OK) return NULL;
   const char *kind;
   char *enc = fz_call_text(encode_ref, parsed, &kind);
-  if (enc == NULL) {  /* what json-parse made must encode (or hit a limit) */
-    fprintf(stderr, "json-encode failed: %s\n",
-            lispy_error_message(lispy_last_error(L)));
+  if (enc == NULL) { /* what json-parse made must encode (or hit a limit) */
+    fprintf(stderr, "json-encode failed: %s\n", lispy_error_message(lispy_last_error(L)));
     FZ_REQUIRE(kind != NULL && strcmp(kind, "limit") == 0);
     return NULL;
   }

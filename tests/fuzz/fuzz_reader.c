@@ -45,14 +45,12 @@ static void fz_check_print(lispy_Value v) {
     FZ_REQUIRE(!"print . read");
   }
   char *again = lispy_repr(L, back, true);
-  if (strcmp(printed, again) != 0)
-    fprintf(stderr, "printed %s\nre-read %s\n", printed, again);
+  if (strcmp(printed, again) != 0) fprintf(stderr, "printed %s\nre-read %s\n", printed, again);
   FZ_REQUIRE(strcmp(printed, again) == 0);
   free(again);
   FZ_REQUIRE(fz_read_one(pretty, &back));
   again = lispy_repr(L, back, true);
-  if (strcmp(printed, again) != 0)
-    fprintf(stderr, "printed %s\npretty  %s\n", printed, pretty);
+  if (strcmp(printed, again) != 0) fprintf(stderr, "printed %s\npretty  %s\n", printed, pretty);
   FZ_REQUIRE(strcmp(printed, again) == 0);
   free(again);
   free(printed);
@@ -77,7 +75,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       FZ_REQUIRE(pos == size);
       break;
     }
-    if (rc == LISPY_ERROR) {  /* a syntax error names itself */
+    if (rc == LISPY_ERROR) { /* a syntax error names itself */
       const char *msg = lispy_error_message(lispy_last_error(L));
       FZ_REQUIRE(msg != NULL && msg[0] != '\0');
     }

@@ -34,7 +34,7 @@ static bool round_trips(const cJSON *j) {
 static void check_round_trip(const cJSON *instance) {
   if (!round_trips(instance)) return;
   lispy_Value v;
-  if (lispy_from_json(L, instance, &v) != LISPY_OK) return;  /* bad UTF-8 */
+  if (lispy_from_json(L, instance, &v) != LISPY_OK) return; /* bad UTF-8 */
   lispy_Text text = {0};
   char why[200];
   int rc = lispy_to_json_text(L, v, &text, why, sizeof why);

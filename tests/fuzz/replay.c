@@ -85,13 +85,10 @@ int main(int argc, char **argv) {
   int ran = 0;
   for (int i = 1; i < argc; i++) {
     struct stat st;
-    if (stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode))
-      ran += rp_dir(argv[i]);
-    else if (rp_file(argv[i]))
-      ran++;
-    else
-      return 1;
+    if (stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode)) ran += rp_dir(argv[i]);
+    else if (rp_file(argv[i])) ran++;
+    else return 1;
   }
   printf("replay: %d inputs ran, no invariant broken\n", ran);
-  return ran > 0 ? 0 : 1;  /* an empty corpus is a broken test */
+  return ran > 0 ? 0 : 1; /* an empty corpus is a broken test */
 }

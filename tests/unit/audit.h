@@ -14,29 +14,29 @@
 static size_t owned_by(const lx_Obj *o) {
   size_t n = o->gc_size;
   switch ((lx_Type)o->type) {
-  case LX_VECTOR: {
-    const lx_Vector *v = (const lx_Vector *)o;
-    if (v->items) n += v->cap * sizeof *v->items;
-    if (v->pos) n += v->cap * sizeof *v->pos;
-    break;
-  }
-  case LX_DICT: {
-    const lx_Dict *d = (const lx_Dict *)o;
-    if (d->entries) n += d->cap * sizeof *d->entries;
-    if (d->index) n += d->index_cap * sizeof *d->index;
-    if (d->pos) n += d->cap * 2 * sizeof *d->pos;
-    break;
-  }
-  case LX_PROTO: {
-    const lx_Proto *p = (const lx_Proto *)o;
-    if (p->code) n += p->ncode * sizeof *p->code;
-    if (p->lines) n += p->ncode * sizeof *p->lines;
-    if (p->consts) n += p->nconsts * sizeof *p->consts;
-    if (p->protos) n += p->nprotos * sizeof *p->protos;
-    if (p->captures) n += p->nupvals * sizeof *p->captures;
-    break;
-  }
-  default: break;
+    case LX_VECTOR: {
+      const lx_Vector *v = (const lx_Vector *)o;
+      if (v->items) n += v->cap * sizeof *v->items;
+      if (v->pos) n += v->cap * sizeof *v->pos;
+      break;
+    }
+    case LX_DICT: {
+      const lx_Dict *d = (const lx_Dict *)o;
+      if (d->entries) n += d->cap * sizeof *d->entries;
+      if (d->index) n += d->index_cap * sizeof *d->index;
+      if (d->pos) n += d->cap * 2 * sizeof *d->pos;
+      break;
+    }
+    case LX_PROTO: {
+      const lx_Proto *p = (const lx_Proto *)o;
+      if (p->code) n += p->ncode * sizeof *p->code;
+      if (p->lines) n += p->ncode * sizeof *p->lines;
+      if (p->consts) n += p->nconsts * sizeof *p->consts;
+      if (p->protos) n += p->nprotos * sizeof *p->protos;
+      if (p->captures) n += p->nupvals * sizeof *p->captures;
+      break;
+    }
+    default: break;
   }
   return n;
 }

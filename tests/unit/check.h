@@ -23,108 +23,105 @@
 
 static int passed = 0, failed = 0;
 
-#define CHECK(cond)                                                         \
-  do {                                                                      \
-    if (cond) {                                                             \
-      passed++;                                                             \
-    } else {                                                                \
+#define CHECK(cond)                                                            \
+  do {                                                                         \
+    if (cond) {                                                                \
+      passed++;                                                                \
+    } else {                                                                   \
       fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-      failed++;                                                             \
-    }                                                                       \
+      failed++;                                                                \
+    }                                                                          \
   } while (0)
 
 /* Compare two C strings, printing both on mismatch. */
-#define CHECK_STR(got, want)                                                \
-  do {                                                                      \
-    const char *g_ = (got), *w_ = (want);                                   \
-    if (g_ != NULL && strcmp(g_, w_) == 0) {                                \
-      passed++;                                                             \
-    } else {                                                                \
-      fprintf(stderr, "%s:%d: got [%s], want [%s]\n", __FILE__, __LINE__,   \
-              g_ ? g_ : "(null)", w_);                                      \
-      failed++;                                                             \
-    }                                                                       \
+#define CHECK_STR(got, want)                                                                       \
+  do {                                                                                             \
+    const char *g_ = (got), *w_ = (want);                                                          \
+    if (g_ != NULL && strcmp(g_, w_) == 0) {                                                       \
+      passed++;                                                                                    \
+    } else {                                                                                       \
+      fprintf(stderr, "%s:%d: got [%s], want [%s]\n", __FILE__, __LINE__, g_ ? g_ : "(null)", w_); \
+      failed++;                                                                                    \
+    }                                                                                              \
   } while (0)
 
 /* Compare two signed integers (as long long), printing both on mismatch. */
-#define CHECK_INT(got, want)                                                \
-  do {                                                                      \
-    long long g_ = (got), w_ = (want);                                      \
-    if (g_ == w_) {                                                         \
-      passed++;                                                             \
-    } else {                                                                \
-      fprintf(stderr, "%s:%d: %s is %lld, want %lld\n", __FILE__, __LINE__,  \
-              #got, g_, w_);                                                \
-      failed++;                                                             \
-    }                                                                       \
+#define CHECK_INT(got, want)                                                               \
+  do {                                                                                     \
+    long long g_ = (got), w_ = (want);                                                     \
+    if (g_ == w_) {                                                                        \
+      passed++;                                                                            \
+    } else {                                                                               \
+      fprintf(stderr, "%s:%d: %s is %lld, want %lld\n", __FILE__, __LINE__, #got, g_, w_); \
+      failed++;                                                                            \
+    }                                                                                      \
   } while (0)
 
 /* Compare two sizes (size_t), printing both on mismatch. */
-#define CHECK_SIZE(got, want)                                               \
-  do {                                                                      \
-    size_t g_ = (got), w_ = (want);                                         \
-    if (g_ == w_) {                                                         \
-      passed++;                                                             \
-    } else {                                                                \
-      fprintf(stderr, "%s:%d: %s is %zu, want %zu\n", __FILE__, __LINE__,    \
-              #got, g_, w_);                                                \
-      failed++;                                                             \
-    }                                                                       \
+#define CHECK_SIZE(got, want)                                                            \
+  do {                                                                                   \
+    size_t g_ = (got), w_ = (want);                                                      \
+    if (g_ == w_) {                                                                      \
+      passed++;                                                                          \
+    } else {                                                                             \
+      fprintf(stderr, "%s:%d: %s is %zu, want %zu\n", __FILE__, __LINE__, #got, g_, w_); \
+      failed++;                                                                          \
+    }                                                                                    \
   } while (0)
 
 /* A source position (any struct with line and col fields; pos is read
 ** twice, so it must have no side effects) is l:c, printing both on
 ** mismatch. */
-#define CHECK_POS(pos, l, c)                                                \
-  do {                                                                      \
-    unsigned gl_ = (pos).line, gc_ = (pos).col, wl_ = (l), wc_ = (c);       \
-    if (gl_ == wl_ && gc_ == wc_) {                                         \
-      passed++;                                                             \
-    } else {                                                                \
-      fprintf(stderr, "%s:%d: position %u:%u, want %u:%u\n", __FILE__,      \
-              __LINE__, gl_, gc_, wl_, wc_);                                \
-      failed++;                                                             \
-    }                                                                       \
+#define CHECK_POS(pos, l, c)                                                                    \
+  do {                                                                                          \
+    unsigned gl_ = (pos).line, gc_ = (pos).col, wl_ = (l), wc_ = (c);                           \
+    if (gl_ == wl_ && gc_ == wc_) {                                                             \
+      passed++;                                                                                 \
+    } else {                                                                                    \
+      fprintf(stderr, "%s:%d: position %u:%u, want %u:%u\n", __FILE__, __LINE__, gl_, gc_, wl_, \
+              wc_);                                                                             \
+      failed++;                                                                                 \
+    }                                                                                           \
   } while (0)
 
 /* A cJSON tree printed compactly is the text want, printing both on
 ** mismatch; a NULL tree fails. */
-#define CHECK_JSON(got, want)                                               \
-  do {                                                                      \
-    const cJSON *j_ = (got);                                                \
-    char *t_ = j_ ? cJSON_PrintUnformatted(j_) : NULL;                      \
-    CHECK_STR(t_, want);                                                    \
-    free(t_);                                                               \
+#define CHECK_JSON(got, want)                          \
+  do {                                                 \
+    const cJSON *j_ = (got);                           \
+    char *t_ = j_ ? cJSON_PrintUnformatted(j_) : NULL; \
+    CHECK_STR(t_, want);                               \
+    free(t_);                                          \
   } while (0)
 
 /* CHECK(cond) where cond is about the cJSON tree j: a failure prints the
 ** condition and j (compactly), e.g. the whole envelope of a call. */
-#define CHECK_JSON_THAT(j, cond)                                            \
-  do {                                                                      \
-    if (cond) {                                                             \
-      passed++;                                                             \
-    } else {                                                                \
-      char *t_ = cJSON_PrintUnformatted(j);                                 \
-      fprintf(stderr, "%s:%d: CHECK failed: %s\n  in %s\n", __FILE__,       \
-              __LINE__, #cond, t_ ? t_ : "(null)");                         \
-      free(t_);                                                             \
-      failed++;                                                             \
-    }                                                                       \
+#define CHECK_JSON_THAT(j, cond)                                                       \
+  do {                                                                                 \
+    if (cond) {                                                                        \
+      passed++;                                                                        \
+    } else {                                                                           \
+      char *t_ = cJSON_PrintUnformatted(j);                                            \
+      fprintf(stderr, "%s:%d: CHECK failed: %s\n  in %s\n", __FILE__, __LINE__, #cond, \
+              t_ ? t_ : "(null)");                                                     \
+      free(t_);                                                                        \
+      failed++;                                                                        \
+    }                                                                                  \
   } while (0)
 
 /* A check that a helper makes for its caller at line (such helpers take
 ** __LINE__, so that a failure names the line that asked): count it, and
 ** on failure print file:line and the message (printf arguments). */
-#define CHECK_AT(line, cond, ...)                                           \
-  do {                                                                      \
-    if (cond) {                                                             \
-      passed++;                                                             \
-    } else {                                                                \
-      fprintf(stderr, "%s:%d: ", __FILE__, (line));                         \
-      fprintf(stderr, __VA_ARGS__);                                         \
-      fputc('\n', stderr);                                                  \
-      failed++;                                                             \
-    }                                                                       \
+#define CHECK_AT(line, cond, ...)                   \
+  do {                                              \
+    if (cond) {                                     \
+      passed++;                                     \
+    } else {                                        \
+      fprintf(stderr, "%s:%d: ", __FILE__, (line)); \
+      fprintf(stderr, __VA_ARGS__);                 \
+      fputc('\n', stderr);                          \
+      failed++;                                     \
+    }                                               \
   } while (0)
 
 /* Count one failure found by code that has no single condition to CHECK
@@ -188,8 +185,7 @@ static inline void run_isolated(const char *name, void (*fn)(void)) {
   } else {
     if (WIFSIGNALED(status))
       fprintf(stderr, "%s: crashed with signal %d\n", name, WTERMSIG(status));
-    else
-      fprintf(stderr, "%s: failed (exit status %d)\n", name, WEXITSTATUS(status));
+    else fprintf(stderr, "%s: failed (exit status %d)\n", name, WEXITSTATUS(status));
     failed++;
   }
 }

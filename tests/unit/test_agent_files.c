@@ -24,7 +24,7 @@
 #include "check.h"
 #include "tmpdir.h"
 
-static char dir[64];  /* the temporary agent folder */
+static char dir[64]; /* the temporary agent folder */
 
 /* dir/name (one of four static buffers, chosen by slot). */
 static const char *path_of(const char *name, int slot) {
@@ -38,7 +38,8 @@ static void good_text(const char *name, int value, char *out, size_t len) {
   snprintf(out, len,
            "(def AGENT {:name \"%s\" :description \"Return a number.\"\n"
            "            :parameters {:type \"object\" :properties {}}})\n"
-           "(defn run [context] %d)\n", name, value);
+           "(defn run [context] %d)\n",
+           name, value);
 }
 
 static void write_good(const char *file, const char *name, int value) {
@@ -77,7 +78,8 @@ static const ag_Diag *read_error(const ag_ScanReport *r, const char *file) {
   const char *p = path_of(file, 1);
   for (size_t i = 0; i < r->diags.n; i++) {
     const ag_Diag *d = &r->diags.items[i];
-    if (d->severity == AG_ERROR && strcmp(d->path, p) == 0 && strcmp(d->code, "A002") == 0) return d;
+    if (d->severity == AG_ERROR && strcmp(d->path, p) == 0 && strcmp(d->code, "A002") == 0)
+      return d;
   }
   return NULL;
 }
@@ -86,7 +88,9 @@ static const ag_Diag *read_error(const ag_ScanReport *r, const char *file) {
 static bool refused_with(const ag_ScanReport *r, const char *file, const char *want) {
   const ag_Diag *d = read_error(r, file);
   bool ok = d && strstr(d->message, want) != NULL;
-  if (!ok) fprintf(stderr, "  %s: want an A002 saying [%s], got [%s]\n", file, want, d ? d->message : "none");
+  if (!ok)
+    fprintf(stderr, "  %s: want an A002 saying [%s], got [%s]\n", file, want,
+            d ? d->message : "none");
   return ok;
 }
 
@@ -110,7 +114,7 @@ static bool answers(ag_Runtime *rt, const char *name, int value) {
 
 static void write_folder(void) {
   write_good("good_agent.lispy", "good", 1);
-  write_good("real_target.lispy", "linked", 2);  /* not an agent name itself */
+  write_good("real_target.lispy", "linked", 2); /* not an agent name itself */
   make_symlink("real_target.lispy", "linked_agent.lispy");
   if (mkfifo(path_of("fifo_agent.lispy", 0), 0600) != 0) {
     perror("mkfifo");
@@ -126,12 +130,13 @@ static void write_folder(void) {
   make_symlink("loop_agent.lispy", "loop_agent.lispy");
   write_padded("huge_agent.lispy", "huge", AG_MAX_AGENT_FILE_BYTES + 1);
   write_padded("atcap_agent.lispy", "atcap", AG_MAX_AGENT_FILE_BYTES);
-  make_symlink("someone@host.4242:1700000000", ".#good_agent.lispy");  /* an Emacs lock: a dotfile, skipped */
+  make_symlink("someone@host.4242:1700000000",
+               ".#good_agent.lispy"); /* an Emacs lock: a dotfile, skipped */
 }
 
 static void test_scan(ag_Runtime *rt) {
   ag_ScanReport r;
-  ag_registry_scan(rt, &r);  /* must return: the alarm fires otherwise */
+  ag_registry_scan(rt, &r); /* must return: the alarm fires otherwise */
   CHECK(r.nadded == 10);
   CHECK(r.nbroken == 7);
   CHECK(refused_with(&r, "fifo_agent.lispy", "FIFO"));
@@ -144,13 +149,13 @@ static void test_scan(ag_Runtime *rt) {
   CHECK(read_error(&r, "atcap_agent.lispy") == NULL);
   CHECK(read_error(&r, "good_agent.lispy") == NULL);
   CHECK(read_error(&r, "linked_agent.lispy") == NULL);
-  CHECK(read_error(&r, ".#good_agent.lispy") == NULL);  /* not globbed, like a shell's * */
+  CHECK(read_error(&r, ".#good_agent.lispy") == NULL); /* not globbed, like a shell's * */
   ag_scan_report_free(&r);
   CHECK(answers(rt, "good", 1));
-  CHECK(answers(rt, "linked", 2));  /* a symlink to a regular file is followed */
-  CHECK(answers(rt, "atcap", 9));   /* exactly at the cap is read */
+  CHECK(answers(rt, "linked", 2)); /* a symlink to a regular file is followed */
+  CHECK(answers(rt, "atcap", 9));  /* exactly at the cap is read */
 
-  ag_registry_scan(rt, &r);  /* unchanged, unreadable the same way: no change */
+  ag_registry_scan(rt, &r); /* unchanged, unreadable the same way: no change */
   CHECK(r.nadded == 0 && r.nchanged == 0 && r.nremoved == 0);
   ag_scan_report_free(&r);
 
@@ -235,13 +240,13 @@ static void test_terminal_controls(ag_Runtime *rt) {
 
   char out[16];
   CHECK(ag_plain_text("a\tb\nc", out, sizeof out) == 8 && strcmp(out, "a\tb\\x0ac") == 0);
-  CHECK(ag_plain_text("h\xc3\xa9", out, sizeof out) == 3);  /* UTF-8 text stays */
-  CHECK(ag_plain_text("\033\033\033\033", out, sizeof out) == 12);  /* whole escapes only */
+  CHECK(ag_plain_text("h\xc3\xa9", out, sizeof out) == 3);         /* UTF-8 text stays */
+  CHECK(ag_plain_text("\033\033\033\033", out, sizeof out) == 12); /* whole escapes only */
   CHECK(strcmp(out, "\\x1b\\x1b\\x1b") == 0);
 }
 
 int main(void) {
-  alarm(60);  /* a registry that blocks on a file fails by SIGALRM */
+  alarm(60); /* a registry that blocks on a file fails by SIGALRM */
   snprintf(dir, sizeof dir, "/tmp/lispy-files-XXXXXX");
   if (!mkdtemp(dir)) {
     perror("mkdtemp");

@@ -83,8 +83,8 @@ static void check_error(lispy_State *L, lispy_Env *env, const char *src, const c
 /* ==== Host objects with a finalizer that counts ============================== */
 
 typedef struct Probe {
-  int finalized;           /* times the finalizer ran */
-  int id;                  /* for messages */
+  int finalized; /* times the finalizer ran */
+  int id;        /* for messages */
 } Probe;
 
 static void probe_finalize(void *p) { ((Probe *)p)->finalized++; }
@@ -95,7 +95,8 @@ static void probe_finalize(void *p) { ((Probe *)p)->finalized++; }
 static lispy_Value nat_add3(lispy_State *L, int argc, lispy_Value *argv) {
   int64_t sum = 0;
   for (int i = 0; i < argc; i++) {
-    if (strcmp(lispy_type_name(argv[i]), "integer") != 0) lispy_raise(L, "runtime", "add3: integers only");
+    if (strcmp(lispy_type_name(argv[i]), "integer") != 0)
+      lispy_raise(L, "runtime", "add3: integers only");
     sum += lispy_to_int(argv[i]);
   }
   return lispy_int(sum);
@@ -258,7 +259,8 @@ static void test_natives(lispy_State *L) {
   CHECK_STR(lispy_error_kind(lispy_last_error(L)), "host");
   check_eval(L, NULL, "(try (host-fail \"x\") (catch e (list (error-kind e) (error-message e))))",
              "(\"host\" \"x\")");
-  check_eval(L, NULL, "(let ((r (make-record \"n1\"))) (list (get r :name) (get r :label) (get r :n)))",
+  check_eval(L, NULL,
+             "(let ((r (make-record \"n1\"))) (list (get r :name) (get r :label) (get r :n)))",
              "(\"n1\" \"made in C\" 7)");
   /* registered into one environment only */
   lispy_register(L, A, "only-in-a", nat_add3, 3, 3, "(a b c)", "Private native.");
@@ -387,7 +389,7 @@ static void test_refs(lispy_State *L) {
   CHECK(p.finalized == 1);
   CHECK(strcmp(lispy_type_name(lispy_deref(L, r2)), lispy_type_name(lispy_nil())) == 0);
   lispy_unref(L, r1);
-  lispy_unref(L, r1);  /* twice is harmless */
+  lispy_unref(L, r1); /* twice is harmless */
   lispy_unref(L, -1);
   lispy_unref(L, 1 << 20);
 }
@@ -406,7 +408,8 @@ static void test_json(lispy_State *L) {
   int ref = lispy_ref(L, v);
   /* LisPy sees it with string or keyword keys */
   lispy_env_set(L, NULL, "doc", v);
-  check_eval(L, NULL, "(list (get doc :name) (get doc \"n\") (get-in doc [:o :k]) (nth (get doc :xs) 1))",
+  check_eval(L, NULL,
+             "(list (get doc :name) (get doc \"n\") (get-in doc [:o :k]) (nth (get doc :xs) 1))",
              "(\"summarize\" 3 \"v\" \"two\")");
   char why[256] = "";
   cJSON *back = lispy_to_json(L, lispy_deref(L, ref), why, sizeof why);
@@ -441,7 +444,8 @@ static void test_json_text(lispy_State *L) {
   CHECK(eval_value(L, "{:a [1 -22 9007199254740993] :b \"q\\\"\\n\\u0001\" :c nil :d #t :e 0.5}",
                    "api", &v) == LISPY_OK);
   CHECK(lispy_to_json_text(L, v, &t, why, sizeof why) == LISPY_OK);
-  CHECK_STR(t.data, "<{\"a\":[1,-22,9007199254740993],\"b\":\"q\\\"\\n\\u0001\",\"c\":null,\"d\":true,\"e\":0.5}");
+  CHECK_STR(t.data, "<{\"a\":[1,-22,9007199254740993],\"b\":\"q\\\"\\n\\u0001\",\"c\":null,\"d\":"
+                    "true,\"e\":0.5}");
   /* integer keys are written once the checker rules out a clash */
   t.len = 0;
   CHECK(eval_value(L, "{1 :one :two '(2)}", "api", &v) == LISPY_OK);
@@ -475,7 +479,7 @@ static void test_call_json(lispy_State *L) {
   char *shown = lispy_repr(L, v, true);
   CHECK_STR(shown, "(7 (1 \"x\") nil)");
   free(shown);
-  cJSON *bad = cJSON_CreateString("\xff\xfe");  /* not UTF-8 */
+  cJSON *bad = cJSON_CreateString("\xff\xfe"); /* not UTF-8 */
   json[1] = bad;
   CHECK(lispy_call_json(L, lispy_deref(L, fref), 1, &pre, 2, json, &v) == LISPY_BADJSON);
   CHECK(strstr(lispy_error_message(lispy_last_error(L)), "UTF-8") != NULL);
@@ -595,7 +599,8 @@ static lispy_Value read_one(lispy_State *L, const char *src, const char *file) {
 static void check_type(lispy_State *L, const char *src, lispy_Type t) {
   lispy_Value v;
   CHECK(eval_value(L, src, "api", &v) == LISPY_OK);
-  if (lispy_type(v) != t) fprintf(stderr, "%s: type %d, want %d\n", src, (int)lispy_type(v), (int)t);
+  if (lispy_type(v) != t)
+    fprintf(stderr, "%s: type %d, want %d\n", src, (int)lispy_type(v), (int)t);
   CHECK(lispy_type(v) == t);
 }
 
@@ -640,7 +645,7 @@ static void test_lists_and_symbols(lispy_State *L) {
   CHECK_STR(lispy_to_cstring(lispy_car(v), NULL), "a");
   CHECK_STR(lispy_symbol_name(lispy_cdr(lispy_cdr(lispy_cdr(v)))), "d");
   CHECK(lispy_symbol_name(lispy_int(1)) == NULL);
-  CHECK(lispy_list_length(v) == -1);  /* improper */
+  CHECK(lispy_list_length(v) == -1); /* improper */
   /* car and cdr of anything but a pair are nil */
   CHECK(lispy_type(lispy_car(lispy_int(1))) == LISPY_TNIL);
   CHECK(lispy_type(lispy_cdr(lispy_nil())) == LISPY_TNIL);
@@ -655,7 +660,7 @@ static void test_vectors_and_dicts(lispy_State *L) {
   CHECK(lispy_vector_length(v) == 3);
   CHECK(lispy_to_int(lispy_vector_item(v, 0)) == 1);
   CHECK(lispy_type(lispy_vector_item(v, 1)) == LISPY_TKEYWORD);
-  CHECK(lispy_type(lispy_vector_item(v, 3)) == LISPY_TNIL);  /* out of range */
+  CHECK(lispy_type(lispy_vector_item(v, 3)) == LISPY_TNIL); /* out of range */
   CHECK(lispy_vector_length(lispy_int(1)) == 0);
   CHECK(lispy_vector_length(read_one(L, "(1 2)", "api")) == 0);
   CHECK(lispy_type(lispy_vector_item(lispy_nil(), 0)) == LISPY_TNIL);
@@ -676,7 +681,7 @@ static void test_vectors_and_dicts(lispy_State *L) {
         lispy_to_int(value) == 3 && !lispy_dict_next(d, &it, &key, &value));
   it = 0;
   CHECK(!lispy_dict_next(lispy_int(1), &it, &key, &value));
-  CHECK(!lispy_dict_next(v, &it, &key, &value));  /* a vector is no dict */
+  CHECK(!lispy_dict_next(v, &it, &key, &value)); /* a vector is no dict */
 }
 
 static void test_functions(lispy_State *L) {
@@ -691,11 +696,11 @@ static void test_functions(lispy_State *L) {
   CHECK(lispy_list_length(ps) == -1);
   CHECK(eval_value(L, "(fn [x y] x)", "api", &f) == LISPY_OK);
   CHECK(lispy_fn_nparams(f, &rest) == 2 && !rest);
-  CHECK(lispy_list_length(lispy_fn_params(f)) == 2);  /* the vector, as a list */
+  CHECK(lispy_list_length(lispy_fn_params(f)) == 2); /* the vector, as a list */
   CHECK(lispy_doc(f) == NULL);
   CHECK(eval_value(L, "(fn [a & more] a)", "api", &f) == LISPY_OK);
   CHECK(lispy_fn_nparams(f, NULL) == 1);
-  CHECK(lispy_list_length(lispy_fn_params(f)) == 3);  /* as written: (a & more) */
+  CHECK(lispy_list_length(lispy_fn_params(f)) == 3); /* as written: (a & more) */
   CHECK(eval_value(L, "(lambda args args)", "api", &f) == LISPY_OK);
   CHECK(lispy_fn_nparams(f, &rest) == 0 && rest);
   CHECK_STR(lispy_symbol_name(lispy_fn_params(f)), "args");
@@ -715,17 +720,17 @@ static void test_positions(lispy_State *L) {
                     "  {:k \"v\"})";
   lispy_Value form = read_one(L, src, "pos.lispy");
   int ref = lispy_ref(L, form);
-  check_pos(L, lispy_car_pos(form), 1, 2, "pos.lispy");                 /* define */
-  check_pos(L, lispy_car_pos(lispy_cdr(form)), 1, 9, NULL);             /* x */
+  check_pos(L, lispy_car_pos(form), 1, 2, "pos.lispy");     /* define */
+  check_pos(L, lispy_car_pos(lispy_cdr(form)), 1, 9, NULL); /* x */
   lispy_Value vec = lispy_car(lispy_cdr(lispy_cdr(form)));
-  check_pos(L, lispy_car_pos(lispy_cdr(lispy_cdr(form))), 2, 3, NULL);  /* [ */
+  check_pos(L, lispy_car_pos(lispy_cdr(lispy_cdr(form))), 2, 3, NULL); /* [ */
   check_pos(L, lispy_vector_pos(vec, 0), 2, 4, "pos.lispy");
   check_pos(L, lispy_vector_pos(vec, 1), 2, 7, NULL);
-  check_pos(L, lispy_vector_pos(vec, 2), 0, 0, NULL);                   /* out of range */
+  check_pos(L, lispy_vector_pos(vec, 2), 0, 0, NULL); /* out of range */
   lispy_Value dict = lispy_car(lispy_cdr(lispy_cdr(lispy_cdr(form))));
   lispy_SrcPos kp, vp;
   size_t it = 0;
-  lispy_dict_pos(dict, it, &kp, &vp);                                   /* nothing returned yet */
+  lispy_dict_pos(dict, it, &kp, &vp); /* nothing returned yet */
   check_pos(L, kp, 0, 0, NULL);
   CHECK(lispy_dict_next(dict, &it, NULL, NULL));
   lispy_dict_pos(dict, it, &kp, &vp);
@@ -769,7 +774,7 @@ static void test_read_incremental(lispy_State *L) {
       size_t start = pos;
       int rc = lispy_read(L, buf, strlen(buf), &pos, "shell", &form);
       if (rc == LISPY_INCOMPLETE) {
-        pos = start;  /* wait for more input */
+        pos = start; /* wait for more input */
         break;
       }
       if (rc == LISPY_EOF) break;
@@ -878,7 +883,7 @@ static void test_api_keeps_arguments_alive(void) {
   int aref = lispy_ref(L, lispy_host_new(L, "probe", &p4, probe_finalize));
   int sref = lispy_ref(L, lispy_string(L, "arg", 3));
   lispy_Value args[2] = {lispy_deref(L, aref), lispy_deref(L, sref)};
-  lispy_unref(L, aref);  /* from here on only the call itself keeps them */
+  lispy_unref(L, aref); /* from here on only the call itself keeps them */
   lispy_unref(L, sref);
   CHECK(lispy_call(L, lispy_deref(L, fref), 2, args, &v) == LISPY_OK);
   if (p4.finalized) fprintf(stderr, "lispy_call: an argument was collected during the call\n");

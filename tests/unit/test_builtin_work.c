@@ -30,9 +30,10 @@
 #include "lx_state.h"
 #include "check.h"
 
-#define WORK_FUEL    20000   /* far below what one call on the big values costs */
-#define WORK_TIMEOUT 0.2     /* seconds */
-#define WORK_SLACK   2.0     /* seconds past the deadline a case may take (loaded
+#define WORK_FUEL    20000 /* far below what one call on the big values costs */
+#define WORK_TIMEOUT 0.2   /* seconds */
+#define WORK_SLACK \
+  2.0 /* seconds past the deadline a case may take (loaded
                                 machines and sanitizer builds; the failure this
                                 catches took minutes) */
 
@@ -91,7 +92,8 @@ static const char *SETUP =
     "(define big-str (string-repeat \"abcdefgh\" 1000000))"
     "(define big-str2 (string-repeat \"abcdefgh\" 1000000))"
     "(define uni-str (string-repeat \"\u00e9\" 1000000))"
-    "(define hard-str (string-repeat (string-append \"a\" (string-repeat \"\u0301\u0316\" 450)) 100))"
+    "(define hard-str (string-repeat (string-append \"a\" (string-repeat \"\u0301\u0316\" 450)) "
+    "100))"
     "(define big-dict (zipmap (range 400000) (range 400000)))"
     "(define (dag n) (let loop ((i 0) (x (list 1))) (if (= i n) x (loop (+ i 1) (list x x)))))"
     "(define dag-a (dag 40))"
@@ -224,7 +226,7 @@ static const char *INTERRUPT_CASES[] = {
 
 static void test_interrupt(void) {
   for (size_t i = 0; i < sizeof INTERRUPT_CASES / sizeof INTERRUPT_CASES[0]; i++) {
-    set_limits(0, 0, 20.0);  /* the timeout only guards against a hang */
+    set_limits(0, 0, 20.0); /* the timeout only guards against a hang */
     pthread_t th;
     CHECK(pthread_create(&th, NULL, interrupter, L) == 0);
     double t0 = now();

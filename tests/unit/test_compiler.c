@@ -63,46 +63,54 @@ static void test_mutated_literals(void) {
   check_eval("(define keep nil)"
              "(defmacro grow () (dotimes (i 2000) (dict-set! keep (+ i 10) i)) 0)"
              "(defmacro mk () (set! keep (dict :a (list 'grow) :b 2)) keep)"
-             "(mk)", "{:a 0 :b 2}");
+             "(mk)",
+             "{:a 0 :b 2}");
   /* a dict emptied: the entries the macro removed still compile */
   check_eval("(define keep nil)"
              "(defmacro shrink () (dict-remove! keep :b) (dict-remove! keep :c)"
              "  (dict-remove! keep :d) (dict-set! keep :e (string-repeat \"x\" 100)) 0)"
              "(defmacro mk () (set! keep (dict :a (list 'shrink) :b (list 'list 1 2)"
              "  :c (string-append \"s\" \"t\") :d 4)) keep)"
-             "(mk)", "{:a 0 :b (1 2) :c \"st\" :d 4}");
+             "(mk)",
+             "{:a 0 :b (1 2) :c \"st\" :d 4}");
   /* a vector grown (its item block reallocated under the compiler) */
   check_eval("(define keep nil)"
              "(defmacro grow () (dotimes (i 5000) (vector-push! keep i)) 0)"
              "(defmacro mk () (set! keep (vector (list 'grow) (list '+ 1 2))) keep)"
-             "(mk)", "[0 3]");
+             "(mk)",
+             "[0 3]");
   /* a vector rewritten: the replaced item was only referenced by it */
   check_eval("(define keep nil)"
              "(defmacro rw () (vector-set! keep 1 99) 0)"
              "(defmacro mk () (set! keep (vector (list 'rw) (list 'quote (list 1 2)))) keep)"
-             "(mk)", "[0 (1 2)]");
+             "(mk)",
+             "[0 (1 2)]");
   /* Clojure let bindings [a init b init] rewritten by a macro in an init */
   check_eval("(define keep nil)"
              "(defmacro rw () (vector-set! keep 3 'oops) (vector-push! keep 'c) 0)"
              "(defmacro mk () (set! keep (vector 'a (list 'rw) 'b (list 'list 1 2)))"
              "  (list 'let keep (list 'list 'a 'b)))"
-             "(mk)", "(0 (1 2))");
+             "(mk)",
+             "(0 (1 2))");
   /* quasiquoted dict and vector templates */
   check_eval("(define keep nil)"
              "(defmacro grow () (dotimes (i 2000) (dict-set! keep (+ i 10) i)) 0)"
              "(defmacro mk () (set! keep (dict :a (list 'unquote (list 'grow)) :b 2))"
              "  (list 'quasiquote keep))"
-             "(mk)", "{:a 0 :b 2}");
+             "(mk)",
+             "{:a 0 :b 2}");
   check_eval("(define keep nil)"
              "(defmacro shrink () (dict-remove! keep :b) 0)"
              "(defmacro mk () (set! keep (dict :a (list 'unquote (list 'shrink))"
              "  :b (list 'unquote (list '+ 1 2)))) (list 'quasiquote keep))"
-             "(mk)", "{:a 0 :b 3}");
+             "(mk)",
+             "{:a 0 :b 3}");
   check_eval("(define keep nil)"
              "(defmacro grow () (dotimes (i 5000) (vector-push! keep i)) 0)"
              "(defmacro mk () (set! keep (vector (list 'unquote (list 'grow)) 2))"
              "  (list 'quasiquote keep))"
-             "(mk)", "[0 2]");
+             "(mk)",
+             "[0 2]");
   lispy_gc_stress(L, false);
   /* and the state is sound afterwards */
   check_eval("(+ 1 2)", "3");
@@ -181,8 +189,8 @@ static void test_compile_limits(void) {
 /* read-string of a huge text: charged as fuel, stopped at the deadline. */
 static void test_reader_limits(void) {
   set_limits(100000, 0, 0);
-  check_fails("(read-string (string-append \"(\" (string-repeat \"1 \" 1000000) \")\"))",
-              "limit", "fuel");
+  check_fails("(read-string (string-append \"(\" (string-repeat \"1 \" 1000000) \")\"))", "limit",
+              "fuel");
   set_limits(0, 0, 0);
   check_eval("(define big-text (string-append \"(\" (string-repeat \"[1] \" 10000000) \")\"))",
              "big-text");
@@ -193,7 +201,8 @@ static void test_reader_limits(void) {
   if (took > 0.3) fprintf(stderr, "read-string: time limit 0.2 s stopped after %.3f s\n", took);
   CHECK(took < 0.3 * time_scale());
   set_limits(0, 0, 0);
-  check_eval("(length (read-string (string-append \"(\" (string-repeat \"1 \" 100000) \")\")))", "100000");
+  check_eval("(length (read-string (string-append \"(\" (string-repeat \"1 \" 100000) \")\")))",
+             "100000");
 }
 
 /* ==== Recursion in every pass under the depth guard ======================== */
@@ -203,14 +212,16 @@ static void test_long_and_deep_forms(void) {
   /* a quasiquoted list of 200,000 items with an unquote at the end */
   check_eval("(defmacro qq-long (n) (let loop ((i 0) (acc (list (list 'unquote 'x))))"
              "  (if (= i n) (list 'quasiquote acc) (loop (+ i 1) (cons i acc)))))"
-             "(let* ((x 'end) (v (qq-long 200000))) (list (length v) (car v) (list-ref v 199999) (last v)))",
+             "(let* ((x 'end) (v (qq-long 200000))) (list (length v) (car v) (list-ref v 199999) "
+             "(last v)))",
              "(200001 199999 0 end)");
   /* the same with splices and a dotted tail */
-  check_eval("(defmacro qq-mixed (n) (let loop ((i 0) (acc (list 'unquote 'x)))"
-             "  (if (= i n) (list 'quasiquote acc)"
-             "      (loop (+ i 1) (cons (if (= (modulo i 1000) 0) (list 'unquote-splicing 'y) i) acc)))))"
-             "(let* ((x '(t)) (y '(s s)) (v (qq-mixed 10000))) (list (length v) (car v) (last v)))",
-             "(10011 9999 t)");
+  check_eval(
+      "(defmacro qq-mixed (n) (let loop ((i 0) (acc (list 'unquote 'x)))"
+      "  (if (= i n) (list 'quasiquote acc)"
+      "      (loop (+ i 1) (cons (if (= (modulo i 1000) 0) (list 'unquote-splicing 'y) i) acc)))))"
+      "(let* ((x '(t)) (y '(s s)) (v (qq-mixed 10000))) (list (length v) (car v) (last v)))",
+      "(10011 9999 t)");
   /* quasiquote results as before */
   check_eval("(let ((x (list 5)) (y 7)) (list `(1 ,x) `(,@x) (eq? x `(,@x)) `(a `(b ,(c ,@x)))"
              "  `[1 ,@x] `(1 . ,x) `(1 ,@x . ,x) `(,@x ,@x) `(a b ,y c ,@x d) `(,y . 3)"
@@ -218,18 +229,24 @@ static void test_long_and_deep_forms(void) {
              "((1 (5)) (5) #t (a `(b ,(c 5))) [1 5] (1 5) (1 5 5) (5 5) (a b 7 c 5 d) (7 . 3)"
              " ((7) [7] {:a 7}) (1 2 7 . 7))");
   /* nesting built by macros: a depth error, not a C stack overflow */
-  check_fails("(defmacro deep-begin (n) (let loop ((i 0) (x 1)) (if (= i n) x (loop (+ i 1) (list 'begin x)))))"
-              "(define (f) (deep-begin 1000000))", "limit", "depth");
+  check_fails("(defmacro deep-begin (n) (let loop ((i 0) (x 1)) (if (= i n) x (loop (+ i 1) (list "
+              "'begin x)))))"
+              "(define (f) (deep-begin 1000000))",
+              "limit", "depth");
   check_fails("(defmacro deep-qq (n) (let loop ((i 0) (x '(unquote 1)))"
               "  (if (= i n) (list 'quasiquote x) (loop (+ i 1) (list x)))))"
-              "(deep-qq 1000000)", "limit", "depth");
-  check_fails("(defmacro self-vec () (let ((v (vector 1 2))) (vector-set! v 0 v) (list 'quasiquote v)))"
-              "(self-vec)", "limit", "depth");
+              "(deep-qq 1000000)",
+              "limit", "depth");
+  check_fails(
+      "(defmacro self-vec () (let ((v (vector 1 2))) (vector-set! v 0 v) (list 'quasiquote v)))"
+      "(self-vec)",
+      "limit", "depth");
   /* a shared form where a name belongs: the message shows a short form */
   double t0 = now_s();
   check_fails("(defmacro bad-let (n) (let loop ((i 0) (x '(a)))"
               "  (if (= i n) (list 'let (list (list x 1)) 1) (loop (+ i 1) (list x x)))))"
-              "(bad-let 40)", "syntax", "expected a variable name (symbol), got a large list");
+              "(bad-let 40)",
+              "syntax", "expected a variable name (symbol), got a large list");
   CHECK(now_s() - t0 < 1.0);
   check_eval("(+ 1 2)", "3");
 }

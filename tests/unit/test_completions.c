@@ -18,7 +18,7 @@
 
 /* ==== Fixtures ============================================================= */
 
-static char dir[64];       /* the temporary agent folder */
+static char dir[64]; /* the temporary agent folder */
 
 static void write_file(const char *name, const char *text) {
   char path[256];
@@ -55,8 +55,14 @@ static void write_agents(void) {
 }
 
 static void remove_all(void) {
-  const char *names[] = {"weather_agent.lispy", "weather_report_agent.lispy", "post_agent.lispy",
-                         "script.lispy", "notes.txt", ".hidden.lispy", "sub", NULL};
+  const char *names[] = {"weather_agent.lispy",
+                         "weather_report_agent.lispy",
+                         "post_agent.lispy",
+                         "script.lispy",
+                         "notes.txt",
+                         ".hidden.lispy",
+                         "sub",
+                         NULL};
   char path[256];
   for (int i = 0; names[i]; i++) {
     snprintf(path, sizeof path, "%s/%s", dir, names[i]);
@@ -67,8 +73,9 @@ static void remove_all(void) {
 
 /* ==== Helpers ================================================================= */
 
-static const char *const meta[] = {":help", ":agents", ":describe", ":call", ":lint", ":load",
-                                   ":source", ":doc", ":ctx", ":trace", ":time", ":test", ":quit"};
+static const char *const meta[] = {":help", ":agents", ":describe", ":call", ":lint",
+                                   ":load", ":source", ":doc",      ":ctx",  ":trace",
+                                   ":time", ":test",   ":quit"};
 
 static ag_Runtime *rt;
 static cp_Engine *eng;
@@ -85,7 +92,8 @@ static cp_Result *complete(const char *line) { return complete_at(line, -1); }
 
 /* Index of the candidate with that text, or -1. */
 static long find(const cp_Result *r, const char *text) {
-  for (size_t i = 0; i < r->n; i++) if (strcmp(r->items[i].text, text) == 0) return (long)i;
+  for (size_t i = 0; i < r->n; i++)
+    if (strcmp(r->items[i].text, text) == 0) return (long)i;
   return -1;
 }
 
@@ -134,7 +142,7 @@ static void test_agent_names(void) {
   }
   r = complete("(invoke \"wea");
   CHECK(r->n == 2 && find(r, "weather\"") == 0 && r->start == 9);
-  r = complete_at("(invoke \"wea\" {})", 12);  /* the quote is there already */
+  r = complete_at("(invoke \"wea\" {})", 12); /* the quote is there already */
   CHECK(r->n == 2 && find(r, "weather") == 0);
   r = complete("(invoke \"zzz");
   CHECK(r->n == 0);
@@ -143,7 +151,7 @@ static void test_agent_names(void) {
 static void test_call_params(void) {
   cp_Result *r = complete(":call weather ");
   CHECK(r->n == 4 && r->start == 14);
-  CHECK(r->n == 4 && strcmp(r->items[0].text, "city=") == 0);  /* required first */
+  CHECK(r->n == 4 && strcmp(r->items[0].text, "city=") == 0); /* required first */
   CHECK(find(r, "units=") == 1 && find(r, "days=") == 2 && find(r, "verbose=") == 3);
   CHECK_STR(help_of(r, "city="), "string, required");
   CHECK_STR(help_of(r, "days="), "integer, default 3");
@@ -180,7 +188,7 @@ static void test_invoke_dict(void) {
   CHECK(r->n == 2 && find(r, "\"celsius\"") == 0);
   r = complete("(invoke \"weather\" {:units \"fa");
   CHECK(r->n == 1 && find(r, "fahrenheit\"") == 0);
-  r = complete("(let ((x 1)) (invoke \"weather\" {:city (str");  /* a value: code */
+  r = complete("(let ((x 1)) (invoke \"weather\" {:city (str"); /* a value: code */
   CHECK(find(r, "string-append") >= 0);
 }
 
@@ -192,14 +200,15 @@ static void test_symbols(void) {
   r = complete("(list (ma");
   CHECK_STR(help_of(r, "map"), "builtin");
   CHECK(r->start == 7);
-  CHECK(lispy_eval_string(L, NULL, "(define my-fun (lambda (x) x)) (define my-var 1)", 48, "t", NULL) == LISPY_OK);
+  CHECK(lispy_eval_string(L, NULL, "(define my-fun (lambda (x) x)) (define my-var 1)", 48, "t",
+                          NULL) == LISPY_OK);
   r = complete("(my-");
   CHECK(r->n == 2);
   CHECK_STR(help_of(r, "my-fun"), "function");
   CHECK_STR(help_of(r, "my-var"), "global");
   CHECK(lispy_eval_string(L, NULL, "(define my-new 2)", 17, "t", NULL) == LISPY_OK);
   r = complete("(my-");
-  CHECK(r->n == 3 && find(r, "my-new") >= 0);  /* new globals at once */
+  CHECK(r->n == 3 && find(r, "my-new") >= 0); /* new globals at once */
   lispy_Env *env = lispy_env_new(L, "other");
   CHECK(lispy_eval_string(L, env, "(define my-own 1)", 17, "t", NULL) == LISPY_OK);
   cp_engine_set_env(eng, env);
@@ -215,16 +224,17 @@ static void test_symbols(void) {
   CHECK(find(r, "string-append") >= 0 && r->start == 7);
   r = complete("(");
   CHECK(r->n > 100 && all_sorted_with(r, ""));
-  r = complete("foo ");  /* an empty word outside a call head: nothing */
+  r = complete("foo "); /* an empty word outside a call head: nothing */
   CHECK(r->n == 0);
 }
 
 static void test_fresh_agents(void) {
   cp_Result *r = complete(":call fre");
   CHECK(r->n == 0);
-  const char *src = "(def AGENT {:name \"fresh\" :description \"Just made.\"\n"
-                    " :parameters {:type \"object\" :properties {:q {:type \"string\"}} :required [\"q\"]}})\n"
-                    "(defn run [context q] q)\n";
+  const char *src =
+      "(def AGENT {:name \"fresh\" :description \"Just made.\"\n"
+      " :parameters {:type \"object\" :properties {:q {:type \"string\"}} :required [\"q\"]}})\n"
+      "(defn run [context q] q)\n";
   ag_registry_put(rt, ag_agent_load_source(rt, src, strlen(src), "<repl>"));
   r = complete(":call fre");
   CHECK(r->n == 1 && find(r, "fresh") == 0);
@@ -240,7 +250,7 @@ static void test_paths(void) {
   char line[256], want[256];
   snprintf(line, sizeof line, ":load %s/", dir);
   cp_Result *r = complete(line);
-  CHECK(r->n == 5 && r->start == 6);  /* 4 *.lispy files and sub/ */
+  CHECK(r->n == 5 && r->start == 6); /* 4 *.lispy files and sub/ */
   snprintf(want, sizeof want, "%s/script.lispy", dir);
   CHECK(find(r, want) >= 0);
   snprintf(want, sizeof want, "%s/sub/", dir);
@@ -255,16 +265,34 @@ static void test_paths(void) {
   cp_Result all = {0};
   snprintf(line, sizeof line, "%s/", dir);
   cp_add_paths(line, false, &all);
-  CHECK(all.n == 6);  /* every file and the folder, no hidden one */
+  CHECK(all.n == 6); /* every file and the folder, no hidden one */
   cp_result_free(&all);
 }
 
 static void test_odd_input(void) {
-  const char *lines[] = {
-      "", " ", ":", "\"", "(invoke \"", "(invoke \"weather\" {:city \"unterminated",
-      ")))) (ma", "(((((((", "; a comment (ma", "#", "#(ma", "'(ma", "(define café \"é",
-      "(café", ":call", ":call weather city=é ", "(invoke \"weather\" {:city \"x\" :units",
-      "(invoke \"weather\" {1 2 3 :", "(dict :a", "\\", ":load ~", "(invoke weather {", NULL};
+  const char *lines[] = {"",
+                         " ",
+                         ":",
+                         "\"",
+                         "(invoke \"",
+                         "(invoke \"weather\" {:city \"unterminated",
+                         ")))) (ma",
+                         "(((((((",
+                         "; a comment (ma",
+                         "#",
+                         "#(ma",
+                         "'(ma",
+                         "(define café \"é",
+                         "(café",
+                         ":call",
+                         ":call weather city=é ",
+                         "(invoke \"weather\" {:city \"x\" :units",
+                         "(invoke \"weather\" {1 2 3 :",
+                         "(dict :a",
+                         "\\",
+                         ":load ~",
+                         "(invoke weather {",
+                         NULL};
   for (int i = 0; lines[i]; i++) {
     size_t n = strlen(lines[i]);
     for (size_t c = 0; c <= n + 2; c++) {
@@ -280,7 +308,7 @@ static void test_odd_input(void) {
   CHECK(r->n == 0);
   r = complete("\"(ma");
   CHECK(r->n == 0);
-  r = complete_at("(café", 4);  /* inside the two bytes of é */
+  r = complete_at("(café", 4); /* inside the two bytes of é */
   CHECK(r->start <= 4);
   char deep[400];
   memset(deep, '(', 300);

@@ -27,8 +27,8 @@
 /* A run's counts and its text report (malloc'd). */
 typedef struct Run {
   size_t passed, failed, nfiles;
-  int untested;            /* agents listed as untested */
-  char *text;              /* everything printed */
+  int untested; /* agents listed as untested */
+  char *text;   /* everything printed */
 } Run;
 
 /* Run the conformance cases of path (with an optional --mock fixture). */

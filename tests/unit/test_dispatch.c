@@ -23,8 +23,8 @@
 /* ==== Envelope helpers ====================================================== */
 
 static const char *err_field(const cJSON *env, const char *key) {
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(
-      cJSON_GetObjectItemCaseSensitive(env, "error"), key);
+  const cJSON *v =
+      cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(env, "error"), key);
   return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
@@ -40,9 +40,7 @@ static const cJSON *env_value(const cJSON *env) {
   return cJSON_GetObjectItemCaseSensitive(env, "value");
 }
 
-static bool contains(const char *s, const char *part) {
-  return s && strstr(s, part) != NULL;
-}
+static bool contains(const char *s, const char *part) { return s && strstr(s, part) != NULL; }
 
 /* Invoke name with args given as JSON text (NULL: no arguments). */
 static cJSON *call(ag_Runtime *rt, const char *name, const char *args_json) {
@@ -96,14 +94,13 @@ static void test_not_found(ag_Runtime *rt) {
 
 /* The error's "errors" list has an entry with this path. */
 static bool has_error_path(const cJSON *env, const char *path) {
-  const cJSON *list = cJSON_GetObjectItemCaseSensitive(
-      cJSON_GetObjectItemCaseSensitive(env, "error"), "errors");
+  const cJSON *list =
+      cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(env, "error"), "errors");
   const cJSON *e;
   cJSON_ArrayForEach(e, list) {
     const cJSON *p = cJSON_GetObjectItemCaseSensitive(e, "path");
     const cJSON *m = cJSON_GetObjectItemCaseSensitive(e, "message");
-    if (cJSON_IsString(p) && strcmp(p->valuestring, path) == 0 && cJSON_IsString(m))
-      return true;
+    if (cJSON_IsString(p) && strcmp(p->valuestring, path) == 0 && cJSON_IsString(m)) return true;
   }
   return false;
 }
@@ -157,7 +154,7 @@ static void test_defaults(ag_Runtime *rt) {
   CHECK_JSON(env_value(env), "100");
   cJSON_Delete(env);
 
-  env = call(rt, "words", NULL);  /* no arguments at all */
+  env = call(rt, "words", NULL); /* no arguments at all */
   CHECK_JSON_THAT(env, env_is(env, NULL));
   CHECK_JSON(env_value(env), "100");
   cJSON_Delete(env);
@@ -302,18 +299,16 @@ static void test_runtime(ag_Runtime *rt) {
 /* Call hostile/sly in `mode` under limits; expect a limit envelope naming
 ** one of the limits in `which` (space-separated) or, when which is NULL,
 ** an ok envelope. */
-static void check_limit(ag_Runtime *rt, const char *agent, const char *mode,
-                        lispy_Limits lim, const char *which, int line) {
+static void check_limit(ag_Runtime *rt, const char *agent, const char *mode, lispy_Limits lim,
+                        const char *which, int line) {
   ag_runtime_set_limits(rt, &lim);
   char args[100];
   snprintf(args, sizeof args, "{\"mode\": \"%s\"}", mode);
   cJSON *env = call(rt, agent, args);
   const char *got = err_field(env, "limit");
-  bool ok = which ? env_is(env, "limit") && got && strstr(which, got) != NULL
-                  : env_is(env, NULL);
+  bool ok = which ? env_is(env, "limit") && got && strstr(which, got) != NULL : env_is(env, NULL);
   char *s = cJSON_PrintUnformatted(env);
-  CHECK_AT(line, ok, "%s %s: want %s, got %s", agent, mode, which ? which : "ok",
-           s ? s : "(null)");
+  CHECK_AT(line, ok, "%s %s: want %s, got %s", agent, mode, which ? which : "ok", s ? s : "(null)");
   free(s);
   cJSON_Delete(env);
   normal_limits(rt);
@@ -338,7 +333,7 @@ static void test_limits(ag_Runtime *rt) {
   lispy_Limits mem = {0, 16u << 20, 0, 0};
   check_limit(rt, "hostile", "bomb", mem, "memory", __LINE__);
   lispy_gc(L);
-  CHECK(lispy_memory_used(L) < before + (4u << 20));  /* the bomb was collected */
+  CHECK(lispy_memory_used(L) < before + (4u << 20)); /* the bomb was collected */
   size_t out = 0;
   lispy_set_output(L, count_output, &out);
   check_limit(rt, "hostile", "output", fuel, "output fuel", __LINE__);
@@ -366,7 +361,7 @@ static void test_timeout(ag_Runtime *rt) {
 
 typedef struct Interrupter {
   lispy_State *L;
-  atomic_bool done;        /* set by the main thread once the call returned */
+  atomic_bool done; /* set by the main thread once the call returned */
 } Interrupter;
 
 /* Interrupt every 50 ms until the call is over (an interrupt that lands
@@ -382,7 +377,7 @@ static void *interrupter(void *p) {
 }
 
 static void test_interrupt(ag_Runtime *rt) {
-  lispy_Limits lim = {0, 64u << 20, 0, 0};  /* no fuel limit, no timeout */
+  lispy_Limits lim = {0, 64u << 20, 0, 0}; /* no fuel limit, no timeout */
   ag_runtime_set_limits(rt, &lim);
   Interrupter in = {ag_runtime_lispy(rt), false};
   pthread_t th;
@@ -398,7 +393,7 @@ static void test_interrupt(ag_Runtime *rt) {
   cJSON_Delete(env);
   normal_limits(rt);
   CHECK_STR(good_answer(rt), "42");
-  CHECK_STR(good_answer(rt), "42");  /* the interrupt flag does not linger */
+  CHECK_STR(good_answer(rt), "42"); /* the interrupt flag does not linger */
 }
 
 /* ==== trace ====================================================================== */
@@ -437,15 +432,15 @@ static void test_trace(ag_Runtime *rt) {
 
 /* ag_invoke_text gives the envelope ag_invoke gives, as compact JSON text,
 ** for every kind; with trace, the trace too (durations aside). */
-static void check_text_matches(ag_Runtime *rt, const char *name, const char *args_json,
-                               bool trace, int line) {
+static void check_text_matches(ag_Runtime *rt, const char *name, const char *args_json, bool trace,
+                               int line) {
   cJSON *args = args_json ? cJSON_Parse(args_json) : NULL;
   ag_CallOptions opt = {trace};
   cJSON *tree = ag_invoke(rt, name, args, &opt);
   lispy_Text text = {0};
   bool ok = ag_invoke_text(rt, name, args, &opt, &text);
   cJSON *parsed = cJSON_Parse(text.data);
-  if (trace) {  /* durations differ from call to call */
+  if (trace) { /* durations differ from call to call */
     cJSON_DeleteItemFromObject(tree, "trace");
     CHECK(cJSON_GetArraySize(cJSON_GetObjectItem(parsed, "trace")) > 0);
     cJSON_DeleteItemFromObject(parsed, "trace");
@@ -461,12 +456,12 @@ static void check_text_matches(ag_Runtime *rt, const char *name, const char *arg
 
 static void test_text_envelopes(ag_Runtime *rt) {
   check_text_matches(rt, "add", "{\"a\": 2, \"b\": 40}", false, __LINE__);
-  check_text_matches(rt, "words", "{}", false, __LINE__);                /* a default */
-  check_text_matches(rt, "nobody", "{}", false, __LINE__);               /* not_found */
-  check_text_matches(rt, "add", "{\"a\": \"x\"}", false, __LINE__);      /* invalid_args */
-  check_text_matches(rt, "future", "{}", false, __LINE__);               /* context_version */
-  check_text_matches(rt, "boom", "{\"mode\": \"error\"}", false, __LINE__);   /* runtime */
-  check_text_matches(rt, "boom", "{\"mode\": \"function\"}", false, __LINE__);/* not JSON */
+  check_text_matches(rt, "words", "{}", false, __LINE__);                      /* a default */
+  check_text_matches(rt, "nobody", "{}", false, __LINE__);                     /* not_found */
+  check_text_matches(rt, "add", "{\"a\": \"x\"}", false, __LINE__);            /* invalid_args */
+  check_text_matches(rt, "future", "{}", false, __LINE__);                     /* context_version */
+  check_text_matches(rt, "boom", "{\"mode\": \"error\"}", false, __LINE__);    /* runtime */
+  check_text_matches(rt, "boom", "{\"mode\": \"function\"}", false, __LINE__); /* not JSON */
   check_text_matches(rt, "legacy_post", "{\"title\": \"T\"}", false, __LINE__);
   check_text_matches(rt, "tracer", "{\"topic\": \"lisp\"}", true, __LINE__);
   /* the text is appended to what the buffer holds */
@@ -504,7 +499,7 @@ static void test_shared_results(ag_Runtime *rt) {
   CHECK(cJSON_GetArraySize(cJSON_GetObjectItem(err, "trace")) > 0);
   cJSON_Delete(env);
   CHECK(now_s() - t0 < 2.0 * time_scale());
-  env = call(rt, "shared", "{\"mode\": \"result\", \"n\": 2}");  /* small: fine */
+  env = call(rt, "shared", "{\"mode\": \"result\", \"n\": 2}"); /* small: fine */
   CHECK_JSON(env_value(env), "[[\"leaf\",\"leaf\"],[\"leaf\",\"leaf\"]]");
   cJSON_Delete(env);
   CHECK_STR(good_answer(rt), "42");
@@ -527,8 +522,9 @@ int main(int argc, char **argv) {
   ag_ScanReport rep;
   ag_registry_scan(rt, &rep);
   CHECK(rep.nadded >= 14);
-  CHECK_SIZE(rep.nbroken, 3);  /* norun, future, teleport */
-  if (rep.nadded == 0) fprintf(stderr, "no agents in tests/agents/dispatch: run from the project root\n");
+  CHECK_SIZE(rep.nbroken, 3); /* norun, future, teleport */
+  if (rep.nadded == 0)
+    fprintf(stderr, "no agents in tests/agents/dispatch: run from the project root\n");
   ag_scan_report_free(&rep);
 
   test_not_found(rt);

@@ -57,8 +57,7 @@ static void check_memory_back(const char *label, size_t before, size_t extra) {
   if (after <= before + extra + MEM_MARGIN) {
     passed++;
   } else {
-    fprintf(stderr, "%s: memory not given back: %zu before, %zu after gc\n",
-            label, before, after);
+    fprintf(stderr, "%s: memory not given back: %zu before, %zu after gc\n", label, before, after);
     failed++;
   }
 }
@@ -66,10 +65,9 @@ static void check_memory_back(const char *label, size_t before, size_t extra) {
 /* Between evaluations the state must be at rest: nothing left protected,
 ** no frames, no C depth, no pending limit error. */
 static bool state_at_rest(void) {
-  return L->protect_mark == NULL && L->nframes == 0 && L->nhandlers == 0 &&
-         L->c_depth == 0 && L->api_depth == 0 && L->nested_runs == 0 &&
-         !L->in_limit_error && !L->gc_inhibit && !L->gc_running &&
-         L->jump == NULL && L->sp == 0;
+  return L->protect_mark == NULL && L->nframes == 0 && L->nhandlers == 0 && L->c_depth == 0 &&
+         L->api_depth == 0 && L->nested_runs == 0 && !L->in_limit_error && !L->gc_inhibit &&
+         !L->gc_running && L->jump == NULL && L->sp == 0;
 }
 
 /* ==== Accounting audit (audit.h) ============================================ */
@@ -130,7 +128,7 @@ static void test_stress_workload(void) {
   lispy_gc_stress(L, true);
   for (size_t i = 0; i < n; i++) check_eval(WORKLOAD[i][0], WORKLOAD[i][1]);
   lispy_gc_stress(L, false);
-  CHECK(L->gc_count > gcs + 1000);  /* stress mode really collected */
+  CHECK(L->gc_count > gcs + 1000); /* stress mode really collected */
   CHECK(state_at_rest());
   check_accounting("stress workload");
   /* the workload defined make-counter: a few hundred bytes */
@@ -144,7 +142,8 @@ static void test_memory_returns(void) {
   size_t before = baseline();
   for (int round = 0; round < 20; round++)
     check_eval("(length (map (lambda (i) (list (format \"~a\" i) (dict :i i) (vector i)))"
-               "             (range 5000)))", "5000");
+               "             (range 5000)))",
+               "5000");
   check_memory_back("repeated evaluations", before, 0);
 
   /* A value the host holds by reference survives; once unreferenced, it goes. */
@@ -167,7 +166,8 @@ static void test_memory_returns(void) {
 /* Empty literals and zero-sized arrays are accounted like any other. */
 static void test_empty_literals(void) {
   check_accounting("before empty literals");
-  for (int i = 0; i < 10; i++) check_eval("(list [] {} \"\" '() (vector) (dict))", "([] {} \"\" () [] {})");
+  for (int i = 0; i < 10; i++)
+    check_eval("(list [] {} \"\" '() (vector) (dict))", "([] {} \"\" () [] {})");
   lispy_gc(L);
   check_accounting("empty literals");
 }
@@ -191,7 +191,7 @@ static const char *FI_FORMAT =
 /* One limited run: the right answer or a memory limit error, and the
 ** state healthy afterwards. Returns true when the run succeeded. */
 static bool fault_run(const char *src, size_t limit, const char *want) {
-  lispy_gc(L);  /* no old garbage: a collection cannot make room for free */
+  lispy_gc(L); /* no old garbage: a collection cannot make room for free */
   set_memory_limit(limit);
   lispy_Value v;
   int rc = lispy_eval_string(L, NULL, src, strlen(src), "fault", &v);
@@ -199,15 +199,14 @@ static bool fault_run(const char *src, size_t limit, const char *want) {
   char *got = NULL;
   if (rc == LISPY_OK) {
     set_memory_limit(0);
-    int ref = lispy_ref(L, v);  /* pinned while printing */
+    int ref = lispy_ref(L, v); /* pinned while printing */
     got = lispy_repr(L, v, true);
     lispy_unref(L, ref);
     ok = strcmp(got, want) == 0;
   } else {
     lispy_Value err = lispy_last_error(L), which;
     const char *kind = lispy_error_kind(err);
-    ok = strcmp(kind, "limit") == 0 &&
-         lispy_dict_get(L, lx_as_error(err)->data, "limit", &which) &&
+    ok = strcmp(kind, "limit") == 0 && lispy_dict_get(L, lx_as_error(err)->data, "limit", &which) &&
          strcmp(lispy_to_cstring(which, NULL), "memory") == 0;
     if (!ok) got = lispy_error_text(L, err);
   }
@@ -238,7 +237,7 @@ static void fault_sweep_doubling(int n, bool stress) {
   }
   lispy_gc_stress(L, false);
   CHECK(last_ok);
-  CHECK(failures_seen > 0);  /* the small limits really failed */
+  CHECK(failures_seen > 0); /* the small limits really failed */
   check_memory_back(stress ? "doubling sweep (stress)" : "doubling sweep", before, 0);
   check_accounting(stress ? "doubling sweep (stress)" : "doubling sweep");
   free(want);
@@ -251,7 +250,8 @@ static void fault_sweep_fine(size_t step, bool stress) {
   const char *src =
       "(let ((d {:a [1 2] :b \"x\"}))"
       "  (list (json-encode d) (map (lambda (k) (string-append (name k) \"!\")) (keys d))"
-      "        (try (vector-ref [1] 5) (catch e (if (equal? (error-kind e) \"runtime\") 'caught (throw e))))"
+      "        (try (vector-ref [1] 5) (catch e (if (equal? (error-kind e) \"runtime\") 'caught "
+      "(throw e))))"
       "        (string-upcase (format \"~a-~a\" 'sym :kw))))";
   char *want = eval_repr(src, false);
   CHECK(want != NULL);
@@ -267,8 +267,8 @@ static void fault_sweep_fine(size_t step, bool stress) {
   lispy_gc_stress(L, false);
   CHECK(successes == streak);
   CHECK(runs > 50);
-  printf("fine sweep%s: %zu runs, success from %zu bytes\n", stress ? " (stress)" : "",
-         runs, limit - step * streak);
+  printf("fine sweep%s: %zu runs, success from %zu bytes\n", stress ? " (stress)" : "", runs,
+         limit - step * streak);
   check_memory_back("fine sweep", before, 0);
   check_accounting(stress ? "fine sweep (stress)" : "fine sweep");
   free(want);
@@ -283,7 +283,7 @@ static void test_weak_symbols(void) {
   check_eval("(let loop ((i 0)) (if (< i 100000)"
              "  (begin (string->symbol (format \"sym~a\" i)) (loop (+ i 1))) i))",
              "100000");
-  CHECK(L->symtab_count >= count_before);  /* not yet collected, or some collected */
+  CHECK(L->symtab_count >= count_before); /* not yet collected, or some collected */
   size_t cap_growth = (L->symtab_cap - cap_before) * sizeof(lx_Symbol *);
   lispy_gc(L);
   /* the 100k symbols are gone; the table itself may stay grown */

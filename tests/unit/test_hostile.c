@@ -25,38 +25,38 @@
 #include "agents.h"
 #include "check.h"
 
-#define HOSTILE_DIR "tests/hostile"
-#define MOCK_FILE   "examples/mock.json"
-#define MAX_FILES   512
-#define MAX_DIAGS   8
+#define HOSTILE_DIR        "tests/hostile"
+#define MOCK_FILE          "examples/mock.json"
+#define MAX_FILES          512
+#define MAX_DIAGS          8
 /* Heap growth tolerated after a call that declares no `retains:` (context
 ** caches and interned names of a first call). */
-#define SLACK_BYTES (512u << 10)
+#define SLACK_BYTES        (512u << 10)
 /* No envelope may be bigger than a capped value plus a capped trace. */
 #define MAX_ENVELOPE_BYTES (AG_MAX_RESULT_BYTES + 2 * AG_MAX_TRACE_BYTES + (64u << 10))
 /* What agents can leave in the backend (stores, logs), all together. */
-#define MAX_BACKEND_BYTES (48u << 20)
+#define MAX_BACKEND_BYTES  (48u << 20)
 
 /* ==== One corpus file ===================================================== */
 
 typedef struct Case {
-  char path[512];          /* tests/hostile/<file> */
-  char name[128];          /* agent name: the file stem without _agent */
-  char what[256];          /* the hostile: line */
-  bool benign;             /* benign_*: checked after every hostile call */
-  char *args;              /* args: JSON text (malloc'd) or NULL */
-  lispy_Limits limits;     /* defaults overridden by limits: */
-  char expect[32];         /* ok, runtime, limit, load, ... */
-  char expect_limit[32];   /* limit name after "limit", or "" */
-  char *expect_message;    /* substring of the error message, or NULL */
-  char *expect_value;      /* JSON text, or NULL */
+  char path[512];               /* tests/hostile/<file> */
+  char name[128];               /* agent name: the file stem without _agent */
+  char what[256];               /* the hostile: line */
+  bool benign;                  /* benign_*: checked after every hostile call */
+  char *args;                   /* args: JSON text (malloc'd) or NULL */
+  lispy_Limits limits;          /* defaults overridden by limits: */
+  char expect[32];              /* ok, runtime, limit, load, ... */
+  char expect_limit[32];        /* limit name after "limit", or "" */
+  char *expect_message;         /* substring of the error message, or NULL */
+  char *expect_value;           /* JSON text, or NULL */
   char *expect_diag[MAX_DIAGS]; /* load: code or message substrings */
   int ndiag;
-  double within;           /* seconds; <= 0: derived from the timeout */
-  size_t retains;          /* heap bytes the agent may keep across calls */
-  int calls;               /* calls in a row (calls:); 0 means 1 */
-  size_t rss_back;         /* rss-back: resident bytes allowed to stay; 0: unchecked */
-  bool trace;              /* trace: on -- call with the context trace */
+  double within;   /* seconds; <= 0: derived from the timeout */
+  size_t retains;  /* heap bytes the agent may keep across calls */
+  int calls;       /* calls in a row (calls:); 0 means 1 */
+  size_t rss_back; /* rss-back: resident bytes allowed to stay; 0: unchecked */
+  bool trace;      /* trace: on -- call with the context trace */
 } Case;
 
 static lispy_Limits default_limits(void) {
@@ -74,10 +74,19 @@ static double parse_size(const char *s) {
   double v = strtod(s, &end);
   if (end == s) return -1;
   switch (tolower((unsigned char)*end)) {
-  case 'k': v *= 1024; end++; break;
-  case 'm': v *= 1024 * 1024; end++; break;
-  case 'g': v *= 1024.0 * 1024 * 1024; end++; break;
-  default: break;
+    case 'k':
+      v *= 1024;
+      end++;
+      break;
+    case 'm':
+      v *= 1024 * 1024;
+      end++;
+      break;
+    case 'g':
+      v *= 1024.0 * 1024 * 1024;
+      end++;
+      break;
+    default: break;
   }
   return *end == '\0' || isspace((unsigned char)*end) ? v : -1;
 }
@@ -170,7 +179,7 @@ static bool read_case(Case *c) {
     bool key_like = true;
     for (char *q = p; q < colon; q++)
       if (!(islower((unsigned char)*q) || *q == '-')) key_like = false;
-    if (!key_like) continue;   /* prose, or a continuation line */
+    if (!key_like) continue; /* prose, or a continuation line */
     *colon = '\0';
     if (!parse_header(c, p, colon + 1)) {
       fprintf(stderr, "%s: bad header line \"%s:%s\"\n", c->path, p, colon + 1);
@@ -229,11 +238,10 @@ static size_t list_cases(Case *cases) {
 
 /* ==== Checks ================================================================ */
 
-static double slowdown = 1.0;   /* time_scale(), read once */
+static double slowdown = 1.0; /* time_scale(), read once */
 
 static double bound_seconds(const Case *c) {
-  double t = c->within > 0 ? c->within
-           : c->limits.timeout > 0 ? 2 * c->limits.timeout + 1 : 5;
+  double t = c->within > 0 ? c->within : c->limits.timeout > 0 ? 2 * c->limits.timeout + 1 : 5;
   return t * slowdown;
 }
 
@@ -273,10 +281,9 @@ static bool check_envelope(const Case *c, const cJSON *env) {
     if (c->expect_message && (!msg || !strstr(msg, c->expect_message))) good = false;
   }
   if (!good) {
-    fprintf(stderr, "%s: want %s %s%s%s%s, got %.2000s\n", c->path, c->expect,
-            c->expect_limit, c->expect_message ? " \"" : "",
-            c->expect_message ? c->expect_message : "", c->expect_message ? "\"" : "",
-            text ? text : "(unprintable)");
+    fprintf(stderr, "%s: want %s %s%s%s%s, got %.2000s\n", c->path, c->expect, c->expect_limit,
+            c->expect_message ? " \"" : "", c->expect_message ? c->expect_message : "",
+            c->expect_message ? "\"" : "", text ? text : "(unprintable)");
   }
   free(text);
   return good;
@@ -415,8 +422,7 @@ int main(void) {
   ag_registry_scan(rt, &rep);
   double load_time = now_s() - t0;
   ag_scan_report_free(&rep);
-  printf("loaded %zu files (%zu hostile, %zu benign) in %.2f s\n", n, nhostile, nbenign,
-         load_time);
+  printf("loaded %zu files (%zu hostile, %zu benign) in %.2f s\n", n, nhostile, nbenign, load_time);
   CHECK(load_time < 30 * slowdown);
   CHECK(check_benign(rt, cases, n, "loading the folder"));
 
@@ -424,11 +430,11 @@ int main(void) {
   for (size_t i = 0; i < n; i++) {
     Case *c = &cases[i];
     if (c->benign) continue;
-    printf("%-40s ", c->name);   /* before the call: a crash shows where */
+    printf("%-40s ", c->name); /* before the call: a crash shows where */
     fflush(stdout);
     bool good;
     double elapsed = 0;
-    size_t rss_before = rss_now();  /* for rss-back: */
+    size_t rss_before = rss_now(); /* for rss-back: */
     if (strcmp(c->expect, "load") == 0) {
       good = check_load_failure(rt, c);
     } else {
@@ -441,8 +447,8 @@ int main(void) {
     size_t heap = heap_now(rt);
     size_t rss = rss_now();
     if (c->rss_back && rss_checked() && rss > rss_before + c->rss_back) {
-      fprintf(stderr, "%s: resident memory %zu KiB above what it was before the call\n",
-              c->path, (rss - rss_before) >> 10);
+      fprintf(stderr, "%s: resident memory %zu KiB above what it was before the call\n", c->path,
+              (rss - rss_before) >> 10);
       CHECK(rss <= rss_before + c->rss_back);
     }
     if (heap > allowed + SLACK_BYTES) {
@@ -451,7 +457,8 @@ int main(void) {
       CHECK(heap <= allowed + SLACK_BYTES);
     }
     size_t held = backend_bytes(rt);
-    if (held > MAX_BACKEND_BYTES) fprintf(stderr, "%s: the backend holds %zu bytes\n", c->path, held);
+    if (held > MAX_BACKEND_BYTES)
+      fprintf(stderr, "%s: the backend holds %zu bytes\n", c->path, held);
     CHECK(held <= MAX_BACKEND_BYTES);
   }
 

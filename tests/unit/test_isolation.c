@@ -122,7 +122,7 @@ static void draws(bool noisy, char *out[DRAWS]) {
     out[i] = call(rt, "drawer");
     CHECK(strncmp(out[i], "FAILED", 6) != 0);
   }
-  if (noisy) {  /* the noisy agent's own seeding works: same draws each call */
+  if (noisy) { /* the noisy agent's own seeding works: same draws each call */
     char *a = call(rt, "noisy"), *b = call(rt, "noisy");
     CHECK_STR(a, b);
     free(a);
@@ -140,8 +140,7 @@ static void test_random_and_gensym(void) {
               "      (eval '(random 1000)))");
   /* The noisy agent seeds and draws at load and on every call, through
   ** map and apply too, and makes gensyms by the thousand. */
-  write_agent("noisy",
-              "(random-seed! 1) (dotimes (i 100) (random 10)) (dotimes (i 1000) (gensym))",
+  write_agent("noisy", "(random-seed! 1) (dotimes (i 100) (random 10)) (dotimes (i 1000) (gensym))",
               "(random-seed! 7) (map random-seed! '(3 4)) (apply random-seed! '(5))"
               " (dotimes (i 1000) (gensym) (random 10))"
               " (random-seed! 9) (list (random 1000000) (random 1000000))");
@@ -158,18 +157,21 @@ static void test_random_and_gensym(void) {
 /* ==== The store ==================================================================== */
 
 static void test_store(void) {
-  write_agent("writer", "", "(context-save context \"k\" \"from writer\") (context-load context \"k\")");
+  write_agent("writer", "",
+              "(context-save context \"k\" \"from writer\") (context-load context \"k\")");
   write_agent("reader", "", "(context-load context \"k\" \"none\")");
   ag_Runtime *rt = runtime("{}");
   check_call(rt, "writer", "\"from writer\"");
-  check_call(rt, "reader", "\"none\"");  /* its own namespace: empty */
+  check_call(rt, "reader", "\"none\""); /* its own namespace: empty */
   /* the mock shows each namespace under "stores" */
   ag_Backend *b = ag_runtime_backend(rt);
   cJSON *state = b->describe(b->self);
   const cJSON *stores = cJSON_GetObjectItemCaseSensitive(state, "stores");
-  const cJSON *w = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(stores, "writer"), "k");
+  const cJSON *w =
+      cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(stores, "writer"), "k");
   CHECK(cJSON_IsString(w) && strcmp(w->valuestring, "from writer") == 0);
-  CHECK(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(stores, "reader"), "k") == NULL);
+  CHECK(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(stores, "reader"), "k") ==
+        NULL);
   cJSON_Delete(state);
   /* a namespace the host shares on purpose */
   ag_runtime_share_store(rt, "team");
@@ -196,7 +198,8 @@ static void test_store(void) {
 
 static void test_fields(void) {
   write_agent("mutator", "",
-              "(list (try (dict-set! (get context :profile) :name \"hijacked\") (catch e (error-message e)))"
+              "(list (try (dict-set! (get context :profile) :name \"hijacked\") (catch e "
+              "(error-message e)))"
               "      (try (dict-remove! (get context :profile) :name) (catch e \"refused\"))"
               "      (let [tags (get (get context :profile) :tags)]"
               "        (if (vector? tags)"
@@ -208,9 +211,10 @@ static void test_fields(void) {
   check_call_has(rt, "mutator", "dict-set!: the dict is read-only");
   check_call_has(rt, "mutator", "\"refused\",\"refused\",\"copy\"");
   check_call(rt, "profile_reader", "{\"name\":\"ana\",\"tags\":[\"a\"]}");
-  check_call(rt, "mutator", "[\"dict-set!: the dict is read-only (host data such as the context's "
-                            "fields; hint: change a copy, e.g. (dict-set d key value))\",\"refused\","
-                            "\"refused\",\"copy\"]");
+  check_call(rt, "mutator",
+             "[\"dict-set!: the dict is read-only (host data such as the context's "
+             "fields; hint: change a copy, e.g. (dict-set d key value))\",\"refused\","
+             "\"refused\",\"copy\"]");
   check_call(rt, "profile_reader", "{\"name\":\"ana\",\"tags\":[\"a\"]}");
   ag_runtime_free(rt);
   char path[512];
@@ -229,19 +233,23 @@ static void test_eval_routes(void) {
               "(apply eval '((defmacro when (c . body) \"hijacked\")))",
               "(list (context-fetch-record context \"x\") (filter 1 2)"
               "      (try (map eval '((set! map 1))) (catch e (error-message e))))");
-  write_agent("victim", "",
-              "(list (context-fetch-record context \"r\") (filter odd? '(1 2 3)) (when #t \"mine\"))");
+  write_agent(
+      "victim", "",
+      "(list (context-fetch-record context \"r\") (filter odd? '(1 2 3)) (when #t \"mine\"))");
   ag_Runtime *rt = runtime("{\"records\": {\"r\": \"the record\"}}");
-  check_call(rt, "hijacker", "[\"hijacked\",\"hijacked\",\"set!: cannot change builtin map (hint: define your own)\"]");
+  check_call(
+      rt, "hijacker",
+      "[\"hijacked\",\"hijacked\",\"set!: cannot change builtin map (hint: define your own)\"]");
   check_call(rt, "victim", "[\"the record\",[1,3],\"mine\"]");
   /* a run that is a prelude function over eval (no frame of the agent's
   ** own) still defines in the agent's env: not the base, not the host's
   ** default environment (the shell's) */
   char path[512];
   snprintf(path, sizeof path, "%s/orphan_agent.lispy", dir);
-  write_file_text(path, "(def AGENT {:name \"orphan\" :description \"d\"\n"
-                        "  :parameters {:type \"object\" :properties {}}})\n"
-                        "(def run (compose eval (constantly '(define filter (fn (p xs) \"hijacked\")))))\n");
+  write_file_text(
+      path, "(def AGENT {:name \"orphan\" :description \"d\"\n"
+            "  :parameters {:type \"object\" :properties {}}})\n"
+            "(def run (compose eval (constantly '(define filter (fn (p xs) \"hijacked\")))))\n");
   ag_ScanReport rep;
   ag_registry_scan(rt, &rep);
   ag_scan_report_free(&rep);
@@ -268,7 +276,8 @@ static void test_eval_routes(void) {
   check_call(rt, "victim", "[\"the record\",[1,3],\"mine\"]");
   unlink(path);
   /* the base environment refuses evaluation from the host too */
-  CHECK(lispy_eval_string(L, lispy_base_env(L), "(define filter 1)", 17, "<test>", NULL) == LISPY_ERROR);
+  CHECK(lispy_eval_string(L, lispy_base_env(L), "(define filter 1)", 17, "<test>", NULL) ==
+        LISPY_ERROR);
   CHECK(strstr(lispy_error_message(lispy_last_error(L)), "read-only") != NULL);
   check_call(rt, "victim", "[\"the record\",[1,3],\"mine\"]");
   ag_runtime_free(rt);

@@ -97,9 +97,8 @@ static void test_encode_errors(lispy_State *L) {
   check_encode_error(L, "(cons 1 2)", "improper list");
   check_encode_error(L, "{[1] 2}", "object key");
   check_encode_error(L, "\"a\\u{0}b\"", "NUL");
-  check_encode_error(L,
-      "(let loop ((i 0) (acc '())) (if (= i 3000) acc (loop (+ i 1) (list acc))))",
-      "depth");
+  check_encode_error(
+      L, "(let loop ((i 0) (acc '())) (if (= i 3000) acc (loop (+ i 1) (list acc))))", "depth");
   /* the state is still usable after failures */
   check_encode(L, "[1]", "[1]");
 }
@@ -116,7 +115,8 @@ static void test_decode(lispy_State *L) {
 
 static void test_decode_errors(lispy_State *L) {
   /* invalid UTF-8 inside a string */
-  cJSON *bad = cJSON_CreateString("a\xff" "b");
+  cJSON *bad = cJSON_CreateString("a\xff"
+                                  "b");
   lispy_Value v;
   CHECK(lispy_from_json(L, bad, &v) == LISPY_ERROR);
   const char *msg = lispy_error_message(lispy_last_error(L));
@@ -145,7 +145,8 @@ static void test_decode_errors(lispy_State *L) {
 }
 
 static void test_builtins(lispy_State *L) {
-  check_eval_str(L, "(json-encode (json-parse \"{\\\"b\\\": [1, 2.0, \\\"x\\\"], \\\"a\\\": null}\"))",
+  check_eval_str(L,
+                 "(json-encode (json-parse \"{\\\"b\\\": [1, 2.0, \\\"x\\\"], \\\"a\\\": null}\"))",
                  "{\"b\":[1,2,\"x\"],\"a\":null}");
   check_eval_str(L, "(json-encode [1 {:a 2}] #t)", "[\n  1,\n  {\n    \"a\": 2\n  }\n]");
   check_eval_str(L, "(json-encode 0.1)", "0.1");
@@ -181,8 +182,8 @@ static void test_round_trip(lispy_State *L) {
 ** n-1, so n conses make a JSON text of about 2^(n+1) bytes. */
 static char *dag_src(int n) {
   static char src[160];
-  snprintf(src, sizeof src,
-           "(let loop ((i 0) (x 1)) (if (= i %d) x (loop (+ i 1) (list x x))))", n);
+  snprintf(src, sizeof src, "(let loop ((i 0) (x 1)) (if (= i %d) x (loop (+ i 1) (list x x))))",
+           n);
   return src;
 }
 
@@ -217,7 +218,8 @@ static void test_json_cap(lispy_State *L) {
   CHECK(now_s() - t0 < 1.0 * time_scale());
 
   /* the result of lispy_call_json_text: a limit error, not "not JSON" */
-  lispy_Value fn = eval(L, "(fn [n] (let loop ((i 0) (x 1)) (if (= i n) x (loop (+ i 1) (list x x)))))");
+  lispy_Value fn =
+      eval(L, "(fn [n] (let loop ((i 0) (x 1)) (if (= i n) x (loop (+ i 1) (list x x)))))");
   cJSON *n = cJSON_CreateNumber(30);
   const cJSON *args[1] = {n};
   size_t before = t.len;
@@ -228,7 +230,7 @@ static void test_json_cap(lispy_State *L) {
   CHECK(t.len == before);
   cJSON_Delete(n);
   free(t.data);
-  lispy_set_json_cap(L, 0);  /* the default again */
+  lispy_set_json_cap(L, 0); /* the default again */
   cJSON *j = lispy_to_json(L, eval(L, "(string-repeat \"x\" 2000)"), why, sizeof why);
   CHECK(cJSON_IsString(j) && strlen(j->valuestring) == 2000);
   cJSON_Delete(j);

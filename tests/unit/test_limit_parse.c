@@ -42,7 +42,8 @@ static bool refused(const char *name, const char *text, const char *want) {
   char why[300] = "";
   bool ok = !ag_limit_parse(&l, name, text, why, sizeof why) && strstr(why, want) != NULL &&
             memcmp(&l, &(lispy_Limits){7, 7, 7, 7.0}, sizeof l) == 0;
-  if (!ok) fprintf(stderr, "  %s '%s': want refusal saying [%s], got [%s]\n", name, text, want, why);
+  if (!ok)
+    fprintf(stderr, "  %s '%s': want refusal saying [%s], got [%s]\n", name, text, want, why);
   return ok;
 }
 
@@ -58,8 +59,8 @@ static void test_whole_numbers(void) {
   CHECK(parses("memory", "1000000", 1e6));
   CHECK(parses("depth", "500", 500));
   CHECK(parses("depth", "10k", 10000));
-  const char *bad[] = {"nan", "inf", "-inf", "1e19", "1e300", "0.5", "-1", "+5", "", " 5", "5 ",
-                       "5x", "0x10", "1kk", "k", "1.0", "12abc", NULL};
+  const char *bad[] = {"nan", "inf", "-inf", "1e19", "1e300", "0.5", "-1",  "+5",    "",
+                       " 5",  "5 ",  "5x",   "0x10", "1kk",   "k",   "1.0", "12abc", NULL};
   for (int i = 0; bad[i]; i++) {
     CHECK(refused("fuel", bad[i], "expected a whole number of steps"));
     CHECK(refused("memory", bad[i], "expected a whole number of bytes"));
@@ -100,7 +101,8 @@ static void test_numbers(void) {
           strstr(why, "whole number") != NULL);
   }
   CHECK(!ag_limit_set_number(&l, "depth", 1e300, why, sizeof why) && l.depth == 7);
-  CHECK(!ag_limit_set_number(&l, "memory", 18446744073709551616.0, why, sizeof why) && l.memory == 7);
+  CHECK(!ag_limit_set_number(&l, "memory", 18446744073709551616.0, why, sizeof why) &&
+        l.memory == 7);
   CHECK(!ag_limit_set_number(&l, "timeout", INFINITY, why, sizeof why) && l.timeout == 7.0);
   CHECK(!ag_limit_set_number(&l, "timeout", NAN, why, sizeof why) && l.timeout == 7.0);
   CHECK(!ag_limit_set_number(&l, "timeout", 1e12, why, sizeof why) && strstr(why, "seconds"));

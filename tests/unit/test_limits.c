@@ -79,15 +79,14 @@ static void check_last_error(const char *label, const char *kind, const char *wh
     return;
   }
   char *text = lispy_error_text(L, err);
-  fprintf(stderr, "%s: want kind %s limit %s, got kind %s limit %s:\n%s\n", label,
-          kind, which, k, w ? w : "(none)", text);
+  fprintf(stderr, "%s: want kind %s limit %s, got kind %s limit %s:\n%s\n", label, kind, which, k,
+          w ? w : "(none)", text);
   free(text);
   failed++;
 }
 
 /* Evaluate src, which must fail with the given kind and limit name. */
-static void expect_limit(const char *label, const char *src, const char *kind,
-                         const char *which) {
+static void expect_limit(const char *label, const char *src, const char *kind, const char *which) {
   lispy_Value v;
   int rc = lispy_eval_string(L, NULL, src, strlen(src), "test", &v);
   if (rc != LISPY_ERROR) {
@@ -142,8 +141,8 @@ static void check_after(const char *label, size_t before) {
   if (after <= before + MEM_MARGIN) {
     passed++;
   } else {
-    fprintf(stderr, "%s: memory not given back: %zu bytes before, %zu after gc\n",
-            label, before, after);
+    fprintf(stderr, "%s: memory not given back: %zu bytes before, %zu after gc\n", label, before,
+            after);
     failed++;
   }
 }
@@ -165,8 +164,7 @@ static void test_infinite_loop(void) {
   check_after("loop/time", before);
 }
 
-static const char *DEEP_F =
-    "(define (f n) (if (= n 0) 0 (+ 1 (f (- n 1))))) (f 1000000)";
+static const char *DEEP_F = "(define (f n) (if (= n 0) 0 (+ 1 (f (- n 1))))) (f 1000000)";
 
 static void test_deep_recursion(void) {
   size_t before = baseline();
@@ -184,8 +182,7 @@ static void test_deep_recursion(void) {
 static void test_string_doubling(void) {
   size_t before = baseline();
   set_limits(0, 32u << 20, 0, 0);
-  expect_limit("doubling", "(let loop ((s \"x\")) (loop (string-append s s)))",
-               "limit", "memory");
+  expect_limit("doubling", "(let loop ((s \"x\")) (loop (string-append s s)))", "limit", "memory");
   check_after("doubling", before);
 }
 
@@ -236,7 +233,7 @@ static void test_deep_runtime(void) {
 
   /* The host prints the value itself: lispy_repr must not crash either. */
   lispy_Value v = eval_ok("(deep 1000000)");
-  int ref = lispy_ref(L, v);  /* pinned: lispy_repr allocates */
+  int ref = lispy_ref(L, v); /* pinned: lispy_repr allocates */
   char *text = lispy_repr(L, v, true);
   CHECK(text != NULL && strstr(text, "nested too deeply") != NULL);
   free(text);
@@ -254,8 +251,7 @@ static void test_catastrophic_regex(void) {
   size_t before = baseline();
   default_limits();
   double t0 = now();
-  expect_limit("regex",
-               "(regex-match \"(a+)+$\" (string-append (string-repeat \"a\" 40) \"!\"))",
+  expect_limit("regex", "(regex-match \"(a+)+$\" (string-append (string-repeat \"a\" 40) \"!\"))",
                "limit", "fuel");
   double dt = now() - t0;
   if (dt >= 5.0) fprintf(stderr, "regex: took %.2f s\n", dt);
@@ -264,8 +260,8 @@ static void test_catastrophic_regex(void) {
   set_limits(0, 0, 0, 20.0);
   t0 = now();
   expect_limit("regex/no fuel",
-               "(regex-match \"(a+)+$\" (string-append (string-repeat \"a\" 40) \"!\"))",
-               "limit", "fuel");
+               "(regex-match \"(a+)+$\" (string-append (string-repeat \"a\" 40) \"!\"))", "limit",
+               "fuel");
   CHECK(now() - t0 < 5.0);
   check_after("regex", before);
 }
@@ -280,7 +276,7 @@ static void *interrupter(void *arg) {
 
 static void test_interrupt(void) {
   size_t before = baseline();
-  set_limits(0, 0, 0, 20.0);  /* the timeout only guards against a hang */
+  set_limits(0, 0, 0, 20.0); /* the timeout only guards against a hang */
   pthread_t th;
   CHECK(pthread_create(&th, NULL, interrupter, L) == 0);
   double t0 = now();
@@ -324,8 +320,7 @@ static void test_catchable(void) {
 
   set_limits(0, 32u << 20, 0, 0);
   check_str_value(eval_ok("(try (memory-bomb) (catch e (error-kind e)))"), "limit");
-  check_str_value(eval_ok("(try (memory-bomb) (catch e (get (error-data e) :limit)))"),
-                  "memory");
+  check_str_value(eval_ok("(try (memory-bomb) (catch e (get (error-data e) :limit)))"), "memory");
   /* After catching, the same evaluation can go on allocating. */
   check_str_value(eval_ok("(begin (try (memory-bomb) (catch e nil))"
                           "       (string-append \"still\" \" \" \"here\"))"),

@@ -31,36 +31,35 @@
 ** ======================================================================== */
 
 typedef struct Rule {
-  const char *code;       /* "A101" */
-  ag_Severity sev;        /* its fixed severity */
-  bool future;            /* needs a context method newer than v1: no file */
-  bool seen;              /* expected by some test file */
+  const char *code; /* "A101" */
+  ag_Severity sev;  /* its fixed severity */
+  bool future;      /* needs a context method newer than v1: no file */
+  bool seen;        /* expected by some test file */
 } Rule;
 
 static Rule rules[] = {
-  {"A100", AG_ERROR, false, false},   {"A101", AG_ERROR, false, false},
-  {"A102", AG_ERROR, false, false},   {"A103", AG_ERROR, false, false},
-  {"A104", AG_ERROR, false, false},   {"A105", AG_ERROR, false, false},
-  {"A106", AG_WARNING, false, false}, {"A107", AG_ERROR, false, false},
-  {"A108", AG_ERROR, false, false},   {"A109", AG_NOTE, false, false},
-  {"A110", AG_ERROR, false, false},   {"A111", AG_NOTE, false, false},
-  {"A201", AG_ERROR, false, false},   {"A202", AG_ERROR, false, false},
-  {"A203", AG_ERROR, false, false},   {"A204", AG_ERROR, false, false},
-  {"A205", AG_ERROR, false, false},   {"A206", AG_ERROR, false, false},
-  {"A207", AG_ERROR, false, false},   {"A208", AG_ERROR, false, false},
-  {"A209", AG_WARNING, false, false}, {"A210", AG_ERROR, false, false},
-  {"A211", AG_WARNING, false, false}, {"A212", AG_NOTE, false, false},
-  {"A213", AG_WARNING, false, false},
-  {"A301", AG_ERROR, false, false},   {"A302", AG_ERROR, false, false},
-  {"A303", AG_ERROR, false, false},   {"A304", AG_ERROR, false, false},
-  {"A305", AG_WARNING, false, false}, {"A306", AG_ERROR, false, false},
-  {"A401", AG_ERROR, false, false},   {"A402", AG_ERROR, false, false},
-  {"A403", AG_ERROR, true, false},    {"A404", AG_WARNING, true, false},
-  {"A405", AG_WARNING, false, false}, {"A406", AG_WARNING, false, false},
-  {"A407", AG_ERROR, false, false},
-  {"A501", AG_WARNING, false, false}, {"A502", AG_WARNING, false, false},
-  {"A601", AG_NOTE, false, false},    {"A602", AG_NOTE, false, false},
-  {"A603", AG_NOTE, false, false},    {"A604", AG_NOTE, false, false},
+    {"A100", AG_ERROR, false, false},   {"A101", AG_ERROR, false, false},
+    {"A102", AG_ERROR, false, false},   {"A103", AG_ERROR, false, false},
+    {"A104", AG_ERROR, false, false},   {"A105", AG_ERROR, false, false},
+    {"A106", AG_WARNING, false, false}, {"A107", AG_ERROR, false, false},
+    {"A108", AG_ERROR, false, false},   {"A109", AG_NOTE, false, false},
+    {"A110", AG_ERROR, false, false},   {"A111", AG_NOTE, false, false},
+    {"A201", AG_ERROR, false, false},   {"A202", AG_ERROR, false, false},
+    {"A203", AG_ERROR, false, false},   {"A204", AG_ERROR, false, false},
+    {"A205", AG_ERROR, false, false},   {"A206", AG_ERROR, false, false},
+    {"A207", AG_ERROR, false, false},   {"A208", AG_ERROR, false, false},
+    {"A209", AG_WARNING, false, false}, {"A210", AG_ERROR, false, false},
+    {"A211", AG_WARNING, false, false}, {"A212", AG_NOTE, false, false},
+    {"A213", AG_WARNING, false, false}, {"A301", AG_ERROR, false, false},
+    {"A302", AG_ERROR, false, false},   {"A303", AG_ERROR, false, false},
+    {"A304", AG_ERROR, false, false},   {"A305", AG_WARNING, false, false},
+    {"A306", AG_ERROR, false, false},   {"A401", AG_ERROR, false, false},
+    {"A402", AG_ERROR, false, false},   {"A403", AG_ERROR, true, false},
+    {"A404", AG_WARNING, true, false},  {"A405", AG_WARNING, false, false},
+    {"A406", AG_WARNING, false, false}, {"A407", AG_ERROR, false, false},
+    {"A501", AG_WARNING, false, false}, {"A502", AG_WARNING, false, false},
+    {"A601", AG_NOTE, false, false},    {"A602", AG_NOTE, false, false},
+    {"A603", AG_NOTE, false, false},    {"A604", AG_NOTE, false, false},
 };
 #define NRULES (sizeof rules / sizeof rules[0])
 
@@ -83,7 +82,7 @@ typedef struct Expect {
 typedef struct Expects {
   Expect items[32];
   size_t n;
-  bool clean;             /* ";; expect: clean" */
+  bool clean; /* ";; expect: clean" */
 } Expects;
 
 static char *slurp(const char *path, size_t *len) {
@@ -153,7 +152,7 @@ static bool check_severity(const char *path, const ag_Diag *g) {
   }
   if (r->sev != g->severity) {
     CHECK_FAIL("%s: %s reported as %s, the table says %s", path, g->code,
-         ag_severity_name(g->severity), ag_severity_name(r->sev));
+               ag_severity_name(g->severity), ag_severity_name(r->sev));
     return false;
   }
   return true;
@@ -176,13 +175,13 @@ static void check_file(ag_Runtime *rt, const char *path) {
     check_severity(path, g);
     bool expected = match(&e, g);
     if (!expected && (g->severity != AG_NOTE || e.clean))
-      CHECK_FAIL("%s: unexpected %s[%s] at %d:%d: %s", path, ag_severity_name(g->severity),
-           g->code, g->line, g->col, g->message);
+      CHECK_FAIL("%s: unexpected %s[%s] at %d:%d: %s", path, ag_severity_name(g->severity), g->code,
+                 g->line, g->col, g->message);
   }
   for (size_t i = 0; i < e.n; i++)
     if (!e.items[i].met)
-      CHECK_FAIL("%s: expected %s at %d:%d, not reported", path, e.items[i].code,
-           e.items[i].line, e.items[i].col);
+      CHECK_FAIL("%s: expected %s at %d:%d, not reported", path, e.items[i].code, e.items[i].line,
+                 e.items[i].col);
   if (failed == before) {
     passed++;
     printf("ok   %s (%zu diagnostics)\n", path, a->diags.n);
@@ -234,7 +233,8 @@ static void check_coverage(const char *docs) {
       CHECK_FAIL("rule %s has no test file in tests/lint", rules[i].code);
     char heading[32];
     snprintf(heading, sizeof heading, "\n### %s", rules[i].code);
-    if (text && !strstr(text, heading)) CHECK_FAIL("rule %s is not documented in %s", rules[i].code, docs);
+    if (text && !strstr(text, heading))
+      CHECK_FAIL("rule %s is not documented in %s", rules[i].code, docs);
   }
   free(text);
 }
@@ -287,8 +287,8 @@ static void check_doc_section(ag_Runtime *rt, const Rule *r, const char *sec, co
     if (n == 0) CHECK_FAIL("docs: the Bad example of %s does not report %s", r->code, r->code);
     doc_lint(rt, fix, path, r->code, &n, &serious);
     if (n || serious)
-      CHECK_FAIL("docs: the Fix example of %s still reports %s (%zu), or %zu errors/warnings", r->code,
-           r->code, n, serious);
+      CHECK_FAIL("docs: the Fix example of %s still reports %s (%zu), or %zu errors/warnings",
+                 r->code, r->code, n, serious);
   }
   free(bad);
   free(fix);
@@ -302,7 +302,7 @@ static void check_doc_examples(ag_Runtime *rt, const char *docs) {
     char heading[32];
     snprintf(heading, sizeof heading, "\n### %s", rules[i].code);
     const char *sec = strstr(text, heading);
-    if (!sec) continue;   /* reported by check_coverage */
+    if (!sec) continue; /* reported by check_coverage */
     const char *end = strstr(sec + 1, "\n### ");
     const char *end2 = strstr(sec + 1, "\n## ");
     if (!end || (end2 && end2 < end)) end = end2;
@@ -331,7 +331,7 @@ static void check_repl_source(ag_Runtime *rt) {
         (a->diags.items[i].line != 2 || a->diags.items[i].col != 64 || !a->diags.items[i].hint ||
          !strstr(a->diags.items[i].hint, "\"string\"")))
       CHECK_FAIL("<repl>: A204 at %d:%d hint %s", a->diags.items[i].line, a->diags.items[i].col,
-           a->diags.items[i].hint ? a->diags.items[i].hint : "(none)");
+                 a->diags.items[i].hint ? a->diags.items[i].hint : "(none)");
   cJSON *j = ag_diags_json(&a->diags);
   char *text = cJSON_PrintUnformatted(j);
   if (!text || !strstr(text, "\"code\":\"A204\"")) CHECK_FAIL("<repl>: JSON diagnostics: %s", text);
@@ -348,7 +348,8 @@ static void check_odd_sources(ag_Runtime *rt) {
   size_t n0 = a->diags.n;
   ag_lint(rt, a, NULL, 0);
   ag_lint(rt, a, "(define AGENT (dict :name", 25);
-  if (a->diags.n != 3 * n0 || n0 == 0) CHECK_FAIL("odd sources: %zu then %zu diagnostics", n0, a->diags.n);
+  if (a->diags.n != 3 * n0 || n0 == 0)
+    CHECK_FAIL("odd sources: %zu then %zu diagnostics", n0, a->diags.n);
   for (size_t i = n0; i < a->diags.n; i++)
     if (a->diags.items[i].line < 1) CHECK_FAIL("odd sources: line %d", a->diags.items[i].line);
   ag_agent_free(a);
@@ -390,14 +391,16 @@ static void check_scale(ag_Runtime *rt, int n) {
     if (strcmp(a->diags.items[i].code, "A110") == 0 &&
         strncmp(a->diags.items[i].message, "19000 more errors", 17) != 0)
       CHECK_FAIL("scale: A110 says %s", a->diags.items[i].message);
-  for (size_t i = 1; i < a->diags.n; i++)   /* sorted by position */
+  for (size_t i = 1; i < a->diags.n; i++) /* sorted by position */
     if (a->diags.items[i - 1].line > a->diags.items[i].line) {
       CHECK_FAIL("scale: diagnostics out of order at %zu", i);
       break;
     }
-  if (dt > 10.0 * time_scale()) CHECK_FAIL("scale: lint of %d properties took %.2f s", n, dt);  /* was 106 s */
-  printf("scale: %d properties, %d unknown required names and keywords: %zu diagnostics in %.3f s\n",
-         n, n, a->diags.n, dt);
+  if (dt > 10.0 * time_scale())
+    CHECK_FAIL("scale: lint of %d properties took %.2f s", n, dt); /* was 106 s */
+  printf(
+      "scale: %d properties, %d unknown required names and keywords: %zu diagnostics in %.3f s\n",
+      n, n, a->diags.n, dt);
   ag_agent_free(a);
   free(src);
 }
@@ -407,7 +410,7 @@ int main(int argc, char **argv) {
   const char *root = argc > 1 ? argv[1] : ".";
   snprintf(dir, sizeof dir, "%s/tests/lint", root);
   snprintf(docs, sizeof docs, "%s/docs/lint.md", root);
-  setvbuf(stdout, NULL, _IOLBF, 0);  /* failures (stderr) stay beside their file's lines */
+  setvbuf(stdout, NULL, _IOLBF, 0); /* failures (stderr) stay beside their file's lines */
   ag_Runtime *rt = ag_runtime_new();
   if (getenv("LISPY_GC_STRESS")) lispy_gc_stress(ag_runtime_lispy(rt), true);
   check_dir(rt, dir);

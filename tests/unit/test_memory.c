@@ -20,8 +20,8 @@
 #include "check.h"
 #include "tmpdir.h"
 
-static char dir[64];       /* the temporary agent folder */
-static char file[128];     /* dir/grow_agent.lispy */
+static char dir[64];   /* the temporary agent folder */
+static char file[128]; /* dir/grow_agent.lispy */
 
 /* Version `n` of the agent: the same size for every n, a 2,000-item global
 ** list (about 100 KB) so that one leaked environment is plain to see. */
@@ -32,7 +32,8 @@ static void write_version(int n) {
            "(def AGENT {:name \"grow\" :description \"Return a version.\"\n"
            "            :parameters {:type \"object\" :properties {}}})\n"
            "(define big (map (fn (i) (string-append \"item-\" (number->string i))) (range 2000)))\n"
-           "(defn run [context] (+ %d (length big)))\n", n, n);
+           "(defn run [context] (+ %d (length big)))\n",
+           n, n);
   write_file_text(file, text);
 }
 
@@ -51,8 +52,8 @@ static void scan(ag_Runtime *rt, size_t added, size_t changed, size_t removed) {
   ag_registry_scan(rt, &r);
   bool ok = r.nadded == added && r.nchanged == changed && r.nremoved == removed && r.nbroken == 0;
   if (!ok) {
-    fprintf(stderr, "scan: %zu added, %zu changed, %zu removed, %zu broken\n", r.nadded,
-            r.nchanged, r.nremoved, r.nbroken);
+    fprintf(stderr, "scan: %zu added, %zu changed, %zu removed, %zu broken\n", r.nadded, r.nchanged,
+            r.nremoved, r.nbroken);
     for (size_t i = 0; i < r.diags.n; i++) fprintf(stderr, "  %s\n", r.diags.items[i].message);
     failed++;
   }
@@ -74,7 +75,7 @@ static bool answers(ag_Runtime *rt, int n) {
 static void test_reload_thousand(void) {
   ag_Runtime *rt = ag_runtime_new();
   ag_registry_add_dir(rt, dir);
-  write_version(0);  /* warm up: the file-name table keeps the path */
+  write_version(0); /* warm up: the file-name table keeps the path */
   scan(rt, 1, 0, 0);
   CHECK(answers(rt, 0));
   unlink(file);
@@ -85,7 +86,7 @@ static void test_reload_thousand(void) {
   scan(rt, 1, 0, 0);
   CHECK(answers(rt, 1));
   size_t loaded = heap_now(rt);
-  CHECK(loaded > empty + 50000);  /* the global list is in the heap */
+  CHECK(loaded > empty + 50000); /* the global list is in the heap */
   int ok = 0;
   for (int n = 2; n <= 1001; n++) {
     write_version(n);
@@ -94,7 +95,7 @@ static void test_reload_thousand(void) {
   }
   CHECK(ok == 1000);
   write_version(1002);
-  scan(rt, 0, 1, 0);  /* the scan itself collects the old environment */
+  scan(rt, 0, 1, 0); /* the scan itself collects the old environment */
   CHECK(lispy_memory_used(ag_runtime_lispy(rt)) <= loaded);
   CHECK(answers(rt, 1002));
   size_t after = heap_now(rt);
@@ -103,8 +104,8 @@ static void test_reload_thousand(void) {
   scan(rt, 0, 0, 1);
   size_t removed = heap_now(rt);
   CHECK(removed == empty);
-  printf("heap: %zu bytes empty, %zu with the agent, %zu after 1000 reloads, %zu removed\n",
-         empty, loaded, after, removed);
+  printf("heap: %zu bytes empty, %zu with the agent, %zu after 1000 reloads, %zu removed\n", empty,
+         loaded, after, removed);
   printf("rss: %ld KiB before, %ld KiB after 1000 reloads and removal\n", rss0, rss_kib());
   ag_runtime_free(rt);
 }
@@ -120,17 +121,17 @@ static void test_defined_replaced(void) {
     CHECK(ag_agent_ok(a));
     ag_registry_put(rt, a);
     if (i == 0) {
-      CHECK(answers(rt, 7));  /* the cached context counts too */
+      CHECK(answers(rt, 7)); /* the cached context counts too */
       one = heap_now(rt);
       ag_registry_remove_defined(rt);
-      empty = heap_now(rt);  /* after the path entered the file table */
+      empty = heap_now(rt); /* after the path entered the file table */
     }
   }
   CHECK(answers(rt, 7));
   CHECK(one > empty + 50000);
   CHECK(heap_now(rt) == one);
   ag_registry_remove_defined(rt);
-  CHECK(lispy_memory_used(ag_runtime_lispy(rt)) == empty);  /* collected at once */
+  CHECK(lispy_memory_used(ag_runtime_lispy(rt)) == empty); /* collected at once */
   ag_runtime_free(rt);
 }
 
@@ -154,19 +155,19 @@ static void test_env_size(void) {
   CHECK(empty > 0 && empty < 1024);
   eval_in(L, A, "(define xs (range 10000))");
   size_t with_list = lispy_env_size(L, A);
-  CHECK(with_list >= empty + 10000 * 40);  /* a pair is at least 40 bytes */
+  CHECK(with_list >= empty + 10000 * 40); /* a pair is at least 40 bytes */
   eval_in(L, B, "(define m map) (define c car) (define (f x) (map inc x))");
-  CHECK(lispy_env_size(L, B) < 4096);  /* the prelude is not B's */
+  CHECK(lispy_env_size(L, B) < 4096); /* the prelude is not B's */
   lispy_Value xs;
   CHECK(lispy_env_get(L, A, "xs", &xs));
   lispy_env_set(L, B, "shared", xs);
-  CHECK(lispy_env_size(L, B) >= 10000 * 40);  /* counted for both */
+  CHECK(lispy_env_size(L, B) >= 10000 * 40); /* counted for both */
   CHECK(lispy_env_size(L, A) == with_list);  /* measuring changes nothing */
   lispy_env_set(L, B, "shared", lispy_nil());
   lispy_env_free(L, A);
   lispy_env_free(L, B);
   lispy_gc(L);
-  CHECK(lispy_memory_used(L) <= before + 512);  /* the envs slot array stays */
+  CHECK(lispy_memory_used(L) <= before + 512); /* the envs slot array stays */
   lispy_close(L);
 }
 
@@ -178,7 +179,8 @@ static void write_hoarder(int version) {
            "(def AGENT {:name \"grow\" :description \"Hoard.\"\n"
            "            :parameters {:type \"object\" :properties {}}})\n"
            "(define hoard '())\n"
-           "(defn run [context] (set! hoard (cons (make-vector 100000 0) hoard)) (+ (length hoard) 2000))\n",
+           "(defn run [context] (set! hoard (cons (make-vector 100000 0) hoard)) (+ (length hoard) "
+           "2000))\n",
            version);
   write_file_text(file, text);
 }
@@ -222,8 +224,8 @@ static void test_budget(void) {
   CHECK(ok >= 2 && ok <= 3);
   CHECK(ok + limited == 12);
   CHECK(peak <= base + lim.memory);
-  CHECK(lispy_get_limits(ag_runtime_lispy(rt)).memory == lim.memory);  /* put back after each call */
-  lim.memory = 1u << 20;  /* the state alone is over this one */
+  CHECK(lispy_get_limits(ag_runtime_lispy(rt)).memory == lim.memory); /* put back after each call */
+  lim.memory = 1u << 20; /* the state alone is over this one */
   ag_runtime_set_limits(rt, &lim);
   cJSON *env = ag_invoke(rt, "grow", NULL, NULL);
   CHECK(is_memory_limit(env, "reload the agent"));
@@ -232,13 +234,13 @@ static void test_budget(void) {
   ag_runtime_set_limits(rt, &lim);
   write_hoarder(2);
   scan(rt, 0, 1, 0);
-  CHECK(answers(rt, 1));  /* a fresh state, a fresh budget */
+  CHECK(answers(rt, 1)); /* a fresh state, a fresh budget */
   ag_runtime_free(rt);
   unlink(file);
 }
 
 #if defined(__SANITIZE_ADDRESS__)
-#define HOG_LIMIT (16u << 20)  /* ASan's allocator keeps freed memory anyway */
+#define HOG_LIMIT (16u << 20) /* ASan's allocator keeps freed memory anyway */
 #else
 #define HOG_LIMIT (128u << 20)
 #endif
@@ -261,13 +263,13 @@ static void test_release_after_limit(void) {
   CHECK(strcmp(lispy_error_kind(lispy_last_error(L)), "limit") == 0);
   long rss1 = rss_kib();
   lispy_gc(L);
-  CHECK(lispy_memory_used(L) <= heap0 + 4096);  /* + the error kept as the last one */
+  CHECK(lispy_memory_used(L) <= heap0 + 4096); /* + the error kept as the last one */
   const char *caught = "(try (let loop ((acc '())) (loop (cons (vector 1 2) acc)))"
                        " (catch e (error-kind e)))";
   lispy_Value v;
   CHECK(lispy_eval_string(L, NULL, caught, strlen(caught), "<caught>", &v) == LISPY_OK);
   CHECK_STR(lispy_to_cstring(v, NULL), "limit");
-  lispy_gc(L);  /* the collection after the caught error gives it back */
+  lispy_gc(L); /* the collection after the caught error gives it back */
   long rss2 = rss_kib();
   CHECK(lispy_memory_used(L) <= heap0 + 4096);
   /* Live data sat in chunks beside freed ones: intact, and the pools
@@ -278,7 +280,8 @@ static void test_release_after_limit(void) {
   CHECK_STR(got, "(41654167500 200000)");
   free(got);
   printf("memory limit %u MiB: rss %ld KiB before, %ld KiB after the error, %ld KiB after a "
-         "caught one and a collection\n", HOG_LIMIT >> 20, rss0, rss1, rss2);
+         "caught one and a collection\n",
+         HOG_LIMIT >> 20, rss0, rss1, rss2);
   if (rss_checked()) {
     CHECK(rss1 < rss0 + RSS_SLACK_KIB);
     CHECK(rss2 < rss0 + RSS_SLACK_KIB);

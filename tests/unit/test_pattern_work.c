@@ -13,10 +13,10 @@
 #include "check.h"
 
 static const char AGENT_SRC[] =
-  "(def AGENT {:name \"pat\" :description \"A pattern that backtracks.\"\n"
-  "  :parameters {:type \"object\"\n"
-  "               :properties {:x {:type \"string\" :pattern \"(a|aa)+b|alast\"}}}})\n"
-  "(defn run [context x] \"ran\")\n";
+    "(def AGENT {:name \"pat\" :description \"A pattern that backtracks.\"\n"
+    "  :parameters {:type \"object\"\n"
+    "               :properties {:x {:type \"string\" :pattern \"(a|aa)+b|alast\"}}}})\n"
+    "(defn run [context x] \"ran\")\n";
 
 int main(void) {
   ag_Runtime *rt = ag_runtime_new();
@@ -26,7 +26,7 @@ int main(void) {
   lim.timeout = 0.3;
   ag_runtime_set_limits(rt, &lim);
 
-  size_t n = 2600000;  /* "aaa...a! " a hundred thousand times */
+  size_t n = 2600000; /* "aaa...a! " a hundred thousand times */
   char *s = malloc(n + 1);
   for (size_t i = 0; i < n; i++) s[i] = i % 26 < 24 ? 'a' : i % 26 == 24 ? '!' : ' ';
   s[n] = '\0';

@@ -26,8 +26,7 @@ static lispy_Value eval(lispy_State *L, const char *src) {
 }
 
 /* The printed form of src's value, readable or display. */
-static void check_repr(lispy_State *L, const char *src, bool readable,
-                       const char *want) {
+static void check_repr(lispy_State *L, const char *src, bool readable, const char *want) {
   char *text = lispy_repr(L, eval(L, src), readable);
   CHECK_STR(text, want);
   free(text);
@@ -40,7 +39,11 @@ static void check_float(double f, const char *want) {
 }
 
 /* Pretty-print the value of src at width into a malloc'd C string. */
-typedef struct PPCall { lispy_Value v; int width; char *out; } PPCall;
+typedef struct PPCall {
+  lispy_Value v;
+  int width;
+  char *out;
+} PPCall;
 
 static void pp_body(lx_State *L, void *ud) {
   PPCall *c = ud;
@@ -52,9 +55,8 @@ static void pp_body(lx_State *L, void *ud) {
   lx_protect_end(L, saved);
 }
 
-static void check_pprint(lispy_State *L, const char *src, int width,
-                         const char *want) {
-  PPCall c = { eval(L, src), width, NULL };
+static void check_pprint(lispy_State *L, const char *src, int width, const char *want) {
+  PPCall c = {eval(L, src), width, NULL};
   lx_Value err;
   CHECK(lx_pcall(L, pp_body, &c, &err));
   CHECK_STR(c.out, want);
@@ -119,7 +121,9 @@ static void test_floats(void) {
   /* every finite double reads back exactly */
   uint64_t x = 0x9E3779B97F4A7C15ULL;
   for (int i = 0; i < 20000; i++) {
-    x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
     double f;
     memcpy(&f, &x, sizeof f);
     if (!isfinite(f)) continue;

@@ -27,8 +27,7 @@ static void region_end(void) { lx_protect_end(L, region); }
 
 /* Read every datum of src into a vector; *status gets the final status
 ** (LX_READ_EOF when everything read). The reader is left in *R. */
-static lx_Vector *read_all(lx_Reader *R, const char *src, size_t len,
-                           lx_ReadStatus *status) {
+static lx_Vector *read_all(lx_Reader *R, const char *src, size_t len, lx_ReadStatus *status) {
   lx_reader_init(R, L, src, len, "t.lispy");
   lx_Vector *v = lx_vector_new(L, 4);
   lx_Value x;
@@ -62,8 +61,8 @@ static void check_read(const char *src, const char *want) {
 
 /* src must fail with the given status; the error is kind "syntax" (or
 ** "limit" for nesting), has a position, and its message contains needle. */
-static void check_read_error(const char *src, size_t len, lx_ReadStatus want,
-                             const char *needle, uint32_t line, uint32_t col) {
+static void check_read_error(const char *src, size_t len, lx_ReadStatus want, const char *needle,
+                             uint32_t line, uint32_t col) {
   lx_Reader R;
   lx_ReadStatus st;
   read_all(&R, src, len, &st);
@@ -93,7 +92,8 @@ static const char SCHEME_STYLE[] =
     "        :description \"Summarize a discussion thread in one paragraph.\"\n"
     "        :parameters (dict :type \"object\"\n"
     "                          :properties (dict :thread_id (dict :type \"string\")\n"
-    "                                            :max_words (dict :type \"integer\" :default 100))\n"
+    "                                            :max_words (dict :type \"integer\" :default "
+    "100))\n"
     "                          :required '(\"thread_id\"))))\n"
     "(define (run context thread_id max_words)\n"
     "  (let ((thread (context-fetch-thread context thread_id)))\n"
@@ -111,7 +111,8 @@ static const char LEGACY_STYLE[] =
     "(define agent-name \"Post\")\n"
     "(define agent-description \"Create a post.\")\n"
     "(define agent-parameters (make-dict \"channel\" \"Channel slug\" \"title\" \"Post title\"))\n"
-    "(define (agent-run context kwargs) (make-dict \"status\" \"ok\" \"channel\" (get kwargs \"channel\" \"\")))\n";
+    "(define (agent-run context kwargs) (make-dict \"status\" \"ok\" \"channel\" (get kwargs "
+    "\"channel\" \"\")))\n";
 
 /* src reads to n datums whose heads are the given symbols. */
 static void check_style(const char *src, size_t n, const char *const heads[]) {
@@ -140,7 +141,7 @@ static void check_loads(lispy_Env *env, const char *src, const char *expr, const
     failed++;
     return;
   }
-  int ref = lispy_ref(L, v);  /* pinned while printing */
+  int ref = lispy_ref(L, v); /* pinned while printing */
   char *got = lispy_repr(L, v, true);
   lispy_unref(L, ref);
   CHECK_STR(got, want);
@@ -201,39 +202,39 @@ static void test_positions(void) {
     return;
   }
   lx_Value form = v->items[0];
-  CHECK_POS(lx_as_pair(form)->pos, 2, 2);                    /* alpha */
+  CHECK_POS(lx_as_pair(form)->pos, 2, 2); /* alpha */
   lx_Value second = lx_cdr(form);
-  CHECK_POS(lx_as_pair(second)->pos, 3, 3);                  /* (beta gamma) */
+  CHECK_POS(lx_as_pair(second)->pos, 3, 3); /* (beta gamma) */
   lx_Value inner = lx_car(second);
-  CHECK_POS(lx_as_pair(inner)->pos, 3, 4);                   /* beta */
-  CHECK_POS(lx_as_pair(lx_cdr(inner))->pos, 3, 9);           /* gamma */
+  CHECK_POS(lx_as_pair(inner)->pos, 3, 4);         /* beta */
+  CHECK_POS(lx_as_pair(lx_cdr(inner))->pos, 3, 9); /* gamma */
   lx_Value third = lx_cdr(second);
-  CHECK_POS(lx_as_pair(third)->pos, 4, 2);                   /* [x  y]: tab is one column */
+  CHECK_POS(lx_as_pair(third)->pos, 4, 2); /* [x  y]: tab is one column */
   lx_Vector *vec = lx_as_vector(lx_car(third));
   CHECK(vec->pos != NULL && vec->len == 2);
   if (vec->pos && vec->len == 2) {
-    CHECK_POS(vec->pos[0], 4, 3);                            /* x */
-    CHECK_POS(vec->pos[1], 4, 6);                            /* y */
+    CHECK_POS(vec->pos[0], 4, 3); /* x */
+    CHECK_POS(vec->pos[1], 4, 6); /* y */
   }
   lx_Value fourth = lx_cdr(third);
-  CHECK_POS(lx_as_pair(fourth)->pos, 4, 9);                  /* {:k 1 ...} */
+  CHECK_POS(lx_as_pair(fourth)->pos, 4, 9); /* {:k 1 ...} */
   lx_Dict *d = lx_as_dict(lx_car(fourth));
   CHECK(d->pos != NULL && d->count == 2);
   if (d->pos && d->count == 2) {
-    CHECK_POS(d->pos[0], 4, 10);                             /* :k */
-    CHECK_POS(d->pos[1], 4, 13);                             /* 1 */
-    CHECK_POS(d->pos[2], 5, 11);                             /* :j */
-    CHECK_POS(d->pos[3], 5, 14);                             /* "λλ" */
+    CHECK_POS(d->pos[0], 4, 10); /* :k */
+    CHECK_POS(d->pos[1], 4, 13); /* 1 */
+    CHECK_POS(d->pos[2], 5, 11); /* :j */
+    CHECK_POS(d->pos[3], 5, 14); /* "λλ" */
   }
   /* after two 2-byte code points, columns count characters, not bytes */
   lx_Value fifth = lx_cdr(fourth);
   CHECK(lx_is(fifth, LX_PAIR));
-  if (lx_is(fifth, LX_PAIR)) CHECK_POS(lx_as_pair(fifth)->pos, 5, 20);  /* zz */
+  if (lx_is(fifth, LX_PAIR)) CHECK_POS(lx_as_pair(fifth)->pos, 5, 20); /* zz */
   /* the datum position of the second top-level form, and the quote form */
   CHECK_POS(R.datum_pos, 6, 3);
   lx_Value q = v->items[1];
-  CHECK_POS(lx_as_pair(q)->pos, 6, 3);                       /* quote */
-  CHECK_POS(lx_as_pair(lx_cdr(q))->pos, 6, 4);               /* q */
+  CHECK_POS(lx_as_pair(q)->pos, 6, 3);         /* quote */
+  CHECK_POS(lx_as_pair(lx_cdr(q))->pos, 6, 4); /* q */
   /* file id names the file */
   CHECK_STR(lx_file_name(L, lx_as_pair(form)->pos.file), "t.lispy");
 
@@ -273,7 +274,8 @@ static void test_comments(void) {
 static void test_strings(void) {
   region_begin();
   lx_Value s = read1("\"a\\nb\\tc\\rd\\\"e\\\\f\\0g\\u00e9h\\u{1F600}i\\u{41}\"");
-  const char want[] = "a\nb\tc\rd\"e\\f\0g\xc3\xa9h\xf0\x9f\x98\x80i" "A";
+  const char want[] = "a\nb\tc\rd\"e\\f\0g\xc3\xa9h\xf0\x9f\x98\x80i"
+                      "A";
   CHECK(lx_is(s, LX_STRING));
   if (lx_is(s, LX_STRING)) {
     lx_String *str = lx_as_string(s);
@@ -347,8 +349,8 @@ static void test_keywords_and_constants(void) {
   lx_Value k = read1(":name");
   CHECK(lx_is(k, LX_KEYWORD));
   if (lx_is(k, LX_KEYWORD)) CHECK_STR(lx_as_symbol(k)->name->data, "name");
-  CHECK(lx_eq(k, read1(":name")));  /* interned */
-  CHECK(!lx_eq(k, read1("name")));  /* distinct from the symbol */
+  CHECK(lx_eq(k, read1(":name"))); /* interned */
+  CHECK(!lx_eq(k, read1("name"))); /* distinct from the symbol */
   check_read("(:a :b-c :max_words)", "(:a :b-c :max_words)");
   lx_Value v = read1("#t");
   CHECK(lx_is(v, LX_BOOL) && v.as.b);
@@ -374,8 +376,8 @@ static void test_quotes(void) {
   region_begin();
   /* the printer abbreviates (quote x) back to 'x */
   lx_Value q = read1("'x");
-  CHECK(lx_is(q, LX_PAIR) && lx_eq(lx_car(q), L->sym_quote) &&
-        lx_list_length(q) == 2 && lx_is(lx_car(lx_cdr(q)), LX_SYMBOL));
+  CHECK(lx_is(q, LX_PAIR) && lx_eq(lx_car(q), L->sym_quote) && lx_list_length(q) == 2 &&
+        lx_is(lx_car(lx_cdr(q)), LX_SYMBOL));
   q = read1("`(a ,b ~@c)");
   CHECK(lx_is(q, LX_PAIR) && lx_eq(lx_car(q), L->sym_quasiquote));
   if (lx_is(q, LX_PAIR) && lx_list_length(q) == 2) {

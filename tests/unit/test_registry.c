@@ -26,7 +26,7 @@
 
 /* ==== Files ==================================================================== */
 
-static char dir[64];       /* the temporary agent folder */
+static char dir[64]; /* the temporary agent folder */
 
 /* dir/name (static buffer, one at a time per slot). */
 static const char *path_of(const char *name, int slot) {
@@ -48,7 +48,8 @@ static void write_good(const char *name, int value) {
            "(def AGENT {:name \"%s\"\n"
            "            :description \"Return a number.\"\n"
            "            :parameters {:type \"object\" :properties {}}})\n"
-           "(defn run [context] %d)\n", name, value);
+           "(defn run [context] %d)\n",
+           name, value);
   write_file(file, text);
 }
 
@@ -58,8 +59,8 @@ static void write_good(const char *name, int value) {
 static bool callable_with(ag_Runtime *rt, const char *name, int value) {
   cJSON *env = ag_invoke(rt, name, NULL, NULL);
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(env, "value");
-  bool ok = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(env, "ok")) &&
-            cJSON_IsNumber(v) && v->valuedouble == value;
+  bool ok = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(env, "ok")) && cJSON_IsNumber(v) &&
+            v->valuedouble == value;
   if (!ok) {
     char *s = cJSON_PrintUnformatted(env);
     fprintf(stderr, "  %s: want %d, got %s\n", name, value, s ? s : "(null)");
@@ -127,24 +128,21 @@ static void print_diags(const ag_ScanReport *r) {
 static void write_initial_folder(void) {
   write_good("alpha", 1);
   write_good("beta", 2);
-  write_file("syntax_agent.lispy",
-             ";; unclosed form\n"
-             "(def AGENT {:name \"syntax\" :description \"x\"\n"
-             "            :parameters {:type \"object\" :properties {}}})\n"
-             "(defn run [context] 1\n");
+  write_file("syntax_agent.lispy", ";; unclosed form\n"
+                                   "(def AGENT {:name \"syntax\" :description \"x\"\n"
+                                   "            :parameters {:type \"object\" :properties {}}})\n"
+                                   "(defn run [context] 1\n");
   write_file("loaderr_agent.lispy",
              "(def AGENT {:name \"loaderr\" :description \"Fails at load.\"\n"
              "            :parameters {:type \"object\" :properties {}}})\n"
              "  (car 5)\n"
              "(defn run [context] 1)\n");
   write_file("nodesc_agent.lispy", ";; no descriptor\n(defn run [context] 1)\n");
-  write_file("norun_agent.lispy",
-             "(def AGENT {:name \"norun\" :description \"No run.\"\n"
-             "            :parameters {:type \"object\" :properties {}}})\n");
-  const char *twin =
-      "(def AGENT {:name \"twin\" :description \"Declared twice.\"\n"
-      "            :parameters {:type \"object\" :properties {}}})\n"
-      "(defn run [context] 7)\n";
+  write_file("norun_agent.lispy", "(def AGENT {:name \"norun\" :description \"No run.\"\n"
+                                  "            :parameters {:type \"object\" :properties {}}})\n");
+  const char *twin = "(def AGENT {:name \"twin\" :description \"Declared twice.\"\n"
+                     "            :parameters {:type \"object\" :properties {}}})\n"
+                     "(defn run [context] 7)\n";
   write_file("twin_agent.lispy", twin);
   write_file("twin_copy_agent.lispy", twin);
   write_file("notes.txt", "not an agent");
@@ -164,10 +162,10 @@ static void test_broken_beside_good(ag_Runtime *rt) {
 
   const ag_Diag *d = find_error(&r, "syntax_agent.lispy", "A001");
   CHECK(d != NULL);
-  CHECK(d && d->line == 4 && d->col == 1);  /* the unclosed form */
+  CHECK(d && d->line == 4 && d->col == 1); /* the unclosed form */
   d = find_error(&r, "loaderr_agent.lispy", "A001");
   CHECK(d != NULL);
-  CHECK(d && d->line == 3 && d->col >= 3 && d->col <= 4);  /* (car 5) */
+  CHECK(d && d->line == 3 && d->col >= 3 && d->col <= 4); /* (car 5) */
   CHECK(d && strstr(d->message, "car") != NULL);
   CHECK(find_error(&r, "nodesc_agent.lispy", "A100") != NULL);
   CHECK(find_error(&r, "norun_agent.lispy", "A301") != NULL);
@@ -181,7 +179,8 @@ static void test_broken_beside_good(ag_Runtime *rt) {
     const ag_Diag *g = &r.diags.items[i];
     if (g->severity != AG_ERROR || !strstr(g->message, "twin")) continue;
     bool a = strstr(g->path, "/twin_agent.lispy") || strstr(g->message, "/twin_agent.lispy");
-    bool b = strstr(g->path, "/twin_copy_agent.lispy") || strstr(g->message, "/twin_copy_agent.lispy");
+    bool b =
+        strstr(g->path, "/twin_copy_agent.lispy") || strstr(g->message, "/twin_copy_agent.lispy");
     dups += a && b;
   }
   CHECK(dups == 1);
@@ -194,7 +193,7 @@ static void test_broken_beside_good(ag_Runtime *rt) {
 
 static void test_rescan(ag_Runtime *rt) {
   ag_ScanReport r;
-  ag_registry_scan(rt, &r);  /* nothing changed */
+  ag_registry_scan(rt, &r); /* nothing changed */
   CHECK(report_empty(&r));
   ag_scan_report_free(&r);
 
@@ -231,10 +230,9 @@ static void test_rescan(ag_Runtime *rt) {
   ag_scan_report_free(&r);
 
   /* Fixing a broken file and resolving the duplicate. */
-  write_file("syntax_agent.lispy",
-             "(def AGENT {:name \"syntax\" :description \"Fixed.\"\n"
-             "            :parameters {:type \"object\" :properties {}}})\n"
-             "(defn run [context] 5)\n");
+  write_file("syntax_agent.lispy", "(def AGENT {:name \"syntax\" :description \"Fixed.\"\n"
+                                   "            :parameters {:type \"object\" :properties {}}})\n"
+                                   "(defn run [context] 5)\n");
   CHECK(unlink(path_of("twin_copy_agent.lispy", 0)) == 0);
   ag_registry_scan(rt, &r);
   print_diags(&r);
@@ -291,7 +289,7 @@ static void test_thousand(void) {
   }
   CHECK(ok == 1000);
   t0 = now_s();
-  ag_registry_scan(rt, &r);  /* nothing changed: hashing only */
+  ag_registry_scan(rt, &r); /* nothing changed: hashing only */
   printf("rescan of 1000 unchanged agents in %.1f ms\n", (now_s() - t0) * 1e3);
   CHECK(report_empty(&r));
   ag_scan_report_free(&r);

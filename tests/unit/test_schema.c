@@ -87,8 +87,7 @@ static char *compile_errors(const char *schema_text) {
 ** (ag_schema_needs_fill) foresaw whether filling would change anything,
 ** and that the dispatcher's check (ag_schema_validate_fill) agrees with
 ** both ag_schema_validate and the dry run. */
-static void check_filled(const char *schema_text, const char *instance_text,
-                         const char *want) {
+static void check_filled(const char *schema_text, const char *instance_text, const char *want) {
   ag_Schema *s = compile(schema_text);
   cJSON *x = json(instance_text);
   char *before = cJSON_PrintUnformatted(x);
@@ -108,27 +107,26 @@ static void check_filled(const char *schema_text, const char *instance_text,
 
 /* ==== Error messages and pointers ========================================= */
 
-static const char *WEATHER =
-    "{\"type\": \"object\","
-    " \"properties\": {"
-    "   \"city\": {\"type\": \"string\"},"
-    "   \"max_words\": {\"type\": \"integer\"},"
-    "   \"unit\": {\"enum\": [\"celsius\", \"fahrenheit\"]},"
-    "   \"count\": {\"type\": \"integer\", \"minimum\": 1}},"
-    " \"required\": [\"city\"],"
-    " \"additionalProperties\": false}";
+static const char *WEATHER = "{\"type\": \"object\","
+                             " \"properties\": {"
+                             "   \"city\": {\"type\": \"string\"},"
+                             "   \"max_words\": {\"type\": \"integer\"},"
+                             "   \"unit\": {\"enum\": [\"celsius\", \"fahrenheit\"]},"
+                             "   \"count\": {\"type\": \"integer\", \"minimum\": 1}},"
+                             " \"required\": [\"city\"],"
+                             " \"additionalProperties\": false}";
 
 static void test_messages(void) {
   /* WEATHER is flat: valid instances take the one-pass check, invalid
   ** ones the full walk (the messages below) */
-  ag_Schema *flat = compile(WEATHER), *deep = compile("{\"properties\": {\"o\": {\"required\": [\"x\"]}}}");
+  ag_Schema *flat = compile(WEATHER),
+            *deep = compile("{\"properties\": {\"o\": {\"required\": [\"x\"]}}}");
   CHECK(ag_schema_fast(flat) && !ag_schema_fast(deep));
   ag_schema_free(flat);
   ag_schema_free(deep);
   check_errors(WEATHER, "{\"city\": \"Paris\", \"unit\": \"celsius\", \"count\": 3}", "");
   /* every problem at once, in a stable order */
-  check_errors(WEATHER,
-               "{\"max_words\": \"ten\", \"unit\": \"kelvinn\", \"count\": 0, \"foo\": 1}",
+  check_errors(WEATHER, "{\"max_words\": \"ten\", \"unit\": \"kelvinn\", \"count\": 0, \"foo\": 1}",
                "/city: missing required property\n"
                "/max_words: expected integer, got string\n"
                "/unit: \"kelvinn\" is not one of \"celsius\", \"fahrenheit\"\n"
@@ -159,8 +157,8 @@ static void test_value_messages(void) {
                ": items 0 and 2 are equal (items must be unique)");
   check_errors("{\"prefixItems\": [{\"type\": \"string\"}], \"items\": false}", "[\"a\", 2]",
                "/1: unexpected item (at most 1 items allowed)");
-  check_errors("{\"properties\": {\"when\": {\"format\": \"date\"}}}",
-               "{\"when\": \"2020-13-01\"}", "/when: \"2020-13-01\" is not a valid date");
+  check_errors("{\"properties\": {\"when\": {\"format\": \"date\"}}}", "{\"when\": \"2020-13-01\"}",
+               "/when: \"2020-13-01\" is not a valid date");
   check_errors("{\"format\": \"made-up-format\"}", "\"anything\"", "");
 }
 
@@ -171,8 +169,7 @@ static void test_applicator_messages(void) {
                "string; [2] : \"ab\" is too short (2 characters, minimum 3)");
   check_errors("{\"oneOf\": [{\"type\": \"integer\"}, {\"minimum\": 2}]}", "3",
                ": matches alternatives 1 and 2 of oneOf (exactly one must match)");
-  check_errors("{\"not\": {\"type\": \"null\"}}", "null",
-               ": must not match the schema of \"not\"");
+  check_errors("{\"not\": {\"type\": \"null\"}}", "null", ": must not match the schema of \"not\"");
   check_errors("{\"properties\": {\"x\": false}}", "{\"x\": 1}", "/x: no value is allowed here");
   check_errors("{\"patternProperties\": {\"^n_\": {\"type\": \"number\"}}, "
                "\"additionalProperties\": {\"type\": \"string\"}}",
@@ -282,7 +279,8 @@ static void test_defaults(void) {
       "   \"rows\": {\"items\": {\"properties\": {\"n\": {\"default\": 0}}}}},"
       " \"allOf\": [{\"properties\": {\"extra\": {\"default\": true}}}],"
       " \"$defs\": {\"unit\": {\"enum\": [\"c\", \"f\"], \"default\": \"c\"}}}";
-  check_filled(schema, "{\"thread_id\": \"t1\", \"opts\": {\"deep\": {}}, \"rows\": [{}, {\"n\": 5}, 3]}",
+  check_filled(schema,
+               "{\"thread_id\": \"t1\", \"opts\": {\"deep\": {}}, \"rows\": [{}, {\"n\": 5}, 3]}",
                "{\"thread_id\":\"t1\",\"opts\":{\"deep\":{\"x\":[1]},\"lang\":\"en\"},"
                "\"rows\":[{\"n\":0},{\"n\":5},3],\"extra\":true,\"max_words\":100,"
                "\"style\":{\"tone\":\"neutral\"},\"unit\":\"c\"}");
@@ -291,16 +289,19 @@ static void test_defaults(void) {
                "{\"max_words\":5,\"style\":{\"tone\":\"dry\"},\"unit\":\"f\",\"extra\":true}");
   check_filled(schema, "[1, 2]", "[1,2]");
   /* the dry run on its own: nothing to fill, and no defaults at all */
-  check_filled(schema, "{\"max_words\": 5, \"style\": {\"tone\": \"dry\"}, \"unit\": \"f\","
-                       " \"extra\": false, \"opts\": {\"lang\": \"fr\", \"deep\": {\"x\": []}}}", NULL);
+  check_filled(schema,
+               "{\"max_words\": 5, \"style\": {\"tone\": \"dry\"}, \"unit\": \"f\","
+               " \"extra\": false, \"opts\": {\"lang\": \"fr\", \"deep\": {\"x\": []}}}",
+               NULL);
   check_filled(WEATHER, "{}", "{}");
   /* a flat schema learns whether to fill in its one pass */
-  const char *flat = "{\"type\": \"object\", \"properties\": {\"name\": {\"type\": \"string\"},"
-                     " \"count\": {\"type\": \"integer\", \"default\": 1}}, \"required\": [\"name\"]}";
+  const char *flat =
+      "{\"type\": \"object\", \"properties\": {\"name\": {\"type\": \"string\"},"
+      " \"count\": {\"type\": \"integer\", \"default\": 1}}, \"required\": [\"name\"]}";
   check_filled(flat, "{\"name\": \"a\"}", "{\"name\":\"a\",\"count\":1}");
   check_filled(flat, "{\"name\": \"a\", \"count\": 3, \"other\": null}",
                "{\"name\":\"a\",\"count\":3,\"other\":null}");
-  check_filled(flat, "{\"count\": 3}", NULL);  /* invalid: no fill is reported */
+  check_filled(flat, "{\"count\": 3}", NULL); /* invalid: no fill is reported */
   /* the filled instance validates; defaults are not validated by validate */
   check_errors(schema, "{}", "");
 }
@@ -327,8 +328,8 @@ static void test_refs(void) {
                "/x: expected integer, got string\n/y: expected string, got integer\n"
                "/z: 1 is less than the minimum 3");
   check_errors("{\"definitions\": {\"pos\": {\"exclusiveMinimum\": 0}},"
-               " \"items\": {\"$ref\": \"#/definitions/pos\"}}", "[1, 0]",
-               "/1: 0 is not greater than the exclusive minimum 0");
+               " \"items\": {\"$ref\": \"#/definitions/pos\"}}",
+               "[1, 0]", "/1: 0 is not greater than the exclusive minimum 0");
   check_errors("{\"$id\": \"urn:example:root\", \"$defs\": {\"s\": {\"type\": \"string\"}},"
                " \"properties\": {\"a\": {\"$ref\": \"urn:example:root#/$defs/s\"}}}",
                "{\"a\": 1}", "/a: expected string, got integer");
@@ -357,7 +358,8 @@ static void test_recursion(void) {
   /* a $ref cycle that never consumes the instance */
   char *got = validate("{\"$defs\": {\"a\": {\"$ref\": \"#/$defs/b\"},"
                        " \"b\": {\"$ref\": \"#/$defs/a\"}},"
-                       " \"$ref\": \"#/$defs/a\"}", "1");
+                       " \"$ref\": \"#/$defs/a\"}",
+                       "1");
   CHECK(strstr(got, ": nested too deeply (more than 200 levels of schemas)") == got);
   free(got);
 }
@@ -390,8 +392,9 @@ static void test_compile_errors(void) {
                        "/patternProperties/[: invalid regular expression [: missing terminating ] "
                        "for character class\n/multipleOf: must be greater than 0");
   /* a repeated keyword (found by fuzzing: it used to overflow) */
-  check_compile_errors("{\"allOf\": [{\"properties\": {\"a\": {}}, \"properties\": {\"b\": {}, \"c\": {}}}]}",
-                       "/allOf/0/properties: the keyword appears twice in this schema");
+  check_compile_errors(
+      "{\"allOf\": [{\"properties\": {\"a\": {}}, \"properties\": {\"b\": {}, \"c\": {}}}]}",
+      "/allOf/0/properties: the keyword appears twice in this schema");
   check_compile_errors("true", "");
   char *got = compile_errors("3");
   CHECK_STR(got, ": expected a schema (an object or a boolean)");

@@ -33,9 +33,9 @@
 
 /* U+0000 escapes are rewritten to this code point (U+10FFFF, a
 ** noncharacter absent from the suite) so that the cases can be named. */
-#define NUL_ESCAPE "\\u0000"
+#define NUL_ESCAPE         "\\u0000"
 #define NUL_STANDIN_ESCAPE "\\uDBFF\\uDFFF"
-#define NUL_STANDIN_UTF8 "\xF4\x8F\xBF\xBF"
+#define NUL_STANDIN_UTF8   "\xF4\x8F\xBF\xBF"
 
 /* Case counts, for one file or for the whole run. */
 typedef struct Counts {
@@ -130,14 +130,14 @@ static const char *text_of(const cJSON *j, const char *key) {
 
 /* Run one test case against the compiled schema s; full is the same
 ** schema compiled to never take the fast path, which must agree. */
-static void run_case(const char *file, const char *group, const ag_Schema *s,
-                     const ag_Schema *full, const cJSON *test, Counts *counts) {
+static void run_case(const char *file, const char *group, const ag_Schema *s, const ag_Schema *full,
+                     const cJSON *test, Counts *counts) {
   const cJSON *data = cJSON_GetObjectItemCaseSensitive(test, "data");
   const cJSON *valid = cJSON_GetObjectItemCaseSensitive(test, "valid");
   const char *name = text_of(test, "description");
   if (has_nul(data)) {
-    printf("SKIP %s: %s / %s (U+0000 in a string: not representable in cJSON)\n",
-           file, group, name);
+    printf("SKIP %s: %s / %s (U+0000 in a string: not representable in cJSON)\n", file, group,
+           name);
     counts->skipped++;
     return;
   }
@@ -145,8 +145,8 @@ static void run_case(const char *file, const char *group, const ag_Schema *s,
   ag_schema_errors_init(&errs);
   bool got = ag_schema_validate(s, data, &errs);
   counts->fast += ag_schema_fast(s);
-  bool consistent = got == (ag_schema_errors_count(&errs) == 0) &&
-                    got == ag_schema_validate(full, data, NULL);
+  bool consistent =
+      got == (ag_schema_errors_count(&errs) == 0) && got == ag_schema_validate(full, data, NULL);
   if (data != NULL && cJSON_IsBool(valid) && got == cJSON_IsTrue(valid) && consistent) {
     counts->passed++;
   } else {
@@ -160,8 +160,7 @@ static void run_case(const char *file, const char *group, const ag_Schema *s,
 }
 
 /* Compile a group's schema and run its cases (or skip them by name). */
-static void run_group(const char *file, const cJSON *group, unsigned options,
-                      Counts *counts) {
+static void run_group(const char *file, const cJSON *group, unsigned options, Counts *counts) {
   const char *name = text_of(group, "description");
   const cJSON *tests = cJSON_GetObjectItemCaseSensitive(group, "tests"), *t;
   const cJSON *schema = cJSON_GetObjectItemCaseSensitive(group, "schema");
@@ -180,8 +179,8 @@ static void run_group(const char *file, const cJSON *group, unsigned options,
     free(why);
     counts->failed += ntests;
   } else if (u != NULL) {
-    printf("SKIP %s: %s (unsupported: %s%s%s)\n", file, name, u->keyword,
-           u->detail ? "; " : "", u->detail ? u->detail : "");
+    printf("SKIP %s: %s (unsupported: %s%s%s)\n", file, name, u->keyword, u->detail ? "; " : "",
+           u->detail ? u->detail : "");
     counts->skipped += ntests;
   } else {
     cJSON_ArrayForEach(t, tests) run_case(file, name, s, full, t, counts);
@@ -192,8 +191,8 @@ static void run_group(const char *file, const cJSON *group, unsigned options,
 }
 
 /* Run every group of dir/file; name is how the file is reported. */
-static void run_file(const char *dir, const char *file, const char *name,
-                     unsigned options, Counts *total) {
+static void run_file(const char *dir, const char *file, const char *name, unsigned options,
+                     Counts *total) {
   Counts counts = {0, 0, 0, 0};
   char path[4096];
   snprintf(path, sizeof path, "%s/%s", dir, file);
@@ -217,8 +216,7 @@ static void run_file(const char *dir, const char *file, const char *name,
 }
 
 /* Run every *.json file of dir (reported as prefix + name). */
-static bool run_dir(const char *dir, const char *prefix, unsigned options,
-                    Counts *total) {
+static bool run_dir(const char *dir, const char *prefix, unsigned options, Counts *total) {
   size_t n = 0;
   char **names = list_json(dir, &n);
   if (names == NULL) {
@@ -245,7 +243,8 @@ int main(int argc, char **argv) {
     printf("FAIL: the JSON-Schema-Test-Suite is not at %s; configure with\n"
            "  cmake -DLISPY_SHARED_DIR=<folder holding testdata/json-schema-test-suite>\n"
            "(default: the folder shared beside the source tree), or pass the\n"
-           "suite's draft2020-12 folder as the argument\n", dir);
+           "suite's draft2020-12 folder as the argument\n",
+           dir);
     return 1;
   }
   closedir(d);
