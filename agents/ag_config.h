@@ -107,6 +107,15 @@ _Static_assert(AG_SCHEMA_MAX_DEPTH >= 1 && AG_SCHEMA_MAX_DEPTH <= 10000,
 _Static_assert(AG_SCHEMA_DEPTH_LIMIT <= AG_SCHEMA_MATCH_LIMIT,
                "PCRE2 depth limit above its match limit");
 
+/* PCRE2 match limit (steps) of one mock LLM rule's pattern against a
+** prompt (ag_mock.c): the patterns come from the host's fixture, the
+** prompt from an agent, so a backtracking pattern fed a hostile prompt
+** gives up (the rule does not match) instead of running long. 100000
+** steps is a few milliseconds. Ceiling: UINT32_MAX (PCRE2's uint32_t). */
+#ifndef AG_MOCK_MATCH_LIMIT
+#define AG_MOCK_MATCH_LIMIT 100000u
+#endif
+
 /* Code points of a string value quoted in an error message (values are cut
 ** at twice this many bytes). 60 fits a message on one line with its JSON
 ** pointer. Ceiling: none (message length grows with it). */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ag_config.h"
 #include "ag_internal.h"
 
 typedef struct ag_LlmRule {
@@ -76,7 +77,7 @@ static void ag_mock_rules_free(ag_Mock *m) {
 static bool ag_mock_matches(const ag_LlmRule *r, const char *prompt) {
   pcre2_match_data *md = pcre2_match_data_create_from_pattern(r->re, NULL);
   pcre2_match_context *mc = pcre2_match_context_create(NULL);
-  pcre2_set_match_limit(mc, 100000);
+  pcre2_set_match_limit(mc, AG_MOCK_MATCH_LIMIT);
   int rc = pcre2_match(r->re, (PCRE2_SPTR)prompt, PCRE2_ZERO_TERMINATED, 0, 0, md, mc);
   pcre2_match_context_free(mc);
   pcre2_match_data_free(md);

@@ -60,9 +60,6 @@ void *lx_tr_alloc(lx_Compiler *C, size_t size) {
   return p;
 }
 
-/* A syntax error at the form being compiled. */
-_Noreturn void lx_tr_error(lx_Compiler *C, lx_SrcPos pos, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 /* Raises a "syntax" error (never returns): the message is cut at 400
 ** bytes, the position is pos, or the form being compiled when pos has no
 ** line, and the trace is empty (the error is the compiler's, not a call's).
