@@ -34,9 +34,9 @@ typedef struct cp_Candidate {
 } cp_Candidate;
 
 typedef struct cp_Result {
-  cp_Candidate *items;
-  size_t n, cap;
-  size_t start; /* byte offset in the line where the word begins */
+  cp_Candidate *items; /* malloc'd; each text and help malloc'd */
+  size_t n, cap;       /* candidates used, slots allocated */
+  size_t start;        /* byte offset in the line where the word begins */
 } cp_Result;
 
 typedef struct cp_Engine cp_Engine;

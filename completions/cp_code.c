@@ -236,6 +236,13 @@ static bool cp_numeric(const char *w) {
   return isdigit((unsigned char)*w);
 }
 
+/* Scan text[0..len) (the line up to the cursor) for the context and
+** append its candidates: in a string, an invoke's parameters, values or
+** agent names (closed with '"' unless after starts with one); nothing in
+** a comment; ":key" parameters in an invoke's dict; a key's values; else
+** symbols (for an empty word only right after '(', and never for a word
+** starting with ':', '#' or a digit). Sets out->start; does nothing when
+** out of memory. */
 void cp_complete_code(cp_Engine *e, const char *text, size_t len, const char *after,
                       cp_Result *out) {
   cp_Scan *s = calloc(1, sizeof *s);

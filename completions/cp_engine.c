@@ -15,6 +15,10 @@
 ** Engine
 ** ======================================================================== */
 
+/* A new engine over rt (may be NULL: only meta-commands and paths then
+** complete) with copies of the meta-command names; NULL when out of
+** memory. The indexes are built lazily, on first use. Free it with
+** cp_engine_free; rt must outlive it. */
 cp_Engine *cp_engine_new(ag_Runtime *rt, const char *const *meta, size_t nmeta) {
   cp_Engine *e = calloc(1, sizeof *e);
   if (!e) return NULL;
@@ -33,6 +37,8 @@ static void cp_user_clear(cp_Engine *e) {
   e->nuser = e->user_seen = 0;
 }
 
+/* Free the engine, its copies and indexes (not the runtime); NULL is
+** allowed. */
 void cp_engine_free(cp_Engine *e) {
   if (!e) return;
   for (size_t i = 0; i < e->nmeta; i++) free(e->meta[i]);
@@ -87,6 +93,9 @@ static void cp_agents_refresh(cp_Engine *e) {
   e->agents_built = true;
 }
 
+/* Append the agent names starting with prefix, each followed by suffix
+** when it fits in 512 bytes (else the bare name). The help is made
+** lazily and kept in the index entry until the next rebuild. */
 void cp_add_agents_quoted(cp_Engine *e, const char *prefix, const char *suffix, cp_Result *out) {
   if (!e->rt) return;
   cp_agents_refresh(e);
@@ -213,6 +222,9 @@ static void cp_param_add(const char *key, const cJSON *prop, bool required, cons
   free(text);
 }
 
+/* Append agent's parameters (see completions.h): the "required" ones
+** first in that array's order, then the other properties in declaration
+** order. Nothing when rt is NULL or the agent is unknown. */
 void cp_add_params(cp_Engine *e, const char *agent, const char *prefix, const char *before,
                    const char *after, const char *const *given, cp_Result *out) {
   ag_Agent *a = e->rt && agent ? cp_find_agent(e, agent) : NULL;
@@ -246,6 +258,8 @@ static void cp_value_add(const cJSON *v, const char *prefix, bool json, const ch
   free(printed);
 }
 
+/* Append the values of agent's parameter key (see completions.h): each
+** enum member, or true and false for a boolean without an enum. */
 void cp_add_values(cp_Engine *e, const char *agent, const char *key, const char *prefix, bool json,
                    const char *before, const char *after, cp_Result *out) {
   ag_Agent *a = e->rt && agent ? cp_find_agent(e, agent) : NULL;
@@ -335,6 +349,9 @@ void cp_add_symbols(cp_Engine *e, const char *prefix, cp_Result *out) {
 ** Entry point
 ** ======================================================================== */
 
+/* Zero *out, clamp cursor to the line and back to a UTF-8 boundary, then
+** dispatch: a line whose first non-blank is ':' completes as a
+** meta-command, anything else as code. out->start is set by the context. */
 void cp_complete(cp_Engine *e, const char *line, size_t cursor, cp_Result *out) {
   memset(out, 0, sizeof *out);
   if (!e || !line) return;

@@ -14,6 +14,9 @@ static char *cp_dup(const char *s) { return s ? strdup(s) : NULL; }
 ** Candidate lists
 ** ======================================================================== */
 
+/* Append a copy of text and help (help may be NULL). Grows by doubling;
+** on out of memory the candidate is dropped silently (completion is
+** best-effort). */
 void cp_result_add(cp_Result *r, const char *text, const char *help) {
   if (r->n == r->cap) {
     size_t cap = r->cap ? r->cap * 2 : 16;
@@ -28,6 +31,8 @@ void cp_result_add(cp_Result *r, const char *text, const char *help) {
   else free(r->items[r->n].help);
 }
 
+/* Free every candidate and the array, and reset r to empty (start too),
+** so r can be reused; NULL is allowed. */
 void cp_result_free(cp_Result *r) {
   if (!r) return;
   for (size_t i = 0; i < r->n; i++) {
@@ -60,6 +65,9 @@ static bool cp_result_sorted(const cp_Result *r) {
   return true;
 }
 
+/* Sort by text (stable) and drop later duplicates, freeing their strings;
+** skipped when already sorted and unique. On out of memory r is left
+** unsorted. */
 void cp_result_sort(cp_Result *r) {
   if (r->n < 2 || cp_result_sorted(r)) return;
   cp_Candidate *tmp = malloc(r->n * sizeof *tmp);
@@ -82,6 +90,9 @@ void cp_result_sort(cp_Result *r) {
 ** Indexes
 ** ======================================================================== */
 
+/* Append an entry with copies of name and help, kind, seq = its position
+** and no agent; returns it (valid until the next add), or NULL when out
+** of memory. The index is unsorted until cp_index_sort. */
 cp_Entry *cp_index_add(cp_Index *x, const char *name, const char *help, cp_Kind kind) {
   if (x->n == x->cap) {
     size_t cap = x->cap ? x->cap * 2 : 64;
@@ -127,6 +138,7 @@ void cp_index_sort(cp_Index *x) {
   x->n = w;
 }
 
+/* Free every entry's strings and the array; x is empty and reusable. */
 void cp_index_clear(cp_Index *x) {
   for (size_t i = 0; i < x->n; i++) {
     free(x->items[i].name);
@@ -137,6 +149,7 @@ void cp_index_clear(cp_Index *x) {
   x->n = x->cap = 0;
 }
 
+/* First index whose name is >= prefix (x->n if none); x must be sorted. */
 size_t cp_index_lower(const cp_Index *x, const char *prefix) {
   size_t lo = 0, hi = x->n;
   while (lo < hi) {

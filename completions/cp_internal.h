@@ -20,9 +20,9 @@ typedef enum cp_Kind {
 } cp_Kind;
 
 typedef struct cp_Entry {
-  char *name; /* malloc'd */
-  char *help; /* malloc'd or NULL */
-  cp_Kind kind;
+  char *name;      /* malloc'd */
+  char *help;      /* malloc'd or NULL */
+  cp_Kind kind;    /* what the name is; decides which of equal names stays */
   size_t seq;      /* order of addition: the first of equals wins */
   ag_Agent *agent; /* CP_AGENT: the agent (valid until the registry
                               generation changes) */
@@ -30,7 +30,7 @@ typedef struct cp_Entry {
 
 typedef struct cp_Index {
   cp_Entry *items; /* sorted by name once cp_index_sort ran */
-  size_t n, cap;
+  size_t n, cap;   /* entries used, slots allocated */
 } cp_Index;
 
 /* Add an entry (the strings are copied); returns it, or NULL. */
@@ -47,18 +47,18 @@ void cp_index_complete(const cp_Index *x, const char *prefix, cp_Result *out);
 ** ======================================================================== */
 
 struct cp_Engine {
-  ag_Runtime *rt;
-  char **meta; /* meta-command names (":call"), malloc'd copies */
-  size_t nmeta;
+  ag_Runtime *rt;      /* agents and the lispy state (may be NULL); not owned */
+  char **meta;         /* meta-command names (":call"), malloc'd copies */
+  size_t nmeta;        /* entries of meta */
   lispy_Env *env;      /* user globals come from here (NULL: default) */
   cp_Index agents;     /* agent names, rebuilt when the generation moves */
   unsigned agents_gen; /* registry generation agents was built from */
-  bool agents_built;
-  cp_Index base; /* special forms, context methods, builtins */
-  bool base_built;
-  char **user; /* sorted user global names */
-  size_t nuser;
-  size_t user_seen; /* name count user was built from */
+  bool agents_built;   /* agents was built at least once */
+  cp_Index base;       /* special forms, context methods, builtins */
+  bool base_built;     /* base was built (once, on first symbol completion) */
+  char **user;         /* sorted user global names */
+  size_t nuser;        /* entries of user */
+  size_t user_seen;    /* name count user was built from */
 };
 
 /* Like cp_add_agents, with suffix after each name (a closing quote). */

@@ -136,6 +136,11 @@ static void cp_meta_code(cp_Engine *e, const char *p, size_t len, size_t from, s
   out->start += off + from;
 }
 
+/* Complete a ":command" line (p at the colon, len bytes to the cursor):
+** the first word as a meta-command name, later words by the command
+** (exact name or unique prefix; ":time" completes as code). Nothing for
+** an unknown command or past CP_MAX_WORDS words. out->start is off plus
+** the word's offset in p. */
 void cp_complete_meta(cp_Engine *e, const char *p, size_t len, size_t off, cp_Result *out) {
   cp_Words w;
   char first[64], cur[512];

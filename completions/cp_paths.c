@@ -56,6 +56,10 @@ static void cp_path_add(const char *word, size_t dirlen, const char *name, bool 
   free(text);
 }
 
+/* Append the entries of word's folder (up to its last '/', "." if none,
+** a leading "~/" meaning $HOME) whose names start with the rest: folders
+** with "/", files (only *.lispy when lispy_only). Dot files only when the
+** typed name starts with '.'; "~user" is left alone. */
 void cp_add_paths(const char *word, bool lispy_only, cp_Result *out) {
   const char *slash = strrchr(word, '/');
   size_t dirlen = slash ? (size_t)(slash - word) + 1 : 0;
