@@ -10,9 +10,11 @@
 #include "ag_config.h"
 #include "ag_internal.h"
 
+/* A scripted LLM reply: the first rule whose regex matches the prompt
+** answers it. */
 typedef struct ag_LlmRule {
-  char *pattern, *reply;
-  pcre2_code *re; /* case-insensitive, UTF */
+  char *pattern, *reply; /* the regex text and the reply (owned copies) */
+  pcre2_code *re;        /* case-insensitive, UTF */
 } ag_LlmRule;
 
 /* Bytes a namespace's store holds, kept beside the store so that a save
@@ -22,23 +24,29 @@ typedef struct ag_StoreUse {
   size_t bytes; /* ag_json_weight of its keys and values */
 } ag_StoreUse;
 
+/* The mock backend's self. */
 typedef struct ag_Mock {
-  cJSON *fixture; /* as loaded, for reset */
-  cJSON *state;   /* working copy: fields, threads, ..., store, logs */
-  ag_LlmRule *rules;
-  size_t nrules, caprules;
-  ag_StoreUse *use; /* per-namespace store size (AG_MAX_STORE_BYTES) */
-  size_t nuse, capuse;
-  size_t log_bytes;    /* what state.logs holds (AG_MAX_LOG_BYTES) */
-  size_t logs_dropped; /* oldest lines dropped to stay under the cap */
+  cJSON *fixture;          /* as loaded, for reset */
+  cJSON *state;            /* working copy: fields, threads, ..., store, logs */
+  ag_LlmRule *rules;       /* compiled from the fixture's "llm", in order */
+  size_t nrules, caprules; /* used / allocated slots of rules */
+  ag_StoreUse *use;        /* per-namespace store size (AG_MAX_STORE_BYTES) */
+  size_t nuse, capuse;     /* used / allocated slots of use */
+  size_t log_bytes;        /* what state.logs holds (AG_MAX_LOG_BYTES) */
+  size_t logs_dropped;     /* oldest lines dropped to stay under the cap */
 } ag_Mock;
 
+/* The fixture tables fetch_X reads. */
 static const char *const ag_tables[] = {"threads", "posts", "agents", "records"};
 
 /* ========================================================================
 ** LLM rules
 ** ======================================================================== */
 
+/* Compile pattern (UTF, case-insensitive) and append the rule pattern ->
+** reply; both strings are copied. A bad regex returns false with *err set
+** (malloc'd; err may be NULL, as ag_mock_add_llm_rule passes); running out
+** of memory growing the table returns false without *err. */
 static bool ag_mock_rule_add(ag_Mock *m, const char *pattern, const char *reply, char **err) {
   int code;
   PCRE2_SIZE off;
@@ -65,6 +73,8 @@ static bool ag_mock_rule_add(ag_Mock *m, const char *pattern, const char *reply,
   return true;
 }
 
+/* Free every rule's strings and regex; the rules array itself is kept for
+** reuse (ag_mock_destroy frees it). */
 static void ag_mock_rules_free(ag_Mock *m) {
   for (size_t i = 0; i < m->nrules; i++) {
     free(m->rules[i].pattern);
@@ -74,6 +84,9 @@ static void ag_mock_rules_free(ag_Mock *m) {
   m->nrules = 0;
 }
 
+/* Whether rule r's regex matches somewhere in prompt. The match limit keeps
+** a backtracking pattern from hanging a test; hitting it, like any match
+** error, counts as no match. */
 static bool ag_mock_matches(const ag_LlmRule *r, const char *prompt) {
   pcre2_match_data *md = pcre2_match_data_create_from_pattern(r->re, NULL);
   pcre2_match_context *mc = pcre2_match_context_create(NULL);
@@ -127,6 +140,10 @@ static bool ag_mock_key(const cJSON *id, char *buf, size_t len) {
   return true;
 }
 
+/* fetch_X: a deep copy (the caller's) of state[table][id], id being the
+** first argument as a key (ag_mock_key). NULL with *err (malloc'd) when the
+** id is neither string nor number or no such entry exists; what names the
+** kind ("thread") in the message. */
 static cJSON *ag_mock_fetch(ag_Mock *m, const char *table, const char *what, const cJSON *args,
                             char **err) {
   char key[256], msg[400];
@@ -145,6 +162,7 @@ static cJSON *ag_mock_fetch(ag_Mock *m, const char *table, const char *what, con
   return cJSON_Duplicate(item, 1);
 }
 
+/* state[name], made as an empty object when missing. */
 static cJSON *ag_mock_table(ag_Mock *m, const char *name) {
   cJSON *t = cJSON_GetObjectItemCaseSensitive(m->state, name);
   if (!t) {
@@ -236,6 +254,9 @@ static cJSON *ag_mock_save(ag_Mock *m, const char *ns, const cJSON *args, char *
   return cJSON_CreateTrue();
 }
 
+/* load: a deep copy of what namespace ns saved under the key, else of the
+** second argument (the default), else null; the caller owns it. NULL with
+** *err (malloc'd) when the key is not a string. */
 static cJSON *ag_mock_load(ag_Mock *m, const char *ns, const cJSON *args, char **err) {
   const cJSON *key = cJSON_GetArrayItem(args, 0), *def = cJSON_GetArrayItem(args, 1);
   if (!cJSON_IsString(key)) {
@@ -247,6 +268,11 @@ static cJSON *ag_mock_load(ag_Mock *m, const char *ns, const cJSON *args, char *
   return def ? cJSON_Duplicate(def, 1) : cJSON_CreateNull();
 }
 
+/* log: append {"level", "message"} to state.logs (level "info" unless given
+** as a string). A message weighing over AG_MAX_LOG_BYTES / 4 is replaced by
+** a note saying it was dropped; then the oldest lines (never the new one)
+** go until the logs fit AG_MAX_LOG_BYTES, counted in logs_dropped. Never
+** fails; returns null. */
 static cJSON *ag_mock_log(ag_Mock *m, const cJSON *args, char **err) {
   const cJSON *msg = cJSON_GetArrayItem(args, 0), *level = cJSON_GetArrayItem(args, 1);
   cJSON *logs = cJSON_GetObjectItemCaseSensitive(m->state, "logs");
@@ -283,6 +309,10 @@ static cJSON *ag_mock_log(ag_Mock *m, const cJSON *args, char **err) {
 ** The backend
 ** ======================================================================== */
 
+/* The backend's call: dispatch method to llm, save, load, log or fetch_X
+** (X a prefix of a table name: fetch_thread reads "threads"). Returns a new
+** value the caller owns, or NULL with *err malloc'd (also for an unknown
+** method). */
 static cJSON *ag_mock_call(void *self, const char *ns, const char *method, const cJSON *args,
                            char **err) {
   ag_Mock *m = self;
@@ -299,6 +329,8 @@ static cJSON *ag_mock_call(void *self, const char *ns, const char *method, const
   return NULL;
 }
 
+/* The backend's fields: a copy of the fixture's "fields" (the caller's),
+** with "agent_id" set to agent unless the fixture gives one. */
 static cJSON *ag_mock_fields(void *self, const char *agent) {
   ag_Mock *m = self;
   cJSON *f = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(m->state, "fields"), 1);
@@ -308,6 +340,9 @@ static cJSON *ag_mock_fields(void *self, const char *agent) {
   return f;
 }
 
+/* The backend's describe: a deep copy of the working state (the caller's)
+** with "llm" replaced by the rules as {"pattern", "reply"} objects, plus
+** "logs_dropped" when log lines were dropped. */
 static cJSON *ag_mock_describe(void *self) {
   ag_Mock *m = self;
   cJSON *d = cJSON_Duplicate(m->state, 1);
@@ -348,6 +383,7 @@ static bool ag_mock_init_state(ag_Mock *m, char **err) {
 
 static void ag_mock_reset(void *self) { ag_mock_init_state(self, NULL); }
 
+/* The backend's destroy: free rules, size records, fixture, state and m. */
 static void ag_mock_destroy(void *self) {
   ag_Mock *m = self;
   ag_mock_rules_free(m);
@@ -358,6 +394,9 @@ static void ag_mock_destroy(void *self) {
   free(m);
 }
 
+/* (agents.h) The fixture is copied; the caller keeps and frees its own. On
+** a malformed fixture returns false with *err malloc'd and frees what it
+** made; out of memory for the mock itself returns false without *err. */
 bool ag_mock_new(const cJSON *fixture, ag_Backend *out, char **err) {
   if (fixture && !cJSON_IsObject(fixture)) {
     *err = strdup("the mock fixture must be a JSON object");
@@ -375,6 +414,8 @@ bool ag_mock_new(const cJSON *fixture, ag_Backend *out, char **err) {
   return true;
 }
 
+/* ag_mock_new on the JSON file at path (at most AG_MAX_AGENT_FILE_BYTES).
+** An unreadable file or invalid JSON returns false with *err malloc'd. */
 bool ag_mock_load_file(const char *path, ag_Backend *out, char **err) {
   size_t len;
   char msg[1200], why[600];

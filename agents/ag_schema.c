@@ -119,6 +119,9 @@ void ag_schema_errors_init(ag_SchemaErrors *errs) {
   errs->max_steps = AG_SCHEMA_MAX_STEPS;
 }
 
+/* Free every error's strings and the array, then re-init errs keeping the
+** limits the caller set (max, max_steps, deadline_ms), so one list can be
+** reused across validations. */
 void ag_schema_errors_free(ag_SchemaErrors *errs) {
   size_t max = errs->max;
   uint64_t max_steps = errs->max_steps;
@@ -144,6 +147,9 @@ const char *ag_schema_error_message(const ag_SchemaErrors *errs, size_t i) {
   return errs && i < errs->count ? errs->items[i].message : NULL;
 }
 
+/* "pointer: message" lines joined by sep, and "... and N more errors" when
+** some were dropped; errs may be NULL. The malloc'd result ("" when empty)
+** is the caller's to free. */
 char *ag_schema_errors_join(const ag_SchemaErrors *errs, const char *sep) {
   ag_ScBuf b = {0};
   for (size_t i = 0; errs && i < errs->count; i++) {
@@ -243,6 +249,8 @@ const cJSON *ag_json_member(const cJSON *obj, const char *name) {
 }
 
 
+/* Free one node's compiled regexes and arrays. What it points into (the
+** owned document, other nodes) is freed by ag_schema_free. */
 static void sc_node_free(ag_ScNode *n) {
   for (size_t i = 0; i < n->npprops; i++) pcre2_code_free(n->pprops[i].re);
   pcre2_code_free(n->pattern);
@@ -255,6 +263,9 @@ static void sc_node_free(ag_ScNode *n) {
   free(n);
 }
 
+/* Free every node (s->nodes lists them all, so shared and recursive $ref
+** targets are freed once), the unsupported-keyword strings, the match
+** context and the owned document. NULL is fine. */
 void ag_schema_free(ag_Schema *s) {
   if (s == NULL) return;
   for (size_t i = 0; i < s->nnodes; i++) sc_node_free(s->nodes[i]);

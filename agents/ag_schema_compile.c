@@ -32,6 +32,7 @@ typedef struct ag_ScPendingRef {
   bool nested;     /* inside a nested $id resource (unsupported) */
 } ag_ScPendingRef;
 
+/* State of one ag_schema_compile_ex call (freed by sc_compiler_free). */
 typedef struct ag_ScCompiler {
   ag_Schema *s;                /* schema being built */
   ag_SchemaErrors *errs;       /* where schema problems go (may be NULL) */
@@ -89,6 +90,9 @@ static ag_ScNode *sc_map_get(const ag_ScCompiler *c, const cJSON *key) {
   return c->map_vals[sc_map_slot(c, key)];
 }
 
+/* Map key to val, first doubling the table (64 slots to start) and
+** rehashing so it stays at most half full; called once per key, after
+** sc_map_get found none. */
 static void sc_map_put(ag_ScCompiler *c, const cJSON *key, ag_ScNode *val) {
   if ((c->map_n + 1) * 2 > c->map_cap) {
     ag_ScCompiler old = *c;
@@ -280,6 +284,8 @@ static void sc_kw_unique(ag_ScCompiler *c, ag_ScNode *n, size_t arg, const cJSON
   n->unique = cJSON_IsTrue(v);
 }
 
+/* "pattern": a string, compiled once; a bad regex is reported by
+** sc_rx_compile and leaves n->pattern NULL. */
 static void sc_kw_pattern(ag_ScCompiler *c, ag_ScNode *n, size_t arg, const cJSON *v) {
   (void)arg;
   if (!cJSON_IsString(v)) {
@@ -505,6 +511,9 @@ static size_t sc_name_hash(const char *s) {
   return (size_t)h;
 }
 
+/* An empty name set for the members of object j: no table (cap 0: scan
+** instead) up to AG_SCHEMA_NAMES_SCAN_MAX members, else at least twice as
+** many slots as members (64 at least). The caller frees set.slots. */
 static ag_ScNameSet sc_names_for(const cJSON *j) {
   ag_ScNameSet set = {NULL, 0};
   int n = cJSON_GetArraySize(j);
@@ -728,6 +737,11 @@ ag_Schema *ag_schema_compile(const cJSON *schema, ag_SchemaErrors *errs) {
   return ag_schema_compile_ex(schema, 0, errs);
 }
 
+/* Copy schema (the caller keeps its own), compile its nodes, then resolve
+** the $refs, mark where defaults fill and decide the flat fast path. Any
+** problem (counted even past the errs cap) frees everything and returns
+** NULL; the caller frees a result with ag_schema_free. Running out of
+** memory aborts (ag_sc_out_of_memory). */
 ag_Schema *ag_schema_compile_ex(const cJSON *schema, unsigned options, ag_SchemaErrors *errs) {
   ag_ScCompiler c = {0};
   if (schema == NULL) {

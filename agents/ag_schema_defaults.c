@@ -39,6 +39,9 @@ static bool sc_fill_object(const ag_ScNode *n, cJSON *x, int depth, bool dry) {
   return changed;
 }
 
+/* Descend into each item of array x with its schema (prefixItems by
+** position, then items); defaults are inserted inside items only, never new
+** items. A dry run stops at the first item that would change. */
 static bool sc_fill_array(const ag_ScNode *n, cJSON *x, int depth, bool dry) {
   cJSON *item;
   size_t i = 0;
