@@ -25,6 +25,9 @@ cJSON *ag_descriptor_json(ag_Runtime *rt, lispy_Value v, char *why, size_t whyle
   return j;
 }
 
+/* The descriptor JSON of the agent's own global name: *present says
+** whether it is defined; NULL when absent or when it does not convert
+** (the reason is dropped). The caller owns the result. */
 static cJSON *ag_global_json(ag_Runtime *rt, ag_Agent *a, const char *name, bool *present) {
   lispy_Value v;
   *present = ag_own_global(rt, a, name, &v);
@@ -85,6 +88,10 @@ static void ag_run_params(ag_Agent *a, lispy_Value run) {
   lispy_fn_nparams(run, &a->run_rest);
 }
 
+/* Find the run function: "run", else the legacy names "agent-run" and
+** "STEM-run" (marking a->legacy). When it is a function, hold it with a
+** lispy reference (run_ref, released by ag_agent_free) and, for the
+** current style, record its parameter names. */
 static void ag_find_run(ag_Runtime *rt, ag_Agent *a) {
   lispy_Value run;
   bool found = ag_own_global(rt, a, "run", &run);
@@ -104,6 +111,8 @@ static void ag_find_run(ag_Runtime *rt, ag_Agent *a) {
 ** Loading
 ** ======================================================================== */
 
+/* Error A001 for a file whose evaluation failed, at the error's position
+** (1:1 when it has none), with the lispy error message. */
 static void ag_load_error(ag_Runtime *rt, ag_Agent *a) {
   lispy_Value e = lispy_last_error(rt->L);
   int line = 1, col = 1;
@@ -139,6 +148,10 @@ static char *ag_incompatibility(const cJSON *descriptor) {
   return NULL;
 }
 
+/* After evaluation: the descriptor (AGENT, else DESCRIPTOR, else the
+** legacy globals), its name, why the host cannot run it, its compiled
+** parameters schema (compile errors are left to lint) and the run
+** function. Each piece may be missing; lint reports that. */
 static void ag_extract(ag_Runtime *rt, ag_Agent *a) {
   bool present;
   a->descriptor = ag_global_json(rt, a, "AGENT", &present);
@@ -168,6 +181,11 @@ static ag_Agent *ag_agent_new(ag_Runtime *rt, const char *path) {
   return a;
 }
 
+/* Evaluate src in a new environment the agent owns, with rt->loading set
+** so host effects are refused at top level, then extract and lint. On an
+** evaluation error only A001 and the A407 effect lint are added. Never
+** NULL; the caller frees it with ag_agent_free (or hands it to the
+** registry). */
 ag_Agent *ag_agent_load_source(ag_Runtime *rt, const char *src, size_t len, const char *path) {
   ag_Agent *a = ag_agent_new(rt, path);
   a->hash = ag_hash_bytes(src, len);
@@ -187,6 +205,8 @@ ag_Agent *ag_agent_load_source(ag_Runtime *rt, const char *src, size_t len, cons
   return a;
 }
 
+/* Extract and lint an agent from env, which is borrowed (owns_env false):
+** the caller keeps env alive as long as the agent and frees it. */
 ag_Agent *ag_agent_from_env(ag_Runtime *rt, lispy_Env *env, const char *src, size_t len,
                             const char *path) {
   ag_Agent *a = ag_agent_new(rt, path);
@@ -206,6 +226,8 @@ ag_Agent *ag_agent_unreadable(ag_Runtime *rt, const char *path, const char *why)
   return a;
 }
 
+/* Read path (at most AG_MAX_AGENT_FILE_BYTES) and load it; an unreadable
+** file gives an agent carrying error A002. Never NULL. */
 ag_Agent *ag_agent_load_file(ag_Runtime *rt, const char *path) {
   size_t len;
   char why[600];
@@ -216,6 +238,8 @@ ag_Agent *ag_agent_load_file(ag_Runtime *rt, const char *path) {
   return a;
 }
 
+/* Release the lispy references, the environment when owned (its values
+** go at the next GC) and every malloc'd field; NULL is allowed. */
 void ag_agent_free(ag_Agent *a) {
   if (!a) return;
   if (a->run_ref >= 0) lispy_unref(a->L, a->run_ref);

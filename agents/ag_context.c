@@ -108,6 +108,9 @@ static void ag_ctx_record(ag_Runtime *rt, const char *method, const cJSON *args,
   cJSON_AddItemToArray(rt->call->trace, e);
 }
 
+/* While rt->loading is set, raise a "runtime" error (a longjmp: does not
+** return) saying the top level cannot invoke agents or use the context;
+** otherwise returns at once. */
 void ag_refuse_at_load(ag_Runtime *rt, const char *what) {
   if (!rt->loading) return;
   char msg[300];
@@ -157,6 +160,8 @@ static lispy_Value ag_ctx_method(lispy_State *L, int argc, lispy_Value *argv) {
   return v;
 }
 
+/* (context-version ctx) => AG_CONTEXT_VERSION; raises when ctx is not a
+** context. */
 static lispy_Value ag_ctx_version(lispy_State *L, int argc, lispy_Value *argv) {
   ag_ctx_arg(L, argv[0], "context-version");
   return lispy_int(AG_CONTEXT_VERSION);
@@ -197,6 +202,10 @@ static lispy_Value ag_invoke_native(lispy_State *L, int argc, lispy_Value *argv)
   return v;
 }
 
+/* Register a native for each row of ag_methods (the row index as its
+** data; arity counts the ctx argument), context-version, context-has?
+** and invoke, whose data is a host value wrapping rt (pinned during the
+** registration, which allocates). The natives keep the pointer to rt. */
 void ag_context_register(ag_Runtime *rt) {
   lispy_State *L = rt->L;
   for (size_t i = 0; i < sizeof ag_methods / sizeof ag_methods[0]; i++) {
@@ -215,6 +224,10 @@ void ag_context_register(ag_Runtime *rt) {
   lispy_unref(L, pin);
 }
 
+/* A new "context" host value wrapping rt, with the backend's fields for
+** a (frozen, as a dict) when they convert; no fields otherwise. It is
+** returned unpinned: a caller that allocates before storing it must
+** lispy_ref it. */
 lispy_Value ag_context_value(ag_Runtime *rt, const ag_Agent *a) {
   lispy_State *L = rt->L;
   lispy_Value ctx = lispy_host_new(L, "context", rt, NULL);

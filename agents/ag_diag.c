@@ -17,6 +17,7 @@ void ag_diags_init(ag_Diags *d) {
   d->n = d->cap = 0;
 }
 
+/* Free every diagnostic's strings and the array; d is empty again. */
 void ag_diags_free(ag_Diags *d) {
   for (size_t i = 0; i < d->n; i++) {
     free(d->items[i].path);
@@ -27,6 +28,9 @@ void ag_diags_free(ag_Diags *d) {
   ag_diags_init(d);
 }
 
+/* Append a diagnostic: path ("<unknown>" when NULL), hint (may be NULL)
+** and code are copied, the message is formatted into 1024 bytes (longer
+** is cut). On out of memory it is dropped silently. */
 void ag_diags_add(ag_Diags *d, const char *path, int line, int col, ag_Severity sev,
                   const char *code, const char *hint, const char *fmt, ...) {
   if (d->n == d->cap) {
@@ -71,6 +75,8 @@ static size_t ag_control_len(const unsigned char *s) {
   return 0;
 }
 
+/* See agents.h. An escape that does not fit whole is left out, so out
+** never ends in half of one; NULL s is "". */
 size_t ag_plain_text(const char *s, char *out, size_t len) {
   assert(out && len > 0);
   size_t n = 0;
@@ -119,6 +125,9 @@ void ag_diag_print(FILE *out, const ag_Diag *d, bool color) {
   }
 }
 
+/* The diagnostics as a JSON array of {path, line, col, severity, code,
+** message, hint (when set)}; the caller owns it. Controls are left to
+** the JSON encoder. */
 cJSON *ag_diags_json(const ag_Diags *d) {
   cJSON *arr = cJSON_CreateArray();
   for (size_t i = 0; arr && i < d->n; i++) {

@@ -172,12 +172,15 @@ typedef struct ag_Outcome {
   cJSON *trace;       /* the context calls, when asked and run ran */
 } ag_Outcome;
 
-/* The text path's call: the ok envelope's head, then run's value written
-** after it in the call's own protected run; both taken back on failure.
-** AG_TEXT_OOM when even the head did not fit. */
+/* ag_call_text's return when even the ok envelope's head did not fit, and
+** the error message for running out of memory writing an envelope. */
 #define AG_TEXT_OOM (-1)
 static const char ag_text_oom[] = "out of memory writing the envelope";
 
+/* The text path's call: the ok envelope's head, then run's value written
+** after it in the call's own protected run; both taken back on failure
+** (the text cut back to o->start). Returns the lispy status, or
+** AG_TEXT_OOM when even the head did not fit. */
 static int ag_call_text(lispy_State *L, lispy_Value run, lispy_Value *ctx, int njson,
                         const cJSON **json, ag_Outcome *o) {
   static const char head[] = "{\"ok\":true,\"value\":";
@@ -377,6 +380,9 @@ static void ag_strictify(cJSON *schema) {
   cJSON_AddFalseToObject(schema, "additionalProperties");
 }
 
+/* See agents.h: {"type":"function","function":{name, description,
+** parameters (a copy of the descriptor's, {} when absent), "strict"}}.
+** The caller owns the result; a is not changed. */
 cJSON *ag_agent_tool(const ag_Agent *a, bool strict) {
   cJSON *tool = cJSON_CreateObject();
   cJSON_AddStringToObject(tool, "type", "function");

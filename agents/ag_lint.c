@@ -148,6 +148,8 @@ bool agl_is_integer(const cJSON *v) {
   return cJSON_IsNumber(v) && isfinite(v->valuedouble) && floor(v->valuedouble) == v->valuedouble;
 }
 
+/* The JSON Schema type name of v: "integer" for a whole finite number,
+** else "number", "string", ...; "object" for anything else (NULL too). */
 const char *agl_json_type(const cJSON *v) {
   if (cJSON_IsString(v)) return "string";
   if (agl_is_integer(v)) return "integer";
@@ -198,6 +200,7 @@ agl_Pos agl_at_key(agl_Lint *x, const agl_Node *n, const char *key, agl_Pos fb) 
   return agl_kpos(agl_child(x->src, n, key), fb);
 }
 
+/* Does s match ^[a-zA-Z0-9_-]{1,AGL_NAME_MAX}$ ? */
 static bool agl_valid_name(const char *s) {
   size_t n = strlen(s);
   if (n < 1 || n > AGL_NAME_MAX) return false;
@@ -217,6 +220,8 @@ static void agl_fix_name(const char *s, char *out, size_t n) {
   out[j] = '\0';
 }
 
+/* :name: A101 when absent, A102 when not a string, A103 when it breaks
+** the naming rule (the hint offers a fixed spelling). */
 static void agl_lint_name(agl_Lint *x) {
   const cJSON *v = agl_get(x->desc, "name");
   agl_Pos at = agl_at_value(x, x->root, "name", x->here);
@@ -240,6 +245,7 @@ static bool agl_blank(const char *s) {
   return *s == '\0';
 }
 
+/* :description: A104 when absent, not a string, or only blanks. */
 static void agl_lint_description(agl_Lint *x) {
   const cJSON *v = agl_get(x->desc, "description");
   const char *hint =
@@ -330,6 +336,9 @@ static void agl_check_method_version(agl_Lint *x, const ag_MethodSpec *m, agl_Po
   }
 }
 
+/* A402 for a name that is no context method, from a call (call) or a
+** :requires item: the hint is the closest method, else the list of all
+** (written as context-... when name was). */
 static void agl_unknown_method(agl_Lint *x, const char *name, agl_Pos at, bool call) {
   char hint[320];
   const char *s = agl_suggest_method(x, name);
@@ -346,6 +355,8 @@ static void agl_unknown_method(agl_Lint *x, const char *name, agl_Pos at, bool c
            call ? "" : " (in :requires)");
 }
 
+/* :requires: A108 unless it is a list of strings; each item must name a
+** context method (A402) within the host's and the declared version. */
 static void agl_lint_requires(agl_Lint *x) {
   const cJSON *v = agl_get(x->desc, "requires");
   const agl_Node *node = agl_child(x->src, x->root, "requires");
@@ -427,8 +438,8 @@ typedef struct agl_RunInfo {
   const char *name;                   /* "run", "agent-run", "basic-agent-run" */
   const agl_Fn *fn;                   /* its source definition, or NULL */
   const char *params[AGL_MAX_PARAMS]; /* fixed parameter names (compiled) */
-  int nparams;
-  bool rest;
+  int nparams;                        /* entries of params, the context's included */
+  bool rest;                          /* a rest parameter, or a native run: takes any number */
 } agl_RunInfo;
 
 /* The stem of path's file name with '_' as '-' plus "-run" (legacy). */
@@ -473,6 +484,7 @@ static agl_Pos agl_param_pos(agl_Lint *x, const agl_RunInfo *ri, int i) {
   return ri->fn->params_pos.line ? ri->fn->params_pos : ri->fn->pos;
 }
 
+/* Is name one of run's parameters after the context? */
 static bool agl_run_has_param(const agl_RunInfo *ri, const char *name) {
   for (int i = 1; i < ri->nparams; i++)
     if (strcmp(ri->params[i], name) == 0) return true;
@@ -546,6 +558,10 @@ static void agl_run_props_received(agl_Lint *x, const agl_RunInfo *ri, const cJS
   ag_names_free(&req_names);
 }
 
+/* A3xx, run against the descriptor: missing (A301); a legacy run must
+** take (context kwargs) (A306); else the context comes first (A302),
+** the other parameters are properties (A303) and, without a rest
+** parameter, every property reaches run (A304/A305). */
 static void agl_lint_run(agl_Lint *x) {
   char stem[128];
   agl_RunInfo ri;
@@ -756,6 +772,11 @@ static void agl_lint_descriptor(agl_Lint *x) {
   agl_lint_file_name(x);
 }
 
+/* See agents.h. Appends this pass's diagnostics to a->diags (what was
+** there stays first), ordered by position; the descriptor checks only
+** when there is a descriptor object (else A100/A105), then the context
+** calls, the load-time effects (A407), duplicate definitions and the
+** A110/A111 counts. src may be NULL (positions then fall back). */
 void ag_lint(ag_Runtime *rt, ag_Agent *a, const char *src, size_t len) {
   agl_Source s;
   agl_Lint x;

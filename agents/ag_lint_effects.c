@@ -22,8 +22,8 @@
 
 /* One walk over a file's forms. */
 typedef struct ae_Walk {
-  ag_Agent *a; /* the agent: diagnostics, and its own names */
-  lispy_State *L;
+  ag_Agent *a;      /* the agent: diagnostics, and its own names */
+  lispy_State *L;   /* the runtime's state, to read and look names up */
   const char *path; /* for diagnostics */
   size_t found;     /* load-time host calls seen so far */
 } ae_Walk;
@@ -100,6 +100,10 @@ static void ae_walk(ae_Walk *w, lispy_Value form) {
   ae_walk_items(w, lispy_type(lispy_car(form)) == LISPY_TPAIR ? form : lispy_cdr(form));
 }
 
+/* Read src form by form (without evaluating it) and walk each for
+** load-time calls of invoke or context methods: one A407 error each, the
+** first AG_LINT_MAX_EFFECT_DIAGS listed and the rest counted in one more.
+** Reading stops at the first syntax error (the loader reports it). */
 void ag_lint_effects(ag_Runtime *rt, ag_Agent *a, const char *src, size_t len) {
   ae_Walk w = {a, ag_runtime_lispy(rt), a->path ? a->path : "<unknown>", 0};
   size_t pos = 0;

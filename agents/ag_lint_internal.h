@@ -25,9 +25,9 @@
 ** ======================================================================== */
 
 typedef struct agl_Lint {
-  ag_Agent *a;    /* the agent being linted */
-  ag_Runtime *rt; /* its runtime */
-  lispy_State *L;
+  ag_Agent *a;           /* the agent being linted */
+  ag_Runtime *rt;        /* its runtime */
+  lispy_State *L;        /* the runtime's state */
   const agl_Source *src; /* positions read back from the source */
   const char *path;      /* for diagnostics */
   const cJSON *desc;     /* the descriptor object, or NULL */

@@ -356,6 +356,9 @@ static bool agl_lambda_params(lispy_Value expr, lispy_Value *cell) {
 ** Top-level definitions
 ** ======================================================================== */
 
+/* Record a top-level (define name expr): name read at npos, expr's tree
+** (unquoted, so calls of dict and list become containers) read at epos.
+** The name is copied. */
 static void agl_add_def(agl_Source *s, const char *name, agl_Pos npos, lispy_Value expr,
                         agl_Pos epos) {
   agl_grow((void **)&s->defs, s->ndefs, &s->capdefs, sizeof *s->defs);
@@ -430,6 +433,8 @@ static void agl_toplevel(agl_Source *s, lispy_Value form, int depth) {
 ** Context calls
 ** ======================================================================== */
 
+/* Record a (context-...) call: a copy of its head, where the head was
+** read and its argument count (-1 for an improper list). */
 static void agl_add_call(agl_Source *s, const char *name, agl_Pos pos, int nargs) {
   agl_grow((void **)&s->calls, s->ncalls, &s->capcalls, sizeof *s->calls);
   agl_Call *c = &s->calls[s->ncalls++];
@@ -452,6 +457,8 @@ static void agl_scan_list(agl_Source *s, lispy_Value v, int depth) {
   for (; agl_is(v, LISPY_TPAIR); v = lispy_cdr(v)) agl_scan(s, lispy_car(v), depth + 1);
 }
 
+/* Walk v, to AGL_MAX_DEPTH, recording every (context-...) call in lists,
+** vectors and dicts (keys too); quoted lists are skipped. */
 static void agl_scan(agl_Source *s, lispy_Value v, int depth) {
   if (depth > AGL_MAX_DEPTH) return;
   if (agl_is(v, LISPY_TPAIR)) {
@@ -522,6 +529,10 @@ static void agl_legacy_tree(agl_Source *s) {
 ** Reading the file
 ** ======================================================================== */
 
+/* Read src form by form (never evaluated) up to the end or the first
+** syntax error, recording the top-level definitions and every context
+** call, then build the legacy descriptor tree. *s is overwritten; free it
+** with agl_source_free. No LisPy value is kept. */
 void agl_source_read(lispy_State *L, const char *src, size_t len, const char *path, agl_Source *s) {
   memset(s, 0, sizeof *s);
   size_t pos = 0;
@@ -535,6 +546,8 @@ void agl_source_read(lispy_State *L, const char *src, size_t len, const char *pa
   agl_legacy_tree(s);
 }
 
+/* Free everything agl_source_read made (names, trees, parameters) and
+** zero *s (not s itself). */
 void agl_source_free(agl_Source *s) {
   for (size_t i = 0; i < s->ndefs; i++) {
     free(s->defs[i].name);

@@ -34,18 +34,18 @@ typedef enum agl_Kind {
 } agl_Kind;
 
 typedef struct agl_Node {
-  char *key;    /* key within the parent object, else NULL */
-  agl_Pos kpos; /* where the key was read */
-  agl_Pos vpos; /* where the value was read */
-  agl_Kind kind;
+  char *key;             /* key within the parent object, else NULL */
+  agl_Pos kpos;          /* where the key was read */
+  agl_Pos vpos;          /* where the value was read */
+  agl_Kind kind;         /* leaf, object or array */
   char *ref;             /* leaf that is a bare symbol: its name */
   struct agl_Node *kids; /* object entries or array items, in order */
-  size_t nkids, cap;
-  size_t *index;    /* object with many entries: a hash table of
+  size_t nkids, cap;     /* kids used, slots allocated */
+  size_t *index;         /* object with many entries: a hash table of
                                  kid numbers + 1 by key (0: free), built on
                                  the first lookup, so that looking up every
                                  key stays linear (agl_child); or NULL */
-  size_t index_cap; /* its slots (a power of two) */
+  size_t index_cap;      /* its slots (a power of two) */
 } agl_Node;
 
 /* A named tree: a top-level (define NAME literal) other code may refer to. */
@@ -71,8 +71,8 @@ typedef struct agl_Fn {
   agl_Pos pos;        /* where the name was read */
   agl_Pos params_pos; /* where the parameter list starts */
   agl_Param *params;  /* fixed parameters, in order */
-  size_t nparams;
-  bool rest; /* takes a rest parameter (. r or & r) */
+  size_t nparams;     /* entries of params */
+  bool rest;          /* takes a rest parameter (. r or & r) */
 } agl_Fn;
 
 /* A call whose head is a symbol starting with "context-". */
@@ -87,13 +87,13 @@ typedef struct agl_Call {
 ** ======================================================================== */
 
 typedef struct agl_Source {
-  agl_Def *defs; /* every top-level (define NAME expr) */
-  size_t ndefs, capdefs;
-  agl_Fn *fns; /* every top-level function definition */
-  size_t nfns, capfns;
-  agl_Call *calls; /* every (context-...) call, in source order */
-  size_t ncalls, capcalls;
-  agl_Node legacy; /* the legacy defines as one descriptor tree
+  agl_Def *defs;           /* every top-level (define NAME expr) */
+  size_t ndefs, capdefs;   /* used, allocated */
+  agl_Fn *fns;             /* every top-level function definition */
+  size_t nfns, capfns;     /* used, allocated */
+  agl_Call *calls;         /* every (context-...) call, in source order */
+  size_t ncalls, capcalls; /* used, allocated */
+  agl_Node legacy;         /* the legacy defines as one descriptor tree
                                  (AGL_OBJ when agent-name or
                                  agent-parameters is defined) */
 } agl_Source;

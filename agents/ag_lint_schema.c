@@ -108,6 +108,8 @@ static void agl_lint_type_name(agl_Lint *x, const char *t, agl_Pos at) {
   agl_emit(x, at, AG_ERROR, "A204", hint, "unknown type \"%.60s\"", t);
 }
 
+/* :type (A204): a known type name (the hint suggests an alias's or the
+** closest name), or a non-empty list of them. Absent is fine. */
 static void agl_lint_type(agl_Lint *x, const cJSON *s, const agl_Node *n, agl_Pos at) {
   const cJSON *t = agl_get(s, "type");
   const agl_Node *tn = agl_child(x->src, n, "type");
@@ -279,6 +281,10 @@ static void agl_lint_schema_dict(agl_Lint *x, const cJSON *s, const agl_Node *n,
   }
 }
 
+/* Lint the subschemas of s: each of anyOf, oneOf, allOf, prefixItems,
+** items, not, an object additionalProperties, and the schemas of $defs
+** and definitions, one level deeper (A203 when a list keyword is not a
+** list). */
 static void agl_lint_subschemas(agl_Lint *x, const cJSON *s, const agl_Node *n, agl_Pos at,
                                 int depth) {
   static const char *const lists[] = {"anyOf", "oneOf", "allOf", "prefixItems"};
@@ -454,6 +460,10 @@ static void agl_strict_properties(agl_Lint *x, const cJSON *s, const agl_Node *n
   }
 }
 
+/* A6xx notes for schema s, to AGL_MAX_SCHEMA_DEPTH: an object's own
+** rules (agl_strict_object), unsupported keywords and formats, untyped
+** properties; then its properties, items and anyOf branches. Non-objects
+** are skipped (the A2xx rules report them). */
 void agl_strict_schema(agl_Lint *x, const cJSON *s, const agl_Node *n, agl_Pos at, int depth) {
   if (!cJSON_IsObject(s) || depth > AGL_MAX_SCHEMA_DEPTH) return;
   const cJSON *t = agl_get(s, "type");

@@ -42,6 +42,8 @@ ag_Names ag_names(const cJSON *src, bool keys) {
   return set;
 }
 
+/* Is name in the set? Open addressing by ag_hash; when the table could
+** not be allocated, a linear scan of src instead (same answer). */
 bool ag_names_has(const ag_Names *set, const char *name) {
   if (!set->slots) { /* out of memory: scan */
     const cJSON *it;

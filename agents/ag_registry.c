@@ -17,6 +17,8 @@
 
 #define AG_SUFFIX "_agent.lispy"
 
+/* Add a folder to scan (a copy; once per name); dropped when out of
+** memory. Takes effect at the next ag_registry_scan. */
 void ag_registry_add_dir(ag_Runtime *rt, const char *dir) {
   for (size_t i = 0; i < rt->ndirs; i++)
     if (strcmp(rt->dirs[i], dir) == 0) return;
@@ -192,6 +194,10 @@ static void ag_scan_duplicates(ag_Runtime *rt, ag_ScanReport *r) {
   free(by_name);
 }
 
+/* See agents.h. *r is overwritten (free a previous one first) and owned
+** by the caller (ag_scan_report_free): the added, changed and removed
+** paths and every diagnostic of the folders and of each file agent,
+** copied. nbroken counts the agents that are not ag_agent_ok. */
 void ag_registry_scan(ag_Runtime *rt, ag_ScanReport *r) {
   memset(r, 0, sizeof *r);
   ag_diags_init(&r->diags);
@@ -219,6 +225,7 @@ void ag_registry_scan(ag_Runtime *rt, ag_ScanReport *r) {
   free(paths.items);
 }
 
+/* Free the path lists and diagnostics of a report (not r itself). */
 void ag_scan_report_free(ag_ScanReport *r) {
   for (size_t i = 0; i < r->nadded; i++) free(r->added[i]);
   for (size_t i = 0; i < r->nchanged; i++) free(r->changed[i]);
@@ -248,6 +255,9 @@ static size_t ag_index_slot(const ag_Runtime *rt, const char *name) {
   return i;
 }
 
+/* Enter a under its name. A name already taken becomes ambiguous (agent
+** NULL) unless shadow, when a replaces it; the name is borrowed from the
+** agent, so the index is rebuilt whenever registry_gen moves. */
 static void ag_index_put(ag_Runtime *rt, ag_Agent *a, bool shadow) {
   ag_IndexEntry *e = &rt->index[ag_index_slot(rt, a->name)];
   bool taken = e->name != NULL;
@@ -277,9 +287,6 @@ ag_Agent *ag_registry_find(ag_Runtime *rt, const char *name) {
   return rt->index[ag_index_slot(rt, name)].agent;
 }
 
-/* The not_found envelope for name: a name that two or more files declare
-** names the files (the first two and how many more), so the caller learns
-** why the agent it can see in the folder is not callable. */
 /* The file agent `name` lives in by the naming rule (NAME_agent.lispy),
 ** whatever it declares: when its top level failed before the descriptor
 ** was defined, the file is all there is to say what went wrong. */
@@ -309,6 +316,11 @@ static cJSON *ag_registry_broken(const ag_Agent *a, const char *name) {
   return ag_envelope_error("not_found", msg);
 }
 
+/* The not_found envelope for name: a name that two or more files declare
+** names the files (the first two and how many more), so the caller learns
+** why the agent it can see in the folder is not callable; a single file
+** (by name, else by the NAME_agent.lispy stem) that failed to load or
+** lint gives its first error. The caller owns the envelope. */
 cJSON *ag_registry_not_found(ag_Runtime *rt, const char *name) {
   const ag_Agent *first_agent = NULL;
   const char *first = NULL, *second = NULL;
@@ -337,6 +349,9 @@ cJSON *ag_registry_not_found(ag_Runtime *rt, const char *name) {
 
 unsigned ag_registry_generation(const ag_Runtime *rt) { return rt->registry_gen; }
 
+/* See agents.h. A previous definition of the same name is freed and
+** replaced in place, else a is appended; either way the generation moves
+** so the index is rebuilt. */
 void ag_registry_put(ag_Runtime *rt, ag_Agent *a) {
   rt->registry_gen++;
   for (size_t i = 0; i < rt->ndefined; i++)
@@ -371,6 +386,8 @@ int ag_registry_watch_open(const ag_Runtime *rt) {
   return fd;
 }
 
+/* Read every pending event from the non-blocking fd; true when one named
+** a *_agent.lispy file (events on the folder itself have no name). */
 bool ag_registry_watch_drain(int fd) {
   char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
   bool relevant = false;

@@ -155,6 +155,10 @@ char *ag_read_file_why(const char *path, size_t max, size_t *len, char *why, siz
   return text;
 }
 
+/* A runtime with a fresh lispy state, the default limits, the mock
+** backend, the JSON cap at AG_MAX_RESULT_BYTES and the context natives
+** registered; no folders, no agents. NULL when the state or the mock
+** cannot be made. Free it with ag_runtime_free. */
 ag_Runtime *ag_runtime_new(void) {
   ag_Runtime *rt = calloc(1, sizeof *rt);
   if (!rt) return NULL;
@@ -179,6 +183,9 @@ static void ag_agents_free(ag_Agent **list, size_t n) {
   free(list);
 }
 
+/* Free every agent (file and shell), the index, the folders, the backend
+** (through its destroy) and then the lispy state; NULL is allowed. The
+** agents go first: they hold references into the state. */
 void ag_runtime_free(ag_Runtime *rt) {
   if (!rt) return;
   ag_agents_free(rt->files, rt->nfiles);
@@ -315,6 +322,9 @@ bool ag_limit_parse(lispy_Limits *l, const char *name, const char *text, char *w
   return ag_parse_whole(l, name, text, why, whylen);
 }
 
+/* See agents.h. The name is checked first (unknown: false, why set);
+** timeout is seconds in [0, AG_MAX_TIMEOUT_SECONDS], the others whole
+** numbers below ag_limit_max. l changes only on success. */
 bool ag_limit_set_number(lispy_Limits *l, const char *name, double v, char *why, size_t whylen) {
   assert(l && name && why);
   if (!ag_limit_known(name, why, whylen)) return false;
