@@ -63,6 +63,8 @@ static bool ag_conf_same_scalar(const cJSON *a, const cJSON *b) {
   return cJSON_IsNull(a) && cJSON_IsNull(b);
 }
 
+/* Items in order; when the lengths differ, the difference is at the first
+** index only one side has (the other side NULL). */
 static bool ag_conf_same_array(const cJSON *a, const cJSON *b, ag_ConfDiff *d, size_t n) {
   const cJSON *x = a->child, *y = b->child;
   char seg[24];
@@ -203,6 +205,9 @@ static void ag_conf_put(FILE *out, const char *s) {
   free(plain);
 }
 
+/* Print failure record f (made by ag_conf_fail, so check and message are
+** strings): the message escaped, then expected and got, each shortened by
+** ag_conf_show. */
 static void ag_conf_print_failure(FILE *out, const cJSON *f) {
   fprintf(out, "      %s: ", ag_conf_get(f, "check")->valuestring);
   ag_conf_put(out, ag_conf_get(f, "message")->valuestring);
@@ -300,6 +305,9 @@ static bool ag_conf_typed(const cJSON *obj, cJSON_bool (*is)(const cJSON *const)
   return false;
 }
 
+/* A "limits" member (absent is fine): an object of known limit names whose
+** numbers ag_limit_set_number accepts, tried on scratch limits so that a
+** bad value fails the file's check rather than the run. false with why. */
 static bool ag_conf_limits_ok(const cJSON *limits, char *why, size_t len) {
   if (!limits) return true;
   if (!cJSON_IsObject(limits)) {
@@ -319,6 +327,9 @@ static bool ag_conf_limits_ok(const cJSON *limits, char *why, size_t len) {
   return true;
 }
 
+/* "expect" (required): an object with exactly one of "value" and "error"
+** (a string kind), and "message" (a string) only beside "error". false
+** with why. */
 static bool ag_conf_expect_ok(const cJSON *expect, char *why, size_t len) {
   if (!cJSON_IsObject(expect)) {
     snprintf(why, len, "\"expect\" is required: {\"value\": V} or {\"error\": KIND}");
@@ -464,6 +475,9 @@ static cJSON *ag_conf_outcome(const cJSON *env) {
   return o;
 }
 
+/* expect.value: the call must succeed with an equal value (ag_conf_same);
+** else one "value" failure naming the error, or the pointer of the first
+** difference with both sides there. */
 static void ag_conf_check_value(const cJSON *expect, const cJSON *env, cJSON *failures) {
   const cJSON *want = ag_conf_get(expect, "value"), *got = ag_conf_get(env, "value");
   cJSON *outcome = ag_conf_outcome(env);
@@ -487,6 +501,9 @@ static void ag_conf_check_value(const cJSON *expect, const cJSON *env, cJSON *fa
   cJSON_Delete(outcome);
 }
 
+/* expect.error (a string, ag_conf_expect_ok): the call must fail with that
+** kind and, when expect.message is given, a message containing it; else
+** one "error" failure. */
 static void ag_conf_check_error(const cJSON *expect, const cJSON *env, cJSON *failures) {
   const char *kind = ag_conf_get(expect, "error")->valuestring;
   const cJSON *want_msg = ag_conf_get(expect, "message");
@@ -626,15 +643,15 @@ static void ag_conf_check(ag_Runtime *rt, const cJSON *c, const cJSON *env, cons
 
 /* One test file being run. */
 typedef struct ag_ConfFile {
-  ag_Runtime *rt;
-  const char *path; /* the test file */
-  char *agent_path; /* the agent file it tests */
-  cJSON *doc;       /* the parsed test file */
-  cJSON *base;      /* the base mock fixture, or NULL */
-  const ag_ConfOptions *o;
-  ag_ConfReport *r;
-  cJSON *cases;          /* this file's case results in the JSON report */
-  size_t passed, failed; /* this file's counts */
+  ag_Runtime *rt;          /* runs the agent; its backend is replaced per case */
+  const char *path;        /* the test file */
+  char *agent_path;        /* the agent file it tests */
+  cJSON *doc;              /* the parsed test file */
+  cJSON *base;             /* the base mock fixture, or NULL */
+  const ag_ConfOptions *o; /* the run's options (out: the text report) */
+  ag_ConfReport *r;        /* the report results are added to */
+  cJSON *cases;            /* this file's case results in the JSON report */
+  size_t passed, failed;   /* this file's counts */
 } ag_ConfFile;
 
 /* Install a fresh mock for the case; false (recorded) on a bad fixture. */
@@ -762,6 +779,9 @@ static void ag_conf_header(ag_ConfFile *f, cJSON *entry) {
   ag_agent_free(a);
 }
 
+/* Run every case of the opened file f, add its entry (path, agent header,
+** case results, counts) to the report's "files" and its counts to the
+** report's totals. */
 static void ag_conf_run_cases(ag_ConfFile *f) {
   cJSON *entry = cJSON_CreateObject();
   cJSON_AddStringToObject(entry, "path", f->path);
@@ -779,6 +799,10 @@ static void ag_conf_run_cases(ag_ConfFile *f) {
   ag_conf_tally(f->r);
 }
 
+/* A file that cannot be opened (unreadable or bad JSON, bad top level,
+** missing agent, bad base fixture) counts as one failure; else each case
+** counts. Each case replaces rt's backend with its own mock (not
+** restored). Frees what it opened. */
 void ag_conformance_run_file(ag_Runtime *rt, const char *test_path, const ag_ConfOptions *o,
                              ag_ConfReport *r) {
   ag_ConfFile f = {rt, test_path, NULL, NULL, NULL, o, r, NULL, 0, 0};
@@ -851,6 +875,8 @@ static void ag_conf_untested(const char *dir, const ag_ConfOptions *o, ag_ConfRe
   ag_conf_free_list(names, n);
 }
 
+/* Every *.test.json in dir, in name order, then the agents lacking one
+** (listed as untested); an unreadable folder is one failure. */
 static void ag_conf_run_dir(ag_Runtime *rt, const char *dir, const ag_ConfOptions *o,
                             ag_ConfReport *r) {
   size_t n = 0;
@@ -868,6 +894,8 @@ static void ag_conf_run_dir(ag_Runtime *rt, const char *dir, const ag_ConfOption
   ag_conf_untested(dir, o, r);
 }
 
+/* (agents.h) A path that does not exist, an agent file without a test
+** file, or any other kind of file counts as one failure. */
 void ag_conformance_run_path(ag_Runtime *rt, const char *path, const ag_ConfOptions *o,
                              ag_ConfReport *r) {
   bool is_dir = false;

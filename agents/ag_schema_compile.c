@@ -739,8 +739,8 @@ ag_Schema *ag_schema_compile(const cJSON *schema, ag_SchemaErrors *errs) {
 
 /* Copy schema (the caller keeps its own), compile its nodes, then resolve
 ** the $refs, mark where defaults fill and decide the flat fast path. Any
-** problem (counted even past the errs cap) frees everything and returns
-** NULL; the caller frees a result with ag_schema_free. Running out of
+** error in the schema (counted even past the errs cap; unsupported
+** keywords are only noted) frees everything and returns NULL; the caller frees a result with ag_schema_free. Running out of
 ** memory aborts (ag_sc_out_of_memory). */
 ag_Schema *ag_schema_compile_ex(const cJSON *schema, unsigned options, ag_SchemaErrors *errs) {
   ag_ScCompiler c = {0};

@@ -652,12 +652,13 @@ static bool sc_check_email(const char *s) {
 
 /* ==== Public entry points ================================================= */
 
+/* Whether value is valid for one format. */
 typedef bool (*FormatCheck)(const char *value);
 
 /* The formats we assert, by name. */
 static const struct {
-  const char *name; /* format keyword value */
-  FormatCheck check;
+  const char *name;  /* format keyword value */
+  FormatCheck check; /* its checker */
 } FORMATS[] = {
     {"date-time", sc_check_date_time}, {"date", sc_check_date},   {"time", sc_check_time},
     {"duration", sc_check_duration},   {"email", sc_check_email}, {"hostname", sc_check_hostname},
@@ -672,6 +673,8 @@ static FormatCheck sc_find_format(const char *format) {
 
 bool ag_schema_format_known(const char *format) { return sc_find_format(format) != NULL; }
 
+/* Whether value is valid for format; an unknown format (not asserted) or a
+** NULL value passes. */
 bool ag_schema_format_check(const char *format, const char *value) {
   FormatCheck check = sc_find_format(format);
   return check == NULL || value == NULL || check(value);

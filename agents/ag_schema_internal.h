@@ -102,6 +102,8 @@ struct ag_ScNode {
                                a value here or below (see mark_fills) */
 };
 
+/* A compiled schema: owns its copy of the document and everything below;
+** ag_schema_free frees it. */
 struct ag_Schema {
   cJSON *doc;                  /* owned copy of the schema document */
   ag_ScNode *root;             /* compiled document root */

@@ -99,28 +99,29 @@ static uint64_t ag_sc_json_hash(const cJSON *x, int depth) {
 ** an array index when key is NULL. The JSON pointer text is only built
 ** when an error is reported. */
 typedef struct ag_ScSeg {
-  const char *key;
-  size_t index;
+  const char *key; /* member name (borrowed from the instance), or NULL */
+  size_t index;    /* array index, when key is NULL */
 } ag_ScSeg;
 
+/* State of one validation (sc_validate_walk), or of the fast path's
+** recording-nothing checks (sc_flat_valid). */
 typedef struct ag_ScValidator {
   const ag_Schema *s;    /* the compiled schema */
   ag_SchemaErrors *errs; /* where errors go (a scratch list in probes) */
   ag_ScSeg *segs;        /* path of the current instance value */
-  size_t nsegs, capsegs;
-  ag_ScSeg small[8];    /* segs until the path gets deeper */
-  int depth;            /* nested schema applications */
-  pcre2_match_data *md; /* scratch space for pattern matches */
-  bool regex_dead;      /* a match limit was hit: skip further patterns */
-  bool incomplete;      /* a limit stopped some check (even in sc_probe) */
-  uint64_t steps;       /* schema applications so far */
-  uint64_t max_steps;   /* ... and how many are allowed */
-  double deadline_ms;   /* ag_now_ms() bound; 0: none */
-  const char *stopped;  /* "fuel" or "time" once a bound was hit: every
+  size_t nsegs, capsegs; /* used / allocated steps of segs */
+  ag_ScSeg small[8];     /* segs until the path gets deeper */
+  int depth;             /* nested schema applications */
+  pcre2_match_data *md;  /* scratch space for pattern matches */
+  bool regex_dead;       /* a match limit was hit: skip further patterns */
+  bool incomplete;       /* a limit stopped some check (even in sc_probe) */
+  uint64_t steps;        /* schema applications so far */
+  uint64_t max_steps;    /* ... and how many are allowed */
+  double deadline_ms;    /* ag_now_ms() bound; 0: none */
+  const char *stopped;   /* "fuel" or "time" once a bound was hit: every
                              further application fails at once */
 } ag_ScValidator;
 
-/* Step into a member or an item; returns the mark sc_vpath_pop restores. */
 /* Double the room for path steps, leaving the inline ones on the way. */
 static void sc_vpath_grow(ag_ScValidator *v) {
   size_t cap = v->capsegs * 2;
@@ -131,6 +132,7 @@ static void sc_vpath_grow(ag_ScValidator *v) {
   v->capsegs = cap;
 }
 
+/* Step into a member or an item; returns the mark sc_vpath_pop restores. */
 static size_t sc_vpath_push(ag_ScValidator *v, const char *key, size_t index) {
   if (v->nsegs == v->capsegs) sc_vpath_grow(v);
   v->segs[v->nsegs] = (ag_ScSeg){key, index};
@@ -199,7 +201,6 @@ static bool sc_probe(ag_ScValidator *v, const ag_ScNode *n, const cJSON *x, char
   return ok;
 }
 
-/* Match re against s: 1 match, 0 no match, -1 limit hit or failure. */
 /* Start positions one pcre2_match call may try: PCRE2 counts its steps
 ** afresh at every start position, so a search failing everywhere just
 ** below the match limit would do length x limit steps in one call. Each
@@ -219,6 +220,14 @@ static bool sc_vwindow(ag_ScValidator *v) {
   return v->stopped == NULL;
 }
 
+/* Match re against s: 1 match, 0 no match, -1 limit hit or failure (re
+** NULL after a compile error, a pattern limit hit earlier, or a validation
+** bound hit between windows). The search runs in windows of
+** RX_WINDOW_POSITIONS start positions, each further window counted by
+** sc_vwindow; a PCRE2 match, depth or heap limit marks the validator
+** regex_dead and incomplete, so later patterns are skipped and the
+** validation fails closed. v->md is made on first use and freed by
+** sc_validate_walk. */
 static int sc_rx_match(ag_ScValidator *v, const pcre2_code *re, const char *s) {
   if (v->regex_dead || re == NULL) return -1;
   if (v->md == NULL) { /* made on the first pattern, not for every call */
@@ -298,6 +307,8 @@ static char *sc_show_list(const cJSON *list) {
   return ag_sc_buf_take(&b);
 }
 
+/* "enum" and "const": x must equal (ag_sc_json_equal) one of the enum
+** values and the const value; each failure is reported showing x. */
 static bool sc_check_enum_const(ag_ScValidator *v, const ag_ScNode *n, const cJSON *x) {
   bool ok = true;
   if (n->enum_vals) {
@@ -339,6 +350,8 @@ static bool sc_bound_error(ag_ScValidator *v, const cJSON *x, const char *what, 
   return false;
 }
 
+/* The numeric bounds and multipleOf of number x, only those whose H_* bit
+** is set; every violated one is reported. */
 static bool sc_check_number(ag_ScValidator *v, const ag_ScNode *n, const cJSON *x) {
   double d = x->valuedouble;
   bool ok = true;
@@ -375,6 +388,9 @@ static long sc_utf8_length(const char *s) {
   return count;
 }
 
+/* "pattern" on string x: a mismatch is reported showing x, a search that
+** could not finish (sc_rx_match -1) as unchecked. Returns whether it
+** matched. */
 static bool sc_check_pattern(ag_ScValidator *v, const ag_ScNode *n, const cJSON *x) {
   int r = sc_rx_match(v, n->pattern, x->valuestring);
   if (r == 1) return true;
@@ -385,6 +401,9 @@ static bool sc_check_pattern(ag_ScValidator *v, const ag_ScNode *n, const cJSON 
   return false;
 }
 
+/* The string keywords of x: invalid UTF-8 is reported alone; else
+** minLength / maxLength (in code points), pattern, and format unless the
+** schema was compiled with AG_SCHEMA_FORMAT_ANNOTATION. */
 static bool sc_check_string(ag_ScValidator *v, const ag_ScNode *n, const cJSON *x) {
   long len = sc_utf8_length(x->valuestring);
   bool ok = true;
@@ -467,6 +486,8 @@ static bool sc_check_items(ag_ScValidator *v, const ag_ScNode *n, const cJSON *x
   return ok;
 }
 
+/* minItems / maxItems, then prefixItems / items and uniqueItems (when
+** there are two items or more) of array x; every problem reported. */
 static bool sc_check_array(ag_ScValidator *v, const ag_ScNode *n, const cJSON *x) {
   size_t count = (size_t)cJSON_GetArraySize(x);
   bool ok = true;
@@ -506,6 +527,8 @@ static const ag_ScNode *sc_find_prop(const ag_ScNode *n, const char *name) {
   return i < 0 ? NULL : n->props[i].schema;
 }
 
+/* Report each "required" name missing from object x, at the pointer of the
+** missing member. */
 static bool sc_check_required(ag_ScValidator *v, const ag_ScNode *n, const cJSON *x) {
   const cJSON *name;
   bool ok = true;
@@ -553,6 +576,9 @@ static bool sc_check_member(ag_ScValidator *v, const ag_ScNode *n, const cJSON *
   return false;
 }
 
+/* minProperties / maxProperties (members counted only when one is set),
+** required, then every member against properties, patternProperties and
+** additionalProperties (the member walk skipped when there are none). */
 static bool sc_check_object(ag_ScValidator *v, const ag_ScNode *n, const cJSON *x) {
   bool counted = n->min_props >= 0 || n->max_props >= 0;
   size_t count = counted ? (size_t)cJSON_GetArraySize(x) : 0;
@@ -609,6 +635,9 @@ static bool sc_check_any(ag_ScValidator *v, const ag_ScNode *n, const cJSON *x) 
   return sc_no_alternative(v, &n->any, "anyOf", x);
 }
 
+/* "oneOf": exactly one alternative must pass (each probed silently). A
+** second passing one is reported at once, naming both (from 1); none
+** passing is explained by sc_no_alternative. */
 static bool sc_check_one(ag_ScValidator *v, const ag_ScNode *n, const cJSON *x) {
   size_t hits = 0, first = 0;
   for (size_t i = 0; i < n->one.n; i++) {
@@ -623,6 +652,8 @@ static bool sc_check_one(ag_ScValidator *v, const ag_ScNode *n, const cJSON *x) 
   return hits == 1 ? true : sc_no_alternative(v, &n->one, "oneOf", x);
 }
 
+/* $ref and allOf (every problem of each reported), anyOf, oneOf and not
+** (probed; only its passing is an error), all on x at the same path. */
 static bool sc_check_applicators(ag_ScValidator *v, const ag_ScNode *n, const cJSON *x) {
   bool ok = true;
   if (n->ref) ok = sc_vnode(v, n->ref, x) && ok;
@@ -804,6 +835,10 @@ bool ag_schema_validate(const ag_Schema *s, const cJSON *instance, ag_SchemaErro
   return sc_validate_walk(s, instance, errs);
 }
 
+/* For a flat schema, one pass confirms a valid instance and tells whether
+** a default is missing; otherwise (and for every invalid instance) the
+** full walk reports into errs, then a dry fill run answers *needs_fill,
+** which stays false whenever false is returned. */
 bool ag_schema_validate_fill(const ag_Schema *s, const cJSON *instance, ag_SchemaErrors *errs,
                              bool *needs_fill) {
   *needs_fill = false;
