@@ -159,8 +159,14 @@ static int rx_exec(lx_State *L, Rx *rx, size_t start, uint32_t opts) {
     rc = pcre2_match(rx->code, (PCRE2_SPTR)rx->subject->data, rx->subject->len, off,
                      opts | PCRE2_NO_UTF_CHECK, rx->md, rx->mctx);
     if (rc == PCRE2_ERROR_NOMATCH && end < rx->subject->len && !(opts & PCRE2_ANCHORED)) {
-      lx_charge(L, lx_bytes_cost(end - off) + 1); /* polls the deadline */
-      off = next_char(rx->subject, end);          /* the next window; want stays */
+      /* A window is up to LX_REGEX_WINDOW_STEPS steps of backtracking but
+      ** charges only its bytes (PCRE2 does not say how many steps a failed
+      ** search took), so the clock is read at every window, not after
+      ** LX_CLOCK_POLL_UNITS of charges: a search failing everywhere stops
+      ** within a window of its deadline. */
+      lx_charge(L, lx_bytes_cost(end - off) + 1);
+      lx_vm_poll(L);
+      off = next_char(rx->subject, end); /* the next window; want stays */
       continue;
     }
     if (rc != PCRE2_ERROR_MATCHLIMIT || lim < want) break;
