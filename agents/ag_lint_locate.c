@@ -282,6 +282,8 @@ bool agl_source_defines(const agl_Source *s, const char *name) {
 ** Function definitions
 ** ======================================================================== */
 
+/* Append parameter name (copied) read at pos to f; *cap is f->params'
+** capacity, kept by the caller across appends. */
 static void agl_fn_param(agl_Fn *f, const char *name, agl_Pos pos, size_t *cap) {
   agl_grow((void **)&f->params, f->nparams, cap, sizeof *f->params);
   f->params[f->nparams].name = agl_strndup(name, strlen(name));

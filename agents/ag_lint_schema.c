@@ -207,6 +207,7 @@ static void agl_wrong_type(agl_Lint *x, const cJSON *v, const cJSON *type, agl_P
            strchr("aeiou", agl_json_type(v)[0]) ? "an" : "a", agl_json_type(v), t);
 }
 
+/* Is v equal (cJSON_Compare, case-sensitive keys) to an item of e? */
 static bool agl_enum_has(const cJSON *e, const cJSON *v) {
   const cJSON *it;
   cJSON_ArrayForEach(it, e) if (cJSON_Compare(it, v, true)) return true;

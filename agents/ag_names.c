@@ -17,6 +17,9 @@ static size_t ag_hash(const char *s) {
   return (size_t)h;
 }
 
+/* Insert name by linear probing (a name already there keeps its one
+** slot). The table has at least twice as many slots as names, so a free
+** slot is always found. The string is borrowed. */
 static void ag_names_put(ag_Names *set, const char *name) {
   size_t i = ag_hash(name) & (set->cap - 1);
   while (set->slots[i] && strcmp(set->slots[i], name) != 0) i = (i + 1) & (set->cap - 1);

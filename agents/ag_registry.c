@@ -367,6 +367,8 @@ void ag_registry_put(ag_Runtime *rt, ag_Agent *a) {
   rt->defined[rt->ndefined++] = a;
 }
 
+/* Free every shell-defined agent and collect their environments at once;
+** the generation moves, so file agents they shadowed are found again. */
 void ag_registry_remove_defined(ag_Runtime *rt) {
   rt->registry_gen++;
   for (size_t i = 0; i < rt->ndefined; i++) ag_agent_free(rt->defined[i]);

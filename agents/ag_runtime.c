@@ -233,6 +233,8 @@ static const char *ag_limit_expects(const char *name) {
          "million, billion)";
 }
 
+/* Store v, already range-checked against ag_limit_max, into the
+** whole-number limit name (fuel, memory, else depth). */
 static void ag_limit_store(lispy_Limits *l, const char *name, uint64_t v) {
   if (strcmp(name, "fuel") == 0) l->fuel = (int64_t)v;
   else if (strcmp(name, "memory") == 0) l->memory = (size_t)v;
@@ -347,6 +349,9 @@ bool ag_limit_set_number(lispy_Limits *l, const char *name, double v, char *why,
   return true;
 }
 
+/* Replace the backend, destroying the old one first (its destroy may be
+** NULL); the generation moves so cached context values are rebuilt. The
+** runtime owns the new backend's self. */
 void ag_runtime_set_backend(ag_Runtime *rt, ag_Backend backend) {
   if (rt->backend.destroy) rt->backend.destroy(rt->backend.self);
   rt->backend = backend;

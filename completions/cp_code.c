@@ -101,6 +101,7 @@ static void cp_pop(cp_Scan *s) {
   cp_item(s, CP_FORM, "", 0);
 }
 
+/* Does c end a word: a blank, NUL, a bracket, a quote or ; , ' ` ? */
 static bool cp_delim(char c) {
   return isspace((unsigned char)c) || c == '\0' || strchr("()[]{}\";,'`", c) != NULL;
 }

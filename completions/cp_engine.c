@@ -351,7 +351,8 @@ void cp_add_symbols(cp_Engine *e, const char *prefix, cp_Result *out) {
 
 /* Zero *out, clamp cursor to the line and back to a UTF-8 boundary, then
 ** dispatch: a line whose first non-blank is ':' completes as a
-** meta-command, anything else as code. out->start is set by the context. */
+** meta-command, anything else as code. out->start starts at the cursor;
+** the context moves it to the word's start. */
 void cp_complete(cp_Engine *e, const char *line, size_t cursor, cp_Result *out) {
   memset(out, 0, sizeof *out);
   if (!e || !line) return;
