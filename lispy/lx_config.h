@@ -82,6 +82,14 @@ _Static_assert(LX_CLOCK_POLL_UNITS >= 1 && LX_CLOCK_POLL_UNITS <= (1 << 20),
 #endif
 _Static_assert(LX_COMPILE_CHUNK_MIN >= 16 && LX_COMPILE_CHUNK_MIN <= LX_COMPILE_CHUNK,
                "LX_COMPILE_CHUNK_MIN out of range");
+/* Spare value-stack slots reserved past what a call needs (a frame's own
+** slots, or a native's arguments): a margin for the few values the VM
+** places just past the top while it sets up the next call, so those need
+** no check of their own. Costs 16 bytes a slot per call depth; ceiling:
+** none that matters (a few dozen). */
+#ifndef LX_STACK_SLACK
+#define LX_STACK_SLACK 8
+#endif
 /* Stack slots of one function's frame (nslots is a uint16_t in lx_Proto,
 ** plus the two slots the VM adds): a function needing more is refused.
 ** Hard ceiling: 65533. */

@@ -379,7 +379,7 @@ typedef struct lx_CallCall {
 static void lx_call_protected(lx_State *L, void *ud) {
   lx_CallCall *cc = ud;
   size_t fnslot = L->sp;
-  lx_vm_reserve(L, fnslot + 1 + (size_t)cc->argc + (size_t)cc->njson + 8);
+  lx_vm_reserve(L, fnslot + 1 + (size_t)cc->argc + (size_t)cc->njson + LX_STACK_SLACK);
   L->stack[L->sp++] = cc->fn;
   for (int i = 0; i < cc->argc; i++) L->stack[L->sp++] = cc->argv[i];
   for (int i = 0; i < cc->njson; i++) {

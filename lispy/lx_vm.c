@@ -105,7 +105,7 @@ static void lx_vm_enter(lx_State *L, size_t fnslot, int argc) {
     L->stack[base + p->nparams] = rest;
     lx_protect_end(L, saved);
   }
-  lx_vm_reserve(L, base + p->nslots + 8);
+  lx_vm_reserve(L, base + p->nslots + LX_STACK_SLACK);
   lx_Frame *f = lx_vm_push_frame(L);
   f->fn = cl;
   f->pc = p->code;
@@ -156,7 +156,7 @@ static int lx_vm_spread(lx_State *L, size_t fnslot) {
   if (n < 0) lx_type_error(L, "apply", "a proper list of arguments", args);
   if (n > LX_MAX_APPLY_ARGS) lx_error(L, "apply: too many arguments (%lld)", (long long)n);
   lx_charge(L, lx_items_cost((size_t)n)); /* the spread (and a rest list) */
-  lx_vm_reserve(L, fnslot + (size_t)n + 8);
+  lx_vm_reserve(L, fnslot + (size_t)n + LX_STACK_SLACK);
   L->stack[fnslot] = fn;
   for (int64_t i = 0; i < n; i++, args = lx_cdr(args))
     L->stack[fnslot + 1 + (size_t)i] = lx_car(args);
@@ -448,7 +448,7 @@ dispatch:
         const lx_Proto *np = ncl->proto;
         if (argc == np->nparams && !np->has_rest) {
           size_t nbase = tail ? frame->base : fnslot + 1;
-          size_t top = nbase + np->nslots + 8;
+          size_t top = nbase + np->nslots + LX_STACK_SLACK;
           bool room = top <= L->stack_cap;
           if (room && top > L->stack_hi) L->stack_hi = top;
           if (tail && room) {
@@ -715,7 +715,7 @@ static lx_Value lx_vm_execute(lx_State *L, size_t entry) {
 ** VM stack above the current top, so argv may point anywhere. */
 lx_Value lx_vm_call(lx_State *L, lx_Value fn, int argc, const lx_Value *argv) {
   size_t fnslot = L->sp;
-  lx_vm_reserve(L, fnslot + (size_t)argc + 8);
+  lx_vm_reserve(L, fnslot + (size_t)argc + LX_STACK_SLACK);
   L->stack[fnslot] = fn;
   for (int a = 0; a < argc; a++) L->stack[fnslot + 1 + (size_t)a] = argv[a];
   L->sp = fnslot + 1 + (size_t)argc;
