@@ -163,9 +163,6 @@ static void rp_comp_value(const char *opt, const char *val, const char *before, 
       }
 }
 
-/* Is name a subcommand? */
-static bool rp_comp_is_command(const char *name) { return rp_command_find(name) != NULL; }
-
 /* What the words before the last one say. */
 typedef struct rp_Words {
   const char *cmd;     /* the subcommand, or NULL */
@@ -185,7 +182,7 @@ static bool rp_comp_walk(rp_Comp *c, char **w, int n, rp_Words *s) {
       s->pending = w[i];
     } else if (w[i][0] == '-' && w[i][1]) {
       continue; /* a flag, or --name=value */
-    } else if (!s->cmd && rp_comp_is_command(w[i])) {
+    } else if (!s->cmd && rp_command_find(w[i])) {
       s->cmd = w[i];
     } else if (s->cmd) {
       s->args[s->nargs++] = w[i];

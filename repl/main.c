@@ -106,9 +106,6 @@ static bool rp_valued(rp_Options *o, const char *name, const char *value) {
   return true;
 }
 
-/* Is a a subcommand (a row of rp_commands, cli_commands.c)? */
-static bool rp_is_command(const char *a) { return rp_command_find(a) != NULL; }
-
 /* The argument parser: one pass over argv into o. Options may come before
 ** or after the subcommand: --version and --help act at once; -e EXPR; flags
 ** (rp_flag); valued options as --name=VALUE or --name VALUE (rp_valued:
@@ -148,7 +145,7 @@ static void rp_parse_args(rp_Options *o, int argc, char **argv) {
       exit(2);
     } else if (strncmp(a, "--", 2) == 0) {
       goto unknown;
-    } else if (!o->command && rp_is_command(a)) {
+    } else if (!o->command && rp_command_find(a)) {
       o->command = a;
     } else if (o->command) {
       o->args[o->nargs++] = argv[i];
