@@ -48,7 +48,9 @@ static cp_Engine *rp_comp_engine(rp_Comp *c) {
   ag_ScanReport r;
   ag_registry_scan(c->rt, &r);
   ag_scan_report_free(&r);
-  c->engine = cp_engine_new(c->rt, rp_meta_names, rp_meta_count);
+  size_t nmeta;
+  const char *const *meta = rp_meta_names(&nmeta);
+  c->engine = cp_engine_new(c->rt, meta, nmeta);
   return c->engine;
 }
 

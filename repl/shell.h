@@ -5,6 +5,7 @@
 #ifndef RP_SHELL_H
 #define RP_SHELL_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -31,18 +32,55 @@ typedef struct rp_Shell {
 } rp_Shell;
 
 /* shell.c */
+extern rp_Shell *rp_sh;                     /* the running shell, for callbacks */
+extern volatile sig_atomic_t rp_sigint;     /* Ctrl-C seen */
+extern volatile sig_atomic_t rp_evaluating; /* Ctrl-C interrupts LisPy */
 int rp_shell_main(const rp_Options *o);
 void rp_shell_eval_text(rp_Shell *sh, const char *text, const char *name);
+void rp_shell_input(rp_Shell *sh, const char *line);
+void rp_pending_clear(rp_Shell *sh);
+bool rp_blank(const char *s);
+
+/* shell_print.c */
 void rp_shell_print_value(rp_Shell *sh, lispy_Value v);
 void rp_shell_print_error(rp_Shell *sh, const char *src);
 void rp_shell_printf_color(rp_Shell *sh, const char *color, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void rp_shell_print_diags(rp_Shell *sh, const ag_Diags *d, const char *src);
 
-/* shell_cmds.c */
-extern const char *const rp_meta_names[];
-extern const size_t rp_meta_count;
+/* shell_live.c */
+int rp_live_defines(rp_Shell *sh, const char *text, size_t len);
+void rp_live_defined(rp_Shell *sh, const char *text, int defines);
+
+/* shell_tty.c */
+void rp_tty_run(rp_Shell *sh);
+
+/* shell_cmds.c: the table, dispatch and helpers the commands share */
+const char *const *rp_meta_names(size_t *n);
 void rp_shell_command(rp_Shell *sh, const char *line);
+char *rp_next_word(char **s);
+void rp_print_json(rp_Shell *sh, const cJSON *j);
+ag_Agent *rp_agent_arg(rp_Shell *sh, const char *name);
+char *rp_agent_source(const ag_Agent *a, char *why, size_t whylen);
+double rp_ms(void);
+
+/* shell_cmd_agents.c */
+void rp_cmd_agents(rp_Shell *sh, char *args);
+void rp_cmd_describe(rp_Shell *sh, char *args);
+void rp_cmd_call(rp_Shell *sh, char *args);
+void rp_cmd_lint(rp_Shell *sh, char *args);
+void rp_cmd_reload(rp_Shell *sh, char *args);
+void rp_cmd_load(rp_Shell *sh, char *args);
+void rp_cmd_source(rp_Shell *sh, char *args);
+void rp_meta_test(rp_Shell *sh, char *args);
+
+/* shell_cmd_lang.c */
+void rp_cmd_doc(rp_Shell *sh, char *args);
+void rp_cmd_ctx(rp_Shell *sh, char *args);
+void rp_cmd_trace(rp_Shell *sh, char *args);
+void rp_cmd_time(rp_Shell *sh, char *args);
+void rp_cmd_limits(rp_Shell *sh, char *args);
+void rp_cmd_quit(rp_Shell *sh, char *args);
 
 #define RP_RED    "31"
 #define RP_GREEN  "32"

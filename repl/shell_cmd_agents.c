@@ -1,0 +1,232 @@
+/*
+** shell_cmd_agents.c -- the shell's agent commands: :agents, :describe,
+** :call, :lint, :reload, :load, :source, :test.
+*/
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "shell.h"
+
+/* ========================================================================
+** Agents
+** ======================================================================== */
+
+static const char *rp_status(rp_Shell *sh, ag_Agent *a) {
+  if (!ag_agent_ok(a)) return "error";
+  ag_Agent *found = ag_registry_find(sh->rt, a->name);
+  if (!found) return "duplicate name"; /* A003: two files declare it */
+  if (found != a) return "shadowed";
+  return ag_diags_count(&a->diags, AG_WARNING) ? "warnings" : "ok";
+}
+
+void rp_cmd_agents(rp_Shell *sh, char *args) {
+  (void)args;
+  rp_shell_printf_color(sh, RP_BOLD, "%-22s %-40s %-28s %s\n", "NAME", "PARAMS", "SOURCE", "LINT");
+  for (size_t i = 0; i < ag_registry_count(sh->rt); i++) {
+    ag_Agent *a = ag_registry_at(sh->rt, i);
+    char params[512];
+    rp_param_summary(a, params, sizeof params);
+    printf("%-22s %-40s %-28s %s\n", a->name ? a->name : "?", params, a->path, rp_status(sh, a));
+  }
+}
+
+/* The parameter table: name, type, default, required mark, description. */
+static void rp_param_table(rp_Shell *sh, const ag_Agent *a) {
+  const cJSON *p = cJSON_GetObjectItemCaseSensitive(a->descriptor, "parameters");
+  const cJSON *req = cJSON_GetObjectItemCaseSensitive(p, "required"), *prop;
+  rp_shell_printf_color(sh, RP_BOLD, "  %-16s %-10s %-4s %-12s %s\n", "PARAM", "TYPE", "REQ",
+                        "DEFAULT", "DESCRIPTION");
+  cJSON_ArrayForEach(prop, cJSON_GetObjectItemCaseSensitive(p, "properties")) {
+    bool required = false;
+    const cJSON *r;
+    cJSON_ArrayForEach(r, req) required |=
+        cJSON_IsString(r) && strcmp(r->valuestring, prop->string) == 0;
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(prop, "type");
+    const cJSON *d = cJSON_GetObjectItemCaseSensitive(prop, "default");
+    const cJSON *desc = cJSON_GetObjectItemCaseSensitive(prop, "description");
+    char *dv = d ? cJSON_PrintUnformatted(d) : NULL;
+    printf("  %-16s %-10s %-4s %-12s %s\n", prop->string,
+           cJSON_IsString(t) ? t->valuestring : "any", required ? "yes" : "", dv ? dv : "",
+           cJSON_IsString(desc) ? desc->valuestring : "");
+    free(dv);
+  }
+}
+
+/* Context methods the agent's source calls, found by scanning it. */
+static void rp_methods_used(const ag_Agent *a) {
+  size_t n;
+  char why[600];
+  char *src = rp_agent_source(a, why, sizeof why);
+  const ag_MethodSpec *m = ag_context_methods(&n);
+  printf("  context methods used:");
+  int used = 0;
+  for (size_t i = 0; src && i < n; i++)
+    if (strstr(src, m[i].lispy_name)) printf("%s %s", used++ ? "," : "", m[i].lispy_name);
+  printf("%s\n", used ? "" : src ? " none" : " (source not on disk)");
+  free(src);
+}
+
+void rp_cmd_describe(rp_Shell *sh, char *args) {
+  ag_Agent *a = rp_agent_arg(sh, rp_next_word(&args));
+  if (!a) return;
+  const cJSON *desc = cJSON_GetObjectItemCaseSensitive(a->descriptor, "description");
+  rp_shell_printf_color(sh, RP_BOLD, "%s", a->name);
+  printf(" -- %s\n  source: %s\n", cJSON_IsString(desc) ? desc->valuestring : "", a->path);
+  rp_param_table(sh, a);
+  printf("  run: (run context");
+  if (a->legacy) printf(" kwargs");
+  for (int i = 0; i < a->nrun_params; i++) printf(" %s", a->run_params[i]);
+  printf(")%s\n", a->legacy ? "   [legacy style]" : "");
+  rp_methods_used(a);
+  size_t problems = ag_diags_count(&a->diags, AG_ERROR) + ag_diags_count(&a->diags, AG_WARNING);
+  size_t notes = ag_diags_count(&a->diags, AG_NOTE);
+  if (problems || notes)
+    printf("  lint: %zu problem%s, %zu note%s (:lint %s)\n", problems, problems == 1 ? "" : "s",
+           notes, notes == 1 ? "" : "s", a->name);
+}
+
+/* ARGS: JSON, a LisPy dict ({:city "Paris"}), or key=value pairs. */
+static cJSON *rp_call_args(rp_Shell *sh, ag_Agent *a, char *args, char *err, size_t errlen) {
+  args += strspn(args, " \t");
+  if (*args == '{' && strchr(args, ':') && args[strspn(args + 1, " \t") + 1] == ':') {
+    lispy_Value v;
+    if (lispy_eval_string(sh->L, sh->env, args, strlen(args), "<args>", &v) != LISPY_OK) {
+      snprintf(err, errlen, "%s", lispy_error_message(lispy_last_error(sh->L)));
+      return NULL;
+    }
+    char why[200];
+    cJSON *j = lispy_to_json(sh->L, v, why, sizeof why);
+    if (!j) snprintf(err, errlen, "arguments are not JSON data: %s", why);
+    return j;
+  }
+  char *argv[64];
+  int argc = 0;
+  if (*args == '{') argv[argc++] = args;
+  else
+    for (char *w; argc < 64 && (w = rp_next_word(&args));) argv[argc++] = w;
+  return rp_parse_call_args(a, argv, argc, err, errlen);
+}
+
+void rp_cmd_call(rp_Shell *sh, char *args) {
+  ag_Agent *a = rp_agent_arg(sh, rp_next_word(&args));
+  if (!a) return;
+  char err[512] = "";
+  cJSON *j = rp_call_args(sh, a, args, err, sizeof err);
+  if (!j) {
+    rp_shell_printf_color(sh, RP_RED, "%s\n", err);
+    return;
+  }
+  ag_CallOptions opt = {true};
+  cJSON *env = ag_invoke_agent(sh->rt, a, j, &opt);
+  cJSON *trace = cJSON_DetachItemFromObject(env, "trace");
+  if (!sh->trace) cJSON_Delete(trace), trace = NULL;
+  bool ok = cJSON_IsTrue(cJSON_GetObjectItem(env, "ok"));
+  rp_shell_printf_color(sh, ok ? RP_GREEN : RP_RED, "%s\n", ok ? "ok" : "error");
+  rp_print_json(sh, env);
+  const cJSON *c;
+  if (cJSON_GetArraySize(trace) > 0) rp_shell_printf_color(sh, RP_DIM, "context calls:\n");
+  cJSON_ArrayForEach(c, trace) {
+    char *s = cJSON_PrintUnformatted(c);
+    if (s) rp_shell_printf_color(sh, RP_DIM, "  %s\n", s);
+    else rp_out_of_memory();
+    free(s);
+  }
+  cJSON_Delete(trace);
+  cJSON_Delete(env);
+  cJSON_Delete(j);
+}
+
+void rp_cmd_lint(rp_Shell *sh, char *args) {
+  char *what = rp_next_word(&args);
+  size_t shown = 0;
+  if (what && strstr(what, ".lispy")) {
+    ag_Agent *a = ag_agent_load_file(sh->rt, what);
+    rp_shell_print_diags(sh, &a->diags, NULL);
+    shown = a->diags.n;
+    ag_agent_free(a);
+  } else {
+    for (size_t i = 0; i < ag_registry_count(sh->rt); i++) {
+      ag_Agent *a = ag_registry_at(sh->rt, i);
+      if (what && (!a->name || strcmp(a->name, what))) continue;
+      rp_shell_print_diags(sh, &a->diags, NULL);
+      shown += a->diags.n;
+    }
+  }
+  printf("%zu diagnostic%s\n", shown, shown == 1 ? "" : "s");
+}
+
+void rp_cmd_reload(rp_Shell *sh, char *args) {
+  (void)args;
+  ag_registry_remove_defined(sh->rt);
+  ag_ScanReport r;
+  ag_registry_scan(sh->rt, &r);
+  printf("reloaded: %zu added, %zu changed, %zu removed, %zu broken; %zu agents\n", r.nadded,
+         r.nchanged, r.nremoved, r.nbroken, ag_registry_count(sh->rt));
+  ag_scan_report_free(&r);
+}
+
+void rp_cmd_load(rp_Shell *sh, char *args) {
+  char *path = rp_next_word(&args);
+  if (!path) {
+    printf("usage: :load FILE\n");
+    return;
+  }
+  size_t n = strlen(path), s = strlen("_agent.lispy");
+  if (n > s && strcmp(path + n - s, "_agent.lispy") == 0) {
+    ag_Agent *a = ag_agent_load_file(sh->rt, path);
+    rp_shell_print_diags(sh, &a->diags, NULL);
+    if (!ag_agent_ok(a)) {
+      ag_agent_free(a);
+      return;
+    }
+    printf("agent %s loaded from %s\n", a->name, path);
+    ag_registry_put(sh->rt, a);
+    return;
+  }
+  if (lispy_eval_file(sh->L, sh->env, path, NULL) != LISPY_OK) rp_shell_print_error(sh, NULL);
+  else printf("loaded %s\n", path);
+}
+
+void rp_cmd_source(rp_Shell *sh, char *args) {
+  ag_Agent *a = rp_agent_arg(sh, rp_next_word(&args));
+  if (!a) return;
+  if (strcmp(a->path, "<repl>") == 0) {
+    printf("%s%s\n", sh->desc_src ? sh->desc_src : "", sh->run_src ? sh->run_src : "");
+    return;
+  }
+  char why[600];
+  char *src = rp_agent_source(a, why, sizeof why);
+  if (!src) {
+    printf("cannot read %s: %s\n", a->path, why);
+    return;
+  }
+  int n = 1;
+  for (char *line = src, *nl; *line; line = nl ? nl + 1 : line + strlen(line), n++) {
+    nl = strchr(line, '\n');
+    rp_shell_printf_color(sh, RP_DIM, "%4d  ", n);
+    printf("%.*s\n", (int)(nl ? nl - line : (ptrdiff_t)strlen(line)), line);
+  }
+  free(src);
+}
+
+
+void rp_meta_test(rp_Shell *sh, char *args) {
+  char *name = rp_next_word(&args);
+  ag_Runtime *rt = rp_runtime(sh->opt);
+  if (!rt) return;
+  ag_ConfOptions co = {sh->opt->mock, stdout};
+  ag_ConfReport r;
+  ag_conformance_init(&r);
+  for (size_t i = 0; i < ag_registry_count(sh->rt); i++) {
+    ag_Agent *a = ag_registry_at(sh->rt, i);
+    if (strcmp(a->path, "<repl>") == 0 || (name && (!a->name || strcmp(a->name, name)))) continue;
+    ag_conformance_run_path(rt, a->path, &co, &r);
+  }
+  if (r.nfiles == 0 && r.failed == 0)
+    printf("no conformance cases found%s%s\n", name ? " for " : "", name ? name : "");
+  else ag_conformance_summary(stdout, &r);
+  ag_conformance_free(&r);
+  ag_runtime_free(rt);
+}

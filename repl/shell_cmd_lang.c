@@ -1,0 +1,120 @@
+/*
+** shell_cmd_lang.c -- the shell's language and session commands: :doc,
+** :ctx, :trace, :time, :limits, :quit.
+*/
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "shell.h"
+
+/* ========================================================================
+** Language
+** ======================================================================== */
+
+void rp_cmd_doc(rp_Shell *sh, char *args) {
+  char *name = rp_next_word(&args);
+  lispy_Value v;
+  if (!name) {
+    printf("usage: :doc SYMBOL\n");
+    return;
+  }
+  size_t n;
+  const char *const *sf = lispy_special_forms(&n);
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(sf[i], name) == 0) {
+      printf("%s: special form (see docs/lispy.md)\n", name);
+      return;
+    }
+  if (!lispy_env_get(sh->L, sh->env, name, &v)) {
+    printf("%s is not defined\n", name);
+    return;
+  }
+  char buf[256];
+  const char *params = lispy_params(sh->L, v, buf, sizeof buf);
+  const char *doc = lispy_doc(v);
+  rp_shell_printf_color(sh, RP_BOLD, "(%s", name);
+  printf("%s%s\n", params && strlen(params) > 2 ? " " : "",
+         params && strlen(params) > 2 ? params + 1 : ")");
+  printf("  %s\n", doc ? doc : lispy_is_function(v) ? "(no doc string)" : lispy_type_name(v));
+}
+
+void rp_cmd_ctx(rp_Shell *sh, char *args) {
+  ag_Backend *b = ag_runtime_backend(sh->rt);
+  char *sub = rp_next_word(&args);
+  if (!sub) {
+    cJSON *d = b->describe(b->self);
+    rp_print_json(sh, d);
+    cJSON_Delete(d);
+  } else if (strcmp(sub, "reset") == 0) {
+    b->reset(b->self);
+    ag_runtime_backend_changed(sh->rt);
+    printf("context reset to its fixture\n");
+  } else if (strcmp(sub, "set") == 0) {
+    char *key = rp_next_word(&args);
+    cJSON *v = key ? cJSON_Parse(args) : NULL;
+    if (!v && key) v = cJSON_CreateString(args + strspn(args, " \t"));
+    if (!key || strcmp(b->name, "mock")) {
+      printf("usage: :ctx set KEY JSON (mock context only)\n");
+    } else {
+      ag_mock_set_field(b, key, v);
+      ag_runtime_backend_changed(sh->rt);
+      printf("context field %s set\n", key);
+    }
+    cJSON_Delete(v);
+  } else if (strcmp(sub, "llm") == 0) {
+    char *pattern = rp_next_word(&args);
+    const char *reply = args + strspn(args, " \t");
+    if (!pattern || !*reply) printf("usage: :ctx llm PATTERN REPLY\n");
+    else {
+      ag_mock_add_llm_rule(b, pattern, reply);
+      printf("llm rule added: /%s/ -> %s\n", pattern, reply);
+    }
+  } else {
+    printf("usage: :ctx [set KEY JSON | llm PATTERN REPLY | reset]\n");
+  }
+}
+
+void rp_cmd_trace(rp_Shell *sh, char *args) {
+  char *w = rp_next_word(&args);
+  if (w) sh->trace = strcmp(w, "on") == 0;
+  printf("trace of context calls after :call is %s\n", sh->trace ? "on" : "off");
+}
+
+void rp_cmd_time(rp_Shell *sh, char *args) {
+  size_t before = lispy_memory_used(sh->L);
+  double t0 = rp_ms();
+  rp_shell_eval_text(sh, args, "<time>");
+  double ms = rp_ms() - t0;
+  long long mem = (long long)lispy_memory_used(sh->L) - (long long)before;
+  rp_shell_printf_color(sh, RP_DIM, "time: %.3f ms, heap %+lld bytes\n", ms, mem);
+}
+
+void rp_cmd_limits(rp_Shell *sh, char *args) {
+  lispy_Limits l = ag_runtime_limits(sh->rt);
+  for (char *k; (k = rp_next_word(&args));) {
+    char *v = rp_next_word(&args);
+    char why[300];
+    if (!v) {
+      printf("usage: :limits [fuel N] [memory BYTES] [depth N] [timeout SECONDS]\n");
+      return;
+    }
+    if (!ag_limit_parse(&l, k, v, why, sizeof why)) { /* strict: nan, 1e19, 0.5 refused */
+      printf("%s: %s\n", k, why);
+      return;
+    }
+  }
+  ag_runtime_set_limits(sh->rt, &l);
+  printf("fuel %lld%s, memory %zu bytes%s, depth %zu, timeout %g s%s\n", (long long)l.fuel,
+         l.fuel <= 0 ? " (unlimited)" : "", l.memory, l.memory ? "" : " (unlimited)", l.depth,
+         l.timeout, l.timeout > 0 ? "" : " (none)");
+}
+
+/* Conformance cases, run in a runtime of their own so the shell's mock
+** context is left as it is. */
+
+void rp_cmd_quit(rp_Shell *sh, char *args) {
+  (void)args;
+  sh->quit = true;
+}

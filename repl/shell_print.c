@@ -1,0 +1,89 @@
+/*
+** shell_print.c -- how the shell shows things: coloured text, results,
+** errors with the source line and a caret, lint diagnostics.
+*/
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "shell.h"
+
+/* ========================================================================
+** Output helpers
+** ======================================================================== */
+
+void rp_shell_printf_color(rp_Shell *sh, const char *color, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  if (sh->color && color) printf("\033[%sm", color);
+  vprintf(fmt, ap);
+  if (sh->color && color) printf("\033[0m");
+  va_end(ap);
+}
+
+/* Line n (1-based) of src into out. */
+static bool rp_source_line(const char *src, int n, char *out, size_t len) {
+  for (int i = 1; src && *src && i < n; i++) {
+    src = strchr(src, '\n');
+    if (!src) return false;
+    src++;
+  }
+  if (!src || !*src) return false;
+  size_t l = strcspn(src, "\n");
+  snprintf(out, len, "%.*s", (int)l, src);
+  return true;
+}
+
+/* "  3 | (car 42)" then a caret under column col (code points). */
+static void rp_show_caret(rp_Shell *sh, const char *src, int line, int col) {
+  char text[512];
+  if (line <= 0 || !rp_source_line(src, line, text, sizeof text)) return;
+  rp_shell_printf_color(sh, RP_DIM, "%4d | ", line);
+  printf("%s\n", text);
+  rp_shell_printf_color(sh, RP_DIM, "     | ");
+  for (int i = 1; i < col; i++) putchar(' ');
+  rp_shell_printf_color(sh, RP_RED, "^\n");
+}
+
+void rp_shell_print_value(rp_Shell *sh, lispy_Value v) {
+  char *s = lispy_pprint(sh->L, v, 78);
+  if (!s) {
+    rp_out_of_memory();
+    return;
+  }
+  rp_shell_printf_color(sh, RP_GREEN, "=> ");
+  printf("%s\n", s);
+  free(s);
+}
+
+/* The last error: message line, the source line with a caret when the
+** error is in src, then the LisPy stack trace. */
+void rp_shell_print_error(rp_Shell *sh, const char *src) {
+  lispy_Value e = lispy_last_error(sh->L);
+  char *text = lispy_error_text(sh->L, e);
+  if (!text) {
+    rp_out_of_memory();
+    return;
+  }
+  char *nl = strchr(text, '\n');
+  if (nl) *nl = '\0';
+  rp_shell_printf_color(sh, RP_RED, "%s\n", text);
+  lispy_SrcPos at = lispy_error_pos(e);
+  if (at.line && src) rp_show_caret(sh, src, (int)at.line, at.col);
+  if (nl) rp_shell_printf_color(sh, RP_DIM, "%s\n", nl + 1);
+  free(text);
+  lispy_env_set(sh->L, sh->env, "*e", e);
+}
+
+void rp_shell_print_diags(rp_Shell *sh, const ag_Diags *d, const char *src) {
+  static const char *colors[] = {RP_RED, RP_YELLOW, RP_CYAN};
+  for (size_t i = 0; i < d->n; i++) {
+    const ag_Diag *g = &d->items[i];
+    rp_shell_printf_color(sh, colors[g->severity], "%s:%d:%d: %s[%s]: ", g->path, g->line, g->col,
+                          ag_severity_name(g->severity), g->code);
+    printf("%s\n", g->message);
+    if (src) rp_show_caret(sh, src, g->line, g->col);
+    if (g->hint) rp_shell_printf_color(sh, RP_DIM, "     hint: %s\n", g->hint);
+  }
+}
