@@ -21,6 +21,50 @@ volatile sig_atomic_t rp_sigint;     /* Ctrl-C seen */
 volatile sig_atomic_t rp_evaluating; /* Ctrl-C interrupts LisPy */
 
 /* ========================================================================
+** Inputs: each evaluated input has a name, "<repl#N>", so that errors
+** raised later in code it defined point back into its text
+** ======================================================================== */
+
+/* Keep text as the next input and return its name (static storage in
+** sh->inputs, valid until the next rp_input_add); "<repl>" when memory
+** runs out. Past RP_INPUTS_MAX_BYTES the oldest texts are dropped. */
+const char *rp_input_add(rp_Shell *sh, const char *text) {
+  if (sh->ninputs == sh->inputs_cap) {
+    size_t cap = sh->inputs_cap ? sh->inputs_cap * 2 : 64;
+    rp_Input *p = rp_realloc(sh->inputs, cap * sizeof *p);
+    if (!p) return "<repl>";
+    sh->inputs = p;
+    sh->inputs_cap = cap;
+  }
+  rp_Input *in = &sh->inputs[sh->ninputs];
+  if (!(in->text = rp_strdup(text))) return "<repl>";
+  snprintf(in->name, sizeof in->name, "<repl#%zu>", ++sh->ninputs);
+  sh->input_bytes += strlen(text) + 1;
+  for (size_t i = 0; sh->input_bytes > RP_INPUTS_MAX_BYTES && i + 1 < sh->ninputs; i++)
+    if (sh->inputs[i].text) {
+      sh->input_bytes -= strlen(sh->inputs[i].text) + 1;
+      free(sh->inputs[i].text);
+      sh->inputs[i].text = NULL;
+    }
+  return in->name;
+}
+
+/* The text of the input called name ("<repl#N>"), NULL if none is held. */
+const char *rp_input_text(const rp_Shell *sh, const char *name) {
+  size_t n;
+  char end;
+  if (!name || sscanf(name, "<repl#%zu%c", &n, &end) != 2 || end != '>') return NULL;
+  return n >= 1 && n <= sh->ninputs ? sh->inputs[n - 1].text : NULL;
+}
+
+void rp_inputs_free(rp_Shell *sh) {
+  for (size_t i = 0; i < sh->ninputs; i++) free(sh->inputs[i].text);
+  free(sh->inputs);
+  sh->inputs = NULL;
+  sh->ninputs = sh->inputs_cap = sh->input_bytes = 0;
+}
+
+/* ========================================================================
 ** Evaluation
 ** ======================================================================== */
 
@@ -112,7 +156,7 @@ void rp_shell_input(rp_Shell *sh, const char *line) {
     return;
   }
   if (st == LISPY_ERROR) rp_shell_print_error(sh, sh->pending);
-  else rp_shell_eval_text(sh, sh->pending, "<repl>");
+  else rp_shell_eval_text(sh, sh->pending, rp_input_add(sh, sh->pending));
   rp_pending_clear(sh);
   fflush(stdout);
 }
@@ -192,6 +236,7 @@ int rp_shell_main(const rp_Options *o) {
   }
   cp_engine_free(sh.cp);
   rp_pending_clear(&sh);
+  rp_inputs_free(&sh);
   free(sh.desc_src);
   free(sh.run_src);
   rp_sh = NULL;

@@ -12,6 +12,20 @@
 #include "cli.h"
 #include "completions.h"
 
+/* Text of the prompt's inputs kept for error snippets, in bytes: past it
+** the oldest texts are dropped (their snippets are no longer shown). A
+** person types far less; a pasted or piped script may not. Ceiling: what
+** the machine can hold. */
+#ifndef RP_INPUTS_MAX_BYTES
+#define RP_INPUTS_MAX_BYTES (16u << 20)
+#endif
+
+/* One input evaluated at the prompt, named "<repl#N>" (N from 1). */
+typedef struct rp_Input {
+  char name[24]; /* "<repl#N>", the file name of its source positions */
+  char *text;    /* what was evaluated; NULL once dropped */
+} rp_Input;
+
 typedef struct rp_Shell {
   ag_Runtime *rt;
   lispy_State *L;
@@ -26,9 +40,12 @@ typedef struct rp_Shell {
   char history[4096]; /* history file path, "" if none */
   char *pending;      /* input lines of an unfinished form */
   size_t npending;
-  int nresults;   /* results printed so far (for *1 *2 *3) */
-  char *desc_src; /* text that defined the descriptor at the prompt */
-  char *run_src;  /* text that defined run at the prompt */
+  int nresults;     /* results printed so far (for *1 *2 *3) */
+  rp_Input *inputs; /* every input evaluated so far, oldest first */
+  size_t ninputs, inputs_cap;
+  size_t input_bytes; /* bytes of the texts still held */
+  char *desc_src;     /* text that defined the descriptor at the prompt */
+  char *run_src;      /* text that defined run at the prompt */
 } rp_Shell;
 
 /* shell.c */
@@ -40,6 +57,9 @@ void rp_shell_eval_text(rp_Shell *sh, const char *text, const char *name);
 void rp_shell_input(rp_Shell *sh, const char *line);
 void rp_pending_clear(rp_Shell *sh);
 bool rp_blank(const char *s);
+const char *rp_input_add(rp_Shell *sh, const char *text);
+const char *rp_input_text(const rp_Shell *sh, const char *name);
+void rp_inputs_free(rp_Shell *sh);
 
 /* shell_print.c */
 void rp_shell_print_value(rp_Shell *sh, lispy_Value v);

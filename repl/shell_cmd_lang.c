@@ -85,7 +85,7 @@ void rp_cmd_trace(rp_Shell *sh, char *args) {
 void rp_cmd_time(rp_Shell *sh, char *args) {
   size_t before = lispy_memory_used(sh->L);
   double t0 = rp_ms();
-  rp_shell_eval_text(sh, args, "<time>");
+  rp_shell_eval_text(sh, args, rp_input_add(sh, args));
   double ms = rp_ms() - t0;
   long long mem = (long long)lispy_memory_used(sh->L) - (long long)before;
   rp_shell_printf_color(sh, RP_DIM, "time: %.3f ms, heap %+lld bytes\n", ms, mem);

@@ -70,6 +70,8 @@ void rp_shell_print_error(rp_Shell *sh, const char *src) {
   if (nl) *nl = '\0';
   rp_shell_printf_color(sh, RP_RED, "%s\n", text);
   lispy_SrcPos at = lispy_error_pos(e);
+  const char *held = rp_input_text(sh, lispy_file_name(sh->L, at));
+  if (held) src = held; /* the input that holds the code, maybe an earlier one */
   if (at.line && src) rp_show_caret(sh, src, (int)at.line, at.col);
   if (nl) rp_shell_printf_color(sh, RP_DIM, "%s\n", nl + 1);
   free(text);

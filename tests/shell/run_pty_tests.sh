@@ -130,7 +130,7 @@ EXAMPLES=(--agents examples/agents --mock examples/mock.json)
 
 # ==== The tests ===========================================================
 # Each is a function t_NAME using session NAME; it returns non-zero with
-# WHY set on failure.
+# WHY set on failure. More are in tests/shell/pty_*.sh (see the runner).
 
 t_banner() {
   start banner -- "${EXAMPLES[@]}"
@@ -382,8 +382,13 @@ t_error_caret() {
 
 # ==== Runner ==============================================================
 
-ALL=(banner multiline complete_agent complete_param complete_list_types ctrl_c ctrl_c_call lint_live paste call history
-     history_home utf8 ctrl_d quit colour error_caret)
+# More tests live in tests/shell/pty_*.sh, one file per area of the shell
+# (sourced here; they use the helpers above). Every function t_NAME is a
+# test, run in alphabetical order.
+for f in "$(dirname "$0")"/pty_*.sh; do
+  [ -e "$f" ] && . "$f"
+done
+mapfile -t ALL < <(declare -F | sed -n 's/^declare -f t_//p')
 [ $# -gt 0 ] && ALL=("$@")
 
 for t in "${ALL[@]}"; do
