@@ -192,7 +192,7 @@ static lispy_Value ag_invoke_native(lispy_State *L, int argc, lispy_Value *argv)
     cJSON_Delete(args);
     args = cJSON_CreateObject();
   }
-  ag_CallOptions opt = {false};
+  ag_CallOptions opt = {.trace = false};
   cJSON *env = ag_invoke(rt, name, args, &opt);
   cJSON_Delete(args);
   lispy_Value v;

@@ -197,7 +197,9 @@ static cJSON *ag_not_json(const char *why) {
 /* Call run under the runtime's limits, the arguments converted on the
 ** way in (and on the text path the value written out) in one protected
 ** run. */
-static void ag_run(ag_Runtime *rt, ag_Agent *a, const cJSON *args, bool trace, ag_Outcome *o) {
+static void ag_run(ag_Runtime *rt, ag_Agent *a, const cJSON *args, const ag_CallOptions *opt,
+                   ag_Outcome *o) {
+  bool trace = opt && opt->trace;
   ag_Budget budget;
   if (!ag_budget_begin(rt, a, &budget, &o->env)) return;
   const cJSON *json[AG_MAX_RUN_PARAMS];
@@ -205,10 +207,14 @@ static void ag_run(ag_Runtime *rt, ag_Agent *a, const cJSON *args, bool trace, a
   lispy_Value ctx = ag_agent_context(rt, a), run = a->run;
   ag_CallCtx cc = {a, trace ? cJSON_CreateArray() : NULL, 0, 0};
   rt->call = &cc;
+  void *host_ud;
+  lispy_OutputFn host_out = lispy_get_output(rt->L, &host_ud);
+  if (opt && opt->output) lispy_set_output(rt->L, opt->output, opt->output_ud);
   lispy_set_call_env(rt->L, a->env); /* even a run that is a builtin acts for a */
   int rc = o->text ? ag_call_text(rt->L, run, &ctx, njson, json, o)
                    : lispy_call_json(rt->L, run, 1, &ctx, njson, json, &o->result);
   lispy_set_call_env(rt->L, NULL); /* agents never nest: the host's own calls follow */
+  lispy_set_output(rt->L, host_out, host_ud);
   rt->call = NULL;
   ag_budget_end(rt, &budget);
   if (cc.trace_dropped) { /* the trace hit AG_MAX_TRACE_BYTES */
@@ -230,7 +236,7 @@ static void ag_run(ag_Runtime *rt, ag_Agent *a, const cJSON *args, bool trace, a
 /* ag_run with the time the checks left of the call's timeout (ms; <= 0
 ** when there is no timeout): a call's whole time is bounded by it, not
 ** the validation's time plus the run's. */
-static void ag_run_within(ag_Runtime *rt, ag_Agent *a, const cJSON *args, bool trace,
+static void ag_run_within(ag_Runtime *rt, ag_Agent *a, const cJSON *args, const ag_CallOptions *opt,
                           double left_ms, ag_Outcome *o) {
   bool shorten = rt->limits.timeout > 0 && left_ms < rt->limits.timeout * 1e3 - 1;
   if (shorten) {
@@ -238,7 +244,7 @@ static void ag_run_within(ag_Runtime *rt, ag_Agent *a, const cJSON *args, bool t
     lim.timeout = left_ms > 1 ? left_ms / 1e3 : 1e-3;
     lispy_set_limits(rt->L, &lim);
   }
-  ag_run(rt, a, args, trace, o);
+  ag_run(rt, a, args, opt, o);
   if (shorten) lispy_set_limits(rt->L, &rt->limits);
 }
 
@@ -262,7 +268,7 @@ static void ag_dispatch(ag_Runtime *rt, ag_Agent *a, const cJSON *args, const ag
     double t0 = ag_now_ms(), timeout_ms = rt->limits.timeout * 1e3;
     o->env = ag_check_args(rt, a, given, timeout_ms > 0 ? t0 + timeout_ms : 0, &filled);
     if (!o->env)
-      ag_run_within(rt, a, filled ? filled : given, opt && opt->trace,
+      ag_run_within(rt, a, filled ? filled : given, opt,
                     timeout_ms > 0 ? timeout_ms - (ag_now_ms() - t0) : 0, o);
     cJSON_Delete(filled);
     cJSON_Delete(empty);

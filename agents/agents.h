@@ -262,6 +262,11 @@ unsigned ag_registry_generation(const ag_Runtime *rt);
 
 typedef struct ag_CallOptions {
   bool trace; /* add "trace": [context calls] to the envelope */
+  /* Where the agent's display/print output goes while it runs, as it is
+  ** written (a server forwards it as log messages, `lispy call` to
+  ** stderr); NULL: to the state's own sink (lispy_set_output). */
+  lispy_OutputFn output;
+  void *output_ud;
 } ag_CallOptions;
 
 /* invoke(name, args) -> envelope (caller frees). args: a JSON object. */

@@ -118,6 +118,8 @@ lispy_Limits lispy_default_limits(void);
 /* Async-signal-safe: the running evaluation stops with kind "interrupted". */
 void         lispy_interrupt(lispy_State *L);
 void         lispy_set_output(lispy_State *L, lispy_OutputFn fn, void *ud);
+/* The sink display/print write to now (NULL: output is dropped). */
+lispy_OutputFn lispy_get_output(const lispy_State *L, void **ud);
 void         lispy_seed(lispy_State *L, uint64_t seed);
 void         lispy_gc(lispy_State *L);
 size_t       lispy_memory_used(const lispy_State *L);

@@ -591,6 +591,11 @@ uint64_t lispy_memory_allocated(const lispy_State *L) { return L->mem_allocated;
 void lispy_gc_stress(lispy_State *L, bool on) { L->gc_stress = on; }
 const char *lispy_version(void) { return LX_VERSION; }
 
+lispy_OutputFn lispy_get_output(const lispy_State *L, void **ud) {
+  if (ud) *ud = L->output_ud;
+  return L->output;
+}
+
 void lispy_set_output(lispy_State *L, lispy_OutputFn fn, void *ud) {
   L->output = fn;
   L->output_ud = ud;

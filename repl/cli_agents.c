@@ -233,6 +233,13 @@ void rp_scan(ag_Runtime *rt, bool show_diags) {
   ag_scan_report_free(&r);
 }
 
+/* An agent's display/print output under `lispy call` and `lispy run`:
+** stderr, as it is written, so stdout holds the envelope only. */
+static void rp_agent_output(void *ud, const char *s, size_t len) {
+  (void)ud;
+  fwrite(s, 1, len, stderr);
+}
+
 int rp_cli_call(ag_Runtime *rt, const rp_Options *o) {
   if (o->nargs < 1) {
     fprintf(stderr, "lispy: call needs an agent name (see lispy list)\n");
@@ -243,7 +250,7 @@ int rp_cli_call(ag_Runtime *rt, const rp_Options *o) {
   char err[512] = "";
   cJSON *args = rp_parse_call_args(a, o->args + 1, o->nargs - 1, err, sizeof err);
   if (!args) return rp_finish_call(ag_envelope_error("invalid_args", err));
-  ag_CallOptions opt = {o->trace};
+  ag_CallOptions opt = {o->trace, rp_agent_output, NULL};
   lispy_Text out = {0};
   bool ok = ag_invoke_text(rt, o->args[0], args, &opt, &out);
   cJSON_Delete(args);
@@ -263,7 +270,7 @@ int rp_cmd_run_agent(const rp_Options *o) {
   if (!args) {
     rc = rp_finish_call(ag_envelope_error("invalid_args", err));
   } else {
-    ag_CallOptions opt = {o->trace};
+    ag_CallOptions opt = {o->trace, rp_agent_output, NULL};
     lispy_Text out = {0};
     bool ok = ag_invoke_agent_text(rt, a, args, &opt, &out);
     rc = rp_print_envelope(&out, ok);

@@ -214,6 +214,7 @@ int rp_shell_main(const rp_Options *o) {
   sh.rt = rp_runtime(o);
   if (!sh.rt) return 1;
   sh.L = ag_runtime_lispy(sh.rt);
+  lispy_set_output(sh.L, rp_shell_output, &sh); /* shown as it is written */
   sh.env = lispy_env_new(sh.L, "repl");
   sh.tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
   const char *nc = getenv("NO_COLOR");

@@ -37,6 +37,7 @@ typedef struct rp_Shell {
   bool color; /* ANSI colours (terminal and no NO_COLOR) */
   bool trace; /* :trace on: show context calls after :call */
   bool quit;
+  bool output_open;   /* display/print output so far ends inside a line */
   char history[4096]; /* history file path, "" if none */
   char *pending;      /* input lines of an unfinished form */
   size_t npending;
@@ -62,6 +63,8 @@ const char *rp_input_text(const rp_Shell *sh, const char *name);
 void rp_inputs_free(rp_Shell *sh);
 
 /* shell_print.c */
+void rp_shell_output(void *ud, const char *s, size_t len);
+void rp_shell_output_end(rp_Shell *sh);
 void rp_shell_print_value(rp_Shell *sh, lispy_Value v);
 void rp_shell_print_error(rp_Shell *sh, const char *src);
 void rp_shell_printf_color(rp_Shell *sh, const char *color, const char *fmt, ...)

@@ -118,11 +118,12 @@ void rp_cmd_call(rp_Shell *sh, char *args) {
     rp_shell_printf_color(sh, RP_RED, "%s\n", err);
     return;
   }
-  ag_CallOptions opt = {true};
+  ag_CallOptions opt = {.trace = true};
   cJSON *env = ag_invoke_agent(sh->rt, a, j, &opt);
   cJSON *trace = cJSON_DetachItemFromObject(env, "trace");
   if (!sh->trace) cJSON_Delete(trace), trace = NULL;
   bool ok = cJSON_IsTrue(cJSON_GetObjectItem(env, "ok"));
+  rp_shell_output_end(sh); /* the agent's display output came first */
   rp_shell_printf_color(sh, ok ? RP_GREEN : RP_RED, "%s\n", ok ? "ok" : "error");
   rp_print_json(sh, env);
   const cJSON *c;

@@ -46,12 +46,30 @@ static void rp_show_caret(rp_Shell *sh, const char *src, int line, int col) {
   rp_shell_printf_color(sh, RP_RED, "^\n");
 }
 
+/* The sink of display/print at the prompt and under :call (ud is the
+** shell): written at once, so a long run shows its output as it goes. */
+void rp_shell_output(void *ud, const char *s, size_t len) {
+  rp_Shell *sh = ud;
+  if (!len) return;
+  fwrite(s, 1, len, stdout);
+  sh->output_open = s[len - 1] != '\n';
+  fflush(stdout);
+}
+
+/* Before a result, an error or a command's report: end a line the
+** program's output left open, so "=> " always starts a line of its own. */
+void rp_shell_output_end(rp_Shell *sh) {
+  if (sh->output_open) putchar('\n');
+  sh->output_open = false;
+}
+
 void rp_shell_print_value(rp_Shell *sh, lispy_Value v) {
   char *s = lispy_pprint(sh->L, v, 78);
   if (!s) {
     rp_out_of_memory();
     return;
   }
+  rp_shell_output_end(sh);
   rp_shell_printf_color(sh, RP_GREEN, "=> ");
   printf("%s\n", s);
   free(s);
@@ -66,6 +84,7 @@ void rp_shell_print_error(rp_Shell *sh, const char *src) {
     rp_out_of_memory();
     return;
   }
+  rp_shell_output_end(sh);
   char *nl = strchr(text, '\n');
   if (nl) *nl = '\0';
   rp_shell_printf_color(sh, RP_RED, "%s\n", text);

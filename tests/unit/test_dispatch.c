@@ -396,11 +396,49 @@ static void test_interrupt(ag_Runtime *rt) {
   CHECK_STR(good_answer(rt), "42"); /* the interrupt flag does not linger */
 }
 
+/* ==== output ===================================================================== */
+
+typedef struct Sink {
+  char text[256];
+  size_t len;
+} Sink;
+
+static void sink_write(void *ud, const char *s, size_t len) {
+  Sink *k = ud;
+  size_t room = sizeof k->text - 1 - k->len;
+  memcpy(k->text + k->len, s, len < room ? len : room);
+  k->len += len < room ? len : room;
+  k->text[k->len] = '\0';
+}
+
+/* An agent's output goes to the call's sink as it is written; the host's
+** own sink is back in place after the call (and untouched by it). */
+static void test_output(ag_Runtime *rt) {
+  lispy_State *L = ag_runtime_lispy(rt);
+  Sink host = {"", 0}, call = {"", 0};
+  lispy_set_output(L, sink_write, &host);
+  ag_CallOptions opt = {.output = sink_write, .output_ud = &call};
+  cJSON *args = cJSON_Parse("{\"word\": \"hey\"}");
+  cJSON *env = ag_invoke(rt, "printer", args, &opt);
+  CHECK_JSON(env, "{\"ok\":true,\"value\":\"done\"}");
+  CHECK_STR(call.text, "hey hey\n");
+  CHECK_STR(host.text, "");
+  cJSON_Delete(env);
+  env = ag_invoke(rt, "printer", args, NULL); /* no sink of its own: the host's */
+  CHECK_STR(host.text, "hey hey\n");
+  CHECK_STR(call.text, "hey hey\n");
+  void *ud;
+  CHECK(lispy_get_output(L, &ud) == sink_write && ud == &host);
+  lispy_set_output(L, NULL, NULL);
+  cJSON_Delete(env);
+  cJSON_Delete(args);
+}
+
 /* ==== trace ====================================================================== */
 
 static void test_trace(ag_Runtime *rt) {
   ag_mock_add_llm_rule(ag_runtime_backend(rt), "lisp", "A family of languages.");
-  ag_CallOptions opt = {true};
+  ag_CallOptions opt = {.trace = true};
   cJSON *args = cJSON_Parse("{\"topic\": \"lisp\"}");
   cJSON *env = ag_invoke(rt, "tracer", args, &opt);
   CHECK_JSON_THAT(env, env_is(env, NULL));
@@ -435,7 +473,7 @@ static void test_trace(ag_Runtime *rt) {
 static void check_text_matches(ag_Runtime *rt, const char *name, const char *args_json, bool trace,
                                int line) {
   cJSON *args = args_json ? cJSON_Parse(args_json) : NULL;
-  ag_CallOptions opt = {trace};
+  ag_CallOptions opt = {.trace = trace};
   cJSON *tree = ag_invoke(rt, name, args, &opt);
   lispy_Text text = {0};
   bool ok = ag_invoke_text(rt, name, args, &opt, &text);
@@ -537,6 +575,7 @@ int main(int argc, char **argv) {
   test_timeout(rt);
   test_interrupt(rt);
   test_trace(rt);
+  test_output(rt);
   test_context_version(rt);
   test_text_envelopes(rt);
   test_shared_results(rt);

@@ -339,7 +339,7 @@ static bool run_case(ag_Runtime *rt, const Case *c, double *elapsed) {
   *elapsed = 0;
   for (int i = 0; i < calls; i++) {
     double t0 = now_s();
-    ag_CallOptions opt = {c->trace};
+    ag_CallOptions opt = {.trace = c->trace};
     cJSON *env = ag_invoke(rt, c->name, args, &opt);
     double took = now_s() - t0;
     if (took > *elapsed) *elapsed = took;
