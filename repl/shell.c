@@ -172,7 +172,9 @@ static void rp_loop_pipe(rp_Shell *sh) {
   }
   free(line);
   if (sh->pending) {
-    printf("error: input ended inside an unfinished form\n");
+    fflush(stdout);
+    fprintf(stderr, "error: input ended inside an unfinished form\n");
+    sh->failed = true;
     rp_pending_clear(sh);
   }
 }
@@ -242,5 +244,5 @@ int rp_shell_main(const rp_Options *o) {
   free(sh.run_src);
   rp_sh = NULL;
   ag_runtime_free(sh.rt);
-  return 0;
+  return !sh.tty && sh.failed ? 1 : 0; /* a script learns that an input failed */
 }

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "cli.h"
 #include "completions.h"
@@ -37,6 +38,8 @@ typedef struct rp_Shell {
   bool color; /* ANSI colours (terminal and no NO_COLOR) */
   bool trace; /* :trace on: show context calls after :call */
   bool quit;
+  bool failed;        /* an input failed (scripted: the exit status is 1) */
+  FILE *to;           /* where the print helpers write; NULL: stdout */
   bool output_open;   /* display/print output so far ends inside a line */
   char history[4096]; /* history file path, "" if none */
   char *pending;      /* input lines of an unfinished form */

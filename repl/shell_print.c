@@ -16,9 +16,10 @@
 void rp_shell_printf_color(rp_Shell *sh, const char *color, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  if (sh->color && color) printf("\033[%sm", color);
-  vprintf(fmt, ap);
-  if (sh->color && color) printf("\033[0m");
+  FILE *to = sh->to ? sh->to : stdout;
+  if (sh->color && color) fprintf(to, "\033[%sm", color);
+  vfprintf(to, fmt, ap);
+  if (sh->color && color) fprintf(to, "\033[0m");
   va_end(ap);
 }
 
@@ -40,9 +41,9 @@ static void rp_show_caret(rp_Shell *sh, const char *src, int line, int col) {
   char text[512];
   if (line <= 0 || !rp_source_line(src, line, text, sizeof text)) return;
   rp_shell_printf_color(sh, RP_DIM, "%4d | ", line);
-  printf("%s\n", text);
+  rp_shell_printf_color(sh, NULL, "%s\n", text);
   rp_shell_printf_color(sh, RP_DIM, "     | ");
-  for (int i = 1; i < col; i++) putchar(' ');
+  rp_shell_printf_color(sh, NULL, "%*s", col > 1 ? col - 1 : 0, "");
   rp_shell_printf_color(sh, RP_RED, "^\n");
 }
 
@@ -76,8 +77,13 @@ void rp_shell_print_value(rp_Shell *sh, lispy_Value v) {
 }
 
 /* The last error: message line, the source line with a caret when the
-** error is in src, then the LisPy stack trace. */
+** error is in src, then the LisPy stack trace. Scripted (stdin not a
+** terminal) it goes to stderr and the shell's exit status will say an
+** input failed. */
 void rp_shell_print_error(rp_Shell *sh, const char *src) {
+  sh->failed = true;
+  if (!sh->tty) fflush(stdout); /* results so far keep their order */
+  sh->to = sh->tty ? stdout : stderr;
   lispy_Value e = lispy_last_error(sh->L);
   char *text = lispy_error_text(sh->L, e);
   if (!text) {
@@ -94,6 +100,7 @@ void rp_shell_print_error(rp_Shell *sh, const char *src) {
   if (at.line && src) rp_show_caret(sh, src, (int)at.line, at.col);
   if (nl) rp_shell_printf_color(sh, RP_DIM, "%s\n", nl + 1);
   free(text);
+  sh->to = NULL;
   lispy_env_set(sh->L, sh->env, "*e", e);
 }
 
@@ -103,7 +110,7 @@ void rp_shell_print_diags(rp_Shell *sh, const ag_Diags *d, const char *src) {
     const ag_Diag *g = &d->items[i];
     rp_shell_printf_color(sh, colors[g->severity], "%s:%d:%d: %s[%s]: ", g->path, g->line, g->col,
                           ag_severity_name(g->severity), g->code);
-    printf("%s\n", g->message);
+    rp_shell_printf_color(sh, NULL, "%s\n", g->message);
     if (src) rp_show_caret(sh, src, g->line, g->col);
     if (g->hint) rp_shell_printf_color(sh, RP_DIM, "     hint: %s\n", g->hint);
   }

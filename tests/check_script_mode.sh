@@ -1,0 +1,36 @@
+#!/bin/bash
+# check_script_mode.sh LISPY -- the shell with stdin not a terminal: results
+# on stdout, errors (with their snippet) on stderr, and exit status 1 when
+# any input failed or the input ended inside an unfinished form.
+set -u
+LISPY=${1:?usage: check_script_mode.sh LISPY}
+FAILED=0
+fail() { echo "FAIL $1"; printf '%s\n' "$2" | sed 's/^/  | /'; FAILED=1; }
+run() { printf "$1" | "$LISPY" >"$OUT" 2>"$ERR"; RC=$?; }
+OUT=$(mktemp) ERR=$(mktemp)
+trap 'rm -f "$OUT" "$ERR"' EXIT
+
+run '(+ 1 2)\n(* 6 7)\n'
+[ "$RC" -eq 0 ] || fail "clean script: status $RC" "$(cat "$ERR")"
+[ "$(cat "$OUT")" = $'=> 3\n=> 42' ] || fail "clean script: stdout" "$(cat "$OUT")"
+
+run '(+ 1 2)\n(car 5)\n(+ 3 4)\n'
+[ "$RC" -eq 1 ] || fail "runtime error: status $RC, want 1" ""
+[ "$(cat "$OUT")" = $'=> 3\n=> 7' ] || fail "runtime error: stdout holds more than results" "$(cat "$OUT")"
+grep -q 'error: car: expected a pair' "$ERR" || fail "runtime error: not on stderr" "$(cat "$ERR")"
+grep -q '^ *1 | (car 5)$' "$ERR" || fail "runtime error: snippet not on stderr" "$(cat "$ERR")"
+
+run '(+ 1 2)\n(+ 1\n'
+[ "$RC" -eq 1 ] || fail "unfinished form: status $RC, want 1" ""
+grep -q 'unfinished form' "$ERR" || fail "unfinished form: not said on stderr" "$(cat "$ERR")"
+
+run '(+ 1 2))\n'
+[ "$RC" -eq 1 ] || fail "syntax error: status $RC, want 1" "$(cat "$ERR")"
+[ -s "$ERR" ] || fail "syntax error: nothing on stderr" ""
+
+run 'undefined-thing\n(+ 1 1)\n'
+[ "$RC" -eq 1 ] || fail "unbound variable: status $RC, want 1" ""
+grep -q 'unbound variable: undefined-thing' "$ERR" || fail "unbound variable: not on stderr" "$(cat "$ERR")"
+
+[ "$FAILED" -eq 0 ] && echo "PASS script mode"
+exit "$FAILED"
