@@ -182,6 +182,16 @@ static const char *rp_prompt(rp_Shell *sh) {
 
 static void rp_on_line(char *line) {
   rp_Shell *sh = rp_sh;
+  if (!line && sh->pending) { /* Ctrl-D inside a form: drop it, stay */
+    size_t lines = 0;
+    for (const char *p = sh->pending; *p; p++) lines += *p == '\n';
+    rp_pending_clear(sh);
+    printf("\nunfinished form dropped (%zu line%s; Ctrl-D at an empty prompt quits)\n", lines,
+           lines == 1 ? "" : "s");
+    rl_callback_handler_remove();
+    rl_callback_handler_install(rp_prompt(sh), rp_on_line);
+    return;
+  }
   if (!line) { /* Ctrl-D */
     sh->quit = true;
     printf("\n");
