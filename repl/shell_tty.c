@@ -148,6 +148,77 @@ static char **rp_complete(const char *text, int start, int end) {
 }
 
 /* ========================================================================
+** Ctrl-R: a history search of our own. libedit's keeps its search state
+** when Ctrl-C interrupts it, and its "bck:" text then enters the line and
+** runs (issue 11); this one is a small loop over the history entries.
+** ======================================================================== */
+
+/* The newest history entry older than index `before` that contains q,
+** or -1. Indexes count from the oldest entry, 0-based. */
+static int rp_search_from(const char *q, int before) {
+  for (int i = before - 1; i >= 0; i--) {
+    HIST_ENTRY *h = history_get(history_base + i);
+    if (h && h->line && strstr(h->line, q)) return i;
+  }
+  return -1;
+}
+
+static void rp_search_draw(const char *q, int found) {
+  HIST_ENTRY *h = found >= 0 ? history_get(history_base + found) : NULL;
+  printf("\r\033[K(history search)`%s': %s", q, h && h->line ? h->line : "");
+  fflush(stdout);
+}
+
+/* One byte from the terminal; -1 on Ctrl-C (SIGINT) or end of input. */
+static int rp_search_key(void) {
+  unsigned char c;
+  for (;;) {
+    ssize_t n = read(STDIN_FILENO, &c, 1);
+    if (n == 1) return c;
+    if (n < 0 && errno == EINTR && !rp_sigint) continue;
+    return -1;
+  }
+}
+
+/* Bound to Ctrl-R. Typing narrows, Ctrl-R goes to an older match,
+** Backspace widens; Enter or any other control key takes the match into
+** the line to edit; Ctrl-C and Ctrl-G cancel and leave an empty line. */
+static int rp_history_search(int count, int key) {
+  (void)count, (void)key;
+  char q[256] = "";
+  size_t qn = 0;
+  int found = rp_search_from(q, history_length), c;
+  rp_search_draw(q, found);
+  while ((c = rp_search_key()) >= 0 && c != 7) {
+    if (c == 18) {
+      int older = rp_search_from(q, found >= 0 ? found : history_length);
+      if (older >= 0) found = older;
+    } else if (c == 127 || c == 8) {
+      while (qn > 0 && ((unsigned char)q[--qn] & 0xC0) == 0x80) {} /* a whole code point */
+      q[qn] = '\0';
+      found = rp_search_from(q, history_length);
+    } else if (c >= 32) {
+      if (qn + 1 < sizeof q) q[qn++] = (char)c, q[qn] = '\0';
+      found = rp_search_from(q, history_length);
+    } else {
+      HIST_ENTRY *h = found >= 0 ? history_get(history_base + found) : NULL;
+      rl_replace_line(h && h->line ? h->line : "", 0);
+      rl_point = rl_end;
+      break;
+    }
+    rp_search_draw(q, found);
+  }
+  if (c < 0 || c == 7) { /* cancelled: nothing runs, nothing is kept */
+    rp_sigint = 0;
+    rl_replace_line("", 0);
+    rl_point = 0;
+  }
+  printf("\r\033[K");
+  rl_forced_update_display();
+  return 0;
+}
+
+/* ========================================================================
 ** History
 ** ======================================================================== */
 
@@ -228,6 +299,7 @@ static void rp_loop_tty(rp_Shell *sh) {
   rl_basic_word_break_characters = " \t\n\"'`()[]{},;";
   rl_completer_word_break_characters = (char *)" \t\n\"'`()[]{},;";
   rl_callback_handler_install(rp_prompt(sh), rp_on_line);
+  rl_add_defun("lispy-history-search", rp_history_search, 18); /* Ctrl-R */
   while (!sh->quit) {
     struct pollfd p = {STDIN_FILENO, POLLIN, 0};
     int r = poll(&p, 1, -1);

@@ -18,3 +18,44 @@ t_ctrl_d_continuation() {
   wait_dead ctrl_d_cont || return 1
   [ "$DEAD_STATUS" = 0 ] || { WHY="exit status $DEAD_STATUS"; return 1; }
 }
+
+# search_cancel NAME KEY: Ctrl-R, a query, then KEY (C-c or C-g) leaves an
+# empty prompt; nothing runs; the next form runs alone; the history file
+# holds no search text.
+search_cancel() {
+  local n=$1 key=$2
+  start "$n" -- "${EXAMPLES[@]}"
+  wait_for "$n" "^$PROMPT" || return 1
+  type_ "$n" '(+ 100 1)'; keys "$n" Enter
+  wait_for "$n" '^=> 101$' || return 1
+  keys "$n" C-r; type_ "$n" '100'
+  wait_line "$n" "history search\)\`100': \(\+ 100 1\)" || return 1
+  keys "$n" "$key"
+  wait_line "$n" "^$PROMPT\$" || return 1
+  type_ "$n" '(* 2 3)'; keys "$n" Enter
+  wait_for "$n" '^=> 6$' || return 1
+  [ "$(screen "$n" | grep -c '^=> 101$')" = 1 ] || { WHY="the searched entry ran"; return 1; }
+  screen "$n" | grep -q 'error' && { WHY="an error was shown"; return 1; }
+  type_ "$n" ':quit'; keys "$n" Enter
+  wait_dead "$n" || return 1
+  grep -q 'search\|bck' "$TMP/history-$n" && { WHY="search text in the history: $(cat "$TMP/history-$n")"; return 1; }
+  sed 's/\\040/ /g' "$TMP/history-$n" | grep -qx '(\* 2 3)' || { WHY="history lacks the form: $(cat "$TMP/history-$n")"; return 1; }
+}
+t_search_ctrl_c() { search_cancel search_c C-c; }
+t_search_ctrl_g() { search_cancel search_g C-g; }
+
+# Ctrl-R then Enter takes the match into the line; Enter again runs it.
+t_search_accept() {
+  start search_a -- "${EXAMPLES[@]}"
+  wait_for search_a "^$PROMPT" || return 1
+  type_ search_a '(+ 200 2)'; keys search_a Enter
+  wait_for search_a '^=> 202$' || return 1
+  type_ search_a '(+ 1 1)'; keys search_a Enter
+  wait_for search_a '^=> 2$' || return 1
+  keys search_a C-r; type_ search_a '200'
+  wait_line search_a "\(\+ 200 2\)" || return 1
+  keys search_a Enter
+  wait_line search_a "^$PROMPT\(\+ 200 2\)\$" || return 1
+  keys search_a Enter
+  wait_for search_a '^=> 202$' 2 || return 1
+}
