@@ -235,10 +235,11 @@ static void rp_history_open(rp_Shell *sh) {
   read_history(sh->history);
 }
 
-static void rp_history_close(rp_Shell *sh) {
+/* The history file rewritten from memory (at most RP_HISTORY_MAX entries,
+** mode 0600): after every input, so a shell that is killed keeps it. */
+static void rp_history_save(rp_Shell *sh) {
   if (!sh->history[0]) return;
   write_history(sh->history);
-  history_truncate_file(sh->history, RP_HISTORY_MAX);
   chmod(sh->history, 0600);
 }
 
@@ -268,7 +269,10 @@ static void rp_on_line(char *line) {
     printf("\n");
     return;
   }
-  if (!rp_blank(line)) add_history(line);
+  if (!rp_blank(line)) {
+    add_history(line);
+    rp_history_save(sh);
+  }
   rl_callback_handler_remove();
   rp_shell_input(sh, line);
   free(line);
@@ -319,6 +323,5 @@ void rp_tty_run(rp_Shell *sh) {
   rp_utf8_locale(); /* before libedit initializes */
   rp_history_open(sh);
   rp_loop_tty(sh);
-  rp_history_close(sh);
   cp_result_free(&rp_last);
 }

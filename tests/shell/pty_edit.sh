@@ -59,3 +59,23 @@ t_search_accept() {
   keys search_a Enter
   wait_for search_a '^=> 202$' 2 || return 1
 }
+
+# History is written after every input: a shell killed with SIGKILL keeps
+# it, the file is private (0600) and bounded.
+t_history_killed() {
+  start hist_kill -- "${EXAMPLES[@]}"
+  wait_for hist_kill "^$PROMPT" || return 1
+  type_ hist_kill '(+ 40 2)'; keys hist_kill Enter
+  wait_for hist_kill '^=> 42$' || return 1
+  type_ hist_kill ':agents'; keys hist_kill Enter
+  wait_for hist_kill '^get_weather' || return 1
+  local pid
+  pid=$(tm display-message -p -t hist_kill '#{pane_pid}')
+  pkill -KILL -P "$pid" 2>/dev/null
+  wait_dead hist_kill || return 1
+  [ "$DEAD_STATUS" = 137 ] || { WHY="the shell was not killed (status $DEAD_STATUS)"; return 1; }
+  local f="$TMP/history-hist_kill"
+  sed 's/\\040/ /g' "$f" | grep -qx '(+ 40 2)' || { WHY="form not in the history: $(cat "$f")"; return 1; }
+  grep -qx ':agents' "$f" || { WHY="command not in the history"; return 1; }
+  [ "$(stat -c %a "$f")" = 600 ] || { WHY="history mode $(stat -c %a "$f")"; return 1; }
+}
