@@ -30,27 +30,29 @@
 static void rp_usage(FILE *out) {
   for (const rp_Command *c = rp_commands; c->name; c++)
     fprintf(out, "%s lispy [options] %s", c == rp_commands ? "usage:" : "      ", c->usage);
-  fprintf(out,
-          "       lispy [options] -e EXPR       evaluate EXPR and print the result\n"
-          "       lispy [options]               read forms from standard input\n"
-          "       lispy --version | --help\n"
-          "\n"
-          "agent options:\n"
-          "  --agents DIR     an agent folder (repeatable; default: $LISPY_AGENTS_PATH,\n"
-          "                   colon-separated, else ./agents)\n"
-          "  --mock FILE      mock context fixture (JSON; see examples/mock.json)\n"
-          "  --trace          include the context calls in the envelope\n"
-          "\n"
-          "limits (whole numbers; k, m, g suffixes; nan, inf, fractions, exponents refused):\n"
-          "  --fuel N         steps an evaluation may take (k, m, g: thousand, million,\n"
-          "                   billion; 0: unlimited; default %lld)\n"
-          "  --memory BYTES   heap an evaluation may add (k, m, g: KiB, MiB, GiB; 0: unlimited)\n"
-          "  --timeout SECS   wall-clock seconds per evaluation (2, 0.25, 500ms; 0: none);\n"
-          "                   call, test, lint, list, tools, watch and run of an agent file\n"
-          "                   default to %g s, the shell, scripts and -e to none\n"
-          "  --depth N        nested calls allowed (k, m, g as for --fuel; default %d)\n",
-          (long long)lispy_default_limits().fuel, AG_DEFAULT_CALL_TIMEOUT_MS / 1000.0,
-          (int)lispy_default_limits().depth);
+  fprintf(
+      out,
+      "       lispy [options] -e EXPR       evaluate EXPR and print the result\n"
+      "       lispy [options]               no command: the interactive shell when stdin is a\n"
+      "                                     terminal; else read forms and :commands from stdin\n"
+      "       lispy --version | --help\n"
+      "\n"
+      "agent options:\n"
+      "  --agents DIR     an agent folder (repeatable; default: $LISPY_AGENTS_PATH,\n"
+      "                   colon-separated, else ./agents)\n"
+      "  --mock FILE      mock context fixture (JSON; see examples/mock.json)\n"
+      "  --trace          include the context calls in the envelope\n"
+      "\n"
+      "limits (whole numbers; k, m, g suffixes; nan, inf, fractions, exponents refused):\n"
+      "  --fuel N         steps an evaluation may take (k, m, g: thousand, million,\n"
+      "                   billion; 0: unlimited; default %lld)\n"
+      "  --memory BYTES   heap an evaluation may add (k, m, g: KiB, MiB, GiB; 0: unlimited)\n"
+      "  --timeout SECS   wall-clock seconds per evaluation (2, 0.25, 500ms; 0: none);\n"
+      "                   call, test, lint, list, tools, watch and run of an agent file\n"
+      "                   default to %g s, the shell, scripts and -e to none\n"
+      "  --depth N        nested calls allowed (k, m, g as for --fuel; default %d)\n",
+      (long long)lispy_default_limits().fuel, AG_DEFAULT_CALL_TIMEOUT_MS / 1000.0,
+      (int)lispy_default_limits().depth);
 }
 
 /* --fuel, --memory, --timeout, --depth: "fuel" etc., or NULL. */
@@ -141,7 +143,10 @@ static void rp_parse_args(rp_Options *o, int argc, char **argv) {
     } else if (rp_takes_value(a) && i + 1 < argc) {
       rp_valued(o, a, argv[++i]);
     } else if (rp_takes_value(a)) {
-      fprintf(stderr, "lispy: %s needs a value (see lispy --help)\n", a);
+      const char *what = strcmp(a, "--agents") == 0 ? "a folder"
+                         : strcmp(a, "--mock") == 0 ? "a fixture file"
+                                                    : "a value";
+      fprintf(stderr, "lispy: %s needs %s (see lispy --help)\n", a, what);
       exit(2);
     } else if (strncmp(a, "--", 2) == 0) {
       goto unknown;

@@ -224,6 +224,8 @@ int rp_shell_main(const rp_Options *o) {
   rp_add_dirs(sh.rt, o);
   ag_ScanReport r;
   ag_registry_scan(sh.rt, &r);
+  for (size_t i = 0; i < r.diags.n; i++) /* a folder that cannot be read */
+    if (strcmp(r.diags.items[i].code, "A004") == 0) ag_diag_print(stderr, &r.diags.items[i], false);
   size_t nmeta;
   const char *const *meta = rp_meta_names(&nmeta);
   sh.cp = cp_engine_new(sh.rt, meta, nmeta);

@@ -32,5 +32,9 @@ run 'undefined-thing\n(+ 1 1)\n'
 [ "$RC" -eq 1 ] || fail "unbound variable: status $RC, want 1" ""
 grep -q 'unbound variable: undefined-thing' "$ERR" || fail "unbound variable: not on stderr" "$(cat "$ERR")"
 
+printf '(+ 1 1)\n' | "$LISPY" --agents /nonexistent-lispy-folder >"$OUT" 2>"$ERR"; RC=$?
+grep -q 'nonexistent-lispy-folder.*agent folder cannot be read' "$ERR" || fail "missing folder: no warning" "$(cat "$ERR")"
+[ "$RC" -eq 0 ] && [ "$(cat "$OUT")" = '=> 2' ] || fail "missing folder: the shell did not go on" "$(cat "$OUT")"
+
 [ "$FAILED" -eq 0 ] && echo "PASS script mode"
 exit "$FAILED"
