@@ -45,7 +45,7 @@ static const char *const ag_tables[] = {"threads", "posts", "agents", "records"}
 
 /* Compile pattern (UTF, case-insensitive) and append the rule pattern ->
 ** reply; both strings are copied. A bad regex returns false with *err set
-** (malloc'd; err may be NULL, as ag_mock_add_llm_rule passes); running out
+** (malloc'd; err may be NULL, when the caller does not want it); running out
 ** of memory growing the table returns false without *err. */
 static bool ag_mock_rule_add(ag_Mock *m, const char *pattern, const char *reply, char **err) {
   int code;
@@ -444,6 +444,9 @@ void ag_mock_set_field(ag_Backend *b, const char *key, const cJSON *value) {
   cJSON_AddItemToObject(fields, key, cJSON_Duplicate(value, 1));
 }
 
-void ag_mock_add_llm_rule(ag_Backend *b, const char *pattern, const char *reply) {
-  ag_mock_rule_add(b->self, pattern, reply, NULL);
+/* See agents.h: false with *err (malloc'd, may stay NULL when out of
+** memory) on a bad pattern; the rules are then as they were. */
+bool ag_mock_add_llm_rule(ag_Backend *b, const char *pattern, const char *reply, char **err) {
+  if (err) *err = NULL;
+  return ag_mock_rule_add(b->self, pattern, reply, err);
 }

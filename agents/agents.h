@@ -123,7 +123,9 @@ bool ag_mock_new(const cJSON *fixture, ag_Backend *out, char **err);
 bool ag_mock_load_file(const char *path, ag_Backend *out, char **err);
 /* Mutate the mock (the shell's :ctx set / :ctx llm). */
 void ag_mock_set_field(ag_Backend *b, const char *key, const cJSON *value);
-void ag_mock_add_llm_rule(ag_Backend *b, const char *pattern, const char *reply);
+/* ag_mock_add_llm_rule: false on a bad PCRE2 pattern with *err (malloc'd)
+** giving the PCRE2 message and offset; nothing is added then. */
+bool ag_mock_add_llm_rule(ag_Backend *b, const char *pattern, const char *reply, char **err);
 
 /* ========================================================================
 ** Agents

@@ -69,7 +69,12 @@ static void rp_methods_used(const ag_Agent *a) {
 }
 
 void rp_cmd_describe(rp_Shell *sh, char *args) {
-  ag_Agent *a = rp_agent_arg(sh, rp_next_word(&args));
+  char *name = rp_next_word(&args);
+  if (!name) {
+    printf("usage: :describe NAME\n");
+    return;
+  }
+  ag_Agent *a = rp_agent_arg(sh, name);
   if (!a) return;
   const cJSON *desc = cJSON_GetObjectItemCaseSensitive(a->descriptor, "description");
   rp_shell_printf_color(sh, RP_BOLD, "%s", a->name);
@@ -105,12 +110,23 @@ static cJSON *rp_call_args(rp_Shell *sh, ag_Agent *a, char *args, char *err, siz
   int argc = 0;
   if (*args == '{') argv[argc++] = args;
   else
-    for (char *w; argc < 64 && (w = rp_next_word(&args));) argv[argc++] = w;
+    for (char *w; (w = rp_next_word(&args));) {
+      if (argc == 64) {
+        snprintf(err, errlen, "too many arguments: at most 64 key=value pairs");
+        return NULL;
+      }
+      argv[argc++] = w;
+    }
   return rp_parse_call_args(a, argv, argc, err, errlen);
 }
 
 void rp_cmd_call(rp_Shell *sh, char *args) {
-  ag_Agent *a = rp_agent_arg(sh, rp_next_word(&args));
+  char *name = rp_next_word(&args);
+  if (!name) {
+    printf("usage: :call NAME [JSON | {:k v} | key=value ...]\n");
+    return;
+  }
+  ag_Agent *a = rp_agent_arg(sh, name);
   if (!a) return;
   char err[512] = "";
   cJSON *j = rp_call_args(sh, a, args, err, sizeof err);
@@ -191,7 +207,12 @@ void rp_cmd_load(rp_Shell *sh, char *args) {
 }
 
 void rp_cmd_source(rp_Shell *sh, char *args) {
-  ag_Agent *a = rp_agent_arg(sh, rp_next_word(&args));
+  char *name = rp_next_word(&args);
+  if (!name) {
+    printf("usage: :source NAME\n");
+    return;
+  }
+  ag_Agent *a = rp_agent_arg(sh, name);
   if (!a) return;
   if (strcmp(a->path, "<repl>") == 0) {
     printf("%s%s\n", sh->desc_src ? sh->desc_src : "", sh->run_src ? sh->run_src : "");

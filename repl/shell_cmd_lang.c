@@ -53,11 +53,14 @@ void rp_cmd_ctx(rp_Shell *sh, char *args) {
     printf("context reset to its fixture\n");
   } else if (strcmp(sub, "set") == 0) {
     char *key = rp_next_word(&args);
-    cJSON *v = key ? cJSON_Parse(args) : NULL;
-    if (!v && key) v = cJSON_CreateString(args + strspn(args, " \t"));
-    if (!key || strcmp(b->name, "mock")) {
+    const char *text = args + strspn(args, " \t");
+    cJSON *v = key && *text ? cJSON_ParseWithOpts(text, NULL, true) : NULL;
+    if (!key || !*text || strcmp(b->name, "mock")) {
       printf("usage: :ctx set KEY JSON (mock context only)\n");
+    } else if (!v && strchr("{[\"", *text)) { /* meant as JSON: say so, change nothing */
+      rp_shell_printf_color(sh, RP_RED, "malformed JSON for %s: %s\n", key, text);
     } else {
+      if (!v) v = cJSON_CreateString(text); /* a bare word is a string */
       ag_mock_set_field(b, key, v);
       ag_runtime_backend_changed(sh->rt);
       printf("context field %s set\n", key);
@@ -68,8 +71,11 @@ void rp_cmd_ctx(rp_Shell *sh, char *args) {
     const char *reply = args + strspn(args, " \t");
     if (!pattern || !*reply) printf("usage: :ctx llm PATTERN REPLY\n");
     else {
-      ag_mock_add_llm_rule(b, pattern, reply);
-      printf("llm rule added: /%s/ -> %s\n", pattern, reply);
+      char *err = NULL;
+      if (ag_mock_add_llm_rule(b, pattern, reply, &err))
+        printf("llm rule added: /%s/ -> %s\n", pattern, reply);
+      else rp_shell_printf_color(sh, RP_RED, "%s\n", err ? err : "out of memory");
+      free(err);
     }
   } else {
     printf("usage: :ctx [set KEY JSON | llm PATTERN REPLY | reset]\n");
@@ -78,6 +84,10 @@ void rp_cmd_ctx(rp_Shell *sh, char *args) {
 
 void rp_cmd_trace(rp_Shell *sh, char *args) {
   char *w = rp_next_word(&args);
+  if (w && strcmp(w, "on") && strcmp(w, "off")) {
+    rp_shell_printf_color(sh, RP_RED, "usage: :trace [on|off] (got '%s')\n", w);
+    return;
+  }
   if (w) sh->trace = strcmp(w, "on") == 0;
   printf("trace of context calls after :call is %s\n", sh->trace ? "on" : "off");
 }
@@ -97,11 +107,12 @@ void rp_cmd_limits(rp_Shell *sh, char *args) {
     char *v = rp_next_word(&args);
     char why[300];
     if (!v) {
-      printf("usage: :limits [fuel N] [memory BYTES] [depth N] [timeout SECONDS]\n");
+      rp_shell_printf_color(sh, RP_RED,
+                            "usage: :limits [fuel N] [memory BYTES] [depth N] [timeout SECONDS]\n");
       return;
     }
-    if (!ag_limit_parse(&l, k, v, why, sizeof why)) { /* strict: nan, 1e19, 0.5 refused */
-      printf("%s: %s\n", k, why);
+    if (!ag_limit_parse(&l, k, v, why, sizeof why)) { /* strict; nothing is set on error */
+      rp_shell_printf_color(sh, RP_RED, "%s: %s\n", k, why);
       return;
     }
   }

@@ -25,12 +25,20 @@ static void rp_cmd_help(rp_Shell *sh, char *args);
 ** Helpers
 ** ======================================================================== */
 
+/* The next word of *s, cut in place: blanks separate words except inside
+** double quotes, which are removed (city="Sao Paulo" -> city=Sao Paulo;
+** \" inside quotes is a quote). An unclosed quote runs to the end. */
 char *rp_next_word(char **s) {
-  char *p = *s + strspn(*s, " \t");
+  char *p = *s + strspn(*s, " \t"), *r = p, *w = p;
   if (!*p) return NULL;
-  char *end = p + strcspn(p, " \t");
-  if (*end) *end++ = '\0';
-  *s = end;
+  bool quoted = false;
+  for (; *r && (quoted || (*r != ' ' && *r != '\t')); r++) {
+    if (*r == '"') quoted = !quoted;
+    else if (quoted && r[0] == '\\' && r[1] == '"') *w++ = *++r;
+    else *w++ = *r;
+  }
+  *s = *r ? r + 1 : r;
+  *w = '\0';
   return p;
 }
 
@@ -44,10 +52,7 @@ void rp_print_json(rp_Shell *sh, const cJSON *j) {
 ag_Agent *rp_agent_arg(rp_Shell *sh, const char *name) {
   ag_Agent *a = name ? ag_registry_find(sh->rt, name) : NULL;
   if (a) return a;
-  if (!name) {
-    printf("no agent named '' (see :agents)\n");
-    return NULL;
-  }
+  if (!name) return NULL;                           /* the caller prints its usage */
   cJSON *env = ag_registry_not_found(sh->rt, name); /* names both files of a duplicate */
   const cJSON *msg = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItem(env, "error"), "message");
   char plain[2048];
@@ -126,6 +131,46 @@ const char *const *rp_meta_names(size_t *n) {
   return names;
 }
 
+/* Levenshtein distance of a and b (both short: command names). */
+static size_t rp_edit_distance(const char *a, const char *b) {
+  size_t la = strlen(a), lb = strlen(b), row[64];
+  if (lb >= sizeof row / sizeof row[0]) return (size_t)-1;
+  for (size_t j = 0; j <= lb; j++) row[j] = j;
+  for (size_t i = 1; i <= la; i++) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= lb; j++) {
+      size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+      if (up + 1 < best) best = up + 1;
+      if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
+      diag = up;
+      row[j] = best;
+    }
+  }
+  return row[lb];
+}
+
+/* No command matched name: list the commands it is a prefix of, or the
+** nearest by edit distance (at most 2). */
+static void rp_command_unknown(rp_Shell *sh, const char *name, int prefixes) {
+  size_t n = strlen(name), best = 3;
+  if (prefixes > 1) {
+    rp_shell_printf_color(sh, RP_RED, "ambiguous command %s: could be", name);
+    for (size_t i = 0; i < rp_ncmds; i++)
+      if (strncmp(rp_cmds[i].name, name, n) == 0) printf(" %s", rp_cmds[i].name);
+    printf("\n");
+    return;
+  }
+  const char *near = NULL;
+  for (size_t i = 0; i < rp_ncmds; i++) {
+    size_t d = rp_edit_distance(rp_cmds[i].name, name);
+    if (d < best) best = d, near = rp_cmds[i].name;
+  }
+  rp_shell_printf_color(sh, RP_RED, "unknown command %s", name);
+  if (near) printf(" (did you mean %s?)", near);
+  printf(" (:help lists them)\n");
+}
+
 void rp_shell_command(rp_Shell *sh, const char *line) {
   char *copy = rp_strdup(line);
   if (!copy) return;
@@ -145,7 +190,7 @@ void rp_shell_command(rp_Shell *sh, const char *line) {
       prefixes++;
     }
   }
-  if (!found || prefixes != 1) printf("unknown command %s (:help lists them)\n", name);
+  if (!found || prefixes != 1) rp_command_unknown(sh, name, prefixes);
   else found->fn(sh, args);
   free(copy);
 }

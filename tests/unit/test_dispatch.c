@@ -437,7 +437,7 @@ static void test_output(ag_Runtime *rt) {
 /* ==== trace ====================================================================== */
 
 static void test_trace(ag_Runtime *rt) {
-  ag_mock_add_llm_rule(ag_runtime_backend(rt), "lisp", "A family of languages.");
+  ag_mock_add_llm_rule(ag_runtime_backend(rt), "lisp", "A family of languages.", NULL);
   ag_CallOptions opt = {.trace = true};
   cJSON *args = cJSON_Parse("{\"topic\": \"lisp\"}");
   cJSON *env = ag_invoke(rt, "tracer", args, &opt);

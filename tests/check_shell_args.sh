@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# tests/check_shell_args.sh LISPY -- the shell's meta-commands check their
+# arguments (issue 11): stdin is piped into `lispy`, and each bad input must
+# give its error and change nothing (the next :limits / :trace shows the
+# state as it was). Run from the source root (examples/agents).
+set -u
+lispy=$1
+fails=0
+out=$(printf '%s\n' \
+  ':limits fuel 5 memory abc' ':limits' \
+  ':limits fuel abc' ':limits memory 10m' ':limits timeout -1' ':limits depth 0' \
+  ':trace off' ':trace maybe' ':trace' \
+  ':ctx llm "(" x' ':ctx llm ab( x' ':ctx set k {bad' ':ctx set k [1,' ':ctx set k 42' \
+  ':call' ':describe' ':source' ':d' ':xyz' ':lmits' \
+  ':call get_weather city="São Paulo"' \
+  ':call convert_units value=1 from=m to=km precision=abc' \
+  ":call get_weather $(for i in $(seq 65); do printf 'k%d=1 ' "$i"; done)" \
+  | "$lispy" --agents examples/agents 2>&1)
+
+# want REGEX: the output has a line matching REGEX (extended).
+want() {
+  if ! grep -Eq -- "$1" <<<"$out"; then
+    echo "check_shell_args: no line matching: $1" >&2
+    fails=$((fails + 1))
+  fi
+}
+# unwanted REGEX: no line matches.
+unwanted() {
+  if grep -Eq -- "$1" <<<"$out"; then
+    echo "check_shell_args: unexpected line matching: $1" >&2
+    fails=$((fails + 1))
+  fi
+}
+
+want "^memory: expected a whole number of bytes.*got 'abc'"
+unwanted '^fuel 5,'                         # the fuel of the failed line was not kept
+want "^fuel: expected a whole number of steps.*got 'abc'"
+want '^fuel [0-9]+, memory 10485760 bytes'  # 10m = 10 MiB, as --memory
+want "^timeout: expected seconds.*got '-1'"
+want 'memory 10485760 bytes, depth 0,'     # depth 0: the default (documented)
+want "^usage: :trace \[on\|off\] \(got 'maybe'\)"
+unwanted 'is on$'                           # :trace maybe did not turn it on
+want '^trace of context calls after :call is off$'
+want '^llm rule /\(/: missing closing parenthesis at offset 1$'
+want '^llm rule /ab\(/: missing closing parenthesis at offset 3$'
+unwanted '^llm rule added'
+want '^malformed JSON for k: \{bad$'
+want '^malformed JSON for k: \[1,$'
+want '^context field k set$'
+want '^usage: :call NAME'
+want '^usage: :describe NAME$'
+want '^usage: :source NAME$'
+want '^ambiguous command :d: could be :describe :doc$'
+want '^unknown command :xyz \(:help lists them\)$'
+want '^unknown command :lmits \(did you mean :limits\?\)'
+want '"no weather data for São Paulo"'     # quotes stripped, spaces kept
+want '/precision: expected integer, got string'
+want '^too many arguments: at most 64 key=value pairs$'
+
+if [ "$fails" -ne 0 ]; then
+  printf -- '---- output ----\n%s\n' "$out" >&2
+  exit 1
+fi
+echo "check_shell_args: ok"
