@@ -352,6 +352,27 @@ static int tr_prim_op(lx_Compiler *C, lx_Value head, int nargs) {
   return -1;
 }
 
+/* Where each of the n items of list was read (pos when unknown), taken
+** before any item is compiled: a macro run while compiling one may
+** rewrite the list (as for tr_snapshot). */
+static lx_SrcPos *tr_item_positions(lx_Compiler *C, lx_Value list, int n, lx_SrcPos pos) {
+  lx_SrcPos *at = lx_tr_alloc(C, (size_t)(n ? n : 1) * sizeof *at);
+  for (int i = 0; i < n; i++, list = lx_cdr(list))
+    at[i] = lx_as_pair(list)->pos.line ? lx_as_pair(list)->pos : pos;
+  return at;
+}
+
+/* An item compiled with its own read position as the fallback, so that a
+** bare symbol's node (an unbound variable's error) points at the symbol,
+** not at the call around it. */
+static lx_Node *tr_expr_at(lx_Compiler *C, lx_Value item, lx_SrcPos at) {
+  lx_SrcPos saved = C->pos;
+  C->pos = at;
+  lx_Node *n = lx_tr_expr(C, item, false);
+  C->pos = saved;
+  return n;
+}
+
 /* A call form: a call of an unshadowed constant builtin that the VM
 ** inlines (tr_prims, matched by name and argument count) becomes one
 ** primitive node; anything else a generic call of its head with its
@@ -359,13 +380,14 @@ static int tr_prim_op(lx_Compiler *C, lx_Value head, int nargs) {
 static lx_Node *tr_call(lx_Compiler *C, lx_Value form, lx_SrcPos pos) {
   int n;
   lx_Value *it = lx_tr_items(C, form, &n, "call");
+  lx_SrcPos *at = tr_item_positions(C, form, n, pos);
   int op = tr_prim_op(C, it[0], n - 1);
   if (op >= 0) {
-    lx_Node *a = lx_tr_expr(C, it[1], false);
-    return lx_tr_prim(C, op, pos, a, n > 2 ? lx_tr_expr(C, it[2], false) : NULL);
+    lx_Node *a = tr_expr_at(C, it[1], at[1]);
+    return lx_tr_prim(C, op, pos, a, n > 2 ? tr_expr_at(C, it[2], at[2]) : NULL);
   }
   lx_Node *call = lx_tr_node(C, N_CALL, pos, n);
-  for (int i = 0; i < n; i++) call->kids[i] = lx_tr_expr(C, it[i], false);
+  for (int i = 0; i < n; i++) call->kids[i] = tr_expr_at(C, it[i], at[i]);
   return call;
 }
 

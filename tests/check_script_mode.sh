@@ -36,5 +36,12 @@ printf '(+ 1 1)\n' | "$LISPY" --agents /nonexistent-lispy-folder >"$OUT" 2>"$ERR
 grep -q 'nonexistent-lispy-folder.*agent folder cannot be read' "$ERR" || fail "missing folder: no warning" "$(cat "$ERR")"
 [ "$RC" -eq 0 ] && [ "$(cat "$OUT")" = '=> 2' ] || fail "missing folder: the shell did not go on" "$(cat "$OUT")"
 
+# An unbound variable's caret is under the symbol, not the call around it,
+# also inside a function defined an input earlier.
+run '(+ 1 foo)\n(define (g) (list 1\n  (+ 2 bar)))\n(g)\n'
+grep -q '^<repl#1>:1:6: error: unbound variable: foo$' "$ERR" || fail "unbound: not at the symbol" "$(cat "$ERR")"
+grep -q '^<repl#2>:2:8: error: unbound variable: bar$' "$ERR" || fail "unbound in g: not at the symbol" "$(cat "$ERR")"
+grep -q '^ *2 |   (+ 2 bar)))$' "$ERR" || fail "unbound in g: not the define's line" "$(cat "$ERR")"
+
 [ "$FAILED" -eq 0 ] && echo "PASS script mode"
 exit "$FAILED"
