@@ -47,9 +47,10 @@ typedef struct rp_Shell {
   int nresults;     /* results printed so far (for *1 *2 *3) */
   rp_Input *inputs; /* every input evaluated so far, oldest first */
   size_t ninputs, inputs_cap;
-  size_t input_bytes; /* bytes of the texts still held */
-  char *desc_src;     /* text that defined the descriptor at the prompt */
-  char *run_src;      /* text that defined run at the prompt */
+  size_t input_bytes;  /* bytes of the texts still held */
+  char *desc_src;      /* text that defined the descriptor at the prompt */
+  char *run_src;       /* text that defined run at the prompt */
+  char desc_name[128]; /* :name of the descriptor typed last, "" if none */
 } rp_Shell;
 
 /* shell.c */

@@ -85,9 +85,48 @@ static void rp_update_agent(rp_Shell *sh) {
 }
 
 
+/* A new descriptor typed without a run: the run typed for the previous
+** agent does not belong to it. Its text is forgotten and the binding
+** cleared (to nil, which lint reports as A301, dropped while no run has
+** been typed), so the new agent waits for its own run and lint never
+** reports against the old one. */
+static void rp_forget_run(rp_Shell *sh) {
+  static const char *names[] = {"run", "agent-run"};
+  lispy_Value v;
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    if (lispy_env_get_own(sh->L, sh->env, names[i], &v))
+      lispy_env_set(sh->L, sh->env, names[i], lispy_nil());
+  free(sh->run_src);
+  sh->run_src = NULL;
+}
+
+/* The :name of the descriptor (AGENT or DESCRIPTOR) bound at the prompt
+** into out, "" when there is none or it has no string name. */
+static void rp_descriptor_name(rp_Shell *sh, char *out, size_t len) {
+  static const char *names[] = {"AGENT", "DESCRIPTOR"};
+  lispy_Value d, k, v;
+  *out = '\0';
+  for (size_t i = 0; i < 2 && !*out; i++) {
+    if (!lispy_env_get_own(sh->L, sh->env, names[i], &d)) continue;
+    for (size_t it = 0; lispy_dict_next(d, &it, &k, &v);) {
+      const char *key = lispy_to_cstring(k, NULL), *name = lispy_to_cstring(v, NULL);
+      if (key && name && strcmp(key, "name") == 0) snprintf(out, len, "%s", name);
+    }
+  }
+}
+
 /* After text evaluated without error: keep the text of the halves it
-** defined (what rp_live_defines found) and lint and register again. */
+** defined (what rp_live_defines found) and lint and register again. A
+** descriptor and a run pair when typed in one input, or when the run is
+** the next one typed after a descriptor that has none; a descriptor
+** typed again with the same :name (a fix) keeps its agent's run. */
 void rp_live_defined(rp_Shell *sh, const char *text, int defines) {
+  if (defines & 1) { /* a descriptor alone keeps run only for the same agent */
+    char name[sizeof sh->desc_name];
+    rp_descriptor_name(sh, name, sizeof name);
+    if (!(defines & 2) && sh->run_src && (!*name || strcmp(name, sh->desc_name))) rp_forget_run(sh);
+    snprintf(sh->desc_name, sizeof sh->desc_name, "%s", name);
+  }
   if (defines & 1) rp_set_src(&sh->desc_src, text);
   if (defines & 2) rp_set_src(&sh->run_src, text);
   if (defines) rp_update_agent(sh);
