@@ -309,4 +309,17 @@ _Static_assert(AG_MAX_RUN_PARAMS <= AGL_MAX_PARAMS, "more run parameters passed 
 _Static_assert(AG_STATE_REMEASURE >= 1 && AG_STATE_REMEASURE <= 65536,
                "AG_STATE_REMEASURE out of range");
 
+/* ---- JSON output ------------------------------------------------------------ */
+
+/* ag_json_print (ag_json_write.c) writes arrays and objects nested at most
+** this deep, recursing once per level; a deeper tree prints as NULL, like
+** running out of memory. cJSON's own parser stops at 1000 and LisPy's
+** json-parse at 1,000, so 10000 is far past any tree we build. Ceiling:
+** 100000 (a few hundred bytes of C stack per level). */
+#ifndef AG_JSON_PRINT_MAX_DEPTH
+#define AG_JSON_PRINT_MAX_DEPTH 10000
+#endif
+_Static_assert(AG_JSON_PRINT_MAX_DEPTH >= 1 && AG_JSON_PRINT_MAX_DEPTH <= 100000,
+               "AG_JSON_PRINT_MAX_DEPTH out of range");
+
 #endif

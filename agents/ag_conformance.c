@@ -119,7 +119,7 @@ static const cJSON *ag_conf_get(const cJSON *obj, const char *key) {
 /* Compact JSON for a report line, cut (at a character boundary) past
 ** AG_CONF_SHOW bytes; "(absent)" for NULL. The caller frees. */
 static char *ag_conf_show(const cJSON *j) {
-  char *s = j ? cJSON_PrintUnformatted(j) : strdup("(absent)");
+  char *s = j ? ag_json_print(j, false) : strdup("(absent)");
   if (!s || strlen(s) <= AG_CONF_SHOW) return s;
   size_t n = AG_CONF_SHOW;
   while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) n--;

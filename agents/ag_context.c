@@ -3,6 +3,7 @@
 ** bindings. Every method is a row of ag_methods; the bindings
 ** (context-llm ...), the version checks, completions and docs all read it.
 */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -104,7 +105,9 @@ static void ag_ctx_record(ag_Runtime *rt, const char *method, const cJSON *args,
   cJSON_AddItemToObject(e, "args", cJSON_Duplicate(args, 1));
   if (result) cJSON_AddItemToObject(e, "result", cJSON_Duplicate(result, 1));
   else cJSON_AddStringToObject(e, "error", err ? err : "failed");
-  cJSON_AddNumberToObject(e, "ms", ms);
+  /* the clock counts nanoseconds: digits past them are rounding noise of
+  ** the subtraction, and would print as 0.0022800043225288391 */
+  cJSON_AddNumberToObject(e, "ms", round(ms * 1e6) / 1e6);
   cJSON_AddItemToArray(rt->call->trace, e);
 }
 

@@ -293,7 +293,7 @@ static cJSON *ag_outcome_tree(ag_Runtime *rt, ag_Outcome *o) {
 
 /* Append a tree's compact text to out; false when out of memory. */
 static bool ag_append_tree(lispy_Text *out, const cJSON *j) {
-  char *s = cJSON_PrintUnformatted(j);
+  char *s = ag_json_print(j, false);
   bool ok = s && lispy_text_add(out, s, strlen(s));
   free(s);
   return ok;

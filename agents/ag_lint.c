@@ -65,7 +65,7 @@ __attribute__((format(printf, 6, 7))) void agl_emit(agl_Lint *x, agl_Pos p, ag_S
 
 /* A compact rendering of a JSON value for messages (truncated). */
 void agl_brief(const cJSON *v, char *buf, size_t n) {
-  char *s = cJSON_PrintUnformatted(v);
+  char *s = ag_json_print(v, false);
   snprintf(buf, n, "%s", s ? s : "?");
   if (s && strlen(s) >= n && n > 4) memcpy(buf + n - 4, "...", 4);
   free(s);

@@ -69,6 +69,15 @@ void ag_diag_print(FILE *out, const ag_Diag *d, bool color);
 ** paths, messages. */
 size_t ag_plain_text(const char *s, char *out, size_t len);
 cJSON *ag_diags_json(const ag_Diags *d);
+
+/* ag_json_write.c: j as JSON text (malloc'd), pretty (2-space indent) or
+** compact (one line); floats in their shortest round-tripping form. NULL
+** when out of memory or nested past AG_JSON_PRINT_MAX_DEPTH. */
+char *ag_json_print(const cJSON *j, bool pretty);
+/* Compact JSON text re-indented as ag_json_print(_, true) would write it,
+** numbers and strings kept byte for byte (malloc'd; NULL when out of
+** memory or nested past AG_JSON_PRINT_MAX_DEPTH). */
+char *ag_json_reindent(const char *compact);
 const char *ag_severity_name(ag_Severity s);
 
 /* ========================================================================

@@ -26,6 +26,7 @@ typedef struct rp_Options {
   bool strict;        /* --strict */
   bool run;           /* command is run */
   bool notes;         /* --notes: lint prints notes too */
+  bool pretty;        /* --pretty: lint --format json indents by 2 spaces */
   bool timeout_set;   /* --timeout was given (else agent commands get
                               AG_DEFAULT_CALL_TIMEOUT_MS) */
 } rp_Options;

@@ -75,8 +75,9 @@ ag_Runtime *rp_runtime(const rp_Options *o) {
   return rt;
 }
 
-static void rp_print_json(const cJSON *j) {
-  char *s = cJSON_PrintUnformatted(j);
+/* j on one line, or indented by 2 spaces when pretty. */
+static void rp_print_json(const cJSON *j, bool pretty) {
+  char *s = ag_json_print(j, pretty);
   printf("%s\n", s ? s : "null");
   free(s);
 }
@@ -207,15 +208,18 @@ cJSON *rp_parse_call_args(const ag_Agent *a, char **argv, int argc, char *err, s
 ** Subcommands
 ** ======================================================================== */
 
-/* Print envelope text (freeing it); the exit status of a call. */
+/* Print envelope text (freeing it), indented on a terminal, as is (one
+** line) when piped; the exit status of a call. */
 static int rp_print_envelope(lispy_Text *env, bool ok) {
-  printf("%s\n", env->data ? env->data : "null");
+  char *pretty = env->data && isatty(STDOUT_FILENO) ? ag_json_reindent(env->data) : NULL;
+  printf("%s\n", pretty ? pretty : env->data ? env->data : "null");
+  free(pretty);
   free(env->data);
   return ok ? 0 : 1;
 }
 
 static int rp_finish_call(cJSON *env) {
-  rp_print_json(env);
+  rp_print_json(env, isatty(STDOUT_FILENO));
   int rc = cJSON_IsTrue(cJSON_GetObjectItem(env, "ok")) ? 0 : 1;
   cJSON_Delete(env);
   return rc;
@@ -313,7 +317,7 @@ int rp_cli_lint(ag_Runtime *rt, const rp_Options *o) {
   }
   if (o->format && strcmp(o->format, "json") == 0) {
     cJSON *j = ag_diags_json(&all);
-    rp_print_json(j);
+    rp_print_json(j, o->pretty);
     cJSON_Delete(j);
   } else {
     for (size_t k = 0; k < all.n; k++)
@@ -383,7 +387,7 @@ int rp_cli_tools(ag_Runtime *rt, const rp_Options *o) {
     cJSON_AddItemToArray(arr,
                          json ? cJSON_Duplicate(a->descriptor, 1) : ag_agent_tool(a, o->strict));
   }
-  char *s = cJSON_Print(arr);
+  char *s = ag_json_print(arr, isatty(STDOUT_FILENO));
   cJSON_Delete(arr);
   if (!s) {
     rp_out_of_memory();

@@ -25,7 +25,7 @@ const rp_Command rp_commands[] = {
    "call NAME ['{json}' | key=value...]\n"
    "                                     call an agent of the registry\n",
    "call an agent of the registry", rp_cli_call},
-  {"lint", "lint [PATH...] [--format json] [--notes]\n", "lint agent files and folders",
+  {"lint", "lint [PATH...] [--format json [--pretty]] [--notes]\n", "lint agent files and folders",
    rp_cli_lint},
   {"list", "list          table of the registry's agents\n", "table of the registry's agents",
    rp_cli_list},

@@ -126,6 +126,7 @@ static const char *const rp_options[] = {"--agents",  "an agent folder (repeatab
                                          "--format",  "output format (json, openai)",
                                          "--strict",  "strict OpenAI tool schemas",
                                          "--notes",   "lint: show notes too",
+                                         "--pretty",  "lint --format json: indent by 2 spaces",
                                          "--fuel",    "steps an evaluation may take",
                                          "--memory",  "heap bytes an evaluation may add",
                                          "--timeout", "wall-clock seconds per evaluation",

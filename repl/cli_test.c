@@ -13,6 +13,7 @@
 */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -22,8 +23,9 @@ static bool rp_test_format(const rp_Options *o, bool *json) {
   return !o->format || *json || strcmp(o->format, "text") == 0;
 }
 
+/* The report, indented on a terminal, on one line when piped. */
 static void rp_test_print_json(const cJSON *report) {
-  char *s = cJSON_Print(report);
+  char *s = ag_json_print(report, isatty(STDOUT_FILENO));
   printf("%s\n", s ? s : "null");
   free(s);
 }

@@ -82,6 +82,7 @@ static bool rp_flag(rp_Options *o, const char *a) {
   if (strcmp(a, "--trace") == 0) o->trace = true;
   else if (strcmp(a, "--strict") == 0) o->strict = true;
   else if (strcmp(a, "--notes") == 0) o->notes = true;
+  else if (strcmp(a, "--pretty") == 0) o->pretty = true;
   else return false;
   return true;
 }

@@ -46,7 +46,7 @@ static void rp_param_table(rp_Shell *sh, const ag_Agent *a) {
     const cJSON *t = cJSON_GetObjectItemCaseSensitive(prop, "type");
     const cJSON *d = cJSON_GetObjectItemCaseSensitive(prop, "default");
     const cJSON *desc = cJSON_GetObjectItemCaseSensitive(prop, "description");
-    char *dv = d ? cJSON_PrintUnformatted(d) : NULL;
+    char *dv = d ? ag_json_print(d, false) : NULL;
     printf("  %-16s %-10s %-4s %-12s %s\n", prop->string,
            cJSON_IsString(t) ? t->valuestring : "any", required ? "yes" : "", dv ? dv : "",
            cJSON_IsString(desc) ? desc->valuestring : "");
@@ -145,7 +145,7 @@ void rp_cmd_call(rp_Shell *sh, char *args) {
   const cJSON *c;
   if (cJSON_GetArraySize(trace) > 0) rp_shell_printf_color(sh, RP_DIM, "context calls:\n");
   cJSON_ArrayForEach(c, trace) {
-    char *s = cJSON_PrintUnformatted(c);
+    char *s = ag_json_print(c, false);
     if (s) rp_shell_printf_color(sh, RP_DIM, "  %s\n", s);
     else rp_out_of_memory();
     free(s);

@@ -43,7 +43,7 @@ char *rp_next_word(char **s) {
 }
 
 void rp_print_json(rp_Shell *sh, const cJSON *j) {
-  char *s = cJSON_Print(j);
+  char *s = ag_json_print(j, true);
   printf("%s\n", s ? s : "null");
   free(s);
   (void)sh;
