@@ -369,11 +369,13 @@ void ag_registry_put(ag_Runtime *rt, ag_Agent *a) {
 
 /* Free every shell-defined agent and collect their environments at once;
 ** the generation moves, so file agents they shadowed are found again. */
-void ag_registry_remove_defined(ag_Runtime *rt) {
+size_t ag_registry_remove_defined(ag_Runtime *rt) {
+  size_t n = rt->ndefined;
   rt->registry_gen++;
   for (size_t i = 0; i < rt->ndefined; i++) ag_agent_free(rt->defined[i]);
   if (rt->ndefined) lispy_gc(rt->L); /* their environments go at once, as on a rescan */
   rt->ndefined = 0;
+  return n;
 }
 
 /* ========================================================================

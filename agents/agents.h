@@ -255,7 +255,7 @@ cJSON *ag_registry_not_found(ag_Runtime *rt, const char *name);
 /* Register an agent defined outside the folders (the shell); the registry
 ** owns it and it shadows a file agent of the same name until removed. */
 void ag_registry_put(ag_Runtime *rt, ag_Agent *a);
-void ag_registry_remove_defined(ag_Runtime *rt);
+size_t ag_registry_remove_defined(ag_Runtime *rt); /* how many were dropped */
 /* File watching (inotify): a descriptor that becomes readable when a file
 ** in the folders is created, written, moved or deleted; -1 on failure.
 ** ag_registry_watch_drain consumes the events and says whether any

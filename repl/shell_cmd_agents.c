@@ -176,11 +176,16 @@ void rp_cmd_lint(rp_Shell *sh, char *args) {
 
 void rp_cmd_reload(rp_Shell *sh, char *args) {
   (void)args;
-  ag_registry_remove_defined(sh->rt);
+  size_t dropped = ag_registry_remove_defined(sh->rt);
+  free(sh->desc_src), free(sh->run_src); /* a later run must not revive them */
+  sh->desc_src = sh->run_src = NULL;
+  sh->desc_name[0] = '\0';
   ag_ScanReport r;
   ag_registry_scan(sh->rt, &r);
-  printf("reloaded: %zu added, %zu changed, %zu removed, %zu broken; %zu agents\n", r.nadded,
-         r.nchanged, r.nremoved, r.nbroken, ag_registry_count(sh->rt));
+  printf("reloaded: %zu added, %zu changed, %zu removed, %zu broken; %zu agents; %zu prompt "
+         "agent%s dropped\n",
+         r.nadded, r.nchanged, r.nremoved, r.nbroken, ag_registry_count(sh->rt), dropped,
+         dropped == 1 ? "" : "s");
   ag_scan_report_free(&r);
 }
 

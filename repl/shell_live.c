@@ -129,5 +129,5 @@ void rp_live_defined(rp_Shell *sh, const char *text, int defines) {
   }
   if (defines & 1) rp_set_src(&sh->desc_src, text);
   if (defines & 2) rp_set_src(&sh->run_src, text);
-  if (defines) rp_update_agent(sh);
+  if (defines && sh->desc_src) rp_update_agent(sh); /* a run alone waits for its descriptor */
 }

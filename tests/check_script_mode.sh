@@ -43,5 +43,11 @@ grep -q '^<repl#1>:1:6: error: unbound variable: foo$' "$ERR" || fail "unbound: 
 grep -q '^<repl#2>:2:8: error: unbound variable: bar$' "$ERR" || fail "unbound in g: not at the symbol" "$(cat "$ERR")"
 grep -q '^ *2 |   (+ 2 bar)))$' "$ERR" || fail "unbound in g: not the define's line" "$(cat "$ERR")"
 
+# :reload says how many prompt agents it dropped; a run typed after it does
+# not revive the dropped descriptor.
+run '(define AGENT {:name "tmp" :description "a prompt agent" :parameters {:type "object" :properties {}}})\n(define (run context) 1)\n:reload\n(define (run context) 2)\n:reload\n'
+grep -q '; 1 prompt agent dropped$' "$OUT" || fail ":reload: count of dropped prompt agents" "$(cat "$OUT")"
+grep -q '; 0 prompt agents dropped$' "$OUT" || fail ":reload: the dropped agent came back" "$(cat "$OUT")"
+
 [ "$FAILED" -eq 0 ] && echo "PASS script mode"
 exit "$FAILED"
