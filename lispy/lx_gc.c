@@ -37,6 +37,13 @@ static bool lx_mem_over(lx_State *L, size_t n) {
   return L->mem_used + n > b->mem_base + b->mem_limit;
 }
 
+/* Raise the "memory" limit. A stack growth that inhibited collection
+** (lx_vm_reserve) is being unwound: collection must not stay off. */
+static _Noreturn void lx_mem_limit_error(lx_State *L) {
+  L->gc_inhibit = false;
+  lx_limit_error(L, "memory");
+}
+
 /* Make room for n bytes: collect when due, and enforce the limit. */
 static void lx_mem_make_room(lx_State *L, size_t n) {
   if (L->gc_running) return;
@@ -51,10 +58,7 @@ static void lx_mem_make_room(lx_State *L, size_t n) {
       lx_gc_collect(L);
       L->limit_gc_floor = L->mem_used;
     }
-    if (lx_mem_over(L, n)) {
-      L->gc_inhibit = false;
-      lx_limit_error(L, "memory");
-    }
+    if (lx_mem_over(L, n)) lx_mem_limit_error(L);
   }
 }
 
@@ -257,7 +261,7 @@ void *lx_mem_alloc(lx_State *L, size_t size) {
   if (p == NULL) {
     lx_gc_collect(L);
     p = lx_raw_alloc(L, size);
-    if (p == NULL) lx_limit_error(L, "memory");
+    if (p == NULL) lx_mem_limit_error(L);
   }
   L->mem_used += size;
   L->mem_allocated += size;
@@ -286,7 +290,7 @@ void *lx_mem_realloc(lx_State *L, void *p, size_t old_size, size_t new_size) {
   }
   if (np == NULL) {
     if (new_size <= old_size) lx_mem_panic(new_size);
-    lx_limit_error(L, "memory");
+    lx_mem_limit_error(L);
   }
   L->mem_used = L->mem_used - old_size + new_size;
   if (new_size > old_size) L->mem_allocated += new_size - old_size;

@@ -316,7 +316,10 @@ static long lx_dict_find(lx_State *L, const lx_Dict *d, lx_Value key, uint32_t h
 /* Rebuild entries (dropping tombstones), and the index unless small, at a
 ** new size. The entries are charged up front and the probes (long when
 ** hashes collide) as they go, without raising mid-way: past a limit the
-** new block is dropped and d restored before the error is raised. */
+** new block is dropped and d's fields restored before the error is raised.
+** Only the fields: the collector may have relinked d->h (its gc_next) while
+** the new block was allocated, and an old copy of the header would put a
+** freed object back on the object list. */
 static void lx_dict_rehash(lx_State *L, lx_Dict *d, size_t want) {
   lx_charge(L, lx_items_cost(d->used));
   lx_Dict old = *d;
@@ -337,6 +340,7 @@ static void lx_dict_rehash(lx_State *L, lx_Dict *d, size_t want) {
     if (probes >= LX_FUEL_ITEMS * 64) {
       if (!lx_budget_pay(L, (int64_t)(probes / LX_FUEL_ITEMS))) {
         lx_mem_free(L, d->entries, lx_dict_block_size(d->cap, d->index_cap));
+        old.h = d->h;
         *d = old;
         lx_budget_check(L); /* raises the limit lx_budget_pay found */
       }

@@ -305,6 +305,51 @@ static void test_weak_symbols(void) {
   check_accounting("weak symbols");
 }
 
+/* A dict rehash stopped by a limit restores the dict's fields, and must
+** not restore its header: the collection that ran while the new block was
+** allocated may have relinked d->h.gc_next past a freed neighbour, and an
+** old copy would put that freed object back on the object list (a double
+** free at the next sweep; the flaky crash of unit_builtin_work under a
+** time limit). White-box, so the timing is exact: the neighbour is
+** unreferenced when the rehash begins, stress mode collects in the block
+** allocation, and the fuel pays the up-front charge but not the probes. */
+typedef struct RehashCall {
+  lx_Dict *d;
+  int64_t from, to; /* integer keys [from, to) */
+} RehashCall;
+
+static void rehash_fill(lx_State *S, void *ud) {
+  RehashCall *rc = ud;
+  for (int64_t i = rc->from; i < rc->to; i++) lx_dict_set(S, rc->d, lx_int(i), lx_int(i));
+}
+
+static void test_rehash_limit_keeps_header(void) {
+  enum { N = 1 << 16 }; /* fills the dict's block exactly: the next key rehashes */
+  lx_Value neighbour = lx_cstring(L, "the dict's older neighbour");
+  int nref = lispy_ref(L, neighbour);
+  lx_Dict *d = lx_dict_new(L, 0);
+  int dref = lispy_ref(L, lx_obj(d));
+  CHECK(d->h.gc_next == neighbour.as.o); /* allocated just before d */
+  RehashCall fill = {d, 0, N};
+  CHECK(lx_pcall(L, rehash_fill, &fill, NULL));
+  CHECK(d->used == d->cap && d->index != NULL);
+  CHECK(d->h.gc_next == neighbour.as.o);
+  lispy_unref(L, nref); /* garbage now; the next collection frees it */
+  lispy_gc_stress(L, true);
+  L->budget.fuel = lx_items_cost(d->used) + 40; /* the rehash's up-front charge, not the probes */
+  RehashCall one = {d, -1, 0};
+  lx_Value err;
+  bool ok = lx_pcall(L, rehash_fill, &one, &err);
+  lispy_gc_stress(L, false);
+  L->budget.fuel = INT64_MAX;
+  CHECK(!ok && strcmp(lispy_error_kind(err), "limit") == 0);
+  CHECK(d->count == N && d->used == N);  /* the dict is as it was */
+  CHECK(d->h.gc_next != neighbour.as.o); /* not the freed neighbour */
+  lispy_gc(L);
+  check_accounting("rehash stopped by a limit");
+  lispy_unref(L, dref);
+}
+
 int main(void) {
   L = lispy_open();
   if (L == NULL) {
@@ -324,6 +369,7 @@ int main(void) {
   fault_sweep_fine(8, false);
   fault_sweep_fine(128, true);
   test_weak_symbols();
+  test_rehash_limit_keeps_header();
   lispy_close(L);
   printf("test_gc: %d passed, %d failed\n", passed, failed);
   return failed ? 1 : 0;
