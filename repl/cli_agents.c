@@ -162,6 +162,18 @@ static cJSON *rp_parse_json_strict(const char *text, const char *what, char *err
   return NULL;
 }
 
+/* Whether j (NULL: text that is not JSON) has the JSON Schema type. */
+static bool rp_json_has_type(const cJSON *j, const char *type) {
+  if (strcmp(type, "integer") == 0)
+    return cJSON_IsNumber(j) && j->valuedouble == (double)(long long)j->valuedouble;
+  if (strcmp(type, "number") == 0) return cJSON_IsNumber(j);
+  if (strcmp(type, "boolean") == 0) return cJSON_IsBool(j);
+  if (strcmp(type, "array") == 0) return cJSON_IsArray(j);
+  if (strcmp(type, "object") == 0) return cJSON_IsObject(j);
+  if (strcmp(type, "null") == 0) return cJSON_IsNull(j);
+  return true; /* a type lispy does not coerce to: validation decides */
+}
+
 /* A value for key=value: strings stay strings when the schema says so (or
 ** the text is not JSON); otherwise the text is parsed as one whole JSON
 ** value (42, true; "42abc" stays a string). NULL with err set when the
@@ -171,11 +183,21 @@ static cJSON *rp_kv_value(const ag_Agent *a, const char *key, const char *text, 
   const char *type = rp_prop_type(a, key);
   if (type && strcmp(type, "string") == 0) return cJSON_CreateString(text);
   cJSON *j = cJSON_ParseWithOpts(text, NULL, true);
-  if (!j) return cJSON_CreateString(text);
-  if (rp_json_finite(j)) return j;
-  cJSON_Delete(j);
-  snprintf(err, errlen, "%.200s: a number too large for a double (it would become infinity)", key);
-  return NULL;
+  if (j && !rp_json_finite(j)) {
+    cJSON_Delete(j);
+    snprintf(err, errlen, "%.200s: a number too large for a double (it would become infinity)",
+             key);
+    return NULL;
+  }
+  if (type && !rp_json_has_type(j, type)) {
+    char near[40];
+    rp_snippet(text, near, sizeof near);
+    snprintf(err, errlen, "%.200s=%s: the schema says %.200s is %s %s, and '%s' is not one", key,
+             near, key, strchr("aeiou", type[0]) ? "an" : "a", type, near);
+    cJSON_Delete(j);
+    return NULL;
+  }
+  return j ? j : cJSON_CreateString(text);
 }
 
 cJSON *rp_parse_call_args(const ag_Agent *a, char **argv, int argc, char *err, size_t errlen) {

@@ -69,7 +69,7 @@ void rp_inputs_free(rp_Shell *sh) {
 ** ======================================================================== */
 
 /* Shift *1 -> *2 -> *3 and store the new result. */
-static void rp_remember(rp_Shell *sh, lispy_Value v) {
+void rp_shell_remember(rp_Shell *sh, lispy_Value v) {
   lispy_Value a, b;
   int ref = lispy_ref(sh->L, v);
   if (lispy_env_get(sh->L, sh->env, "*2", &b)) lispy_env_set(sh->L, sh->env, "*3", b);
@@ -92,7 +92,7 @@ void rp_shell_eval_text(rp_Shell *sh, const char *text, const char *name) {
     return;
   }
   rp_shell_print_value(sh, v);
-  rp_remember(sh, v);
+  rp_shell_remember(sh, v);
   rp_live_defined(sh, text, defines);
 }
 

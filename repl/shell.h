@@ -70,6 +70,10 @@ void rp_inputs_free(rp_Shell *sh);
 void rp_shell_output(void *ud, const char *s, size_t len);
 void rp_shell_output_end(rp_Shell *sh);
 void rp_shell_print_value(rp_Shell *sh, lispy_Value v);
+/* v becomes *1 (the older results shift to *2 and *3). */
+void rp_shell_remember(rp_Shell *sh, lispy_Value v);
+/* "  3 | (car 42)" then a caret under column col (code points) of src. */
+void rp_show_caret(rp_Shell *sh, const char *src, int line, int col);
 void rp_shell_print_error(rp_Shell *sh, const char *src);
 void rp_shell_printf_color(rp_Shell *sh, const char *color, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

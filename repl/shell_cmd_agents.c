@@ -120,10 +120,73 @@ static cJSON *rp_call_args(rp_Shell *sh, ag_Agent *a, char *args, char *err, siz
   return rp_parse_call_args(a, argv, argc, err, errlen);
 }
 
+/* The text that holds file's code: a prompt input, or the file read
+** again (malloc'd; NULL when neither). */
+static char *rp_code_text(rp_Shell *sh, const char *file) {
+  const char *held = rp_input_text(sh, file);
+  if (held) return rp_strdup(held);
+  char why[256];
+  size_t len;
+  return file && *file != '<'
+             ? ag_read_file_why(file, AG_MAX_AGENT_FILE_BYTES, &len, why, sizeof why)
+             : NULL;
+}
+
+/* A failed call's envelope shown as the prompt shows an error: the
+** message (with its file:line:col), the line of code with a caret under
+** the column, and the LisPy stack; or, for a call the host refused
+** (invalid_args ...), the message and one line per problem. Scripted,
+** it goes to stderr and the shell's exit status says an input failed. */
+static void rp_show_call_error(rp_Shell *sh, const cJSON *env) {
+  const cJSON *e = cJSON_GetObjectItemCaseSensitive(env, "error");
+  const cJSON *kind = cJSON_GetObjectItemCaseSensitive(e, "kind");
+  const cJSON *msg = cJSON_GetObjectItemCaseSensitive(e, "message");
+  const cJSON *text = cJSON_GetObjectItemCaseSensitive(e, "text");
+  const cJSON *at = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(e, "trace"), 0);
+  sh->failed = true;
+  if (!sh->tty) fflush(stdout); /* results so far keep their order */
+  sh->to = sh->tty ? stdout : stderr;
+  rp_shell_printf_color(sh, RP_RED, "error: %s\n", cJSON_IsString(kind) ? kind->valuestring : "?");
+  if (cJSON_IsString(text)) {
+    const char *t = text->valuestring, *nl = strchr(t, '\n');
+    rp_shell_printf_color(sh, RP_RED, "%.*s\n", (int)(nl ? nl - t : (ptrdiff_t)strlen(t)), t);
+    const cJSON *file = cJSON_GetObjectItemCaseSensitive(at, "file");
+    const cJSON *line = cJSON_GetObjectItemCaseSensitive(at, "line");
+    const cJSON *col = cJSON_GetObjectItemCaseSensitive(at, "col");
+    char *src = cJSON_IsString(file) ? rp_code_text(sh, file->valuestring) : NULL;
+    if (src && cJSON_IsNumber(line) && cJSON_IsNumber(col))
+      rp_show_caret(sh, src, line->valueint, col->valueint);
+    free(src);
+    if (nl) rp_shell_printf_color(sh, RP_DIM, "%s\n", nl + 1);
+  } else {
+    rp_shell_printf_color(sh, RP_RED, "%s\n", cJSON_IsString(msg) ? msg->valuestring : "?");
+  }
+  rp_shell_printf_color(sh, RP_DIM, "(*1 holds the envelope; :call --json shows it)\n");
+  sh->to = NULL;
+}
+
+/* The context calls the agent made, one compact line each. */
+static void rp_show_context_calls(rp_Shell *sh, const cJSON *trace) {
+  const cJSON *c;
+  if (cJSON_GetArraySize(trace) > 0) rp_shell_printf_color(sh, RP_DIM, "context calls:\n");
+  cJSON_ArrayForEach(c, trace) {
+    char *s = ag_json_print(c, false);
+    if (s) rp_shell_printf_color(sh, RP_DIM, "  %s\n", s);
+    else rp_out_of_memory();
+    free(s);
+  }
+}
+
+/* :call [--json] NAME ARGS. The agent's output shows as it is produced;
+** then "ok" and the value, or the error as the prompt shows errors; then
+** the context calls (:trace on). The envelope (with its "trace" when
+** :trace is on) becomes *1, and --json prints it whole instead. */
 void rp_cmd_call(rp_Shell *sh, char *args) {
   char *name = rp_next_word(&args);
+  bool json = name && strcmp(name, "--json") == 0;
+  if (json) name = rp_next_word(&args);
   if (!name) {
-    printf("usage: :call NAME [JSON | {:k v} | key=value ...]\n");
+    printf("usage: :call [--json] NAME [JSON | {:k v} | key=value ...]\n");
     return;
   }
   ag_Agent *a = rp_agent_arg(sh, name);
@@ -136,21 +199,21 @@ void rp_cmd_call(rp_Shell *sh, char *args) {
   }
   ag_CallOptions opt = {.trace = true};
   cJSON *env = ag_invoke_agent(sh->rt, a, j, &opt);
-  cJSON *trace = cJSON_DetachItemFromObject(env, "trace");
-  if (!sh->trace) cJSON_Delete(trace), trace = NULL;
+  if (!sh->trace) cJSON_DeleteItemFromObject(env, "trace");
   bool ok = cJSON_IsTrue(cJSON_GetObjectItem(env, "ok"));
-  rp_shell_output_end(sh); /* the agent's display output came first */
-  rp_shell_printf_color(sh, ok ? RP_GREEN : RP_RED, "%s\n", ok ? "ok" : "error");
-  rp_print_json(sh, env);
-  const cJSON *c;
-  if (cJSON_GetArraySize(trace) > 0) rp_shell_printf_color(sh, RP_DIM, "context calls:\n");
-  cJSON_ArrayForEach(c, trace) {
-    char *s = ag_json_print(c, false);
-    if (s) rp_shell_printf_color(sh, RP_DIM, "  %s\n", s);
-    else rp_out_of_memory();
-    free(s);
+  if (rp_sigint && sh->tty) sh->output_open = true; /* end the echoed ^C's line */
+  rp_shell_output_end(sh);                          /* the agent's display output came first */
+  if (json) {
+    rp_print_json(sh, env);
+  } else if (ok) {
+    rp_shell_printf_color(sh, RP_GREEN, "ok\n");
+    rp_print_json(sh, cJSON_GetObjectItem(env, "value"));
+  } else {
+    rp_show_call_error(sh, env);
   }
-  cJSON_Delete(trace);
+  if (!json) rp_show_context_calls(sh, cJSON_GetObjectItem(env, "trace"));
+  lispy_Value v;
+  if (lispy_from_json(sh->L, env, &v) == LISPY_OK) rp_shell_remember(sh, v);
   cJSON_Delete(env);
   cJSON_Delete(j);
 }

@@ -37,7 +37,7 @@ static bool rp_source_line(const char *src, int n, char *out, size_t len) {
 }
 
 /* "  3 | (car 42)" then a caret under column col (code points). */
-static void rp_show_caret(rp_Shell *sh, const char *src, int line, int col) {
+void rp_show_caret(rp_Shell *sh, const char *src, int line, int col) {
   char text[512];
   if (line <= 0 || !rp_source_line(src, line, text, sizeof text)) return;
   rp_shell_printf_color(sh, RP_DIM, "%4d | ", line);

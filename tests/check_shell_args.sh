@@ -47,14 +47,18 @@ unwanted '^llm rule added'
 want '^malformed JSON for k: \{bad$'
 want '^malformed JSON for k: \[1,$'
 want '^context field k set$'
-want '^usage: :call NAME'
+want '^usage: :call \[--json\] NAME'
 want '^usage: :describe NAME$'
 want '^usage: :source NAME$'
 want '^ambiguous command :d: could be :describe :doc$'
 want '^unknown command :xyz \(:help lists them\)$'
 want '^unknown command :lmits \(did you mean :limits\?\)'
-want '"no weather data for São Paulo"'     # quotes stripped, spaces kept
-want '/precision: expected integer, got string'
+want 'error: no weather data for São Paulo$' # quotes stripped, spaces kept
+want '^  30 \|       \(catch e \(error'      # the agent file's line, then the caret
+want '^     \| {17}\^$'
+want '^  at run \(examples/agents/get_weather_agent.lispy:33:14\)$'
+want "^precision=abc: the schema says precision is an integer, and 'abc' is not one$"
+want '^\(\*1 holds the envelope; :call --json shows it\)$'
 want '^too many arguments: at most 64 key=value pairs$'
 
 if [ "$fails" -ne 0 ]; then

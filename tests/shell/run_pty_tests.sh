@@ -222,9 +222,9 @@ t_ctrl_c_call() {
   local i
   for i in 1 2 3 4 5 6; do
     keys ctrl_c_call C-c
-    TIMEOUT=1 wait_for ctrl_c_call '"kind":[[:space:]]*"interrupted"' && break
+    TIMEOUT=1 wait_for ctrl_c_call '^error: interrupted$' && break
   done
-  wait_for ctrl_c_call '"kind":[[:space:]]*"interrupted"' || return 1
+  wait_for ctrl_c_call '^error: interrupted$' || return 1
   type_ ctrl_c_call '(+ 40 2)'; keys ctrl_c_call Enter
   wait_for ctrl_c_call '^=> 42$' || return 1
 }
@@ -245,7 +245,7 @@ t_lint_live() {
   type_ lint_live ':call tag'; keys lint_live Tab
   wait_line lint_live "^$PROMPT:call tagline \$" || return 1
   type_ lint_live 'product=tea'; keys lint_live Enter
-  wait_for lint_live '"value":[[:space:]]*"Buy tea!"' || return 1
+  wait_for lint_live '^"Buy tea!"$' || return 1
 }
 
 t_paste() {
@@ -273,8 +273,12 @@ t_call() {
   wait_for call '^context calls:$' || return 1
   wait_for call '"method":"fetch_record","args":\["weather:paris"\]' || return 1
   type_ call ':call get_weather {"city": "Paris", "units": "kelvin"}'; keys call Enter
-  wait_for call '^error$' || return 1
-  wait_for call '"kind":[[:space:]]*"invalid_args"' || return 1
+  wait_for call '^error: invalid_args$' || return 1
+  wait_for call '^\(\*1 holds the envelope; :call --json shows it\)$' || return 1
+  type_ call '(get-in *1 ["error" "kind"])'; keys call Enter
+  wait_for call '^=> "invalid_args"$' || return 1
+  type_ call ':call --json get_weather city=Paris'; keys call Enter
+  wait_for call '"ok":[[:space:]]*true,' || return 1
 }
 
 t_history() {
