@@ -369,6 +369,19 @@ void ag_registry_put(ag_Runtime *rt, ag_Agent *a) {
 
 /* Free every shell-defined agent and collect their environments at once;
 ** the generation moves, so file agents they shadowed are found again. */
+bool ag_registry_forget(ag_Runtime *rt, const char *name) {
+  for (size_t i = 0; i < rt->ndefined; i++) {
+    if (!rt->defined[i]->name || strcmp(rt->defined[i]->name, name) != 0) continue;
+    ag_agent_free(rt->defined[i]);
+    memmove(&rt->defined[i], &rt->defined[i + 1], (rt->ndefined - i - 1) * sizeof *rt->defined);
+    rt->ndefined--;
+    rt->registry_gen++;
+    lispy_gc(rt->L);
+    return true;
+  }
+  return false;
+}
+
 size_t ag_registry_remove_defined(ag_Runtime *rt) {
   size_t n = rt->ndefined;
   rt->registry_gen++;

@@ -256,6 +256,9 @@ cJSON *ag_registry_not_found(ag_Runtime *rt, const char *name);
 ** owns it and it shadows a file agent of the same name until removed. */
 void ag_registry_put(ag_Runtime *rt, ag_Agent *a);
 size_t ag_registry_remove_defined(ag_Runtime *rt); /* how many were dropped */
+/* Drop the one defined agent called name (a file agent it shadowed is
+** found again); false when there is none. */
+bool ag_registry_forget(ag_Runtime *rt, const char *name);
 /* File watching (inotify): a descriptor that becomes readable when a file
 ** in the folders is created, written, moved or deleted; -1 on failure.
 ** ag_registry_watch_drain consumes the events and says whether any

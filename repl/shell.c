@@ -242,6 +242,7 @@ int rp_shell_main(const rp_Options *o) {
   cp_engine_free(sh.cp);
   rp_pending_clear(&sh);
   rp_inputs_free(&sh);
+  rp_defined_clear(&sh);
   free(sh.desc_src);
   free(sh.run_src);
   rp_sh = NULL;

@@ -27,6 +27,13 @@ typedef struct rp_Input {
   char *text;    /* what was evaluated; NULL once dropped */
 } rp_Input;
 
+/* An agent typed at the prompt: its text and the :calls made to it. */
+typedef struct rp_Defined {
+  char *name;
+  char *src;    /* the descriptor's and run's inputs, as lint saw them */
+  cJSON *calls; /* test cases recorded by :call (for :save --tests) */
+} rp_Defined;
+
 typedef struct rp_Shell {
   ag_Runtime *rt;
   lispy_State *L;
@@ -51,6 +58,8 @@ typedef struct rp_Shell {
   char *desc_src;      /* text that defined the descriptor at the prompt */
   char *run_src;       /* text that defined run at the prompt */
   char desc_name[128]; /* :name of the descriptor typed last, "" if none */
+  rp_Defined *defined; /* the agents typed at the prompt, by name */
+  size_t ndefined;
 } rp_Shell;
 
 /* shell.c */
@@ -81,6 +90,19 @@ void rp_shell_print_diags(rp_Shell *sh, const ag_Diags *d, const char *src);
 
 /* shell_live.c */
 int rp_live_defines(rp_Shell *sh, const char *text, size_t len);
+void rp_diag_free(ag_Diag *g); /* its strings: the caller drops it from its list */
+/* shell_save.c: the prompt agents' table, :save and :forget. */
+rp_Defined *rp_defined_find(rp_Shell *sh, const char *name);
+void rp_defined_set(rp_Shell *sh, const char *name, const char *src);
+void rp_defined_forget(rp_Shell *sh, const char *name);
+void rp_defined_clear(rp_Shell *sh);
+/* Around a :call: the mock state before it (NULL unless a is a prompt
+** agent), then the call recorded as a case (state is taken). */
+cJSON *rp_defined_call_begin(rp_Shell *sh, const ag_Agent *a);
+void rp_defined_call_end(rp_Shell *sh, const ag_Agent *a, const cJSON *args, cJSON *state,
+                         const cJSON *env);
+void rp_cmd_save(rp_Shell *sh, char *args);
+void rp_cmd_forget(rp_Shell *sh, char *args);
 void rp_live_defined(rp_Shell *sh, const char *text, int defines);
 
 /* shell_tty.c */

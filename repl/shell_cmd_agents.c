@@ -54,11 +54,13 @@ static void rp_param_table(rp_Shell *sh, const ag_Agent *a) {
   }
 }
 
-/* Context methods the agent's source calls, found by scanning it. */
-static void rp_methods_used(const ag_Agent *a) {
+/* Context methods the agent's source calls, found by scanning it (the
+** typed text for a prompt agent). */
+static void rp_methods_used(rp_Shell *sh, const ag_Agent *a) {
   size_t n;
   char why[600];
-  char *src = rp_agent_source(a, why, sizeof why);
+  rp_Defined *d = strcmp(a->path, "<repl>") == 0 ? rp_defined_find(sh, a->name) : NULL;
+  char *src = d ? rp_strdup(d->src) : rp_agent_source(a, why, sizeof why);
   const ag_MethodSpec *m = ag_context_methods(&n);
   printf("  context methods used:");
   int used = 0;
@@ -84,7 +86,7 @@ void rp_cmd_describe(rp_Shell *sh, char *args) {
   if (a->legacy) printf(" kwargs");
   for (int i = 0; i < a->nrun_params; i++) printf(" %s", a->run_params[i]);
   printf(")%s\n", a->legacy ? "   [legacy style]" : "");
-  rp_methods_used(a);
+  rp_methods_used(sh, a);
   size_t problems = ag_diags_count(&a->diags, AG_ERROR) + ag_diags_count(&a->diags, AG_WARNING);
   size_t notes = ag_diags_count(&a->diags, AG_NOTE);
   if (problems || notes)
@@ -198,7 +200,9 @@ void rp_cmd_call(rp_Shell *sh, char *args) {
     return;
   }
   ag_CallOptions opt = {.trace = true};
+  cJSON *state = rp_defined_call_begin(sh, a);
   cJSON *env = ag_invoke_agent(sh->rt, a, j, &opt);
+  rp_defined_call_end(sh, a, j, state, env);
   if (!sh->trace) cJSON_DeleteItemFromObject(env, "trace");
   bool ok = cJSON_IsTrue(cJSON_GetObjectItem(env, "ok"));
   if (rp_sigint && sh->tty) sh->output_open = true; /* end the echoed ^C's line */
@@ -240,6 +244,7 @@ void rp_cmd_lint(rp_Shell *sh, char *args) {
 void rp_cmd_reload(rp_Shell *sh, char *args) {
   (void)args;
   size_t dropped = ag_registry_remove_defined(sh->rt);
+  rp_defined_clear(sh);
   free(sh->desc_src), free(sh->run_src); /* a later run must not revive them */
   sh->desc_src = sh->run_src = NULL;
   sh->desc_name[0] = '\0';
@@ -282,8 +287,9 @@ void rp_cmd_source(rp_Shell *sh, char *args) {
   }
   ag_Agent *a = rp_agent_arg(sh, name);
   if (!a) return;
-  if (strcmp(a->path, "<repl>") == 0) {
-    printf("%s%s\n", sh->desc_src ? sh->desc_src : "", sh->run_src ? sh->run_src : "");
+  rp_Defined *d = rp_defined_find(sh, a->name);
+  if (d && strcmp(a->path, "<repl>") == 0) {
+    printf("%s\n", d->src);
     return;
   }
   char why[600];

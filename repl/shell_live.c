@@ -38,6 +38,12 @@ static void rp_set_src(char **slot, const char *text) {
   *slot = rp_strdup(text); /* NULL (said so): as if not typed yet */
 }
 
+void rp_diag_free(ag_Diag *g) {
+  free(g->path);
+  free(g->message);
+  free(g->hint);
+}
+
 /* Drop the diagnostics that only say the other half is not typed yet. */
 static void rp_filter_diags(rp_Shell *sh, ag_Diags *d) {
   size_t keep = 0;
@@ -48,9 +54,7 @@ static void rp_filter_diags(rp_Shell *sh, ag_Diags *d) {
         (strcmp(g->code, "A100") == 0 || strcmp(g->code, "A302") == 0) && !sh->desc_src;
     bool note = g->severity == AG_NOTE; /* strict-mode advice: :lint shows it */
     if (missing_run || missing_desc || note) {
-      free(g->path);
-      free(g->message);
-      free(g->hint);
+      rp_diag_free(g);
       continue;
     }
     d->items[keep++] = *g;
@@ -68,11 +72,13 @@ static void rp_update_agent(rp_Shell *sh) {
   ag_Agent *a = ag_agent_from_env(sh->rt, sh->env, src, strlen(src), "<repl>");
   rp_filter_diags(sh, &a->diags);
   rp_shell_print_diags(sh, &a->diags, src);
-  free(src);
   if (!ag_agent_ok(a)) {
     ag_agent_free(a);
+    free(src);
     return;
   }
+  rp_defined_set(sh, a->name, src);
+  free(src);
   ag_Agent *file = ag_registry_find(sh->rt, a->name);
   bool shadows = file && strcmp(file->path, "<repl>") != 0;
   char params[512];
