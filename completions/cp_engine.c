@@ -283,7 +283,20 @@ void cp_add_values(cp_Engine *e, const char *agent, const char *key, const char 
 ** Symbols
 ** ======================================================================== */
 
-/* Special forms, context methods and the base environment (once). */
+/* The signature of function v called name, "(name a b)", into buf; NULL
+** when v is not a function. */
+static const char *cp_signature(lispy_State *L, const char *name, lispy_Value v, char *buf,
+                                size_t len) {
+  char params[256];
+  if (!lispy_is_function(v)) return NULL;
+  const char *p = lispy_params(L, v, params, sizeof params);
+  bool args = p && strlen(p) > 2; /* "(a b)" */
+  snprintf(buf, len, "(%s%s%s", name, args ? " " : "", args ? p + 1 : ")");
+  return buf;
+}
+
+/* Special forms, context methods and the base environment (once); a
+** builtin's help is its signature. */
 static void cp_base_build(cp_Engine *e, lispy_State *L) {
   size_t n;
   const char *const *forms = lispy_special_forms(&n);
@@ -295,6 +308,15 @@ static void cp_base_build(cp_Engine *e, lispy_State *L) {
   for (; lispy_type(names) == LISPY_TPAIR; names = lispy_cdr(names)) {
     const char *s = lispy_symbol_name(lispy_car(names));
     if (s) cp_index_add(&e->base, s, "builtin", CP_BUILTIN);
+  }
+  for (size_t i = 0; i < e->base.n; i++) { /* the names are copied: lookups may allocate */
+    cp_Entry *en = &e->base.items[i];
+    lispy_Value v;
+    char sig[300];
+    if (en->kind != CP_BUILTIN || !lispy_env_get(L, lispy_base_env(L), en->name, &v)) continue;
+    const char *help = cp_signature(L, en->name, v, sig, sizeof sig);
+    char *copy = help ? strdup(help) : NULL;
+    if (copy) free(en->help), en->help = copy;
   }
   cp_index_sort(&e->base);
   e->base_built = true;
@@ -331,8 +353,11 @@ static void cp_add_user(cp_Engine *e, lispy_State *L, const char *prefix, cp_Res
   }
   for (size_t i = lo; i < e->nuser && strncmp(e->user[i], prefix, plen) == 0; i++) {
     lispy_Value v;
-    bool fn = lispy_env_get_own(L, e->env, e->user[i], &v) && lispy_is_function(v);
-    cp_result_add(out, e->user[i], fn ? "function" : "global");
+    char sig[300];
+    const char *help = lispy_env_get_own(L, e->env, e->user[i], &v)
+                           ? cp_signature(L, e->user[i], v, sig, sizeof sig)
+                           : NULL;
+    cp_result_add(out, e->user[i], help ? help : "global");
   }
 }
 

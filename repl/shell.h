@@ -113,7 +113,11 @@ const char *const *rp_meta_names(size_t *n);
 void rp_shell_command(rp_Shell *sh, const char *line);
 char *rp_next_word(char **s);
 void rp_print_json(rp_Shell *sh, const cJSON *j);
+/* The agent called name, or NULL after saying there is none (with the
+** nearest name as a "did you mean"). */
 ag_Agent *rp_agent_arg(rp_Shell *sh, const char *name);
+size_t rp_edit_distance(const char *a, const char *b);
+const char *rp_nearest_agent(rp_Shell *sh, const char *name);
 char *rp_agent_source(const ag_Agent *a, char *why, size_t whylen);
 double rp_ms(void);
 
@@ -129,6 +133,7 @@ void rp_meta_test(rp_Shell *sh, char *args);
 
 /* shell_cmd_lang.c */
 void rp_cmd_doc(rp_Shell *sh, char *args);
+void rp_cmd_apropos(rp_Shell *sh, char *args);
 void rp_cmd_ctx(rp_Shell *sh, char *args);
 void rp_cmd_trace(rp_Shell *sh, char *args);
 void rp_cmd_time(rp_Shell *sh, char *args);

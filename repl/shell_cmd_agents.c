@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/stat.h>
 
 #include "shell.h"
 
@@ -231,10 +233,17 @@ void rp_cmd_lint(rp_Shell *sh, char *args) {
     shown = a->diags.n;
     ag_agent_free(a);
   } else {
+    if (what && !ag_registry_find(sh->rt, what)) {
+      bool any = false; /* a broken file or a duplicate has its name, unregistered */
+      for (size_t i = 0; i < ag_registry_count(sh->rt); i++)
+        any |= ag_registry_at(sh->rt, i)->name && !strcmp(ag_registry_at(sh->rt, i)->name, what);
+      if (!any) return (void)rp_agent_arg(sh, what);
+    }
     for (size_t i = 0; i < ag_registry_count(sh->rt); i++) {
       ag_Agent *a = ag_registry_at(sh->rt, i);
       if (what && (!a->name || strcmp(a->name, what))) continue;
-      rp_shell_print_diags(sh, &a->diags, NULL);
+      rp_Defined *d = strcmp(a->path, "<repl>") == 0 ? rp_defined_find(sh, a->name) : NULL;
+      rp_shell_print_diags(sh, &a->diags, d ? d->src : NULL);
       shown += a->diags.n;
     }
   }
@@ -257,22 +266,66 @@ void rp_cmd_reload(rp_Shell *sh, char *args) {
   ag_scan_report_free(&r);
 }
 
+/* Load one agent file into the shell (it shadows a file agent of its name
+** until :reload); false when it has errors (printed). */
+static bool rp_load_agent(rp_Shell *sh, const char *path) {
+  ag_Agent *a = ag_agent_load_file(sh->rt, path);
+  rp_shell_print_diags(sh, &a->diags, NULL);
+  if (!ag_agent_ok(a)) {
+    ag_agent_free(a);
+    return false;
+  }
+  printf("agent %s loaded from %s\n", a->name, path);
+  ag_registry_put(sh->rt, a);
+  return true;
+}
+
+static bool rp_is_agent_file(const char *name) {
+  size_t n = strlen(name), s = strlen("_agent.lispy");
+  return n > s && strcmp(name + n - s, "_agent.lispy") == 0;
+}
+
+static int rp_cmp_names(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* :load DIR: every *_agent.lispy in it, in name order, and a count. */
+static void rp_load_folder(rp_Shell *sh, const char *dir) {
+  DIR *d = opendir(dir);
+  if (!d) return (void)printf("cannot open folder %s\n", dir);
+  char **names = NULL;
+  size_t n = 0;
+  for (struct dirent *e; (e = readdir(d));) {
+    if (!rp_is_agent_file(e->d_name)) continue;
+    char **p = rp_realloc(names, (n + 1) * sizeof *p);
+    if (!p) break;
+    names = p;
+    if ((names[n] = rp_strdup(e->d_name))) n++;
+  }
+  closedir(d);
+  if (n) qsort(names, n, sizeof *names, rp_cmp_names);
+  size_t loaded = 0;
+  for (size_t i = 0; i < n; i++) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+    loaded += rp_load_agent(sh, path);
+    free(names[i]);
+  }
+  free(names);
+  printf("%s is a folder: loaded %zu of its %zu agent file%s", dir, loaded, n, n == 1 ? "" : "s");
+  printf("%s\n", n ? " (they shadow file agents of the same names until :reload)" : "");
+}
+
 void rp_cmd_load(rp_Shell *sh, char *args) {
   char *path = rp_next_word(&args);
   if (!path) {
-    printf("usage: :load FILE\n");
+    printf("usage: :load FILE|DIR\n");
     return;
   }
-  size_t n = strlen(path), s = strlen("_agent.lispy");
-  if (n > s && strcmp(path + n - s, "_agent.lispy") == 0) {
-    ag_Agent *a = ag_agent_load_file(sh->rt, path);
-    rp_shell_print_diags(sh, &a->diags, NULL);
-    if (!ag_agent_ok(a)) {
-      ag_agent_free(a);
-      return;
-    }
-    printf("agent %s loaded from %s\n", a->name, path);
-    ag_registry_put(sh->rt, a);
+  struct stat st;
+  if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) return rp_load_folder(sh, path);
+  if (rp_is_agent_file(path)) {
+    rp_load_agent(sh, path);
     return;
   }
   if (lispy_eval_file(sh->L, sh->env, path, NULL) != LISPY_OK) rp_shell_print_error(sh, NULL);

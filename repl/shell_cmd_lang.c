@@ -1,7 +1,8 @@
 /*
 ** shell_cmd_lang.c -- the shell's language and session commands: :doc,
-** :ctx, :trace, :time, :limits, :quit.
+** :apropos, :ctx, :trace, :time, :limits, :quit.
 */
+#include <ctype.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +39,72 @@ void rp_cmd_doc(rp_Shell *sh, char *args) {
   printf("%s%s\n", params && strlen(params) > 2 ? " " : "",
          params && strlen(params) > 2 ? params + 1 : ")");
   printf("  %s\n", doc ? doc : lispy_is_function(v) ? "(no doc string)" : lispy_type_name(v));
+}
+
+/* Whether needle occurs in hay, ignoring ASCII case. */
+static bool rp_contains_nocase(const char *hay, const char *needle) {
+  size_t n = strlen(needle);
+  for (; hay && *hay; hay++) {
+    size_t i = 0;
+    while (i < n && hay[i] && tolower((unsigned char)hay[i]) == tolower((unsigned char)needle[i]))
+      i++;
+    if (i == n) return true;
+  }
+  return false;
+}
+
+/* One :apropos line: the name with its parameters, then what it is. */
+static void rp_apropos_line(rp_Shell *sh, const char *name, const char *params, const char *what) {
+  bool args = params && strlen(params) > 2; /* "(x y)": shown as (name x y) */
+  rp_shell_printf_color(sh, RP_BOLD, "  %s%s", params ? "(" : "", name);
+  printf("%s%s  ", args ? " " : "", args ? params + 1 : params ? ")" : "");
+  rp_shell_printf_color(sh, RP_DIM, "%s\n", what);
+}
+
+/* :apropos TEXT: builtins, prelude and shell functions (what Tab
+** completes in code), context methods and agents whose name or doc holds
+** TEXT, ignoring case. */
+void rp_cmd_apropos(rp_Shell *sh, char *args) {
+  char *text = rp_next_word(&args);
+  if (!text) return (void)printf("usage: :apropos TEXT\n");
+  size_t found = 0, nm;
+  const ag_MethodSpec *m = ag_context_methods(&nm);
+  for (size_t i = 0; i < nm; i++)
+    if (rp_contains_nocase(m[i].lispy_name, text) || rp_contains_nocase(m[i].doc, text)) {
+      char what[300];
+      snprintf(what, sizeof what, "context method: %s", m[i].doc);
+      rp_apropos_line(sh, m[i].lispy_name, m[i].params, what), found++;
+    }
+  cp_Result r = {0};
+  cp_complete(sh->cp, "(", 1, &r);
+  for (size_t i = 0; i < r.n; i++) {
+    const char *name = r.items[i].text, *doc = NULL;
+    lispy_Value v;
+    char buf[256];
+    const char *params = NULL;
+    if (ag_context_method(name)) continue; /* listed above */
+    if (lispy_env_get(sh->L, sh->env, name, &v) && lispy_is_function(v)) {
+      doc = lispy_doc(v);
+      params = lispy_params(sh->L, v, buf, sizeof buf);
+    }
+    if (!rp_contains_nocase(name, text) && !rp_contains_nocase(doc, text)) continue;
+    const char *kind = r.items[i].help ? r.items[i].help : "";
+    char what[600];
+    snprintf(what, sizeof what, "%s%s%s", kind, doc && *kind ? ": " : "", doc ? doc : "");
+    rp_apropos_line(sh, name, params, what), found++;
+  }
+  cp_result_free(&r);
+  for (size_t i = 0; i < ag_registry_count(sh->rt); i++) {
+    ag_Agent *a = ag_registry_at(sh->rt, i);
+    const cJSON *d = cJSON_GetObjectItemCaseSensitive(a->descriptor, "description");
+    const char *desc = cJSON_IsString(d) ? d->valuestring : "";
+    if (!a->name || (!rp_contains_nocase(a->name, text) && !rp_contains_nocase(desc, text)))
+      continue;
+    char what[600];
+    snprintf(what, sizeof what, "agent: %s", desc);
+    rp_apropos_line(sh, a->name, NULL, what), found++;
+  }
+  printf("%zu match%s for \"%s\"\n", found, found == 1 ? "" : "es", text);
 }
 
 void rp_cmd_ctx(rp_Shell *sh, char *args) {

@@ -49,6 +49,19 @@ void rp_print_json(rp_Shell *sh, const cJSON *j) {
   (void)sh;
 }
 
+/* The agent name nearest to name (edit distance at most 2, and less than
+** its length), or NULL. */
+const char *rp_nearest_agent(rp_Shell *sh, const char *name) {
+  const char *near = NULL;
+  size_t best = strlen(name) < 3 ? strlen(name) : 3;
+  for (size_t i = 0; i < ag_registry_count(sh->rt); i++) {
+    const char *cand = ag_registry_at(sh->rt, i)->name;
+    size_t d = cand ? rp_edit_distance(name, cand) : (size_t)-1;
+    if (d < best) best = d, near = cand;
+  }
+  return near;
+}
+
 ag_Agent *rp_agent_arg(rp_Shell *sh, const char *name) {
   ag_Agent *a = name ? ag_registry_find(sh->rt, name) : NULL;
   if (a) return a;
@@ -57,7 +70,9 @@ ag_Agent *rp_agent_arg(rp_Shell *sh, const char *name) {
   const cJSON *msg = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItem(env, "error"), "message");
   char plain[2048];
   ag_plain_text(cJSON_IsString(msg) ? msg->valuestring : name, plain, sizeof plain);
-  printf("%s (see :agents)\n", plain);
+  const char *near = rp_nearest_agent(sh, name);
+  if (near) printf("%s (did you mean %s?)\n", plain, near);
+  else printf("%s (see :agents)\n", plain);
   cJSON_Delete(env);
   return NULL;
 }
@@ -92,13 +107,15 @@ static const rp_Cmd rp_cmds[] = {
    "ARGS is JSON ({\"city\": \"Paris\"}), a LisPy dict ({:city \"Paris\"}) or key=value pairs (city=Paris).", rp_cmd_call},
   {":lint", "[NAME|FILE]", "show lint diagnostics", "Without an argument, for every agent; FILE loads and lints that file.", rp_cmd_lint},
   {":reload", "", "re-scan the folders; drop shell definitions", "Files added, changed (by content) or removed are reported.", rp_cmd_reload},
-  {":load", "FILE", "evaluate a file here, or load an agent file",
-   "An *_agent.lispy file becomes an agent of the shell; any other file is evaluated in the shell's environment.", rp_cmd_load},
+  {":load", "FILE|DIR", "evaluate a file here, or load agent files",
+   "An *_agent.lispy file becomes an agent of the shell; a folder loads each of its *_agent.lispy files and says how many; any other file is evaluated in the shell's environment.", rp_cmd_load},
   {":save", "NAME [DIR] [--force] [--tests]", "write a prompt agent to DIR/NAME_agent.lispy",
    "DIR defaults to the first agent folder. The file holds what was typed: the agent's inputs, after the earlier inputs that define what it uses. An existing file is kept unless --force. --tests also writes NAME_agent.test.json with every :call of the agent's current definition as a case (arguments, the mock state it ran against, the value or error kind), so that lispy test passes on it.", rp_cmd_save},
   {":forget", "NAME", "drop an agent typed at the prompt",
    "A file agent of the same name that it shadowed is callable again.", rp_cmd_forget},
   {":source", "NAME", "print an agent's source", "For agents typed at the prompt, the text that defined them.", rp_cmd_source},
+  {":apropos", "TEXT", "find functions, context methods and agents by name or doc",
+   "Case-insensitive: lists builtins, prelude and shell functions, context methods and agents whose name or doc string holds TEXT.", rp_cmd_apropos},
   {":doc", "SYMBOL", "doc string and parameters of a function", "Works for builtins, prelude functions and your own definitions with doc strings.", rp_cmd_doc},
   {":ctx", "[set K V|llm P R|reset]", "show or change the mock context",
    ":ctx shows data fields, fixtures, store, logs and LLM rules; :ctx set KEY JSON sets a data field; :ctx llm PATTERN REPLY adds an LLM rule; :ctx reset restores the fixture.", rp_cmd_ctx},
@@ -135,10 +152,10 @@ const char *const *rp_meta_names(size_t *n) {
   return names;
 }
 
-/* Levenshtein distance of a and b (both short: command names). */
-static size_t rp_edit_distance(const char *a, const char *b) {
+/* Levenshtein distance of a and b (both short names; -1 past 63 bytes). */
+size_t rp_edit_distance(const char *a, const char *b) {
   size_t la = strlen(a), lb = strlen(b), row[64];
-  if (lb >= sizeof row / sizeof row[0]) return (size_t)-1;
+  if (la >= 64 || lb >= sizeof row / sizeof row[0]) return (size_t)-1;
   for (size_t j = 0; j <= lb; j++) row[j] = j;
   for (size_t i = 1; i <= la; i++) {
     size_t diag = row[0];

@@ -76,6 +76,29 @@ void rp_shell_print_value(rp_Shell *sh, lispy_Value v) {
   free(s);
 }
 
+/* For "unbound variable: NAME", the defined name nearest to NAME (special
+** forms, builtins, prelude and the shell's globals, as Tab completes
+** them; edit distance at most 2), else NULL. Static storage. */
+static const char *rp_nearest_symbol(rp_Shell *sh, const char *msg) {
+  static char best_name[64];
+  const char *prefix = "unbound variable: ";
+  if (!msg || strncmp(msg, prefix, strlen(prefix)) != 0 || !sh->cp) return NULL;
+  const char *name = msg + strlen(prefix);
+  cp_Result r = {0};
+  cp_complete(sh->cp, "(", 1, &r);
+  size_t best = strlen(name) < 3 ? strlen(name) : 3;
+  best_name[0] = '\0';
+  for (size_t i = 0; i < r.n; i++) {
+    size_t d = rp_edit_distance(name, r.items[i].text);
+    if (d < best && d > 0) {
+      best = d;
+      snprintf(best_name, sizeof best_name, "%s", r.items[i].text);
+    }
+  }
+  cp_result_free(&r);
+  return best_name[0] ? best_name : NULL;
+}
+
 /* The last error: message line, the source line with a caret when the
 ** error is in src, then the LisPy stack trace. Scripted (stdin not a
 ** terminal) it goes to stderr and the shell's exit status will say an
@@ -98,6 +121,8 @@ void rp_shell_print_error(rp_Shell *sh, const char *src) {
   const char *held = rp_input_text(sh, lispy_file_name(sh->L, at));
   if (held) src = held; /* the input that holds the code, maybe an earlier one */
   if (at.line && src) rp_show_caret(sh, src, (int)at.line, at.col);
+  const char *near = rp_nearest_symbol(sh, lispy_error_message(e));
+  if (near) rp_shell_printf_color(sh, RP_DIM, "     hint: did you mean %s?\n", near);
   if (nl) rp_shell_printf_color(sh, RP_DIM, "%s\n", nl + 1);
   free(text);
   sh->to = NULL;

@@ -15,6 +15,8 @@ out=$(printf '%s\n' \
   ':call get_weather city="São Paulo"' \
   ':call convert_units value=1 from=m to=km precision=abc' \
   ":call get_weather $(for i in $(seq 65); do printf 'k%d=1 ' "$i"; done)" \
+  ':call get_wether city=Paris' ':describe convert_unit' ':lint nope' ':lint get_weathr' \
+  ':load examples/agents' '(lenght (list 1))' '(define (my-helper x) x)' '(my-helpr 2)' \
   | "$lispy" --agents examples/agents 2>&1)
 
 # want REGEX: the output has a line matching REGEX (extended).
@@ -60,6 +62,14 @@ want '^  at run \(examples/agents/get_weather_agent.lispy:33:14\)$'
 want "^precision=abc: the schema says precision is an integer, and 'abc' is not one$"
 want '^\(\*1 holds the envelope; :call --json shows it\)$'
 want '^too many arguments: at most 64 key=value pairs$'
+want '^no agent named "get_wether" \(did you mean get_weather\?\)$'
+want '^no agent named "convert_unit" \(did you mean convert_units\?\)$'
+want '^no agent named "nope" \(see :agents\)$'
+want '^no agent named "get_weathr" \(did you mean get_weather\?\)$'
+unwanted '^0 diagnostics$'                  # :lint of an unknown name is an error
+want '^examples/agents is a folder: loaded 9 of its 9 agent files'
+want '^     hint: did you mean length\?$'
+want '^     hint: did you mean my-helper\?$'
 
 if [ "$fails" -ne 0 ]; then
   printf -- '---- output ----\n%s\n' "$out" >&2

@@ -198,13 +198,18 @@ static void test_symbols(void) {
   CHECK_STR(help_of(r, "define"), "special form");
   CHECK(all_sorted_with(r, "def"));
   r = complete("(list (ma");
-  CHECK_STR(help_of(r, "map"), "builtin");
+  CHECK_STR(help_of(r, "map"), "(map f . xs)"); /* a builtin's help is its signature */
+  r = complete("(string-ups");
+  CHECK(find(r, "string-upcase") < 0);
+  r = complete("(string-up");
+  CHECK_STR(help_of(r, "string-upcase"), "(string-upcase s)");
+  r = complete("(list (ma");
   CHECK(r->start == 7);
   CHECK(lispy_eval_string(L, NULL, "(define my-fun (lambda (x) x)) (define my-var 1)", 48, "t",
                           NULL) == LISPY_OK);
   r = complete("(my-");
   CHECK(r->n == 2);
-  CHECK_STR(help_of(r, "my-fun"), "function");
+  CHECK_STR(help_of(r, "my-fun"), "(my-fun x)");
   CHECK_STR(help_of(r, "my-var"), "global");
   CHECK(lispy_eval_string(L, NULL, "(define my-new 2)", 17, "t", NULL) == LISPY_OK);
   r = complete("(my-");
