@@ -245,3 +245,5 @@ lispy_Value ag_context_value(ag_Runtime *rt, const ag_Agent *a) {
   lispy_unref(L, ref);
   return ctx;
 }
+
+lispy_Value ag_runtime_context(ag_Runtime *rt) { return ag_context_value(rt, NULL); }

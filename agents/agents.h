@@ -226,6 +226,10 @@ void ag_runtime_share_store(ag_Runtime *rt, const char *ns);
 /* Say the backend's data fields changed (e.g. after ag_mock_set_field):
 ** contexts cached per agent are rebuilt on the next call. */
 void ag_runtime_backend_changed(ag_Runtime *rt);
+/* A context value for code outside agent calls (the shell's prompt): the
+** backend's data fields as for an agent of no name, its methods calling
+** the same backend (store namespace ""). Returned unpinned. */
+lispy_Value ag_runtime_context(ag_Runtime *rt);
 
 /* Folders to glob for *_agent.lispy. */
 void ag_registry_add_dir(ag_Runtime *rt, const char *dir);

@@ -71,19 +71,35 @@ void rp_inputs_free(rp_Shell *sh) {
 /* Shift *1 -> *2 -> *3 and store the new result. */
 void rp_shell_remember(rp_Shell *sh, lispy_Value v) {
   lispy_Value a, b;
+  lispy_Env *env = rp_eval_env(sh);
   int ref = lispy_ref(sh->L, v);
-  if (lispy_env_get(sh->L, sh->env, "*2", &b)) lispy_env_set(sh->L, sh->env, "*3", b);
-  if (lispy_env_get(sh->L, sh->env, "*1", &a)) lispy_env_set(sh->L, sh->env, "*2", a);
-  lispy_env_set(sh->L, sh->env, "*1", lispy_deref(sh->L, ref));
+  if (lispy_env_get(sh->L, env, "*2", &b)) lispy_env_set(sh->L, env, "*3", b);
+  if (lispy_env_get(sh->L, env, "*1", &a)) lispy_env_set(sh->L, env, "*2", a);
+  lispy_env_set(sh->L, env, "*1", lispy_deref(sh->L, ref));
   lispy_unref(sh->L, ref);
+}
+
+lispy_Env *rp_eval_env(rp_Shell *sh) {
+  if (!sh->in_agent[0]) return sh->env;
+  ag_Agent *a = ag_registry_find(sh->rt, sh->in_agent);
+  if (a && a->env) return a->env;
+  printf("agent %s is gone (reloaded or dropped): back in the shell\n", sh->in_agent);
+  sh->in_agent[0] = '\0';
+  cp_engine_set_env(sh->cp, sh->env);
+  return sh->env;
+}
+
+void rp_bind_context(rp_Shell *sh) {
+  lispy_env_set(sh->L, sh->env, "context", ag_runtime_context(sh->rt));
 }
 
 void rp_shell_eval_text(rp_Shell *sh, const char *text, const char *name) {
   size_t len = strlen(text);
-  int defines = rp_live_defines(sh, text, len);
+  lispy_Env *env = rp_eval_env(sh);
+  int defines = env == sh->env ? rp_live_defines(sh, text, len) : 0; /* not inside :in */
   lispy_Value v;
   rp_evaluating = 1;
-  int rc = lispy_eval_string(sh->L, sh->env, text, len, name, &v);
+  int rc = lispy_eval_string(sh->L, env, text, len, name, &v);
   rp_evaluating = 0;
   if (rp_sigint && sh->tty) printf("\n"); /* after the echoed ^C */
   rp_sigint = 0;
@@ -218,6 +234,7 @@ int rp_shell_main(const rp_Options *o) {
   sh.L = ag_runtime_lispy(sh.rt);
   lispy_set_output(sh.L, rp_shell_output, &sh); /* shown as it is written */
   sh.env = lispy_env_new(sh.L, "repl");
+  rp_bind_context(&sh);
   sh.tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
   const char *nc = getenv("NO_COLOR");
   sh.color = sh.tty && !(nc && *nc);

@@ -58,6 +58,7 @@ typedef struct rp_Shell {
   char *desc_src;      /* text that defined the descriptor at the prompt */
   char *run_src;       /* text that defined run at the prompt */
   char desc_name[128]; /* :name of the descriptor typed last, "" if none */
+  char in_agent[128];  /* :in NAME: forms run in NAME's environment; "" off */
   rp_Defined *defined; /* the agents typed at the prompt, by name */
   size_t ndefined;
 } rp_Shell;
@@ -68,6 +69,13 @@ extern volatile sig_atomic_t rp_sigint;     /* Ctrl-C seen */
 extern volatile sig_atomic_t rp_evaluating; /* Ctrl-C interrupts LisPy */
 int rp_shell_main(const rp_Options *o);
 void rp_shell_eval_text(rp_Shell *sh, const char *text, const char *name);
+/* Bind `context` at the prompt to a context on the shell's backend (again
+** after :ctx changes its fields). */
+void rp_bind_context(rp_Shell *sh);
+/* Where forms typed now are evaluated: the agent of :in NAME (looked up
+** each time: a reload may have replaced or dropped it, which ends :in with
+** a message), else the shell's environment. */
+lispy_Env *rp_eval_env(rp_Shell *sh);
 void rp_shell_input(rp_Shell *sh, const char *line);
 void rp_pending_clear(rp_Shell *sh);
 bool rp_blank(const char *s);
@@ -134,6 +142,7 @@ void rp_meta_test(rp_Shell *sh, char *args);
 /* shell_cmd_lang.c */
 void rp_cmd_doc(rp_Shell *sh, char *args);
 void rp_cmd_apropos(rp_Shell *sh, char *args);
+void rp_cmd_in(rp_Shell *sh, char *args);
 void rp_cmd_ctx(rp_Shell *sh, char *args);
 void rp_cmd_trace(rp_Shell *sh, char *args);
 void rp_cmd_time(rp_Shell *sh, char *args);

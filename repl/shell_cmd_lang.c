@@ -28,7 +28,7 @@ void rp_cmd_doc(rp_Shell *sh, char *args) {
       printf("%s: special form (see docs/lispy.md)\n", name);
       return;
     }
-  if (!lispy_env_get(sh->L, sh->env, name, &v)) {
+  if (!lispy_env_get(sh->L, rp_eval_env(sh), name, &v)) {
     printf("%s is not defined\n", name);
     return;
   }
@@ -83,7 +83,7 @@ void rp_cmd_apropos(rp_Shell *sh, char *args) {
     char buf[256];
     const char *params = NULL;
     if (ag_context_method(name)) continue; /* listed above */
-    if (lispy_env_get(sh->L, sh->env, name, &v) && lispy_is_function(v)) {
+    if (lispy_env_get(sh->L, rp_eval_env(sh), name, &v) && lispy_is_function(v)) {
       doc = lispy_doc(v);
       params = lispy_params(sh->L, v, buf, sizeof buf);
     }
@@ -107,6 +107,31 @@ void rp_cmd_apropos(rp_Shell *sh, char *args) {
   printf("%zu match%s for \"%s\"\n", found, found == 1 ? "" : "es", text);
 }
 
+/* :in NAME: evaluate inside agent NAME's environment (its helpers are
+** callable and :doc sees them); :in alone goes back to the shell's. */
+void rp_cmd_in(rp_Shell *sh, char *args) {
+  char *name = rp_next_word(&args);
+  if (!name) {
+    if (sh->in_agent[0]) printf("back in the shell (was in %s)\n", sh->in_agent);
+    else printf("in the shell already (:in NAME evaluates inside an agent)\n");
+    sh->in_agent[0] = '\0';
+    cp_engine_set_env(sh->cp, sh->env);
+    return;
+  }
+  ag_Agent *a = rp_agent_arg(sh, name);
+  if (!a) return;
+  if (!a->env || a->env == sh->env) {
+    printf("%s was typed at the prompt: its definitions are the shell's already\n", name);
+    return;
+  }
+  snprintf(sh->in_agent, sizeof sh->in_agent, "%s", a->name);
+  cp_engine_set_env(sh->cp, a->env);
+  lispy_Value own;
+  if (!lispy_env_get_own(sh->L, a->env, "context", &own)) /* as at the prompt */
+    lispy_env_set(sh->L, a->env, "context", ag_runtime_context(sh->rt));
+  printf("in %s (%s): forms run in its environment; :in alone goes back\n", a->name, a->path);
+}
+
 void rp_cmd_ctx(rp_Shell *sh, char *args) {
   ag_Backend *b = ag_runtime_backend(sh->rt);
   char *sub = rp_next_word(&args);
@@ -117,6 +142,7 @@ void rp_cmd_ctx(rp_Shell *sh, char *args) {
   } else if (strcmp(sub, "reset") == 0) {
     b->reset(b->self);
     ag_runtime_backend_changed(sh->rt);
+    rp_bind_context(sh);
     printf("context reset to its fixture\n");
   } else if (strcmp(sub, "set") == 0) {
     char *key = rp_next_word(&args);
@@ -130,6 +156,7 @@ void rp_cmd_ctx(rp_Shell *sh, char *args) {
       if (!v) v = cJSON_CreateString(text); /* a bare word is a string */
       ag_mock_set_field(b, key, v);
       ag_runtime_backend_changed(sh->rt);
+      rp_bind_context(sh);
       printf("context field %s set\n", key);
     }
     cJSON_Delete(v);

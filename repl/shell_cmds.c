@@ -116,6 +116,8 @@ static const rp_Cmd rp_cmds[] = {
   {":source", "NAME", "print an agent's source", "For agents typed at the prompt, the text that defined them.", rp_cmd_source},
   {":apropos", "TEXT", "find functions, context methods and agents by name or doc",
    "Case-insensitive: lists builtins, prelude and shell functions, context methods and agents whose name or doc string holds TEXT.", rp_cmd_apropos},
+  {":in", "[NAME]", "evaluate inside an agent's environment; alone, go back",
+   "Inside NAME, its helpers are callable and :doc works on them; the prompt shows the agent's name. Definitions made there change that agent until it reloads.", rp_cmd_in},
   {":doc", "SYMBOL", "doc string and parameters of a function", "Works for builtins, prelude functions and your own definitions with doc strings.", rp_cmd_doc},
   {":ctx", "[set K V|llm P R|reset]", "show or change the mock context",
    ":ctx shows data fields, fixtures, store, logs and LLM rules; :ctx set KEY JSON sets a data field; :ctx llm PATTERN REPLY adds an LLM rule; :ctx reset restores the fixture.", rp_cmd_ctx},

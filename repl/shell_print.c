@@ -126,7 +126,7 @@ void rp_shell_print_error(rp_Shell *sh, const char *src) {
   if (nl) rp_shell_printf_color(sh, RP_DIM, "%s\n", nl + 1);
   free(text);
   sh->to = NULL;
-  lispy_env_set(sh->L, sh->env, "*e", e);
+  lispy_env_set(sh->L, rp_eval_env(sh), "*e", e);
 }
 
 void rp_shell_print_diags(rp_Shell *sh, const ag_Diags *d, const char *src) {

@@ -247,9 +247,15 @@ static void rp_history_save(rp_Shell *sh) {
 ** The loops
 ** ======================================================================== */
 
+/* "lispy> ", "lispy[NAME]> " inside :in NAME, or the continuation prompt. */
 static const char *rp_prompt(rp_Shell *sh) {
+  static char buf[200];
   if (sh->pending) return sh->color ? "\001\033[2m\002  ...  \001\033[0m\002" : "  ...  ";
-  return sh->color ? "\001\033[1;34m\002lispy>\001\033[0m\002 " : "lispy> ";
+  if (!sh->in_agent[0]) return sh->color ? "\001\033[1;34m\002lispy>\001\033[0m\002 " : "lispy> ";
+  snprintf(buf, sizeof buf,
+           sh->color ? "\001\033[1;34m\002lispy[%s]>\001\033[0m\002 " : "lispy[%s]> ",
+           sh->in_agent);
+  return buf;
 }
 
 static void rp_on_line(char *line) {

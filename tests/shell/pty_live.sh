@@ -21,3 +21,26 @@ t_new_agent_after_old_run() {
   type_ $n ':call one x=4'; keys $n Enter
   wait_for $n '^8$' || return 1
 }
+
+# `context` at the prompt is the shell's context; :in NAME evaluates inside
+# an agent (its helpers callable, :doc on them, its name in the prompt);
+# :in alone goes back, and a definition made inside stays inside.
+t_context_and_in() {
+  local n=inside
+  start $n -- "${EXAMPLES[@]}"
+  wait_for $n "^$PROMPT" || return 1
+  type_ $n '(context-llm context "hi")'; keys $n Enter
+  wait_for $n '^=> "\[mock reply to: hi\]"$' || return 1
+  type_ $n ':in get_weather'; keys $n Enter
+  wait_for $n '^lispy\[get_weather\]> $' || return 1
+  type_ $n '(get (fetch-observation context "paris") :humidity)'; keys $n Enter
+  wait_for $n '^=> 71$' || return 1
+  type_ $n ':doc fetch-observation'; keys $n Enter
+  wait_for $n '^\(fetch-observation context city\)$' || return 1
+  type_ $n '(define inside-only 1)'; keys $n Enter
+  wait_for $n '^=> inside-only$' || return 1
+  type_ $n ':in'; keys $n Enter
+  wait_for $n '^back in the shell \(was in get_weather\)$' || return 1
+  type_ $n 'inside-only'; keys $n Enter
+  wait_for $n 'error: unbound variable: inside-only' || return 1
+}
