@@ -21,6 +21,16 @@
 #define RP_INPUTS_MAX_BYTES (16u << 20)
 #endif
 
+/* After the watcher sees an agent file change, it waits this long for the
+** editor to finish writing (a save is often several writes or a rename)
+** before re-scanning. Short enough that a reload shows within a second of
+** the save; ceiling 900 ms, to keep that promise. */
+#ifndef RP_WATCH_SETTLE_MS
+#define RP_WATCH_SETTLE_MS 50
+#endif
+_Static_assert(RP_WATCH_SETTLE_MS >= 0 && RP_WATCH_SETTLE_MS <= 900,
+               "RP_WATCH_SETTLE_MS out of range");
+
 /* One input evaluated at the prompt, named "<repl#N>" (N from 1). */
 typedef struct rp_Input {
   char name[24]; /* "<repl#N>", the file name of its source positions */
@@ -135,6 +145,10 @@ void rp_cmd_describe(rp_Shell *sh, char *args);
 void rp_cmd_call(rp_Shell *sh, char *args);
 void rp_cmd_lint(rp_Shell *sh, char *args);
 void rp_cmd_reload(rp_Shell *sh, char *args);
+/* Re-scan the folders after the watcher saw a change: one line per agent
+** reloaded, added or removed (diagnostics for a broken one); true when
+** anything changed. Prompt definitions keep shadowing files. */
+bool rp_shell_rescan(rp_Shell *sh);
 void rp_cmd_load(rp_Shell *sh, char *args);
 void rp_cmd_source(rp_Shell *sh, char *args);
 void rp_meta_test(rp_Shell *sh, char *args);

@@ -266,6 +266,69 @@ void rp_cmd_reload(rp_Shell *sh, char *args) {
   ag_scan_report_free(&r);
 }
 
+/* The registered agent loaded from path, or NULL. */
+static ag_Agent *rp_agent_at_path(rp_Shell *sh, const char *path) {
+  for (size_t i = 0; i < ag_registry_count(sh->rt); i++)
+    if (strcmp(ag_registry_at(sh->rt, i)->path, path) == 0) return ag_registry_at(sh->rt, i);
+  return NULL;
+}
+
+/* One line for a file the watcher saw change: "reloaded NAME (PATH)",
+** "added ...", or its diagnostics and "NAME is broken until fixed". */
+static void rp_watch_line(rp_Shell *sh, const char *what, const char *path, const char *old_name,
+                          const ag_ScanReport *r) {
+  ag_Agent *a = rp_agent_at_path(sh, path);
+  char plain[2048];
+  ag_plain_text(path, plain, sizeof plain);
+  if (a && ag_agent_ok(a)) {
+    rp_shell_printf_color(sh, RP_CYAN, "%s %s", what, a->name);
+    printf(" (%s)%s\n", plain,
+           ag_registry_find(sh->rt, a->name) != a ? ", shadowed by the prompt's definition" : "");
+    return;
+  }
+  for (size_t i = 0; i < r->diags.n; i++)
+    if (strcmp(r->diags.items[i].path, path) == 0 && r->diags.items[i].severity != AG_NOTE)
+      ag_diag_print(stdout, &r->diags.items[i], sh->color);
+  const char *name = a && a->name ? a->name : old_name;
+  rp_shell_printf_color(sh, RP_RED, "%s is broken until fixed (%s)\n", name ? name : "the agent",
+                        plain);
+}
+
+/* The agent name path had before the scan (names[i] is paths[i]'s). */
+static const char *rp_name_before(char **names, char **paths, size_t n, const char *path) {
+  for (size_t k = 0; names && paths && k < n; k++)
+    if (paths[k] && strcmp(paths[k], path) == 0) return names[k];
+  return NULL;
+}
+
+bool rp_shell_rescan(rp_Shell *sh) {
+  size_t n = ag_registry_count(sh->rt); /* names by path, known only before the scan */
+  char **names = n ? rp_calloc(n, sizeof *names) : NULL;
+  char **paths = n ? rp_calloc(n, sizeof *paths) : NULL;
+  for (size_t i = 0; names && paths && i < n; i++) {
+    ag_Agent *a = ag_registry_at(sh->rt, i);
+    names[i] = a->name ? rp_strdup(a->name) : NULL;
+    paths[i] = rp_strdup(a->path);
+  }
+  ag_ScanReport r;
+  ag_registry_scan(sh->rt, &r);
+  bool any = r.nadded || r.nchanged || r.nremoved;
+  for (size_t i = 0; i < r.nchanged; i++)
+    rp_watch_line(sh, "reloaded", r.changed[i], rp_name_before(names, paths, n, r.changed[i]), &r);
+  for (size_t i = 0; i < r.nadded; i++) rp_watch_line(sh, "added", r.added[i], NULL, &r);
+  for (size_t i = 0; i < r.nremoved; i++) {
+    const char *name = rp_name_before(names, paths, n, r.removed[i]);
+    char plain[2048];
+    ag_plain_text(r.removed[i], plain, sizeof plain);
+    rp_shell_printf_color(sh, RP_CYAN, "removed %s", name ? name : "agent");
+    printf(" (%s)\n", plain);
+  }
+  ag_scan_report_free(&r);
+  for (size_t i = 0; names && paths && i < n; i++) free(names[i]), free(paths[i]);
+  free(names), free(paths);
+  return any;
+}
+
 /* Load one agent file into the shell (it shadows a file agent of its name
 ** until :reload); false when it has errors (printed). */
 static bool rp_load_agent(rp_Shell *sh, const char *path) {

@@ -208,7 +208,7 @@ static void rp_scan_text(rp_Shell *sh, const char *text, rp_Names *uses, rp_Name
 ** prompt). What src defines itself (AGENT, run) is not looked for, and
 ** inputs that are part of src (the agent's halves) are skipped. */
 static void rp_dependencies(rp_Shell *sh, const char *src, bool *keep) {
-  rp_Names uses = {0}, own = {0}, *defs = calloc(sh->ninputs ? sh->ninputs : 1, sizeof *defs);
+  rp_Names uses = {0}, own = {0}, *defs = rp_calloc(sh->ninputs ? sh->ninputs : 1, sizeof *defs);
   if (!defs) return;
   for (size_t i = 0; i < sh->ninputs; i++)
     if (sh->inputs[i].text && !strstr(src, sh->inputs[i].text))
@@ -258,7 +258,7 @@ static int rp_trimmed_len(const char *s) {
 /* The saved file's text: the inputs src depends on, in the order they
 ** were typed, then src; *nkept says how many inputs came along. */
 static char *rp_saved_text(rp_Shell *sh, const char *src, size_t *nkept) {
-  bool *keep = calloc(sh->ninputs ? sh->ninputs : 1, sizeof *keep);
+  bool *keep = rp_calloc(sh->ninputs ? sh->ninputs : 1, sizeof *keep);
   if (!keep) return NULL;
   rp_dependencies(sh, src, keep);
   size_t len = strlen(src) + 2;

@@ -49,6 +49,7 @@ static char *rp_adjust(const char *line, size_t cp_start, size_t rl_start, const
 }
 
 static const char *rp_prompt(rp_Shell *sh);
+static void rp_redraw_line(rp_Shell *sh);
 
 /* Display columns of UTF-8 text (code points; enough for a cursor move). */
 static int rp_columns(const char *s) {
@@ -71,10 +72,28 @@ static void rp_list_candidates(rp_Shell *sh, const cp_Result *r) {
       break;
     }
   }
+  rp_redraw_line(sh);
+}
+
+/* The prompt and the line being edited drawn again (after text printed
+** above them), the cursor where it was. */
+static void rp_redraw_line(rp_Shell *sh) {
   printf("%s%s", rp_prompt(sh), rl_line_buffer);
   int back = rp_columns(rl_line_buffer + rl_point);
   if (back > 0) printf("\033[%dD", back);
   fflush(stdout);
+}
+
+/* The folders changed on disk: wait a moment for the editor to finish
+** writing, take every event, re-scan, and report above the prompt. */
+static void rp_on_watch(rp_Shell *sh, int fd) {
+  bool relevant = ag_registry_watch_drain(fd);
+  usleep(RP_WATCH_SETTLE_MS * 1000);
+  relevant |= ag_registry_watch_drain(fd);
+  if (!relevant) return;
+  printf("\r\033[K");
+  rp_shell_rescan(sh);
+  rp_redraw_line(sh);
 }
 
 /* Length of the longest common prefix of n (>= 1) strings. */
@@ -310,16 +329,19 @@ static void rp_loop_tty(rp_Shell *sh) {
   rl_completer_word_break_characters = (char *)" \t\n\"'`()[]{},;";
   rl_callback_handler_install(rp_prompt(sh), rp_on_line);
   rl_add_defun("lispy-history-search", rp_history_search, 18); /* Ctrl-R */
+  int watch = ag_registry_watch_open(sh->rt); /* -1: no hot reload, the rest works */
   while (!sh->quit) {
-    struct pollfd p = {STDIN_FILENO, POLLIN, 0};
-    int r = poll(&p, 1, -1);
+    struct pollfd p[2] = {{STDIN_FILENO, POLLIN, 0}, {watch, POLLIN, 0}};
+    int r = poll(p, watch >= 0 ? 2 : 1, -1);
     if (r < 0 && errno == EINTR) {
       if (rp_sigint) rp_cancel_line(sh);
       continue;
     }
     if (r < 0) break;
-    rl_callback_read_char();
+    if (watch >= 0 && (p[1].revents & POLLIN)) rp_on_watch(sh, watch);
+    if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) rl_callback_read_char();
   }
+  if (watch >= 0) close(watch);
   rl_callback_handler_remove();
 }
 
