@@ -109,7 +109,7 @@ void rp_shell_eval_text(rp_Shell *sh, const char *text, const char *name) {
   }
   rp_shell_print_value(sh, v);
   rp_shell_remember(sh, v);
-  rp_live_defined(sh, text, defines);
+  rp_live_defined(sh, text, name, defines);
 }
 
 /* Status of the pending text: complete (evaluate), incomplete (ask for

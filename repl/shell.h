@@ -68,6 +68,8 @@ typedef struct rp_Shell {
   char *desc_src;      /* text that defined the descriptor at the prompt */
   char *run_src;       /* text that defined run at the prompt */
   char desc_name[128]; /* :name of the descriptor typed last, "" if none */
+  char desc_input[24]; /* the inputs ("<repl#N>") desc_src and run_src were */
+  char run_input[24];
   char in_agent[128];  /* :in NAME: forms run in NAME's environment; "" off */
   rp_Defined *defined; /* the agents typed at the prompt, by name */
   size_t ndefined;
@@ -121,7 +123,7 @@ void rp_defined_call_end(rp_Shell *sh, const ag_Agent *a, const cJSON *args, cJS
                          const cJSON *env);
 void rp_cmd_save(rp_Shell *sh, char *args);
 void rp_cmd_forget(rp_Shell *sh, char *args);
-void rp_live_defined(rp_Shell *sh, const char *text, int defines);
+void rp_live_defined(rp_Shell *sh, const char *text, const char *input, int defines);
 
 /* shell_tty.c */
 void rp_tty_run(rp_Shell *sh);

@@ -242,8 +242,7 @@ void rp_cmd_lint(rp_Shell *sh, char *args) {
     for (size_t i = 0; i < ag_registry_count(sh->rt); i++) {
       ag_Agent *a = ag_registry_at(sh->rt, i);
       if (what && (!a->name || strcmp(a->name, what))) continue;
-      rp_Defined *d = strcmp(a->path, "<repl>") == 0 ? rp_defined_find(sh, a->name) : NULL;
-      rp_shell_print_diags(sh, &a->diags, d ? d->src : NULL);
+      rp_shell_print_diags(sh, &a->diags, NULL); /* a prompt agent's point into its inputs */
       shown += a->diags.n;
     }
   }

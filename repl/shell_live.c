@@ -62,6 +62,25 @@ static void rp_filter_diags(rp_Shell *sh, ag_Diags *d) {
   d->n = keep;
 }
 
+/* Lint saw the descriptor's input, a newline, then run's input, as one
+** text called "<repl>": point each diagnostic at the input that holds its
+** line instead ("<repl#7>:2:14"), as errors raised in that code are. */
+static void rp_locate_diags(rp_Shell *sh, ag_Diags *d) {
+  int desc_lines = 1;
+  for (const char *p = sh->desc_src; p && *p; p++) desc_lines += *p == '\n';
+  for (size_t i = 0; i < d->n; i++) {
+    ag_Diag *g = &d->items[i];
+    if (strcmp(g->path, "<repl>") != 0 || g->line <= 0) continue;
+    bool in_desc = sh->desc_src && g->line <= desc_lines;
+    const char *input = in_desc ? sh->desc_input : sh->run_input;
+    char *path = *input ? rp_strdup(input) : NULL;
+    if (!path) continue;
+    free(g->path);
+    g->path = path;
+    if (!in_desc && sh->desc_src) g->line -= desc_lines;
+  }
+}
+
 /* Re-extract and lint the prompt's agent; register it when clean. */
 static void rp_update_agent(rp_Shell *sh) {
   size_t n1 = sh->desc_src ? strlen(sh->desc_src) : 0, n2 = sh->run_src ? strlen(sh->run_src) : 0;
@@ -71,7 +90,8 @@ static void rp_update_agent(rp_Shell *sh) {
            sh->run_src ? sh->run_src : "");
   ag_Agent *a = ag_agent_from_env(sh->rt, sh->env, src, strlen(src), "<repl>");
   rp_filter_diags(sh, &a->diags);
-  rp_shell_print_diags(sh, &a->diags, src);
+  rp_locate_diags(sh, &a->diags);
+  rp_shell_print_diags(sh, &a->diags, NULL);
   if (!ag_agent_ok(a)) {
     ag_agent_free(a);
     free(src);
@@ -126,7 +146,7 @@ static void rp_descriptor_name(rp_Shell *sh, char *out, size_t len) {
 ** descriptor and a run pair when typed in one input, or when the run is
 ** the next one typed after a descriptor that has none; a descriptor
 ** typed again with the same :name (a fix) keeps its agent's run. */
-void rp_live_defined(rp_Shell *sh, const char *text, int defines) {
+void rp_live_defined(rp_Shell *sh, const char *text, const char *input, int defines) {
   if (defines & 1) { /* a descriptor alone keeps run only for the same agent */
     char name[sizeof sh->desc_name];
     rp_descriptor_name(sh, name, sizeof name);
@@ -134,6 +154,8 @@ void rp_live_defined(rp_Shell *sh, const char *text, int defines) {
     snprintf(sh->desc_name, sizeof sh->desc_name, "%s", name);
   }
   if (defines & 1) rp_set_src(&sh->desc_src, text);
+  if (defines & 1) snprintf(sh->desc_input, sizeof sh->desc_input, "%s", input);
   if (defines & 2) rp_set_src(&sh->run_src, text);
+  if (defines & 2) snprintf(sh->run_input, sizeof sh->run_input, "%s", input);
   if (defines && sh->desc_src) rp_update_agent(sh); /* a run alone waits for its descriptor */
 }

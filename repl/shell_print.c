@@ -136,7 +136,8 @@ void rp_shell_print_diags(rp_Shell *sh, const ag_Diags *d, const char *src) {
     rp_shell_printf_color(sh, colors[g->severity], "%s:%d:%d: %s[%s]: ", g->path, g->line, g->col,
                           ag_severity_name(g->severity), g->code);
     rp_shell_printf_color(sh, NULL, "%s\n", g->message);
-    if (src) rp_show_caret(sh, src, g->line, g->col);
+    const char *text = src ? src : rp_input_text(sh, g->path); /* a prompt input's */
+    if (text) rp_show_caret(sh, text, g->line, g->col);
     if (g->hint) rp_shell_printf_color(sh, RP_DIM, "     hint: %s\n", g->hint);
   }
 }

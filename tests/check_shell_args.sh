@@ -17,6 +17,8 @@ out=$(printf '%s\n' \
   ":call get_weather $(for i in $(seq 65); do printf 'k%d=1 ' "$i"; done)" \
   ':call get_wether city=Paris' ':describe convert_unit' ':lint nope' ':lint get_weathr' \
   ':load examples/agents' '(lenght (list 1))' '(define (my-helper x) x)' '(my-helpr 2)' \
+  '(def AGENT {:name "t" :description "d"' ' :parameters {:type "object" :properties {:a {:type "string" :description "x"}}' \
+  ' :required ["a"]}})' '(+ 1 1)' '(defn run' '  [context zz]' '  zz)' \
   | "$lispy" --agents examples/agents 2>&1)
 
 # want REGEX: the output has a line matching REGEX (extended).
@@ -70,6 +72,12 @@ unwanted '^0 diagnostics$'                  # :lint of an unknown name is an err
 want '^examples/agents is a folder: loaded 9 of its 9 agent files'
 want '^     hint: did you mean length\?$'
 want '^     hint: did you mean my-helper\?$'
+# lint of a prompt agent points into the input holding the code
+want '^<repl#[0-9]+>:2:43: error\[A304\]: required property a is never passed to run$'
+want '^<repl#[0-9]+>:2:12: error\[A303\]: run parameter zz is not a property'
+want '^   2 \|   \[context zz\]$'
+want '^     \|            \^$'
+unwanted '^<repl>:'
 
 if [ "$fails" -ne 0 ]; then
   printf -- '---- output ----\n%s\n' "$out" >&2
