@@ -282,6 +282,12 @@ bool        lispy_dict_next(lispy_Value dict, size_t *iter, lispy_Value *key,
 char       *lispy_repr(lispy_State *L, lispy_Value v, bool readable);
 /* Readable form, long structures broken over indented lines to fit width. */
 char       *lispy_pprint(lispy_State *L, lispy_Value v, int width);
+/* The same, cut for a person to read: a container shows its first
+** max_items items then "… N more", and containers nested deeper than
+** max_depth show as (…), […] or {…} (0: no cut). Printing stops at an
+** interrupt (lispy_interrupt) like any evaluation. */
+char       *lispy_pprint_cut(lispy_State *L, lispy_Value v, int width,
+                             size_t max_items, int max_depth);
 
 /* JSON bridge: dicts <-> objects, lists/vectors <-> arrays, keywords ->
 ** strings. lispy_to_json returns NULL and sets *why (static or malloc'd via

@@ -21,14 +21,41 @@
 ** ======================================================================== */
 
 typedef struct Printer {
-  lx_State *L;   /* charged per item; the C depth guard */
-  lx_Buf *b;     /* output */
-  bool readable; /* write (true) or display (false) */
-  size_t limit;  /* stop once b->len passes this (pretty printer) */
-  bool over;     /* the limit was passed: output is incomplete */
+  lx_State *L;      /* charged per item; the C depth guard */
+  lx_Buf *b;        /* output */
+  bool readable;    /* write (true) or display (false) */
+  size_t limit;     /* stop once b->len passes this (pretty printer) */
+  bool over;        /* the limit was passed: output is incomplete */
+  size_t max_items; /* items shown per container, then "… N more"; 0: all */
+  int max_depth;    /* containers nested deeper show as (…); 0: no cut */
+  int depth;        /* containers open around the value being printed */
 } Printer;
 
 static void print_value(Printer *P, lx_Value v);
+
+/* The shell's cut (lispy_pprint_cut): after max_items items of a
+** container, " … N more" for the rest (counting a list's rest is charged
+** like walking it). True when the container's items stop here. */
+static bool cut_items(Printer *P, size_t shown, lx_Value rest_list, size_t rest_known) {
+  if (P->max_items == 0 || shown < P->max_items) return false;
+  size_t more = rest_known;
+  for (; rest_list.tag == LX_PAIR; rest_list = lx_cdr(rest_list)) {
+    more++;
+    lx_tick(P->L);
+  }
+  if (more == 0) return false;
+  lx_buf_addf(P->b, " \xe2\x80\xa6 %zu more", more);
+  return true;
+}
+
+/* Past max_depth, a container prints as its brackets around "…". */
+static bool cut_depth(Printer *P, lx_Value v) {
+  if (P->max_depth == 0 || P->depth < P->max_depth) return false;
+  lx_buf_adds(P->b, v.tag == LX_PAIR     ? "(\xe2\x80\xa6)"
+                    : v.tag == LX_VECTOR ? "[\xe2\x80\xa6]"
+                                         : "{\xe2\x80\xa6}");
+  return true;
+}
 
 /* True (and marks the printer) once the output has grown past the limit;
 ** the pretty printer uses this to give up on a one-line layout early. */
@@ -144,7 +171,12 @@ static void print_list(Printer *P, lx_Value v) {
     return;
   }
   lx_buf_addc(P->b, '(');
-  for (bool first = true; v.tag == LX_PAIR; v = lx_cdr(v), first = false) {
+  size_t shown = 0;
+  for (bool first = true; v.tag == LX_PAIR; v = lx_cdr(v), first = false, shown++) {
+    if (cut_items(P, shown, v, 0)) {
+      lx_buf_addc(P->b, ')');
+      return;
+    }
     if (!first) lx_buf_addc(P->b, ' ');
     lx_charge(P->L, 1);
     print_value(P, lx_car(v));
@@ -161,6 +193,7 @@ static void print_list(Printer *P, lx_Value v) {
 static void print_vector(Printer *P, const lx_Vector *vec) {
   lx_buf_addc(P->b, '[');
   for (size_t i = 0; i < vec->len; i++) {
+    if (cut_items(P, i, lx_empty(), vec->len - i)) break;
     if (i > 0) lx_buf_addc(P->b, ' ');
     lx_charge(P->L, 1);
     print_value(P, vec->items[i]);
@@ -174,7 +207,9 @@ static void print_dict(Printer *P, const lx_Dict *d) {
   lx_Value k, v;
   lx_buf_addc(P->b, '{');
   bool first = true;
-  for (size_t it = 0; lx_dict_next(d, &it, &k, &v); first = false) {
+  size_t shown = 0;
+  for (size_t it = 0; lx_dict_next(d, &it, &k, &v); first = false, shown++) {
+    if (cut_items(P, shown, lx_empty(), d->count - shown)) break;
     if (!first) lx_buf_addc(P->b, ' ');
     lx_charge(P->L, 1);
     print_value(P, k);
@@ -187,12 +222,15 @@ static void print_dict(Printer *P, const lx_Dict *d) {
 
 /* Containers: one level deeper under the C depth guard. */
 static void print_container(Printer *P, lx_Value v) {
+  if (cut_depth(P, v)) return;
   lx_c_enter(P->L);
+  P->depth++;
   switch (v.tag) {
     case LX_PAIR: print_list(P, v); break;
     case LX_VECTOR: print_vector(P, lx_as_vector(v)); break;
     default: print_dict(P, lx_as_dict(v)); break;
   }
+  P->depth--;
   lx_c_leave(P->L);
 }
 
@@ -281,7 +319,7 @@ static void print_value(Printer *P, lx_Value v) {
 ** escaped). Charged per item; the caller keeps v rooted and b's store
 ** protected. */
 void lx_print(lx_State *L, lx_Buf *b, lx_Value v, bool readable) {
-  Printer P = {L, b, readable, SIZE_MAX, false};
+  Printer P = {L, b, readable, SIZE_MAX, false, 0, 0, 0};
   print_value(&P, v);
 }
 
@@ -354,8 +392,17 @@ static void pp_list(Pretty *Q, lx_Value v, int col) {
   lx_buf_addc(Q->p.b, '(');
   pp_value(Q, lx_car(v), col + 1);
   v = lx_cdr(v);
-  if (head_sym) v = pp_first_arg(Q, v, col + (int)(Q->p.b->len - start));
-  for (; v.tag == LX_PAIR; v = lx_cdr(v)) {
+  size_t shown = 1; /* the head */
+  if (head_sym) {
+    lx_Value rest = pp_first_arg(Q, v, col + (int)(Q->p.b->len - start));
+    if (rest.tag != v.tag || rest.as.o != v.as.o) shown++; /* it took the first argument */
+    v = rest;
+  }
+  for (; v.tag == LX_PAIR; v = lx_cdr(v), shown++) {
+    if (cut_items(&Q->p, shown, v, 0)) {
+      lx_buf_addc(Q->p.b, ')');
+      return;
+    }
     lx_charge(Q->p.L, 1);
     pp_newline(Q, indent);
     pp_value(Q, lx_car(v), indent);
@@ -372,6 +419,7 @@ static void pp_list(Pretty *Q, lx_Value v, int col) {
 static void pp_vector(Pretty *Q, const lx_Vector *vec, int col) {
   lx_buf_addc(Q->p.b, '[');
   for (size_t i = 0; i < vec->len; i++) {
+    if (cut_items(&Q->p, i, lx_empty(), vec->len - i)) break;
     lx_charge(Q->p.L, 1);
     if (i > 0) pp_newline(Q, col + 1);
     pp_value(Q, vec->items[i], col + 1);
@@ -397,7 +445,9 @@ static void pp_dict(Pretty *Q, const lx_Dict *d, int col) {
   lx_Value k, v;
   bool first = true;
   lx_buf_addc(Q->p.b, '{');
-  for (size_t it = 0; lx_dict_next(d, &it, &k, &v); first = false) {
+  size_t shown = 0;
+  for (size_t it = 0; lx_dict_next(d, &it, &k, &v); first = false, shown++) {
+    if (cut_items(&Q->p, shown, lx_empty(), d->count - shown)) break;
     lx_charge(Q->p.L, 1);
     if (!first) pp_newline(Q, col + 1);
     size_t before = Q->p.b->len;
@@ -414,19 +464,22 @@ static void pp_value(Pretty *Q, lx_Value v, int col) {
     print_value(&Q->p, v);
     return;
   }
-  if (pp_flat(Q, v, col)) return;
+  if (pp_flat(Q, v, col) || cut_depth(&Q->p, v)) return;
   lx_c_enter(Q->p.L);
+  Q->p.depth++;
   switch (v.tag) {
     case LX_PAIR: pp_list(Q, v, col); break;
     case LX_VECTOR: pp_vector(Q, lx_as_vector(v), col); break;
     default: pp_dict(Q, lx_as_dict(v), col); break;
   }
+  Q->p.depth--;
   lx_c_leave(Q->p.L);
 }
 
 /* Append v pretty-printed in readable form, broken to fit width columns
-** (80 when width <= 0) where a container does not fit on the line. */
-void lx_pprint(lx_State *L, lx_Buf *b, lx_Value v, int width) {
-  Pretty Q = {{L, b, true, SIZE_MAX, false}, width > 0 ? width : 80};
+** (80 when width <= 0) where a container does not fit on the line; with
+** max_items / max_depth (0: none) cut as lispy_pprint_cut says. */
+void lx_pprint(lx_State *L, lx_Buf *b, lx_Value v, int width, size_t max_items, int max_depth) {
+  Pretty Q = {{L, b, true, SIZE_MAX, false, max_items, max_depth, 0}, width > 0 ? width : 80};
   pp_value(&Q, v, 0);
 }

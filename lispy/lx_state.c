@@ -854,13 +854,15 @@ static void lx_repr_protected(lx_State *L, void *ud) {
 typedef struct lx_PprintCall {
   lx_Value in, out;
   int width;
+  size_t max_items;
+  int max_depth;
 } lx_PprintCall;
 
 static void lx_pprint_protected(lx_State *L, void *ud) {
   lx_PprintCall *p = ud;
   lx_Buf b;
   lx_buf_init(L, &b);
-  lx_pprint(L, &b, p->in, p->width);
+  lx_pprint(L, &b, p->in, p->width, p->max_items, p->max_depth);
   p->out = lx_buf_finish(&b);
 }
 
@@ -891,8 +893,12 @@ static char *lx_print_for_host(lx_State *L, lx_ProtectedFn fn, void *ud, lx_Valu
 }
 
 char *lispy_pprint(lispy_State *L, lispy_Value v, int width) {
+  return lispy_pprint_cut(L, v, width, 0, 0);
+}
+
+char *lispy_pprint_cut(lispy_State *L, lispy_Value v, int width, size_t max_items, int max_depth) {
   lx_pin(L, v);
-  lx_PprintCall p = {v, lx_nil(), width};
+  lx_PprintCall p = {v, lx_nil(), width, max_items, max_depth};
   char *out = lx_print_for_host(L, lx_pprint_protected, &p, &p.out);
   lx_unpin(L, 1);
   return out;

@@ -229,6 +229,8 @@ int rp_shell_main(const rp_Options *o) {
   memset(&sh, 0, sizeof sh);
   sh.opt = o;
   sh.trace = true;
+  sh.print_length = RP_PRINT_LENGTH;
+  sh.print_depth = RP_PRINT_DEPTH;
   sh.rt = rp_runtime(o);
   if (!sh.rt) return 1;
   sh.L = ag_runtime_lispy(sh.rt);

@@ -31,6 +31,18 @@
 _Static_assert(RP_WATCH_SETTLE_MS >= 0 && RP_WATCH_SETTLE_MS <= 900,
                "RP_WATCH_SETTLE_MS out of range");
 
+/* Results at the prompt are cut for reading: RP_PRINT_LENGTH items per
+** container, then "… N more", and RP_PRINT_DEPTH levels of nesting (:set
+** print-length / print-depth change them; 0 means no cut). Ceiling of
+** either setting: RP_PRINT_MAX. */
+#ifndef RP_PRINT_LENGTH
+#define RP_PRINT_LENGTH 200
+#endif
+#ifndef RP_PRINT_DEPTH
+#define RP_PRINT_DEPTH 30
+#endif
+#define RP_PRINT_MAX 100000000
+
 /* One input evaluated at the prompt, named "<repl#N>" (N from 1). */
 typedef struct rp_Input {
   char name[24]; /* "<repl#N>", the file name of its source positions */
@@ -51,9 +63,11 @@ typedef struct rp_Shell {
   cp_Engine *cp;  /* Tab completion: the engine and its caches
                               (the last Tab's candidates: rp_last, shell.c) */
   const rp_Options *opt;
-  bool tty;   /* stdin is a terminal: prompts, editing */
-  bool color; /* ANSI colours (terminal and no NO_COLOR) */
-  bool trace; /* :trace on: show context calls after :call */
+  bool tty;         /* stdin is a terminal: prompts, editing */
+  bool color;       /* ANSI colours (terminal and no NO_COLOR) */
+  bool trace;       /* :trace on: show context calls after :call */
+  int print_length; /* :set print-length (0: no cut) */
+  int print_depth;  /* :set print-depth (0: no cut) */
   bool quit;
   bool failed;        /* an input failed (scripted: the exit status is 1) */
   FILE *to;           /* where the print helpers write; NULL: stdout */
@@ -162,6 +176,7 @@ void rp_cmd_in(rp_Shell *sh, char *args);
 void rp_cmd_ctx(rp_Shell *sh, char *args);
 void rp_cmd_trace(rp_Shell *sh, char *args);
 void rp_cmd_time(rp_Shell *sh, char *args);
+void rp_cmd_set(rp_Shell *sh, char *args);
 void rp_cmd_limits(rp_Shell *sh, char *args);
 void rp_cmd_quit(rp_Shell *sh, char *args);
 

@@ -186,6 +186,25 @@ void rp_cmd_trace(rp_Shell *sh, char *args) {
   printf("trace of context calls after :call is %s\n", sh->trace ? "on" : "off");
 }
 
+/* :set [print-length N | print-depth N]: how results are cut (0: not). */
+void rp_cmd_set(rp_Shell *sh, char *args) {
+  char *k = rp_next_word(&args), *v = rp_next_word(&args), *end = NULL;
+  if (k) {
+    int *slot = !strcmp(k, "print-length")  ? &sh->print_length
+                : !strcmp(k, "print-depth") ? &sh->print_depth
+                                            : NULL;
+    long n = v ? strtol(v, &end, 10) : -1;
+    if (!slot)
+      return (void)rp_shell_printf_color(sh, RP_RED,
+                                         "unknown setting %s (print-length, print-depth)\n", k);
+    if (!v || *end || n < 0 || n > RP_PRINT_MAX || rp_next_word(&args))
+      return (void)rp_shell_printf_color(sh, RP_RED, "usage: :set %s N (0 to %d; 0: no cut)\n", k,
+                                         RP_PRINT_MAX);
+    *slot = (int)n;
+  }
+  printf("print-length %d, print-depth %d (0: no cut)\n", sh->print_length, sh->print_depth);
+}
+
 void rp_cmd_time(rp_Shell *sh, char *args) {
   size_t before = lispy_memory_used(sh->L);
   double t0 = rp_ms();

@@ -122,6 +122,8 @@ static const rp_Cmd rp_cmds[] = {
   {":ctx", "[set K V|llm P R|reset]", "show or change the mock context",
    ":ctx shows data fields, fixtures, store, logs and LLM rules; :ctx set KEY JSON sets a data field; :ctx llm PATTERN REPLY adds an LLM rule; :ctx reset restores the fixture.", rp_cmd_ctx},
   {":trace", "on|off", "show context calls after :call", "The trace lists method, arguments, result and duration.", rp_cmd_trace},
+  {":set", "[print-length N|print-depth N]", "how results are cut; alone, show it",
+   "Results show print-length items per list, vector or dict, then '… N more', and print-depth levels of nesting, deeper ones as (…). 0 means no cut. Ctrl-C stops a long print.", rp_cmd_set},
   {":time", "EXPR", "evaluate EXPR and show time and heap change", "Wall-clock milliseconds and the change in heap bytes.", rp_cmd_time},
   {":limits", "[fuel N ...]", "show or set fuel, memory, depth, timeout",
    "e.g. :limits fuel 1000000 memory 67108864 depth 5000 timeout 2 (0 means unlimited for fuel, memory and timeout).", rp_cmd_limits},

@@ -64,15 +64,29 @@ void rp_shell_output_end(rp_Shell *sh) {
   sh->output_open = false;
 }
 
+/* A result after "=> ", pretty-printed and cut at the print length and
+** depth; Ctrl-C stops a long print as it stops an evaluation. */
 void rp_shell_print_value(rp_Shell *sh, lispy_Value v) {
-  char *s = lispy_pprint(sh->L, v, 78);
+  rp_sigint = 0;
+  rp_evaluating = 1; /* Ctrl-C interrupts the printer */
+  char *s = lispy_pprint_cut(sh->L, v, 78, (size_t)sh->print_length, sh->print_depth);
+  rp_evaluating = 0;
   if (!s) {
     rp_out_of_memory();
     return;
   }
   rp_shell_output_end(sh);
   rp_shell_printf_color(sh, RP_GREEN, "=> ");
-  printf("%s\n", s);
+  /* written in pieces, so Ctrl-C also stops a long text going out */
+  size_t len = strlen(s), at = 0;
+  while (at < len && !rp_sigint) {
+    size_t n = len - at < 4096 ? len - at : 4096;
+    fwrite(s + at, 1, n, stdout);
+    at += n;
+  }
+  if (rp_sigint) rp_shell_printf_color(sh, RP_DIM, "\n(printing stopped by Ctrl-C)");
+  printf("\n");
+  rp_sigint = 0;
   free(s);
 }
 

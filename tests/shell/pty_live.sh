@@ -44,3 +44,23 @@ t_context_and_in() {
   type_ $n 'inside-only'; keys $n Enter
   wait_for $n 'error: unbound variable: inside-only' || return 1
 }
+
+# A 1,000,000-item result is cut at the print length; :set changes it; and
+# with no cut, Ctrl-C stops the long print at once and the shell goes on.
+t_print_cut() {
+  local n=printcut
+  start $n -- "${EXAMPLES[@]}"
+  wait_for $n "^$PROMPT" || return 1
+  type_ $n '(list->vector (range 1000000))'; keys $n Enter
+  wait_for $n '^ 199 … 999800 more\]$' || return 1
+  type_ $n ':set print-length 3'; keys $n Enter
+  type_ $n '{:a (range 1000000) :b 2 :c 3 :d 4}'; keys $n Enter
+  wait_for $n '^=> \{:a \(0 1 2 … 999997 more\) :b 2 :c 3 … 1 more\}$' || return 1
+  type_ $n ':set print-length 0'; keys $n Enter
+  type_ $n '(range 2000000)'; keys $n Enter
+  sleep 0.5
+  keys $n C-c
+  wait_for $n '^\(printing stopped by Ctrl-C\)$' || return 1
+  type_ $n '(+ 40 2)'; keys $n Enter
+  wait_for $n '^=> 42$' || return 1
+}

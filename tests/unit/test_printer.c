@@ -50,7 +50,7 @@ static void pp_body(lx_State *L, void *ud) {
   lx_Obj *saved = lx_protect_begin(L);
   lx_Buf b;
   lx_buf_init(L, &b);
-  lx_pprint(L, &b, c->v, c->width);
+  lx_pprint(L, &b, c->v, c->width, 0, 0);
   c->out = strdup(lx_buf_data(&b));
   lx_protect_end(L, saved);
 }
@@ -157,6 +157,32 @@ static void test_depth(lispy_State *L) {
   check_repr(L, "'(1 2)", true, "(1 2)");
 }
 
+/* lispy_pprint_cut: "… N more" after max_items items of each container,
+** (…) [… ] {…} past max_depth, in flat and broken layouts alike. */
+static void check_cut(lispy_State *L, const char *src, int width, size_t items, int depth,
+                      const char *want) {
+  char *got = lispy_pprint_cut(L, eval(L, src), width, items, depth);
+  CHECK_STR(got, want);
+  free(got);
+}
+
+static void test_cut(lispy_State *L) {
+  check_cut(L, "(range 10)", 80, 3, 0, "(0 1 2 \xe2\x80\xa6 7 more)");
+  check_cut(L, "(range 3)", 80, 3, 0, "(0 1 2)"); /* exactly max_items: no cut */
+  check_cut(L, "(list->vector (range 5))", 80, 2, 0, "[0 1 \xe2\x80\xa6 3 more]");
+  check_cut(L, "{:a 1 :b 2 :c 3}", 80, 1, 0, "{:a 1 \xe2\x80\xa6 2 more}");
+  check_cut(L, "'(1 (2 (3 (4))))", 80, 0, 2, "(1 (2 (\xe2\x80\xa6)))");
+  check_cut(L, "[[1] {:a [2]}]", 80, 0, 2, "[[1] {:a [\xe2\x80\xa6]}]");
+  char *big = lispy_pprint_cut(L, eval(L, "(range 1000000)"), 80, 100, 0);
+  CHECK(big && strstr(big, "\xe2\x80\xa6 999900 more)") && strlen(big) < 2000);
+  free(big);
+  /* broken over lines: the cut ends the last line */
+  check_cut(L, "(list \"aaaaaaaaaa\" \"bbbbbbbbbb\" \"cccccccccc\" \"dddddddddd\")", 20, 2, 0,
+            "(\"aaaaaaaaaa\"\n \"bbbbbbbbbb\" \xe2\x80\xa6 2 more)");
+  check_cut(L, "'(define (f x) (+ x 1) (* x 2) (- x 3))", 16, 3, 0,
+            "(define (f x)\n  (+ x 1) \xe2\x80\xa6 2 more)");
+}
+
 int main(void) {
   lispy_State *L = lispy_open();
   if (L == NULL) {
@@ -168,6 +194,7 @@ int main(void) {
   test_floats();
   test_pprint(L);
   test_depth(L);
+  test_cut(L);
   lispy_close(L);
   if (failed) fprintf(stderr, "test_printer: %d failure(s)\n", failed);
   else printf("test_printer: all checks passed\n");
