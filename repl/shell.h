@@ -136,6 +136,7 @@ cJSON *rp_defined_call_begin(rp_Shell *sh, const ag_Agent *a);
 void rp_defined_call_end(rp_Shell *sh, const ag_Agent *a, const cJSON *args, cJSON *state,
                          const cJSON *env);
 void rp_cmd_save(rp_Shell *sh, char *args);
+void rp_cmd_edit(rp_Shell *sh, char *args); /* shell_edit.c */
 void rp_cmd_forget(rp_Shell *sh, char *args);
 void rp_live_defined(rp_Shell *sh, const char *text, const char *input, int defines);
 

@@ -105,6 +105,8 @@ static const rp_Cmd rp_cmds[] = {
    "Shows types, defaults and required marks, the source path, run's parameters and the context methods the source calls.", rp_cmd_describe},
   {":call", "NAME ARGS", "call an agent; prints the envelope and context calls",
    "ARGS is JSON ({\"city\": \"Paris\"}), a LisPy dict ({:city \"Paris\"}) or key=value pairs (city=Paris).", rp_cmd_call},
+  {":edit", "[NAME]", "edit the last form, or an agent, in $VISUAL/$EDITOR",
+   "Without NAME, the last form typed (a new buffer if none); with NAME, the agent's file (reloaded when saved) or, for an agent typed here, its text. What the editor saves is evaluated as a new input.", rp_cmd_edit},
   {":lint", "[NAME|FILE]", "show lint diagnostics", "Without an argument, for every agent; FILE loads and lints that file.", rp_cmd_lint},
   {":reload", "", "re-scan the folders; drop shell definitions", "Files added, changed (by content) or removed are reported.", rp_cmd_reload},
   {":load", "FILE|DIR", "evaluate a file here, or load agent files",

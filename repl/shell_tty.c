@@ -294,12 +294,22 @@ static void rp_on_line(char *line) {
     printf("\n");
     return;
   }
-  if (!rp_blank(line)) {
-    add_history(line);
-    rp_history_save(sh);
+  /* A form typed over several lines is one history entry, added when it
+  ** is complete: Up recalls it whole and Enter runs it as one form. */
+  char *whole = NULL;
+  if (sh->pending) {
+    size_t n = strlen(sh->pending) + strlen(line) + 2;
+    if ((whole = rp_malloc(n)))
+      snprintf(whole, n, "%s%s", sh->pending, line); /* it ends in a newline */
   }
   rl_callback_handler_remove();
   rp_shell_input(sh, line);
+  const char *entry = whole ? whole : line;
+  if (!sh->pending && !rp_blank(entry)) {
+    add_history(entry);
+    rp_history_save(sh);
+  }
+  free(whole);
   free(line);
   if (!sh->quit) rl_callback_handler_install(rp_prompt(sh), rp_on_line);
 }

@@ -79,3 +79,51 @@ t_history_killed() {
   grep -qx ':agents' "$f" || { WHY="command not in the history"; return 1; }
   [ "$(stat -c %a "$f")" = 600 ] || { WHY="history mode $(stat -c %a "$f")"; return 1; }
 }
+
+# A form typed over three lines is one history entry: Up recalls it whole
+# and Enter runs it as one form, in this shell and in the next one.
+t_history_multiline() {
+  local n=histml
+  start $n LISPY_HISTORY="$TMP/hist-ml" -- "${EXAMPLES[@]}"
+  wait_for $n "^$PROMPT" || return 1
+  type_ $n '(+ 1'; keys $n Enter
+  type_ $n '   20'; keys $n Enter
+  type_ $n '   300)'; keys $n Enter
+  wait_for $n '^=> 321$' || return 1
+  type_ $n '(* 2 3)'; keys $n Enter
+  wait_for $n '^=> 6$' || return 1
+  keys $n Up Up Enter
+  wait_for $n '^=> 321$' 2 || return 1
+  keys $n C-d
+  wait_dead $n || return 1
+  start ${n}2 LISPY_HISTORY="$TMP/hist-ml" -- "${EXAMPLES[@]}"
+  wait_for ${n}2 "^$PROMPT" || return 1
+  keys ${n}2 Up Up Up Enter
+  wait_for ${n}2 '^=> 321$' || return 1
+}
+
+# :edit opens the last form in $EDITOR (here a script that rewrites the
+# buffer) and evaluates what it saved; :edit NAME edits an agent's file in
+# place and the agent reloads; :edit NAME of a prompt agent redefines it.
+t_edit() {
+  local n=edit dir="$TMP/edit-agents" ed="$TMP/editor.sh"
+  mkdir -p "$dir"
+  cp "$ROOT"/examples/agents/get_weather_agent.lispy "$dir/"
+  printf '#!/bin/sh\nsed -i -e "s/(+ 1 2)/(* 6 7)/" -e "s/Return the current/Tell the current/" -e "s/\\"hi\\"/\\"hello\\"/" "$1"\n' > "$ed"
+  chmod +x "$ed"
+  start $n EDITOR="$ed" VISUAL= -- --agents "$dir" --mock examples/mock.json
+  wait_for $n "^$PROMPT" || return 1
+  type_ $n '(+ 1 2)'; keys $n Enter
+  wait_for $n '^=> 3$' || return 1
+  type_ $n ':edit'; keys $n Enter
+  wait_for $n '^=> 42$' || return 1
+  type_ $n ':edit get_weather'; keys $n Enter
+  wait_for $n "^reloaded get_weather \\($dir/get_weather_agent.lispy\\)$" || return 1
+  grep -q 'Tell the current' "$dir/get_weather_agent.lispy" || { WHY="the file was not edited"; return 1; }
+  type_ $n '(def AGENT {:name "hey" :description "Greets." :parameters {:type "object" :properties {}}}) (defn run [context] "hi")'; keys $n Enter
+  wait_for $n '^agent hey defined' || return 1
+  type_ $n ':edit hey'; keys $n Enter
+  wait_for $n '^agent hey defined' 2 || return 1
+  type_ $n ':call hey'; keys $n Enter
+  wait_for $n '^"hello"$' || return 1
+}
