@@ -64,3 +64,27 @@ t_print_cut() {
   type_ $n '(+ 40 2)'; keys $n Enter
   wait_for $n '^=> 42$' || return 1
 }
+
+# What run displays shows under :call as it is produced, before the status;
+# an error raised in a function defined two inputs earlier shows that
+# input's line with the caret under the call that failed, at the prompt
+# and under :call alike.
+t_output_and_snippets() {
+  local n=snippets
+  start $n -- "${EXAMPLES[@]}"
+  wait_for $n "^$PROMPT" || return 1
+  type_ $n '(define (f x) (+ 1 (car x)))'; keys $n Enter
+  type_ $n '(define unrelated 1)'; keys $n Enter
+  type_ $n '(f 5)'; keys $n Enter
+  wait_for $n '^<repl#1>:1:21: error: car: expected a pair, got 5$' || return 1
+  wait_for $n '^   1 \| \(define \(f x\) \(\+ 1 \(car x\)\)\)$' || return 1
+  wait_for $n '^     \| {21}\^$' || return 1
+  type_ $n '(def AGENT {:name "talk" :description "Talks." :parameters {:type "object" :properties {}}})'; keys $n Enter
+  type_ $n '(defn run [context] (display "thinking...") (newline) (f 7))'; keys $n Enter
+  wait_for $n '^agent talk defined' || return 1
+  type_ $n ':call talk'; keys $n Enter
+  wait_for $n '^error: runtime$' || return 1
+  screen $n | grep -A1 -x 'thinking\.\.\.' | grep -qx 'error: runtime' || { WHY="the output did not come first"; return 1; }
+  wait_for $n '^<repl#1>:1:21: error: car: expected a pair, got 7$' || return 1
+  wait_for $n '^     \| {21}\^$' 2 || return 1
+}

@@ -12,7 +12,7 @@ t_watch_reload() {
   wait_for $n "^$PROMPT" || return 1
   type_ $n '(+ 1 2'                                   # half-typed: must survive
   sed -i 's/Return the current weather/Give the current weather/' "$dir/get_weather_agent.lispy"
-  TIMEOUT=2 wait_for $n "^reloaded get_weather \($dir/get_weather_agent.lispy\)$" || return 1
+  TIMEOUT=1 wait_for $n "^reloaded get_weather \($dir/get_weather_agent.lispy\)$" || return 1
   wait_line $n '^lispy> \(\+ 1 2$' || return 1
   keys $n C-u
   type_ $n ':describe get_weather'; keys $n Enter
