@@ -43,6 +43,13 @@ _Static_assert(RP_WATCH_SETTLE_MS >= 0 && RP_WATCH_SETTLE_MS <= 900,
 #endif
 #define RP_PRINT_MAX 100000000
 
+/* :calls of one prompt agent kept as test cases for :save --tests; each
+** holds the mock state it ran against, so the later calls past this are
+** not recorded (:save says so). Ceiling: memory. */
+#ifndef RP_SAVE_MAX_CASES
+#define RP_SAVE_MAX_CASES 500
+#endif
+
 /* One input evaluated at the prompt, named "<repl#N>" (N from 1). */
 typedef struct rp_Input {
   char name[24]; /* "<repl#N>", the file name of its source positions */
@@ -52,8 +59,9 @@ typedef struct rp_Input {
 /* An agent typed at the prompt: its text and the :calls made to it. */
 typedef struct rp_Defined {
   char *name;
-  char *src;    /* the descriptor's and run's inputs, as lint saw them */
-  cJSON *calls; /* test cases recorded by :call (for :save --tests) */
+  char *src;      /* the descriptor's and run's inputs, as lint saw them */
+  cJSON *calls;   /* test cases recorded by :call (for :save --tests) */
+  size_t dropped; /* calls past RP_SAVE_MAX_CASES, not recorded */
 } rp_Defined;
 
 typedef struct rp_Shell {

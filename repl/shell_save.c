@@ -56,6 +56,7 @@ void rp_defined_set(rp_Shell *sh, const char *name, const char *src) {
   }
   d->src = copy;
   d->calls = calls;
+  d->dropped = 0;
 }
 
 void rp_defined_forget(rp_Shell *sh, const char *name) {
@@ -90,7 +91,11 @@ static cJSON *rp_mock_state(rp_Shell *sh) {
 }
 
 cJSON *rp_defined_call_begin(rp_Shell *sh, const ag_Agent *a) {
-  return rp_defined_find(sh, a->name) && strcmp(a->path, "<repl>") == 0 ? rp_mock_state(sh) : NULL;
+  rp_Defined *d = strcmp(a->path, "<repl>") == 0 ? rp_defined_find(sh, a->name) : NULL;
+  if (!d) return NULL;
+  if (cJSON_GetArraySize(d->calls) < RP_SAVE_MAX_CASES) return rp_mock_state(sh);
+  d->dropped++;
+  return NULL;
 }
 
 /* Record a finished :call of a prompt agent as a test case: its arguments,
@@ -285,6 +290,14 @@ static bool rp_save_tests(rp_Shell *sh, const rp_Defined *d, const char *path, b
   char *text = ag_json_print(t, true);
   cJSON_Delete(t);
   size_t n = text ? strlen(text) : 0;
+  if (n >= AG_MAX_AGENT_FILE_BYTES) { /* lispy test would refuse to read it */
+    rp_shell_printf_color(
+        sh, RP_RED,
+        "the cases would make %s %zu bytes, above the %u-byte cap of test files: not written\n",
+        path, n, (unsigned)AG_MAX_AGENT_FILE_BYTES);
+    free(text);
+    return false;
+  }
   char *line = text ? rp_malloc(n + 2) : NULL;
   if (line) snprintf(line, n + 2, "%s\n", text);
   bool ok = line && rp_write_new(sh, path, line, force);
@@ -334,9 +347,13 @@ void rp_cmd_save(rp_Shell *sh, char *args) {
   printf("saved %s to %s", name, path);
   if (nkept) printf(" (with %zu earlier input%s it uses)", nkept, nkept == 1 ? "" : "s");
   printf("\n");
-  if (tests && rp_save_tests(sh, d, tpath, true))
+  if (tests && rp_save_tests(sh, d, tpath, true)) {
     printf("saved %d call%s as cases to %s\n", cJSON_GetArraySize(d->calls),
            cJSON_GetArraySize(d->calls) == 1 ? "" : "s", tpath);
+    if (d->dropped)
+      printf("(the %zu calls after the first %d were not recorded)\n", d->dropped,
+             RP_SAVE_MAX_CASES);
+  }
   ag_Agent *check = ag_agent_load_file(sh->rt, path); /* what a fresh host sees */
   size_t kept = 0; /* its errors and warnings (notes are :lint's) */
   for (size_t i = 0; i < check->diags.n; i++)

@@ -65,5 +65,17 @@ grep -q 'PASS call 2: {"who":"bob"}' <<<"$test_out" || fail "the case names" "$t
 fresh=$(printf '%s\n' ':call visits who=cy' | "$lispy" --agents "$TMP/agents" --mock examples/mock.json 2>&1)
 grep -q '^"visit #1 by cy in general"$' <<<"$fresh" || fail "the saved agent does not run in a fresh shell" "$fresh"
 
+# Past RP_SAVE_MAX_CASES (500) calls, the rest are not recorded, and :save says so.
+many=$( { printf '%s\n' '(def AGENT {:name "echo" :description "Echoes." :parameters {:type "object" :properties {:n {:type "integer" :description "n"}} :required ["n"]}})' \
+    '(defn run [context n] n)'
+  for i in $(seq 502); do printf ':call echo n=%d\n' "$i"; done
+  printf ':save echo %s --tests\n' "$TMP/many"; } | "$lispy" --mock examples/mock.json 2>&1)
+grep -q "^saved 500 calls as cases to $TMP/many/echo_agent.test.json$" <<<"$many" ||
+  fail "the case cap" "$(tail -5 <<<"$many")"
+grep -q '^(the 2 calls after the first 500 were not recorded)$' <<<"$many" ||
+  fail "the calls past the cap were not reported" "$(tail -5 <<<"$many")"
+many_test=$("$lispy" test "$TMP/many" 2>&1)
+grep -q '^500 passed, 0 failed$' <<<"$many_test" || fail "lispy test on 500 recorded cases" "$(tail -3 <<<"$many_test")"
+
 [ "$fails" -eq 0 ] || exit 1
 echo "check_save: ok"
