@@ -103,8 +103,8 @@ static const rp_Cmd rp_cmds[] = {
    "Shell definitions come first and shadow file agents of the same name.", rp_cmd_agents},
   {":describe", "NAME", "descriptor, parameter table, run signature, context methods",
    "Shows types, defaults and required marks, the source path, run's parameters and the context methods the source calls.", rp_cmd_describe},
-  {":call", "NAME ARGS", "call an agent; prints the envelope and context calls",
-   "ARGS is JSON ({\"city\": \"Paris\"}), a LisPy dict ({:city \"Paris\"}) or key=value pairs (city=Paris).", rp_cmd_call},
+  {":call", "[--json] NAME ARGS", "call an agent: its value or error, then context calls",
+   "ARGS is JSON ({\"city\": \"Paris\"}), a LisPy dict ({:city \"Paris\"}) or key=value pairs (city=Paris, city=\"Sao Paulo\"), coerced by the schema. An error shows as at the prompt; the envelope becomes *1, and --json prints it whole.", rp_cmd_call},
   {":edit", "[NAME]", "edit the last form, or an agent, in $VISUAL/$EDITOR",
    "Without NAME, the last form typed (a new buffer if none); with NAME, the agent's file (reloaded when saved) or, for an agent typed here, its text. What the editor saves is evaluated as a new input.", rp_cmd_edit},
   {":lint", "[NAME|FILE]", "show lint diagnostics", "Without an argument, for every agent; FILE loads and lints that file.", rp_cmd_lint},
@@ -146,7 +146,7 @@ static void rp_cmd_help(rp_Shell *sh, char *args) {
   if (cmd) printf("no command :%s\n", cmd);
   printf("Type LisPy forms to evaluate them; define AGENT and run to make an agent live.\n");
   for (size_t i = 0; i < rp_ncmds; i++)
-    printf("  %-10s %-26s %s\n", rp_cmds[i].name, rp_cmds[i].usage, rp_cmds[i].brief);
+    printf("  %-10s %-31s %s\n", rp_cmds[i].name, rp_cmds[i].usage, rp_cmds[i].brief);
   printf("Tab completes; *1 *2 *3 are recent results, *e the last error. :help CMD for more.\n");
 }
 
