@@ -176,6 +176,10 @@ static void test_cut(lispy_State *L) {
   char *big = lispy_pprint_cut(L, eval(L, "(range 1000000)"), 80, 100, 0);
   CHECK(big && strstr(big, "\xe2\x80\xa6 999900 more)") && strlen(big) < 2000);
   free(big);
+  /* a vector holding itself prints bounded at the depth (without a cut it
+  ** is "#<unprintable: nested too deeply>", see test_depth) */
+  check_cut(L, "(let ((v (vector 1 2))) (vector-set! v 0 v) v)", 80, 0, 3,
+            "[[[[\xe2\x80\xa6] 2] 2] 2]");
   /* broken over lines: the cut ends the last line */
   check_cut(L, "(list \"aaaaaaaaaa\" \"bbbbbbbbbb\" \"cccccccccc\" \"dddddddddd\")", 20, 2, 0,
             "(\"aaaaaaaaaa\"\n \"bbbbbbbbbb\" \xe2\x80\xa6 2 more)");
