@@ -56,6 +56,46 @@ typedef struct rp_Input {
   char *text;    /* what was evaluated; NULL once dropped */
 } rp_Input;
 
+/* The line being edited at the prompt (shell_line.c). */
+typedef struct rp_Line {
+  char *buf;                     /* UTF-8 text, NUL-terminated */
+  size_t len, cap;               /* bytes used (without the NUL), allocated */
+  size_t pos;                    /* the cursor: a byte offset on a grapheme boundary */
+  const char *prompt;            /* shown first; escapes between \001 and \002 */
+  const char *more;              /* shown after a line break in the text */
+  int crow;                      /* terminal row of the cursor, from the prompt's */
+  unsigned char esc[16], utf[4]; /* an escape / UTF-8 sequence being read */
+  size_t nesc, nutf, need;
+} rp_Line;
+
+/* What a key asks the caller of rp_line_feed to do. */
+enum {
+  RP_KEY_MORE = -1, /* inside an escape sequence (rp_line_feed only) */
+  RP_KEY_NONE = 0,  /* edited (or ignored) in place */
+  RP_KEY_ENTER,
+  RP_KEY_EOF, /* Ctrl-D on an empty line */
+  RP_KEY_TAB,
+  RP_KEY_SEARCH, /* Ctrl-R */
+  RP_KEY_UP,
+  RP_KEY_DOWN,
+  RP_KEY_LEFT, /* the rest are handled inside */
+  RP_KEY_RIGHT,
+  RP_KEY_HOME,
+  RP_KEY_END,
+  RP_KEY_DELETE
+};
+
+void rp_line_begin(rp_Line *l, const char *prompt, const char *more);
+int rp_line_feed(rp_Line *l, unsigned char c);
+bool rp_line_splice(rp_Line *l, size_t from, size_t to, const char *text, size_t n);
+void rp_line_set(rp_Line *l, const char *text);
+void rp_line_hide(rp_Line *l);
+void rp_line_show(rp_Line *l);
+void rp_line_refresh(rp_Line *l);
+void rp_line_free(rp_Line *l);
+size_t rp_grapheme_next(const char *s, size_t len, size_t at);
+size_t rp_grapheme_prev(const char *s, size_t len, size_t at);
+
 /* An agent typed at the prompt: its text and the :calls made to it. */
 typedef struct rp_Defined {
   char *name;

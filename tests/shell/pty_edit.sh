@@ -127,3 +127,54 @@ t_edit() {
   type_ $n ':call hey'; keys $n Enter
   wait_for $n '^"hello"$' || return 1
 }
+
+# The line editor works by grapheme cluster and display width: e + U+0301,
+# a ZWJ emoji family, a flag and CJK are each one Left and one Backspace;
+# the screen shows exactly the buffer, and the terminal's cursor column is
+# the display width of what precedes it.
+cursor_col() { tm display-message -p -t "$1" '#{cursor_x}'; }
+t_graphemes() {
+  local n=graphemes
+  start $n -- "${EXAMPLES[@]}"
+  wait_for $n "^$PROMPT" || return 1
+  type_ $n $'(string-length "ae\u0301b")'
+  keys $n Left Left Left Left        # over ) " b and the whole of e+U+0301
+  type_ $n 'X'
+  wait_line $n $'^lispy> \\(string-length "aXe\u0301b"\\)$' || return 1
+  # lispy> is 7 columns and (string-length "aX 18 more: the cursor is on é
+  [ "$(cursor_col $n)" = 25 ] || { WHY="cursor at column $(cursor_col $n), not 25"; return 1; }
+  keys $n Enter
+  wait_for $n '^=> 5$' || return 1
+  # Backspace takes a whole cluster: the family (5 code points), the flag
+  # (2), 語 (wide) and é (2) in turn.
+  type_ $n $'(string-length "\u00e9\U0001F469\u200D\U0001F469\u200D\U0001F467\U0001F1EB\U0001F1F7\u8a9e\u00e9")'
+  keys $n Left Left Left BSpace
+  wait_line $n $'^lispy> \\(string-length "\u00e9\U0001F469\u200D\U0001F469\u200D\U0001F467\U0001F1EB\U0001F1F7\u00e9"\\)$' || return 1
+  keys $n BSpace
+  wait_line $n $'^lispy> \\(string-length "\u00e9\U0001F469\u200D\U0001F469\u200D\U0001F467\u00e9"\\)$' || return 1
+  keys $n BSpace
+  wait_line $n $'^lispy> \\(string-length "\u00e9\u00e9"\\)$' || return 1
+  keys $n Enter
+  wait_for $n '^=> 2$' || return 1
+}
+
+# A line wider than the terminal (160 columns) wraps onto the next row and
+# stays editable there; a recalled multi-line entry is drawn as lines.
+t_wrap() {
+  local n=wrap a
+  a=$(printf 'a%.0s' $(seq 200))
+  start $n -- "${EXAMPLES[@]}"
+  wait_for $n "^$PROMPT" || return 1
+  type_ $n "(string-length \"$a\")"
+  keys $n Left Left BSpace C-a Right
+  type_ $n ' '
+  keys $n Enter
+  wait_for $n '^=> 199$' || return 1
+  type_ $n '(+ 1'; keys $n Enter
+  type_ $n '   2)'; keys $n Enter
+  wait_for $n '^=> 3$' || return 1
+  keys $n Up
+  wait_line $n '^  \.\.\.     2\)$' || return 1
+  keys $n Enter
+  wait_for $n '^=> 3$' 2 || return 1
+}
