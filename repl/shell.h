@@ -64,6 +64,7 @@ typedef struct rp_Line {
   const char *prompt;            /* shown first; escapes between \001 and \002 */
   const char *more;              /* shown after a line break in the text */
   int crow;                      /* terminal row of the cursor, from the prompt's */
+  bool dirty;                    /* changed since it was drawn */
   unsigned char esc[16], utf[4]; /* an escape / UTF-8 sequence being read */
   size_t nesc, nutf, need;
 } rp_Line;
@@ -92,6 +93,7 @@ void rp_line_set(rp_Line *l, const char *text);
 void rp_line_hide(rp_Line *l);
 void rp_line_show(rp_Line *l);
 void rp_line_refresh(rp_Line *l);
+void rp_line_flush(rp_Line *l); /* refresh if changed since drawn */
 void rp_line_free(rp_Line *l);
 size_t rp_grapheme_next(const char *s, size_t len, size_t at);
 size_t rp_grapheme_prev(const char *s, size_t len, size_t at);

@@ -51,10 +51,21 @@ size_t rp_grapheme_next(const char *s, size_t len, size_t at) {
   return len;
 }
 
+/* A boundary at or before `at` found without scanning from the start:
+** between two ASCII bytes there always is one (but CR LF), so the search
+** for a cluster's start stays near the cursor even on a long line. */
+static size_t rp_safe_start(const char *s, size_t at) {
+  for (size_t i = at; i > 1; i--)
+    if ((unsigned char)s[i - 1] < 0x80 && (unsigned char)s[i - 2] < 0x80 &&
+        !(s[i - 2] == '\r' && s[i - 1] == '\n'))
+      return i - 1;
+  return 0;
+}
+
 /* Byte offset of the grapheme boundary before `at` (0 if none). */
 size_t rp_grapheme_prev(const char *s, size_t len, size_t at) {
-  size_t b = 0;
-  for (size_t i = 0; i < at; i = rp_grapheme_next(s, len, i)) b = i;
+  size_t b = rp_safe_start(s, at > 0 ? at - 1 : 0);
+  for (size_t i = b; i < at; i = rp_grapheme_next(s, len, i)) b = i;
   return b;
 }
 
@@ -145,12 +156,17 @@ void rp_line_show(rp_Line *l) {
   printf("\r");
   if (cur_col > 0) printf("\033[%dC", cur_col);
   l->crow = cur_row;
+  l->dirty = false;
   fflush(stdout);
 }
 
 void rp_line_refresh(rp_Line *l) {
   rp_line_hide(l);
   rp_line_show(l);
+}
+
+void rp_line_flush(rp_Line *l) {
+  if (l->dirty) rp_line_refresh(l);
 }
 
 /* ========================================================================
@@ -173,6 +189,12 @@ bool rp_line_splice(rp_Line *l, size_t from, size_t to, const char *text, size_t
   l->len = len;
   l->buf[len] = '\0';
   l->pos = from + n;
+  /* What was typed may join the text after it into one cluster (e before
+  ** a lone U+0301): the cursor goes to the end of that cluster. */
+  size_t b = rp_grapheme_prev(l->buf, l->len, l->pos);
+  size_t end = rp_grapheme_next(l->buf, l->len, b);
+  if (l->pos > 0 && end > l->pos) l->pos = end;
+  l->dirty = true;
   return true;
 }
 
@@ -255,9 +277,10 @@ static int rp_escape_key(rp_Line *l) {
   return RP_KEY_NONE; /* Alt-x: not bound */
 }
 
-/* Feed one byte read from the terminal. Editing keys are done here; the
-** return value names what the caller must do (RP_KEY_NONE: nothing; Enter,
-** EOF, Tab, Ctrl-R, Up, Down...). */
+/* Feed one byte read from the terminal. Editing keys are done here, and
+** the line is marked for drawing (rp_line_flush, once per batch of bytes:
+** a long paste is not redrawn per byte); the return value names what the
+** caller must do (RP_KEY_NONE: nothing; Enter, EOF, Tab, Ctrl-R, Up...). */
 int rp_line_feed(rp_Line *l, unsigned char c) {
   if (l->nesc > 0 || c == 27) {
     l->esc[l->nesc++] = c;
@@ -270,19 +293,25 @@ int rp_line_feed(rp_Line *l, unsigned char c) {
     else if (k == RP_KEY_END) l->pos = l->len;
     else if (k == RP_KEY_DELETE) rp_key_delete(l);
     else return k;
-    rp_line_refresh(l);
+    l->dirty = true;
     return RP_KEY_NONE;
   }
-  if (l->need > 0 || c >= 0x80) { /* a UTF-8 sequence: insert it whole */
+  if (l->need > 0 || c >= 0x80) { /* a UTF-8 sequence: inserted whole when valid */
     if (l->need == 0) {
-      l->need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+      if (c < 0xC2 || c > 0xF4) return RP_KEY_NONE; /* no sequence starts with it */
+      l->need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
       l->nutf = 0;
+    } else if ((c & 0xC0) != 0x80) { /* cut short: drop it, take c afresh */
+      l->need = 0;
+      return rp_line_feed(l, c);
     }
     l->utf[l->nutf++] = c;
     if (l->nutf < l->need) return RP_KEY_NONE;
     l->need = 0;
+    utf8proc_int32_t cp;
+    if (utf8proc_iterate(l->utf, (utf8proc_ssize_t)l->nutf, &cp) != (utf8proc_ssize_t)l->nutf)
+      return RP_KEY_NONE; /* overlong, a surrogate or past U+10FFFF */
     rp_line_splice(l, l->pos, l->pos, (const char *)l->utf, l->nutf);
-    rp_line_refresh(l);
     return RP_KEY_NONE;
   }
   switch (c) {
@@ -310,6 +339,6 @@ int rp_line_feed(rp_Line *l, unsigned char c) {
       if (c < 32) return RP_KEY_NONE; /* other control keys: not bound */
       rp_line_splice(l, l->pos, l->pos, (const char *)&c, 1);
   }
-  rp_line_refresh(l);
+  l->dirty = true;
   return RP_KEY_NONE;
 }

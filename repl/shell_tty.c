@@ -364,6 +364,7 @@ static void rp_loop_tty(rp_Shell *sh) {
       break;
     }
     for (ssize_t i = 0; i < n && !sh->quit; i++) rp_on_key(sh, buf[i]);
+    if (!sh->quit) rp_line_flush(&rp_line);
   }
   rp_raw(false);
   if (watch >= 0) close(watch);
