@@ -82,13 +82,18 @@ void rp_cmd_apropos(rp_Shell *sh, char *args) {
     lispy_Value v;
     char buf[256];
     const char *params = NULL;
-    if (ag_context_method(name)) continue; /* listed above */
+    if (ag_context_method(name) || name[0] == '%') continue; /* listed above; internal */
     if (lispy_env_get(sh->L, rp_eval_env(sh), name, &v) && lispy_is_function(v)) {
       doc = lispy_doc(v);
       params = lispy_params(sh->L, v, buf, sizeof buf);
     }
     if (!rp_contains_nocase(name, text) && !rp_contains_nocase(doc, text)) continue;
-    const char *kind = r.items[i].help ? r.items[i].help : "";
+    lispy_Value own;
+    bool base = lispy_env_get_own(sh->L, lispy_base_env(sh->L), name, &own);
+    const char *kind = !params                          ? (r.items[i].help ? r.items[i].help : "")
+                       : lispy_type(v) == LISPY_TNATIVE ? "builtin"
+                       : base                           ? "prelude function"
+                                                        : "function";
     char what[600];
     snprintf(what, sizeof what, "%s%s%s", kind, doc && *kind ? ": " : "", doc ? doc : "");
     rp_apropos_line(sh, name, params, what), found++;

@@ -91,3 +91,34 @@ t_output_and_snippets() {
   wait_for $n '^<repl#1>:1:21: error: car: expected a pair, got 7$' || return 1
   wait_for $n '^     \| {21}\^$' 2 || return 1
 }
+
+# Commands at a terminal: :apropos, did-you-mean for agents and symbols, a
+# bad :limits value, :set; then an agent typed here, called, and saved with
+# --tests: `lispy test` passes on the files at once.
+t_commands_and_save() {
+  local n=cmdsave dir="$TMP/saved"
+  start $n -- "${EXAMPLES[@]}"
+  wait_for $n "^$PROMPT" || return 1
+  type_ $n ':apropos upcase'; keys $n Enter
+  wait_for $n '^  \(string-upcase s\)  builtin: ' || return 1
+  type_ $n ':call get_wether'; keys $n Enter
+  wait_for $n '^no agent named "get_wether" \(did you mean get_weather\?\)$' || return 1
+  type_ $n '(lenght (list 1 2))'; keys $n Enter
+  wait_for $n '^     hint: did you mean length\?$' || return 1
+  type_ $n ':limits fuel abc'; keys $n Enter
+  wait_for $n "^fuel: expected a whole number of steps.*got 'abc'$" || return 1
+  type_ $n '(def AGENT {:name "twice" :description "Doubles." :parameters {:type "object" :properties {:x {:type "integer" :description "x"}} :required ["x"]}})'; keys $n Enter
+  type_ $n '(defn run [context x] (* 2 x))'; keys $n Enter
+  wait_for $n '^agent twice defined' || return 1
+  type_ $n ':call twice x=21'; keys $n Enter
+  wait_for $n '^42$' || return 1
+  type_ $n ':call twice x=no'; keys $n Enter
+  wait_for $n "^x=no: the schema says x is an integer, and 'no' is not one$" || return 1
+  type_ $n ':call twice'; keys $n Enter
+  wait_for $n '^error: invalid_args$' || return 1
+  type_ $n ":save twice $dir --tests"; keys $n Enter
+  wait_for $n "^saved 2 calls as cases to $dir/twice_agent.test.json$" || return 1
+  local out
+  out=$("$LISPY" test "$dir" 2>&1) || { WHY="lispy test failed: $out"; return 1; }
+  grep -q '^2 passed, 0 failed$' <<<"$out" || { WHY="lispy test: $out"; return 1; }
+}
