@@ -24,10 +24,16 @@
 
 static rp_Line rp_line; /* the line being edited */
 
+/* The continuation prompt: inside an unfinished form, and after a line
+** break in a recalled multi-line entry. */
+static const char *rp_more_prompt(rp_Shell *sh) {
+  return sh->color ? "\001\033[2m\002  ...  \001\033[0m\002" : "  ...  ";
+}
+
 /* "lispy> ", "lispy[NAME]> " inside :in NAME, or the continuation prompt. */
 static const char *rp_prompt(rp_Shell *sh) {
   static char buf[200];
-  if (sh->pending) return sh->color ? "\001\033[2m\002  ...  \001\033[0m\002" : "  ...  ";
+  if (sh->pending) return rp_more_prompt(sh);
   if (!sh->in_agent[0]) return sh->color ? "\001\033[1;34m\002lispy>\001\033[0m\002 " : "lispy> ";
   snprintf(buf, sizeof buf,
            sh->color ? "\001\033[1;34m\002lispy[%s]>\001\033[0m\002 " : "lispy[%s]> ",
@@ -37,8 +43,7 @@ static const char *rp_prompt(rp_Shell *sh) {
 
 /* A new line to edit, after the prompt for what comes next. */
 static void rp_line_new(rp_Shell *sh) {
-  rp_line_begin(&rp_line, rp_prompt(sh),
-                sh->color ? "\001\033[2m\002  ...  \001\033[0m\002" : "  ...  ");
+  rp_line_begin(&rp_line, rp_prompt(sh), rp_more_prompt(sh));
 }
 
 /* ========================================================================
@@ -335,8 +340,9 @@ static void rp_on_key(rp_Shell *sh, unsigned char c) {
   }
 }
 
-/* The line editor wants UTF-8: take the user's locale, and fall back to
-** C.UTF-8 when theirs is plain ASCII (the shell's own output is UTF-8). */
+/* The shell's text is UTF-8 (the editor decodes it with utf8proc, not
+** the locale): take the user's locale, falling back to C.UTF-8 when theirs
+** is plain ASCII, for libedit's history file and the C library. */
 static void rp_utf8_locale(void) {
   setlocale(LC_CTYPE, "");
   if (!strstr(nl_langinfo(CODESET), "UTF-8")) setlocale(LC_CTYPE, "C.UTF-8");
