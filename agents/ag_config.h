@@ -322,4 +322,25 @@ _Static_assert(AG_STATE_REMEASURE >= 1 && AG_STATE_REMEASURE <= 65536,
 _Static_assert(AG_JSON_PRINT_MAX_DEPTH >= 1 && AG_JSON_PRINT_MAX_DEPTH <= 100000,
                "AG_JSON_PRINT_MAX_DEPTH out of range");
 
+/* ---- The MCP server (ag_mcp.c, lispy mcp) ---------------------------------- */
+
+/* Largest message `lispy mcp` reads, and largest it sends (bytes of one
+** JSON-RPC line): 10 MiB, as the issue sets, far above a tool call's
+** arguments or a result a model can use. A longer line is refused with
+** -32600 and skipped; a result that would pass it becomes a tool error
+** saying so. Ceiling: AG_MAX_RESULT_BYTES-sized values must still fit
+** in memory twice (text and tree). */
+#ifndef AG_MCP_MAX_MESSAGE_BYTES
+#define AG_MCP_MAX_MESSAGE_BYTES (10u << 20)
+#endif
+_Static_assert(AG_MCP_MAX_MESSAGE_BYTES >= 4096 && AG_MCP_MAX_MESSAGE_BYTES <= (256u << 20),
+               "AG_MCP_MAX_MESSAGE_BYTES out of range");
+
+/* Tools per tools/list page: a client lists a big folder in a few round
+** trips, each answer staying small. LISPY_MCP_PAGE_SIZE overrides it at
+** run time (the pagination tests). Ceiling: any. */
+#ifndef AG_MCP_PAGE_SIZE
+#define AG_MCP_PAGE_SIZE 100
+#endif
+
 #endif

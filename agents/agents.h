@@ -338,4 +338,17 @@ void ag_conformance_run_path(ag_Runtime *rt, const char *path, const ag_ConfOpti
 /* The last line of the text report: "N passed, N failed". */
 void ag_conformance_summary(FILE *out, const ag_ConfReport *r);
 
+/* ========================================================================
+** The MCP server (ag_mcp.c): JSON-RPC 2.0 messages of the Model Context
+** Protocol, one in, at most one out; the transport is the caller's
+** ======================================================================== */
+
+typedef struct ag_McpServer ag_McpServer;
+/* A server over rt's registry; call says where agents' output goes. */
+ag_McpServer *ag_mcp_new(ag_Runtime *rt, const ag_CallOptions *call);
+void ag_mcp_free(ag_McpServer *s);
+/* The response to the message text[0..len) as one line of compact JSON
+** (malloc'd, no newline), or NULL when none is due (a notification). */
+char *ag_mcp_handle(ag_McpServer *s, const char *text, size_t len);
+
 #endif

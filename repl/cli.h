@@ -66,6 +66,7 @@ int rp_cli_call(ag_Runtime *rt, const rp_Options *o);
 int rp_cli_lint(ag_Runtime *rt, const rp_Options *o);
 int rp_cli_list(ag_Runtime *rt, const rp_Options *o);
 int rp_cli_tools(ag_Runtime *rt, const rp_Options *o);
+int rp_cli_mcp(ag_Runtime *rt, const rp_Options *o); /* cli_mcp.c */
 int rp_cli_watch(ag_Runtime *rt, const rp_Options *o);
 
 /* cli_test.c: lispy test [PATH...] -- conformance cases; exit 1 on failure. */

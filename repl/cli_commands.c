@@ -35,6 +35,8 @@ const rp_Command rp_commands[] = {
    rp_cmd_test},
   {"watch", "watch         re-scan the agent folders on every change\n",
    "re-scan the agent folders on every change", rp_cli_watch},
+  {"mcp", "mcp           serve the agents to LLM clients (MCP over stdio)\n",
+   "serve the agents over the Model Context Protocol (stdio)", rp_cli_mcp},
   {"complete", "complete LINE [CURSOR]   completion candidates (for scripts)\n",
    "completion candidates (for shells)", NULL},
   {NULL, NULL, NULL, NULL},
