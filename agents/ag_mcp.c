@@ -305,3 +305,53 @@ char *ag_mcp_handle(ag_McpServer *s, const char *text, size_t len) {
   cJSON_Delete(out);
   return line;
 }
+
+/* ========================================================================
+** Triage: what a reader thread may do without the runtime
+** ======================================================================== */
+
+int ag_mcp_triage(const char *text, size_t len, char **out) {
+  *out = NULL;
+  if (len > AG_MCP_MAX_MESSAGE_BYTES) return AG_MCP_QUEUE;
+  cJSON *m = cJSON_ParseWithLength(text, len);
+  if (!cJSON_IsObject(m)) {
+    cJSON_Delete(m);
+    return AG_MCP_QUEUE; /* the main thread says what is wrong with it */
+  }
+  const cJSON *id = cJSON_GetObjectItemCaseSensitive(m, "id");
+  const cJSON *method = cJSON_GetObjectItemCaseSensitive(m, "method");
+  const cJSON *version = cJSON_GetObjectItemCaseSensitive(m, "jsonrpc");
+  int what = AG_MCP_QUEUE;
+  bool rpc =
+      cJSON_IsString(version) && strcmp(version->valuestring, "2.0") == 0 && cJSON_IsString(method);
+  if (rpc && (cJSON_IsString(id) || cJSON_IsNumber(id)) &&
+      strcmp(method->valuestring, "ping") == 0) {
+    cJSON *r = ag_mcp_result(id, cJSON_CreateObject());
+    *out = cJSON_PrintUnformatted(r);
+    cJSON_Delete(r);
+    what = *out ? AG_MCP_PING : AG_MCP_QUEUE;
+  } else if (rpc && !id && strcmp(method->valuestring, "notifications/cancelled") == 0) {
+    const cJSON *params = cJSON_GetObjectItemCaseSensitive(m, "params");
+    const cJSON *rid = cJSON_GetObjectItemCaseSensitive(params, "requestId");
+    if (cJSON_IsString(rid) || cJSON_IsNumber(rid)) *out = cJSON_PrintUnformatted(rid);
+    what = *out ? AG_MCP_CANCEL : AG_MCP_IGNORE;
+  }
+  cJSON_Delete(m);
+  return what;
+}
+
+char *ag_mcp_request_id(const char *text, size_t len) {
+  cJSON *m = len <= AG_MCP_MAX_MESSAGE_BYTES ? cJSON_ParseWithLength(text, len) : NULL;
+  const cJSON *id = cJSON_GetObjectItemCaseSensitive(m, "id");
+  char *out = cJSON_IsObject(m) && (cJSON_IsString(id) || cJSON_IsNumber(id))
+                  ? cJSON_PrintUnformatted(id)
+                  : NULL;
+  cJSON_Delete(m);
+  return out;
+}
+
+char *ag_mcp_list_changed(const ag_McpServer *s) {
+  return s->initialized
+             ? strdup("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/tools/list_changed\"}")
+             : NULL;
+}

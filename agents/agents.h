@@ -350,5 +350,16 @@ void ag_mcp_free(ag_McpServer *s);
 /* The response to the message text[0..len) as one line of compact JSON
 ** (malloc'd, no newline), or NULL when none is due (a notification). */
 char *ag_mcp_handle(ag_McpServer *s, const char *text, size_t len);
+/* What a transport's reader thread may do with a message while a call
+** runs, without the runtime (thread-safe): AG_MCP_PING, *out the answer
+** to send; AG_MCP_CANCEL, *out the cancelled request's id as compact
+** JSON; AG_MCP_IGNORE, nothing to do; AG_MCP_QUEUE, hand it to
+** ag_mcp_handle in turn. *out is malloc'd or NULL. */
+enum { AG_MCP_QUEUE, AG_MCP_PING, AG_MCP_CANCEL, AG_MCP_IGNORE };
+int ag_mcp_triage(const char *text, size_t len, char **out);
+/* A request's id as compact JSON (malloc'd), or NULL when it has none. */
+char *ag_mcp_request_id(const char *text, size_t len);
+/* notifications/tools/list_changed (malloc'd) once initialized, else NULL. */
+char *ag_mcp_list_changed(const ag_McpServer *s);
 
 #endif

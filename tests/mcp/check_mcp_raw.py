@@ -12,6 +12,7 @@ and "N passed, N failed"; exits 1 on any failure.
 """
 import json
 import os
+import time
 import select
 import subprocess
 import sys
@@ -38,7 +39,7 @@ AGENTS = {
 
 
 class Server:
-    def __init__(self, extra_env=None):
+    def __init__(self, extra_env=None, timeout="1"):
         self.dir = tempfile.mkdtemp(prefix="lispy-mcp-")
         for name, text in AGENTS.items():
             with open(os.path.join(self.dir, name), "w") as f:
@@ -47,7 +48,7 @@ class Server:
         env.update(extra_env or {})
         self.p = subprocess.Popen(
             [LISPY, "mcp", "--agents", "examples/agents", "--agents", self.dir,
-             "--mock", "examples/mock.json", "--timeout", "1"],
+             "--mock", "examples/mock.json", "--timeout", timeout],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
         self.lines = []
 
@@ -199,6 +200,46 @@ err = s.close()
 bad = [l for l in s.lines if l.strip() and not (lambda x: isinstance(x, dict) and x.get("jsonrpc") == "2.0")(json.loads(l))]
 check(not bad, "stdout holds JSON-RPC messages only", bad[:3])
 check("shouting" in err, "an agent's output goes to stderr", err[:200])
+
+# While a call runs the server still reads: a ping is answered at once, a
+# cancellation stops the call and its request gets no answer; a new agent
+# file brings notifications/tools/list_changed. The calls here could run
+# 20 s: only the cancellations end them, so every answer's order says so.
+s = Server(timeout="20")
+init(s)
+s.send('{"jsonrpc":"2.0","method":"notifications/initialized"}\n')
+t0 = time.time()
+s.send(json.dumps({"jsonrpc": "2.0", "id": "long", "method": "tools/call",
+                   "params": {"name": "spin", "arguments": {}}}) + "\n")
+time.sleep(0.2)
+r = s.ask({"jsonrpc": "2.0", "id": "p2", "method": "ping"})
+check(r == {"jsonrpc": "2.0", "id": "p2", "result": {}}, "ping answered while a call runs", r)
+s.send(json.dumps({"jsonrpc": "2.0", "method": "notifications/cancelled",
+                   "params": {"requestId": "long", "reason": "test"}}) + "\n")
+r = s.ask({"jsonrpc": "2.0", "id": "after", "method": "tools/call",
+           "params": {"name": "shout", "arguments": {"s": "ok"}}})
+check(r and r.get("id") == "after", "the cancelled call stopped and got no answer", r)
+check(time.time() - t0 < 10, "... at once", time.time() - t0)
+# a request cancelled before it runs is never answered either
+s.send(json.dumps({"jsonrpc": "2.0", "id": "slow", "method": "tools/call",
+                   "params": {"name": "spin", "arguments": {}}}) + "\n")
+s.send(json.dumps({"jsonrpc": "2.0", "id": "queued", "method": "tools/call",
+                   "params": {"name": "shout", "arguments": {"s": "no"}}}) + "\n")
+s.send(json.dumps({"jsonrpc": "2.0", "method": "notifications/cancelled",
+                   "params": {"requestId": "queued"}}) + "\n")
+time.sleep(0.2)
+s.send(json.dumps({"jsonrpc": "2.0", "method": "notifications/cancelled",
+                   "params": {"requestId": "slow"}}) + "\n")
+r = s.ask({"jsonrpc": "2.0", "id": "p3", "method": "tools/call",
+           "params": {"name": "shout", "arguments": {"s": "last"}}})
+check(r and r.get("id") == "p3", "neither the running nor the queued cancelled request got an answer", r)
+with open(os.path.join(s.dir, "late_agent.lispy"), "w") as f:
+    f.write('(def AGENT {:name "late" :description "Added later." :parameters {:type "object" :properties {}}})\n(defn run [context] 1)\n')
+r = s.recv(5)
+check(r == {"jsonrpc": "2.0", "method": "notifications/tools/list_changed"}, "list_changed after a file is added", r)
+r = s.ask({"jsonrpc": "2.0", "id": 70, "method": "tools/list"})
+check("late" in [t["name"] for t in (r or {}).get("result", {}).get("tools", [])], "the new tool is listed", r)
+s.close()
 
 print("%d passed, %d failed" % (passed, failed))
 sys.exit(1 if failed else 0)
