@@ -299,6 +299,20 @@ static void agl_lint_subschemas(agl_Lint *x, const cJSON *s, const agl_Node *n, 
   agl_lint_schema_dict(x, s, n, at, "definitions", depth);
 }
 
+/* A215: an array schema without items, which Gemini's function calling
+** refuses (so do clients that send tools to Gemini models). */
+static void agl_lint_array_items(agl_Lint *x, const cJSON *s, const agl_Node *n, agl_Pos at) {
+  const cJSON *t = agl_get(s, "type"), *it;
+  bool array = cJSON_IsString(t) && strcmp(t->valuestring, "array") == 0;
+  cJSON_ArrayForEach(it, (cJSON_IsArray(t) ? t : NULL)) array |=
+      cJSON_IsString(it) && strcmp(it->valuestring, "array") == 0;
+  if (array && !agl_get(s, "items") && !agl_get(s, "prefixItems"))
+    agl_emit(x, agl_at_value(x, n, "type", at), AG_WARNING, "A215",
+             "add :items, e.g. :items {:type \"string\"}",
+             "array schema without :items: Gemini function calling (and clients that send tools to "
+             "Gemini models, such as VS Code Copilot) rejects it");
+}
+
 /* Every A2xx rule on schema s (written at n / at), then its subschemas. */
 static void agl_lint_schema(agl_Lint *x, const cJSON *s, const agl_Node *n, agl_Pos at, int depth) {
   if (cJSON_IsBool(s) || depth > AGL_MAX_SCHEMA_DEPTH) return;
@@ -307,6 +321,7 @@ static void agl_lint_schema(agl_Lint *x, const cJSON *s, const agl_Node *n, agl_
              "schema must be a dict, got %s", agl_json_type(s));
     return;
   }
+  agl_lint_array_items(x, s, n, at);
   agl_lint_keywords(x, s, n, at);
   agl_lint_type(x, s, n, at);
   agl_lint_properties(x, s, n, at, depth);
@@ -339,6 +354,15 @@ void agl_lint_parameters(agl_Lint *x) {
         x, agl_at_value(x, pn, "type", at), AG_ERROR, "A202",
         "arguments arrive as one object: use :type \"object\" and put the values in :properties",
         ":parameters must have :type \"object\"");
+  static const char *const combinators[] = {"anyOf", "oneOf", "allOf"};
+  for (size_t i = 0; i < AGL_COUNT(combinators); i++) /* A214 */
+    if (agl_get(p, combinators[i]))
+      agl_emit(x, agl_at_key(x, pn, combinators[i], at), AG_WARNING, "A214",
+               "keep :parameters one object schema: put the alternatives inside a property, or "
+               "say in :description which combinations are valid",
+               "top-level :%s in :parameters: OpenAI function calling and the Claude API reject "
+               "tool schemas that combine at the top",
+               combinators[i]);
   agl_lint_schema(x, p, pn, at, 0);
 }
 
