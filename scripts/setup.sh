@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# scripts/setup.sh -- install the Debian packages lispy needs, then build it.
+# scripts/setup.sh -- install the Debian packages lispy needs and the npm
+# packages of its tests, then build it.
 #
 #   scripts/setup.sh             install what is missing, configure and build build/
 #   scripts/setup.sh --no-build  only install packages
@@ -10,7 +11,10 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PACKAGES=(build-essential cmake pkg-config libcjson-dev libutf8proc-dev
-          libpcre2-dev libedit-dev lua5.4 python3 valgrind tmux clang clang-format zsh fish)
+          libpcre2-dev libedit-dev lua5.4 python3 valgrind tmux clang clang-format zsh fish
+          nodejs)
+# npm: Debian ships it apart from nodejs; other builds of nodejs include it.
+command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
 
 build=1
 for arg in "$@"; do
@@ -55,6 +59,23 @@ if [ -n "$missing" ]; then
     apt-get install -y --no-install-recommends $missing </dev/null
 else
   echo "setup.sh: all packages present"
+fi
+
+# ==== npm packages for the tests =================================================
+
+# The official MCP SDK client the tests drive lispy mcp with
+# (tests/mcp/package.json, pinned by its lock file), installed with npm ci
+# into the build tree: build/node/node_modules. Skipped when that install is
+# of the same lock file already.
+node_dir=${LISPY_NODE_DIR:-$ROOT/build/node}
+if ! cmp -s "$ROOT/tests/mcp/package-lock.json" "$node_dir/package-lock.json" ||
+   [ ! -d "$node_dir/node_modules" ]; then
+  mkdir -p "$node_dir"
+  cp "$ROOT/tests/mcp/package.json" "$ROOT/tests/mcp/package-lock.json" "$node_dir/"
+  (cd "$node_dir" && npm ci --no-audit --no-fund)
+  echo "setup.sh: npm packages installed in $node_dir"
+else
+  echo "setup.sh: npm packages present"
 fi
 
 # ==== Build ====================================================================
