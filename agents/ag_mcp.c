@@ -355,3 +355,28 @@ char *ag_mcp_list_changed(const ag_McpServer *s) {
              ? strdup("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/tools/list_changed\"}")
              : NULL;
 }
+
+char *ag_mcp_progress_token(const char *text, size_t len) {
+  cJSON *m = len <= AG_MCP_MAX_MESSAGE_BYTES ? cJSON_ParseWithLength(text, len) : NULL;
+  const cJSON *params = cJSON_GetObjectItemCaseSensitive(m, "params");
+  const cJSON *meta = cJSON_GetObjectItemCaseSensitive(params, "_meta");
+  const cJSON *t = cJSON_GetObjectItemCaseSensitive(meta, "progressToken");
+  const cJSON *method = cJSON_GetObjectItemCaseSensitive(m, "method");
+  bool call = cJSON_IsString(method) && strcmp(method->valuestring, "tools/call") == 0;
+  char *out = call && (cJSON_IsString(t) || cJSON_IsNumber(t)) ? cJSON_PrintUnformatted(t) : NULL;
+  cJSON_Delete(m);
+  return out;
+}
+
+char *ag_mcp_progress(const char *token, double progress, const char *message) {
+  cJSON *n = cJSON_CreateObject(), *p = cJSON_CreateObject(), *t = cJSON_Parse(token);
+  cJSON_AddStringToObject(n, "jsonrpc", "2.0");
+  cJSON_AddStringToObject(n, "method", "notifications/progress");
+  cJSON_AddItemToObject(p, "progressToken", t ? t : cJSON_CreateNull());
+  cJSON_AddNumberToObject(p, "progress", progress);
+  cJSON_AddStringToObject(p, "message", message);
+  cJSON_AddItemToObject(n, "params", p);
+  char *out = cJSON_PrintUnformatted(n);
+  cJSON_Delete(n);
+  return out;
+}

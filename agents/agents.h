@@ -359,6 +359,11 @@ enum { AG_MCP_QUEUE, AG_MCP_PING, AG_MCP_CANCEL, AG_MCP_IGNORE };
 int ag_mcp_triage(const char *text, size_t len, char **out);
 /* A request's id as compact JSON (malloc'd), or NULL when it has none. */
 char *ag_mcp_request_id(const char *text, size_t len);
+/* The progressToken of a tools/call request (compact JSON, malloc'd), or
+** NULL when it has none. */
+char *ag_mcp_progress_token(const char *text, size_t len);
+/* notifications/progress for token (compact JSON) at progress (malloc'd). */
+char *ag_mcp_progress(const char *token, double progress, const char *message);
 /* notifications/tools/list_changed (malloc'd) once initialized, else NULL. */
 char *ag_mcp_list_changed(const ag_McpServer *s);
 

@@ -4,7 +4,7 @@
 ** per line. The messages are agents/ag_mcp.c's; this file is the stdio
 ** transport.
 **
-** Two threads. The reader reads lines (capped, a trailing \r tolerated)
+** Three threads. The reader reads lines (capped, a trailing \r tolerated)
 ** and triages them without touching the runtime: a ping is answered at
 ** once, a cancellation interrupts the call it names (lispy_interrupt is
 ** safe from any thread) or drops it from the queue, everything else is
@@ -12,7 +12,9 @@
 ** in order and, between them, re-scans the folders when inotify says an
 ** agent file changed, sending notifications/tools/list_changed. So the
 ** server answers pings and takes cancellations while a call runs, and a
-** runaway agent never stalls it (its limits still end it). Nothing but
+** runaway agent never stalls it (its limits still end it). The ticker
+** sends notifications/progress while a call whose client passed a
+** progressToken runs past half a second. Nothing but
 ** protocol messages goes to stdout: agents' output goes to stderr.
 */
 #include <poll.h>
@@ -20,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -35,6 +38,9 @@ static struct {
   size_t head, n, cap;
   bool eof;       /* stdin ended: finish the queue, then stop */
   char *running;  /* the id (compact JSON) of the request running, or NULL */
+  char *progress; /* ... its progressToken (compact JSON), or NULL */
+  double started; /* ... when it started (rp_mcp_now) */
+  bool stop;      /* the ticker ends */
   bool cancelled; /* ... and the client cancelled it: no answer */
   char **dropped; /* ids cancelled before they ran */
   size_t ndropped;
@@ -157,6 +163,44 @@ static void *rp_mcp_reader(void *unused) {
 }
 
 /* ========================================================================
+** The ticker thread: progress of a long call whose client asked for it
+** ======================================================================== */
+
+/* Every RP_MCP_PROGRESS_MS while a call that carries a progressToken
+** runs: notifications/progress with the seconds it has run (the total is
+** unknown: an agent's work is not counted ahead). */
+#define RP_MCP_PROGRESS_MS 500
+
+/* Monotonic milliseconds. */
+static double rp_mcp_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static void *rp_mcp_ticker(void *unused) {
+  (void)unused;
+  for (;;) {
+    usleep(RP_MCP_PROGRESS_MS * 1000);
+    pthread_mutex_lock(&rp_mcp.lock);
+    if (rp_mcp.stop) {
+      pthread_mutex_unlock(&rp_mcp.lock);
+      return NULL;
+    }
+    double ran = rp_mcp.progress ? (rp_mcp_now() - rp_mcp.started) / 1000.0 : 0;
+    char *note = NULL;
+    if (rp_mcp.progress && ran * 1000 >= RP_MCP_PROGRESS_MS) {
+      char msg[64];
+      snprintf(msg, sizeof msg, "running for %.1f s", ran);
+      note = ag_mcp_progress(rp_mcp.progress, ran, msg);
+    }
+    pthread_mutex_unlock(&rp_mcp.lock);
+    if (note) rp_mcp_send(note);
+    free(note);
+  }
+}
+
+/* ========================================================================
 ** The main thread
 ** ======================================================================== */
 
@@ -193,15 +237,20 @@ static void rp_mcp_run(ag_McpServer *s, char *line) {
     free(id);
     return;
   }
+  char *token = line ? ag_mcp_progress_token(line, len) : NULL;
   pthread_mutex_lock(&rp_mcp.lock);
   rp_mcp.running = id;
+  rp_mcp.progress = token;
+  rp_mcp.started = rp_mcp_now();
   rp_mcp.cancelled = false;
   pthread_mutex_unlock(&rp_mcp.lock);
   char *reply = ag_mcp_handle(s, line ? line : too_big, len);
   pthread_mutex_lock(&rp_mcp.lock);
   bool cancelled = rp_mcp.cancelled;
   rp_mcp.running = NULL;
+  rp_mcp.progress = NULL;
   pthread_mutex_unlock(&rp_mcp.lock);
+  free(token);
   if (reply && !cancelled) rp_mcp_send(reply);
   free(reply);
   free(id);
@@ -230,8 +279,9 @@ int rp_cli_mcp(ag_Runtime *rt, const rp_Options *o) {
   lispy_set_output(rp_mcp.L, rp_mcp_output, NULL); /* loads print too */
   ag_CallOptions call = {false, rp_mcp_output, NULL};
   ag_McpServer *s = ag_mcp_new(rt, &call);
-  pthread_t reader;
-  if (!s || pipe(rp_mcp.wake) != 0 || pthread_create(&reader, NULL, rp_mcp_reader, NULL) != 0) {
+  pthread_t reader, ticker;
+  if (!s || pipe(rp_mcp.wake) != 0 || pthread_create(&reader, NULL, rp_mcp_reader, NULL) != 0 ||
+      pthread_create(&ticker, NULL, rp_mcp_ticker, NULL) != 0) {
     fprintf(stderr, "lispy mcp: cannot start the server\n");
     ag_mcp_free(s);
     return 1;
@@ -253,6 +303,10 @@ int rp_cli_mcp(ag_Runtime *rt, const rp_Options *o) {
     if (p[0].revents & POLLIN && read(rp_mcp.wake[0], drain, sizeof drain) < 0) break;
     if (watch >= 0 && (p[1].revents & POLLIN)) rp_mcp_rescan(rt, s, watch);
   }
+  pthread_mutex_lock(&rp_mcp.lock);
+  rp_mcp.stop = true;
+  pthread_mutex_unlock(&rp_mcp.lock);
+  pthread_join(ticker, NULL);
   pthread_join(reader, NULL);
   if (watch >= 0) close(watch);
   for (size_t i = 0; i < rp_mcp.ndropped; i++) free(rp_mcp.dropped[i]);

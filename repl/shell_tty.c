@@ -24,6 +24,12 @@
 
 static rp_Line rp_line; /* the line being edited */
 
+/* The bytes of the last read from the terminal, taken one key at a time:
+** a key that reads more itself (Ctrl-R's search) takes the rest of the
+** batch first, so nothing typed with it is lost. */
+static unsigned char rp_in[256];
+static size_t rp_in_len, rp_in_at;
+
 /* The continuation prompt: inside an unfinished form, and after a line
 ** break in a recalled multi-line entry. */
 static const char *rp_more_prompt(rp_Shell *sh) {
@@ -162,6 +168,7 @@ static void rp_search_draw(const char *q, int found) {
 
 /* One byte from the terminal; -1 on Ctrl-C (SIGINT) or end of input. */
 static int rp_search_key(void) {
+  if (rp_in_at < rp_in_len) return rp_in[rp_in_at++]; /* typed with the Ctrl-R */
   unsigned char c;
   for (;;) {
     ssize_t n = read(STDIN_FILENO, &c, 1);
@@ -362,14 +369,14 @@ static void rp_loop_tty(rp_Shell *sh) {
     if (r < 0) break;
     if (watch >= 0 && (p[1].revents & POLLIN)) rp_on_watch(sh, watch);
     if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-    unsigned char buf[256];
-    ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
+    ssize_t n = read(STDIN_FILENO, rp_in, sizeof rp_in);
     if (n <= 0) {
       if (n < 0 && errno == EINTR) continue;
       sh->quit = true; /* the terminal went away */
       break;
     }
-    for (ssize_t i = 0; i < n && !sh->quit; i++) rp_on_key(sh, buf[i]);
+    rp_in_len = (size_t)n;
+    for (rp_in_at = 0; rp_in_at < rp_in_len && !sh->quit;) rp_on_key(sh, rp_in[rp_in_at++]);
     if (!sh->quit) rp_line_flush(&rp_line);
   }
   rp_raw(false);

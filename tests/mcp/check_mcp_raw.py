@@ -48,7 +48,7 @@ class Server:
         env.update(extra_env or {})
         self.p = subprocess.Popen(
             [LISPY, "mcp", "--agents", "examples/agents", "--agents", self.dir,
-             "--mock", "examples/mock.json", "--timeout", timeout],
+             "--mock", "examples/mock.json", "--timeout", timeout, "--fuel", "0"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
         self.lines = []
 
@@ -204,7 +204,8 @@ check("shouting" in err, "an agent's output goes to stderr", err[:200])
 # While a call runs the server still reads: a ping is answered at once, a
 # cancellation stops the call and its request gets no answer; a new agent
 # file brings notifications/tools/list_changed. The calls here could run
-# 20 s: only the cancellations end them, so every answer's order says so.
+# 20 s (no fuel limit): only the cancellations end them, so every answer's
+# order says so.
 s = Server(timeout="20")
 init(s)
 s.send('{"jsonrpc":"2.0","method":"notifications/initialized"}\n')
@@ -233,6 +234,19 @@ s.send(json.dumps({"jsonrpc": "2.0", "method": "notifications/cancelled",
 r = s.ask({"jsonrpc": "2.0", "id": "p3", "method": "tools/call",
            "params": {"name": "shout", "arguments": {"s": "last"}}})
 check(r and r.get("id") == "p3", "neither the running nor the queued cancelled request got an answer", r)
+# notifications/progress while a call with a progressToken runs long.
+s.send(json.dumps({"jsonrpc": "2.0", "id": "prog", "method": "tools/call",
+                   "params": {"name": "spin", "arguments": {}, "_meta": {"progressToken": "tok"}}}) + "\n")
+notes = [s.recv(5) for _ in range(2)]
+check(all(n and n.get("method") == "notifications/progress" and n["params"]["progressToken"] == "tok"
+          for n in notes), "progress notifications for a long call", notes)
+check(notes[0] and notes[1] and notes[1]["params"]["progress"] > notes[0]["params"]["progress"],
+      "progress increases", notes)
+s.send(json.dumps({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": "prog"}}) + "\n")
+r = s.ask({"jsonrpc": "2.0", "id": "p4", "method": "ping"})
+while r and r.get("method") == "notifications/progress":  # one may have been on its way
+    r = s.recv()
+check(r and r.get("id") == "p4", "after the cancel: the ping", r)
 with open(os.path.join(s.dir, "late_agent.lispy"), "w") as f:
     f.write('(def AGENT {:name "late" :description "Added later." :parameters {:type "object" :properties {}}})\n(defn run [context] 1)\n')
 r = s.recv(5)

@@ -6,7 +6,8 @@
 //
 // Run from the source root. It lists the tools page by page, calls each
 // example agent with good and bad arguments (isError results), receives
-// list_changed after a file is added, and cancels a long call. Prints one
+// list_changed after a file is added, and cancels a long call after its
+// progress notifications. Prints one
 // line per failed check and "N passed, N failed"; exits 1 on a failure.
 import fs from "node:fs";
 import os from "node:os";
@@ -40,7 +41,7 @@ fs.writeFileSync(path.join(dir, "spin_agent.lispy"),
 
 const transport = new StdioClientTransport({
   command: LISPY,
-  args: ["mcp", "--agents", "examples/agents", "--agents", dir, "--mock", "examples/mock.json", "--timeout", "20"],
+  args: ["mcp", "--agents", "examples/agents", "--agents", dir, "--mock", "examples/mock.json", "--timeout", "20", "--fuel", "0"],
   env: { ...process.env, LISPY_MCP_PAGE_SIZE: "4" },
   stderr: "pipe",
 });
@@ -115,11 +116,15 @@ check(all.includes("late"), "the new tool is listed", all);
 // Cancel a long call: the SDK sends notifications/cancelled on abort.
 const ac = new AbortController();
 const t1 = Date.now();
-const long = client.callTool({ name: "spin", arguments: {} }, undefined, { signal: ac.signal });
-setTimeout(() => ac.abort("test"), 300);
+let progress = [];
+const long = client.callTool({ name: "spin", arguments: {} }, undefined,
+  { signal: ac.signal, onprogress: (p) => progress.push(p.progress) });
+setTimeout(() => ac.abort("test"), 1300);
 let aborted;
 try { await long; } catch (e) { aborted = e; }
 check(aborted !== undefined && Date.now() - t1 < 5000, "a long call is cancelled", aborted && String(aborted));
+check(progress.length >= 1 && progress.every((p, i) => i === 0 || p > progress[i - 1]),
+  "onprogress got increasing progress while it ran", progress);
 await client.ping();
 const after = await client.callTool({ name: "late", arguments: {} });
 check(after.structuredContent?.result === "here", "the server goes on after a cancellation", after);

@@ -60,6 +60,19 @@ t_search_accept() {
   wait_for search_a '^=> 202$' 2 || return 1
 }
 
+# Ctrl-R and the query typed in one burst (one read of the terminal): the
+# search gets every byte of it.
+t_search_typeahead() {
+  start search_t -- "${EXAMPLES[@]}"
+  wait_for search_t "^$PROMPT" || return 1
+  type_ search_t '(+ 300 3)'; keys search_t Enter
+  wait_for search_t '^=> 303$' || return 1
+  type_ search_t '(+ 1 1)'; keys search_t Enter
+  wait_for search_t '^=> 2$' || return 1
+  keys search_t C-r 3 0 0 Enter
+  wait_line search_t "^$PROMPT\(\+ 300 3\)\$" || return 1
+}
+
 # History is written after every input: a shell killed with SIGKILL keeps
 # it, the file is private (0600) and bounded.
 t_history_killed() {
