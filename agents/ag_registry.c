@@ -60,27 +60,45 @@ static bool ag_has_suffix(const char *name) {
   return n > s && name[0] != '.' && strcmp(name + n - s, AG_SUFFIX) == 0;
 }
 
+/* Add every *_agent.lispy of dir to out ("dir/name"); false (errno set)
+** when dir cannot be read. */
+static bool ag_glob_dir(const char *dir, ag_Paths *out) {
+  DIR *d = opendir(dir); /* O_DIRECTORY|O_NONBLOCK: a FIFO fails, never blocks */
+  if (!d) return false;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    if (!ag_has_suffix(e->d_name)) continue;
+    size_t len = strlen(dir) + strlen(e->d_name) + 2;
+    char *path = malloc(len);
+    snprintf(path, len, "%s/%s", dir, e->d_name);
+    ag_paths_add(out, path);
+  }
+  closedir(d);
+  return true;
+}
+
 /* Every *_agent.lispy in the folders, sorted, each path once. */
 static void ag_glob(ag_Runtime *rt, ag_Paths *out, ag_Diags *diags) {
-  for (size_t i = 0; i < rt->ndirs; i++) {
-    DIR *d = opendir(rt->dirs[i]); /* O_DIRECTORY|O_NONBLOCK: a FIFO fails, never blocks */
-    if (!d) {
+  for (size_t i = 0; i < rt->ndirs; i++)
+    if (!ag_glob_dir(rt->dirs[i], out))
       ag_diags_add(diags, rt->dirs[i], 0, 0, AG_WARNING, "A004",
                    "check --agents and LISPY_AGENTS_PATH", "agent folder cannot be read: %s",
                    strerror(errno));
-      continue;
-    }
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-      if (!ag_has_suffix(e->d_name)) continue;
-      size_t len = strlen(rt->dirs[i]) + strlen(e->d_name) + 2;
-      char *path = malloc(len);
-      snprintf(path, len, "%s/%s", rt->dirs[i], e->d_name);
-      ag_paths_add(out, path);
-    }
-    closedir(d);
-  }
   if (out->n) qsort(out->items, out->n, sizeof *out->items, ag_cmp_str);
+}
+
+bool ag_agent_files(const char *dir, char ***paths, size_t *n) {
+  ag_Paths p = {NULL, 0, 0};
+  bool ok = ag_glob_dir(dir, &p);
+  if (p.n) qsort(p.items, p.n, sizeof *p.items, ag_cmp_str);
+  *paths = p.items;
+  *n = p.n;
+  return ok;
+}
+
+bool ag_is_agent_file(const char *path) {
+  size_t n = strlen(path), s = strlen(AG_SUFFIX);
+  return n > s && strcmp(path + n - s, AG_SUFFIX) == 0;
 }
 
 /* ========================================================================
@@ -367,8 +385,6 @@ void ag_registry_put(ag_Runtime *rt, ag_Agent *a) {
   rt->defined[rt->ndefined++] = a;
 }
 
-/* Free every shell-defined agent and collect their environments at once;
-** the generation moves, so file agents they shadowed are found again. */
 bool ag_registry_forget(ag_Runtime *rt, const char *name) {
   for (size_t i = 0; i < rt->ndefined; i++) {
     if (!rt->defined[i]->name || strcmp(rt->defined[i]->name, name) != 0) continue;
@@ -382,6 +398,8 @@ bool ag_registry_forget(ag_Runtime *rt, const char *name) {
   return false;
 }
 
+/* Free every shell-defined agent and collect their environments at once;
+** the generation moves, so file agents they shadowed are found again. */
 size_t ag_registry_remove_defined(ag_Runtime *rt) {
   size_t n = rt->ndefined;
   rt->registry_gen++;

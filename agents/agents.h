@@ -231,6 +231,14 @@ void ag_runtime_backend_changed(ag_Runtime *rt);
 ** the same backend (store namespace ""). Returned unpinned. */
 lispy_Value ag_runtime_context(ag_Runtime *rt);
 
+/* Whether path, a file named on purpose, is an agent file: it ends in
+** _agent.lispy. */
+bool ag_is_agent_file(const char *path);
+/* The agent files a scan of dir would load ("dir/name", sorted; dot files
+** such as editors' lock files left out) into *paths, malloc'd with each
+** path, and their count; false (errno set) when dir cannot be read. */
+bool ag_agent_files(const char *dir, char ***paths, size_t *n);
+
 /* Folders to glob for *_agent.lispy. */
 void ag_registry_add_dir(ag_Runtime *rt, const char *dir);
 size_t ag_registry_dir_count(const ag_Runtime *rt);

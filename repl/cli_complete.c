@@ -233,8 +233,7 @@ static void rp_comp_call(rp_Comp *c, const rp_Words *s, const char *cur, cp_Resu
 /* The arguments of the subcommand. */
 static void rp_comp_args(rp_Comp *c, const rp_Words *s, const char *cur, cp_Result *out) {
   const char *cmd = s->cmd;
-  size_t n = s->nargs ? strlen(s->args[0]) : 0, sfx = strlen("_agent.lispy");
-  bool agent_file = n > sfx && strcmp(s->args[0] + n - sfx, "_agent.lispy") == 0;
+  bool agent_file = s->nargs && ag_is_agent_file(s->args[0]);
   if (strcmp(cmd, "call") == 0) rp_comp_call(c, s, cur, out);
   else if (strcmp(cmd, "run") == 0 && !agent_file) cp_result_add(out, "@lispy", NULL);
   else if (strcmp(cmd, "lint") == 0 || strcmp(cmd, "test") == 0) cp_result_add(out, "@lispy", NULL);

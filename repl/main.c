@@ -218,10 +218,6 @@ static void rp_scan_if_asked(ag_Runtime *rt, const rp_Options *o) {
   rp_scan(rt, false);
 }
 
-static bool rp_is_agent_file(const char *path) {
-  size_t n = strlen(path), s = strlen("_agent.lispy");
-  return n > s && strcmp(path + n - s, "_agent.lispy") == 0;
-}
 
 static int rp_run(lispy_State *L, const rp_Options *o) {
   lispy_Value v;
@@ -237,7 +233,7 @@ static int rp_run(lispy_State *L, const rp_Options *o) {
       fprintf(stderr, "lispy: run needs at least one FILE\n");
       return 2;
     }
-    if (rp_is_agent_file(o->files[0])) return rp_cmd_run_agent(o);
+    if (ag_is_agent_file(o->files[0])) return rp_cmd_run_agent(o);
     for (int i = 0; i < o->nfiles; i++)
       if (lispy_eval_file(L, NULL, o->files[i], NULL) != LISPY_OK) {
         rp_report(L);
@@ -254,7 +250,7 @@ static int rp_run(lispy_State *L, const rp_Options *o) {
 ** cannot hang a script or a CI job. The shell, scripts and -e keep none. */
 static void rp_default_timeout(rp_Options *o) {
   bool agent_cmd = o->command && strcmp(o->command, "complete") != 0 &&
-                   (!o->run || (o->nfiles > 0 && rp_is_agent_file(o->files[0])));
+                   (!o->run || (o->nfiles > 0 && ag_is_agent_file(o->files[0])));
   if (agent_cmd && !o->timeout_set) o->limits.timeout = AG_DEFAULT_CALL_TIMEOUT_MS / 1000.0;
 }
 

@@ -202,6 +202,18 @@ void rp_print_json(rp_Shell *sh, const cJSON *j);
 ** nearest name as a "did you mean"). */
 ag_Agent *rp_agent_arg(rp_Shell *sh, const char *name);
 size_t rp_edit_distance(const char *a, const char *b);
+/* The "did you mean" search: candidates are tried one by one and the one
+** fewest edits from name is kept, if fewer than limit (an exact match is
+** not a suggestion). RP_NEAREST_SHORT: fewer than 3 and than name's length,
+** so a short name is not "corrected" into an unrelated one. */
+typedef struct rp_Nearest {
+  const char *name;  /* what was typed */
+  size_t best;       /* edits of found, or the limit while none */
+  const char *found; /* the nearest candidate so far, or NULL */
+} rp_Nearest;
+#define RP_NEAREST_SHORT 0
+rp_Nearest rp_nearest_start(const char *name, size_t limit);
+void rp_nearest_try(rp_Nearest *n, const char *cand);
 const char *rp_nearest_agent(rp_Shell *sh, const char *name);
 char *rp_agent_source(const ag_Agent *a, char *why, size_t whylen);
 double rp_ms(void);

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
+#include <errno.h>
 #include <sys/stat.h>
 
 #include "shell.h"
@@ -342,38 +342,19 @@ static bool rp_load_agent(rp_Shell *sh, const char *path) {
   return true;
 }
 
-static bool rp_is_agent_file(const char *name) {
-  size_t n = strlen(name), s = strlen("_agent.lispy");
-  return n > s && strcmp(name + n - s, "_agent.lispy") == 0;
-}
-
-static int rp_cmp_names(const void *a, const void *b) {
-  return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* :load DIR: every *_agent.lispy in it, in name order, and a count. */
+/* :load DIR: the agent files a scan of it would load, in name order, and
+** a count. */
 static void rp_load_folder(rp_Shell *sh, const char *dir) {
-  DIR *d = opendir(dir);
-  if (!d) return (void)printf("cannot open folder %s\n", dir);
-  char **names = NULL;
-  size_t n = 0;
-  for (struct dirent *e; (e = readdir(d));) {
-    if (!rp_is_agent_file(e->d_name)) continue;
-    char **p = rp_realloc(names, (n + 1) * sizeof *p);
-    if (!p) break;
-    names = p;
-    if ((names[n] = rp_strdup(e->d_name))) n++;
-  }
-  closedir(d);
-  if (n) qsort(names, n, sizeof *names, rp_cmp_names);
+  size_t n;
+  char **paths;
+  if (!ag_agent_files(dir, &paths, &n))
+    return (void)printf("cannot open folder %s: %s\n", dir, strerror(errno));
   size_t loaded = 0;
   for (size_t i = 0; i < n; i++) {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-    loaded += rp_load_agent(sh, path);
-    free(names[i]);
+    loaded += rp_load_agent(sh, paths[i]);
+    free(paths[i]);
   }
-  free(names);
+  free(paths);
   printf("%s is a folder: loaded %zu of its %zu agent file%s", dir, loaded, n, n == 1 ? "" : "s");
   printf("%s\n", n ? " (they shadow file agents of the same names until :reload)" : "");
 }
@@ -386,7 +367,7 @@ void rp_cmd_load(rp_Shell *sh, char *args) {
   }
   struct stat st;
   if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) return rp_load_folder(sh, path);
-  if (rp_is_agent_file(path)) {
+  if (ag_is_agent_file(path)) {
     rp_load_agent(sh, path);
     return;
   }

@@ -49,17 +49,12 @@ void rp_print_json(rp_Shell *sh, const cJSON *j) {
   (void)sh;
 }
 
-/* The agent name nearest to name (edit distance at most 2, and less than
-** its length), or NULL. */
+/* The agent name nearest to name, or NULL (rp_nearest's rule). */
 const char *rp_nearest_agent(rp_Shell *sh, const char *name) {
-  const char *near = NULL;
-  size_t best = strlen(name) < 3 ? strlen(name) : 3;
-  for (size_t i = 0; i < ag_registry_count(sh->rt); i++) {
-    const char *cand = ag_registry_at(sh->rt, i)->name;
-    size_t d = cand ? rp_edit_distance(name, cand) : (size_t)-1;
-    if (d < best) best = d, near = cand;
-  }
-  return near;
+  rp_Nearest near = rp_nearest_start(name, RP_NEAREST_SHORT);
+  for (size_t i = 0; i < ag_registry_count(sh->rt); i++)
+    rp_nearest_try(&near, ag_registry_at(sh->rt, i)->name);
+  return near.found;
 }
 
 ag_Agent *rp_agent_arg(rp_Shell *sh, const char *name) {
@@ -177,10 +172,21 @@ size_t rp_edit_distance(const char *a, const char *b) {
   return row[lb];
 }
 
+rp_Nearest rp_nearest_start(const char *name, size_t limit) {
+  size_t short_limit = strlen(name) < 3 ? strlen(name) : 3;
+  rp_Nearest n = {name, limit == RP_NEAREST_SHORT ? short_limit : limit, NULL};
+  return n;
+}
+
+void rp_nearest_try(rp_Nearest *n, const char *cand) {
+  size_t d = cand ? rp_edit_distance(n->name, cand) : (size_t)-1;
+  if (d > 0 && d < n->best) n->best = d, n->found = cand;
+}
+
 /* No command matched name: list the commands it is a prefix of, or the
 ** nearest by edit distance (at most 2). */
 static void rp_command_unknown(rp_Shell *sh, const char *name, int prefixes) {
-  size_t n = strlen(name), best = 3;
+  size_t n = strlen(name);
   if (prefixes > 1) {
     rp_shell_printf_color(sh, RP_RED, "ambiguous command %s: could be", name);
     for (size_t i = 0; i < rp_ncmds; i++)
@@ -188,13 +194,10 @@ static void rp_command_unknown(rp_Shell *sh, const char *name, int prefixes) {
     printf("\n");
     return;
   }
-  const char *near = NULL;
-  for (size_t i = 0; i < rp_ncmds; i++) {
-    size_t d = rp_edit_distance(rp_cmds[i].name, name);
-    if (d < best) best = d, near = rp_cmds[i].name;
-  }
+  rp_Nearest near = rp_nearest_start(name, 3); /* commands: at most 2 edits, however short */
+  for (size_t i = 0; i < rp_ncmds; i++) rp_nearest_try(&near, rp_cmds[i].name);
   rp_shell_printf_color(sh, RP_RED, "unknown command %s", name);
-  if (near) printf(" (did you mean %s?)", near);
+  if (near.found) printf(" (did you mean %s?)", near.found);
   printf(" (:help lists them)\n");
 }
 

@@ -92,23 +92,16 @@ void rp_shell_print_value(rp_Shell *sh, lispy_Value v) {
 
 /* For "unbound variable: NAME", the defined name nearest to NAME (special
 ** forms, builtins, prelude and the shell's globals, as Tab completes
-** them; edit distance at most 2), else NULL. Static storage. */
+** them; rp_nearest's rule), else NULL. Static storage. */
 static const char *rp_nearest_symbol(rp_Shell *sh, const char *msg) {
   static char best_name[64];
   const char *prefix = "unbound variable: ";
   if (!msg || strncmp(msg, prefix, strlen(prefix)) != 0 || !sh->cp) return NULL;
-  const char *name = msg + strlen(prefix);
   cp_Result r = {0};
   cp_complete(sh->cp, "(", 1, &r);
-  size_t best = strlen(name) < 3 ? strlen(name) : 3;
-  best_name[0] = '\0';
-  for (size_t i = 0; i < r.n; i++) {
-    size_t d = rp_edit_distance(name, r.items[i].text);
-    if (d < best && d > 0) {
-      best = d;
-      snprintf(best_name, sizeof best_name, "%s", r.items[i].text);
-    }
-  }
+  rp_Nearest near = rp_nearest_start(msg + strlen(prefix), RP_NEAREST_SHORT);
+  for (size_t i = 0; i < r.n; i++) rp_nearest_try(&near, r.items[i].text);
+  snprintf(best_name, sizeof best_name, "%s", near.found ? near.found : "");
   cp_result_free(&r);
   return best_name[0] ? best_name : NULL;
 }

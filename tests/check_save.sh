@@ -5,8 +5,8 @@
 # by :ctx set is saved with --tests; `lispy test` must pass on the files at
 # once, and a fresh shell must load the saved agent. Then the refusals:
 # an existing file without --force, a file agent, an unknown name; and
-# :forget brings back the file agent a prompt agent shadowed. Run from the
-# source root.
+# :forget brings back the file agent a prompt agent shadowed; :load DIR
+# loads what a scan would. Run from the source root.
 set -u
 lispy=$1
 fails=0
@@ -76,6 +76,13 @@ grep -q '^(the 2 calls after the first 500 were not recorded)$' <<<"$many" ||
   fail "the calls past the cap were not reported" "$(tail -5 <<<"$many")"
 many_test=$("$lispy" test "$TMP/many" 2>&1)
 grep -q '^500 passed, 0 failed$' <<<"$many_test" || fail "lispy test on 500 recorded cases" "$(tail -3 <<<"$many_test")"
+
+# :load DIR loads what a scan of DIR would: an editor's lock file is no agent.
+mkdir -p "$TMP/dots"
+cp examples/agents/get_weather_agent.lispy "$TMP/dots/"
+printf 'broken (\n' > "$TMP/dots/.#get_weather_agent.lispy"
+dots=$(printf ':load %s\n' "$TMP/dots" | "$lispy" 2>&1)
+grep -q "is a folder: loaded 1 of its 1 agent file " <<<"$dots" || fail ":load DIR and dot files" "$dots"
 
 [ "$fails" -eq 0 ] || exit 1
 echo "check_save: ok"
