@@ -340,32 +340,25 @@ int ag_mcp_triage(const char *text, size_t len, char **out) {
   return what;
 }
 
-char *ag_mcp_request_id(const char *text, size_t len) {
-  cJSON *m = len <= AG_MCP_MAX_MESSAGE_BYTES ? cJSON_ParseWithLength(text, len) : NULL;
-  const cJSON *id = cJSON_GetObjectItemCaseSensitive(m, "id");
-  char *out = cJSON_IsObject(m) && (cJSON_IsString(id) || cJSON_IsNumber(id))
-                  ? cJSON_PrintUnformatted(id)
-                  : NULL;
-  cJSON_Delete(m);
-  return out;
-}
-
 char *ag_mcp_list_changed(const ag_McpServer *s) {
   return s->initialized
              ? strdup("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/tools/list_changed\"}")
              : NULL;
 }
 
-char *ag_mcp_progress_token(const char *text, size_t len) {
+void ag_mcp_request_info(const char *text, size_t len, char **id, char **progress_token) {
   cJSON *m = len <= AG_MCP_MAX_MESSAGE_BYTES ? cJSON_ParseWithLength(text, len) : NULL;
+  const cJSON *rid = cJSON_GetObjectItemCaseSensitive(m, "id");
   const cJSON *params = cJSON_GetObjectItemCaseSensitive(m, "params");
   const cJSON *meta = cJSON_GetObjectItemCaseSensitive(params, "_meta");
   const cJSON *t = cJSON_GetObjectItemCaseSensitive(meta, "progressToken");
   const cJSON *method = cJSON_GetObjectItemCaseSensitive(m, "method");
   bool call = cJSON_IsString(method) && strcmp(method->valuestring, "tools/call") == 0;
-  char *out = call && (cJSON_IsString(t) || cJSON_IsNumber(t)) ? cJSON_PrintUnformatted(t) : NULL;
+  bool obj = cJSON_IsObject(m);
+  *id = obj && (cJSON_IsString(rid) || cJSON_IsNumber(rid)) ? cJSON_PrintUnformatted(rid) : NULL;
+  *progress_token =
+      call && (cJSON_IsString(t) || cJSON_IsNumber(t)) ? cJSON_PrintUnformatted(t) : NULL;
   cJSON_Delete(m);
-  return out;
 }
 
 char *ag_mcp_progress(const char *token, double progress, const char *message) {

@@ -365,11 +365,10 @@ char *ag_mcp_handle(ag_McpServer *s, const char *text, size_t len);
 ** ag_mcp_handle in turn. *out is malloc'd or NULL. */
 enum { AG_MCP_QUEUE, AG_MCP_PING, AG_MCP_CANCEL, AG_MCP_IGNORE };
 int ag_mcp_triage(const char *text, size_t len, char **out);
-/* A request's id as compact JSON (malloc'd), or NULL when it has none. */
-char *ag_mcp_request_id(const char *text, size_t len);
-/* The progressToken of a tools/call request (compact JSON, malloc'd), or
-** NULL when it has none. */
-char *ag_mcp_progress_token(const char *text, size_t len);
+/* A request's id, and a tools/call's progressToken, each as compact JSON
+** (malloc'd) or NULL when it has none: what a transport keeps while the
+** request runs (cancellation, progress). One parse of the message. */
+void ag_mcp_request_info(const char *text, size_t len, char **id, char **progress_token);
 /* notifications/progress for token (compact JSON) at progress (malloc'd). */
 char *ag_mcp_progress(const char *token, double progress, const char *message);
 /* notifications/tools/list_changed (malloc'd) once initialized, else NULL. */

@@ -232,12 +232,13 @@ static bool rp_mcp_was_dropped(const char *id) {
 static void rp_mcp_run(ag_McpServer *s, char *line) {
   static const char too_big[] = "x";
   size_t len = line ? strlen(line) : AG_MCP_MAX_MESSAGE_BYTES + 1;
-  char *id = line ? ag_mcp_request_id(line, len) : NULL;
+  char *id = NULL, *token = NULL;
+  if (line) ag_mcp_request_info(line, len, &id, &token);
   if (rp_mcp_was_dropped(id)) {
     free(id);
+    free(token);
     return;
   }
-  char *token = line ? ag_mcp_progress_token(line, len) : NULL;
   pthread_mutex_lock(&rp_mcp.lock);
   rp_mcp.running = id;
   rp_mcp.progress = token;

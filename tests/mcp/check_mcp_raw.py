@@ -34,6 +34,7 @@ def check(cond, what, got=None):
 AGENTS = {
     "shout_agent.lispy": '(def AGENT {:name "shout" :description "Upper case." :parameters {:type "object" :properties {:s {:type "string" :description "text"}} :required ["s"]}})\n(defn run [context s] (display "shouting") (string-upcase s))\n',
     "boom_agent.lispy": '(def AGENT {:name "boom" :description "Raises." :parameters {:type "object" :properties {}}})\n(defn run [context] (error "it broke"))\n',
+    "huge_agent.lispy": '(def AGENT {:name "huge" :description "Too big to send." :parameters {:type "object" :properties {}}})\n(defn run [context] (string-repeat "x" 6000000))\n',
     "spin_agent.lispy": '(def AGENT {:name "spin" :description "Loops." :parameters {:type "object" :properties {}}})\n(defn run [context] (let loop () (loop)))\n',
 }
 
@@ -125,8 +126,8 @@ while True:
     cursor = res.get("nextCursor")
     if not cursor or pages > 10:
         break
-check(len(names) == 12 and len(set(names)) == 12, "12 tools over the pages", names)
-check(pages == 3, "3 pages of 4", pages)
+check(len(names) == 13 and len(set(names)) == 13, "13 tools over the pages", names)
+check(pages == 4, "4 pages of 4", pages)
 for bad in ["bogus", "tools:999", 42]:
     r = s.ask({"jsonrpc": "2.0", "id": 30, "method": "tools/list", "params": {"cursor": bad}})
     check(r and r.get("error", {}).get("code") == -32602, "invalid cursor %r" % (bad,), r)
@@ -160,6 +161,10 @@ check(res.get("isError") is True and "it broke" in res.get("content", [{}])[0].g
 r = call("spin", {})
 res = (r or {}).get("result", {})
 check(res.get("isError") is True and "limit" in res.get("content", [{}])[0].get("text", ""), "a runaway agent ends with a limit", res)
+r = call("huge", {})
+res = (r or {}).get("result", {})
+check(res.get("isError") is True and "too large" in res.get("content", [{}])[0].get("text", "")
+      and len(s.lines[-1]) < 10000, "a result past the message limit is a short tool error", res)
 r = call("no_such_tool", {})
 check(r and r.get("error", {}).get("code") == -32602 and "no_such_tool" in r["error"]["message"], "unknown tool", r)
 r = s.ask({"jsonrpc": "2.0", "id": 41, "method": "tools/call", "params": {"name": "shout", "arguments": [1]}})
